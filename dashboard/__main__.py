@@ -1,0 +1,67 @@
+"""The command line of shared/spec/cli.md: `python -m dashboard COMMAND`."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+
+from . import cli
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m dashboard", description="提升行动督导看板 命令行")
+    p.add_argument("--db", help="数据库 URL（SQLAlchemy 格式），默认 DASHBOARD_DB_URL 或 data/dashboard.sqlite")
+    p.add_argument("--as", dest="as_user", help="以该账号的权限范围执行")
+    p.add_argument("--campaign", help="行动配置（campaigns/ 下的文件名），默认 dongtai-2023")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("init-db", help="创建或升级数据库结构")
+    demo = sub.add_parser("demo", help="用 sample_data/ 的示例县数据建库")
+    demo.add_argument("--force", action="store_true", help="清空已有数据后重建")
+
+    imp = sub.add_parser("import", help="校验并导入月报工作簿")
+    imp.add_argument("files", nargs="+", metavar="FILE")
+    imp.add_argument("--dry-run", action="store_true", help="只校验，不写入")
+    imp.add_argument("--json", action="store_true")
+    imp.add_argument("--uploader", default=None, help="上报人（默认：--as 账号或 cli）")
+
+    rb = sub.add_parser("rollback", help="撤销一次已提交的上报")
+    rb.add_argument("batch_id", type=int)
+
+    tg = sub.add_parser("targets", help="目标完成情况")
+    tg.add_argument("--unit")
+    win = tg.add_mutually_exclusive_group()
+    win.add_argument("--phase")
+    win.add_argument("--month")
+    win.add_argument("--from", dest="from_date", type=date.fromisoformat)
+    tg.add_argument("--to", dest="to_date", type=date.fromisoformat)
+    tg.add_argument("--as-of", dest="as_of", type=date.fromisoformat)
+    tg.add_argument("--by-unit", action="store_true")
+    tg.add_argument("--json", action="store_true")
+
+    ex = sub.add_parser("export", help="导出阶段性总结")
+    exw = ex.add_mutually_exclusive_group(required=True)
+    exw.add_argument("--phase")
+    exw.add_argument("--month")
+    ex.add_argument("--unit")
+    ex.add_argument("--format", required=True, choices=("xlsx", "docx", "pdf"))
+    ex.add_argument("--out", required=True)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "targets" and bool(args.from_date) != bool(args.to_date):
+        parser.error("--from 与 --to 须同时给出")
+    handler = getattr(cli, "cmd_" + args.command.replace("-", "_"))
+    try:
+        return handler(args)
+    except cli.UsageError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""The campaign as configuration: `campaigns/*.yaml` → org units, phases, targets in the database.
+
+Which campaign is active: the environment variable DASHBOARD_CAMPAIGN (a file name or the
+campaign's code), else `campaigns/dongtai-2023.yaml`.
+"""
+from __future__ import annotations
+
+import calendar
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import yaml
+from sqlalchemy import delete, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from .db import PROJECT_DIR
+from .models import Campaign, OrgUnit, OrgUnitClosure, Phase, Target
+
+CAMPAIGNS_DIR = PROJECT_DIR / "campaigns"
+DEFAULT_CAMPAIGN = "dongtai-2023"
+
+
+@dataclass(frozen=True)
+class PhaseConf:
+    seq: int
+    name: str
+    start_date: date
+    end_date: date
+    work_items: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TargetConf:
+    code: str
+    name: str
+    threshold: float
+
+
+@dataclass(frozen=True)
+class UnitConf:
+    code: str
+    name: str
+    short_name: str | None = None
+    children: tuple["UnitConf", ...] = ()
+
+    def walk(self, parent: str | None = None, depth: int = 0):
+        """(unit, parent code, depth) for this unit and every unit below, depth-first."""
+        yield self, parent, depth
+        for child in self.children:
+            yield from child.walk(self.code, depth + 1)
+
+
+@dataclass(frozen=True)
+class CampaignConf:
+    code: str
+    name: str
+    start_date: date
+    end_date: date
+    root: UnitConf
+    phases: tuple[PhaseConf, ...]
+    targets: tuple[TargetConf, ...]
+    on_time_day: int = 5
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+def _unit(d: dict) -> UnitConf:
+    return UnitConf(str(d["code"]), d["name"], d.get("short_name"),
+                    tuple(_unit(c) for c in d.get("children") or ()))
+
+
+def parse_campaign(data: dict) -> CampaignConf:
+    phases = tuple(PhaseConf(i + 1, p["name"], p["start_date"], p["end_date"],
+                             tuple(p.get("work_items") or ()))
+                   for i, p in enumerate(data["phases"]))
+    targets = tuple(TargetConf(t["code"], t["name"], float(t["threshold"])) for t in data["targets"])
+    known = {"code", "name", "start_date", "end_date", "org_units", "phases", "targets", "on_time_day"}
+    return CampaignConf(data["code"], data["name"], data["start_date"], data["end_date"],
+                        _unit(data["org_units"]), phases, targets, int(data.get("on_time_day", 5)),
+                        {k: v for k, v in data.items() if k not in known})
+
+
+def campaign_path(name: str | None = None) -> Path:
+    name = name or os.environ.get("DASHBOARD_CAMPAIGN") or DEFAULT_CAMPAIGN
+    path = Path(name)
+    if path.suffix in (".yaml", ".yml") and path.exists():
+        return path
+    return CAMPAIGNS_DIR / f"{name}.yaml"
+
+
+def load_campaign(name: str | None = None) -> CampaignConf:
+    with open(campaign_path(name), encoding="utf-8") as fh:
+        return parse_campaign(yaml.safe_load(fh))
+
+
+def sync_campaign(engine: Engine, conf: CampaignConf) -> None:
+    """Write the configured org units, campaign, phases and targets; existing ones are updated."""
+    with Session(engine) as s, s.begin():
+        by_code = {u.code: u for u in s.scalars(select(OrgUnit))}
+        for order, (u, parent, depth) in enumerate(conf.root.walk()):
+            row = by_code.get(u.code) or OrgUnit(code=u.code)
+            row.name, row.short_name, row.depth, row.sort_order = u.name, u.short_name, depth, order
+            row.parent_id = by_code[parent].unit_id if parent else None
+            s.add(row)
+            s.flush()
+            by_code[u.code] = row
+        _rebuild_closure(s)
+        camp = s.scalar(select(Campaign).where(Campaign.code == conf.code)) or Campaign(code=conf.code)
+        camp.name, camp.start_date, camp.end_date = conf.name, conf.start_date, conf.end_date
+        camp.root_unit_id, camp.on_time_day = by_code[conf.root.code].unit_id, conf.on_time_day
+        s.add(camp)
+        s.flush()
+        s.execute(delete(Phase).where(Phase.campaign_id == camp.campaign_id))
+        s.execute(delete(Target).where(Target.campaign_id == camp.campaign_id))
+        s.add_all(Phase(campaign_id=camp.campaign_id, seq=p.seq, name=p.name, start_date=p.start_date,
+                        end_date=p.end_date, work_items="\n".join(p.work_items)) for p in conf.phases)
+        s.add_all(Target(campaign_id=camp.campaign_id, code=t.code, name=t.name, threshold=t.threshold,
+                         sort_order=i) for i, t in enumerate(conf.targets))
+
+
+def _rebuild_closure(s: Session) -> None:
+    parents = {u.unit_id: u.parent_id for u in s.scalars(select(OrgUnit))}
+    s.execute(delete(OrgUnitClosure))
+    for unit_id in parents:
+        node, distance = unit_id, 0
+        while node is not None:
+            s.add(OrgUnitClosure(ancestor_id=node, descendant_id=unit_id, distance=distance))
+            node, distance = parents[node], distance + 1
+
+
+# ------------------------------------------------------------------ windows
+@dataclass(frozen=True)
+class Window:
+    start_date: date
+    end_date: date
+    label: str
+
+    def as_of(self, today: date | None = None) -> date:
+        """The window's end, or today while the window is still running."""
+        today = today or date.today()
+        return min(self.end_date, today) if self.start_date <= today else self.end_date
+
+
+def month_window(month: str) -> Window:
+    """'2023-05' → the whole month."""
+    year, mon = (int(x) for x in month.split("-"))
+    last = calendar.monthrange(year, mon)[1]
+    return Window(date(year, mon, 1), date(year, mon, last), f"{year}年{mon}月")
+
+
+def phase_of(conf: CampaignConf, phase: str | int) -> PhaseConf:
+    """A phase by its number (1, 2, 3) or its name."""
+    for p in conf.phases:
+        if str(phase) in (str(p.seq), p.name):
+            return p
+    raise KeyError(f"没有这个阶段：{phase}（可用：" + "、".join(f"{p.seq} {p.name}" for p in conf.phases) + "）")
+
+
+def phase_window(conf: CampaignConf, phase: str | int) -> Window:
+    p = phase_of(conf, phase)
+    return Window(p.start_date, p.end_date, p.name)
+
+
+def campaign_window(conf: CampaignConf) -> Window:
+    return Window(conf.start_date, conf.end_date, "行动以来")
+
+
+def current_phase(conf: CampaignConf, on: date) -> PhaseConf | None:
+    return next((p for p in conf.phases if p.start_date <= on <= p.end_date), None)

@@ -1,0 +1,91 @@
+"""Engine, schema upgrades and the one way SQL is run: `execute(engine, name, **params)`.
+
+Every query lives in `queries/NAME.sql` (bound parameters only, SQL that runs on SQLite and
+PostgreSQL). A list or tuple parameter is bound as an expanding `IN (...)` list.
+"""
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import bindparam, create_engine, event, text
+from sqlalchemy.engine import Connection, Engine
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+QUERIES_DIR = PROJECT_DIR / "queries"
+DEFAULT_DB_PATH = PROJECT_DIR / "data" / "dashboard.sqlite"
+
+
+def database_url(url: str | None = None) -> str:
+    """--db URL, else DASHBOARD_DB_URL, else the SQLite file under data/."""
+    return url or os.environ.get("DASHBOARD_DB_URL") or f"sqlite:///{DEFAULT_DB_PATH}"
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=10000")  # a second writer waits instead of failing at once
+    cur.close()
+
+
+@functools.lru_cache(maxsize=8)
+def get_engine(url: str | None = None) -> Engine:
+    url = database_url(url)
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url)
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    return engine
+
+
+@functools.lru_cache(maxsize=None)
+def load_query(name: str) -> str:
+    return (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _statement(name: str, params: dict[str, Any]):
+    stmt = text(load_query(name))
+    expanding = [bindparam(k, expanding=True) for k, v in params.items()
+                 if isinstance(v, (list, tuple, set, frozenset))]
+    return stmt.bindparams(*expanding) if expanding else stmt
+
+
+def execute(conn: Connection | Engine, name: str, **params) -> list[dict]:
+    """Run queries/NAME.sql with bound parameters; rows as dicts."""
+    params = {k: (list(v) if isinstance(v, (set, frozenset, tuple)) else v) for k, v in params.items()}
+    stmt = _statement(name, params)
+    if isinstance(conn, Engine):
+        with conn.connect() as c:
+            return [dict(r._mapping) for r in c.execute(stmt, params)]
+    return [dict(r._mapping) for r in conn.execute(stmt, params)]
+
+
+def upgrade(engine: Engine) -> None:
+    """Create or upgrade the schema to the newest alembic revision."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def table_snapshot(engine: Engine) -> dict[str, list[tuple]]:
+    """Every row of every table, sorted: for tests that prove a refused upload changed nothing."""
+    from .models import Base
+
+    out = {}
+    with engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            rows = conn.execute(table.select()).all()
+            out[table.name] = sorted((tuple(r) for r in rows), key=repr)
+    return out

@@ -1,0 +1,336 @@
+"""The sheets of the data contract (shared/spec/data-contract.md) as pandera schema classes.
+
+These classes are the single description of a monthly workbook: the importer matches headers and
+validates rows with them, the templates and the sample county are written from them. Each field
+carries, in its metadata, the Chinese header (`zh`), how the raw cell is parsed (`kind`), whether
+it is part of the natural key, and the other spellings seen in real workbooks (`aliases`).
+
+Cells are parsed into typed values first (dates, yes/no, numbers: `dashboard.importer.parse`);
+the schema then checks ranges, vocabularies and cross-column rules over the typed frame.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+CREDIT_ALIASES = ("统一社会信用代码", "社会信用代码", "信用代码", "统一代码", "统一社会信用代码/注册号",
+                  "credit_code", "unified_social_credit_code", "USCC")
+
+
+def col(zh: str, kind: str = "text", *, required: bool = True, key: bool = False,
+        aliases: tuple[str, ...] = (), values: tuple[str, ...] | None = None,
+        value_aliases: dict[str, str] | None = None, **checks) -> pa.Field:
+    """A contract column. `kind`: text, credit_code, date, month, int, number, yesno, enum."""
+    meta = {"zh": zh, "kind": kind, "required": required or key, "key": key,
+            "aliases": tuple(aliases), "values": tuple(values or ()),
+            "value_aliases": dict(value_aliases or {})}
+    if values:
+        checks["isin"] = list(values)
+    return pa.Field(nullable=not (required or key), metadata=meta, **checks)
+
+
+class SheetModel(pa.DataFrameModel):
+    """Base: `Config.sheet` is the sheet's Chinese name, `Config.table` the database table."""
+
+    class Config:
+        strict = False
+        coerce = False
+
+    @classmethod
+    def sheet_name(cls) -> str:
+        return cls.Config.metadata["sheet"]
+
+    @classmethod
+    def table(cls) -> str:
+        return cls.Config.metadata["table"]
+
+    @classmethod
+    def fields(cls) -> dict[str, dict]:
+        """field name -> column metadata, in contract order."""
+        return {name: dict(fld.metadata or {})
+                for name, (_, fld) in cls._collect_fields().items()}
+
+    @classmethod
+    def key_fields(cls) -> list[str]:
+        return [f for f, m in cls.fields().items() if m["key"]]
+
+
+YES_NO = "yesno"
+
+# ------------------------------------------------------------------ 企业名录
+class EnterpriseSheet(SheetModel):
+    credit_code: Series[str] = col("统一社会信用代码", "credit_code", key=True, aliases=CREDIT_ALIASES)
+    name: Series[str] = col("企业名称", aliases=("生产企业名称", "单位名称", "企业名称（全称）", "name"))
+    unit: Series[str] = col("所属分局", aliases=("所属分局（所）", "所属分局/所", "监管分局", "属地分局",
+                                                "辖区分局", "所属单位", "unit"))
+    license_no: Series[str] = col("食品生产许可证编号", required=False,
+                                  aliases=("生产许可证编号", "许可证编号", "SC证号", "食品生产许可证号"),
+                                  str_matches=r"^SC\d{14}$")
+    is_large: Series[pd.BooleanDtype] = col("是否规上企业", YES_NO, aliases=("规上企业", "是否规模以上企业"))
+    risk_grade: Series[str] = col("风险等级", "enum", values=("A", "B", "C", "D"),
+                                  aliases=("风险分级", "风险等级（A/B/C/D）"))
+    credit_grade: Series[str] = col("信用等级", "enum", required=False, values=("A", "B", "C", "D"),
+                                    aliases=("信用分级",))
+    product_category: Series[str] = col("产品类别", required=False, aliases=("产品类型", "产品种类", "主要产品"))
+    cadre_name: Series[str] = col("包保干部", required=False, aliases=("包保责任人", "包保领导"))
+    status: Series[str] = col("企业状态", "enum", values=("在产", "停产", "注销"),
+                              aliases=("生产状态", "经营状态"))
+    address: Series[str] = col("地址", required=False, aliases=("生产地址", "企业地址", "住所"))
+
+    class Config:
+        metadata = {"sheet": "企业名录", "table": "enterprise"}
+
+
+# ------------------------------------------------------------------ 企业自查
+class SelfInspectionSheet(SheetModel):
+    credit_code: Series[str] = col("统一社会信用代码", "credit_code", key=True, aliases=CREDIT_ALIASES)
+    inspection_date: Series[pa.DateTime] = col("自查日期", "date", key=True, aliases=("自查时间",))
+    count_items: Series[pd.Int64Dtype] = col("自查项目数", "int", required=False, ge=0,
+                                             aliases=("自查项目", "检查项目数"))
+    count_problems: Series[pd.Int64Dtype] = col("发现问题数", "int", ge=0, aliases=("问题数", "发现问题"))
+    is_report_submitted: Series[pd.BooleanDtype] = col("是否提交自查报告", YES_NO,
+                                                       aliases=("提交自查报告", "自查报告"))
+
+    class Config:
+        metadata = {"sheet": "企业自查", "table": "self_inspection"}
+
+
+# ------------------------------------------------------------------ 主体责任
+class ResponsibilitySheet(SheetModel):
+    credit_code: Series[str] = col("统一社会信用代码", "credit_code", key=True, aliases=CREDIT_ALIASES)
+    month_date: Series[pa.DateTime] = col("月份", "month", key=True, aliases=("月度", "填报月份", "所属月份"))
+    has_principal: Series[pd.BooleanDtype] = col("主要负责人", YES_NO)
+    has_safety_director: Series[pd.BooleanDtype] = col("食品安全总监", YES_NO, aliases=("食安总监",))
+    has_safety_officer: Series[pd.BooleanDtype] = col("食品安全员", YES_NO, aliases=("食安员",))
+    is_daily_control_done: Series[pd.BooleanDtype] = col("日管控", YES_NO)
+    is_weekly_check_done: Series[pd.BooleanDtype] = col("周排查", YES_NO)
+    is_monthly_review_done: Series[pd.BooleanDtype] = col("月调度", YES_NO)
+    has_daily_list: Series[pd.BooleanDtype] = col("日管控清单", YES_NO, aliases=("每日食品安全检查记录",))
+    has_weekly_report: Series[pd.BooleanDtype] = col("周排查报告", YES_NO, aliases=("每周食品安全排查治理报告",))
+    has_monthly_record: Series[pd.BooleanDtype] = col("月调度记录", YES_NO, aliases=("每月食品安全调度会议纪要",))
+
+    class Config:
+        metadata = {"sheet": "主体责任", "table": "responsibility"}
+
+
+# ------------------------------------------------------------------ 管理体系
+class ManagementSystemSheet(SheetModel):
+    credit_code: Series[str] = col("统一社会信用代码", "credit_code", key=True, aliases=CREDIT_ALIASES)
+    system_type: Series[str] = col(
+        "体系类型", "enum", key=True, values=("HACCP", "ISO22000", "智能化追溯体系", "其他"),
+        aliases=("体系名称", "认证类型", "体系"),
+        value_aliases={"ISO 22000": "ISO22000", "ISO-22000": "ISO22000", "ISO22000:2018": "ISO22000",
+                       "HACCP体系": "HACCP", "危害分析与关键控制点": "HACCP", "追溯体系": "智能化追溯体系",
+                       "智能追溯体系": "智能化追溯体系", "智能化过程追溯体系": "智能化追溯体系"})
+    certificate_no: Series[str] = col("证书编号", required=False, aliases=("证书号", "认证证书编号"))
+    established_date: Series[pa.DateTime] = col("建立日期", "date", aliases=("发证日期", "认证日期", "建立时间"))
+    valid_until_date: Series[pa.DateTime] = col("有效期至", "date", required=False,
+                                                aliases=("有效期", "证书有效期至", "有效截止日期"))
+
+    class Config:
+        metadata = {"sheet": "管理体系", "table": "management_system"}
+
+
+# ------------------------------------------------------------------ 供应商评价
+class SupplierEvaluationSheet(SheetModel):
+    credit_code: Series[str] = col("统一社会信用代码", "credit_code", key=True, aliases=CREDIT_ALIASES)
+    evaluation_date: Series[pa.DateTime] = col("评价日期", "date", key=True, aliases=("检查评价日期", "评价时间"))
+    count_suppliers: Series[pd.Int64Dtype] = col("评价供应商数", "int", ge=0,
+                                                 aliases=("供应商数", "评价供应商数量"))
+    count_unqualified: Series[pd.Int64Dtype] = col("不合格供应商数", "int", required=False, ge=0,
+                                                   aliases=("不合格供应商数量",))
+
+    class Config:
+        metadata = {"sheet": "供应商评价", "table": "supplier_evaluation"}
+
+
+# ------------------------------------------------------------------ 食安员抽考
+class OfficerExamSheet(SheetModel):
+    credit_code: Series[str] = col("统一社会信用代码", "credit_code", key=True, aliases=CREDIT_ALIASES)
+    person_name: Series[str] = col("姓名", key=True, aliases=("考试人员", "抽考人员", "人员姓名"))
+    post: Series[str] = col("岗位", "enum", values=("主要负责人", "食品安全总监", "食品安全员"),
+                            aliases=("职务", "人员类别"),
+                            value_aliases={"食安总监": "食品安全总监", "食安员": "食品安全员",
+                                           "负责人": "主要负责人", "法定代表人": "主要负责人"})
+    exam_date: Series[pa.DateTime] = col("考试日期", "date", key=True, aliases=("抽考日期", "考核日期"))
+    score: Series[float] = col("成绩", "number", in_range={"min_value": 0, "max_value": 100},
+                               aliases=("考试成绩", "得分", "分数"))
+    is_passed: Series[pd.BooleanDtype] = col("是否合格", YES_NO, required=False, aliases=("考试结果",))
+
+    class Config:
+        metadata = {"sheet": "食安员抽考", "table": "officer_exam"}
+
+
+# ------------------------------------------------------------------ 监督检查
+class InspectionSheet(SheetModel):
+    inspection_no: Series[str] = col("检查编号", key=True, aliases=("检查记录编号", "检查单编号"))
+    credit_code: Series[str] = col("统一社会信用代码", "credit_code", aliases=CREDIT_ALIASES)
+    inspection_date: Series[pa.DateTime] = col("检查日期", "date", aliases=("检查时间",))
+    inspection_type: Series[str] = col(
+        "检查类型", "enum", values=("日常检查", "飞行检查", "交叉检查", "双随机检查", "专项检查"),
+        aliases=("检查方式", "检查形式"),
+        value_aliases={"日常监督检查": "日常检查", "双随机": "双随机检查", "双随机一公开": "双随机检查",
+                       "专项": "专项检查", "飞行": "飞行检查", "交叉": "交叉检查"})
+    inspectors: Series[str] = col("检查人员", required=False, aliases=("检查人",))
+    count_problems: Series[pd.Int64Dtype] = col("发现问题数", "int", ge=0, aliases=("问题数", "发现问题"))
+    result: Series[str] = col("检查结果", "enum", values=("符合", "基本符合", "不符合"),
+                              aliases=("检查结论", "结果判定"))
+
+    class Config:
+        metadata = {"sheet": "监督检查", "table": "inspection"}
+
+
+# ------------------------------------------------------------------ 问题整改
+class ProblemSheet(SheetModel):
+    problem_no: Series[str] = col("问题编号", key=True, aliases=("问题序号", "隐患编号"))
+    credit_code: Series[str] = col("统一社会信用代码", "credit_code", aliases=CREDIT_ALIASES)
+    source: Series[str] = col("问题来源", "enum",
+                              values=("监督检查", "监督抽检", "风险排查", "包保督导", "投诉举报", "企业自查"),
+                              aliases=("来源",))
+    source_no: Series[str] = col("来源编号", required=False, aliases=("检查编号/抽样单编号", "关联编号"))
+    description: Series[str] = col("问题描述", aliases=("问题内容", "存在问题", "问题"))
+    found_date: Series[pa.DateTime] = col("发现日期", "date", aliases=("发现时间",))
+    deadline_date: Series[pa.DateTime] = col("整改期限", "date", aliases=("整改时限", "限期整改日期"))
+    closed_date: Series[pa.DateTime] = col("整改完成日期", "date", required=False,
+                                           aliases=("完成整改日期", "整改完成时间"))
+    review_result: Series[str] = col("复查结论", "enum", required=False, values=("已整改", "未整改", "整改中"),
+                                     aliases=("整改情况", "复查结果", "整改状态"),
+                                     value_aliases={"已完成": "已整改", "完成": "已整改", "正在整改": "整改中"})
+
+    class Config:
+        metadata = {"sheet": "问题整改", "table": "problem"}
+
+    @pa.dataframe_check(error="整改期限早于发现日期")
+    def deadline_after_found(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["deadline_date"].isna() | df["found_date"].isna() | (df["deadline_date"] >= df["found_date"])
+
+    @pa.dataframe_check(error="整改完成日期早于发现日期")
+    def closed_after_found(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["closed_date"].isna() | df["found_date"].isna() | (df["closed_date"] >= df["found_date"])
+
+    @pa.dataframe_check(error="复查结论为“已整改”时必须填写整改完成日期")
+    def closed_needs_date(cls, df: pd.DataFrame) -> Series[bool]:
+        return (df["review_result"] != "已整改").fillna(True) | df["closed_date"].notna()
+
+
+# ------------------------------------------------------------------ 监督抽检
+HAZARD_CLASSES = ("兽药残留", "致病性微生物", "食品添加剂", "非食用物质", "动物源性成分", "其他")
+
+
+class SamplingSheet(SheetModel):
+    sample_no: Series[str] = col("抽样单编号", key=True,
+                                 aliases=("抽样编号", "抽样单号", "样品编号", "抽检编号", "抽样单编号*",
+                                          "sample_no", "sampling_no"))
+    credit_code: Series[str] = col("统一社会信用代码", "credit_code",
+                                   aliases=CREDIT_ALIASES + ("标称生产企业统一社会信用代码",
+                                                             "生产企业统一社会信用代码"))
+    food_name: Series[str] = col("食品名称", aliases=(
+        "产品名称", "样品名称", "标称食品名称", "标示产品名称", "标称样品名称", "标称产品名称", "商品名称",
+        "受检商品名称", "检品名称", "品名", "样品名称及规格", "food_name"))
+    food_category: Series[str] = col("食品类别", aliases=(
+        "分类", "食品分类", "食品大类", "食品种类", "样品类别", "产品类别", "产品分类", "产品种类",
+        "食品细类", "食品亚类", "食品品种", "所属食品类别", "类别", "分类（食品一类）", "食品大类（一级）",
+        "食品类别（大类）", "food_category"))
+    production_batch: Series[str] = col("生产日期/批号", required=False, aliases=(
+        "生产日期批号", "生产日期或批号", "生产日期（批号）", "生产日期及批号", "批号/生产日期",
+        "生产批号/日期", "生产（加工）日期/批号", "生产（购进）日期/批号", "生产（加工/购进）日期/批号",
+        "生产(购进或检疫）日期/批号", "标称生产日期/批号", "生产日期", "批号", "生产批号"))
+    sampling_date: Series[pa.DateTime] = col("抽样日期", "date", aliases=(
+        "采样日期", "抽检日期", "抽样时间", "抽检时间", "采样时间", "购样日期", "sampling_date"))
+    task_source: Series[str] = col(
+        "任务来源", "enum", values=("国抽", "省抽", "市抽", "县抽", "风险监测"),
+        aliases=("任务来源/项目名称", "任务来源-项目名称", "任务来源—项目名称", "任务来源项目名称",
+                 "任务来源（项目名称）", "抽检类别", "任务性质", "监督抽检/风险监测", "task_source"),
+        value_aliases={"国家抽检": "国抽", "国家监督抽检": "国抽", "国抽本级": "国抽",
+                       "国抽转移地方": "国抽", "总局抽检": "国抽", "国家市场监督管理总局": "国抽",
+                       "省级抽检": "省抽", "省级监督抽检": "省抽", "省局抽检": "省抽",
+                       "市级抽检": "市抽", "市级监督抽检": "市抽", "市局抽检": "市抽",
+                       "县级抽检": "县抽", "县级监督抽检": "县抽", "县局抽检": "县抽", "区县抽检": "县抽",
+                       "县区抽检": "县抽", "风险监测抽检": "风险监测", "监测": "风险监测"})
+    hazard_classes: Series[str] = col("检验项目类别", "enum_multi", values=HAZARD_CLASSES,
+                                      aliases=("检验项目分类", "项目类别", "检测项目类别", "风险类别"))
+    verdict: Series[str] = col("检验结论", "enum", values=("合格", "不合格"), aliases=(
+        "检验结果", "检测结论", "结论", "判定", "结果判定", "判定结论", "抽检结果", "抽查结果", "检验检测结论",
+        "检验结论（合格/不合格）", "是否合格", "verdict"),
+        value_aliases={"符合": "合格", "不符合": "不合格", "合 格": "合格", "不 合 格": "不合格"})
+    failed_items: Series[str] = col("不合格项目", required=False, aliases=(
+        "不合格项目║检验结果║标准值", "不合格项目‖检验结果‖标准值", "不合格项目∥检验结果∥标准值",
+        "不合格项目|检验结果|标准值", "不合格项目∣检验结果∣标准值", "不合格项目||检验结果||单位||标准值",
+        "不合格项目/检验结果/标准值", "不合格项目‖不合格值‖标准值", "不合格项目:检验结果(标准值)",
+        "不合格项", "不合格指标", "不合格原因", "不合格项目及结果单位"))
+    lab_name: Series[str] = col("检验机构", required=False, aliases=(
+        "检验机构名称", "检测机构", "检验单位", "检测单位", "承检机构", "承检单位", "检验检测机构",
+        "检测机构名称", "承检机构名称"))
+    disposal_status: Series[str] = col("核查处置状态", "enum", required=False,
+                                       values=("未处置", "处置中", "已完成"),
+                                       aliases=("核查处置情况", "处置状态", "核查处置"),
+                                       value_aliases={"已处置": "已完成", "处置完成": "已完成",
+                                                      "正在处置": "处置中", "核查处置中": "处置中"})
+
+    class Config:
+        metadata = {"sheet": "监督抽检", "table": "sampling"}
+
+    @pa.dataframe_check(error="检验结论为“不合格”时必须填写不合格项目")
+    def failed_needs_items(cls, df: pd.DataFrame) -> Series[bool]:
+        return (df["verdict"] != "不合格").fillna(True) | df["failed_items"].notna()
+
+    @pa.dataframe_check(error="检验结论为“不合格”时必须填写核查处置状态")
+    def failed_needs_disposal(cls, df: pd.DataFrame) -> Series[bool]:
+        return (df["verdict"] != "不合格").fillna(True) | df["disposal_status"].notna()
+
+
+# ------------------------------------------------------------------ 包保督导
+class CadreVisitSheet(SheetModel):
+    credit_code: Series[str] = col("统一社会信用代码", "credit_code", key=True, aliases=CREDIT_ALIASES)
+    visit_date: Series[pa.DateTime] = col("督导日期", "date", key=True, aliases=("督导时间", "包保督导日期"))
+    cadre_name: Series[str] = col("包保干部", key=True, aliases=("包保干部姓名", "督导人员", "包保责任人"))
+    cadre_level: Series[str] = col("干部层级", "enum", values=("A级", "B级", "C级"),
+                                   aliases=("包保层级", "干部级别"),
+                                   value_aliases={"A": "A级", "B": "B级", "C": "C级"})
+    count_problems: Series[pd.Int64Dtype] = col("发现问题数", "int", ge=0, aliases=("问题数", "发现问题"))
+
+    class Config:
+        metadata = {"sheet": "包保督导", "table": "cadre_visit"}
+
+
+# ------------------------------------------------------------------ 星级评比
+class StarRatingSheet(SheetModel):
+    credit_code: Series[str] = col("统一社会信用代码", "credit_code", key=True, aliases=CREDIT_ALIASES)
+    year: Series[pd.Int64Dtype] = col("年度", "int", key=True, in_range={"min_value": 2000, "max_value": 2100},
+                                      aliases=("评比年度", "年份"))
+    score: Series[float] = col("考核得分", "number", in_range={"min_value": 0, "max_value": 100},
+                               aliases=("得分", "考核分数"))
+    star: Series[str] = col("星级", "enum", values=("一星级", "二星级", "三星级", "未评上"),
+                            aliases=("评定星级", "星级评定"),
+                            value_aliases={"一星": "一星级", "二星": "二星级", "三星": "三星级",
+                                           "1星": "一星级", "2星": "二星级", "3星": "三星级", "未评定": "未评上"})
+
+    class Config:
+        metadata = {"sheet": "星级评比", "table": "star_rating"}
+
+
+# ------------------------------------------------------------------ 违法案件
+class EnforcementCaseSheet(SheetModel):
+    case_no: Series[str] = col("案件编号", key=True, aliases=("立案编号", "案号"))
+    credit_code: Series[str] = col("统一社会信用代码", "credit_code", aliases=CREDIT_ALIASES)
+    filed_date: Series[pa.DateTime] = col("立案日期", "date", aliases=("立案时间",))
+    violation_type: Series[str] = col("违法类型", aliases=("违法行为类型", "案由", "违法行为"))
+    fine_amount: Series[float] = col("罚没金额", "number", required=False, ge=0,
+                                     aliases=("罚没款", "罚款金额", "罚没款金额"))
+    is_transferred_police: Series[pd.BooleanDtype] = col("是否移送公安", YES_NO,
+                                                         aliases=("移送公安", "是否移送公安机关"))
+
+    class Config:
+        metadata = {"sheet": "违法案件", "table": "enforcement_case"}
+
+
+# 企业名录 first: a workbook's registry rows are loaded before the records that refer to them.
+SHEETS: tuple[type[SheetModel], ...] = (
+    EnterpriseSheet, SelfInspectionSheet, ResponsibilitySheet, ManagementSystemSheet,
+    SupplierEvaluationSheet, OfficerExamSheet, InspectionSheet, ProblemSheet, SamplingSheet,
+    CadreVisitSheet, StarRatingSheet, EnforcementCaseSheet)
+
+SHEET_BY_NAME = {s.sheet_name(): s for s in SHEETS}

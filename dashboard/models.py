@@ -1,0 +1,274 @@
+"""The reporting database: SQLAlchemy 2 tables.
+
+Configuration tables (org units, campaigns, phases, targets) are synced from `campaigns/*.yaml`.
+Record tables hold one row per natural key of the data contract; every record names the upload
+batch that last wrote it, and `batch_change` keeps the prior state of each row a batch touched,
+so a batch can be rolled back exactly.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text,
+                        UniqueConstraint, Index)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+# ---------------------------------------------------------------- configuration
+class OrgUnit(Base):
+    __tablename__ = "org_unit"
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    short_name: Mapped[str | None] = mapped_column(String(50))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.unit_id"))
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OrgUnitClosure(Base):
+    """Every (ancestor, descendant) pair, self included: subtree queries without recursion."""
+    __tablename__ = "org_unit_closure"
+    ancestor_id: Mapped[int] = mapped_column(ForeignKey("org_unit.unit_id"), primary_key=True)
+    descendant_id: Mapped[int] = mapped_column(ForeignKey("org_unit.unit_id"), primary_key=True)
+    distance: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (Index("ix_closure_descendant", "descendant_id"),)
+
+
+class Campaign(Base):
+    __tablename__ = "campaign"
+    campaign_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    root_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.unit_id"))
+    on_time_day: Mapped[int] = mapped_column(Integer, default=5)
+
+
+class Phase(Base):
+    __tablename__ = "phase"
+    phase_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.campaign_id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(100))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    work_items: Mapped[str] = mapped_column(Text, default="")  # one item per line
+    __table_args__ = (UniqueConstraint("campaign_id", "seq"),)
+
+
+class Target(Base):
+    __tablename__ = "target"
+    target_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.campaign_id"))
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    threshold: Mapped[float] = mapped_column(Float)
+    sort_order: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (UniqueConstraint("campaign_id", "code"),)
+
+
+# ---------------------------------------------------------------- uploads
+class UploadBatch(Base):
+    __tablename__ = "upload_batch"
+    batch_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    uploader: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(20))  # committed | rolled_back
+    rows_json: Mapped[str] = mapped_column(Text, default="{}")  # {"监督抽检": 130, ...}
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.unit_id"))
+    rolled_back_at: Mapped[datetime | None] = mapped_column(DateTime)
+    rolled_back_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class BatchChange(Base):
+    """One row per record a batch inserted or replaced: enough to undo it exactly."""
+    __tablename__ = "batch_change"
+    change_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("upload_batch.batch_id"), index=True)
+    table_name: Mapped[str] = mapped_column(String(64))
+    record_key: Mapped[str] = mapped_column(String(400))  # JSON list of the natural-key values
+    old_row_json: Mapped[str | None] = mapped_column(Text)  # None: the batch inserted the row
+    __table_args__ = (Index("ix_batch_change_record", "table_name", "record_key"),)
+
+
+def _batch_fk() -> Mapped[int]:
+    return mapped_column(ForeignKey("upload_batch.batch_id"), index=True)
+
+
+def _credit_fk() -> Mapped[str]:
+    return mapped_column(ForeignKey("enterprise.credit_code"), index=True)
+
+
+# ---------------------------------------------------------------- records
+class Enterprise(Base):
+    __tablename__ = "enterprise"
+    credit_code: Mapped[str] = mapped_column(String(18), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.unit_id"), index=True)
+    license_no: Mapped[str | None] = mapped_column(String(32))
+    is_large: Mapped[bool] = mapped_column(Boolean)
+    risk_grade: Mapped[str] = mapped_column(String(1))
+    credit_grade: Mapped[str | None] = mapped_column(String(1))
+    product_category: Mapped[str | None] = mapped_column(String(200))
+    cadre_name: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(10))  # 在产 / 停产 / 注销
+    address: Mapped[str | None] = mapped_column(String(400))
+    batch_id: Mapped[int] = _batch_fk()
+
+
+class SelfInspection(Base):
+    __tablename__ = "self_inspection"
+    self_inspection_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    credit_code: Mapped[str] = _credit_fk()
+    inspection_date: Mapped[date] = mapped_column(Date)
+    count_items: Mapped[int | None] = mapped_column(Integer)
+    count_problems: Mapped[int] = mapped_column(Integer)
+    is_report_submitted: Mapped[bool] = mapped_column(Boolean)
+    batch_id: Mapped[int] = _batch_fk()
+    __table_args__ = (UniqueConstraint("credit_code", "inspection_date"),)
+
+
+class Responsibility(Base):
+    """主体责任: 三类人 in place, 三件事 done, 三本账 kept — one row per enterprise × month."""
+    __tablename__ = "responsibility"
+    responsibility_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    credit_code: Mapped[str] = _credit_fk()
+    month_date: Mapped[date] = mapped_column(Date)  # first day of the month
+    has_principal: Mapped[bool] = mapped_column(Boolean)
+    has_safety_director: Mapped[bool] = mapped_column(Boolean)
+    has_safety_officer: Mapped[bool] = mapped_column(Boolean)
+    is_daily_control_done: Mapped[bool] = mapped_column(Boolean)
+    is_weekly_check_done: Mapped[bool] = mapped_column(Boolean)
+    is_monthly_review_done: Mapped[bool] = mapped_column(Boolean)
+    has_daily_list: Mapped[bool] = mapped_column(Boolean)
+    has_weekly_report: Mapped[bool] = mapped_column(Boolean)
+    has_monthly_record: Mapped[bool] = mapped_column(Boolean)
+    batch_id: Mapped[int] = _batch_fk()
+    __table_args__ = (UniqueConstraint("credit_code", "month_date"),)
+
+
+class ManagementSystem(Base):
+    __tablename__ = "management_system"
+    management_system_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    credit_code: Mapped[str] = _credit_fk()
+    system_type: Mapped[str] = mapped_column(String(20))  # HACCP / ISO22000 / 智能化追溯体系 / 其他
+    certificate_no: Mapped[str | None] = mapped_column(String(100))
+    established_date: Mapped[date] = mapped_column(Date)
+    valid_until_date: Mapped[date | None] = mapped_column(Date)
+    batch_id: Mapped[int] = _batch_fk()
+    __table_args__ = (UniqueConstraint("credit_code", "system_type"),)
+
+
+class SupplierEvaluation(Base):
+    __tablename__ = "supplier_evaluation"
+    supplier_evaluation_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    credit_code: Mapped[str] = _credit_fk()
+    evaluation_date: Mapped[date] = mapped_column(Date)
+    count_suppliers: Mapped[int] = mapped_column(Integer)
+    count_unqualified: Mapped[int | None] = mapped_column(Integer)
+    batch_id: Mapped[int] = _batch_fk()
+    __table_args__ = (UniqueConstraint("credit_code", "evaluation_date"),)
+
+
+class OfficerExam(Base):
+    __tablename__ = "officer_exam"
+    officer_exam_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    credit_code: Mapped[str] = _credit_fk()
+    person_name: Mapped[str] = mapped_column(String(100))
+    post: Mapped[str] = mapped_column(String(20))  # 主要负责人 / 食品安全总监 / 食品安全员
+    exam_date: Mapped[date] = mapped_column(Date)
+    score: Mapped[float] = mapped_column(Float)
+    is_passed: Mapped[bool] = mapped_column(Boolean)
+    batch_id: Mapped[int] = _batch_fk()
+    __table_args__ = (UniqueConstraint("credit_code", "person_name", "exam_date"),)
+
+
+class Inspection(Base):
+    __tablename__ = "inspection"
+    inspection_no: Mapped[str] = mapped_column(String(64), primary_key=True)
+    credit_code: Mapped[str] = _credit_fk()
+    inspection_date: Mapped[date] = mapped_column(Date)
+    inspection_type: Mapped[str] = mapped_column(String(20))
+    inspectors: Mapped[str | None] = mapped_column(String(200))
+    count_problems: Mapped[int] = mapped_column(Integer)
+    result: Mapped[str] = mapped_column(String(10))  # 符合 / 基本符合 / 不符合
+    batch_id: Mapped[int] = _batch_fk()
+
+
+class Problem(Base):
+    __tablename__ = "problem"
+    problem_no: Mapped[str] = mapped_column(String(64), primary_key=True)
+    credit_code: Mapped[str] = _credit_fk()
+    source: Mapped[str] = mapped_column(String(20))
+    source_no: Mapped[str | None] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text)
+    found_date: Mapped[date] = mapped_column(Date)
+    deadline_date: Mapped[date] = mapped_column(Date)
+    closed_date: Mapped[date | None] = mapped_column(Date)
+    review_result: Mapped[str | None] = mapped_column(String(10))  # 已整改 / 未整改 / 整改中
+    batch_id: Mapped[int] = _batch_fk()
+
+
+class Sampling(Base):
+    __tablename__ = "sampling"
+    sample_no: Mapped[str] = mapped_column(String(64), primary_key=True)
+    credit_code: Mapped[str] = _credit_fk()
+    food_name: Mapped[str] = mapped_column(String(200))
+    food_category: Mapped[str] = mapped_column(String(100))
+    production_batch: Mapped[str | None] = mapped_column(String(100))
+    sampling_date: Mapped[date] = mapped_column(Date, index=True)
+    task_source: Mapped[str] = mapped_column(String(10))  # 国抽 / 省抽 / 市抽 / 县抽 / 风险监测
+    hazard_classes: Mapped[str] = mapped_column(String(200))  # joined by 、
+    verdict: Mapped[str] = mapped_column(String(10))  # 合格 / 不合格
+    failed_items: Mapped[str | None] = mapped_column(Text)  # 项目║检验结果║标准值；…
+    lab_name: Mapped[str | None] = mapped_column(String(200))
+    disposal_status: Mapped[str | None] = mapped_column(String(10))  # 未处置 / 处置中 / 已完成
+    batch_id: Mapped[int] = _batch_fk()
+
+
+class CadreVisit(Base):
+    """包保督导: a visit by an assigned cadre ("two responsibilities")."""
+    __tablename__ = "cadre_visit"
+    cadre_visit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    credit_code: Mapped[str] = _credit_fk()
+    visit_date: Mapped[date] = mapped_column(Date)
+    cadre_name: Mapped[str] = mapped_column(String(100))
+    cadre_level: Mapped[str] = mapped_column(String(4))  # A级 / B级 / C级
+    count_problems: Mapped[int] = mapped_column(Integer)
+    batch_id: Mapped[int] = _batch_fk()
+    __table_args__ = (UniqueConstraint("credit_code", "visit_date", "cadre_name"),)
+
+
+class StarRating(Base):
+    __tablename__ = "star_rating"
+    star_rating_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    credit_code: Mapped[str] = _credit_fk()
+    year: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+    star: Mapped[str] = mapped_column(String(10))  # 一星级 / 二星级 / 三星级 / 未评上
+    batch_id: Mapped[int] = _batch_fk()
+    __table_args__ = (UniqueConstraint("credit_code", "year"),)
+
+
+class EnforcementCase(Base):
+    __tablename__ = "enforcement_case"
+    case_no: Mapped[str] = mapped_column(String(64), primary_key=True)
+    credit_code: Mapped[str] = _credit_fk()
+    filed_date: Mapped[date] = mapped_column(Date)
+    violation_type: Mapped[str] = mapped_column(String(200))
+    fine_amount: Mapped[float | None] = mapped_column(Float)
+    is_transferred_police: Mapped[bool] = mapped_column(Boolean)
+    batch_id: Mapped[int] = _batch_fk()
+
+
+RECORD_MODELS = (Enterprise, SelfInspection, Responsibility, ManagementSystem, SupplierEvaluation,
+                 OfficerExam, Inspection, Problem, Sampling, CadreVisit, StarRating,
+                 EnforcementCase)
