@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text,
-                        UniqueConstraint, Index)
+from sqlalchemy import (Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary,
+                        String, Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -86,6 +86,7 @@ class UploadBatch(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.unit_id"))
     rolled_back_at: Mapped[datetime | None] = mapped_column(DateTime)
     rolled_back_by: Mapped[str | None] = mapped_column(String(100))
+    file_bytes: Mapped[bytes | None] = mapped_column(LargeBinary)  # the upload itself, kept
 
 
 class BatchChange(Base):

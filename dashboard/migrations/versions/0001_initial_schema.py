@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 00:02:53.511391
+Create Date: 2026-11-22
 """
 from alembic import op
 import sqlalchemy as sa
@@ -63,6 +63,7 @@ def upgrade() -> None:
     sa.Column('unit_id', sa.Integer(), nullable=True),
     sa.Column('rolled_back_at', sa.DateTime(), nullable=True),
     sa.Column('rolled_back_by', sa.String(length=100), nullable=True),
+    sa.Column('file_bytes', sa.LargeBinary(), nullable=True),
     sa.ForeignKeyConstraint(['unit_id'], ['org_unit.unit_id'], ),
     sa.PrimaryKeyConstraint('batch_id')
     )
