@@ -10,6 +10,7 @@ from . import cli
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command (also read by the documentation test)."""
     p = argparse.ArgumentParser(prog="python -m dashboard", description="提升行动督导看板 命令行")
     p.add_argument("--db", help="数据库 URL（SQLAlchemy 格式），默认 DASHBOARD_DB_URL 或 data/dashboard.sqlite")
     p.add_argument("--as", dest="as_user", help="以该账号的权限范围执行")
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the exit code of cli.md (2 for bad usage)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "targets" and bool(args.from_date) != bool(args.to_date):

@@ -15,6 +15,7 @@ from .models import OrgUnit
 
 @dataclass(frozen=True)
 class Viewer:
+    """The person (or job) a query runs for; scope_unit_id bounds every row they may see."""
     username: str
     role: str  # admin | leader | chief | clerk | system
     scope_unit_id: int  # the viewer sees this unit and everything below it

@@ -25,6 +25,7 @@ DEFAULT_CAMPAIGN = "dongtai-2023"
 
 @dataclass(frozen=True)
 class PhaseConf:
+    """A work phase of section 四: number, name, dates, work items."""
     seq: int
     name: str
     start_date: date
@@ -34,6 +35,7 @@ class PhaseConf:
 
 @dataclass(frozen=True)
 class TargetConf:
+    """A configured target: which computation (code), its display name and threshold."""
     code: str
     name: str
     threshold: float
@@ -41,6 +43,7 @@ class TargetConf:
 
 @dataclass(frozen=True)
 class UnitConf:
+    """An org unit of the configuration tree."""
     code: str
     name: str
     short_name: str | None = None
@@ -55,6 +58,7 @@ class UnitConf:
 
 @dataclass(frozen=True)
 class CampaignConf:
+    """One campaign file, parsed."""
     code: str
     name: str
     start_date: date
@@ -72,6 +76,7 @@ def _unit(d: dict) -> UnitConf:
 
 
 def parse_campaign(data: dict) -> CampaignConf:
+    """A campaign from its YAML mapping."""
     phases = tuple(PhaseConf(i + 1, p["name"], p["start_date"], p["end_date"],
                              tuple(p.get("work_items") or ()))
                    for i, p in enumerate(data["phases"]))
@@ -83,6 +88,7 @@ def parse_campaign(data: dict) -> CampaignConf:
 
 
 def campaign_path(name: str | None = None) -> Path:
+    """The YAML file of a campaign given by path, code, or the environment."""
     name = name or os.environ.get("DASHBOARD_CAMPAIGN") or DEFAULT_CAMPAIGN
     path = Path(name)
     if path.suffix in (".yaml", ".yml") and path.exists():
@@ -91,6 +97,7 @@ def campaign_path(name: str | None = None) -> Path:
 
 
 def load_campaign(name: str | None = None) -> CampaignConf:
+    """Read and parse a campaign file (default: the active campaign)."""
     with open(campaign_path(name), encoding="utf-8") as fh:
         return parse_campaign(yaml.safe_load(fh))
 
@@ -133,6 +140,7 @@ def _rebuild_closure(s: Session) -> None:
 # ------------------------------------------------------------------ windows
 @dataclass(frozen=True)
 class Window:
+    """A reporting window of whole days [start_date, end_date]."""
     start_date: date
     end_date: date
     label: str
@@ -159,13 +167,16 @@ def phase_of(conf: CampaignConf, phase: str | int) -> PhaseConf:
 
 
 def phase_window(conf: CampaignConf, phase: str | int) -> Window:
+    """The window of a phase given by number or name."""
     p = phase_of(conf, phase)
     return Window(p.start_date, p.end_date, p.name)
 
 
 def campaign_window(conf: CampaignConf) -> Window:
+    """The whole campaign: 行动以来."""
     return Window(conf.start_date, conf.end_date, "行动以来")
 
 
 def current_phase(conf: CampaignConf, on: date) -> PhaseConf | None:
+    """The phase running on a date, if any."""
     return next((p for p in conf.phases if p.start_date <= on <= p.end_date), None)

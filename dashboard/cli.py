@@ -84,6 +84,7 @@ def cmd_rollback(args) -> int:
 
 
 def window_from_args(conf, args) -> Window:
+    """--phase, --month or --from/--to; the campaign to date when none is given."""
     try:
         if getattr(args, "phase", None):
             return phase_window(conf, args.phase)

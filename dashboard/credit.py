@@ -6,6 +6,7 @@ WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
 def check_char(first17: str) -> str:
+    """The check character for the first 17 characters."""
     total = sum(ALPHABET.index(ch) * w for ch, w in zip(first17, WEIGHTS))
     return ALPHABET[(31 - total % 31) % 31]
 

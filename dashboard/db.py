@@ -33,6 +33,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 @functools.lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
+    """One engine per URL per process; SQLite gets WAL and foreign keys on every connection."""
     url = database_url(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -47,6 +48,7 @@ def get_engine(url: str | None = None) -> Engine:
 
 @functools.lru_cache(maxsize=None)
 def load_query(name: str) -> str:
+    """The text of queries/NAME.sql."""
     return (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 

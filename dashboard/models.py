@@ -15,7 +15,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
-    pass
+    """The declarative base of every table."""
 
 
 # ---------------------------------------------------------------- configuration

@@ -15,12 +15,14 @@ import xlsxwriter
 
 @dataclass
 class Formula:
+    """A formula cell, with or without a cached value."""
     formula: str
     cached: Any = None  # None: no cached value (as in a workbook never opened in Excel)
 
 
 @dataclass
 class SheetData:
+    """One sheet to write: headers, rows and the clerk-style decoration above and below."""
     headers: list[str]
     rows: list[list[Any]]
     name: str = ""
@@ -32,6 +34,7 @@ class SheetData:
 
 
 def write_workbook(target: str | BinaryIO, sheets: list[SheetData]) -> None:
+    """Write the sheets to a path or a binary file object."""
     wb = xlsxwriter.Workbook(target, {"in_memory": True, "strings_to_formulas": False,
                                       "strings_to_numbers": False, "strings_to_urls": False})
     fmt_date = wb.add_format({"num_format": "yyyy-mm-dd"})

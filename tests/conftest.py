@@ -90,3 +90,23 @@ def empty_engine(backend, tmp_path_factory, _session_pg_url):
         engine.dispose()
     else:
         yield _empty_pg(_session_pg_url)
+
+
+def pytest_report_header(config):
+    return "database backends: " + ", ".join(BACKENDS) + (
+        "" if PG_URL else "  (set DASHBOARD_TEST_PG_URL to run on PostgreSQL too)")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Show how many tests ran on each database, so CI output proves both were exercised."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for rep in terminalreporter.stats.get(outcome, []):
+            if getattr(rep, "when", "call") not in ("call", "setup") or (outcome == "passed" and rep.when != "call"):
+                continue
+            for kind in ("sqlite", "postgresql"):
+                if f"[{kind}" in rep.nodeid or f"-{kind}]" in rep.nodeid or f"-{kind}-" in rep.nodeid:
+                    counts.setdefault(kind, {}).setdefault(outcome, 0)
+                    counts[kind][outcome] += 1
+    for kind, c in counts.items():
+        terminalreporter.write_line(f"on {kind}: " + ", ".join(f"{n} {o}" for o, n in sorted(c.items())))
