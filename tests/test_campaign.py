@@ -20,3 +20,23 @@ def test_campaign_synced(empty_engine):
         targets = conn.execute(text("select code from target order by sort_order")).scalars().all()
     assert units == 13 and pairs == 13 + 12
     assert targets[0] == "self_inspection" and targets[-1] == "supervision_coverage" and len(targets) == 9
+
+
+def test_second_campaign_is_configuration_only(empty_engine):
+    """A three-level tree, other phases and a subset of targets, loaded beside the default one."""
+    from dashboard.campaign import sync_campaign
+    conf = load_campaign("xinjiang-2026")
+    sync_campaign(empty_engine, conf)
+    with empty_engine.connect() as conn:
+        below_root = conn.execute(text(
+            "select count(*) from org_unit_closure c join org_unit u on u.unit_id = c.ancestor_id "
+            "where u.code = 'XJ' and c.distance > 0")).scalar()
+        targets = conn.execute(text(
+            "select t.code, t.threshold from target t join campaign c on c.campaign_id = t.campaign_id "
+            "where c.code = 'xinjiang-2026' order by t.sort_order")).all()
+        depth = conn.execute(text("select depth from org_unit where code = 'XJ0202'")).scalar()
+    assert below_root == 4 + 6  # four prefectures, six counties
+    assert depth == 2
+    assert [tuple(t) for t in targets] == [("self_inspection", 1.0), ("supervision_coverage", 1.0),
+                                           ("rectification", 0.95), ("sampling_pass", 0.98)]
+    assert [p.name for p in conf.phases] == ["专项整治阶段", "试点规范阶段", "推广经验阶段"]

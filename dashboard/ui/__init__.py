@@ -1,0 +1,1 @@
+"""The only Streamlit code outside pages/: session, shared widgets, cached data access."""
