@@ -26,7 +26,7 @@ def resolve_unit(engine: Engine, unit: str | int | None) -> OrgUnit:
     """An org unit by code or name (or id); None → the root."""
     with engine.connect() as conn:
         if unit is None:
-            stmt = select(OrgUnit).where(OrgUnit.parent_id.is_(None)).order_by(OrgUnit.sort_order)
+            stmt = select(OrgUnit).where(OrgUnit.parent_id.is_(None)).order_by(OrgUnit.unit_id)
         elif isinstance(unit, int):
             stmt = select(OrgUnit).where(OrgUnit.unit_id == unit)
         else:
@@ -38,6 +38,6 @@ def resolve_unit(engine: Engine, unit: str | int | None) -> OrgUnit:
     return OrgUnit(**{c: getattr(row, c) for c in row._fields})
 
 
-def system_viewer(engine: Engine) -> Viewer:
-    """Full rights: the command line without --as."""
-    return Viewer("system", "system", resolve_unit(engine, None).unit_id)
+def system_viewer(engine: Engine, root_code: str | None = None) -> Viewer:
+    """Full rights over a campaign's tree (root_code; default: the first root configured)."""
+    return Viewer("system", "system", resolve_unit(engine, root_code).unit_id)

@@ -29,7 +29,7 @@ def _ready_engine(args):
 
 def _viewer(args, engine) -> Viewer:
     if not args.as_user:
-        return system_viewer(engine)
+        return system_viewer(engine, load_campaign(args.campaign).root.code)
     from . import access
     lookup = getattr(access, "viewer_for_username", None)
     if lookup is None:
@@ -105,7 +105,7 @@ def cmd_targets(args) -> int:
     conf = load_campaign(args.campaign)
     window = window_from_args(conf, args)
     try:
-        unit = resolve_unit(engine, args.unit)
+        unit = resolve_unit(engine, args.unit or conf.root.code)
     except LookupError as exc:
         raise UsageError(str(exc)) from exc
     figures = compute_targets(engine, conf, _viewer(args, engine), unit=unit, window=window,
