@@ -1,0 +1,221 @@
+"""The target engine: the campaign figures of indicators.md for any org unit and window.
+
+Counting happens in SQL (`queries/*_counts_by_unit.sql`): records are counted per enterprise unit and
+rolled up the org tree through org_unit_closure, so a county figure is the sum of numerators over
+the sum of denominators, never an average of sub-bureau rates. Python only resolves the window,
+checks the viewer's scope and turns counts into figures.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+
+from sqlalchemy.engine import Engine
+
+from .access import Viewer, resolve_unit
+from .campaign import CampaignConf, Window, campaign_window
+from .db import execute
+
+# Which query counts each target code a campaign may configure (see campaigns/*.yaml).
+TARGET_QUERIES = {
+    "self_inspection": "enterprise_target_counts_by_unit",
+    "three_three_three": "enterprise_target_counts_by_unit",
+    "qms_traceability": "enterprise_target_counts_by_unit",
+    "supplier_evaluation": "enterprise_target_counts_by_unit",
+    "officer_exam_coverage": "enterprise_target_counts_by_unit",
+    "supervision_coverage": "enterprise_target_counts_by_unit",
+    "officer_exam_pass": "officer_exam_pass_counts_by_unit",
+    "rectification": "rectification_counts_by_unit",
+    "sampling_pass": "sampling_pass_counts_by_unit",
+}
+
+
+# ------------------------------------------------------------------ the figure
+def is_met(numerator: int, denominator: int, threshold: float) -> bool | None:
+    """Exact comparison: 0.99 means 99/100, so 99 of 100 is met and 98 of 99 is not."""
+    if not denominator:
+        return None
+    t = Fraction(threshold).limit_denominator()
+    return numerator * t.denominator >= t.numerator * denominator
+
+
+def ratio(numerator: int, denominator: int) -> float | None:
+    """n/d to 4 decimals; None for 0 of 0 (no figure, never 0 % or 100 %)."""
+    return round(numerator / denominator, 4) if denominator else None
+
+
+@dataclass(frozen=True)
+class TargetFigure:
+    """One target for one unit and window: n of d, the value and whether the target is met."""
+    unit_code: str
+    unit_name: str
+    from_date: date
+    to_date: date
+    as_of: date
+    target: str
+    name: str
+    numerator: int
+    denominator: int
+    threshold: float
+    value: float | None = field(init=False)
+    met: bool | None = field(init=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "value", ratio(self.numerator, self.denominator))
+        object.__setattr__(self, "met", is_met(self.numerator, self.denominator, self.threshold))
+
+    @property
+    def percent_text(self) -> str:
+        """One decimal, rounded down: a figure short of 99 % must never read as 99.0 %."""
+        if not self.denominator:
+            return "无数据"
+        tenths = self.numerator * 1000 // self.denominator
+        return f"{tenths // 10}.{tenths % 10}%"
+
+    @property
+    def nd_text(self) -> str:
+        return f"{self.numerator}/{self.denominator}"
+
+    @property
+    def threshold_text(self) -> str:
+        pct = f"{self.threshold * 100:.1f}".rstrip("0").rstrip(".")
+        return f"{pct}%" if self.threshold >= 1 else f"≥{pct}%"
+
+    @property
+    def status_text(self) -> str:
+        return {True: "达标", False: "未达标", None: "无数据"}[self.met]
+
+    def to_json(self) -> dict:
+        return {"unit": self.unit_code, "unit_name": self.unit_name,
+                "from": self.from_date.isoformat(), "to": self.to_date.isoformat(),
+                "target": self.target, "name": self.name, "numerator": self.numerator,
+                "denominator": self.denominator, "value": self.value,
+                "threshold": self.threshold, "met": self.met}
+
+
+# ------------------------------------------------------------------ what a call is about
+@dataclass(frozen=True)
+class Selection:
+    """One call's unit, window and as_of, resolved and checked against the viewer's scope."""
+    unit: dict
+    children: tuple[dict, ...]
+    window: Window
+    as_of: date
+    params: dict  # the bound parameters every query of the engine understands
+
+
+def query_params(conf: CampaignConf, viewer: Viewer, window: Window, as_of: date) -> dict:
+    """The bound parameters of every engine query, dates computed here, never in SQL."""
+    # Records dated after as_of never count, so the window's end is clipped to it here, once.
+    return {"scope_unit_id": viewer.scope_unit_id, "as_of": as_of,
+            "from_date": window.start_date, "to_date": min(window.end_date, as_of),
+            "from_month_date": window.start_date.replace(day=1),
+            "campaign_start_date": conf.start_date}
+
+
+def scope_units(engine: Engine, viewer: Viewer) -> dict[int, dict]:
+    """unit_id → org unit row, for every unit the viewer may see, in sort_order."""
+    rows = execute(engine, "scope_units", scope_unit_id=viewer.scope_unit_id)
+    return {r["unit_id"]: r for r in sorted(rows, key=lambda r: r["sort_order"])}
+
+
+def _unit_id(engine: Engine, viewer: Viewer, unit) -> int:
+    if unit is None:
+        return viewer.scope_unit_id
+    if isinstance(unit, (str, int)):
+        unit = resolve_unit(engine, unit)
+    return unit.unit_id
+
+
+def resolve_selection(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None,
+                      window: Window | None = None, as_of: date | None = None) -> Selection:
+    """Defaults (viewer's unit, campaign to date, the window's as_of) and the scope check:
+    a unit outside the viewer's subtree raises PermissionError."""
+    units = scope_units(engine, viewer)
+    unit_id = _unit_id(engine, viewer, unit)
+    if unit_id not in units:
+        label = getattr(unit, "name", None) or unit
+        raise PermissionError(f"无权查看“{label}”的数据：该单位不在您的管辖范围内")
+    window = window or campaign_window(conf)
+    as_of = as_of or window.as_of()
+    children = tuple(u for u in units.values() if u["parent_id"] == unit_id)
+    return Selection(units[unit_id], children, window, as_of,
+                     query_params(conf, viewer, window, as_of))
+
+
+# ------------------------------------------------------------------ the figures
+def _count_rows(engine: Engine, conf: CampaignConf, sel: Selection, unit_ids: list[int]) -> dict:
+    """(unit_id, target code) → (numerator, denominator); absent pairs are 0 of 0."""
+    unknown = [t.code for t in conf.targets if t.code not in TARGET_QUERIES]
+    if unknown:
+        raise ValueError("未知的目标代码：" + "、".join(unknown))
+    names = dict.fromkeys(TARGET_QUERIES[t.code] for t in conf.targets)
+    counts = {}
+    with engine.connect() as conn:
+        for name in names:
+            for r in execute(conn, name, report_unit_ids=unit_ids, **sel.params):
+                counts[(r["unit_id"], r["target_code"])] = (int(r["numerator"] or 0),
+                                                            int(r["denominator"] or 0))
+    return counts
+
+
+def compute_targets(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None,
+                    window: Window | None = None, as_of: date | None = None,
+                    by_unit: bool = False) -> list[TargetFigure]:
+    """The configured targets for the unit (default: the viewer's scope unit), and with by_unit
+    for each unit directly below it too, in the campaign's order."""
+    sel = resolve_selection(engine, conf, viewer, unit=unit, window=window, as_of=as_of)
+    report_units = [sel.unit, *sel.children] if by_unit else [sel.unit]
+    counts = _count_rows(engine, conf, sel, [u["unit_id"] for u in report_units])
+    return [TargetFigure(u["code"], u["name"], sel.window.start_date, sel.window.end_date,
+                         sel.as_of, t.code, t.name, *counts.get((u["unit_id"], t.code), (0, 0)),
+                         t.threshold)
+            for u in report_units for t in conf.targets]
+
+
+# ------------------------------------------------------------------ overdue problems
+def as_date(value) -> date | None:
+    """SQLite hands dates of raw SQL back as ISO text; PostgreSQL as dates."""
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+def normalise_dates(row: dict) -> dict:
+    """Every *_date column of a result row as a date, whatever the backend."""
+    return {k: as_date(v) if k.endswith("_date") else v for k, v in row.items()}
+
+
+def overdue_problems(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None,
+                     as_of: date) -> list[dict]:
+    """Problems of any source past their 整改期限 and not 已整改 on as_of, most overdue first."""
+    sel = resolve_selection(engine, conf, viewer, unit=unit, as_of=as_of)
+    rows = [normalise_dates(r) for r in execute(engine, "overdue_problems", unit_id=sel.unit["unit_id"],
+                                                **sel.params)]
+    for r in rows:
+        r["days_overdue"] = (as_of - r["deadline_date"]).days
+    return sorted(rows, key=lambda r: (-r["days_overdue"], r["problem_no"]))
+
+
+# ------------------------------------------------------------------ text table
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def format_table(figures: list[TargetFigure]) -> str:
+    """A plain-text table for the terminal, CJK-width aware."""
+    if not figures:
+        return "（无数据）"
+    f0 = figures[0]
+    head = f"统计区间：{f0.from_date} 至 {f0.to_date}（截至 {f0.as_of}）"
+    rows = [("单位", "指标", "完成/总数", "完成率", "目标", "结果")]
+    rows += [(f.unit_name, f.name, f.nd_text, f.percent_text, f.threshold_text, f.status_text)
+             for f in figures]
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(_pad(c, w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    lines.insert(1, "-" * max(_width(line) for line in lines))
+    return "\n".join([head, *lines])

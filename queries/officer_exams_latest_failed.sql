@@ -1,0 +1,65 @@
+-- one row per examined person (enterprise + 姓名) of unit_id's subtree whose latest exam failed
+-- The latest exam up to as_of decides (failed then passed = passed); counted whatever the
+-- enterprise's status. Same person logic as officer_exam_pass_counts_by_unit.sql.
+with
+
+closure as (
+    select ancestor_id, descendant_id from org_unit_closure
+),
+
+org_units as (
+    select unit_id, code, name from org_unit
+),
+
+enterprises as (
+    select credit_code, name, unit_id, cadre_name from enterprise
+),
+
+officer_exams as (
+    select credit_code, person_name, post, exam_date, score, is_passed from officer_exam
+),
+
+covered_units as (
+    select report.descendant_id as unit_id
+    from closure as report
+    join closure as scope
+        on scope.descendant_id = report.descendant_id
+        and scope.ancestor_id = :scope_unit_id
+    where report.ancestor_id = :unit_id
+),
+
+latest_exam_dates as (
+    select credit_code, person_name, max(exam_date) as exam_date
+    from officer_exams
+    where exam_date <= :as_of
+    group by credit_code, person_name
+),
+
+latest_failed_exams as (
+    select x.credit_code, x.person_name, x.post, x.exam_date, x.score
+    from officer_exams as x
+    join latest_exam_dates as latest
+        on latest.credit_code = x.credit_code
+        and latest.person_name = x.person_name
+        and latest.exam_date = x.exam_date
+    where not x.is_passed
+),
+
+final as (
+    select
+        e.credit_code,
+        e.name,
+        u.code as unit_code,
+        u.name as unit_name,
+        e.cadre_name,
+        x.person_name,
+        x.post,
+        x.exam_date,
+        x.score
+    from latest_failed_exams as x
+    join enterprises as e on e.credit_code = x.credit_code
+    join covered_units as cu on cu.unit_id = e.unit_id
+    join org_units as u on u.unit_id = e.unit_id
+)
+
+select * from final
