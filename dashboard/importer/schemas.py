@@ -22,12 +22,15 @@ CREDIT_ALIASES = ("统一社会信用代码", "社会信用代码", "信用代�
 
 def col(zh: str, kind: str = "text", *, required: bool = True, key: bool = False,
         aliases: tuple[str, ...] = (), values: tuple[str, ...] | None = None,
-        value_aliases: dict[str, str] | None = None, **checks) -> pa.Field:
-    """A contract column. `kind`: text, credit_code, date, month, int, number, yesno, enum."""
+        value_aliases: dict[str, str] | None = None, future_ok: bool = False,
+        **checks) -> pa.Field:
+    """A contract column. `kind`: text, credit_code, date, month, int, number, yesno, enum,
+    enum_multi. `future_ok`: a date that may lie after the upload (deadlines, expiry); every other
+    date is a past event, a report cannot hold one in the future."""
     meta = {"zh": zh, "kind": kind, "required": required or key, "key": key,
             "aliases": tuple(aliases), "values": tuple(values or ()),
-            "value_aliases": dict(value_aliases or {})}
-    if values:
+            "value_aliases": dict(value_aliases or {}), "future_ok": future_ok}
+    if values and kind != "enum_multi":  # a joined multi-value cell is checked item by item when parsed
         checks["isin"] = list(values)
     return pa.Field(nullable=not (required or key), metadata=meta, **checks)
 
@@ -83,6 +86,11 @@ class EnterpriseSheet(SheetModel):
     class Config:
         metadata = {"sheet": "企业名录", "table": "enterprise"}
 
+    @pa.dataframe_check(error="食品生产许可证编号必填（小作坊除外）")
+    def license_unless_workshop(cls, df: pd.DataFrame) -> Series[bool]:
+        workshop = df["name"].fillna("").astype(str).str.contains("作坊", regex=False)
+        return df["license_no"].notna() | workshop
+
 
 # ------------------------------------------------------------------ 企业自查
 class SelfInspectionSheet(SheetModel):
@@ -127,11 +135,20 @@ class ManagementSystemSheet(SheetModel):
                        "智能追溯体系": "智能化追溯体系", "智能化过程追溯体系": "智能化追溯体系"})
     certificate_no: Series[str] = col("证书编号", required=False, aliases=("证书号", "认证证书编号"))
     established_date: Series[pa.DateTime] = col("建立日期", "date", aliases=("发证日期", "认证日期", "建立时间"))
-    valid_until_date: Series[pa.DateTime] = col("有效期至", "date", required=False,
+    valid_until_date: Series[pa.DateTime] = col("有效期至", "date", required=False, future_ok=True,
                                                 aliases=("有效期", "证书有效期至", "有效截止日期"))
 
     class Config:
         metadata = {"sheet": "管理体系", "table": "management_system"}
+
+    @pa.dataframe_check(error="有效期至早于建立日期")
+    def valid_after_established(cls, df: pd.DataFrame) -> Series[bool]:
+        return (df["valid_until_date"].isna() | df["established_date"].isna()
+                | (df["valid_until_date"] >= df["established_date"]))
+
+    @pa.dataframe_check(error="证书编号必填（智能化追溯体系除外）")
+    def certificate_unless_traceability(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["certificate_no"].notna() | (df["system_type"] == "智能化追溯体系").fillna(False)
 
 
 # ------------------------------------------------------------------ 供应商评价
@@ -146,8 +163,15 @@ class SupplierEvaluationSheet(SheetModel):
     class Config:
         metadata = {"sheet": "供应商评价", "table": "supplier_evaluation"}
 
+    @pa.dataframe_check(error="不合格供应商数大于评价供应商数")
+    def unqualified_within_evaluated(cls, df: pd.DataFrame) -> Series[bool]:
+        return (df["count_unqualified"].isna() | df["count_suppliers"].isna()
+                | (df["count_unqualified"] <= df["count_suppliers"])).astype(bool)
+
 
 # ------------------------------------------------------------------ 食安员抽考
+PASS_SCORE = 60  # 是否合格 left blank is derived as 成绩 ≥ 60
+
 class OfficerExamSheet(SheetModel):
     credit_code: Series[str] = col("统一社会信用代码", "credit_code", key=True, aliases=CREDIT_ALIASES)
     person_name: Series[str] = col("姓名", key=True, aliases=("考试人员", "抽考人员", "人员姓名"))
@@ -162,6 +186,11 @@ class OfficerExamSheet(SheetModel):
 
     class Config:
         metadata = {"sheet": "食安员抽考", "table": "officer_exam"}
+
+    @pa.dataframe_check(error="是否合格与成绩不符（成绩≥60为合格）")
+    def passed_matches_score(cls, df: pd.DataFrame) -> Series[bool]:
+        derived = df["score"] >= PASS_SCORE
+        return (df["is_passed"].isna() | df["score"].isna() | (df["is_passed"] == derived)).astype(bool)
 
 
 # ------------------------------------------------------------------ 监督检查
@@ -193,7 +222,8 @@ class ProblemSheet(SheetModel):
     source_no: Series[str] = col("来源编号", required=False, aliases=("检查编号/抽样单编号", "关联编号"))
     description: Series[str] = col("问题描述", aliases=("问题内容", "存在问题", "问题"))
     found_date: Series[pa.DateTime] = col("发现日期", "date", aliases=("发现时间",))
-    deadline_date: Series[pa.DateTime] = col("整改期限", "date", aliases=("整改时限", "限期整改日期"))
+    deadline_date: Series[pa.DateTime] = col("整改期限", "date", future_ok=True,
+                                             aliases=("整改时限", "限期整改日期"))
     closed_date: Series[pa.DateTime] = col("整改完成日期", "date", required=False,
                                            aliases=("完成整改日期", "整改完成时间"))
     review_result: Series[str] = col("复查结论", "enum", required=False, values=("已整改", "未整改", "整改中"),
@@ -334,3 +364,18 @@ SHEETS: tuple[type[SheetModel], ...] = (
     CadreVisitSheet, StarRatingSheet, EnforcementCaseSheet)
 
 SHEET_BY_NAME = {s.sheet_name(): s for s in SHEETS}
+
+# The column a dataframe-level check is about (by its error text): its failures are reported
+# against that one cell, not against every column of the row.
+CHECK_COLUMNS = {
+    "食品生产许可证编号必填（小作坊除外）": "license_no",
+    "有效期至早于建立日期": "valid_until_date",
+    "证书编号必填（智能化追溯体系除外）": "certificate_no",
+    "不合格供应商数大于评价供应商数": "count_unqualified",
+    "是否合格与成绩不符（成绩≥60为合格）": "is_passed",
+    "整改期限早于发现日期": "deadline_date",
+    "整改完成日期早于发现日期": "closed_date",
+    "复查结论为“已整改”时必须填写整改完成日期": "closed_date",
+    "检验结论为“不合格”时必须填写不合格项目": "failed_items",
+    "检验结论为“不合格”时必须填写核查处置状态": "disposal_status",
+}

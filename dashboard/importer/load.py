@@ -1,0 +1,402 @@
+"""Importing a workbook: read → parse → validate → one transaction of natural-key upserts.
+
+All or nothing: any error and nothing of the workbook is written. Each committed upload is a
+batch (`upload_batch`) and every record it inserted or replaced is a `batch_change` row holding
+the record's prior state, so `rollback_batch` can restore the database exactly.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Date, and_, bindparam, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from ..access import Viewer, system_viewer
+from ..models import Base, BatchChange, OrgUnit, OrgUnitClosure, UploadBatch
+from . import parse, read, validate
+from .schemas import SHEETS, EnterpriseSheet, SheetModel
+
+CHUNK = 1000  # keys per IN list: well under SQLite's and PostgreSQL's bound-parameter limits
+
+
+class RollbackError(Exception):
+    """A batch cannot be rolled back; the message says why, in Chinese."""
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or would do, in a dry run): the cli.md JSON shape plus counts."""
+    status: str  # imported | unchanged | rejected
+    batch_id: int | None = None
+    rows: dict[str, int] = field(default_factory=dict)
+    ignored_sheets: list[str] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+    dry_run: bool = False
+    inserted: dict[str, int] = field(default_factory=dict)
+    replaced: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+    file_name: str | None = None
+
+    def to_json(self) -> dict:
+        changes = {sheet: {"inserted": self.inserted.get(sheet, 0), "replaced": self.replaced.get(sheet, 0),
+                           "unchanged": self.unchanged.get(sheet, 0)} for sheet in self.rows}
+        return {"status": self.status, "batch_id": self.batch_id, "rows": dict(self.rows),
+                "ignored_sheets": list(self.ignored_sheets), "errors": list(self.errors),
+                "dry_run": self.dry_run, "changes": changes}
+
+    def to_text(self) -> str:
+        name = f"{self.file_name}：" if self.file_name else ""
+        lines = [name + self._headline()]
+        if self.status != "rejected":
+            for sheet, count in self.rows.items():
+                lines.append(f"  {sheet} {count} 行（新增 {self.inserted.get(sheet, 0)}，"
+                             f"更新 {self.replaced.get(sheet, 0)}，未变 {self.unchanged.get(sheet, 0)}）")
+        if self.ignored_sheets:
+            lines.append("  未识别的工作表（已忽略）：" + "、".join(self.ignored_sheets))
+        lines += ["  " + error_text(e) for e in self.errors]
+        return "\n".join(lines)
+
+    def _headline(self) -> str:
+        if self.status == "rejected":
+            return f"未导入：发现 {len(self.errors)} 处错误，整个工作簿未写入任何数据"
+        if self.status == "unchanged":
+            return f"该文件此前已导入（第 {self.batch_id} 批），本次未作任何更改"
+        if self.dry_run:
+            return "校验通过（试运行，未写入数据库）"
+        return f"已导入，第 {self.batch_id} 批"
+
+
+def error_text(e: dict) -> str:
+    """「工作表 监督抽检 第17行 列“抽样日期”：…」; whole-file errors are the message alone."""
+    where = []
+    if e.get("sheet"):
+        where.append(f"工作表 {e['sheet']}")
+    if e.get("row") is not None:
+        where.append(f"第{e['row']}行")
+    if e.get("column"):
+        where.append(f"列“{e['column']}”")
+    shown = e.get("value") not in (None, "") and str(e["value"]) not in e["message"]
+    value = f"（填写的是“{e['value']}”）" if shown else ""
+    return (" ".join(where) + "：" if where else "") + e["message"] + value
+
+
+# ------------------------------------------------------------------ import
+def import_workbook(engine: Engine, source: str | Path | bytes, *, uploader: str, dry_run: bool = False,
+                    viewer: Viewer | None = None, file_name: str | None = None,
+                    uploaded_at: datetime | None = None) -> ImportResult:
+    """Validate a workbook and, unless `dry_run`, load it in one transaction (see module doc)."""
+    data, file_name = _source_bytes(source, file_name)
+    uploaded_at = uploaded_at or datetime.now()
+    result = ImportResult("rejected", dry_run=dry_run, file_name=file_name)
+    earlier = _committed_batch_with(engine, hashlib.sha256(data).hexdigest())
+    if earlier is not None:
+        result.status, result.batch_id = "unchanged", earlier
+        return result
+    try:
+        book = read.read_workbook(data, file_name)
+    except read.FileRefused as exc:
+        result.errors = [{"sheet": None, "row": None, "column": None, "message": str(exc), "value": None}]
+        return result
+    result.ignored_sheets = book.ignored
+    sheets, errors = _parse_and_check(book, uploaded_at.date())
+    viewer = viewer or system_viewer(engine)
+    with engine.begin() as conn:
+        ctx = validate.load_context(conn, viewer.scope_unit_id, validate.workbook_codes(sheets))
+        errors += validate.database_errors(sheets, ctx)
+        if errors:
+            result.errors = _sorted_errors(errors, book)
+            return result
+        result.rows = _row_counts(sheets)
+        plans = [_plan(conn, model, group) for model, group in _models_in_load_order(sheets)]
+        for plan in plans:
+            _count(result, plan)
+        result.status = "imported"
+        if not dry_run:
+            unit_id = _common_unit(conn, validate.enterprise_units(sheets, ctx))
+            result.batch_id = _write(conn, plans, data, file_name, uploader, uploaded_at,
+                                     result.rows, unit_id)
+    return result
+
+
+def _source_bytes(source, file_name: str | None) -> tuple[bytes, str]:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source), file_name or "upload.xlsx"
+    path = Path(source)
+    return path.read_bytes(), file_name or path.name
+
+
+def _committed_batch_with(engine: Engine, sha: str) -> int | None:
+    stmt = (select(UploadBatch.batch_id).where(UploadBatch.sha256 == sha, UploadBatch.status == "committed")
+            .order_by(UploadBatch.batch_id))
+    with engine.connect() as conn:
+        return conn.execute(stmt).scalars().first()
+
+
+def _parse_and_check(book: read.RawWorkbook, today: date) -> tuple[list[parse.ParsedSheet], list[dict]]:
+    """Every sheet typed and checked on its own and against the others; all errors collected."""
+    sheets, errors = [], []
+    for raw in book.sheets:
+        if raw.missing:
+            errors += [parse.cell_error(raw, raw.header_row, f, f"缺少必填列“{raw.model.fields()[f]['zh']}”")
+                       for f in raw.missing]
+            continue
+        sheet = parse.parse_sheet(raw, today)
+        errors += sheet.errors + validate.schema_errors(sheet)
+        validate.derive_values(sheet)
+        sheets.append(sheet)
+    errors += validate.duplicate_key_errors(sheets)
+    return sheets, errors
+
+
+def _sorted_errors(errors: list[dict], book: read.RawWorkbook) -> list[dict]:
+    order = {s.name: i for i, s in enumerate(book.sheets)}
+    columns = {s.name: [m["zh"] for m in s.model.fields().values()] for s in book.sheets}
+
+    def key(e):
+        cols = columns.get(e["sheet"], [])
+        col = cols.index(e["column"]) if e["column"] in cols else -1
+        return (order.get(e["sheet"], -1), e["row"] or 0, col)
+    return sorted(errors, key=key)
+
+
+def _row_counts(sheets: list[parse.ParsedSheet]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for sheet in sheets:
+        name = sheet.raw.model.sheet_name()
+        out[name] = out.get(name, 0) + len(sheet.frame)
+    return out
+
+
+def _models_in_load_order(sheets: list[parse.ParsedSheet]):
+    """Registry first: records refer to the enterprises it adds."""
+    groups = validate.group_by_model(sheets)
+    return [(model, groups[model]) for model in SHEETS if model in groups]
+
+
+# ------------------------------------------------------------------ planning the upsert
+@dataclass
+class Plan:
+    """The upsert of one sheet kind, worked out before anything is written."""
+    model: type[SheetModel]
+    inserts: list[dict] = field(default_factory=list)
+    replaces: list[tuple[dict, dict]] = field(default_factory=list)  # (new, old row)
+    unchanged: int = 0
+
+
+def _count(result: ImportResult, plan: Plan) -> None:
+    name = plan.model.sheet_name()
+    result.inserted[name] = len(plan.inserts)
+    result.replaced[name] = len(plan.replaces)
+    result.unchanged[name] = plan.unchanged
+
+
+def table_of(model: type[SheetModel]):
+    """The SQLAlchemy table a sheet loads into."""
+    return Base.metadata.tables[model.table()]
+
+
+def key_columns(model: type[SheetModel]) -> list[str]:
+    """The natural-key columns of a sheet's table."""
+    return model.key_fields()
+
+
+def records(model: type[SheetModel], sheets: list[parse.ParsedSheet]) -> list[dict]:
+    """The typed values as plain dicts by database column: date, bool, int, float, str or None."""
+    fields = [f for f in parse.fields_of(model) if f != "unit"] + (["unit_id"] if model is EnterpriseSheet else [])
+    out = []
+    for sheet in sheets:
+        out += [dict(zip(fields, row)) for row in zip(*(sheet.values[f] for f in fields))]
+    return out
+
+
+def _existing(conn: Connection, model: type[SheetModel], rows: list[dict]) -> dict[tuple, dict]:
+    """The stored rows for the workbook's keys, fetched by chunked IN lists, not row by row."""
+    table = table_of(model)
+    keys = key_columns(model)
+    probe = keys[0] if len(keys) == 1 else "credit_code"  # every composite key holds the code
+    wanted = sorted({r[probe] for r in rows})
+    out = {}
+    for i in range(0, len(wanted), CHUNK):
+        stmt = select(table).where(table.c[probe].in_(wanted[i:i + CHUNK]))
+        for row in conn.execute(stmt).mappings():
+            out[tuple(row[k] for k in keys)] = dict(row)
+    return out
+
+
+def _plan(conn: Connection, model: type[SheetModel], sheets: list[parse.ParsedSheet]) -> Plan:
+    plan = Plan(model)
+    rows = records(model, sheets)
+    if not rows:
+        return plan
+    existing = _existing(conn, model, rows)
+    keys = key_columns(model)
+    for row in rows:
+        old = existing.get(tuple(row[k] for k in keys))
+        if old is None:
+            plan.inserts.append(row)
+        elif all(_same(old[c], v) for c, v in row.items()):
+            plan.unchanged += 1
+        else:
+            plan.replaces.append((row, old))
+    return plan
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        return a is not None and b is not None and float(a) == float(b)
+    return a == b
+
+
+# ------------------------------------------------------------------ writing
+def _write(conn: Connection, plans: list[Plan], data: bytes, file_name: str, uploader: str,
+           uploaded_at: datetime, rows: dict[str, int], unit_id: int | None) -> int:
+    batch_id = conn.execute(UploadBatch.__table__.insert().returning(UploadBatch.batch_id), {
+        "file_name": file_name[:255], "sha256": hashlib.sha256(data).hexdigest(), "uploader": uploader,
+        "uploaded_at": uploaded_at, "status": "committed",
+        "rows_json": json.dumps(rows, ensure_ascii=False), "unit_id": unit_id, "file_bytes": data,
+    }).scalar_one()
+    changes = []
+    for plan in plans:
+        table, keys = table_of(plan.model), key_columns(plan.model)
+        if plan.inserts:
+            insert_many(conn, table, [{**r, "batch_id": batch_id} for r in plan.inserts])
+        if plan.replaces:
+            conn.execute(_update_by_key(table, keys, list(plan.replaces[0][0]) + ["batch_id"]),
+                         [_update_params({**new, "batch_id": batch_id}, keys) for new, _ in plan.replaces])
+        changes += [_change(batch_id, table.name, keys, r, None) for r in plan.inserts]
+        changes += [_change(batch_id, table.name, keys, new, old) for new, old in plan.replaces]
+    insert_many(conn, BatchChange.__table__, changes)
+    return batch_id
+
+
+def insert_many(conn: Connection, table, rows: list[dict]) -> None:
+    """One executemany per table (measured fastest on both SQLite and psycopg's pipeline mode;
+    multi-row VALUES and INSERT … RETURNING batches were slower on PostgreSQL)."""
+    if rows:
+        conn.execute(table.insert(), rows)
+
+
+def _update_by_key(table, keys: list[str], columns: list[str]):
+    """UPDATE … WHERE key = :k_key, for executemany (bind names must differ from column names)."""
+    where = and_(*[table.c[k] == bindparam(f"k_{k}") for k in keys])
+    return update(table).where(where).values({c: bindparam(f"v_{c}") for c in columns if c not in keys})
+
+
+def _update_params(row: dict, keys: list[str]) -> dict:
+    params = {f"k_{k}": row[k] for k in keys}
+    params.update({f"v_{c}": v for c, v in row.items() if c not in keys})
+    return params
+
+
+def _change(batch_id: int, table: str, keys: list[str], row: dict, old: dict | None) -> dict:
+    return {"batch_id": batch_id, "table_name": table, "record_key": record_key(row, keys),
+            "old_row_json": None if old is None else json.dumps(old, ensure_ascii=False, default=_json_default)}
+
+
+def record_key(row: dict, keys: list[str]) -> str:
+    """A record's natural key as stored in batch_change (a JSON list)."""
+    return json.dumps([row[k] for k in keys], ensure_ascii=False, default=_json_default)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__} in a batch change")
+
+
+def _common_unit(conn: Connection, units: set[int]) -> int | None:
+    """The one unit every enterprise of the batch belongs to, else their lowest common ancestor."""
+    if len(units) <= 1:
+        return next(iter(units), None)
+    stmt = (select(OrgUnitClosure.ancestor_id, OrgUnitClosure.descendant_id)
+            .where(OrgUnitClosure.descendant_id.in_(sorted(units))))
+    ancestors = defaultdict(set)
+    for ancestor, descendant in conn.execute(stmt):
+        ancestors[descendant].add(ancestor)
+    common = set.intersection(*ancestors.values()) if ancestors else set()
+    if not common:
+        return None
+    depth = dict(conn.execute(select(OrgUnit.unit_id, OrgUnit.depth).where(OrgUnit.unit_id.in_(common))).all())
+    return max(common, key=lambda u: depth.get(u, 0))
+
+
+# ------------------------------------------------------------------ rollback
+MODEL_BY_TABLE = {m.table(): m for m in SHEETS}
+
+
+def rollback_batch(engine: Engine, batch_id: int, by: str) -> None:
+    """Restore every record the batch touched to its state before the batch, in one transaction."""
+    with engine.begin() as conn:
+        batch = conn.execute(select(UploadBatch.status, UploadBatch.rolled_back_at)
+                             .where(UploadBatch.batch_id == batch_id)).first()
+        if batch is None:
+            raise RollbackError(f"没有第 {batch_id} 批上报")
+        if batch.status != "committed":
+            raise RollbackError(f"第 {batch_id} 批上报已于 {batch.rolled_back_at:%Y-%m-%d %H:%M} 撤销")
+        changes = conn.execute(select(BatchChange.table_name, BatchChange.record_key, BatchChange.old_row_json)
+                               .where(BatchChange.batch_id == batch_id)).all()
+        _refuse_if_later_batches(conn, batch_id, changes)
+        by_table = defaultdict(list)
+        for change in changes:
+            by_table[change.table_name].append(change)
+        for model in reversed(SHEETS):  # records before the enterprises they refer to
+            if model.table() in by_table:
+                _undo(conn, batch_id, model, by_table[model.table()])
+        conn.execute(update(UploadBatch).where(UploadBatch.batch_id == batch_id).values(
+            status="rolled_back", rolled_back_at=datetime.now(), rolled_back_by=by))
+
+
+def _refuse_if_later_batches(conn: Connection, batch_id: int, changes) -> None:
+    """A later committed batch that changed one of the same records must be rolled back first."""
+    mine = {(c.table_name, c.record_key) for c in changes}
+    keys = sorted({c.record_key for c in changes})
+    later = set()
+    for i in range(0, len(keys), CHUNK):
+        stmt = (select(BatchChange.batch_id, BatchChange.table_name, BatchChange.record_key)
+                .join(UploadBatch, UploadBatch.batch_id == BatchChange.batch_id)
+                .where(BatchChange.batch_id > batch_id, UploadBatch.status == "committed",
+                       BatchChange.record_key.in_(keys[i:i + CHUNK])))
+        later.update(r.batch_id for r in conn.execute(stmt) if (r.table_name, r.record_key) in mine)
+    if later:
+        names = "、".join(f"第 {b} 批" for b in sorted(later, reverse=True))
+        raise RollbackError(f"之后的上报（{names}）修改了同一批记录，请先撤销{names}后再撤销第 {batch_id} 批")
+
+
+def _undo(conn: Connection, batch_id: int, model: type[SheetModel], changes) -> None:
+    table, keys = table_of(model), key_columns(model)
+    inserted = [_typed(table, dict(zip(keys, json.loads(c.record_key)))) for c in changes if c.old_row_json is None]
+    restored = [_typed(table, json.loads(c.old_row_json)) for c in changes if c.old_row_json is not None]
+    if inserted and model is EnterpriseSheet:
+        _refuse_if_still_referenced(conn, batch_id, [r["credit_code"] for r in inserted])
+    if inserted:
+        where = and_(*[table.c[k] == bindparam(f"k_{k}") for k in keys])
+        conn.execute(table.delete().where(where), [{f"k_{k}": r[k] for k in keys} for r in inserted])
+    if restored:
+        columns = list(restored[0])
+        conn.execute(_update_by_key(table, keys, columns), [_update_params(r, keys) for r in restored])
+
+
+def _typed(table, row: dict) -> dict:
+    """A row back from JSON: ISO strings become dates again for Date columns."""
+    return {c: (date.fromisoformat(v) if v is not None and isinstance(table.c[c].type, Date) else v)
+            for c, v in row.items()}
+
+
+def _refuse_if_still_referenced(conn: Connection, batch_id: int, codes: list[str]) -> None:
+    """An enterprise the batch added may not go while a later batch's records still name it."""
+    later = set()
+    for model in SHEETS[1:]:
+        table = table_of(model)
+        for i in range(0, len(codes), CHUNK):
+            stmt = select(table.c.batch_id).where(table.c.credit_code.in_(codes[i:i + CHUNK])).distinct()
+            later.update(conn.execute(stmt).scalars())
+    later.discard(batch_id)
+    if later:
+        names = "、".join(f"第 {b} 批" for b in sorted(later, reverse=True))
+        raise RollbackError(f"本批新增的企业仍被之后的上报（{names}）引用，请先撤销{names}后再撤销第 {batch_id} 批")

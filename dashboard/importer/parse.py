@@ -1,0 +1,363 @@
+"""Raw cells → typed values, one parser per column kind of the schemas, with reasons in Chinese.
+
+A parser returns the typed value (None for an empty cell) or raises CellError. Every cell is
+parsed and every failure collected: the clerk sees all problems of a workbook at once.
+Results are memoised per column because monthly sheets repeat the same dates, codes and words.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Callable
+
+import pandas as pd
+
+from ..credit import credit_code_problem
+from .read import RawSheet
+
+MAX_TEXT_LENGTH = 1000
+PLACEHOLDERS = {"/", "／", "－", "—", "——", "-", "--", "无", "暂无", "不详", "\\", "、"}
+EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01, Excel's fictitious 1900-02-29 included
+MULTI_SEPARATORS = re.compile(r"[、，,;；/|｜\s]+")
+
+
+NO_CACHED_VALUE = object()  # stands in for a formula cell Excel never computed
+NO_CACHED_VALUE_MESSAGE = "该单元格是公式但没有计算结果（缓存值），请在 Excel 中打开、重新计算并保存后再上传"
+
+
+class CellError(ValueError):
+    """A cell that cannot be read as its column's kind; the message is for the clerk."""
+
+
+@dataclass
+class ParsedSheet:
+    """A sheet's typed values: as Python lists per field (what is loaded) and as a frame with
+    the dtypes the schema expects (index = Excel row, what is validated)."""
+    raw: RawSheet
+    rows: list[int]  # Excel row numbers
+    values: dict[str, list]  # field -> date / bool / int / float / str / None per row
+    frame: pd.DataFrame
+    errors: list[dict]
+    bad_cells: set[tuple[int, str]]  # (Excel row, field) with a parse error
+
+
+# ------------------------------------------------------------------ helpers
+@functools.cache
+def fields_of(model) -> dict[str, dict]:
+    """model.fields(), computed once per sheet class (pandera collects fields on every call)."""
+    return model.fields()
+
+
+def fold(text: str) -> str:
+    """NFKC-folded (full-width → half-width) and stripped."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def cell_text(value: Any) -> str | None:
+    """A cell as stripped text, None when blank or a placeholder for “nothing”."""
+    if value is None:
+        return None
+    text = value.strip() if isinstance(value, str) else str(value)
+    if not text or fold(text) in PLACEHOLDERS or text in PLACEHOLDERS:
+        return None
+    return text
+
+
+def number_text(value: float | int) -> str:
+    """12345.0 → "12345": a code typed into a number cell."""
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+# ------------------------------------------------------------------ text-like kinds
+def parse_text(value: Any, meta: dict) -> str | None:
+    """Text as written (stripped); numbers typed into text cells keep their digits."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (int, float)):
+        return number_text(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    text = cell_text(value)
+    if text is not None and len(text) > MAX_TEXT_LENGTH:
+        raise CellError(f"内容超过 {MAX_TEXT_LENGTH} 个字符（{len(text)} 个）")
+    return text
+
+
+def parse_credit_code(value: Any, meta: dict) -> str | None:
+    """A checksum-valid 统一社会信用代码, folded and upper-cased."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise CellError("统一社会信用代码被存成了数字，请把单元格设为文本格式后重新填写")
+    text = cell_text(value)
+    if text is None:
+        return None
+    code = re.sub(r"\s+", "", fold(text)).upper()
+    problem = credit_code_problem(code)
+    if problem:
+        raise CellError(problem)
+    return code
+
+
+def _enum_lookup(meta: dict) -> dict[str, str]:
+    """Folded spelling (also without blanks and case) -> allowed value."""
+    out = {}
+    for spelling, value in list(meta["value_aliases"].items()) + [(v, v) for v in meta["values"]]:
+        for form in (fold(spelling), re.sub(r"\s+", "", fold(spelling)).casefold()):
+            out[form] = value
+    return out
+
+
+def parse_enum(value: Any, meta: dict, lookup: dict[str, str]) -> str | None:
+    """An allowed value, via its aliases; an unknown word is kept for the isin check."""
+    text = parse_text(value, meta)
+    if text is None:
+        return None
+    folded = fold(text)
+    # An unknown word is kept: the schema's isin check reports it with the allowed values.
+    return lookup.get(folded) or lookup.get(re.sub(r"\s+", "", folded).casefold()) or folded
+
+
+def parse_enum_multi(value: Any, meta: dict, lookup: dict[str, str]) -> str | None:
+    """Several allowed values (any common separator), re-joined by 、."""
+    text = parse_text(value, meta)
+    if text is None:
+        return None
+    items = [p for p in MULTI_SEPARATORS.split(fold(text)) if p]
+    out = []
+    for item in items:
+        found = lookup.get(item) or lookup.get(item.casefold())
+        if found is None:
+            raise CellError(f"“{item}”不是允许的取值，应为：{'、'.join(meta['values'])}（多项用“、”分隔）")
+        if found not in out:
+            out.append(found)
+    return "、".join(out) or None
+
+
+# ------------------------------------------------------------------ numbers
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+
+
+def _number_from_text(text: str) -> float:
+    clean = fold(text).replace(",", "").replace(" ", "")
+    if not _NUMBER.match(clean):
+        raise CellError("应填写数字")
+    return float(clean)
+
+
+def parse_number(value: Any, meta: dict) -> float | None:
+    """A float from a number or numeric text (thousands separators allowed)."""
+    if isinstance(value, bool):
+        raise CellError("应填写数字")
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, (date, timedelta)):
+        raise CellError("应填写数字，不是日期")
+    text = cell_text(value)
+    return None if text is None else _number_from_text(text)
+
+
+def parse_int(value: Any, meta: dict) -> int | None:
+    """An int from a whole number or numeric text."""
+    number = parse_number(value, meta)
+    if number is None:
+        return None
+    if not number.is_integer():
+        raise CellError("应填写整数")
+    return int(number)
+
+
+# ------------------------------------------------------------------ yes / no
+YES = {"是", "Y", "YES", "√", "✓", "✔", "1", "TRUE", "有", "对", "已提交", "已"}
+NO = {"否", "N", "NO", "×", "✗", "✘", "X", "0", "FALSE", "无", "未提交", "未"}
+
+
+def parse_yesno(value: Any, meta: dict) -> bool | None:
+    """True/False from 是/否, Y/N, √/×, 1/0, TRUE/FALSE, 有/无."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        if value in (0, 1):
+            return bool(value)
+        raise CellError("应填写“是”或“否”")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    word = re.sub(r"\s+", "", fold(str(value))).upper()
+    if word in YES:
+        return True
+    if word in NO:  # checked before placeholders: 无 means “no” here
+        return False
+    if cell_text(value) is None:
+        return None
+    raise CellError("应填写“是”或“否”（也可填 Y/N、√/×、1/0）")
+
+
+# ------------------------------------------------------------------ dates
+_YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[T\s].*)?$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_YM = re.compile(r"^(\d{4})\s*(?:[-/.年]\s*(\d{1,2})|(\d{2}))\s*月?份?$")
+
+
+def _make_date(y: int, m: int, d: int) -> date:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        raise CellError(f"日期不存在：{y}年{m}月{d}日") from None
+
+
+def _serial(number: float) -> date:
+    if 19000101 <= number <= 21001231 and float(number).is_integer():
+        n = int(number)  # 20230508 typed into a number cell
+        return _make_date(n // 10000, n // 100 % 100, n % 100)
+    if not 1 <= number < 2958466:
+        raise CellError("不是有效的日期")
+    return EXCEL_EPOCH + timedelta(days=int(number))
+
+
+def _date_from_text(text: str) -> date:
+    clean = fold(text)
+    if "：" in text or ":" in clean and not re.search(r"\d:\d", clean):
+        clean = re.split(r"[:：]", clean)[-1].strip()  # 购进日期：2025/4/12
+    m = _YMD.match(clean) or _COMPACT.match(clean)
+    if m:
+        return _make_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    if re.fullmatch(r"\d{5}(\.\d+)?", clean):
+        return _serial(float(clean))  # a serial number stored as text
+    raise CellError("日期格式无法识别，应为 2023-05-08、2023/5/8、2023年5月8日 或 20230508")
+
+
+def parse_date(value: Any, meta: dict) -> date | None:
+    """A date from a real Excel date, a serial number or the contract's text spellings."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, bool) or isinstance(value, timedelta):
+        raise CellError("不是有效的日期")
+    if isinstance(value, (int, float)):
+        return _serial(float(value))
+    text = cell_text(value)
+    return None if text is None else _date_from_text(text)
+
+
+def parse_month(value: Any, meta: dict) -> date | None:
+    """The first day of the month a cell names (YYYY-MM, 2023年5月 or any day in it)."""
+    if isinstance(value, str):
+        text = cell_text(value)
+        if text is None:
+            return None
+        m = _YM.match(fold(text))
+        if m:
+            month = int(m.group(2) or m.group(3))
+            return _make_date(int(m.group(1)), month, 1)
+    try:
+        day = parse_date(value, meta)
+    except CellError:
+        raise CellError("月份格式无法识别，应为 2023-05、2023年5月 或该月中的一个日期") from None
+    return None if day is None else day.replace(day=1)
+
+
+# ------------------------------------------------------------------ a whole sheet
+def column_parser(meta: dict) -> Callable[[Any], Any]:
+    """The parser for one column's kind, bound to its metadata."""
+    kind = meta["kind"]
+    if kind in ("enum", "enum_multi"):
+        lookup = _enum_lookup(meta)
+        fn = parse_enum if kind == "enum" else parse_enum_multi
+        return lambda v: fn(v, meta, lookup)
+    fn = {"text": parse_text, "credit_code": parse_credit_code, "date": parse_date,
+          "month": parse_month, "int": parse_int, "number": parse_number,
+          "yesno": parse_yesno}[kind]
+    return lambda v: fn(v, meta)
+
+
+def parse_column(values: list[Any], meta: dict, rows: list[int], today: date):
+    """Typed values and [(Excel row, message, raw value)] for one column."""
+    parser = column_parser(meta)
+    cache: dict[tuple[type, Any], Any] = {}
+    out, errors = [], []
+    check_future = meta["kind"] == "date" and not meta.get("future_ok")
+    for row, value in zip(rows, values):
+        if value is NO_CACHED_VALUE:
+            errors.append((row, NO_CACHED_VALUE_MESSAGE, value))
+            out.append(None)
+            continue
+        key = value if type(value) is str else (type(value), value)  # 1, 1.0 and True differ here
+        try:
+            hit = cache.get(key, cache)
+        except TypeError:  # an unhashable cell value: parse it without the memo
+            hit = cache
+        if hit is cache:
+            try:
+                hit = parser(value)
+                if check_future and hit is not None and hit > today:
+                    raise CellError(f"日期 {hit.isoformat()} 晚于上报日期，不能填写将来的日期")
+            except CellError as exc:
+                hit = exc
+            try:
+                cache[key] = hit
+            except TypeError:
+                pass
+        if isinstance(hit, CellError):
+            errors.append((row, str(hit), value))
+            hit = None
+        out.append(hit)
+    return out, errors
+
+
+def typed_series(values: list[Any], kind: str, index: list[int]) -> pd.Series:
+    """The pandas dtype the schema expects for a kind; None stays missing, never 0."""
+    if kind in ("date", "month"):
+        return pd.Series(pd.to_datetime(pd.Series(values, dtype=object)).to_numpy(), index=index)
+    if kind == "int":
+        return pd.Series(pd.array(values, dtype="Int64"), index=index)
+    if kind == "number":
+        return pd.Series([float("nan") if v is None else v for v in values], index=index, dtype="float64")
+    if kind == "yesno":
+        return pd.Series(pd.array(values, dtype="boolean"), index=index)
+    return pd.Series(values, index=index, dtype="str")
+
+
+def parse_sheet(raw: RawSheet, today: date) -> ParsedSheet:
+    """Every cell of a recognised sheet typed, every failure collected."""
+    rows = [r for r, _ in raw.rows]
+    data, values_by_field, errors, bad = {}, {}, [], set()
+    for fld, meta in fields_of(raw.model).items():
+        col = raw.columns.get(fld)
+        values = [cells[col] if col is not None and col < len(cells) else None for _, cells in raw.rows]
+        if col is not None and raw.no_cached_value:
+            for i, row in enumerate(rows):
+                if (row, col) in raw.no_cached_value:
+                    values[i] = NO_CACHED_VALUE
+        typed, errs = parse_column(values, meta, rows, today)
+        for row, message, value in errs:
+            bad.add((row, fld))
+            errors.append(cell_error(raw, row, fld, message, value))
+        values_by_field[fld] = typed
+        data[fld] = typed_series(typed, meta["kind"], rows)
+    frame = pd.DataFrame(data, index=pd.Index(rows, dtype="int64"))
+    return ParsedSheet(raw, rows, values_by_field, frame, errors, bad)
+
+
+
+
+def cell_error(raw: RawSheet, row: int | None, fld: str | None, message: str, value: Any = None) -> dict:
+    """One error in the cli.md shape, with the contract's column name."""
+    column = fields_of(raw.model)[fld]["zh"] if fld else None
+    return {"sheet": raw.name, "row": row, "column": column, "message": message,
+            "value": display_value(value)}
+
+
+def display_value(value: Any) -> str | None:
+    """A raw cell as shown back to the clerk in an error."""
+    if value is None or value is NO_CACHED_VALUE:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    text = str(value)
+    return text if len(text) <= 100 else text[:100] + "…"

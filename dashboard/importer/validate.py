@@ -1,0 +1,249 @@
+"""Typed frames → every rule of the contract, each failure as {sheet, row, column, message, value}.
+
+Three layers: the pandera schema of the sheet (required, vocabularies, ranges, the rules between
+columns of one row), rules across rows and sheets (a key used twice), and rules that need the
+database (the enterprise registry, org units, the viewer's part of the county).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from ..models import Enterprise, OrgUnit, OrgUnitClosure
+from .parse import ParsedSheet, cell_error, display_value, fields_of
+from .schemas import CHECK_COLUMNS, PASS_SCORE, EnterpriseSheet, OfficerExamSheet
+
+PATTERN_HINTS = {r"^SC\d{14}$": "应为“SC”加14位数字（如 SC10432098100123）"}
+
+
+# ------------------------------------------------------------------ pandera
+def schema_errors(sheet: ParsedSheet) -> list[dict]:
+    """The sheet's pandera failures in Chinese, minus cells that already failed to parse."""
+    model = sheet.raw.model
+    try:
+        model.validate(sheet.frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    else:
+        return []
+    out, seen = [], set()
+    for case in cases.to_dict("records"):
+        err = _translate(sheet, case)
+        if err is None:
+            continue
+        spot = (err["row"], err["column"], err["message"])
+        fld = _field_of(model, err["column"])
+        if (err["row"], fld) in sheet.bad_cells or spot in seen:
+            continue
+        seen.add(spot)
+        out.append(err)
+    return out
+
+
+def _field_of(model, zh: str | None) -> str | None:
+    return next((f for f, m in fields_of(model).items() if m["zh"] == zh), None)
+
+
+def _translate(sheet: ParsedSheet, case: dict) -> dict | None:
+    check = str(case.get("check") or "")
+    row = case.get("index")
+    row = None if row is None or pd.isna(row) else int(row)
+    if check in CHECK_COLUMNS:  # a rule between columns: reported at the column it is about
+        fld = CHECK_COLUMNS[check]
+        value = sheet.frame.at[row, fld] if row is not None else None
+        return cell_error(sheet.raw, row, fld, check, _plain(value))
+    fld = case.get("column")
+    if fld not in sheet.frame.columns:
+        return cell_error(sheet.raw, row, None, f"校验未通过：{check}")
+    meta = fields_of(sheet.raw.model)[fld]
+    value = _plain(case.get("failure_case"))
+    return cell_error(sheet.raw, row, fld, _message(check, meta, value), value)
+
+
+def _plain(value: Any) -> Any:
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return value.date() if isinstance(value, pd.Timestamp) else value
+
+
+def _message(check: str, meta: dict, value: Any) -> str:
+    if check == "not_nullable":
+        return "必填项，不能为空"
+    if check.startswith("isin"):
+        return f"“{display_value(value)}”不是允许的取值，应为：{'、'.join(meta['values'])}"
+    if check.startswith("greater_than_or_equal_to"):
+        return f"不能小于 {_arg(check)}"
+    if check.startswith("in_range"):
+        low, high = _args(check)
+        return f"应在 {low} 到 {high} 之间"
+    if check.startswith("str_matches"):
+        pattern = next((p for p in PATTERN_HINTS if p in check), None)
+        return "格式不正确" + ("，" + PATTERN_HINTS[pattern] if pattern else "")
+    return f"校验未通过：{check}"
+
+
+def _args(check: str) -> list[str]:
+    return [a.strip() for a in check[check.index("(") + 1:check.rindex(")")].split(",")]
+
+
+def _arg(check: str) -> str:
+    return _args(check)[0]
+
+
+def derive_values(sheet: ParsedSheet) -> None:
+    """Values the contract derives when left blank: 是否合格 = 成绩 ≥ 60."""
+    if sheet.raw.model is OfficerExamSheet:
+        values = sheet.values
+        values["is_passed"] = [(score >= PASS_SCORE if score is not None else None) if passed is None
+                               else passed for passed, score in zip(values["is_passed"], values["score"])]
+
+
+# ------------------------------------------------------------------ across rows and sheets
+def duplicate_key_errors(sheets: list[ParsedSheet]) -> list[dict]:
+    """A natural key given twice in one workbook: the later row is an error naming the first."""
+    out, first_seen = [], {}
+    for sheet in sheets:
+        model = sheet.raw.model
+        keys = model.key_fields()
+        for row, values in zip(sheet.rows, zip(*(sheet.values[k] for k in keys))):
+            if None in values:
+                continue
+            spot = (model, tuple(values))
+            if spot not in first_seen:
+                first_seen[spot] = (sheet.raw.name, row)
+                continue
+            other_sheet, other_row = first_seen[spot]
+            where = f"第{other_row}行" if other_sheet == sheet.raw.name else f"工作表“{other_sheet}”第{other_row}行"
+            names = "、".join(fields_of(model)[k]["zh"] for k in keys)
+            out.append(cell_error(sheet.raw, row, keys[0],
+                                  f"与{where}重复：同一{names}只能填一行", values[0]))
+    return out
+
+
+# ------------------------------------------------------------------ the database
+@dataclass
+class Context:
+    """What the database says about a workbook: units, the viewer's subtree, known enterprises."""
+    units: dict[str, int]  # folded name / code / short name -> unit_id
+    scope: set[int]  # unit_ids the viewer may report for
+    registry: dict[str, int]  # credit code -> unit_id, from the database
+    incoming: dict[str, int] = field(default_factory=dict)  # from this workbook's 企业名录
+    listed: set[str] = field(default_factory=set)  # every code this workbook's 企业名录 holds
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
+
+
+def load_context(conn: Connection, scope_unit_id: int, codes: set[str]) -> Context:
+    """Org units, the viewer's subtree and the registered enterprises among `codes`."""
+    units = {}
+    for unit in conn.execute(select(OrgUnit.unit_id, OrgUnit.code, OrgUnit.name, OrgUnit.short_name)):
+        for spelling in (unit.code, unit.name, unit.short_name):
+            if spelling:
+                units[_fold(spelling)] = unit.unit_id
+                units[_fold(spelling).upper()] = unit.unit_id
+    scope = set(conn.execute(select(OrgUnitClosure.descendant_id)
+                             .where(OrgUnitClosure.ancestor_id == scope_unit_id)).scalars())
+    registry = {}
+    ordered = sorted(codes)
+    for i in range(0, len(ordered), 1000):
+        chunk = ordered[i:i + 1000]
+        stmt = select(Enterprise.credit_code, Enterprise.unit_id).where(Enterprise.credit_code.in_(chunk))
+        registry.update({r.credit_code: r.unit_id for r in conn.execute(stmt)})
+    return Context(units, scope, registry)
+
+
+def workbook_codes(sheets: list[ParsedSheet]) -> set[str]:
+    """Every credit code the workbook's sheets mention."""
+    codes = set()
+    for sheet in sheets:
+        codes.update(c for c in sheet.values["credit_code"] if c is not None)
+    return codes
+
+
+def registry_errors(sheet: ParsedSheet, ctx: Context) -> list[dict]:
+    """企业名录: 所属分局 must be a known unit inside the viewer's part; sets `unit_id`."""
+    out, unit_ids = [], []
+    values = sheet.values
+    for row, code, unit in zip(sheet.rows, values["credit_code"], values["unit"]):
+        unit_id = None if unit is None else ctx.units.get(_fold(unit)) or ctx.units.get(_fold(unit).upper())
+        unit_ids.append(unit_id)
+        if unit is not None and unit_id is None:
+            out.append(cell_error(sheet.raw, row, "unit", f"“{unit}”不是已有的分局名称或代码", unit))
+        elif unit_id is not None and unit_id not in ctx.scope:
+            out.append(cell_error(sheet.raw, row, "unit", f"“{unit}”不属于本单位辖区，无权上报", unit))
+        if code is None:
+            continue
+        ctx.listed.add(code)
+        old_unit = ctx.registry.get(code)
+        if old_unit is not None and old_unit not in ctx.scope:
+            out.append(cell_error(sheet.raw, row, "credit_code",
+                                  f"企业 {code} 不属于本单位辖区，无权修改", code))
+            continue  # the enterprise stays where it is for the checks of its records
+        if unit_id is not None:
+            ctx.incoming.setdefault(code, unit_id)
+    values["unit_id"] = unit_ids
+    return out
+
+
+def record_errors(sheet: ParsedSheet, ctx: Context) -> list[dict]:
+    """A record's enterprise must be registered (in the database or this workbook) and ours."""
+    out = []
+    for row, code in zip(sheet.rows, sheet.values["credit_code"]):
+        if code is None:
+            continue
+        unit_id = ctx.incoming.get(code, ctx.registry.get(code))
+        if unit_id is None and code in ctx.listed:
+            continue  # its 企业名录 row already carries the error
+        if unit_id is None:
+            out.append(cell_error(sheet.raw, row, "credit_code",
+                                  f"企业 {code} 不在企业名录中：请先在“企业名录”工作表中登记该企业", code))
+        elif unit_id not in ctx.scope:
+            out.append(cell_error(sheet.raw, row, "credit_code",
+                                  f"企业 {code} 不属于本单位辖区，无权上报", code))
+    return out
+
+
+def database_errors(sheets: list[ParsedSheet], ctx: Context) -> list[dict]:
+    """Registry rows first (they register codes), then every record's enterprise."""
+    out = []
+    registries = [s for s in sheets if s.raw.model is EnterpriseSheet]
+    for sheet in registries:
+        out += registry_errors(sheet, ctx)
+    for sheet in sheets:
+        if sheet.raw.model is not EnterpriseSheet:
+            out += record_errors(sheet, ctx)
+    return out
+
+
+def enterprise_units(sheets: list[ParsedSheet], ctx: Context) -> set[int]:
+    """Every org unit the workbook's enterprises belong to (for the batch's unit)."""
+    units = set()
+    for sheet in sheets:
+        for code in set(sheet.values["credit_code"]) - {None}:
+            unit = ctx.incoming.get(code, ctx.registry.get(code))
+            if unit is not None:
+                units.add(unit)
+    return units
+
+
+def group_by_model(sheets: list[ParsedSheet]) -> dict[type, list[ParsedSheet]]:
+    """The sheets by contract sheet class (a month per sheet gives several)."""
+    out = defaultdict(list)
+    for sheet in sheets:
+        out[sheet.raw.model].append(sheet)
+    return out

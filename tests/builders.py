@@ -1,0 +1,59 @@
+"""Small workbooks for importer tests, laid out as county clerks lay them out."""
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from dashboard.credit import make_credit_code
+from dashboard.workbook import SheetData, write_workbook
+
+
+def code(n: int) -> str:
+    """A valid 统一社会信用代码, distinct per n."""
+    return make_credit_code(f"91320981{n:09d}")
+
+
+UNITS = ["城区分局", "开发区分局", "安丰分局"]
+
+ENTERPRISE_HEADERS = ["统一社会信用代码", "企业名称", "所属分局", "食品生产许可证编号", "是否规上企业",
+                      "风险等级", "信用等级", "产品类别", "包保干部", "企业状态", "地址"]
+
+
+def enterprise_row(n: int, unit: str = "城区分局", **over) -> list:
+    row = {"统一社会信用代码": code(n), "企业名称": f"东台市第{n}肉制品有限公司", "所属分局": unit,
+           "食品生产许可证编号": f"SC{10432098100000 + n}", "是否规上企业": "是", "风险等级": "B",
+           "信用等级": "A", "产品类别": "酱卤肉制品", "包保干部": "王明", "企业状态": "在产",
+           "地址": f"东台镇{n}号"}
+    row.update(over)
+    return [row[h] for h in ENTERPRISE_HEADERS]
+
+
+SAMPLING_HEADERS = ["抽样单编号", "统一社会信用代码", "食品名称", "食品类别", "生产日期/批号", "抽样日期",
+                    "任务来源", "检验项目类别", "检验结论", "不合格项目", "检验机构", "核查处置状态"]
+
+
+def sampling_row(no: str, n: int = 1, **over) -> list:
+    row = {"抽样单编号": no, "统一社会信用代码": code(n), "食品名称": "酱牛肉", "食品类别": "肉制品",
+           "生产日期/批号": "2023-05-01", "抽样日期": date(2023, 5, 8), "任务来源": "县抽",
+           "检验项目类别": "食品添加剂", "检验结论": "合格", "不合格项目": None,
+           "检验机构": "盐城市检验检测中心", "核查处置状态": None}
+    row.update(over)
+    return [row[h] for h in SAMPLING_HEADERS]
+
+
+def sheet(name: str, headers: list[str], rows: list[list], **kw) -> SheetData:
+    return SheetData(headers=headers, rows=rows, name=name, **kw)
+
+
+def registry(*ns: int, unit: str = "城区分局", **kw) -> SheetData:
+    return sheet("企业名录", ENTERPRISE_HEADERS, [enterprise_row(n, unit) for n in ns], **kw)
+
+
+def sampling(rows: list[list], name: str = "监督抽检", **kw) -> SheetData:
+    return sheet(name, SAMPLING_HEADERS, rows, **kw)
+
+
+def xlsx(*sheets: SheetData) -> bytes:
+    buf = io.BytesIO()
+    write_workbook(buf, list(sheets))
+    return buf.getvalue()

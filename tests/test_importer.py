@@ -1,0 +1,272 @@
+"""Importing workbooks: recognition, headers, typed storage, re-uploads, batches, dry runs."""
+from datetime import date, datetime
+
+import openpyxl
+from sqlalchemy import select, text
+
+from builders import (ENTERPRISE_HEADERS, SAMPLING_HEADERS, code, enterprise_row, registry, sampling,
+                      sampling_row, sheet, xlsx)
+from dashboard.access import Viewer
+from dashboard.db import table_snapshot
+from dashboard.importer import ImportResult, import_workbook
+from dashboard.models import Enterprise, Sampling, UploadBatch
+from dashboard.workbook import Formula
+
+
+def seed(engine, *ns, unit="城区分局"):
+    result = import_workbook(engine, xlsx(registry(*ns, unit=unit)), uploader="seed")
+    assert result.status == "imported", result.errors
+    return result
+
+
+def samplings(engine):
+    with engine.connect() as conn:
+        rows = conn.execute(select(Sampling).order_by(Sampling.sample_no)).all()
+    return {r.sample_no: r for r in rows}
+
+
+def spots(result: ImportResult):
+    return [(e["sheet"], e["row"], e["column"]) for e in result.errors]
+
+
+def test_registry_and_records_in_one_workbook(empty_engine):
+    data = xlsx(registry(1, 2, title="东台市肉制品生产企业名录（2023年5月）", unit_name="城区分局"),
+                sampling([sampling_row("DT-2023-001", 1),
+                          sampling_row("DT-2023-002", 2, 检验结论="不合格", 不合格项目="苯甲酸║0.12g/kg║不得使用",
+                                       核查处置状态="处置中", 检验项目类别="食品添加剂、兽药残留")],
+                         name="监督抽检（5月）", title="东台市肉制品生产企业监督抽检情况表（2023年5月）",
+                         unit_name="城区分局", report_date=date(2023, 6, 2), total_row=True))
+    result = import_workbook(empty_engine, data, uploader="张三", file_name="5月.xlsx")
+    assert result.to_json() == {
+        "status": "imported", "batch_id": 1, "rows": {"企业名录": 2, "监督抽检": 2}, "ignored_sheets": [],
+        "errors": [], "dry_run": False,
+        "changes": {"企业名录": {"inserted": 2, "replaced": 0, "unchanged": 0},
+                    "监督抽检": {"inserted": 2, "replaced": 0, "unchanged": 0}}}
+    with empty_engine.connect() as conn:
+        ent = conn.execute(select(Enterprise).where(Enterprise.credit_code == code(1))).one()
+        unit = conn.execute(text("select unit_id from org_unit where code = 'DT01'")).scalar()
+        batch = conn.execute(select(UploadBatch)).one()
+    assert (ent.name, ent.unit_id, ent.license_no, ent.is_large, ent.risk_grade, ent.credit_grade,
+            ent.status, ent.batch_id) == ("东台市第1肉制品有限公司", unit, "SC10432098100001", True, "B", "A",
+                                          "在产", 1)
+    rows = samplings(empty_engine)
+    assert list(rows) == ["DT-2023-001", "DT-2023-002"]
+    second = rows["DT-2023-002"]
+    assert (second.credit_code, second.sampling_date, second.task_source, second.hazard_classes,
+            second.verdict, second.failed_items, second.disposal_status, second.batch_id) == (
+        code(2), date(2023, 5, 8), "县抽", "食品添加剂、兽药残留", "不合格", "苯甲酸║0.12g/kg║不得使用", "处置中", 1)
+    assert rows["DT-2023-001"].failed_items is None and rows["DT-2023-001"].disposal_status is None
+    assert (batch.file_name, batch.uploader, batch.status, batch.rows_json, batch.unit_id) == (
+        "5月.xlsx", "张三", "committed", '{"企业名录": 2, "监督抽检": 2}', unit)
+    assert batch.file_bytes == data and len(batch.sha256) == 64
+
+
+def test_unknown_enterprise_is_an_error(empty_engine):
+    seed(empty_engine, 1)
+    result = import_workbook(empty_engine, xlsx(sampling([sampling_row("A1", 1), sampling_row("A2", 9)])),
+                             uploader="t")
+    assert result.status == "rejected"
+    assert spots(result) == [("监督抽检", 3, "统一社会信用代码")]
+    assert result.errors[0]["message"] == f"企业 {code(9)} 不在企业名录中：请先在“企业名录”工作表中登记该企业"
+    assert samplings(empty_engine) == {}
+
+
+def test_header_below_title_rows_with_odd_spellings(empty_engine):
+    seed(empty_engine, 1)
+    headers = ["序号", "抽样单编号*", "标称生产企业统一社会信用代码", "样品名称", "食品\n类别", "抽样日期(YYYY-MM-DD)",
+               "任务来源（项目名称）", "检验项目类别", "检验结论", "不合格项目║检验结果║标准值", "备注"]
+    rows = [[1, "B1", code(1), "酱牛肉", "肉制品", "2023/5/8", "县级抽检", "食品添加剂", "合格", "/", "无"]]
+    data = xlsx(sheet("监督抽检-2023年5月", [h.replace("类别", "类别") for h in headers], rows,
+                      title="东台市肉制品生产企业监督抽检情况表", unit_name="城区分局",
+                      extra_rows_above=[["（单位：批次）"]]))
+    result = import_workbook(empty_engine, data, uploader="t")
+    assert result.status == "imported", result.errors
+    row = samplings(empty_engine)["B1"]
+    assert (row.food_name, row.sampling_date, row.task_source, row.failed_items, row.lab_name,
+            row.production_batch) == ("酱牛肉", date(2023, 5, 8), "县抽", None, None, None)
+
+
+def test_full_width_headers_and_unit_suffix(empty_engine):
+    seed(empty_engine, 1)
+    headers = ["案件编号", "统一社会信用代码", "立案日期", "违法类型", "罚没金额（元）", "是否移送公安"]
+    headers = [h.replace("罚没金额（元）", "罚没金额（元）") for h in headers]
+    headers[0] = "案件编号\u3000"
+    headers[1] = "ＵＳＣＣ"
+    data = xlsx(sheet("违法案件", headers, [["东市监罚〔2023〕1号", code(1), date(2023, 5, 3), "无检疫合格证明",
+                                             "5,000", "否"]]))
+    result = import_workbook(empty_engine, data, uploader="t")
+    assert result.status == "imported", result.errors
+    with empty_engine.connect() as conn:
+        case = conn.execute(text("select fine_amount, is_transferred_police, filed_date from enforcement_case")).one()
+    assert case[0] == 5000.0 and not case[1]
+
+
+def test_sheet_recognised_by_header_and_ignored_sheets(empty_engine):
+    seed(empty_engine, 1)
+    data = xlsx(sheet("Sheet1", SAMPLING_HEADERS, [sampling_row("C1", 1)]),
+                sheet("填表说明", ["说明"], [["日期请填 2023-05-08"]]),
+                sheet("汇总", ["单位", "数量"], [["城区分局", 3]]))
+    result = import_workbook(empty_engine, data, uploader="t")
+    assert (result.status, result.rows, result.ignored_sheets) == ("imported", {"监督抽检": 1}, ["填表说明", "汇总"])
+    assert "未识别的工作表（已忽略）：填表说明、汇总" in result.to_text()
+
+
+def test_missing_required_column(empty_engine):
+    seed(empty_engine, 1)
+    headers = [h for h in SAMPLING_HEADERS if h != "检验结论"]
+    rows = [[v for h, v in zip(SAMPLING_HEADERS, sampling_row("D1")) if h != "检验结论"]]
+    result = import_workbook(empty_engine, xlsx(sheet("监督抽检", headers, rows, title="标题")), uploader="t")
+    assert result.status == "rejected"
+    assert [(e["sheet"], e["row"], e["column"], e["message"]) for e in result.errors] == [
+        ("监督抽检", 2, "检验结论", "缺少必填列“检验结论”")]
+
+
+def test_optional_columns_may_be_absent_and_blank_is_null(empty_engine):
+    seed(empty_engine, 1)
+    headers = ["统一社会信用代码", "自查日期", "发现问题数", "是否提交自查报告"]
+    data = xlsx(sheet("企业自查", headers, [[code(1), "2023年5月8日", 0, "√"]]))
+    assert import_workbook(empty_engine, data, uploader="t").status == "imported"
+    with empty_engine.connect() as conn:
+        row = conn.execute(text("select count_items, count_problems, is_report_submitted, inspection_date "
+                                "from self_inspection")).one()
+    assert row[0] is None and row[1] == 0 and bool(row[2]) is True
+
+
+def test_blank_and_total_rows_skipped(empty_engine):
+    seed(empty_engine, 1)
+    rows = [sampling_row("E1", 1), [None] * 12, ["  "] + [None] * 11, sampling_row("E2", 1), [None] * 12,
+            [None, "小计", 2] + [None] * 9]
+    result = import_workbook(empty_engine, xlsx(sampling(rows, total_row=True)), uploader="t")
+    assert result.rows == {"监督抽检": 2}
+    assert list(samplings(empty_engine)) == ["E1", "E2"]
+
+
+def test_reupload_replaces_and_same_file_is_unchanged(empty_engine):
+    seed(empty_engine, 1)
+    first = xlsx(sampling([sampling_row("F1", 1), sampling_row("F2", 1)]))
+    assert import_workbook(empty_engine, first, uploader="t").batch_id == 2
+    again = import_workbook(empty_engine, first, uploader="t")
+    assert (again.status, again.batch_id, again.errors) == ("unchanged", 2, [])
+    assert "此前已导入" in again.to_text()
+    corrected = xlsx(sampling([sampling_row("F1", 1, 食品名称="酱鸭"), sampling_row("F2", 1),
+                               sampling_row("F3", 1)]))
+    result = import_workbook(empty_engine, corrected, uploader="t")
+    assert (result.status, result.batch_id) == ("imported", 3)
+    assert result.to_json()["changes"] == {"监督抽检": {"inserted": 1, "replaced": 1, "unchanged": 1}}
+    rows = samplings(empty_engine)
+    assert [(k, r.food_name, r.batch_id) for k, r in rows.items()] == [
+        ("F1", "酱鸭", 3), ("F2", "酱牛肉", 2), ("F3", "酱牛肉", 3)]
+    with empty_engine.connect() as conn:
+        changes = conn.execute(text("select table_name, record_key, old_row_json is null from batch_change "
+                                    "where batch_id = 3 order by record_key")).all()
+    assert [tuple(c) for c in changes] == [("sampling", '["F1"]', False), ("sampling", '["F3"]', True)]
+
+
+def test_dry_run_writes_nothing(empty_engine):
+    seed(empty_engine, 1)
+    data = xlsx(sampling([sampling_row("G1", 1)]))
+    before = table_snapshot(empty_engine)
+    result = import_workbook(empty_engine, data, uploader="t", dry_run=True)
+    assert table_snapshot(empty_engine) == before
+    assert result.to_json() == {"status": "imported", "batch_id": None, "rows": {"监督抽检": 1},
+                                "ignored_sheets": [], "errors": [], "dry_run": True,
+                                "changes": {"监督抽检": {"inserted": 1, "replaced": 0, "unchanged": 0}}}
+    assert "试运行" in result.to_text()
+    assert import_workbook(empty_engine, data, uploader="t").status == "imported"
+    assert import_workbook(empty_engine, data, uploader="t", dry_run=True).status == "unchanged"
+
+
+def test_uploaded_at_override_and_future_relative_to_it(empty_engine):
+    seed(empty_engine, 1)
+    at = datetime(2023, 6, 3, 9, 30)
+    late = xlsx(sampling([sampling_row("H1", 1, 抽样日期=date(2023, 6, 10))]))
+    result = import_workbook(empty_engine, late, uploader="t", uploaded_at=at)
+    assert spots(result) == [("监督抽检", 2, "抽样日期")]
+    assert result.errors[0]["message"] == "日期 2023-06-10 晚于上报日期，不能填写将来的日期"
+    ok = xlsx(sampling([sampling_row("H1", 1, 抽样日期=date(2023, 6, 1))]))
+    batch_id = import_workbook(empty_engine, ok, uploader="t", uploaded_at=at).batch_id
+    with empty_engine.connect() as conn:
+        stored = conn.execute(select(UploadBatch.uploaded_at).where(UploadBatch.batch_id == batch_id)).scalar()
+    assert stored == at
+
+
+def test_hyperlink_text_stays_text(empty_engine):
+    seed(empty_engine, 1)
+    link = '=HYPERLINK("http://example.org/report.pdf","报告")'
+    result = import_workbook(empty_engine, xlsx(sampling([sampling_row("I1", 1, 检验机构=link)])), uploader="t")
+    assert result.status == "imported"
+    assert samplings(empty_engine)["I1"].lab_name == link
+
+
+def test_formula_cached_value_used_and_missing_value_is_error(empty_engine):
+    seed(empty_engine, 1)
+    headers = ["统一社会信用代码", "评价日期", "评价供应商数", "不合格供应商数"]
+    good = xlsx(sheet("供应商评价", headers, [[code(1), date(2023, 5, 8), Formula("=3+4", 7), Formula("=1-1", 0)]]))
+    assert import_workbook(empty_engine, good, uploader="t").status == "imported"
+    with empty_engine.connect() as conn:
+        assert tuple(conn.execute(text("select count_suppliers, count_unqualified from supplier_evaluation")).one()) == (7, 0)
+    bad = xlsx(sheet("供应商评价", headers, [[code(1), date(2023, 5, 9), Formula("=3+4"), 0]]))
+    result = import_workbook(empty_engine, bad, uploader="t")
+    assert spots(result) == [("供应商评价", 2, "评价供应商数")]
+    assert "公式但没有计算结果" in result.errors[0]["message"]
+
+
+def test_openpyxl_formula_without_value_is_error(empty_engine, tmp_path):
+    seed(empty_engine, 1)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "企业自查"
+    ws.append(["统一社会信用代码", "自查日期", "发现问题数", "是否提交自查报告", "自查项目数"])
+    ws.append([code(1), "2023-05-08", "=1+1", "是", "=A1"])  # openpyxl stores formulas, no cached value
+    ws.append([code(1), "2023-05-09", 2, "是", None])
+    path = tmp_path / "自查.xlsx"
+    wb.save(path)
+    result = import_workbook(empty_engine, path, uploader="t")
+    assert spots(result) == [("企业自查", 2, "自查项目数"), ("企业自查", 2, "发现问题数")]
+
+
+def test_text_longer_than_1000_characters(empty_engine):
+    seed(empty_engine, 1)
+    result = import_workbook(empty_engine, xlsx(sampling([sampling_row("J1", 1, 食品名称="肉" * 1001)])), uploader="t")
+    assert [(e["row"], e["column"], e["message"]) for e in result.errors] == [
+        (2, "食品名称", "内容超过 1000 个字符（1001 个）")]
+
+
+def test_viewer_scope(empty_engine):
+    seed(empty_engine, 1, unit="城区分局")
+    seed(empty_engine, 2, unit="开发区分局")
+    with empty_engine.connect() as conn:
+        dt01 = conn.execute(text("select unit_id from org_unit where code = 'DT01'")).scalar()
+    clerk = Viewer("clerk01", "clerk", dt01)
+    data = xlsx(registry(3, unit="开发区分局"), sampling([sampling_row("K1", 1), sampling_row("K2", 2)]),
+                sheet("企业名录2", ENTERPRISE_HEADERS, [enterprise_row(2, "城区分局")]))
+    before = table_snapshot(empty_engine)
+    result = import_workbook(empty_engine, data, uploader="clerk01", viewer=clerk)
+    assert table_snapshot(empty_engine) == before
+    assert [(e["sheet"], e["row"], e["column"], e["message"]) for e in result.errors] == [
+        ("企业名录", 2, "所属分局", "“开发区分局”不属于本单位辖区，无权上报"),
+        ("监督抽检", 3, "统一社会信用代码", f"企业 {code(2)} 不属于本单位辖区，无权上报"),
+        ("企业名录2", 2, "统一社会信用代码", f"企业 {code(2)} 不属于本单位辖区，无权修改")]
+    ok = import_workbook(empty_engine, xlsx(sampling([sampling_row("K1", 1)])), uploader="clerk01", viewer=clerk)
+    assert ok.status == "imported"
+
+
+def test_batch_unit_is_lowest_common_unit(empty_engine):
+    seed(empty_engine, 1, unit="DT01")
+    seed(empty_engine, 2, unit="安丰分局")
+    with empty_engine.connect() as conn:
+        ids = dict(conn.execute(text("select code, unit_id from org_unit")).all())
+        units = dict(conn.execute(text("select batch_id, unit_id from upload_batch")).all())
+    assert units == {1: ids["DT01"], 2: ids["DT03"]}
+    both = import_workbook(empty_engine, xlsx(sampling([sampling_row("L1", 1), sampling_row("L2", 2)])), uploader="t")
+    with empty_engine.connect() as conn:
+        assert conn.execute(select(UploadBatch.unit_id).where(UploadBatch.batch_id == both.batch_id)).scalar() == ids["DT"]
+
+
+def test_to_text_lists_every_error(empty_engine):
+    seed(empty_engine, 1)
+    result = import_workbook(empty_engine, xlsx(sampling([sampling_row("M1", 1, 抽样日期="五月八日")])),
+                             uploader="t")
+    assert result.to_text().splitlines()[1] == (
+        "  工作表 监督抽检 第2行 列“抽样日期”：日期格式无法识别，应为 2023-05-08、2023/5/8、2023年5月8日 或 20230508"
+        "（填写的是“五月八日”）")

@@ -1,0 +1,119 @@
+"""Cell parsing per column kind: every spelling the contract allows, and the Chinese refusals."""
+from datetime import date, datetime
+
+import pytest
+
+from dashboard.importer import parse
+from dashboard.importer.read import normalise_header, sheet_model_by_name
+from dashboard.importer.schemas import SHEET_BY_NAME
+
+TODAY = date(2023, 6, 30)
+SAMPLING = SHEET_BY_NAME["监督抽检"].fields()
+
+
+def one(meta, value, today=TODAY):
+    values, errors = parse.parse_column([value], meta, [5], today)
+    return values[0], [message for _, message, _ in errors]
+
+
+@pytest.mark.parametrize("value", [date(2023, 5, 8), datetime(2023, 5, 8, 10, 30), "2023-05-08",
+                                   "2023/5/8", "2023年5月8日", "20230508", "2023.5.8", 45054, 45054.0,
+                                   "购进日期：2023/5/8", " 2023-05-08 ", "２０２３－０５－０８", 20230508])
+def test_date_spellings(value):
+    assert one(SAMPLING["sampling_date"], value) == (date(2023, 5, 8), [])
+
+
+@pytest.mark.parametrize("value,message", [
+    ("2023-02-30", "日期不存在：2023年2月30日"),
+    ("五月八日", "日期格式无法识别，应为 2023-05-08、2023/5/8、2023年5月8日 或 20230508"),
+    ("2023-07-01", "日期 2023-07-01 晚于上报日期，不能填写将来的日期"),
+])
+def test_date_errors(value, message):
+    assert one(SAMPLING["sampling_date"], value) == (None, [message])
+
+
+def test_deadline_may_be_future():
+    deadline = SHEET_BY_NAME["问题整改"].fields()["deadline_date"]
+    assert one(deadline, "2030-01-01") == (date(2030, 1, 1), [])
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("是", True), ("否", False), ("Y", True), ("n", False), ("yes", True), ("√", True), ("×", False),
+    (1, True), (0, False), ("1", True), ("0", False), (True, True), (False, False), ("TRUE", True),
+    ("有", True), ("无", False), (" 是 ", True), ("", None), (None, None)])
+def test_yes_no_spellings(value, expected):
+    meta = SHEET_BY_NAME["企业自查"].fields()["is_report_submitted"]
+    assert one(meta, value) == (expected, [])
+
+
+def test_yes_no_error():
+    meta = SHEET_BY_NAME["企业自查"].fields()["is_report_submitted"]
+    assert one(meta, "也许") == (None, ["应填写“是”或“否”（也可填 Y/N、√/×、1/0）"])
+    assert one(meta, 2) == (None, ["应填写“是”或“否”"])
+
+
+@pytest.mark.parametrize("value", ["2023-05", "2023年5月", "2023/5", "2023.05", "202305",
+                                   date(2023, 5, 17), "2023-05-17", "2023年5月份"])
+def test_month_spellings(value):
+    meta = SHEET_BY_NAME["主体责任"].fields()["month_date"]
+    assert one(meta, value) == (date(2023, 5, 1), [])
+
+
+def test_int_and_number():
+    count = SHEET_BY_NAME["企业自查"].fields()["count_problems"]
+    assert one(count, 3.0) == (3, [])
+    assert one(count, "12") == (12, [])
+    assert one(count, "-1") == (-1, [])  # negatives are the schema's ge=0 check
+    assert one(count, 2.5) == (None, ["应填写整数"])
+    assert one(count, "三个") == (None, ["应填写数字"])
+    assert one(count, "") == (None, [])  # blank is NULL, never 0
+    fine = SHEET_BY_NAME["违法案件"].fields()["fine_amount"]
+    assert one(fine, "1,500.5") == (1500.5, [])
+    assert one(fine, "/") == (None, [])
+
+
+def test_enum_and_multi():
+    assert one(SAMPLING["task_source"], "国家监督抽检") == ("国抽", [])
+    assert one(SAMPLING["task_source"], " 县抽 ") == ("县抽", [])
+    assert one(SAMPLING["verdict"], "不 合 格") == ("不合格", [])
+    assert one(SAMPLING["hazard_classes"], "兽药残留，食品添加剂;其他") == ("兽药残留、食品添加剂、其他", [])
+    value, errors = one(SAMPLING["hazard_classes"], "兽药残留、农药残留")
+    assert value is None and errors[0].startswith("“农药残留”不是允许的取值")
+
+
+def test_credit_code():
+    meta = SAMPLING["credit_code"]
+    from dashboard.credit import make_credit_code
+    good = make_credit_code("91320981MA1X2Y3K4")
+    assert one(meta, " " + good.lower() + " ") == (good, [])
+    assert one(meta, "９１" + good[2:]) == (good, [])  # full-width digits folded
+    assert one(meta, good[:-1] + ("0" if good[-1] != "0" else "1")) == (None, ["统一社会信用代码校验位错误"])
+    assert one(meta, 913209810000000000) == (None, ["统一社会信用代码被存成了数字，请把单元格设为文本格式后重新填写"])
+
+
+def test_text_rules():
+    meta = SAMPLING["food_name"]
+    assert one(meta, "=HYPERLINK(\"http://x\")") == ("=HYPERLINK(\"http://x\")", [])
+    assert one(meta, "暂无") == (None, [])
+    assert one(meta, "x" * 1001) == (None, ["内容超过 1000 个字符（1001 个）"])
+    assert one(meta, "x" * 1000) == ("x" * 1000, [])
+    assert one(SAMPLING["sample_no"], 123456.0) == ("123456", [])
+
+
+@pytest.mark.parametrize("header,expected", [
+    ("罚没金额（元）", "罚没金额"), ("抽检日期(YYYY-MM-DD)", "抽检日期"), ("抽样单编号*", "抽样单编号"),
+    ("统一社会\n信用代码", "统一社会信用代码"), ("食品\u3000名称", "食品名称"), ("\xa0企业名称 ", "企业名称"),
+    ("ＵＳＣＣ", "uscc")])
+def test_header_normalisation(header, expected):
+    assert normalise_header(header) == expected
+
+
+@pytest.mark.parametrize("name", ["监督抽检", " 监督抽检 ", "监督抽检(5月)", "监督抽检（5月）", "监督抽检5月",
+                                  "监督抽检-2023年5月", "监督抽检（2023.05）", "2023年5月监督抽检"])
+def test_sheet_names_with_month(name):
+    assert sheet_model_by_name(name) is SHEET_BY_NAME["监督抽检"]
+
+
+def test_other_names_not_recognised():
+    assert sheet_model_by_name("填表说明") is None
+    assert sheet_model_by_name("监督抽检汇总") is None
