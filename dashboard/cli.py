@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date
+from pathlib import Path
 
 from .access import Viewer, resolve_unit, system_viewer
 from .campaign import (Window, campaign_window, load_campaign, month_window, phase_window,
@@ -57,6 +58,9 @@ def cmd_demo(args) -> int:
 
 def cmd_import(args) -> int:
     from .importer.load import import_workbook
+    missing = [f for f in args.files if not Path(f).is_file()]
+    if missing:
+        raise UsageError("找不到文件：" + "、".join(missing))
     engine = _ready_engine(args)
     viewer = _viewer(args, engine)
     uploader = args.uploader or (args.as_user or "cli")

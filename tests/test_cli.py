@@ -36,3 +36,59 @@ def test_bad_usage_exits_2(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["--db", url, "targets", "--from", "2023-05-01"])
     assert exc.value.code == 2
+
+
+# ------------------------------------------------------------------ import, rollback, targets
+from tests.builders import registry, sampling, sampling_row, xlsx  # noqa: E402
+
+
+def _write(tmp_path, name, data: bytes):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return str(path)
+
+
+def test_import_rollback_and_targets_end_to_end(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'e2e.sqlite'}"
+    rows = [sampling_row(f"S{i}", 1 + i % 2) for i in range(99)]
+    rows.append(sampling_row("S99", 2, 检验结论="不合格", 不合格项目="氯霉素║0.52μg/kg║不得检出", 核查处置状态="处置中"))
+    good = _write(tmp_path, "good.xlsx", xlsx(registry(1, 2), sampling(rows)))
+
+    code, out, _ = run(capsys, "--db", url, "import", good, "--dry-run", "--json")
+    assert code == 0 and json.loads(out)["batch_id"] is None and json.loads(out)["dry_run"] is True
+    code, out, _ = run(capsys, "--db", url, "import", good, "--json")
+    first = json.loads(out)
+    assert code == 0 and first["status"] == "imported" and first["rows"] == {"企业名录": 2, "监督抽检": 100}
+    code, out, _ = run(capsys, "--db", url, "import", good, "--json")
+    assert code == 0 and json.loads(out)["status"] == "unchanged"
+
+    code, out, _ = run(capsys, "--db", url, "targets", "--month", "2023-05", "--json")
+    (sampling_fig,) = [f for f in json.loads(out) if f["target"] == "sampling_pass"]
+    assert sampling_fig == {"unit": "DT", "unit_name": "东台市市场监督管理局", "from": "2023-05-01",
+                            "to": "2023-05-31", "target": "sampling_pass", "name": "产品抽检合格率",
+                            "numerator": 99, "denominator": 100, "value": 0.99, "threshold": 0.99,
+                            "met": True}
+    code, out, _ = run(capsys, "--db", url, "targets", "--by-unit", "--phase", "2", "--json")
+    assert code == 0 and len(json.loads(out)) == 13 * 9
+
+    assert run(capsys, "--db", url, "rollback", str(first["batch_id"]))[0] == 0
+    code, _, err = run(capsys, "--db", url, "rollback", str(first["batch_id"]))
+    assert code == 1 and "撤销" in err
+    code, out, _ = run(capsys, "--db", url, "targets", "--month", "2023-05", "--json")
+    (after,) = [f for f in json.loads(out) if f["target"] == "sampling_pass"]
+    assert (after["numerator"], after["denominator"], after["value"], after["met"]) == (0, 0, None, None)
+
+
+def test_refusal_comes_before_the_same_file_check(tmp_path, capsys):
+    """An .xlsm is refused even when the same bytes were imported before as .xlsx."""
+    url = f"sqlite:///{tmp_path / 'x.sqlite'}"
+    data = xlsx(registry(1))
+    assert run(capsys, "--db", url, "import", _write(tmp_path, "a.xlsx", data))[0] == 0
+    code, out, _ = run(capsys, "--db", url, "import", _write(tmp_path, "a.xlsm", data), "--json")
+    assert code == 1 and json.loads(out)["status"] == "rejected"
+    assert "宏" in json.loads(out)["errors"][0]["message"]
+
+
+def test_missing_file_is_bad_usage(tmp_path, capsys):
+    code, _, err = run(capsys, "--db", f"sqlite:///{tmp_path / 'x.sqlite'}", "import", str(tmp_path / "no.xlsx"))
+    assert code == 2 and "找不到文件" in err

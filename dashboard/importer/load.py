@@ -94,14 +94,14 @@ def import_workbook(engine: Engine, source: str | Path | bytes, *, uploader: str
     data, file_name = _source_bytes(source, file_name)
     uploaded_at = uploaded_at or datetime.now()
     result = ImportResult("rejected", dry_run=dry_run, file_name=file_name)
-    earlier = _committed_batch_with(engine, hashlib.sha256(data).hexdigest())
-    if earlier is not None:
-        result.status, result.batch_id = "unchanged", earlier
-        return result
-    try:
+    try:  # refusals first: a macro workbook is refused even if its bytes were imported before
         book = read.read_workbook(data, file_name)
     except read.FileRefused as exc:
         result.errors = [{"sheet": None, "row": None, "column": None, "message": str(exc), "value": None}]
+        return result
+    earlier = _committed_batch_with(engine, hashlib.sha256(data).hexdigest())
+    if earlier is not None:
+        result.status, result.batch_id = "unchanged", earlier
         return result
     result.ignored_sheets = book.ignored
     sheets, errors = _parse_and_check(book, uploaded_at.date())
