@@ -12,6 +12,8 @@ from typing import Any, BinaryIO
 
 import xlsxwriter
 
+CREATED = datetime(2023, 1, 1)
+
 
 @dataclass
 class Formula:
@@ -37,6 +39,7 @@ def write_workbook(target: str | BinaryIO, sheets: list[SheetData]) -> None:
     """Write the sheets to a path or a binary file object."""
     wb = xlsxwriter.Workbook(target, {"in_memory": True, "strings_to_formulas": False,
                                       "strings_to_numbers": False, "strings_to_urls": False})
+    wb.set_properties({"created": CREATED})  # fixed, so the same content gives the same bytes
     fmt_date = wb.add_format({"num_format": "yyyy-mm-dd"})
     fmt_title = wb.add_format({"bold": True, "font_size": 14})
     for sheet in sheets:

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ..access import Viewer, system_viewer
 from ..models import Base, BatchChange, OrgUnit, OrgUnitClosure, UploadBatch
-from . import parse, read, validate
+from . import parse, published, read, validate
 from .schemas import SHEETS, EnterpriseSheet, SheetModel
 
 CHUNK = 1000  # keys per IN list: well under SQLite's and PostgreSQL's bound-parameter limits
@@ -42,6 +42,9 @@ class ImportResult:
     replaced: dict[str, int] = field(default_factory=dict)
     unchanged: dict[str, int] = field(default_factory=dict)
     file_name: str | None = None
+    # Each recognised sheet as written: {"sheet": its name, "as": contract sheet, "layout": 填报模板 |
+    # 公示表 | 抽检系统导出, "rows": records read from it} (for the 上报 page's summary).
+    sheets: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
         changes = {sheet: {"inserted": self.inserted.get(sheet, 0), "replaced": self.replaced.get(sheet, 0),
@@ -104,8 +107,13 @@ def import_workbook(engine: Engine, source: str | Path | bytes, *, uploader: str
         result.status, result.batch_id = "unchanged", earlier
         return result
     result.ignored_sheets = book.ignored
-    sheets, errors = _parse_and_check(book, uploaded_at.date())
     viewer = viewer or system_viewer(engine)
+    if any(raw.pending is not None for raw in book.sheets):
+        with engine.connect() as conn:  # producers named, not coded: matched against the registry
+            published.resolve(conn, book)
+    result.sheets = [{"sheet": raw.name, "as": raw.model.sheet_name(), "layout": raw.layout,
+                      "rows": len(raw.rows)} for raw in book.sheets]
+    sheets, errors = _parse_and_check(book, uploaded_at.date())
     with engine.begin() as conn:
         ctx = validate.load_context(conn, viewer.scope_unit_id, validate.workbook_codes(sheets))
         errors += validate.database_errors(sheets, ctx)
@@ -147,7 +155,11 @@ def _parse_and_check(book: read.RawWorkbook, today: date) -> tuple[list[parse.Pa
                        for f in raw.missing]
             continue
         sheet = parse.parse_sheet(raw, today)
-        errors += sheet.errors + validate.schema_errors(sheet)
+        sheet.errors = raw.pre_errors + sheet.errors
+        sheet.bad_cells |= raw.pre_bad
+        found = sheet.errors + validate.schema_errors(sheet)
+        published.clerk_columns(raw, found)
+        errors += found
         validate.derive_values(sheet)
         sheets.append(sheet)
     errors += validate.duplicate_key_errors(sheets)
@@ -272,7 +284,21 @@ def _write(conn: Connection, plans: list[Plan], data: bytes, file_name: str, upl
         changes += [_change(batch_id, table.name, keys, r, None) for r in plan.inserts]
         changes += [_change(batch_id, table.name, keys, new, old) for new, old in plan.replaces]
     insert_many(conn, BatchChange.__table__, changes)
+    _refresh_statistics(conn, plans, len(changes))
     return batch_id
+
+
+ANALYZE_AFTER_ROWS = 1000
+
+
+def _refresh_statistics(conn: Connection, plans: list[Plan], count_changed: int) -> None:
+    """PostgreSQL plans the target queries as if freshly bulk-loaded tables were empty until
+    autovacuum catches up (measured: 10-15 s per call instead of 0.1 s), so a large batch
+    refreshes the statistics of the tables it wrote, in its own transaction."""
+    if conn.dialect.name != "postgresql" or count_changed < ANALYZE_AFTER_ROWS:
+        return
+    for table in {table_of(p.model).name for p in plans} | {"batch_change"}:
+        conn.exec_driver_sql(f"ANALYZE {table}")  # fixed model table names, never user input
 
 
 def insert_many(conn: Connection, table, rows: list[dict]) -> None:

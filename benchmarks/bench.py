@@ -1,0 +1,196 @@
+"""Performance benchmark (a script, not a test): import throughput and target-engine timings.
+
+    python benchmarks/bench.py [--pg URL | --pg none] [--scale 20] [--parts ab]
+
+(a) a 10,000-row 监督抽检 workbook (plus the 企业名录 it needs): raw python-calamine read vs
+    import_workbook dry run vs a real import into SQLite and PostgreSQL; rows/s and import/raw ratio.
+(b) all nine targets for every unit (campaign to date and each phase, by_unit=True) at sample scale
+    and at --scale × sample scale, on SQLite and PostgreSQL; the ratio between the two scales.
+Every timing is the best of 3 (time.perf_counter). PostgreSQL runs in a temporary database
+bench_<random> on the --pg server, dropped afterwards; when the server is unreachable it is skipped.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from python_calamine import CalamineWorkbook  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from dashboard.access import system_viewer  # noqa: E402
+from dashboard.campaign import campaign_window, load_campaign, phase_window, sync_campaign  # noqa: E402
+from dashboard.db import get_engine, upgrade  # noqa: E402
+from dashboard.demo import build_demo, empty_records, sample_generator  # noqa: E402
+from dashboard.importer.load import import_workbook  # noqa: E402
+from dashboard.workbook import write_workbook  # noqa: E402
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+UPLOADED_AT = datetime(2023, 9, 3, 10, 0)
+
+
+def best_of(fn, setup=None, runs: int = 3) -> float:
+    """Best wall time of `runs` calls of fn (setup, untimed, before each)."""
+    times = []
+    for _ in range(runs):
+        if setup:
+            setup()
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+# ------------------------------------------------------------------ databases
+@contextmanager
+def databases(pg_url: str | None, folder: Path):
+    """[(label, engine)]: a fresh SQLite file and, if reachable, a temporary PostgreSQL database."""
+    conf = load_campaign()
+    engines = [("SQLite", get_engine(f"sqlite:///{folder / f'bench_{uuid.uuid4().hex[:8]}.sqlite'}"))]
+    name = pg_admin = None
+    if pg_url:
+        try:
+            pg_admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+            name = f"bench_{uuid.uuid4().hex[:10]}"
+            with pg_admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))  # generated name, never user input
+            engines.append(("PostgreSQL", get_engine(pg_url.rsplit("/", 1)[0] + "/" + name)))
+        except Exception as exc:  # noqa: BLE001 - any failure to reach the server: skip it
+            print(f"注意：PostgreSQL 不可用，跳过（{type(exc).__name__}: {str(exc).splitlines()[0]}）")
+            name = None
+    for _, engine in engines:
+        upgrade(engine)
+        sync_campaign(engine, conf)
+    try:
+        yield engines
+    finally:
+        for _, engine in engines:
+            engine.dispose()
+        if name:
+            with pg_admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if pg_admin is not None:
+            pg_admin.dispose()
+
+
+# ------------------------------------------------------------------ (a) import throughput
+def sampling_workbook(folder: Path, rows: int = 10_000) -> tuple[Path, int]:
+    """A 监督抽检 sheet of `rows` batches over the sample county's enterprises, plus their 企业名录."""
+    gen = sample_generator()
+    county = gen.build_county(1)
+    rng = random.Random(7)
+    ents = [e for es in county.ents.values() for e in es if e.status == "在产" and not e.stop_month]
+    batches = [gen.sample_row(county, rng.choice(ents), rng.choice(gen.MONTHS[2:6])) for _ in range(rows)]
+    for i, row in enumerate(batches):
+        row["sample_no"] = f"BENCH{i:08d}"
+    names = dict(county.units)
+    registry = [gen.registry_row(e, names[e.unit], "在产") for e in ents]
+    unit = county.units[0]
+    path = folder / f"bench_监督抽检_{rows}.xlsx"
+    write_workbook(path, [gen.sheet_data("企业名录", registry, unit, "2023-08"),
+                          gen.sheet_data("监督抽检", batches, unit, "2023-08")])
+    return path, rows + len(registry)
+
+
+def raw_read(path: Path) -> int:
+    book = CalamineWorkbook.from_path(str(path))
+    return sum(len(book.get_sheet_by_name(n).to_python()) for n in book.sheet_names)
+
+
+def import_once(engine, path: Path, dry_run: bool) -> None:
+    result = import_workbook(engine, path, uploader="bench", dry_run=dry_run, uploaded_at=UPLOADED_AT)
+    if result.status != "imported":
+        raise SystemExit(f"导入失败：\n{result.to_text()}")
+
+
+def bench_import(pg_url: str | None, folder: Path) -> None:
+    path, rows = sampling_workbook(folder)
+    print(f"\n(a) 导入吞吐：{path.name}，{rows:,} 行，{path.stat().st_size / 1024:.0f} KB")
+    raw = best_of(lambda: raw_read(path))
+    report("python-calamine 原始读取", raw, rows, raw)
+    with databases(pg_url, folder) as engines:
+        report("import_workbook 试运行 (SQLite)", best_of(lambda: import_once(engines[0][1], path, True)), rows, raw)
+        for label, engine in engines:
+            t = best_of(lambda: import_once(engine, path, False), setup=lambda: empty_records(engine))
+            report(f"import_workbook 导入 ({label})", t, rows, raw)
+
+
+def report(label: str, seconds: float, rows: int, raw: float) -> None:
+    print(f"  {pad(label, 36)}{seconds:8.3f} s  {rows / seconds:>10,.0f} 行/s  导入/原始读取 = {seconds / raw:6.1f}×")
+
+
+# ------------------------------------------------------------------ (b) target engine
+def time_targets(engine, conf) -> dict[str, float]:
+    """Best-of-3 seconds for all targets × every unit: the campaign to date and each phase."""
+    from dashboard.targets import compute_targets
+
+    viewer, root = system_viewer(engine), conf.root.code
+    windows = {"行动以来": campaign_window(conf), **{p.name: phase_window(conf, p.seq) for p in conf.phases}}
+    figures = compute_targets(engine, conf, viewer, unit=root, window=windows["行动以来"], by_unit=True)
+    assert figures and any(f.denominator for f in figures), "no figures: is the database empty?"
+    out = {label: best_of(lambda w=w: compute_targets(engine, conf, viewer, unit=root, window=w, by_unit=True))
+           for label, w in windows.items()}
+    out["合计"] = sum(out.values())
+    return out
+
+
+def bench_targets(pg_url: str | None, folder: Path, scale: int) -> None:
+    conf = load_campaign()
+    print(f"\n(b) 九项指标 × 全部分局（by_unit=True），示例规模与 {scale}× 规模")
+    sample_dirs = {1: None}
+    start = time.perf_counter()
+    sample_dirs[scale] = folder / f"scale{scale}"
+    paths = sample_generator().generate(sample_dirs[scale], scale=scale)
+    print(f"  生成 {scale}× 示例县：{len(paths)} 个工作簿，{time.perf_counter() - start:.1f} s")
+    results: dict[tuple[str, int], dict[str, float]] = {}
+    with databases(pg_url, folder) as engines:
+        for label, engine in engines:
+            for s, sample_dir in sample_dirs.items():
+                start = time.perf_counter()
+                summary = build_demo(engine, conf, force=True, sample_dir=sample_dir)
+                print(f"  {label} {s:>2}× 建库 {time.perf_counter() - start:7.1f} s：{summary.splitlines()[0]}")
+                results[(label, s)] = time_targets(engine, conf)
+    print_target_table(results, scale)
+
+
+def pad(text: str, width: int) -> str:
+    """Left-align in a monospace column where a CJK character takes two cells."""
+    return text + " " * (width - sum(2 if ord(ch) > 0x2E80 else 1 for ch in text))
+
+
+def print_target_table(results: dict, scale: int) -> None:
+    labels = list(next(iter(results.values())))
+    print(f"\n  {pad('数据库', 12)}{pad('区间', 14)}{'1×':>10}{f'{scale}×':>11}{f'{scale}×/1×':>9}")
+    for backend in dict.fromkeys(b for b, _ in results):
+        for label in labels:
+            one, big = results[(backend, 1)][label], results[(backend, scale)][label]
+            print(f"  {pad(backend, 12)}{pad(label, 14)}{one * 1000:8.1f}ms{big * 1000:9.1f}ms{big / one:8.1f}×")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="导入与指标计算性能基准 / import and targets benchmark")
+    parser.add_argument("--pg", default=DEFAULT_PG, help=f"PostgreSQL 服务器 URL（默认 {DEFAULT_PG}；none 跳过）")
+    parser.add_argument("--scale", type=int, default=20, help="放大倍数（默认 20）")
+    parser.add_argument("--parts", default="ab", help="运行哪几部分：a 导入吞吐，b 指标计算（默认 ab）")
+    args = parser.parse_args(argv)
+    pg_url = None if args.pg.lower() == "none" else args.pg
+    with tempfile.TemporaryDirectory(prefix="dashboard_bench_") as tmp:
+        if "a" in args.parts:
+            bench_import(pg_url, Path(tmp))
+        if "b" in args.parts:
+            bench_targets(pg_url, Path(tmp), args.scale)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
