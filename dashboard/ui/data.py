@@ -1,23 +1,39 @@
-"""Cached access to the core for the pages: one engine per process, query results cached
-(`st.cache_data`) and cleared whenever data changes."""
+"""Cached access to the core for the pages.
+
+Every cached function takes the data version first (newest upload batch id and batch counts,
+read fresh on every run), so an upload or a rollback made in another process changes the key and
+is seen at once; `clear_caches()` drops everything after an upload made here. Results are plain
+dicts and lists (pickled by `st.cache_data`).
+"""
 from __future__ import annotations
+
+from datetime import date
 
 import streamlit as st
 
-from dashboard.access import resolve_unit, system_viewer
-from dashboard.campaign import load_campaign
-from dashboard.db import DEFAULT_DB_PATH, database_url, get_engine
+from dashboard import breakdowns, overview, pace, records
+from dashboard.access import system_viewer
+from dashboard.campaign import Window, load_campaign
+from dashboard.db import DEFAULT_DB_PATH, database_url, execute, get_engine
+from dashboard.labels import figure_dict
 
 
 @st.cache_resource(show_spinner=False)
-def engine():
-    """The app's engine; on first start with no database configured, the sample county is built."""
-    eng = get_engine()
-    if database_url() == f"sqlite:///{DEFAULT_DB_PATH}" and not _has_records(eng):
+def _prepared(url: str) -> bool:
+    """On first start with no database configured, the sample county is built (once per URL)."""
+    eng = get_engine(url)
+    if url == f"sqlite:///{DEFAULT_DB_PATH}" and not _has_records(eng):
         from dashboard.demo import build_demo
         with st.spinner("首次启动：正在用示例县数据建库（约需半分钟）…"):
             build_demo(eng, load_campaign())
-    return eng
+    return True
+
+
+def engine():
+    """The app's engine (DASHBOARD_DB_URL, else the SQLite file under data/)."""
+    url = database_url()
+    _prepared(url)
+    return get_engine(url)
 
 
 def _has_records(eng) -> bool:
@@ -34,19 +50,122 @@ def campaign():
     return load_campaign()
 
 
-@st.cache_data(show_spinner=False)
-def target_figures(unit_code: str | None, start, end, as_of, by_unit: bool):
-    """The nine figures (as dicts) for a unit and window, from the target engine."""
-    from dashboard.campaign import Window
-    from dashboard.targets import compute_targets
-    eng = engine()
-    unit = resolve_unit(eng, unit_code)
-    window = Window(start, end, "")
-    figs = compute_targets(eng, campaign(), system_viewer(eng), unit=unit, window=window,
-                           as_of=as_of, by_unit=by_unit)
-    return [f.__dict__ | {"percent_text": f.percent_text, "nd_text": f.nd_text} for f in figs]
+def viewer():
+    """Who is looking. Until accounts exist (the access issue), the full-rights system viewer."""
+    return _viewer(database_url())
+
+
+@st.cache_resource(show_spinner=False)
+def _viewer(url: str):
+    return system_viewer(get_engine(url), campaign().root.code)
+
+
+def version() -> tuple:
+    """The data version: part of every cache key below."""
+    return (database_url(), *records.data_version(engine()))
 
 
 def clear_caches() -> None:
     """After an upload or a rollback: every cached result may be stale."""
     st.cache_data.clear()
+
+
+def _window(start: date, end: date) -> Window:
+    return Window(start, end, "")
+
+
+# ------------------------------------------------------------------ org units
+@st.cache_data(show_spinner=False)
+def units(ver) -> list[dict]:
+    """Every org unit the viewer may see, in configuration order (code, name, depth, parent)."""
+    rows = execute(engine(), "scope_units", scope_unit_id=viewer().scope_unit_id)
+    by_id = {r["unit_id"]: r for r in rows}
+    out = []
+    for r in sorted(rows, key=lambda r: r["sort_order"]):
+        parent = by_id.get(r["parent_id"])
+        out.append({"code": r["code"], "name": r["name"], "depth": r["depth"],
+                    "parent_code": parent["code"] if parent else None})
+    return out
+
+
+# ------------------------------------------------------------------ figures
+@st.cache_data(show_spinner=False)
+def figures(ver, unit_code: str | None, start: date, end: date, as_of: date, by_unit: bool = False):
+    """The target engine's figures (as dicts with display texts) for a unit and window."""
+    from dashboard.targets import compute_targets
+    figs = compute_targets(engine(), campaign(), viewer(), unit=unit_code, window=_window(start, end),
+                           as_of=as_of, by_unit=by_unit)
+    return [figure_dict(f) for f in figs]
+
+
+@st.cache_data(show_spinner=False)
+def trajectory(ver, unit_code: str | None, as_of: date, by_unit: bool = False):
+    """Campaign-to-date figures at each month end up to as_of, with the expected trajectory."""
+    return pace.trajectory(engine(), campaign(), viewer(), unit=unit_code, as_of=as_of, by_unit=by_unit)
+
+
+@st.cache_data(show_spinner=False)
+def paces(ver, unit_code: str | None, as_of: date, by_unit: bool = True):
+    """Each campaign-to-date figure at as_of measured against its trajectory, with the forecast."""
+    conf = campaign()
+    figs = figures(ver, unit_code, conf.start_date, as_of, as_of, by_unit)
+    return [pace.pace_of(conf, f) for f in figs]
+
+
+@st.cache_data(show_spinner=False)
+def members(ver, target: str, unit_code: str | None, start: date, end: date, as_of: date):
+    """The records behind a figure: every denominator member, flagged when in the numerator."""
+    return records.figure_members(engine(), campaign(), viewer(), target=target, unit=unit_code,
+                                  window=_window(start, end), as_of=as_of)
+
+
+@st.cache_data(show_spinner=False)
+def missing(ver, target: str, unit_code: str | None, start: date, end: date, as_of: date):
+    """What is still missing for a target (dashboard.gaps)."""
+    from dashboard.gaps import missing_enterprises
+    return missing_enterprises(engine(), campaign(), viewer(), target=target, unit=unit_code,
+                               window=_window(start, end), as_of=as_of)
+
+
+# ------------------------------------------------------------------ exceptions and listings
+@st.cache_data(show_spinner=False)
+def overdue(ver, unit_code: str | None, as_of: date):
+    from dashboard.targets import overdue_problems
+    return overdue_problems(engine(), campaign(), viewer(), unit=unit_code, as_of=as_of)
+
+
+@st.cache_data(show_spinner=False)
+def undisposed(ver, unit_code: str | None, as_of: date):
+    return overview.undisposed_samples(engine(), campaign(), viewer(), unit=unit_code, as_of=as_of)
+
+
+@st.cache_data(show_spinner=False)
+def report_status(ver, unit_code: str | None, as_of: date):
+    return overview.report_status(engine(), campaign(), viewer(), unit=unit_code, as_of=as_of)
+
+
+@st.cache_data(show_spinner=False)
+def sampling(ver, unit_code: str | None, start: date, end: date, as_of: date):
+    return breakdowns.sampling_rows(engine(), campaign(), viewer(), unit=unit_code,
+                                    window=_window(start, end), as_of=as_of)
+
+
+@st.cache_data(show_spinner=False)
+def problems(ver, unit_code: str | None, start: date, end: date, as_of: date):
+    return breakdowns.problem_rows(engine(), campaign(), viewer(), unit=unit_code,
+                                   window=_window(start, end), as_of=as_of)
+
+
+@st.cache_data(show_spinner=False)
+def search(ver, text: str, unit_code: str | None = None):
+    return records.search_enterprises(engine(), viewer(), text, unit=unit_code)
+
+
+@st.cache_data(show_spinner=False)
+def enterprise(ver, credit_code: str):
+    return records.enterprise_file(engine(), viewer(), credit_code)
+
+
+def target_figures(unit_code, start, end, as_of, by_unit):
+    """Kept for callers of the first sketch: the figures for the current data version."""
+    return figures(version(), unit_code, start, end, as_of, by_unit)

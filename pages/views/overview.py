@@ -1,24 +1,90 @@
-"""领导小组总览 (first version): the nine targets for the county and each sub-bureau."""
-import pandas as pd
+"""领导小组总览: one screen for the leadership meeting — exceptions first, the nine figures, the
+sub-bureau × target matrix, the phase timeline, pace and forecast, and the change since the last
+meeting. Every figure comes from the target engine (through dashboard.ui.data)."""
 import streamlit as st
 
-from dashboard.campaign import campaign_window
-from dashboard.ui.data import campaign, target_figures
+from dashboard.campaign import current_phase
+from dashboard.overview import behind_units, compare
+from dashboard.ui import controls, data, widgets
 
-conf = campaign()
-st.title(conf.name)
-window = campaign_window(conf)
-st.caption(f"统计区间：{window.start_date} 至 {window.end_date}（行动以来）")
+sel, ver, conf = controls.current(), data.version(), data.campaign()
+widgets.page_setup("领导小组总览", sel)
 
-figures = target_figures(None, window.start_date, window.end_date, None, True)
-county = [f for f in figures if f["unit_code"] == figures[0]["unit_code"]]
-cols = st.columns(3)
-for i, f in enumerate(county):
-    status = "无数据" if f["met"] is None else ("达标" if f["met"] else "未达标")
-    cols[i % 3].metric(f["name"], f["percent_text"], f"{f['nd_text']} · 目标 {f['threshold']:.0%} · {status}",
-                       delta_color="off", border=True)
+figs = data.figures(ver, sel.unit_code, sel.start, sel.end, sel.as_of, True)
+own = [f for f in figs if f["unit_code"] == sel.unit_code]
+below = [f for f in figs if f["unit_code"] != sel.unit_code]
+paces = data.paces(ver, sel.unit_code, sel.as_of)
+overdue = data.overdue(ver, sel.unit_code, sel.as_of)
+undisposed = data.undisposed(ver, sel.unit_code, sel.as_of)
+behind = behind_units(paces)
+silent = [r for r in data.report_status(ver, sel.unit_code, sel.as_of) if not r["reported"]]
 
-st.subheader("各分局完成情况")
-table = pd.DataFrame(figures).pivot_table(index="unit_name", columns="name", values="percent_text",
-                                          aggfunc="first", sort=False)
-st.dataframe(table, width="stretch")
+# ---------------------------------------------------------------- exceptions first
+st.markdown("#### 需要关注")
+month = f"{sel.as_of.year}年{sel.as_of.month}月"
+widgets.exception_cards([("逾期未整改问题", len(overdue), "件"), ("不合格样品未处置完毕", len(undisposed), "批"),
+                         ("进度落后的分局", len(behind), "个"), (f"{month}尚未上报的单位", len(silent), "个")])
+with st.expander("异常明细（逾期问题、未处置样品、进度落后、未上报）"):
+    tabs = st.tabs([f"逾期未整改问题（{len(overdue)}）", f"不合格样品未处置（{len(undisposed)}）",
+                    f"进度落后的分局（{len(behind)}）", f"{month}未上报（{len(silent)}）"])
+    with tabs[0]:
+        widgets.table(overdue, ["unit_name", "enterprise_name", "cadre_name", "problem_no", "source",
+                                "description", "deadline_date", "days_overdue"], empty="没有逾期未整改的问题")
+    with tabs[1]:
+        widgets.table(undisposed, ["unit_name", "name", "sample_no", "food_name", "sampling_date",
+                                   "failed_items", "disposal_status", "days_open"], empty="不合格样品均已处置")
+    with tabs[2]:
+        widgets.table(behind, ["unit_name", "behind_targets"], empty="各分局均符合进度")
+    with tabs[3]:
+        widgets.table(silent, ["unit_name", "last_record_date", "last_upload"], empty="各单位本月均已上报")
+
+# ---------------------------------------------------------------- the nine figures, timeline
+since = None
+left, right = st.columns([3, 2])
+with right.container(key="noprint_phase"):
+    phase = current_phase(conf, sel.as_of)
+    st.markdown(f"#### 行动阶段　<small>当前：{phase.name if phase else '行动期外'}</small>",
+                unsafe_allow_html=True)
+    widgets.chart("phase_timeline", conf.phases, sel.as_of, width="stretch")
+    controls.seed("ovw_since", "since", controls.parse_date(st.query_params.get("since"), None))
+    since = st.date_input("与上次会议对比（选择上次会议的数据截至日期）", value=None, key="ovw_since",
+                          min_value=conf.start_date, max_value=sel.as_of, format="YYYY-MM-DD")
+    controls.publish("since", since.isoformat() if since else None)
+previous = data.figures(ver, sel.unit_code, sel.start, min(sel.end, since), since, True) \
+    if since and since >= sel.start else []
+changes = {c["target"]: c for c in compare(own, previous)} if previous else {}
+pace_by = {p.target: p for p in paces if p.unit_code == sel.unit_code}
+extra = {t: f"按进度应达 {p.expected_text}｜{p.forecast_text}" for t, p in pace_by.items()}
+for t, c in changes.items():
+    extra[t] = extra.get(t, "") + f"｜较 {since} {c['change_text']}"
+with left:
+    phase_now = current_phase(conf, sel.as_of)
+    st.markdown(f"#### 九项工作目标（{sel.unit_name}）<small class='print-only'>　当前阶段："
+                f"{phase_now.name if phase_now else '行动期外'}</small>", unsafe_allow_html=True)
+    widgets.figure_cards(own, extra=extra)
+
+# ---------------------------------------------------------------- matrix, pace, comparison
+if below:
+    st.markdown("#### 各分局完成情况")
+    widgets.chart("status_heatmap", below, width="stretch")
+    widgets.legend()
+    with st.expander("表格视图（各分局 × 指标）"):
+        widgets.status_matrix(below)
+rest = st.container(key="noprint_rest")  # the printed meeting sheet ends with the matrix
+if below:
+    rest.markdown("#### 进度与期末预测（行动以来，按当前进度推算至 "
+                  f"{max(p.end_date for p in conf.phases)}）")
+    with rest:
+        widgets.chart("forecast_heatmap", [p for p in paces if p.unit_code != sel.unit_code])
+    rest.caption("覆盖类指标按从行动开始到最后阶段结束的直线进度衡量，并按行动以来的平均进度外推；"
+               "比率类指标（三类人三件事三本账、抽考合格率、整改率、抽检合格率）应始终保持在目标值。")
+if previous:
+    rest.markdown(f"#### 与上次会议（数据截至 {since}）相比")
+    rows = [{"unit_name": c["unit_name"], "target_name": c["name"],
+             "previous_text": c["previous"]["figure_text"] if c["previous"] else "无数据",
+             "current_text": c["current"]["figure_text"], "change_text": c["change_text"]}
+            for c in compare(figs, previous)]
+    with rest:
+        widgets.table(rows, ["unit_name", "target_name", "previous_text", "current_text", "change_text"])
+with rest:
+    widgets.provenance(figs, key="overview")

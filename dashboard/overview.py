@@ -1,0 +1,108 @@
+"""The leadership meeting's exceptions and its "since the last meeting" comparison (no Streamlit).
+
+Exceptions come first on the meeting view: overdue rectifications (dashboard.targets), 不合格
+batches not yet disposed, sub-bureaus behind pace (dashboard.pace) and units with no report in the
+month of as_of. A unit reported a month when any record of its enterprises is dated in that month
+or a committed upload was made for it during that month.
+"""
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.engine import Engine
+
+from .access import Viewer
+from .campaign import CampaignConf, Window
+from .db import execute
+from .labels import as_date, points_text
+from .targets import resolve_selection
+
+
+def undisposed_samples(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None,
+                       as_of: date) -> list[dict]:
+    """不合格 batches (any task source) sampled from the campaign start to as_of whose 核查处置状态
+    is not 已完成, oldest first."""
+    sel = resolve_selection(engine, conf, viewer, unit=unit, as_of=as_of)
+    rows = execute(engine, "sampling_batches", unit_id=sel.unit["unit_id"],
+                   scope_unit_id=viewer.scope_unit_id, from_date=conf.start_date, to_date=as_of)
+    out = []
+    for r in rows:
+        if r["verdict"] == "合格" or r["disposal_status"] == "已完成":
+            continue
+        r = {**r, "sampling_date": as_date(r["sampling_date"]),
+             "disposal_status": r["disposal_status"] or "未处置"}
+        r["days_open"] = (as_of - r["sampling_date"]).days
+        out.append(r)
+    return sorted(out, key=lambda r: (r["sampling_date"], r["sample_no"]))
+
+
+def month_of(on: date) -> Window:
+    last = calendar.monthrange(on.year, on.month)[1]
+    return Window(date(on.year, on.month, 1), date(on.year, on.month, last), f"{on.year}年{on.month}月")
+
+
+def report_status(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None,
+                  as_of: date) -> list[dict]:
+    """For each unit directly below `unit` (or the unit itself when it has none): did it report in
+    the month of as_of (records dated in that month up to as_of, or an upload during it)?"""
+    sel = resolve_selection(engine, conf, viewer, unit=unit, as_of=as_of)
+    units = list(sel.children) or [sel.unit]
+    ids = [u["unit_id"] for u in units]
+    month = month_of(as_of)
+    dates = execute(engine, "report_unit_record_dates", report_unit_ids=ids,
+                    scope_unit_id=viewer.scope_unit_id, from_date=conf.start_date, to_date=as_of)
+    uploads = execute(engine, "report_unit_upload_times", report_unit_ids=ids,
+                      scope_unit_id=viewer.scope_unit_id,
+                      from_time=datetime.combine(month.start_date, datetime.min.time()),
+                      to_time=datetime.combine(as_of + timedelta(days=1), datetime.min.time()))
+    out = []
+    for u in units:
+        own = sorted(as_date(r["record_date"]) for r in dates if r["unit_id"] == u["unit_id"])
+        in_month = [d for d in own if d >= month.start_date]
+        ups = [r for r in uploads if r["unit_id"] == u["unit_id"]]
+        out.append({"unit_code": u["code"], "unit_name": u["name"], "month": month.label,
+                    "record_count": len(in_month), "reported": bool(in_month or ups),
+                    "last_record_date": own[-1] if own else None,
+                    "last_upload": max((r["uploaded_at"] for r in ups), default=None)})
+    return out
+
+
+def silent_units(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None,
+                 as_of: date) -> list[dict]:
+    """The units with no report in the month of as_of."""
+    return [r for r in report_status(engine, conf, viewer, unit=unit, as_of=as_of) if not r["reported"]]
+
+
+def behind_units(paces) -> list[dict]:
+    """Units with at least one target behind its trajectory, most behind first; `paces` are
+    dashboard.pace.Pace rows for one parent unit and its children (the parent itself counts only
+    when it has no children)."""
+    if not paces:
+        return []
+    parent = paces[0].unit_code
+    alone = all(p.unit_code == parent for p in paces)  # a unit without children: itself
+    by_unit: dict[str, dict] = {}
+    for p in paces:
+        if (p.unit_code == parent and not alone) or not p.is_behind:
+            continue
+        row = by_unit.setdefault(p.unit_code, {"unit_code": p.unit_code, "unit_name": p.unit_name,
+                                               "targets": []})
+        row["targets"].append(p.name)
+    out = sorted(by_unit.values(), key=lambda r: -len(r["targets"]))
+    for r in out:
+        r["behind_targets"] = "、".join(r.pop("targets"))
+    return out
+
+
+def compare(current: list[dict], previous: list[dict]) -> list[dict]:
+    """Figures (dicts) now and at an earlier as_of, matched by unit and target, with the change."""
+    before = {(f["unit_code"], f["target"]): f for f in previous}
+    out = []
+    for f in current:
+        p = before.get((f["unit_code"], f["target"]))
+        delta = (f["value"] - p["value"]) if p and f["value"] is not None and p["value"] is not None else None
+        out.append({"unit_code": f["unit_code"], "unit_name": f["unit_name"], "target": f["target"],
+                    "name": f["name"], "current": f, "previous": p, "delta": delta,
+                    "change_text": points_text(delta) if p else "—"})
+    return out

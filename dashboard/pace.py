@@ -1,0 +1,156 @@
+"""Pace: where each figure should be by now, and whether it gets there by the end at its current rate.
+
+The expected trajectory of every target is a straight line from the campaign start to the end of
+the last phase:
+- a *cumulative* target (coverage that grows as work is done: self-inspection, supplier evaluation,
+  exam coverage, supervision coverage, management systems) rises from 0 on the start day to its
+  threshold on the last day;
+- a *level* target (a rate that should hold all along: 三类人三件事三本账, exam pass rate,
+  rectification, sampling pass rate) is the flat line at its threshold.
+
+The forecast extrapolates the campaign-to-date figure at as_of: a cumulative figure grows at its
+average daily rate since the start (n × total days / elapsed days), a level figure stays where
+it is. The figures themselves always come from the target engine.
+"""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+
+from sqlalchemy.engine import Engine
+
+from .access import Viewer
+from .campaign import CampaignConf, Window
+from .labels import percent_text
+
+CUMULATIVE, LEVEL = "cumulative", "level"
+PACE_KIND = {
+    "self_inspection": CUMULATIVE,
+    "three_three_three": LEVEL,
+    "qms_traceability": CUMULATIVE,
+    "supplier_evaluation": CUMULATIVE,
+    "officer_exam_coverage": CUMULATIVE,
+    "officer_exam_pass": LEVEL,
+    "rectification": LEVEL,
+    "sampling_pass": LEVEL,
+    "supervision_coverage": CUMULATIVE,
+}
+
+
+def end_date(conf: CampaignConf) -> date:
+    """The end of the last phase (the campaign's end when it has no phases)."""
+    return max((p.end_date for p in conf.phases), default=conf.end_date)
+
+
+def elapsed_fraction(conf: CampaignConf, on: date) -> Fraction:
+    """Share of the campaign's days gone by at the end of `on` (0 before the start, 1 after)."""
+    total = (end_date(conf) - conf.start_date).days + 1
+    gone = (on - conf.start_date).days + 1
+    return Fraction(min(max(gone, 0), total), total)
+
+
+def expected(conf: CampaignConf, target: str, threshold: float, on: date) -> Fraction:
+    """Where the straight-line trajectory of a target stands on a date."""
+    t = Fraction(threshold).limit_denominator()
+    if PACE_KIND.get(target, CUMULATIVE) == LEVEL:
+        return t
+    return t * elapsed_fraction(conf, on)
+
+
+@dataclass(frozen=True)
+class Pace:
+    """One figure measured against its trajectory, with the end-of-campaign forecast."""
+    unit_code: str
+    unit_name: str
+    target: str
+    name: str
+    numerator: int
+    denominator: int
+    threshold: float
+    as_of: date
+    expected: float          # the trajectory's value on as_of
+    projected: float | None  # forecast value at the end; None without data
+    is_behind: bool | None   # below the trajectory on as_of; None without data
+    will_meet: bool | None   # the forecast reaches the threshold; None without data
+
+    @property
+    def expected_text(self) -> str:
+        tenths = int(Fraction(self.expected) * 1000)
+        return f"{tenths // 10}.{tenths % 10}%"
+
+    @property
+    def projected_text(self) -> str:
+        if self.projected is None:
+            return "无数据"
+        tenths = int(Fraction(self.projected).limit_denominator(10**6) * 1000)
+        return f"{tenths // 10}.{tenths % 10}%"
+
+    @property
+    def pace_text(self) -> str:
+        return {None: "无数据", True: "落后于进度", False: "符合进度"}[self.is_behind]
+
+    @property
+    def forecast_text(self) -> str:
+        return {None: "无数据", True: "按当前进度可达标", False: "按当前进度难以达标"}[self.will_meet]
+
+    @property
+    def percent_text(self) -> str:
+        return percent_text(self.numerator, self.denominator)
+
+
+def pace_of(conf: CampaignConf, fig) -> Pace:
+    """A campaign-to-date figure (TargetFigure or its dict) against its trajectory on its as_of."""
+    g = fig if isinstance(fig, dict) else fig.__dict__
+    n, d, thr, as_of, target = g["numerator"], g["denominator"], g["threshold"], g["as_of"], g["target"]
+    exp = expected(conf, target, thr, as_of)
+    t = Fraction(thr).limit_denominator()
+    if not d:
+        projected = behind = meet = None
+    else:
+        value = Fraction(n, d)
+        if PACE_KIND.get(target, CUMULATIVE) == CUMULATIVE:
+            gone = elapsed_fraction(conf, as_of)
+            projected = min(Fraction(1), value / gone) if gone else Fraction(0)
+        else:
+            projected = value
+        behind, meet = value < exp, projected >= t
+        projected = float(projected)
+    return Pace(g["unit_code"], g["unit_name"], target, g["name"], n, d, thr, as_of, float(exp),
+                projected, behind, meet)
+
+
+def month_ends(conf: CampaignConf, as_of: date) -> list[date]:
+    """The last day of every campaign month up to as_of, and as_of itself (the trend's points)."""
+    out, y, m = [], conf.start_date.year, conf.start_date.month
+    last = min(as_of, end_date(conf))
+    while date(y, m, 1) <= last:
+        out.append(min(date(y, m, calendar.monthrange(y, m)[1]), last))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def trajectory(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None, as_of: date,
+               by_unit: bool = False) -> list[dict]:
+    """Campaign-to-date figures at every month end up to as_of (one target engine call per point),
+    each with the trajectory's expected value on that day."""
+    from .targets import compute_targets
+    rows = []
+    for point in month_ends(conf, as_of):
+        window = Window(conf.start_date, point, "行动以来")
+        for f in compute_targets(engine, conf, viewer, unit=unit, window=window, as_of=point,
+                                 by_unit=by_unit):
+            rows.append({"unit_code": f.unit_code, "unit_name": f.unit_name, "target": f.target,
+                         "name": f.name, "point": point, "month": f"{point.year}-{point.month:02d}",
+                         "numerator": f.numerator, "denominator": f.denominator, "value": f.value,
+                         "percent_text": f.percent_text, "nd_text": f.nd_text,
+                         "threshold": f.threshold,
+                         "expected": float(expected(conf, f.target, f.threshold, point))})
+    return rows
+
+
+def expected_line(conf: CampaignConf, target: str, threshold: float) -> list[dict]:
+    """The straight line itself: its value on the start day and on the last day."""
+    return [{"point": d, "expected": float(expected(conf, target, threshold, d))}
+            for d in (conf.start_date, end_date(conf))]

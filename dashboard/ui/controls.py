@@ -1,0 +1,138 @@
+"""The shared controls (org unit, window, as-of date), kept in the URL's query parameters.
+
+`shared_controls()` runs in app.py before the page, so the widgets live as long as the session and
+every page reads the same `Selection`. A link such as
+`/sub_bureau?unit=DT03&window=phase2&as_of=2023-08-31` opens exactly that view: query parameters
+seed the widgets, and the widgets write them back on every run.
+"""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+
+from dashboard.campaign import Window, campaign_window, month_window, phase_window
+from dashboard.pace import end_date
+
+from . import data
+
+_LAST = "_query_params_last"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What every page shows: a unit, a window and the as-of date (never after the window's end)."""
+    unit_code: str
+    unit_name: str
+    is_root: bool
+    window_key: str
+    window: Window
+    as_of: date
+
+    @property
+    def start(self) -> date:
+        return self.window.start_date
+
+    @property
+    def end(self) -> date:
+        return min(self.window.end_date, self.as_of)
+
+    @property
+    def caption(self) -> str:
+        return (f"{self.unit_name} ｜ {self.window.label}：{self.start} 至 {self.end}"
+                f" ｜ 数据截至 {self.as_of}")
+
+
+def window_options(conf) -> dict[str, Window]:
+    """campaign, phase1…, and every campaign month (YYYY-MM)."""
+    out = {"campaign": campaign_window(conf)}
+    out |= {f"phase{p.seq}": phase_window(conf, p.seq) for p in conf.phases}
+    y, m = conf.start_date.year, conf.start_date.month
+    while date(y, m, 1) <= conf.end_date:
+        key = f"{y}-{m:02d}"
+        out[key] = month_window(key)
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def default_as_of(conf, today: date | None = None) -> date:
+    today = today or date.today()
+    return min(max(today, conf.start_date), end_date(conf))
+
+
+def parse_date(text, default: date | None) -> date | None:
+    try:
+        return date.fromisoformat(str(text)[:10])
+    except (TypeError, ValueError):
+        return default
+
+
+def seed(key: str, param: str, value) -> None:
+    """Put a query parameter's value into a widget's state when it is new or changed in the URL."""
+    last = st.session_state.setdefault(_LAST, {})
+    raw = st.query_params.get(param)
+    if key not in st.session_state or (raw is not None and raw != last.get(param)):
+        st.session_state[key] = value
+    if raw is not None:
+        last[param] = raw
+
+
+def publish(param: str, text: str | None) -> None:
+    """Write a widget's value back to the URL (None removes the parameter)."""
+    last = st.session_state.setdefault(_LAST, {})
+    if text is None:
+        if param in st.query_params:
+            del st.query_params[param]
+        last.pop(param, None)
+    else:
+        if st.query_params.get(param) != text:
+            st.query_params[param] = text
+        last[param] = text
+
+
+def shared_controls() -> Selection:
+    """The sidebar controls; returns and remembers the Selection."""
+    conf, ver = data.campaign(), data.version()
+    units = data.units(ver)
+    names = {u["code"]: ("　" * u["depth"]) + u["name"] for u in units}
+    options = window_options(conf)
+    qp = st.query_params
+
+    seed("ctl_unit", "unit", qp.get("unit") if qp.get("unit") in names else units[0]["code"])
+    seed("ctl_window", "window", qp.get("window") if qp.get("window") in options else "campaign")
+    seed("ctl_as_of", "as_of", parse_date(qp.get("as_of"), default_as_of(conf)))
+    if st.session_state["ctl_unit"] not in names:
+        st.session_state["ctl_unit"] = units[0]["code"]
+
+    with st.sidebar:
+        st.markdown("**查看范围**")
+        unit = st.selectbox("单位", list(names), format_func=names.get, key="ctl_unit")
+        key = st.selectbox("统计区间", list(options), key="ctl_window",
+                           format_func=lambda k: options[k].label if k == "campaign" or k.startswith("phase")
+                           else f"月度：{options[k].label}")
+        as_of = st.date_input("数据截至", key="ctl_as_of", min_value=conf.start_date,
+                              max_value=end_date(conf), format="YYYY-MM-DD")
+    publish("unit", unit)
+    publish("window", key)
+    publish("as_of", as_of.isoformat())
+    window = options[key]
+    if as_of < window.start_date:
+        st.warning(f"数据截至日期 {as_of} 早于所选区间的开始日期 {window.start_date}，已按区间结束日计算。")
+        as_of = window.end_date
+    # A window that ended before the as-of date is seen at its end (figures "at the phase's end").
+    sel = Selection(unit, next(u["name"] for u in units if u["code"] == unit), unit == units[0]["code"],
+                    key, window, min(as_of, window.end_date))
+    st.session_state["selection"] = sel
+    return sel
+
+
+def current() -> Selection:
+    """The Selection made by the sidebar in this run."""
+    sel = st.session_state.get("selection")
+    return sel if sel is not None else shared_controls()
+
+
+def month_end(on: date) -> date:
+    return date(on.year, on.month, calendar.monthrange(on.year, on.month)[1])

@@ -1,0 +1,212 @@
+"""Shared page pieces: print CSS, figure cards, the status matrix, Chinese tables, provenance."""
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from fractions import Fraction
+from html import escape
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.labels import (BOOLEAN_COLUMNS, STATUS_COLOURS, STATUS_FILLS, STATUS_NONE,
+                              STATUS_SMALL, fmt_date, fmt_datetime, label)
+
+from . import data
+
+CSS = """
+<style>
+.fig-grid {display:grid; grid-template-columns:repeat(var(--cols,3),minmax(0,1fr)); gap:8px; margin-bottom:6px;}
+.fig-card {border:1px solid #ddd; border-left:6px solid var(--c); border-radius:6px; padding:6px 10px;
+           background:#fff; break-inside:avoid; min-width:0;}
+.fig-card .t {font-size:0.85rem; color:#444; line-height:1.25; height:2.5em; overflow:hidden;}
+.fig-card .v {font-size:1.55rem; font-weight:700; color:var(--c); line-height:1.2; white-space:nowrap;}
+.fig-card .nd {font-size:0.95rem; color:#333; font-weight:400; margin-left:4px;}
+.fig-card .s {font-size:0.8rem; color:#555;}
+.badge {display:inline-block; border-radius:4px; padding:0 5px; font-size:0.75rem; color:#fff; background:var(--c);}
+.exc-card {border-radius:6px; padding:6px 10px; background:var(--bg); border:1px solid var(--c);}
+.exc-card .n {font-size:1.6rem; font-weight:700; color:var(--c); line-height:1.2;}
+.exc-card .t {font-size:0.85rem; color:#333;}
+.print-only {display:none;}
+@media print {
+  @page {size: A4 landscape; margin: 8mm;}
+  [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
+  [data-testid="stSidebarCollapsedControl"], [data-testid="stDecoration"], .no-print,
+  [data-testid="stExpander"], [data-testid="stElementToolbar"], footer, [data-testid="stDateInput"],
+  [class*="st-key-noprint"] {display:none !important;}
+  [data-testid="stMain"], [data-testid="stAppViewContainer"] {margin:0 !important; padding:0 !important;}
+  [data-testid="stMainBlockContainer"], .block-container {padding:0 !important; max-width:100% !important;
+      zoom: 0.5;}
+  .print-only {display:inline;}
+  body {-webkit-print-color-adjust:exact; print-color-adjust:exact; font-size:11px;}
+  .fig-card .v {font-size:1.2rem;} h1 {font-size:1.3rem !important; padding:0 !important;}
+}
+</style>
+"""
+
+
+def page_setup(title: str, sel) -> None:
+    st.markdown(CSS, unsafe_allow_html=True)
+    st.markdown(f"### {title}")
+    st.caption(sel.caption)
+
+
+def colour(fig: dict) -> str:
+    return STATUS_COLOURS[fig["status_text"]]
+
+
+def status_badges(fig: dict) -> str:
+    out = f'<span class="badge" style="--c:{colour(fig)}">{fig["status_text"]}</span>'
+    if fig["small_sample"]:
+        out += f' <span class="badge" style="--c:{STATUS_COLOURS[STATUS_SMALL]}">{STATUS_SMALL}</span>'
+    return out
+
+
+def gap_text(fig: dict) -> str:
+    """达标 / 差 3 户（差 1.2 个百分点）/ 无数据."""
+    if fig["met"] is None:
+        return "分母为 0，无数据"
+    if fig["met"]:
+        return f"目标 {fig['threshold_text']}，已达标"
+    need = math.ceil(Fraction(fig["threshold"]).limit_denominator() * fig["denominator"]) - fig["numerator"]
+    pts = (fig["threshold"] - fig["numerator"] / fig["denominator"]) * 100
+    return f"目标 {fig['threshold_text']}，还差 {need} 个（{pts:.1f} 个百分点）"
+
+
+def figure_cards(figs: list[dict], *, extra: dict | None = None, columns: int = 3) -> None:
+    """One card per figure: value, n/d, target, status (and 样本较少); extra[target] adds a line."""
+    cards = []
+    for f in figs:
+        more = f'<div class="s">{escape(extra[f["target"]])}</div>' if extra and f["target"] in extra else ""
+        cards.append(
+            f'<div class="fig-card" style="--c:{colour(f)}"><div class="t">{escape(f["name"])}</div>'
+            f'<div class="v">{f["percent_text"]}<span class="nd">（{f["nd_text"]}）</span></div>'
+            f'<div class="s">{status_badges(f)} {escape(gap_text(f))}</div>{more}</div>')
+    st.markdown(f'<div class="fig-grid" style="--cols:{columns}">{"".join(cards)}</div>',
+                unsafe_allow_html=True)
+
+
+def status_matrix(figs: list[dict], *, row_key: str = "unit_name", col_key: str = "name",
+                  row_title: str = "单位") -> None:
+    """A unit × target matrix, each cell "98.9%（97/98）" coloured by status, ⚠ for 样本较少."""
+    rows, cols = list(dict.fromkeys(f[row_key] for f in figs)), list(dict.fromkeys(f[col_key] for f in figs))
+    text = pd.DataFrame("", index=rows, columns=cols)
+    style = pd.DataFrame("", index=rows, columns=cols)
+    for f in figs:
+        mark = " ⚠样本较少" if f["small_sample"] else ""
+        text.loc[f[row_key], f[col_key]] = f"{f['percent_text']}（{f['nd_text']}）{mark}"
+        style.loc[f[row_key], f[col_key]] = (f"background-color:{STATUS_FILLS[f['status_text']]};"
+                                             f"color:{STATUS_COLOURS[f['status_text']]}")
+    text.index.name = row_title
+    styled = text.style.apply(lambda _: style, axis=None)
+    st.dataframe(styled, width="stretch", height=min(38 + 35 * len(rows), 520))
+
+
+def legend() -> None:
+    parts = [f'<span class="badge" style="--c:{c}">{s}</span>' for s, c in STATUS_COLOURS.items()]
+    st.markdown("图例：" + " ".join(parts) + "（橙框）　数字格式：完成率（完成数/总数）；样本较少：分母不足 5",
+                unsafe_allow_html=True)
+
+
+def _cell(col: str, v):
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return ""
+    if col in BOOLEAN_COLUMNS:
+        return "是" if v in (1, True, "1") else "否"
+    if col.endswith("uploaded_at") or col == "last_upload":
+        return fmt_datetime(v)
+    if isinstance(v, (date, datetime)) or col.endswith("_date"):
+        return fmt_date(v)
+    return v
+
+
+def frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    """Rows as a DataFrame with only `columns`, Chinese headers, dates as 2023-05-08."""
+    df = pd.DataFrame([{label(c): _cell(c, r.get(c)) for c in columns} for r in rows],
+                      columns=[label(c) for c in columns])
+    return df
+
+
+def table(rows: list[dict], columns: list[str], *, empty: str = "无记录", height: int | None = None,
+          key: str | None = None) -> None:
+    if not rows:
+        st.info(empty)
+        return
+    st.dataframe(frame(rows, columns), width="stretch", hide_index=True,
+                 height=height or min(38 + 35 * len(rows), 420), key=key)
+
+
+PROVENANCE_COLUMNS = ["unit_name", "credit_code", "name", "member_label", "evidence_label", "evidence_date",
+                      "evidence_file_name", "evidence_uploader", "evidence_uploaded_at",
+                      "member_file_name", "member_uploader", "member_uploaded_at"]
+
+
+def provenance(figs: list[dict], *, key: str) -> None:
+    """From any figure shown: the records behind its numerator and denominator, each with the upload
+    (file, uploader, time) it came from."""
+    with st.expander("数据来源：查看任一指标分子、分母背后的记录及其上报批次", icon=":material/search:"):
+        choices = [(f["unit_code"], f["target"]) for f in figs]
+        by = {(f["unit_code"], f["target"]): f for f in figs}
+        pick = st.selectbox("指标", choices, key=f"prov_{key}",
+                            format_func=lambda c: f"{by[c]['unit_name']} · {by[c]['name']} · {by[c]['figure_text']}")
+        f = by[pick]
+        rows = data.members(data.version(), f["target"], f["unit_code"], f["from_date"], f["to_date"],
+                            f["as_of"])
+        num = [r for r in rows if r["is_numerator"]]
+        cols = [c for c in PROVENANCE_COLUMNS if any(r.get(c) for r in rows) or c in ("name", "unit_name")]
+        t1, t2 = st.tabs([f"分子：{len(num)} 条", f"分母：{len(rows)} 条"])
+        with t1:
+            table(num, cols, empty="分子为 0：没有计入的记录")
+        with t2:
+            table(rows, ["is_numerator", *cols], empty="分母为 0：无数据")
+
+
+def exception_cards(items: list[tuple[str, int, str]]) -> None:
+    """The exceptions strip: (title, count, unit word); red when non-zero, green when zero."""
+    cols = st.columns(len(items))
+    for col, (title, count, unit) in zip(cols, items):
+        c, bg = ("#c62828", "#fdecea") if count else ("#2e7d32", "#e8f5e9")
+        col.markdown(f'<div class="exc-card" style="--c:{c};--bg:{bg}"><div class="n">{count}'
+                     f'<span style="font-size:0.9rem;font-weight:400"> {unit}</span></div>'
+                     f'<div class="t">{escape(title)}</div></div>', unsafe_allow_html=True)
+
+
+def forecast_matrix(paces, *, row_title: str = "单位") -> None:
+    """Unit × target: the forecast at the end of the campaign, coloured (green reachable, red not)."""
+    rows = list(dict.fromkeys(p.unit_name for p in paces))
+    cols = list(dict.fromkeys(p.name for p in paces))
+    text = pd.DataFrame("", index=rows, columns=cols)
+    style = pd.DataFrame("", index=rows, columns=cols)
+    for p in paces:
+        if p.will_meet is None:
+            cell, s = "无数据", STATUS_NONE
+        else:
+            lag = "，落后进度" if p.is_behind else ""
+            cell = f"{'可达标' if p.will_meet else '难达标'}（预测 {p.projected_text}{lag}）"
+            s = "达标" if p.will_meet else "未达标"
+        text.loc[p.unit_name, p.name] = cell
+        style.loc[p.unit_name, p.name] = f"background-color:{STATUS_FILLS[s]};color:{STATUS_COLOURS[s]}"
+    text.index.name = row_title
+    st.dataframe(text.style.apply(lambda _: style, axis=None), width="stretch",
+                 height=min(38 + 35 * len(rows), 520))
+
+
+def trend_frame(points: list[dict]) -> pd.DataFrame:
+    """Targets × months, each cell "98.9%（97/98）"."""
+    months = list(dict.fromkeys(p["month"] for p in points))
+    cells = {(p["name"], p["month"]): f"{p['percent_text']}（{p['nd_text']}）" for p in points}
+    names = list(dict.fromkeys(p["name"] for p in points))
+    return pd.DataFrame([{"指标": n, **{m: cells.get((n, m), "") for m in months}} for n in names])
+
+
+@st.cache_data(show_spinner=False, max_entries=300)
+def _chart_spec(kind: str, args: tuple, kwargs: tuple) -> dict:
+    """An Altair chart of dashboard.charts as its Vega-Lite dict: Altair's schema validation costs
+    0.1–0.2 s per chart, so the spec is built once per data (args are the data shown)."""
+    from dashboard import charts
+    return getattr(charts, kind)(*args, **dict(kwargs)).to_dict()
+
+
+def chart(kind: str, *args, width: str = "stretch", **kwargs) -> None:
+    """Show dashboard.charts.<kind>(*args, **kwargs), cached by its arguments."""
+    st.vega_lite_chart(_chart_spec(kind, args, tuple(sorted(kwargs.items()))), width=width)

@@ -1,0 +1,58 @@
+"""企业档案（一户一档）: find an enterprise by name or credit code (`?ent=` links straight to one) and
+see its whole file — grades, certificates, self-inspections, exams, inspections, problems and their
+closure, samples, visits, star ratings, cases — every record with the upload it came from."""
+import streamlit as st
+
+from dashboard.records import FILE_SECTIONS
+from dashboard.ui import controls, data, widgets
+
+sel, ver = controls.current(), data.version()
+widgets.page_setup("企业档案（一户一档）", sel)
+
+controls.seed("ent_query", "q", st.query_params.get("q", ""))
+text = st.text_input("企业名称或统一社会信用代码", key="ent_query", placeholder="例如：肉食品 或 91320981…")
+controls.publish("q", text or None)
+hits = data.search(ver, text, sel.unit_code) if text.strip() else []
+credit_code = st.query_params.get("ent")
+if hits:
+    codes = [h["credit_code"] for h in hits]
+    label = {h["credit_code"]: f"{h['name']}（{h['credit_code']}，{h['unit_name']}，{h['status']}）" for h in hits}
+    controls.seed("ent_pick", "ent", credit_code if credit_code in codes else codes[0])
+    if st.session_state["ent_pick"] not in codes:
+        st.session_state["ent_pick"] = codes[0]
+    more = "（仅列出前 50 家，请输入更完整的名称或代码）" if len(hits) >= 50 else ""
+    credit_code = st.selectbox(f"找到 {len(hits)} 家企业{more}", codes, format_func=label.get, key="ent_pick")
+elif text.strip():
+    st.warning(f"{sel.unit_name}没有名称或信用代码包含“{text.strip()}”的企业。")
+    credit_code = None
+if not credit_code:
+    st.info("输入企业名称或统一社会信用代码（可只输入一部分）查找企业。")
+    st.stop()
+controls.publish("ent", credit_code)
+
+file = data.enterprise(ver, credit_code)
+if file is None:
+    st.error("没有这家企业，或该企业不在您的管辖范围内。")
+    st.stop()
+e = file["enterprise"]
+st.markdown(f"#### {e['name']}")
+c = st.columns(4)
+c[0].markdown(f"**统一社会信用代码**<br>{e['credit_code']}", unsafe_allow_html=True)
+c[1].markdown(f"**所属单位**<br>{e['unit_name']}", unsafe_allow_html=True)
+c[2].markdown(f"**包保干部**<br>{e['cadre_name'] or '未填写'}", unsafe_allow_html=True)
+c[3].markdown(f"**企业状态**<br>{e['status']}", unsafe_allow_html=True)
+widgets.table([e], ["license_no", "is_large", "risk_grade", "credit_grade", "product_category", "address",
+                    "file_name", "uploader", "uploaded_at"])
+
+BATCH = ["batch_id", "file_name", "uploader", "uploaded_at"]
+sections = file["sections"]
+tabs = st.tabs([f"{title}（{len(sections[t])}）" for t, title in FILE_SECTIONS.items()])
+for tab, (table_name, title) in zip(tabs, FILE_SECTIONS.items()):
+    with tab:
+        rows = sections[table_name]
+        if table_name == "problem":
+            for r in rows:
+                r["state"] = ("已整改" if r["review_result"] == "已整改" and r["closed_date"] else
+                              "逾期未整改" if r["deadline_date"] < sel.as_of else "整改中")
+        cols = [k for k in (rows[0] if rows else {}) if k not in BATCH]
+        widgets.table(rows, cols + BATCH, empty=f"没有{title}记录")

@@ -1,0 +1,52 @@
+"""监督抽检: the sampling pass rate by unit and month (the target engine's figures), by food category
+and hazard class, and the unqualified batches with their items and disposal status."""
+import streamlit as st
+
+from dashboard.breakdowns import pass_rate_by, split_failed_items
+from dashboard.ui import controls, data, widgets
+
+sel, ver, conf = controls.current(), data.version(), data.campaign()
+widgets.page_setup("监督抽检", sel)
+figs = [f for f in data.figures(ver, sel.unit_code, sel.start, sel.end, sel.as_of, True)
+        if f["target"] == "sampling_pass"]
+own = [f for f in figs if f["unit_code"] == sel.unit_code]
+rows = data.sampling(ver, sel.unit_code, sel.start, sel.end, sel.as_of)
+threshold = own[0]["threshold"]
+left, right = st.columns([1, 2])
+with left:
+    widgets.figure_cards(own, columns=1)
+    st.caption(f"风险监测批次不计入合格率（本期 {sum(not r['is_counted'] for r in rows)} 批）。")
+with right:
+    if len(figs) > 1:
+        st.markdown("**按单位**")
+        widgets.chart("rate_bars", [{"unit_name": f["unit_name"], "value": f["value"],
+                                           "pass_text": f["percent_text"], "nd_text": f["nd_text"]}
+                                          for f in figs[1:]], "unit_name", "单位", threshold=threshold, width="stretch")
+
+st.markdown("#### 按月份")
+months = [m for k, m in controls.window_options(conf).items()
+          if k[:4].isdigit() and m.end_date >= sel.start and m.start_date <= sel.end]
+monthly = [{**f, "month": m.label} for m in months
+           for f in data.figures(ver, sel.unit_code, max(m.start_date, sel.start), min(m.end_date, sel.end),
+                                 min(m.end_date, sel.as_of)) if f["target"] == "sampling_pass"]
+widgets.status_matrix([{**f, "unit_name": sel.unit_name} for f in monthly], row_key="month",
+                      col_key="unit_name", row_title="月份")
+
+c1, c2 = st.columns(2)
+with c1:
+    st.markdown("#### 按食品类别")
+    widgets.chart("rate_bars", pass_rate_by(rows, "food_category"), "food_category", "食品类别",
+                                     threshold=threshold, width="stretch")
+with c2:
+    st.markdown("#### 按检验项目类别")
+    widgets.chart("rate_bars", pass_rate_by(rows, "hazard_class"), "hazard_class", "检验项目类别",
+                                     threshold=threshold, width="stretch")
+    st.caption("一个批次检验多类项目时，在每一类中各计一次。")
+
+failed = [{**r, "failed_items": split_failed_items(r["failed_items"]),
+           "disposal_status": r["disposal_status"] or "未处置"} for r in rows if r["verdict"] != "合格"]
+st.markdown(f"#### 不合格批次（{len(failed)} 批）")
+widgets.table(failed, ["unit_name", "name", "sample_no", "food_name", "food_category", "sampling_date",
+                       "task_source", "hazard_classes", "failed_items", "disposal_status", "lab_name",
+                       "file_name", "uploader", "uploaded_at"], empty="本期没有不合格批次")
+widgets.provenance(figs, key="sampling")

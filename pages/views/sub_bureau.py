@@ -1,0 +1,57 @@
+"""分局看板: one parameterised page for every sub-bureau (`?unit=DT03`): its nine targets with the
+trend by month, for each target below 100 % who is still missing (with their 包保干部), and its
+open and overdue problems."""
+import streamlit as st
+
+from dashboard.breakdowns import split_failed_items
+from dashboard.ui import controls, data, widgets
+
+sel, ver = controls.current(), data.version()
+units = data.units(ver)
+if sel.is_root:
+    widgets.page_setup("分局看板", sel)
+    st.info("请选择一个分局（或在左侧“单位”中选择）：")
+    cols = st.columns(4)
+    for i, u in enumerate(u for u in units if u["parent_code"] is not None):
+        cols[i % 4].page_link("pages/views/sub_bureau.py", label=u["name"], icon=":material/apartment:",
+                              query_params={"unit": u["code"], "window": sel.window_key,
+                                            "as_of": sel.as_of.isoformat()})
+    st.stop()
+
+widgets.page_setup(f"分局看板 · {sel.unit_name}", sel)
+figs = data.figures(ver, sel.unit_code, sel.start, sel.end, sel.as_of)
+widgets.figure_cards(figs)
+
+# ---------------------------------------------------------------- still missing, by target
+short = [f for f in figs if f["value"] is not None and f["value"] < 1]
+st.markdown(f"#### 未达 100% 的指标：还缺哪些（{len(short)} 项）")
+if not short:
+    st.success("各项指标均已达到 100%（或无数据）。")
+else:
+    tabs = st.tabs([f"{f['name']}（缺 {f['denominator'] - f['numerator']}）" for f in short])
+    for tab, f in zip(tabs, short):
+        with tab:
+            rows = data.missing(ver, f["target"], sel.unit_code, sel.start, sel.end, sel.as_of)
+            rows = [{**r, "reason": "抽检不合格：" + split_failed_items(r["failed_items"])}
+                    if r.get("failed_items") else r for r in rows]
+            extra = [c for c in ("person_name", "post", "problem_no", "description", "deadline_date",
+                                 "sample_no", "food_name", "disposal_status") if rows and c in rows[0]]
+            st.caption(f"{f['name']}：{f['figure_text']}。以下 {len(rows)} 个尚未计入分子，请督促包保干部跟进。")
+            widgets.table(rows, ["name", "credit_code", "cadre_name", *extra, "reason"],
+                          key=f"missing_{f['target']}")
+
+# ---------------------------------------------------------------- trend by month
+st.markdown("#### 各指标逐月走势（行动以来累计，虚线为按进度应达）")
+points = data.trajectory(ver, sel.unit_code, sel.as_of)
+widgets.chart("trend_small_multiples", points, width="content")
+with st.expander("逐月数据表"):
+    st.dataframe(widgets.trend_frame(points), hide_index=True, width="stretch")
+
+# ---------------------------------------------------------------- problems
+problems = [p for p in data.problems(ver, sel.unit_code, sel.start, sel.end, sel.as_of)
+            if p["state"] != "已整改"]
+overdue = [p for p in problems if p["state"] == "逾期未整改"]
+st.markdown(f"#### 未整改问题（{len(problems)} 件，其中逾期 {len(overdue)} 件）")
+widgets.table(problems, ["name", "cadre_name", "problem_no", "source", "description", "found_date",
+                         "deadline_date", "state", "days_overdue"], empty="没有未整改的问题")
+widgets.provenance(figs, key="sub_bureau")

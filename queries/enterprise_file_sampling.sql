@@ -1,0 +1,44 @@
+-- one row per 监督抽检 batch of enterprise credit_code (inside the viewer's scope), with its upload batch
+with
+
+closure as (
+    select ancestor_id, descendant_id from org_unit_closure
+),
+
+enterprises as (
+    select credit_code, unit_id from enterprise
+),
+
+records as (
+    select * from sampling
+),
+
+batches as (
+    select batch_id, file_name, uploader, uploaded_at from upload_batch
+),
+
+final as (
+    select
+        r.sample_no,
+        r.food_name,
+        r.food_category,
+        r.production_batch,
+        r.sampling_date,
+        r.task_source,
+        r.hazard_classes,
+        r.verdict,
+        r.failed_items,
+        r.lab_name,
+        r.disposal_status,
+        r.batch_id,
+        b.file_name,
+        b.uploader,
+        b.uploaded_at
+    from records as r
+    join enterprises as e on e.credit_code = r.credit_code
+    join closure as scope on scope.descendant_id = e.unit_id and scope.ancestor_id = :scope_unit_id
+    left join batches as b on b.batch_id = r.batch_id
+    where r.credit_code = :credit_code
+)
+
+select * from final
