@@ -45,6 +45,14 @@ class RawSheet:
     missing: list[str] = field(default_factory=list)  # required fields without a column
     rows: list[tuple[int, list[Any]]] = field(default_factory=list)  # (Excel row, cells)
     no_cached_value: set[tuple[int, int]] = field(default_factory=set)  # (Excel row, 0-based col)
+    # Published sampling layouts (dashboard.importer.published): which layout the sheet is in, the
+    # clerk's column feeding each contract field, the layout's own findings until the registry is
+    # consulted (`pending`), and the errors only that step can tell.
+    layout: str = "填报模板"
+    source_columns: dict[str, int] = field(default_factory=dict)
+    pending: Any = None
+    pre_errors: list[dict] = field(default_factory=list)
+    pre_bad: set[tuple[int, str]] = field(default_factory=set)
 
 
 @dataclass
@@ -307,9 +315,12 @@ def _read_sheet(book, zf, paths, name: str) -> RawSheet | None:
     if len(rows) > MAX_ROWS:
         raise FileRefused(too_many_rows(name, len(rows)))
     model = sheet_model_by_name(name) or model_by_header(rows)
-    if model is None:
-        return None
-    header, columns, headers, missing = find_header(model, rows)
+    header, columns, headers, missing = find_header(model, rows) if model else (None, {}, {}, [])
+    if model is None or (missing and model.sheet_name() == "监督抽检"):
+        from .published import recognise  # 公示表 and the sampling system's long export
+        published = recognise(name, rows, contract_named=model is not None)
+        if published is not None or model is None:
+            return published
     sheet = RawSheet(name, model, None if header is None else header + 1, columns, headers, missing)
     if header is None or missing:
         return sheet  # reported as missing columns; its rows cannot be read without a header

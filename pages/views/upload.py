@@ -1,0 +1,132 @@
+"""月报上报: download a template, upload one or more workbooks, see the dry run (rows per sheet, new
+vs replaced records, ignored sheets, every error with an annotated copy of the workbook), then
+confirm to commit. Runs as a file too (AppTest.from_file) with DASHBOARD_DB_URL set."""
+import hashlib
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import access, annotate, audit, templates
+from dashboard.completeness import month_label, months_between
+from dashboard.importer import import_workbook
+from dashboard.importer.load import error_text
+from dashboard.ui import data, session
+
+viewer = session.require(access.UPLOAD)
+eng, conf, ver = data.engine(), data.campaign(), data.version()
+TABLE_ROWS = 100  # up to this many errors are shown as a wrapping table, more in a scrolling grid
+st.markdown("### 月报上报")
+st.caption(f"{conf.name}｜每月 {conf.on_time_day} 日前上报上月月报。先试运行校验，确认无误后再写入；"
+           "一个工作簿只要有一处错误，就整个不写入。")
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def template(ver, sheet: str | None, unit: str, month: str, name: str) -> bytes:
+    return templates.build_template(sheet, engine=data.engine(), unit=unit, month=month, viewer=data.viewer(),
+                                    campaign_name=name)
+
+
+with st.expander("① 下载填报模板（由数据契约自动生成：下拉选项、日期格式、本单位企业已预填）", expanded=False):
+    units = data.units(ver)
+    months = months_between(conf.start_date, min(conf.end_date, date.today()))
+    c1, c2, c3 = st.columns(3)
+    unit = c1.selectbox("填报单位", [u["code"] for u in units], key="tpl_unit",
+                        format_func=lambda c: next(u["name"] for u in units if u["code"] == c))
+    month = c2.selectbox("月份", months[::-1], format_func=month_label, key="tpl_month")
+    sheet = c3.selectbox("工作表", [None, *templates.sheet_names()], key="tpl_sheet",
+                         format_func=lambda s: "全部工作表（含填报说明）" if s is None else s)
+    unit_name = next(u["name"] for u in units if u["code"] == unit)
+    st.download_button("下载模板", template(ver, sheet, unit, month, conf.name), icon=":material/download:",
+                       file_name=templates.template_file_name(sheet, unit_name, month), key="tpl_download",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+st.markdown("#### ② 上传工作簿")
+uploader = viewer.username
+st.caption(f"上报账号：{viewer.username}（{viewer.role_label}）；只能上报本单位辖区内企业的数据。")
+round_ = st.session_state.setdefault("up_round", 0)
+files = st.file_uploader(f"选择月报工作簿（.xlsx，可多选，每个不超过 {annotate.upload_limit_mb():g} MB）",
+                         accept_multiple_files=True, key=f"up_files_{round_}")
+
+if files:
+    st.session_state.pop("up_done", None)
+for done in st.session_state.get("up_done", []):
+    (st.success if done["status"] == "imported" else st.info)(done["text"])
+
+
+def dry_run(name: str, content: bytes) -> dict:
+    """The dry run of one file, memoised per (file, data version) in the session."""
+    key = (name, hashlib.sha256(content).hexdigest(), ver)
+    runs = st.session_state.setdefault("up_runs", {})
+    if key not in runs:
+        runs[key] = annotate.checked_dry_run(eng, content, name, uploader=uploader, viewer=viewer)
+    return runs[key]
+
+
+ready = []
+if files:
+    progress = st.progress(0.0, text="正在读取并校验…")
+    for i, f in enumerate(files):
+        progress.progress(i / len(files), text=f"正在读取并校验 {f.name}（{i + 1}/{len(files)}）…")
+        refusal = annotate.upload_refusal(f.name, f.size)
+        st.markdown(f"##### {f.name}")
+        if refusal:
+            st.error(refusal)
+            continue
+        content = f.getvalue()
+        run = dry_run(f.name, content)
+        if "failed" in run:
+            st.error(run["failed"])
+            continue
+        result = run["result"]
+        if result.status == "unchanged":
+            st.info(f"该文件此前已导入（第 {result.batch_id} 批），内容完全相同，无需重复上报。")
+            continue
+        if result.status == "rejected":
+            st.error(f"未通过校验：发现 {len(result.errors)} 处错误，该工作簿不会写入任何数据。请改正后重新上传。")
+        else:
+            st.success(annotate.passed_text(result))
+            ready.append((f.name, content))
+        sheets = annotate.sheet_rows(result)
+        if sheets:
+            st.dataframe(pd.DataFrame(sheets), hide_index=True, width="stretch")
+        if result.rows and result.status != "rejected":
+            st.dataframe(pd.DataFrame(annotate.change_rows(result)), hide_index=True, width="stretch")
+        if result.errors:
+            errors = pd.DataFrame(annotate.error_rows(result.errors))
+            errors["行号"] = errors["行号"].map(lambda r: "" if pd.isna(r) else str(int(r)))
+            if len(errors) <= TABLE_ROWS:  # a static table wraps long reasons: every word readable
+                st.table(errors.style.hide(axis="index"))
+            else:
+                st.dataframe(errors, hide_index=True, width="stretch", height=460, key=f"up_errors_{i}",
+                             column_config={"错误原因": st.column_config.TextColumn(width="large")})
+                st.caption(f"共 {len(errors)} 处错误：可滚动查看，或下载下方的错误清单。")
+            if run["annotated"]:
+                st.download_button("下载标注了错误的工作簿（错误单元格标红并附批注）", run["annotated"],
+                                   file_name=f"错误标注_{f.name}", key=f"up_annot_{i}", icon=":material/download:",
+                                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            st.download_button("下载错误清单（文本）", "\n".join(error_text(e) for e in result.errors),
+                               file_name=f"错误清单_{f.name}.txt", key=f"up_errtxt_{i}")
+    progress.empty()
+
+if ready:
+    st.markdown("#### ③ 确认上报")
+    skipped = len(files) - len(ready)
+    note = f"（另有 {skipped} 个文件未通过校验或无需上报，不会写入）" if skipped else ""
+    if st.button(f"确认上报 {len(ready)} 个工作簿{note}", type="primary", key="up_confirm"):
+        done = []
+        with st.spinner("正在写入…"):
+            for name, content in ready:
+                result = import_workbook(eng, content, uploader=uploader, viewer=viewer, file_name=name)
+                audit.record(eng, viewer.username, "upload", {
+                    "source": "web", "file": name, "status": result.status, "batch_id": result.batch_id,
+                    "rows": result.rows, "errors": len(result.errors)})
+                text = f"{name}：已上报，第 {result.batch_id} 批（" + "，".join(
+                    f"{s} {n} 行" for s, n in result.rows.items()) + "）" if result.status == "imported" \
+                    else f"{name}：{result.to_text()}"
+                done.append({"status": result.status, "text": text})
+        data.clear_caches()
+        st.session_state["up_done"] = done
+        st.session_state["up_runs"] = {}
+        st.session_state["up_round"] = round_ + 1  # a fresh uploader: the files are in
+        st.rerun()

@@ -1,0 +1,136 @@
+"""The 上报 page in a real browser: a clerk logs in, uploads a workbook with errors through the page's
+file input, and the error table is screenshotted (screenshots/upload_errors.png, git-ignored) for a
+human to look at; Chinese must render and no raw key may show. Then a good workbook is confirmed.
+
+Skipped with a reason when Chromium or Playwright is missing, except in CI (CI=true) where that is
+a failure.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.pages_fixtures import PROJECT_DIR, free_port, serve
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = PROJECT_DIR / "screenshots"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+PASSWORD = "clerk-pass-2023"
+
+
+def _playwright():
+    missing = []
+    if not Path(CHROMIUM).exists():
+        missing.append(f"{CHROMIUM} (apt-get install -y chromium fonts-noto-cjk)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+        missing.append("playwright (pip install playwright==1.65.2)")
+    if missing:
+        reason = "browser test needs " + " and ".join(missing)
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason + " — required in CI")
+        pytest.skip(reason)
+    return sync_playwright
+
+
+@pytest.fixture(scope="module")
+def upload_server(tmp_path_factory):
+    """The app served on a small county with a 城区分局 clerk account."""
+    from dashboard.auth import create_account
+    from dashboard.campaign import load_campaign, sync_campaign
+    from dashboard.db import get_engine, upgrade
+    from test_upload_support import seed_county
+    folder = tmp_path_factory.mktemp("browser_upload")
+    url = f"sqlite:///{folder / 'county.sqlite'}"
+    engine = get_engine(url)
+    upgrade(engine)
+    sync_campaign(engine, load_campaign())
+    seed_county(engine)
+    create_account(engine, "dt01_clerk", PASSWORD, "clerk", "DT01", by="test")
+    port = free_port()
+    proc = serve(url, port, folder / "server.log")
+    yield f"http://127.0.0.1:{port}", engine, folder
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def _settle(page) -> None:
+    page.wait_for_selector(READY, timeout=90_000)
+    page.wait_for_timeout(700)
+    page.wait_for_selector(READY, timeout=90_000)
+
+
+def _full_height(page) -> None:
+    height = page.evaluate("""() => {
+        const m = document.querySelector('[data-testid="stMain"]');
+        return Math.max(m ? m.scrollHeight : 0, document.body.scrollHeight); }""")
+    page.set_viewport_size({"width": 1400, "height": min(max(int(height) + 40, 900), 6000)})
+    page.wait_for_timeout(600)
+
+
+def _assert_clean(page) -> str:
+    boxes = page.locator('[data-testid="stException"]')
+    assert boxes.count() == 0, boxes.first.inner_text()[:1500]
+    body = page.locator('[data-testid="stMain"]').inner_text()
+    for key in ("sheet", "message", "column", "credit_code", "None", "nan", "Traceback"):
+        assert key not in body, f"raw key {key!r} shown on the page"
+    return body
+
+
+def test_upload_errors_in_the_browser(upload_server):
+    from test_upload_support import bad_workbook, figures, good_workbook
+    sync_playwright = _playwright()
+    base, engine, folder = upload_server
+    bad, good = folder / "5月月报（有错）.xlsx", folder / "5月月报.xlsx"
+    bad.write_bytes(bad_workbook())
+    good.write_bytes(good_workbook(3))
+    SHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+        page.goto(base + "/")
+        _settle(page)
+        page.get_by_label("用户名").fill("dt01_clerk")
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        _settle(page)
+        page.goto(base + "/upload")
+        _settle(page)
+        page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(bad))
+        page.get_by_text("未通过校验：发现 4 处错误").wait_for(timeout=60_000)
+        _settle(page)
+        body = _assert_clean(page)
+        assert "下载标注了错误的工作簿" in body
+        grid = page.locator('[data-testid="stDataFrame"]').last
+        grid.scroll_into_view_if_needed()
+        _full_height(page)
+        page.screenshot(path=str(SHOTS / "upload_errors.png"), full_page=True)
+        grid.screenshot(path=str(SHOTS / "upload_error_table.png"))
+        # every error cell is inside the table's box: nothing overflows the page
+        box, width = grid.bounding_box(), page.evaluate("document.documentElement.clientWidth")
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width
+
+        page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(good))
+        page.get_by_text("校验通过（试运行，尚未写入）").wait_for(timeout=60_000)
+        _settle(page)
+        _full_height(page)
+        page.screenshot(path=str(SHOTS / "upload_dry_run.png"), full_page=True)
+        page.get_by_role("button", name="确认上报 1 个工作簿").click()
+        page.get_by_text("已上报，第 2 批").wait_for(timeout=60_000)
+        _assert_clean(page)
+        for name, path, text in (("upload_history", "/history", "本批写入的记录"),
+                                 ("upload_completeness", "/completeness?as_of=2023-06-30", "各单位完整率与按时率")):
+            page.set_viewport_size({"width": 1400, "height": 900})
+            page.goto(base + path)
+            _settle(page)
+            page.get_by_text(text).first.wait_for(timeout=60_000)
+            _assert_clean(page)
+            _full_height(page)
+            page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+        browser.close()
+    assert figures(engine)["sampling_pass"] == (2, 3)

@@ -1,0 +1,115 @@
+"""Reporting completeness and timeliness (indicators.md, last section), hand-computed, on SQLite and
+PostgreSQL; and the 上报完整性 page through AppTest."""
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, datetime
+
+from streamlit.testing.v1 import AppTest
+
+from dashboard.access import system_viewer
+from dashboard.campaign import Window
+from dashboard.completeness import (LATE, MISSING, ON_TIME, PENDING, batch_months, due_date,
+                                    reporting_completeness, status_of)
+from dashboard.importer import import_workbook, rollback_batch
+from test_upload_support import (CONF, code, county, page_db, sampling, sampling_row, sheet,  # noqa: F401
+                                 signed, xlsx)
+from tests.pages_fixtures import PROJECT_DIR
+
+SPRING = Window(date(2023, 3, 1), date(2023, 6, 30), "")
+
+
+def report(engine, n: int, day: date, when: datetime, *, no: str | None = None, extra: list | None = None) -> int:
+    """One self-inspection of enterprise n dated `day` (plus extra sampling rows), uploaded `when`."""
+    sheets = [sheet("企业自查", ["统一社会信用代码", "自查日期", "发现问题数", "是否提交自查报告"],
+                    [[code(n), day, 0, "是"]])]
+    if extra:
+        sheets.append(sampling(extra))
+    result = import_workbook(engine, xlsx(*sheets), uploader="clerk", uploaded_at=when,
+                             file_name=no or f"{n}-{day}-{when}.xlsx")
+    assert result.status == "imported", result.to_text()
+    return result.batch_id
+
+
+def completeness(engine, as_of=date(2023, 6, 30), conf=CONF):
+    return reporting_completeness(engine, conf, system_viewer(engine), window=SPRING, as_of=as_of)
+
+
+def test_due_date_and_status_rules():
+    assert due_date("2023-05", 5) == date(2023, 6, 5) and due_date("2023-12", 5) == date(2024, 1, 5)
+    assert status_of(datetime(2023, 6, 5, 23, 59), "2023-05", 5, date(2023, 7, 1)) == ON_TIME
+    assert status_of(datetime(2023, 6, 6, 8), "2023-05", 5, date(2023, 7, 1)) == LATE
+    assert status_of(None, "2023-05", 5, date(2023, 6, 5)) == PENDING
+    assert status_of(None, "2023-05", 5, date(2023, 6, 6)) == MISSING
+
+
+def test_on_time_late_missing_per_unit_and_month(county):
+    report(county, 1, date(2023, 4, 12), datetime(2023, 5, 3, 9))  # 城区 April: on time
+    report(county, 2, date(2023, 5, 10), datetime(2023, 6, 8, 9))  # 城区 May: late
+    report(county, 5, date(2023, 5, 9), datetime(2023, 6, 5, 17))  # 开发区 May: on the 5th, on time
+    c = completeness(county)
+    assert c.months == ["2023-03", "2023-04", "2023-05", "2023-06"]
+    assert [c.status("DT01", m) for m in c.months] == [MISSING, ON_TIME, LATE, PENDING]
+    assert [c.status("DT02", m) for m in c.months] == [MISSING, MISSING, ON_TIME, PENDING]
+    assert [c.status("DT03", m) for m in c.months] == [MISSING, MISSING, MISSING, PENDING]
+    assert c.status("DT01", "2023-05", "企业自查") == LATE and c.status("DT01", "2023-05", "监督抽检") == MISSING
+    by = {s["unit_code"]: s for s in c.summary}
+    assert (by["DT01"]["months_due"], by["DT01"]["months_reported"], by["DT01"]["months_on_time"]) == (3, 2, 1)
+    assert (by["DT01"]["completeness"], by["DT01"]["on_time_rate"]) == (2 / 3, 1 / 3)
+    assert (by["DT02"]["months_reported"], by["DT02"]["on_time_rate"]) == (1, 1 / 3)
+    assert by["DT03"]["completeness"] == 0
+    assert [u["code"] for u in c.units] == [f"DT{i:02d}" for i in range(1, 13)]
+
+
+def test_the_on_time_day_is_the_campaign_setting(county):
+    report(county, 2, date(2023, 5, 10), datetime(2023, 6, 8, 9))
+    assert completeness(county).status("DT01", "2023-05") == LATE
+    assert completeness(county, conf=dataclasses.replace(CONF, on_time_day=10)).status("DT01", "2023-05") == ON_TIME
+
+
+def test_a_later_correction_does_not_make_a_punctual_month_late(county):
+    row = sampling_row("S-1", 1, 抽样日期=date(2023, 5, 8))
+    report(county, 1, date(2023, 5, 4), datetime(2023, 6, 2, 9), extra=[row])
+    fixed = sampling_row("S-1", 1, 抽样日期=date(2023, 5, 8), 食品名称="酱牛肉（更正）")
+    report(county, 1, date(2023, 5, 4), datetime(2023, 6, 20, 9), extra=[fixed])  # replaces S-1
+    c = completeness(county)
+    assert c.status("DT01", "2023-05") == ON_TIME
+    assert c.status("DT01", "2023-05", "监督抽检") == ON_TIME
+
+
+def test_a_stray_record_of_an_earlier_month_does_not_report_it(county):
+    """November's file re-listing one October record does not make October reported."""
+    rows = [sampling_row(f"S-{i}", 1, 抽样日期=date(2023, 6, 1 + i)) for i in range(9)]
+    rows.append(sampling_row("S-old", 1, 抽样日期=date(2023, 5, 30)))
+    report(county, 1, date(2023, 6, 2), datetime(2023, 7, 3, 9), extra=rows)
+    c = completeness(county, as_of=date(2023, 7, 31))
+    assert c.status("DT01", "2023-06") == ON_TIME
+    assert c.status("DT01", "2023-05") == MISSING
+    assert c.status("DT01", "2023-05", "监督抽检") == LATE  # the record itself is shown, late
+
+
+def test_uploads_after_as_of_and_rolled_back_ones_do_not_count(county):
+    batch = report(county, 1, date(2023, 5, 4), datetime(2023, 6, 2, 9))
+    assert completeness(county, as_of=date(2023, 6, 1)).status("DT01", "2023-05") == PENDING
+    assert completeness(county).status("DT01", "2023-05") == ON_TIME
+    assert batch_months(county, system_viewer(county))[batch] == ["2023-05"]
+    rollback_batch(county, batch, by="admin")
+    assert completeness(county).status("DT01", "2023-05") == MISSING
+
+
+def test_the_page_shows_the_matrix_and_the_rates(page_db):
+    report(page_db, 1, date(2023, 4, 12), datetime(2023, 5, 3, 9))
+    report(page_db, 2, date(2023, 5, 10), datetime(2023, 6, 8, 9))
+    at = signed(AppTest.from_file(str(PROJECT_DIR / "pages/views/completeness.py"), default_timeout=60), page_db)
+    at.query_params["as_of"] = "2023-06-30"
+    at.run()
+    assert not at.exception, at.exception
+    summary = at.dataframe[0].value
+    row = summary[summary["单位"] == "城区分局"].iloc[0]
+    assert (row["应报月数"], row["已报"], row["按时"], row["迟报"], row["完整率"], row["按时率"]) == (
+        3, 2, 1, 1, "66.7%", "33.3%")
+    overall = at.dataframe[1].value
+    assert overall.loc["城区分局", "2023年4月"] == "按时（5月3日）"
+    assert overall.loc["城区分局", "2023年3月"] == "未报"
+    at.selectbox(key="cmp_sheet").set_value("企业自查").run()
+    assert at.dataframe[2].value.loc["城区分局", "2023年4月"] == "按时（5月3日）"
