@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from .access import Viewer
 from .campaign import CampaignConf, Window
 from .db import execute
-from .labels import as_date, percent_text
+from .labels import as_date, nd_text, percent_text
 from .targets import resolve_selection
 
 HAZARD_CLASSES = ("兽药残留", "致病性微生物", "食品添加剂", "非食用物质", "动物源性成分")
@@ -27,18 +27,18 @@ AGEING_BUCKETS = ((15, "15天以内"), (30, "16–30天"), (60, "31–60天"), (
 def sampling_rows(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None,
                   window: Window | None = None, as_of: date | None = None) -> list[dict]:
     """Every sampling batch of the unit in the window (all task sources), with its upload batch;
-    `is_counted` says whether it counts for sampling_pass (not 风险监测)."""
+    `is_counted` says whether it counts for sampling_pass (not 风险监测, sampling_batches.sql)."""
     sel = resolve_selection(engine, conf, viewer, unit=unit, window=window, as_of=as_of)
     rows = execute(engine, "sampling_batches", unit_id=sel.unit["unit_id"], **sel.params)
     for r in rows:
         r["sampling_date"] = as_date(r["sampling_date"])
-        r["is_counted"] = r["task_source"] != "风险监测"
+        r["is_counted"] = bool(r["is_counted"])
     return sorted(rows, key=lambda r: (r["sampling_date"], r["sample_no"]))
 
 
 def _rate(label_key: str, label: str, n: int, d: int) -> dict:
     return {label_key: label, "count_passed": n, "count_samples": d, "count_failed": d - n,
-            "pass_text": percent_text(n, d), "nd_text": f"{n}/{d}",
+            "pass_text": percent_text(n, d), "nd_text": nd_text(n, d),
             "value": (n / d) if d else None}
 
 
@@ -88,7 +88,7 @@ def problem_rows(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=Non
             r[k] = as_date(r[k])
         if r["found_date"] < sel.window.start_date:
             continue
-        closed = r["review_result"] == "已整改" and r["closed_date"] is not None and r["closed_date"] <= as_of
+        closed = bool(r["is_rectified"])  # 已整改 by as_of (problems_listed.sql)
         r["state"] = "已整改" if closed else ("逾期未整改" if r["deadline_date"] < as_of else "整改中")
         r["days_overdue"] = (as_of - r["deadline_date"]).days if r["state"] == "逾期未整改" else 0
         r["days_open"] = 0 if closed else (as_of - r["found_date"]).days
@@ -100,6 +100,7 @@ def problem_rows(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=Non
 
 
 def ageing_bucket(days: int) -> str:
+    """The age bucket of a problem open for `days` days (15天以内 … 90天以上)."""
     for limit, name in AGEING_BUCKETS:
         if limit is None or days <= limit:
             return name

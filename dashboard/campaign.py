@@ -158,6 +158,15 @@ def month_window(month: str) -> Window:
     return Window(date(year, mon, 1), date(year, mon, last), f"{year}年{mon}月")
 
 
+def month_keys(start: date, end: date) -> list[str]:
+    """'YYYY-MM' of every month from start's to end's, in order (month_window makes each a Window)."""
+    out, y, m = [], start.year, start.month
+    while date(y, m, 1) <= end:
+        out.append(f"{y}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
 def phase_of(conf: CampaignConf, phase: str | int) -> PhaseConf:
     """A phase by its number (1, 2, 3) or its name."""
     for p in conf.phases:

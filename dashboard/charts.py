@@ -17,6 +17,8 @@ FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 STATUS_SCALE = alt.Scale(domain=[STATUS_MET, STATUS_UNMET, STATUS_NONE],
                          range=[STATUS_COLOURS[STATUS_MET], STATUS_COLOURS[STATUS_UNMET],
                                 STATUS_COLOURS[STATUS_NONE]])
+# cell fills of the heatmaps: 达标 (or 可达标), 未达标 (or 难达标), 无数据
+STATUS_FILL_RANGE = [STATUS_FILLS[STATUS_MET], STATUS_FILLS[STATUS_UNMET], STATUS_FILLS[STATUS_NONE]]
 
 
 def _config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
@@ -139,24 +141,29 @@ def phase_comparison(rows: list[dict]) -> alt.Chart:
     return _config(chart)
 
 
+def _matrix_base(df: pd.DataFrame, row_title: str, tooltip: list[str]) -> alt.Chart:
+    """Units (rows, in the rows' order) × targets (columns, short names wrapped every five
+    characters on top): the encoding both heatmaps draw their cells and texts on."""
+    return alt.Chart(df).encode(
+        x=alt.X("指标:N", sort=list(dict.fromkeys(df["指标"])), title=None,
+                axis=alt.Axis(orient="top", labelAngle=0, labelLimit=120, labelFontSize=12,
+                              labelExpr="split(replace(datum.label, /(.{5})/g, '$1\\n'), '\\n')")),
+        y=alt.Y(f"{row_title}:N", sort=list(dict.fromkeys(df[row_title])), title=None,
+                axis=alt.Axis(labelFontSize=13)),
+        tooltip=[row_title, "指标全称", *tooltip])
+
+
 def status_heatmap(figs: list[dict], *, rows: str = "unit_name", row_title: str = "单位") -> alt.Chart:
     """Units (rows) × targets (columns): each cell the percentage over "n/d", filled by status
     (green 达标, red 未达标, grey 无数据), an amber frame and 样本较少 under it when d < 5."""
     df = pd.DataFrame([{row_title: f[rows], "指标": short_name(f["target"], f["name"]), "指标全称": f["name"],
                         "结果": f["status_text"], "完成率": f["percent_text"], "完成/总数": f["nd_text"],
                         "样本": STATUS_SMALL if f["small_sample"] else ""} for f in figs])
-    cols = list(dict.fromkeys(df["指标"]))
     y_order = list(dict.fromkeys(df[row_title]))
-    base = alt.Chart(df).encode(
-        x=alt.X("指标:N", sort=cols, title=None,
-                axis=alt.Axis(orient="top", labelAngle=0, labelLimit=120, labelFontSize=12,
-                              labelExpr="split(replace(datum.label, /(.{5})/g, '$1\\n'), '\\n')")),
-        y=alt.Y(f"{row_title}:N", sort=y_order, title=None, axis=alt.Axis(labelFontSize=13)),
-        tooltip=[row_title, "指标全称", "完成率", "完成/总数", "结果", "样本"])
+    base = _matrix_base(df, row_title, ["完成率", "完成/总数", "结果", "样本"])
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=alt.Color("结果:N", legend=None, scale=alt.Scale(
-            domain=[STATUS_MET, STATUS_UNMET, STATUS_NONE],
-            range=[STATUS_FILLS[STATUS_MET], STATUS_FILLS[STATUS_UNMET], STATUS_FILLS[STATUS_NONE]])))
+            domain=[STATUS_MET, STATUS_UNMET, STATUS_NONE], range=STATUS_FILL_RANGE)))
     small = base.transform_filter("datum['样本'] != ''").mark_rect(
         fill=None, stroke=STATUS_COLOURS[STATUS_SMALL], strokeWidth=2.5)
     value = base.mark_text(fontSize=13, fontWeight="bold", dy=-10, color="#212121").encode(text="完成率:N")
@@ -175,16 +182,9 @@ def forecast_heatmap(paces, *, row_title: str = "单位") -> alt.Chart:
                         "结论": ("无数据" if p.will_meet is None else "可达标" if p.will_meet else "难达标"),
                         "预测": p.projected_text, "当前": p.percent_text, "按进度应达": p.expected_text,
                         "进度": p.pace_text} for p in paces])
-    cols = list(dict.fromkeys(df["指标"]))
     y_order = list(dict.fromkeys(df[row_title]))
-    base = alt.Chart(df).encode(
-        x=alt.X("指标:N", sort=cols, title=None,
-                axis=alt.Axis(orient="top", labelAngle=0, labelLimit=120, labelFontSize=12,
-                              labelExpr="split(replace(datum.label, /(.{5})/g, '$1\\n'), '\\n')")),
-        y=alt.Y(f"{row_title}:N", sort=y_order, title=None, axis=alt.Axis(labelFontSize=13)),
-        tooltip=[row_title, "指标全称", "当前", "按进度应达", "进度", "预测", "结论"])
-    scale = alt.Scale(domain=["可达标", "难达标", "无数据"],
-                      range=[STATUS_FILLS[STATUS_MET], STATUS_FILLS[STATUS_UNMET], STATUS_FILLS[STATUS_NONE]])
+    base = _matrix_base(df, row_title, ["当前", "按进度应达", "进度", "预测", "结论"])
+    scale = alt.Scale(domain=["可达标", "难达标", "无数据"], range=STATUS_FILL_RANGE)
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(color=alt.Color("结论:N", legend=None, scale=scale))
     verdict = base.mark_text(fontSize=12, fontWeight="bold", dy=-7, color="#212121").encode(text="结论:N")
     projected = base.transform_filter("datum['结论'] != '无数据'").mark_text(

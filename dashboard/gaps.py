@@ -1,7 +1,8 @@
 """The "still missing" lists: for each target, what keeps it from 100 %.
 
-For the same arguments, the rows returned are exactly denominator − numerator of the figure in
-dashboard.targets: the enterprises, people, problems or batches a sub-bureau must still act on.
+The rows are the members of the figure (dashboard.members) outside its numerator, so for the same
+arguments there are exactly denominator − numerator of the figure in dashboard.targets: the
+enterprises, people, problems or batches a sub-bureau must still act on.
 """
 from __future__ import annotations
 
@@ -9,30 +10,28 @@ from datetime import date
 
 from sqlalchemy.engine import Engine
 
-from .access import Viewer
+from .access import Viewer, masked
 from .campaign import CampaignConf, Window
-from .db import execute
-from .targets import Selection, normalise_dates, resolve_selection
+from .labels import label
+from .members import check_target, members_of
+from .targets import resolve_selection
 
-RESPONSIBILITY_ITEMS = {
-    "has_principal": "主要负责人", "has_safety_director": "食品安全总监",
-    "has_safety_officer": "食品安全员", "is_daily_control_done": "日管控",
-    "is_weekly_check_done": "周排查", "is_monthly_review_done": "月调度",
-    "has_daily_list": "日管控清单", "has_weekly_report": "周排查报告",
-    "has_monthly_record": "月调度记录",
-}
+RESPONSIBILITY_ITEMS = {col: label(col) for col in (
+    "has_principal", "has_safety_director", "has_safety_officer", "is_daily_control_done",
+    "is_weekly_check_done", "is_monthly_review_done", "has_daily_list", "has_weekly_report",
+    "has_monthly_record")}
 
 
 # ------------------------------------------------------------------ reasons
-def _responsibility_reason(r: dict) -> str:
+def _responsibility_reason(r: dict, as_of: date) -> str:
     month = r["responsibility_month_date"]
     if month is None:
         return "本期无主体责任月报"
-    missing = [label for col, label in RESPONSIBILITY_ITEMS.items() if not r[col]]
+    missing = [text for col, text in RESPONSIBILITY_ITEMS.items() if not r[col]]
     return f"{month.year}年{month.month}月未落实：" + "、".join(missing)
 
 
-def _qms_reason(r: dict) -> str:
+def _qms_reason(r: dict, as_of: date) -> str:
     parts = []
     if not r["is_quality_system_valid"]:
         parts.append("HACCP/ISO22000证书已过期" if r["is_quality_system_expired"]
@@ -42,63 +41,38 @@ def _qms_reason(r: dict) -> str:
     return "；".join(parts)
 
 
-# target → (numerator flag, in-denominator test, reason)
-ENTERPRISE_TARGETS = {
-    "self_inspection": ("is_self_inspected", None, lambda r: "本期无自查记录"),
-    "three_three_three": ("is_three_three_three", None, _responsibility_reason),
-    "qms_traceability": ("is_qms_traceable", "is_large", _qms_reason),
-    "supplier_evaluation": ("is_supplier_evaluated", None, lambda r: "行动以来无供应商评价记录"),
-    "officer_exam_coverage": ("is_officer_examined", None, lambda r: "行动以来未开展食安员抽考"),
-    "supervision_coverage": ("is_supervised", None, lambda r: "行动以来无包保督导记录"),
-}
+def _problem_reason(r: dict, as_of: date) -> str:
+    late = "，已超期" if r["deadline_date"] < as_of else ""
+    return f"未整改完成（{r['review_result'] or '未复查'}）{late}"
+
+
+def _fixed(text: str):
+    return lambda r, as_of: text
+
 
 ENTERPRISE_KEYS = ("credit_code", "name", "unit_code", "unit_name", "cadre_name")
 
+# target → reason(member row, as_of) for the targets counted over active enterprises
+ENTERPRISE_TARGETS = {
+    "self_inspection": _fixed("本期无自查记录"),
+    "three_three_three": _responsibility_reason,
+    "qms_traceability": _qms_reason,
+    "supplier_evaluation": _fixed("行动以来无供应商评价记录"),
+    "officer_exam_coverage": _fixed("行动以来未开展食安员抽考"),
+    "supervision_coverage": _fixed("行动以来无包保督导记录"),
+}
 
-def _missing_by_flag(engine: Engine, sel: Selection, target: str) -> list[dict]:
-    flag, in_denominator, reason = ENTERPRISE_TARGETS[target]
-    rows = [normalise_dates(r) for r in execute(engine, "enterprise_target_flags",
-                                                unit_id=sel.unit["unit_id"], **sel.params)]
-    return [{**{k: r[k] for k in ENTERPRISE_KEYS}, "reason": reason(r)}
-            for r in rows if not r[flag] and (in_denominator is None or r[in_denominator])]
-
-
-# ------------------------------------------------------------------ people, problems, batches
-def _mask(name: str) -> str:
-    return name[:1] + "*" * (len(name) - 1)
-
-
-def _failed_people(engine: Engine, sel: Selection, viewer: Viewer) -> list[dict]:
-    rows = [normalise_dates(r) for r in execute(engine, "officer_exams_latest_failed",
-                                                unit_id=sel.unit["unit_id"], **sel.params)]
-    for r in rows:
-        r["reason"] = f"最近一次抽考不合格（{r['exam_date']}，{r['score']:g}分）"
-        if not viewer.can_see_personal_data:  # 姓名 is personal data (data-contract.md)
-            r["person_name"] = _mask(r["person_name"])
-    return rows
-
-
-def _open_problems(engine: Engine, sel: Selection, viewer: Viewer) -> list[dict]:
-    rows = [normalise_dates(r) for r in execute(engine, "problems_unrectified",
-                                                unit_id=sel.unit["unit_id"], **sel.params)]
-    for r in rows:
-        late = "，已超期" if r["deadline_date"] < sel.as_of else ""
-        r["reason"] = f"未整改完成（{r['review_result'] or '未复查'}）{late}"
-    return rows
-
-
-def _unqualified_samples(engine: Engine, sel: Selection, viewer: Viewer) -> list[dict]:
-    rows = [normalise_dates(r) for r in execute(engine, "samples_unqualified",
-                                                unit_id=sel.unit["unit_id"], **sel.params)]
-    for r in rows:
-        r["reason"] = "抽检不合格" + (f"：{r['failed_items']}" if r["failed_items"] else "")
-    return rows
-
-
+# target → (columns listed besides the enterprise's, reason) for people, problems and batches
 RECORD_TARGETS = {
-    "officer_exam_pass": _failed_people,
-    "rectification": _open_problems,
-    "sampling_pass": _unqualified_samples,
+    "officer_exam_pass": (
+        ("person_name", "post", "exam_date", "score"),
+        lambda r, as_of: f"最近一次抽考不合格（{r['exam_date']}，{r['score']:g}分）"),
+    "rectification": (
+        ("problem_no", "description", "found_date", "deadline_date", "closed_date", "review_result"),
+        _problem_reason),
+    "sampling_pass": (
+        ("sample_no", "food_name", "sampling_date", "task_source", "failed_items", "disposal_status"),
+        lambda r, as_of: "抽检不合格" + (f"：{r['failed_items']}" if r["failed_items"] else "")),
 }
 
 
@@ -107,13 +81,18 @@ def missing_enterprises(engine: Engine, conf: CampaignConf, viewer: Viewer, *, t
                         as_of: date | None = None) -> list[dict]:
     """What is still missing for one target: enterprises (coverage targets), people whose latest
     exam failed, open 监督检查 problems or 不合格 batches; each row has a short Chinese reason."""
-    if target not in ENTERPRISE_TARGETS and target not in RECORD_TARGETS:
-        raise ValueError(f"未知的目标代码：{target}")
+    check_target(target)
     sel = resolve_selection(engine, conf, viewer, unit=unit, window=window, as_of=as_of)
-    if target in ENTERPRISE_TARGETS:
-        rows = _missing_by_flag(engine, sel, target)
-    else:
-        rows = RECORD_TARGETS[target](engine, sel, viewer)
+    extra, reason = RECORD_TARGETS.get(target) or ((), ENTERPRISE_TARGETS[target])
+    rows = []
+    for r in members_of(engine, sel, target):
+        if r["is_numerator"]:
+            continue
+        row = {k: r[k] for k in (*ENTERPRISE_KEYS, *extra)}
+        row["reason"] = reason(r, sel.as_of)
+        if "person_name" in row:  # 姓名 is personal data (data-contract.md)
+            row["person_name"] = masked(viewer, row["person_name"])
+        rows.append(row)
     return sorted(rows, key=_sort_key)
 
 

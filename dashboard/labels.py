@@ -11,6 +11,7 @@ from datetime import date, datetime
 SMALL_SAMPLE = 5
 
 STATUS_MET, STATUS_UNMET, STATUS_NONE, STATUS_SMALL = "达标", "未达标", "无数据", "样本较少"
+STATUS_BY_MET = {True: STATUS_MET, False: STATUS_UNMET, None: STATUS_NONE}  # TargetFigure.met → status
 STATUS_COLOURS = {STATUS_MET: "#2e7d32", STATUS_UNMET: "#c62828", STATUS_NONE: "#9e9e9e",
                   STATUS_SMALL: "#ef8f00"}
 STATUS_FILLS = {STATUS_MET: "#e3f1e4", STATUS_UNMET: "#fbe3e3", STATUS_NONE: "#eeeeee"}
@@ -96,6 +97,8 @@ def fmt_datetime(value) -> str:
 
 
 def as_date(value) -> date | None:
+    """A date column's value as a date: SQLite hands dates of raw SQL back as ISO text,
+    PostgreSQL as dates; None for nothing."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -105,12 +108,23 @@ def as_date(value) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
+def normalise_dates(row: dict) -> dict:
+    """Every *_date column of a result row as a date, whatever the backend."""
+    return {k: as_date(v) if k.endswith("_date") else v for k, v in row.items()}
+
+
 def percent_text(numerator: int, denominator: int) -> str:
-    """One decimal rounded down (as the target engine does); 无数据 for 0 of 0."""
+    """One decimal, rounded down: a figure short of 99 % must never read as 99.0 %; 无数据 for 0 of 0
+    (no figure, never 0 % or 100 %)."""
     if not denominator:
         return STATUS_NONE
     tenths = numerator * 1000 // denominator
     return f"{tenths // 10}.{tenths % 10}%"
+
+
+def nd_text(numerator: int, denominator: int) -> str:
+    """n of how many: 97/98."""
+    return f"{numerator}/{denominator}"
 
 
 def figure_text(fig: dict) -> str:
@@ -119,14 +133,17 @@ def figure_text(fig: dict) -> str:
 
 
 def is_small(fig: dict) -> bool:
+    """A figure resting on fewer than SMALL_SAMPLE members (but some) is marked 样本较少."""
     return 0 < fig["denominator"] < SMALL_SAMPLE
 
 
 def status_of(fig: dict) -> str:
-    return {True: STATUS_MET, False: STATUS_UNMET, None: STATUS_NONE}[fig["met"]]
+    """达标 / 未达标 / 无数据 of a figure dict."""
+    return STATUS_BY_MET[fig["met"]]
 
 
 def threshold_text(threshold: float) -> str:
+    """The target as shown: 100% for a full target, ≥99% for a lower one."""
     pct = f"{threshold * 100:.1f}".rstrip("0").rstrip(".")
     return f"{pct}%" if threshold >= 1 else f"≥{pct}%"
 
@@ -146,7 +163,7 @@ def figure_dict(fig) -> dict:
                                        "threshold", "met")}
     d["percent_text"] = fig.percent_text
     d["nd_text"] = fig.nd_text
-    d["threshold_text"] = threshold_text(fig.threshold)
+    d["threshold_text"] = fig.threshold_text
     d["status_text"] = status_of(d)
     d["small_sample"] = is_small(d)
     d["figure_text"] = figure_text(d)
@@ -164,4 +181,5 @@ SHORT_NAMES = {
 
 
 def short_name(target: str, name: str) -> str:
+    """The short name of a target for matrix headers and chart axes (its full name otherwise)."""
     return SHORT_NAMES.get(target, name)

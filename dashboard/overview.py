@@ -7,13 +7,12 @@ or a committed upload was made for it during that month.
 """
 from __future__ import annotations
 
-import calendar
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
 from .access import Viewer
-from .campaign import CampaignConf, Window
+from .campaign import CampaignConf, Window, month_window
 from .db import execute
 from .labels import as_date, points_text
 from .targets import resolve_selection
@@ -38,8 +37,8 @@ def undisposed_samples(engine: Engine, conf: CampaignConf, viewer: Viewer, *, un
 
 
 def month_of(on: date) -> Window:
-    last = calendar.monthrange(on.year, on.month)[1]
-    return Window(date(on.year, on.month, 1), date(on.year, on.month, last), f"{on.year}年{on.month}月")
+    """The whole calendar month a date falls in."""
+    return month_window(f"{on.year}-{on.month:02d}")
 
 
 def report_status(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None,

@@ -14,7 +14,6 @@ it is. The figures themselves always come from the target engine.
 """
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -22,7 +21,7 @@ from fractions import Fraction
 from sqlalchemy.engine import Engine
 
 from .access import Viewer
-from .campaign import CampaignConf, Window
+from .campaign import CampaignConf, Window, month_keys, month_window
 from .labels import percent_text
 
 CUMULATIVE, LEVEL = "cumulative", "level"
@@ -123,12 +122,8 @@ def pace_of(conf: CampaignConf, fig) -> Pace:
 
 def month_ends(conf: CampaignConf, as_of: date) -> list[date]:
     """The last day of every campaign month up to as_of, and as_of itself (the trend's points)."""
-    out, y, m = [], conf.start_date.year, conf.start_date.month
     last = min(as_of, end_date(conf))
-    while date(y, m, 1) <= last:
-        out.append(min(date(y, m, calendar.monthrange(y, m)[1]), last))
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
+    return [min(month_window(key).end_date, last) for key in month_keys(conf.start_date, last)]
 
 
 def trajectory(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None, as_of: date,

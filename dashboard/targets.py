@@ -17,6 +17,8 @@ from sqlalchemy.engine import Engine
 from .access import Viewer, resolve_unit
 from .campaign import CampaignConf, Window, campaign_window
 from .db import execute
+from .labels import STATUS_BY_MET, normalise_dates, nd_text, percent_text, threshold_text
+from .labels import as_date  # noqa: F401  (dashboard.completeness imports it from here)
 
 # Which query counts each target code a campaign may configure (see campaigns/*.yaml).
 TARGET_QUERIES = {
@@ -68,24 +70,23 @@ class TargetFigure:
 
     @property
     def percent_text(self) -> str:
-        """One decimal, rounded down: a figure short of 99 % must never read as 99.0 %."""
-        if not self.denominator:
-            return "无数据"
-        tenths = self.numerator * 1000 // self.denominator
-        return f"{tenths // 10}.{tenths % 10}%"
+        """One decimal, rounded down (dashboard.labels.percent_text)."""
+        return percent_text(self.numerator, self.denominator)
 
     @property
     def nd_text(self) -> str:
-        return f"{self.numerator}/{self.denominator}"
+        """n/d."""
+        return nd_text(self.numerator, self.denominator)
 
     @property
     def threshold_text(self) -> str:
-        pct = f"{self.threshold * 100:.1f}".rstrip("0").rstrip(".")
-        return f"{pct}%" if self.threshold >= 1 else f"≥{pct}%"
+        """100% or ≥99%."""
+        return threshold_text(self.threshold)
 
     @property
     def status_text(self) -> str:
-        return {True: "达标", False: "未达标", None: "无数据"}[self.met]
+        """达标 / 未达标 / 无数据."""
+        return STATUS_BY_MET[self.met]
 
     def to_json(self) -> dict:
         return {"unit": self.unit_code, "unit_name": self.unit_name,
@@ -176,16 +177,6 @@ def compute_targets(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=
 
 
 # ------------------------------------------------------------------ overdue problems
-def as_date(value) -> date | None:
-    """SQLite hands dates of raw SQL back as ISO text; PostgreSQL as dates."""
-    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
-
-
-def normalise_dates(row: dict) -> dict:
-    """Every *_date column of a result row as a date, whatever the backend."""
-    return {k: as_date(v) if k.endswith("_date") else v for k, v in row.items()}
-
-
 def overdue_problems(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None,
                      as_of: date) -> list[dict]:
     """Problems of any source past their 整改期限 and not 已整改 on as_of, most overdue first."""

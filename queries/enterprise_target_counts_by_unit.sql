@@ -2,7 +2,7 @@
 -- Counts active enterprises of each report unit's subtree (inside the viewer's scope) for
 -- self_inspection, three_three_three, qms_traceability, supplier_evaluation,
 -- officer_exam_coverage and supervision_coverage. The per-enterprise logic is the same as in
--- enterprise_target_flags.sql (the gap lists); tests prove both agree (gaps = d - n).
+-- enterprise_target_flags.sql (the members: gap lists and provenance); tests prove both agree.
 -- A report unit with no active enterprise has no row (Python reads that as 0 of 0).
 -- to_date is the window end already clipped to as_of; from_month_date is the first day of
 -- from_date's month (a month is inside the window when any of its days is).

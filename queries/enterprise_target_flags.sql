@@ -1,7 +1,10 @@
 -- one row per active enterprise of unit_id's subtree (inside the viewer's scope), with its flags
--- Each is_* flag says whether the enterprise is in the numerator of an enterprise-denominated
--- target; the extra columns explain why not (for the "still missing" lists). The logic is the same
--- as enterprise_target_counts_by_unit.sql; tests prove both agree (gaps = d - n).
+-- The members of every enterprise-denominated target, defined once for the "still missing" lists
+-- (dashboard.gaps) and the provenance of a figure (dashboard.records): each is_* flag says whether
+-- the enterprise is in that target's numerator (is_large: in the denominator of qms_traceability);
+-- the extra columns explain why not; <target>_evidence_* name the record that decided the flag
+-- (label, date, upload batch) and batch_id the registry row's upload. The logic is the same as
+-- enterprise_target_counts_by_unit.sql; tests prove both agree for every target and unit.
 -- to_date is the window end already clipped to as_of; from_month_date is the first day of
 -- from_date's month.
 with
@@ -11,15 +14,15 @@ closure as (
 ),
 
 org_units as (
-    select unit_id, code, name from org_unit
+    select unit_id, code, name, sort_order from org_unit
 ),
 
 enterprises as (
-    select credit_code, name, unit_id, is_large, status, cadre_name from enterprise
+    select credit_code, name, unit_id, is_large, status, cadre_name, batch_id from enterprise
 ),
 
 self_inspections as (
-    select credit_code, inspection_date from self_inspection
+    select credit_code, inspection_date, count_problems, batch_id from self_inspection
 ),
 
 responsibilities as (
@@ -27,19 +30,20 @@ responsibilities as (
 ),
 
 management_systems as (
-    select credit_code, system_type, established_date, valid_until_date from management_system
+    select credit_code, system_type, established_date, valid_until_date, batch_id
+    from management_system
 ),
 
 supplier_evaluations as (
-    select credit_code, evaluation_date from supplier_evaluation
+    select credit_code, evaluation_date, count_suppliers, batch_id from supplier_evaluation
 ),
 
 officer_exams as (
-    select credit_code, exam_date from officer_exam
+    select credit_code, person_name, post, exam_date, batch_id from officer_exam
 ),
 
 cadre_visits as (
-    select credit_code, visit_date from cadre_visit
+    select credit_code, visit_date, cadre_name, cadre_level, batch_id from cadre_visit
 ),
 
 covered_units as (
@@ -51,8 +55,14 @@ covered_units as (
     where report.ancestor_id = :unit_id
 ),
 
-self_inspected as (
-    select distinct credit_code
+self_inspection_evidence as (
+    -- the latest 企业自查 of the window decides
+    select
+        credit_code,
+        '企业自查（发现问题 ' || count_problems || ' 个）' as evidence_label,
+        inspection_date as evidence_date,
+        batch_id,
+        row_number() over (partition by credit_code order by inspection_date desc) as rn
     from self_inspections
     where inspection_date >= :from_date and inspection_date <= :to_date
 ),
@@ -65,9 +75,11 @@ latest_responsibility_months as (
 ),
 
 latest_responsibilities as (
+    -- the latest 主体责任 month inside the window decides
     select
         r.credit_code,
         r.month_date,
+        r.batch_id,
         case when r.has_principal then 1 else 0 end as has_principal,
         case when r.has_safety_director then 1 else 0 end as has_safety_director,
         case when r.has_safety_officer then 1 else 0 end as has_safety_officer,
@@ -87,8 +99,12 @@ latest_responsibilities as (
 ),
 
 established_systems as (
+    -- established by as_of; valid when not yet expired (expiring on as_of still holds)
     select
         credit_code,
+        system_type,
+        established_date,
+        batch_id,
         case when system_type in ('HACCP', 'ISO22000') then 'quality' else 'traceability' end
             as system_kind,
         case when valid_until_date is null or valid_until_date >= :as_of
@@ -112,20 +128,54 @@ system_status as (
     group by credit_code
 ),
 
-supplier_evaluated as (
-    select distinct credit_code
+qms_evidence as (
+    -- the valid system established last (it completed the pair when both kinds are valid)
+    select
+        v.credit_code,
+        case when s.is_quality_system_valid = 1 and s.is_traceability_valid = 1
+            then '质量管理体系与智能化追溯体系均有效（最近：' || v.system_type || '）'
+            else '仅有：' || v.system_type end as evidence_label,
+        v.established_date as evidence_date,
+        v.batch_id,
+        row_number() over (partition by v.credit_code order by v.established_date desc,
+            v.system_type) as rn
+    from established_systems as v
+    join system_status as s on s.credit_code = v.credit_code
+    where v.is_valid = 1
+),
+
+supplier_evaluation_evidence as (
+    -- the latest 供应商评价 from the campaign start decides
+    select
+        credit_code,
+        '供应商检查评价（' || count_suppliers || ' 家）' as evidence_label,
+        evaluation_date as evidence_date,
+        batch_id,
+        row_number() over (partition by credit_code order by evaluation_date desc) as rn
     from supplier_evaluations
     where evaluation_date >= :campaign_start_date and evaluation_date <= :as_of
 ),
 
-officer_examined as (
-    select distinct credit_code
+officer_exam_evidence as (
+    -- the latest 食安员抽考 from the campaign start decides
+    select
+        credit_code,
+        '食安员抽考：' || person_name || '（' || post || '）' as evidence_label,
+        exam_date as evidence_date,
+        batch_id,
+        row_number() over (partition by credit_code order by exam_date desc) as rn
     from officer_exams
     where exam_date >= :campaign_start_date and exam_date <= :as_of
 ),
 
-supervised as (
-    select distinct credit_code
+supervision_evidence as (
+    -- the latest 包保督导 visit from the campaign start decides
+    select
+        credit_code,
+        '包保督导：' || cadre_name || '（' || cadre_level || '）' as evidence_label,
+        visit_date as evidence_date,
+        batch_id,
+        row_number() over (partition by credit_code order by visit_date desc) as rn
     from cadre_visits
     where visit_date >= :campaign_start_date and visit_date <= :as_of
 ),
@@ -136,11 +186,21 @@ final as (
         e.name,
         u.code as unit_code,
         u.name as unit_name,
+        u.sort_order as unit_order,
         e.cadre_name,
+        e.batch_id,
         case when e.is_large then 1 else 0 end as is_large,
         case when si.credit_code is null then 0 else 1 end as is_self_inspected,
+        si.evidence_label as self_inspection_evidence_label,
+        si.evidence_date as self_inspection_evidence_date,
+        si.batch_id as self_inspection_evidence_batch_id,
         lr.month_date as responsibility_month_date,
         coalesce(lr.is_all_done, 0) as is_three_three_three,
+        case when lr.is_all_done = 1 then '主体责任月报：九项均落实'
+            when lr.credit_code is not null then '主体责任月报：未全部落实'
+            end as three_three_three_evidence_label,
+        lr.month_date as three_three_three_evidence_date,
+        lr.batch_id as three_three_three_evidence_batch_id,
         lr.has_principal,
         lr.has_safety_director,
         lr.has_safety_officer,
@@ -156,18 +216,31 @@ final as (
         coalesce(ss.is_traceability_expired, 0) as is_traceability_expired,
         case when e.is_large and ss.is_quality_system_valid = 1 and ss.is_traceability_valid = 1
             then 1 else 0 end as is_qms_traceable,
+        qe.evidence_label as qms_traceability_evidence_label,
+        qe.evidence_date as qms_traceability_evidence_date,
+        qe.batch_id as qms_traceability_evidence_batch_id,
         case when se.credit_code is null then 0 else 1 end as is_supplier_evaluated,
+        se.evidence_label as supplier_evaluation_evidence_label,
+        se.evidence_date as supplier_evaluation_evidence_date,
+        se.batch_id as supplier_evaluation_evidence_batch_id,
         case when oe.credit_code is null then 0 else 1 end as is_officer_examined,
-        case when sv.credit_code is null then 0 else 1 end as is_supervised
+        oe.evidence_label as officer_exam_coverage_evidence_label,
+        oe.evidence_date as officer_exam_coverage_evidence_date,
+        oe.batch_id as officer_exam_coverage_evidence_batch_id,
+        case when sv.credit_code is null then 0 else 1 end as is_supervised,
+        sv.evidence_label as supervision_coverage_evidence_label,
+        sv.evidence_date as supervision_coverage_evidence_date,
+        sv.batch_id as supervision_coverage_evidence_batch_id
     from enterprises as e
     join covered_units as cu on cu.unit_id = e.unit_id
     join org_units as u on u.unit_id = e.unit_id
-    left join self_inspected as si on si.credit_code = e.credit_code
+    left join self_inspection_evidence as si on si.credit_code = e.credit_code and si.rn = 1
     left join latest_responsibilities as lr on lr.credit_code = e.credit_code
     left join system_status as ss on ss.credit_code = e.credit_code
-    left join supplier_evaluated as se on se.credit_code = e.credit_code
-    left join officer_examined as oe on oe.credit_code = e.credit_code
-    left join supervised as sv on sv.credit_code = e.credit_code
+    left join qms_evidence as qe on qe.credit_code = e.credit_code and qe.rn = 1
+    left join supplier_evaluation_evidence as se on se.credit_code = e.credit_code and se.rn = 1
+    left join officer_exam_evidence as oe on oe.credit_code = e.credit_code and oe.rn = 1
+    left join supervision_evidence as sv on sv.credit_code = e.credit_code and sv.rn = 1
     where e.status = '在产'
 )
 

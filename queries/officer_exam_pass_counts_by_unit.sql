@@ -1,6 +1,7 @@
 -- one row per report unit: examined people and those whose latest exam up to as_of passed
 -- A person is an enterprise + 姓名, counted whatever the enterprise's status. A report unit with
--- nobody examined has no row (0 of 0). Same person logic as officer_exams_latest_failed.sql.
+-- nobody examined has no row (0 of 0). Same person logic as officer_exams_latest.sql (the
+-- members of the figure).
 with
 
 closure as (

@@ -1,4 +1,8 @@
 -- one row per problem (any source) of unit_id's subtree found on or before as_of, with its unit and upload batch
+-- Also the members of rectification (dashboard.gaps and dashboard.records): is_counted marks the
+-- 监督检查 problems found from the campaign start (the denominator), is_rectified those 已整改 with
+-- 整改完成日期 ≤ as_of (the numerator; a problem closed later is still open on as_of). Same logic
+-- as rectification_counts_by_unit.sql; tests prove the counts agree.
 with
 
 closure as (
@@ -46,6 +50,10 @@ final as (
         p.deadline_date,
         p.closed_date,
         p.review_result,
+        case when p.source = '监督检查' and p.found_date >= :campaign_start_date
+            then 1 else 0 end as is_counted,
+        case when p.review_result = '已整改' and p.closed_date <= :as_of
+            then 1 else 0 end as is_rectified,
         p.batch_id,
         b.file_name,
         b.uploader,

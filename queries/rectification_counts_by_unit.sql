@@ -1,7 +1,8 @@
 -- one row per report unit: 监督检查 problems found since the campaign start and those rectified
 -- Found from campaign_start_date to as_of; rectified = 已整改 with 整改完成日期 ≤ as_of (a
 -- problem closed later is still open on as_of). Counted whatever the enterprise's status.
--- A report unit with no such problem has no row (0 of 0). Same logic as problems_unrectified.sql.
+-- A report unit with no such problem has no row (0 of 0). Same logic as the is_counted and
+-- is_rectified columns of problems_listed.sql (the members of the figure).
 with
 
 closure as (

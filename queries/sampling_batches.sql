@@ -1,4 +1,8 @@
 -- one row per sampling batch of unit_id's subtree dated in [from_date, to_date] (every task source), with its unit and upload batch
+-- Also the members of sampling_pass (dashboard.gaps and dashboard.records): is_counted marks the
+-- batches it counts (task source other than 风险监测, whatever the enterprise's status), is_passed
+-- the 合格 ones. to_date is the window end already clipped to as_of. Same logic as
+-- sampling_pass_counts_by_unit.sql; tests prove the counts agree.
 with
 
 closure as (
@@ -46,6 +50,8 @@ final as (
         s.task_source,
         s.hazard_classes,
         s.verdict,
+        case when s.task_source <> '风险监测' then 1 else 0 end as is_counted,
+        case when s.verdict = '合格' then 1 else 0 end as is_passed,
         s.failed_items,
         s.lab_name,
         s.disposal_status,

@@ -1,7 +1,8 @@
 -- one row per report unit: counted sampling batches in the window and those 合格
 -- Window [from_date, to_date] with to_date already clipped to as_of; 风险监测 batches are not
 -- counted; batches count whatever the enterprise's status. A report unit with no batch has no
--- row (0 of 0). Same logic as samples_unqualified.sql.
+-- row (0 of 0). Same logic as the is_counted and is_passed columns of sampling_batches.sql (the
+-- members of the figure).
 with
 
 closure as (

@@ -12,8 +12,8 @@ from dashboard.targets import TARGET_QUERIES
 
 SQL_FILES = sorted(QUERIES_DIR.glob("*.sql"))
 ENGINE_QUERIES = sorted(set(TARGET_QUERIES.values()) | {
-    "scope_units", "enterprise_target_flags", "officer_exams_latest_failed",
-    "problems_unrectified", "samples_unqualified", "overdue_problems"})
+    "scope_units", "enterprise_target_flags", "officer_exams_latest",
+    "problems_listed", "sampling_batches", "overdue_problems"})
 
 
 @pytest.mark.parametrize("path", SQL_FILES, ids=lambda p: p.name)

@@ -9,8 +9,8 @@ from html import escape
 import pandas as pd
 import streamlit as st
 
-from dashboard.labels import (BOOLEAN_COLUMNS, STATUS_COLOURS, STATUS_FILLS, STATUS_NONE,
-                              STATUS_SMALL, fmt_date, fmt_datetime, label)
+from dashboard.labels import (BOOLEAN_COLUMNS, STATUS_BY_MET, STATUS_COLOURS, STATUS_FILLS, STATUS_NONE,
+                              STATUS_SMALL, figure_text, fmt_date, fmt_datetime, label)
 
 from . import data
 
@@ -46,16 +46,19 @@ CSS = """
 
 
 def page_setup(title: str, sel) -> None:
+    """Every page's top: the print CSS, the title and the caption of what is shown (unit, window, as_of)."""
     st.markdown(CSS, unsafe_allow_html=True)
     st.markdown(f"### {title}")
     st.caption(sel.caption)
 
 
 def colour(fig: dict) -> str:
+    """The colour of a figure's status (green 达标, red 未达标, grey 无数据)."""
     return STATUS_COLOURS[fig["status_text"]]
 
 
 def status_badges(fig: dict) -> str:
+    """HTML badges of a figure's status, and 样本较少 when its denominator is small."""
     out = f'<span class="badge" style="--c:{colour(fig)}">{fig["status_text"]}</span>'
     if fig["small_sample"]:
         out += f' <span class="badge" style="--c:{STATUS_COLOURS[STATUS_SMALL]}">{STATUS_SMALL}</span>'
@@ -89,20 +92,27 @@ def figure_cards(figs: list[dict], *, extra: dict | None = None, columns: int = 
 def status_matrix(figs: list[dict], *, row_key: str = "unit_name", col_key: str = "name",
                   row_title: str = "单位") -> None:
     """A unit × target matrix, each cell "98.9%（97/98）" coloured by status, ⚠ for 样本较少."""
-    rows, cols = list(dict.fromkeys(f[row_key] for f in figs)), list(dict.fromkeys(f[col_key] for f in figs))
+    _coloured_matrix([(f[row_key], f[col_key], figure_text(f) + (" ⚠样本较少" if f["small_sample"] else ""),
+                      f["status_text"]) for f in figs], row_title=row_title)
+
+
+def _coloured_matrix(cells: list[tuple[str, str, str, str]], *, row_title: str) -> None:
+    """A row × column table from (row, column, text, status) cells, in the cells' order, each cell
+    filled and coloured by its status (达标 / 未达标 / 无数据)."""
+    rows = list(dict.fromkeys(c[0] for c in cells))
+    cols = list(dict.fromkeys(c[1] for c in cells))
     text = pd.DataFrame("", index=rows, columns=cols)
     style = pd.DataFrame("", index=rows, columns=cols)
-    for f in figs:
-        mark = " ⚠样本较少" if f["small_sample"] else ""
-        text.loc[f[row_key], f[col_key]] = f"{f['percent_text']}（{f['nd_text']}）{mark}"
-        style.loc[f[row_key], f[col_key]] = (f"background-color:{STATUS_FILLS[f['status_text']]};"
-                                             f"color:{STATUS_COLOURS[f['status_text']]}")
+    for row, col, cell, status in cells:
+        text.loc[row, col] = cell
+        style.loc[row, col] = f"background-color:{STATUS_FILLS[status]};color:{STATUS_COLOURS[status]}"
     text.index.name = row_title
-    styled = text.style.apply(lambda _: style, axis=None)
-    st.dataframe(styled, width="stretch", height=min(38 + 35 * len(rows), 520))
+    st.dataframe(text.style.apply(lambda _: style, axis=None), width="stretch",
+                 height=min(38 + 35 * len(rows), 520))
 
 
 def legend() -> None:
+    """The colour legend and how to read a cell, under a status matrix."""
     parts = [f'<span class="badge" style="--c:{c}">{s}</span>' for s, c in STATUS_COLOURS.items()]
     st.markdown("图例：" + " ".join(parts) + "（橙框）　数字格式：完成率（完成数/总数）；样本较少：分母不足 5",
                 unsafe_allow_html=True)
@@ -129,6 +139,7 @@ def frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
 
 def table(rows: list[dict], columns: list[str], *, empty: str = "无记录", height: int | None = None,
           key: str | None = None) -> None:
+    """Rows as a Chinese-headed table of `columns`; the `empty` note when there are none."""
     if not rows:
         st.info(empty)
         return
@@ -173,28 +184,21 @@ def exception_cards(items: list[tuple[str, int, str]]) -> None:
 
 def forecast_matrix(paces, *, row_title: str = "单位") -> None:
     """Unit × target: the forecast at the end of the campaign, coloured (green reachable, red not)."""
-    rows = list(dict.fromkeys(p.unit_name for p in paces))
-    cols = list(dict.fromkeys(p.name for p in paces))
-    text = pd.DataFrame("", index=rows, columns=cols)
-    style = pd.DataFrame("", index=rows, columns=cols)
+    cells = []
     for p in paces:
         if p.will_meet is None:
-            cell, s = "无数据", STATUS_NONE
+            cell = STATUS_NONE
         else:
             lag = "，落后进度" if p.is_behind else ""
             cell = f"{'可达标' if p.will_meet else '难达标'}（预测 {p.projected_text}{lag}）"
-            s = "达标" if p.will_meet else "未达标"
-        text.loc[p.unit_name, p.name] = cell
-        style.loc[p.unit_name, p.name] = f"background-color:{STATUS_FILLS[s]};color:{STATUS_COLOURS[s]}"
-    text.index.name = row_title
-    st.dataframe(text.style.apply(lambda _: style, axis=None), width="stretch",
-                 height=min(38 + 35 * len(rows), 520))
+        cells.append((p.unit_name, p.name, cell, STATUS_BY_MET[p.will_meet]))
+    _coloured_matrix(cells, row_title=row_title)
 
 
 def trend_frame(points: list[dict]) -> pd.DataFrame:
     """Targets × months, each cell "98.9%（97/98）"."""
     months = list(dict.fromkeys(p["month"] for p in points))
-    cells = {(p["name"], p["month"]): f"{p['percent_text']}（{p['nd_text']}）" for p in points}
+    cells = {(p["name"], p["month"]): figure_text(p) for p in points}
     names = list(dict.fromkeys(p["name"] for p in points))
     return pd.DataFrame([{"指标": n, **{m: cells.get((n, m), "") for m in months}} for n in names])
 

@@ -1,6 +1,8 @@
--- one row per examined person (enterprise + 姓名) of unit_id's subtree whose latest exam failed
--- The latest exam up to as_of decides (failed then passed = passed); counted whatever the
--- enterprise's status. Same person logic as officer_exam_pass_counts_by_unit.sql.
+-- one row per examined person (enterprise + 姓名) of unit_id's subtree, with the latest exam up to as_of
+-- The members of officer_exam_pass (dashboard.gaps and dashboard.records): everyone examined
+-- up to as_of, whatever the enterprise's status, is in the denominator; is_passed (the latest
+-- exam decides, failed then passed = passed) puts them in the numerator. Same person logic as
+-- officer_exam_pass_counts_by_unit.sql; tests prove the counts agree.
 with
 
 closure as (
@@ -8,7 +10,7 @@ closure as (
 ),
 
 org_units as (
-    select unit_id, code, name from org_unit
+    select unit_id, code, name, sort_order from org_unit
 ),
 
 enterprises as (
@@ -16,7 +18,7 @@ enterprises as (
 ),
 
 officer_exams as (
-    select credit_code, person_name, post, exam_date, score, is_passed from officer_exam
+    select credit_code, person_name, post, exam_date, score, is_passed, batch_id from officer_exam
 ),
 
 covered_units as (
@@ -35,14 +37,20 @@ latest_exam_dates as (
     group by credit_code, person_name
 ),
 
-latest_failed_exams as (
-    select x.credit_code, x.person_name, x.post, x.exam_date, x.score
+latest_exams as (
+    select
+        x.credit_code,
+        x.person_name,
+        x.post,
+        x.exam_date,
+        x.score,
+        case when x.is_passed then 1 else 0 end as is_passed,
+        x.batch_id
     from officer_exams as x
     join latest_exam_dates as latest
         on latest.credit_code = x.credit_code
         and latest.person_name = x.person_name
         and latest.exam_date = x.exam_date
-    where not x.is_passed
 ),
 
 final as (
@@ -51,12 +59,15 @@ final as (
         e.name,
         u.code as unit_code,
         u.name as unit_name,
+        u.sort_order as unit_order,
         e.cadre_name,
         x.person_name,
         x.post,
         x.exam_date,
-        x.score
-    from latest_failed_exams as x
+        x.score,
+        x.is_passed,
+        x.batch_id
+    from latest_exams as x
     join enterprises as e on e.credit_code = x.credit_code
     join covered_units as cu on cu.unit_id = e.unit_id
     join org_units as u on u.unit_id = e.unit_id
