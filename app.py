@@ -1,30 +1,64 @@
-"""提升行动督导看板 — entry point and router (`st.navigation`).
+"""提升行动督导看板 — entry point, login gate and router (`st.navigation`).
 
 Pages live in pages/views/: Streamlit's legacy automatic routing only looks at pages/*.py, so no
-page can be reached without passing through this router (and its shared controls).
+page can be reached without passing through this router (and its login gate and shared controls).
+Without a signed-in viewer only the login page exists; once signed in, the router lists exactly the
+pages the viewer's role may open (PAGES: the permission each needs), so a restricted page is absent
+for other roles — and each restricted page checks the role itself too.
 """
+from pathlib import Path
+
 import streamlit as st
 
-from dashboard.ui import controls, data
+from dashboard import access
+from dashboard.ui import controls, data, session
 
 st.set_page_config(page_title="提升行动督导看板", page_icon="📋", layout="wide",
                    initial_sidebar_state="expanded")
-data.engine()  # builds the sample county on first start
+engine = data.engine()  # builds the sample county on first start
+session.production_gate(engine)
 
+# (file, title, icon, url path, the permission the page needs, whether it uses the shared controls)
 PAGES = [
-    st.Page("pages/views/overview.py", title="领导小组总览", icon=":material/dashboard:",
-            url_path="overview", default=True),
-    st.Page("pages/views/sub_bureau.py", title="分局看板", icon=":material/apartment:",
-            url_path="sub_bureau"),
-    st.Page("pages/views/phases.py", title="阶段进展", icon=":material/timeline:", url_path="phases"),
-    st.Page("pages/views/enterprise.py", title="企业档案（一户一档）", icon=":material/folder_shared:",
-            url_path="enterprise"),
-    st.Page("pages/views/sampling.py", title="监督抽检", icon=":material/science:", url_path="sampling"),
-    st.Page("pages/views/rectification.py", title="问题整改", icon=":material/build:",
-            url_path="rectification"),
+    ("overview", "领导小组总览", ":material/dashboard:", access.VIEW, True),
+    ("sub_bureau", "分局看板", ":material/apartment:", access.VIEW, True),
+    ("phases", "阶段进展", ":material/timeline:", access.VIEW, True),
+    ("enterprise", "企业档案（一户一档）", ":material/folder_shared:", access.VIEW, True),
+    ("sampling", "监督抽检", ":material/science:", access.VIEW, True),
+    ("rectification", "问题整改", ":material/build:", access.VIEW, True),
+    # Pages other engineers are building: listed once their file exists.
+    ("upload", "月报上报", ":material/upload_file:", access.UPLOAD, False),
+    ("history", "上报记录", ":material/history:", access.VIEW, False),
+    ("completeness", "上报完整性", ":material/fact_check:", access.VIEW, True),
+    ("export", "阶段性总结导出", ":material/download:", access.EXPORT, True),
+    # Administration.
+    ("admin", "账号管理", ":material/manage_accounts:", access.MANAGE_ACCOUNTS, False),
+    ("audit", "审计日志", ":material/policy:", access.READ_AUDIT, False),
 ]
-page = st.navigation(PAGES)
+
+viewer = session.current_viewer(engine)
+if viewer is None:
+    # Every page URL shows the login form (so a link keeps its path and query until one signs in);
+    # no page file runs.
+    login = [st.Page("pages/views/login.py", title="登录", icon=":material/login:", url_path="login")]
+    login += [st.Page(lambda: session.login_form(engine), title="登录", url_path=name, default=name == "overview")
+              for name, *_ in PAGES]
+    st.navigation(login, position="hidden").run()
+    session.cookie_script()  # deletes a stale cookie after logout
+    st.stop()
+
+allowed = [(name, title, icon, with_controls) for name, title, icon, permission, with_controls in PAGES
+           if viewer.can(permission) and (Path(__file__).parent / "pages" / "views" / f"{name}.py").exists()]
+page = st.navigation([st.Page(f"pages/views/{name}.py", title=title, icon=icon, url_path=name,
+                              default=name == "overview") for name, title, icon, _ in allowed])
 with st.sidebar:
     st.caption(data.campaign().name)
-controls.shared_controls()
+    who = st.container(key="auth_who")
+    who.caption(f"当前账号：{viewer.username}（{viewer.role_label}）")
+    if who.button("退出登录", key="auth_logout", icon=":material/logout:"):
+        session.log_out(engine)
+        st.rerun()
+    session.cookie_script()
+if {title: c for _, title, _, c in allowed}.get(page.title, True):
+    controls.shared_controls()
 page.run()

@@ -48,6 +48,22 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--unit")
     ex.add_argument("--format", required=True, choices=("xlsx", "docx", "pdf"))
     ex.add_argument("--out", required=True)
+
+    user = sub.add_parser("user", help="管理本地账号（新建、改密码、停用、列出）")
+    us = user.add_subparsers(dest="user_command", required=True)
+    add = us.add_parser("add", help="新建账号")
+    add.add_argument("username", metavar="USERNAME")
+    add.add_argument("--role", required=True, choices=("admin", "leader", "chief", "clerk"))
+    add.add_argument("--unit", help="所属单位代码或名称（分局长、填报员必填；默认本局）")
+    add.add_argument("--name", help="显示名称")
+    add.add_argument("--password-stdin", action="store_true", help="从标准输入的第一行读取密码")
+    pw = us.add_parser("passwd", help="修改密码（该账号已登录的会话全部失效）")
+    pw.add_argument("username", metavar="USERNAME")
+    pw.add_argument("--password-stdin", action="store_true", help="从标准输入的第一行读取密码")
+    dis = us.add_parser("disable", help="停用账号（立即退出其所有会话）")
+    dis.add_argument("username", metavar="USERNAME")
+    ls = us.add_parser("list", help="列出账号")
+    ls.add_argument("--json", action="store_true")
     return p
 
 
@@ -59,10 +75,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--from 与 --to 须同时给出")
     handler = getattr(cli, "cmd_" + args.command.replace("-", "_"))
     try:
+        cli.production_gate(args)
         return handler(args)
     except cli.UsageError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
+    except PermissionError as exc:
+        print(f"权限不足：{exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

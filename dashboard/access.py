@@ -1,7 +1,23 @@
-"""Who is looking: the viewer whose org-unit subtree every query is limited to.
+"""Who is looking: the viewer whose org-unit subtree every query is limited to, and what each role
+may do.
 
-The command line acts with full rights (the root unit); accounts and roles come with the access
-issue and plug in here, so queries never change.
+Every core function takes a `Viewer`; its queries join `org_unit_closure` on `:scope_unit_id`, so a
+viewer only ever receives rows of its own subtree, whatever a page asks for. Pages never filter
+for access themselves.
+
+Roles (README "账号与权限" documents the same table):
+
+| role | scope | exam takers' names | may |
+|---|---|---|---|
+| admin 管理员 | the whole county | masked | view, export, roll back, manage accounts, read the audit log |
+| leader 领导小组 | the whole county | shown | view, export |
+| chief 分局长 | own unit's subtree | shown | view, export |
+| clerk 填报员 | own unit's subtree | shown | view, export, upload, roll back |
+| system (command line without --as) | the whole tree | shown | everything |
+
+The administrator runs the system, not the campaign's casework: exam takers' names (personal data,
+data-contract.md) are masked for it, as for anyone outside the exam taker's own sub-bureau and the
+leadership.
 """
 from __future__ import annotations
 
@@ -10,7 +26,38 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from .models import OrgUnit
+from .models import AppUser, OrgUnit, OrgUnitClosure
+
+VIEW, EXPORT, UPLOAD, ROLLBACK, MANAGE_ACCOUNTS, READ_AUDIT = (
+    "view", "export", "upload", "rollback", "manage_accounts", "read_audit")
+
+
+@dataclass(frozen=True)
+class Role:
+    """What a role is called, whether it sees the whole tree, whether it sees personal data, and
+    the actions it may take."""
+    code: str
+    label: str
+    whole_tree: bool
+    personal_data: bool
+    permissions: frozenset[str]
+
+
+ROLES: dict[str, Role] = {
+    "admin": Role("admin", "管理员", True, False,
+                  frozenset({VIEW, EXPORT, ROLLBACK, MANAGE_ACCOUNTS, READ_AUDIT})),
+    "leader": Role("leader", "领导小组", True, True, frozenset({VIEW, EXPORT})),
+    "chief": Role("chief", "分局长", False, True, frozenset({VIEW, EXPORT})),
+    "clerk": Role("clerk", "填报员", False, True, frozenset({VIEW, EXPORT, UPLOAD, ROLLBACK})),
+}
+SYSTEM_ROLE = Role("system", "系统（命令行）", True, True,
+                   frozenset({VIEW, EXPORT, UPLOAD, ROLLBACK, MANAGE_ACCOUNTS, READ_AUDIT}))
+ACCOUNT_ROLES = tuple(ROLES)
+
+
+def role_info(role: str) -> Role:
+    """The Role of a role code (system included); KeyError for an unknown one."""
+    return SYSTEM_ROLE if role == "system" else ROLES[role]
 
 
 @dataclass(frozen=True)
@@ -20,6 +67,27 @@ class Viewer:
     role: str  # admin | leader | chief | clerk | system
     scope_unit_id: int  # the viewer sees this unit and everything below it
     can_see_personal_data: bool = True
+
+    def can(self, permission: str) -> bool:
+        """Whether the viewer's role allows an action (view, export, upload, rollback, …)."""
+        try:
+            return permission in role_info(self.role).permissions
+        except KeyError:
+            return False
+
+    @property
+    def role_label(self) -> str:
+        """The role's Chinese name."""
+        try:
+            return role_info(self.role).label
+        except KeyError:
+            return self.role
+
+
+def require(viewer: Viewer, permission: str) -> None:
+    """PermissionError unless the viewer's role allows the action."""
+    if not viewer.can(permission):
+        raise PermissionError(f"账号“{viewer.username}”（{viewer.role_label}）无权执行此操作（{permission}）")
 
 
 def resolve_unit(engine: Engine, unit: str | int | None) -> OrgUnit:
@@ -41,3 +109,84 @@ def resolve_unit(engine: Engine, unit: str | int | None) -> OrgUnit:
 def system_viewer(engine: Engine, root_code: str | None = None) -> Viewer:
     """Full rights over a campaign's tree (root_code; default: the first root configured)."""
     return Viewer("system", "system", resolve_unit(engine, root_code).unit_id)
+
+
+def root_unit_of(engine: Engine, unit_id: int) -> int:
+    """The root above an org unit (itself when it is a root)."""
+    with engine.connect() as conn:
+        stmt = (select(OrgUnitClosure.ancestor_id)
+                .join(OrgUnit, OrgUnit.unit_id == OrgUnitClosure.ancestor_id)
+                .where(OrgUnitClosure.descendant_id == unit_id, OrgUnit.parent_id.is_(None)))
+        return conn.execute(stmt).scalar() or unit_id
+
+
+def viewer_for_account(engine: Engine, account) -> Viewer:
+    """The Viewer of an account row (AppUser or a row with username, role, unit_id): leadership and
+    administrators see the whole tree their unit belongs to, chiefs and clerks their own unit."""
+    role = ROLES[account.role]
+    scope = root_unit_of(engine, account.unit_id) if role.whole_tree else account.unit_id
+    return Viewer(account.username, account.role, scope, role.personal_data)
+
+
+def viewer_for_username(engine: Engine, username: str) -> Viewer:
+    """The Viewer of an active account (the command line's --as); LookupError when there is no
+    such active account."""
+    with engine.connect() as conn:
+        row = conn.execute(select(AppUser.username, AppUser.role, AppUser.unit_id, AppUser.is_active)
+                           .where(AppUser.username == username.strip())).first()
+    if row is None or not row.is_active:
+        raise LookupError(f"没有这个账号或账号已停用：{username}")
+    return viewer_for_account(engine, row)
+
+
+def in_scope(engine: Engine, viewer: Viewer, unit_id: int | None) -> bool:
+    """Whether an org unit lies in the viewer's subtree (None, a unit-less batch: whole-tree
+    viewers only)."""
+    if unit_id is None:
+        try:
+            return role_info(viewer.role).whole_tree
+        except KeyError:
+            return False
+    with engine.connect() as conn:
+        return conn.execute(select(OrgUnitClosure.descendant_id).where(
+            OrgUnitClosure.ancestor_id == viewer.scope_unit_id,
+            OrgUnitClosure.descendant_id == unit_id)).first() is not None
+
+
+def check_rollback(engine: Engine, viewer: Viewer, batch_id: int) -> None:
+    """PermissionError unless the viewer may roll back this upload batch: the role allows rollbacks
+    and the batch was uploaded for a unit of the viewer's subtree. LookupError for an unknown batch."""
+    from .models import UploadBatch
+    require(viewer, ROLLBACK)
+    with engine.connect() as conn:
+        row = conn.execute(select(UploadBatch.unit_id).where(UploadBatch.batch_id == batch_id)).first()
+    if row is None:
+        raise LookupError(f"没有第 {batch_id} 批上报")
+    if not in_scope(engine, viewer, row.unit_id):
+        raise PermissionError(f"第 {batch_id} 批上报不属于您的管辖范围，不能撤销")
+
+
+# ------------------------------------------------------------------ personal data
+def mask_name(name: str | None) -> str | None:
+    """张三丰 → 张**: the family name stays, the rest is hidden."""
+    if not name:
+        return name
+    return name[:1] + "*" * (len(name) - 1)
+
+
+def masked(viewer: Viewer, name: str | None) -> str | None:
+    """A person's name as this viewer may see it (data-contract.md: 食安员抽考 姓名)."""
+    return name if viewer.can_see_personal_data else mask_name(name)
+
+
+EXAM_LABEL_PREFIX = "食安员抽考："
+
+
+def mask_exam_label(label: str | None) -> str | None:
+    """`食安员抽考：张三（食品安全员）` → `食安员抽考：张*（食品安全员）` (the exam evidence label of
+    the coverage figure, built in SQL)."""
+    if not label or not label.startswith(EXAM_LABEL_PREFIX):
+        return label
+    rest = label[len(EXAM_LABEL_PREFIX):]
+    name, sep, post = rest.partition("（")
+    return EXAM_LABEL_PREFIX + mask_name(name) + sep + post

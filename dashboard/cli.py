@@ -32,10 +32,29 @@ def _viewer(args, engine) -> Viewer:
     if not args.as_user:
         return system_viewer(engine, load_campaign(args.campaign).root.code)
     from . import access
-    lookup = getattr(access, "viewer_for_username", None)
-    if lookup is None:
-        raise UsageError("账号功能尚未启用，不能使用 --as")
-    return lookup(engine, args.as_user)
+    try:
+        return access.viewer_for_username(engine, args.as_user)
+    except LookupError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def actor(args) -> str:
+    """Who the audit log names for a command: the --as account, else `cli`."""
+    return args.as_user or "cli"
+
+
+def production_gate(args) -> None:
+    """DASHBOARD_MODE=production: refuse every command but `user` (which is how demo passwords get
+    changed) and `init-db` while a demo account keeps its demo password (UsageError, exit 2)."""
+    from .auth import ProductionRefusal, check_production, is_production
+    if not is_production() or args.command in ("user", "init-db"):
+        return
+    engine = _engine(args)
+    upgrade(engine)
+    try:
+        check_production(engine)
+    except ProductionRefusal as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def _print_json(obj) -> None:
@@ -61,11 +80,19 @@ def cmd_import(args) -> int:
     missing = [f for f in args.files if not Path(f).is_file()]
     if missing:
         raise UsageError("找不到文件：" + "、".join(missing))
+    from . import audit
+    from .access import UPLOAD, require
     engine = _ready_engine(args)
     viewer = _viewer(args, engine)
+    require(viewer, UPLOAD)
     uploader = args.uploader or (args.as_user or "cli")
     results = [import_workbook(engine, path, uploader=uploader, dry_run=args.dry_run, viewer=viewer)
                for path in args.files]
+    if not args.dry_run:
+        for path, r in zip(args.files, results):
+            audit.record(engine, actor(args), "upload", {
+                "source": "cli", "file": Path(path).name, "status": r.status, "batch_id": r.batch_id,
+                "rows": r.rows, "errors": len(r.errors)})
     if args.json:
         objs = [r.to_json() for r in results]
         _print_json(objs[0] if len(objs) == 1 else objs)
@@ -76,13 +103,21 @@ def cmd_import(args) -> int:
 
 
 def cmd_rollback(args) -> int:
+    from . import audit
+    from .access import check_rollback
     from .importer.load import RollbackError, rollback_batch
     engine = _ready_engine(args)
+    try:
+        check_rollback(engine, _viewer(args, engine), args.batch_id)
+    except LookupError as exc:
+        print(f"撤销失败：{exc}", file=sys.stderr)
+        return 1
     try:
         rollback_batch(engine, args.batch_id, by=args.as_user or "cli")
     except RollbackError as exc:
         print(f"撤销失败：{exc}", file=sys.stderr)
         return 1
+    audit.record(engine, actor(args), "rollback", {"source": "cli", "batch_id": args.batch_id})
     print(f"已撤销第 {args.batch_id} 批上报")
     return 0
 
@@ -108,11 +143,12 @@ def cmd_targets(args) -> int:
     engine = _ready_engine(args)
     conf = load_campaign(args.campaign)
     window = window_from_args(conf, args)
-    try:
-        unit = resolve_unit(engine, args.unit or conf.root.code)
+    viewer = _viewer(args, engine)
+    try:  # default: the viewer's own unit (the root for the command line without --as)
+        unit = resolve_unit(engine, args.unit or viewer.scope_unit_id)
     except LookupError as exc:
         raise UsageError(str(exc)) from exc
-    figures = compute_targets(engine, conf, _viewer(args, engine), unit=unit, window=window,
+    figures = compute_targets(engine, conf, viewer, unit=unit, window=window,
                               as_of=args.as_of, by_unit=args.by_unit)
     if args.json:
         _print_json([f.to_json() for f in figures])
@@ -122,4 +158,93 @@ def cmd_targets(args) -> int:
 
 
 def cmd_export(args) -> int:
-    raise UsageError("阶段性总结导出尚未实现（见议题 5）")
+    """The stage summary of a phase or a month for a unit, as xlsx, docx or pdf (exit 0 written,
+    1 when the PDF cannot be made here or the unit lies outside the --as account's scope, 2 bad usage)."""
+    import time
+    from pathlib import Path
+
+    from . import audit
+    from .access import EXPORT, require
+    from .exports import build_summary, render
+    from .exports.pdf import PdfUnavailable, available as pdf_available
+    engine = _ready_engine(args)
+    conf = load_campaign(args.campaign)
+    viewer = _viewer(args, engine)
+    require(viewer, EXPORT)
+    if args.format == "pdf" and not pdf_available():
+        from .exports.pdf import MISSING_MESSAGE
+        print(f"错误：{MISSING_MESSAGE}", file=sys.stderr)
+        return 1
+    unit = None
+    if args.unit:
+        try:
+            unit = resolve_unit(engine, args.unit)
+        except LookupError as exc:
+            raise UsageError(str(exc)) from exc
+    started = time.perf_counter()
+    try:
+        summary = build_summary(engine, conf, viewer, phase=args.phase, month=args.month, unit=unit)
+    except KeyError as exc:
+        raise UsageError(str(exc).strip("'\"")) from exc
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    try:
+        data = render(summary, args.format)
+    except PdfUnavailable as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    out = Path(args.out)
+    if out.parent and not out.parent.exists():
+        out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    audit.record(engine, actor(args), "export", {
+        "source": "cli", "format": args.format, "unit": summary.unit_code, "window": summary.window.label,
+        "from": summary.window.start_date, "to": summary.window.end_date, "as_of": summary.as_of})
+    print(f"已导出：{out}（{summary.unit_name}，{summary.window.label}，{args.format}，"
+          f"{len(data) // 1024} KB，用时 {time.perf_counter() - started:.1f} 秒）")
+    return 0
+
+
+# ------------------------------------------------------------------ accounts (python -m dashboard user …)
+def _password(args, prompt: str = "新密码：") -> str:
+    """The password from stdin's first line (--password-stdin), else typed twice at the terminal."""
+    if getattr(args, "password_stdin", False):
+        line = sys.stdin.readline()
+        return line[:-1] if line.endswith("\n") else line
+    import getpass
+    first = getpass.getpass(prompt)
+    if first != getpass.getpass("再输入一次：") or not first:
+        raise UsageError("两次输入的密码不一致")
+    return first
+
+
+def cmd_user(args) -> int:
+    from . import auth
+    from .access import MANAGE_ACCOUNTS, ROLES, require
+    engine = _ready_engine(args)
+    require(_viewer(args, engine), MANAGE_ACCOUNTS)
+    by = actor(args)
+    try:
+        if args.user_command == "add":
+            acc = auth.create_account(engine, args.username, _password(args), args.role, args.unit, by=by,
+                                      display_name=args.name)
+            print(f"已新建账号 {acc.username}（{ROLES[acc.role].label}）")
+        elif args.user_command == "passwd":
+            if auth.get_account(engine, args.username) is None:
+                raise auth.AccountError(f"没有这个账号：{args.username}")
+            auth.set_password(engine, args.username, _password(args), by=by)
+            print(f"已修改账号 {args.username} 的密码（该账号已登录的会话全部失效）")
+        elif args.user_command == "disable":
+            auth.set_active(engine, args.username, False, by=by)
+            print(f"已停用账号 {args.username}")
+        elif args.user_command == "list":
+            rows = auth.list_accounts(engine)
+            if args.json:
+                _print_json(rows)
+            for r in rows if not args.json else []:
+                state = "启用" if r["is_active"] else "停用"
+                print(f"{r['username']}\t{ROLES[r['role']].label}\t{r['unit_name']}\t{state}")
+    except auth.AccountError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -25,7 +25,8 @@ SAMPLE_DIR = PROJECT_DIR / "sample_data" / "workbooks"
 GENERATOR = PROJECT_DIR / "sample_data" / "generate.py"
 SAMPLE_CAMPAIGN = "dongtai-2023"  # the campaign whose org units the sample workbooks name
 DEMO_MISSING = ("2023-10", "DT10")  # 唐洋分局 never sent its October report
-KEEP_TABLES = {"org_unit", "org_unit_closure", "campaign", "phase", "target", "alembic_version"}
+KEEP_TABLES = {"org_unit", "org_unit_closure", "campaign", "phase", "target", "alembic_version",
+               "app_user", "user_session", "audit_event"}  # accounts and the audit log survive --force
 FILE_NAME = re.compile(r"^(\d{4}-\d{2})_([A-Z]+\d+)_.+\.xlsx$")
 
 
@@ -98,6 +99,8 @@ def build_demo(engine: Engine, conf: CampaignConf, *, force: bool = False,
         for sheet, count in result.rows.items():
             rows[sheet] = rows.get(sheet, 0) + count
     refresh_statistics(engine)
+    from .auth import ensure_demo_accounts
+    ensure_demo_accounts(engine)
     return _summary(engine, files, rows)
 
 

@@ -270,6 +270,46 @@ class EnforcementCase(Base):
     batch_id: Mapped[int] = _batch_fk()
 
 
+# ---------------------------------------------------------------- accounts and audit
+class AppUser(Base):
+    """A local account: role and org unit decide what its holder sees (dashboard.access)."""
+    __tablename__ = "app_user"
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))  # admin | leader | chief | clerk
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.unit_id"))
+    password_hash: Mapped[str] = mapped_column(String(255))  # argon2id, never the password
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    count_failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    password_changed_at: Mapped[datetime] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class UserSession(Base):
+    """One signed-in browser: the cookie names it; logout, a password change or disabling the
+    account revoke it."""
+    __tablename__ = "user_session"
+    session_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the id
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class AuditEvent(Base):
+    """Who did what when: logins, failed logins, uploads, rollbacks, exports, account changes."""
+    __tablename__ = "audit_event"
+    event_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    detail_json: Mapped[str] = mapped_column(Text, default="{}")
+
+
 RECORD_MODELS = (Enterprise, SelfInspection, Responsibility, ManagementSystem, SupplierEvaluation,
                  OfficerExam, Inspection, Problem, Sampling, CadreVisit, StarRating,
                  EnforcementCase)

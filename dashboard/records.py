@@ -2,8 +2,8 @@
 file (一户一档). Every row carries the upload batch (file, uploader, time) that last wrote it.
 
 The figures themselves come from dashboard.targets; `figure_members` lists the members of a
-figure's denominator, flagged when they are in its numerator, and tests prove its counts equal the
-engine's for every target and unit.
+figure's denominator (dashboard.members, the same members dashboard.gaps lists), flagged when they
+are in its numerator, and tests prove its counts equal the engine's for every target and unit.
 """
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from datetime import date
 
 from sqlalchemy.engine import Engine
 
-from .access import Viewer, resolve_unit
+from .access import Viewer, mask_exam_label, masked, resolve_unit
 from .campaign import CampaignConf, Window
 from .db import execute
-from .labels import as_date
-from .targets import TARGET_QUERIES, resolve_selection
+from .labels import normalise_dates
+from .members import check_target, members_of
+from .targets import resolve_selection
 
 # The record tables of an enterprise's file, in the order of the plan's work, with Chinese titles.
 FILE_SECTIONS = {
@@ -40,10 +41,6 @@ SECTION_ORDER_BY = {
 }
 
 
-def _dates(row: dict) -> dict:
-    return {k: (as_date(v) if k.endswith("_date") else v) for k, v in row.items()}
-
-
 def batches(engine: Engine) -> dict[int, dict]:
     """Every upload batch by id: file name, uploader, time, status, unit."""
     return {r["batch_id"]: r for r in execute(engine, "upload_batches")}
@@ -56,26 +53,56 @@ def data_version(engine: Engine) -> tuple[int, int, int]:
 
 
 # ------------------------------------------------------------------ provenance of a figure
+# target → (member label, evidence label, evidence date column) for people, problems and batches;
+# the record that is the member also decides it. Enterprise members carry their evidence in the
+# <target>_evidence_* columns of enterprise_target_flags.sql.
+RECORD_EVIDENCE = {
+    "officer_exam_pass": (lambda r: f"{r['person_name']}（{r['post']}）",
+                          lambda r: "最近一次抽考合格" if r["is_passed"] else "最近一次抽考不合格",
+                          "exam_date"),
+    "rectification": (lambda r: f"{r['problem_no']}：{r['description']}",
+                      lambda r: r["review_result"] or "未复查",
+                      "closed_date"),
+    "sampling_pass": (lambda r: f"{r['sample_no']}：{r['food_name']}",
+                      lambda r: r["verdict"] + ("" if r["failed_items"] is None else f"：{r['failed_items']}"),
+                      "sampling_date"),
+}
+
+
+def _provenance_row(target: str, r: dict) -> tuple[dict, int, int]:
+    """A member as listed behind a figure, and the upload batch ids of its two records."""
+    row = {k: r[k] for k in ("unit_code", "unit_name", "unit_order", "credit_code", "name", "cadre_name")}
+    if target in RECORD_EVIDENCE:
+        member, evidence, date_column = RECORD_EVIDENCE[target]
+        row |= {"member_label": member(r), "is_numerator": r["is_numerator"],
+                "evidence_label": evidence(r), "evidence_date": r[date_column]}
+        return row, r["batch_id"], r["batch_id"]
+    row |= {"member_label": None, "is_numerator": r["is_numerator"],
+            "evidence_label": r[f"{target}_evidence_label"], "evidence_date": r[f"{target}_evidence_date"]}
+    return row, r["batch_id"], r[f"{target}_evidence_batch_id"]
+
+
 def figure_members(engine: Engine, conf: CampaignConf, viewer: Viewer, *, target: str, unit=None,
                    window: Window | None = None, as_of: date | None = None) -> list[dict]:
     """One row per member of the figure's denominator (enterprise, person, problem or batch),
     `is_numerator` 1 when it counts in the numerator, with the upload of the member's record
     (member_*) and of the record that decided it (evidence_*)."""
-    if target not in TARGET_QUERIES:
-        raise ValueError(f"未知的目标代码：{target}")
+    check_target(target)
     sel = resolve_selection(engine, conf, viewer, unit=unit, window=window, as_of=as_of)
-    rows = execute(engine, f"figure_members_{target}", unit_id=sel.unit["unit_id"], **sel.params)
     by_id = batches(engine)
     out = []
-    for r in rows:
-        r = _dates(r)
-        r["is_numerator"] = int(r["is_numerator"] or 0)
-        for prefix in ("member", "evidence"):
-            b = by_id.get(r.pop(f"{prefix}_batch_id")) or {}
-            r[f"{prefix}_file_name"] = b.get("file_name")
-            r[f"{prefix}_uploader"] = b.get("uploader")
-            r[f"{prefix}_uploaded_at"] = b.get("uploaded_at")
-        out.append(r)
+    for r in members_of(engine, sel, target):
+        if "person_name" in r:  # 姓名 is personal data (data-contract.md)
+            r = {**r, "person_name": masked(viewer, r["person_name"])}
+        row, member_batch_id, evidence_batch_id = _provenance_row(target, r)
+        if target == "officer_exam_coverage" and not viewer.can_see_personal_data:
+            row["evidence_label"] = mask_exam_label(row["evidence_label"])
+        for prefix, batch_id in (("member", member_batch_id), ("evidence", evidence_batch_id)):
+            b = by_id.get(batch_id) or {}
+            row[f"{prefix}_file_name"] = b.get("file_name")
+            row[f"{prefix}_uploader"] = b.get("uploader")
+            row[f"{prefix}_uploaded_at"] = b.get("uploaded_at")
+        out.append(row)
     return sorted(out, key=lambda r: (r["unit_order"], r["credit_code"], r["member_label"] or ""))
 
 
@@ -104,8 +131,11 @@ def enterprise_file(engine: Engine, viewer: Viewer, credit_code: str) -> dict | 
         return None
     sections = {}
     for table in FILE_SECTIONS:
-        rows = [_dates(r) for r in execute(engine, f"enterprise_file_{table}", **params)]
+        rows = [normalise_dates(r) for r in execute(engine, f"enterprise_file_{table}", **params)]
         key = SECTION_ORDER_BY[table]
         rows.sort(key=lambda r: (r[key] is not None, r[key] or 0), reverse=True)
+        for r in rows:
+            if "person_name" in r:  # 姓名 is personal data (data-contract.md)
+                r["person_name"] = masked(viewer, r["person_name"])
         sections[table] = rows
     return {"enterprise": found[0], "sections": sections}

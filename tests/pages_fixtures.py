@@ -42,6 +42,34 @@ def county_env(county_url, monkeypatch):
     st.cache_data.clear()
 
 
+def sign_in(at, username: str = "leader"):
+    """Put a demo account's viewer into an AppTest's session before its first run (what a login
+    does; a URL cannot set it). Needs DASHBOARD_DB_URL (county_env)."""
+    from dashboard.access import viewer_for_username
+    from dashboard.db import get_engine
+    from dashboard.ui.session import VIEWER_KEY
+    at.session_state[VIEWER_KEY] = viewer_for_username(get_engine(os.environ["DASHBOARD_DB_URL"]), username)
+    return at
+
+
+class SignedInBrowser:
+    """A Playwright browser whose every new page carries a valid session cookie of `username`
+    (a fresh server-side session of the sample county, signed with the app's secret key)."""
+
+    def __init__(self, browser, db_url: str, username: str = "leader"):
+        from dashboard.auth import COOKIE_NAME, start_session
+        from dashboard.db import get_engine
+        self.browser = browser
+        self.cookie = {"name": COOKIE_NAME, "value": start_session(get_engine(db_url), username),
+                       "domain": "127.0.0.1", "path": "/", "sameSite": "Strict"}
+
+    def new_page(self, **kwargs):
+        """A page in its own context (like Browser.new_page), signed in."""
+        context = self.browser.new_context(**kwargs)
+        context.add_cookies([self.cookie])
+        return context.new_page()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

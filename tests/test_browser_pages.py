@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pages_fixtures import PROJECT_DIR, county_url, free_port, serve  # noqa: F401
+from tests.pages_fixtures import PROJECT_DIR, SignedInBrowser, county_url, free_port, serve  # noqa: F401
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = PROJECT_DIR / "screenshots"
@@ -53,11 +53,12 @@ def _playwright():
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(county_url):  # noqa: F811
+    """Chromium, each new page signed in as the leadership's demo account (session cookie)."""
     sync_playwright = _playwright()
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
+        yield SignedInBrowser(b, county_url)
         b.close()
 
 

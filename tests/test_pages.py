@@ -15,7 +15,7 @@ from dashboard.campaign import Window, load_campaign, month_window, phase_window
 from dashboard.db import get_engine
 from dashboard.gaps import missing_enterprises
 from dashboard.targets import compute_targets, overdue_problems
-from tests.pages_fixtures import PROJECT_DIR, county_env, county_url  # noqa: F401
+from tests.pages_fixtures import PROJECT_DIR, county_env, county_url, sign_in  # noqa: F401
 
 CONF = load_campaign()
 AS_OF = date(2023, 11, 30)
@@ -30,7 +30,7 @@ def engine_figures(url, unit=None, window=None, as_of=AS_OF, by_unit=False):
 
 
 def open_page(page: str | None = None, **params) -> AppTest:
-    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120)
+    at = sign_in(AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120))
     for k, v in params.items():
         at.query_params[k] = v
     at.run()

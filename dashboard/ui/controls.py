@@ -7,13 +7,12 @@ seed the widgets, and the widgets write them back on every run.
 """
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date
 
 import streamlit as st
 
-from dashboard.campaign import Window, campaign_window, month_window, phase_window
+from dashboard.campaign import Window, campaign_window, month_keys, month_window, phase_window
 from dashboard.pace import end_date
 
 from . import data
@@ -49,20 +48,18 @@ def window_options(conf) -> dict[str, Window]:
     """campaign, phase1…, and every campaign month (YYYY-MM)."""
     out = {"campaign": campaign_window(conf)}
     out |= {f"phase{p.seq}": phase_window(conf, p.seq) for p in conf.phases}
-    y, m = conf.start_date.year, conf.start_date.month
-    while date(y, m, 1) <= conf.end_date:
-        key = f"{y}-{m:02d}"
-        out[key] = month_window(key)
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    out |= {key: month_window(key) for key in month_keys(conf.start_date, conf.end_date)}
     return out
 
 
 def default_as_of(conf, today: date | None = None) -> date:
+    """Today, kept inside the campaign (its start at the earliest, its last phase's end at the latest)."""
     today = today or date.today()
     return min(max(today, conf.start_date), end_date(conf))
 
 
 def parse_date(text, default: date | None) -> date | None:
+    """A query parameter's YYYY-MM-DD as a date; `default` when it is missing or not a date."""
     try:
         return date.fromisoformat(str(text)[:10])
     except (TypeError, ValueError):
@@ -100,7 +97,10 @@ def shared_controls() -> Selection:
     options = window_options(conf)
     qp = st.query_params
 
-    seed("ctl_unit", "unit", qp.get("unit") if qp.get("unit") in names else units[0]["code"])
+    asked = qp.get("unit")
+    if asked and asked not in names:  # a link to a unit outside the viewer's scope (or unknown)
+        st.warning(f"您无权查看单位“{asked}”的数据（或没有这个单位），已显示您管辖范围内的数据。")
+    seed("ctl_unit", "unit", asked if asked in names else units[0]["code"])
     seed("ctl_window", "window", qp.get("window") if qp.get("window") in options else "campaign")
     seed("ctl_as_of", "as_of", parse_date(qp.get("as_of"), default_as_of(conf)))
     if st.session_state["ctl_unit"] not in names:
@@ -133,6 +133,3 @@ def current() -> Selection:
     sel = st.session_state.get("selection")
     return sel if sel is not None else shared_controls()
 
-
-def month_end(on: date) -> date:
-    return date(on.year, on.month, calendar.monthrange(on.year, on.month)[1])

@@ -1,9 +1,11 @@
 """Cached access to the core for the pages.
 
 Every cached function takes the data version first (newest upload batch id and batch counts,
-read fresh on every run), so an upload or a rollback made in another process changes the key and
-is seen at once; `clear_caches()` drops everything after an upload made here. Results are plain
-dicts and lists (pickled by `st.cache_data`).
+read fresh on every run, and the signed-in viewer), so an upload or a rollback made in another
+process changes the key and is seen at once, and one viewer's cached rows are never served to
+another; each cached function runs its core call for exactly the viewer in its key.
+`clear_caches()` drops everything after an upload made here. Results are plain dicts and lists
+(pickled by `st.cache_data`).
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from datetime import date
 import streamlit as st
 
 from dashboard import breakdowns, overview, pace, records
-from dashboard.access import system_viewer
+from dashboard.access import Viewer
 from dashboard.campaign import Window, load_campaign
 from dashboard.db import DEFAULT_DB_PATH, database_url, execute, get_engine
 from dashboard.labels import figure_dict
@@ -21,11 +23,16 @@ from dashboard.labels import figure_dict
 @st.cache_resource(show_spinner=False)
 def _prepared(url: str) -> bool:
     """On first start with no database configured, the sample county is built (once per URL)."""
+    from dashboard.db import upgrade
     eng = get_engine(url)
     if url == f"sqlite:///{DEFAULT_DB_PATH}" and not _has_records(eng):
         from dashboard.demo import build_demo
         with st.spinner("首次启动：正在用示例县数据建库（约需半分钟）…"):
             build_demo(eng, load_campaign())
+    upgrade(eng)  # a database of an earlier version gets the accounts and audit tables
+    if url == f"sqlite:///{DEFAULT_DB_PATH}" and not _has_accounts(eng):
+        from dashboard.auth import ensure_demo_accounts
+        ensure_demo_accounts(eng)  # the sample county built before accounts existed
     return True
 
 
@@ -34,6 +41,12 @@ def engine():
     url = database_url()
     _prepared(url)
     return get_engine(url)
+
+
+def _has_accounts(eng) -> bool:
+    from sqlalchemy import text
+    with eng.connect() as conn:
+        return conn.execute(text("select count(*) from app_user")).scalar() > 0
 
 
 def _has_records(eng) -> bool:
@@ -50,19 +63,25 @@ def campaign():
     return load_campaign()
 
 
-def viewer():
-    """Who is looking. Until accounts exist (the access issue), the full-rights system viewer."""
-    return _viewer(database_url())
-
-
-@st.cache_resource(show_spinner=False)
-def _viewer(url: str):
-    return system_viewer(get_engine(url), campaign().root.code)
+def viewer() -> Viewer:
+    """Who is looking: the viewer signed in to this browser session (app.py's login gate puts it
+    there). A page run without one — e.g. a page file started on its own — stops here."""
+    from .session import VIEWER_KEY
+    who = st.session_state.get(VIEWER_KEY)
+    if not isinstance(who, Viewer):
+        st.error("请先登录。")
+        st.stop()
+    return who
 
 
 def version() -> tuple:
-    """The data version: part of every cache key below."""
-    return (database_url(), *records.data_version(engine()))
+    """The data version and the viewer: part of every cache key below."""
+    return (database_url(), *records.data_version(engine()), viewer())
+
+
+def _who(ver) -> Viewer:
+    """The viewer a cache key was made for (the last element of version())."""
+    return ver[-1] if ver and isinstance(ver[-1], Viewer) else viewer()
 
 
 def clear_caches() -> None:
@@ -78,7 +97,7 @@ def _window(start: date, end: date) -> Window:
 @st.cache_data(show_spinner=False)
 def units(ver) -> list[dict]:
     """Every org unit the viewer may see, in configuration order (code, name, depth, parent)."""
-    rows = execute(engine(), "scope_units", scope_unit_id=viewer().scope_unit_id)
+    rows = execute(engine(), "scope_units", scope_unit_id=_who(ver).scope_unit_id)
     by_id = {r["unit_id"]: r for r in rows}
     out = []
     for r in sorted(rows, key=lambda r: r["sort_order"]):
@@ -93,7 +112,7 @@ def units(ver) -> list[dict]:
 def figures(ver, unit_code: str | None, start: date, end: date, as_of: date, by_unit: bool = False):
     """The target engine's figures (as dicts with display texts) for a unit and window."""
     from dashboard.targets import compute_targets
-    figs = compute_targets(engine(), campaign(), viewer(), unit=unit_code, window=_window(start, end),
+    figs = compute_targets(engine(), campaign(), _who(ver), unit=unit_code, window=_window(start, end),
                            as_of=as_of, by_unit=by_unit)
     return [figure_dict(f) for f in figs]
 
@@ -101,7 +120,7 @@ def figures(ver, unit_code: str | None, start: date, end: date, as_of: date, by_
 @st.cache_data(show_spinner=False)
 def trajectory(ver, unit_code: str | None, as_of: date, by_unit: bool = False):
     """Campaign-to-date figures at each month end up to as_of, with the expected trajectory."""
-    return pace.trajectory(engine(), campaign(), viewer(), unit=unit_code, as_of=as_of, by_unit=by_unit)
+    return pace.trajectory(engine(), campaign(), _who(ver), unit=unit_code, as_of=as_of, by_unit=by_unit)
 
 
 @st.cache_data(show_spinner=False)
@@ -115,7 +134,7 @@ def paces(ver, unit_code: str | None, as_of: date, by_unit: bool = True):
 @st.cache_data(show_spinner=False)
 def members(ver, target: str, unit_code: str | None, start: date, end: date, as_of: date):
     """The records behind a figure: every denominator member, flagged when in the numerator."""
-    return records.figure_members(engine(), campaign(), viewer(), target=target, unit=unit_code,
+    return records.figure_members(engine(), campaign(), _who(ver), target=target, unit=unit_code,
                                   window=_window(start, end), as_of=as_of)
 
 
@@ -123,47 +142,54 @@ def members(ver, target: str, unit_code: str | None, start: date, end: date, as_
 def missing(ver, target: str, unit_code: str | None, start: date, end: date, as_of: date):
     """What is still missing for a target (dashboard.gaps)."""
     from dashboard.gaps import missing_enterprises
-    return missing_enterprises(engine(), campaign(), viewer(), target=target, unit=unit_code,
+    return missing_enterprises(engine(), campaign(), _who(ver), target=target, unit=unit_code,
                                window=_window(start, end), as_of=as_of)
 
 
 # ------------------------------------------------------------------ exceptions and listings
 @st.cache_data(show_spinner=False)
 def overdue(ver, unit_code: str | None, as_of: date):
+    """Problems past their 整改期限 and not rectified on as_of (dashboard.targets)."""
     from dashboard.targets import overdue_problems
-    return overdue_problems(engine(), campaign(), viewer(), unit=unit_code, as_of=as_of)
+    return overdue_problems(engine(), campaign(), _who(ver), unit=unit_code, as_of=as_of)
 
 
 @st.cache_data(show_spinner=False)
 def undisposed(ver, unit_code: str | None, as_of: date):
-    return overview.undisposed_samples(engine(), campaign(), viewer(), unit=unit_code, as_of=as_of)
+    """不合格 batches whose 核查处置 is not finished (dashboard.overview)."""
+    return overview.undisposed_samples(engine(), campaign(), _who(ver), unit=unit_code, as_of=as_of)
 
 
 @st.cache_data(show_spinner=False)
 def report_status(ver, unit_code: str | None, as_of: date):
-    return overview.report_status(engine(), campaign(), viewer(), unit=unit_code, as_of=as_of)
+    """Whether each unit reported in the month of as_of (dashboard.overview)."""
+    return overview.report_status(engine(), campaign(), _who(ver), unit=unit_code, as_of=as_of)
 
 
 @st.cache_data(show_spinner=False)
 def sampling(ver, unit_code: str | None, start: date, end: date, as_of: date):
-    return breakdowns.sampling_rows(engine(), campaign(), viewer(), unit=unit_code,
+    """Every sampling batch of the window, flagged when sampling_pass counts it (dashboard.breakdowns)."""
+    return breakdowns.sampling_rows(engine(), campaign(), _who(ver), unit=unit_code,
                                     window=_window(start, end), as_of=as_of)
 
 
 @st.cache_data(show_spinner=False)
 def problems(ver, unit_code: str | None, start: date, end: date, as_of: date):
-    return breakdowns.problem_rows(engine(), campaign(), viewer(), unit=unit_code,
+    """Problems of any source with their state on as_of (dashboard.breakdowns)."""
+    return breakdowns.problem_rows(engine(), campaign(), _who(ver), unit=unit_code,
                                    window=_window(start, end), as_of=as_of)
 
 
 @st.cache_data(show_spinner=False)
 def search(ver, text: str, unit_code: str | None = None):
-    return records.search_enterprises(engine(), viewer(), text, unit=unit_code)
+    """Enterprises whose name or credit code contains `text` (dashboard.records)."""
+    return records.search_enterprises(engine(), _who(ver), text, unit=unit_code)
 
 
 @st.cache_data(show_spinner=False)
 def enterprise(ver, credit_code: str):
-    return records.enterprise_file(engine(), viewer(), credit_code)
+    """An enterprise's file (一户一档) with every record and its upload (dashboard.records)."""
+    return records.enterprise_file(engine(), _who(ver), credit_code)
 
 
 def target_figures(unit_code, start, end, as_of, by_unit):

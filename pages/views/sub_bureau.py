@@ -8,7 +8,7 @@ from dashboard.ui import controls, data, widgets
 
 sel, ver = controls.current(), data.version()
 units = data.units(ver)
-if sel.is_root:
+if sel.is_root and any(u["parent_code"] is not None for u in units):  # a chief's own unit is its board
     widgets.page_setup("分局看板", sel)
     st.info("请选择一个分局（或在左侧“单位”中选择）：")
     cols = st.columns(4)

@@ -1,0 +1,416 @@
+"""Local accounts, passwords, lockout, sessions and the signed session cookie (no Streamlit).
+
+- Passwords are hashed with argon2id (argon2-cffi's PasswordHasher); the hash alone is stored.
+- After MAX_FAILURES wrong passwords in a row an account is locked for LOCKOUT; attempts during the
+  lock are refused without checking the password and do not extend it.
+- A login starts a server-side session (table user_session, only the SHA-256 of its id is kept)
+  and returns a token for the browser cookie: `payload.signature`, the payload naming the account,
+  the session id and its expiry, the signature an HMAC-SHA256 with the secret key
+  (env DASHBOARD_SECRET_KEY, else a random key generated once into data/secret_key, git-ignored).
+  A token is accepted only when its signature is right, it has not expired, its session exists and
+  is not revoked, and the account is active. Logout, a password change and disabling the account
+  revoke sessions.
+- Production mode (env DASHBOARD_MODE=production) refuses to run while a demo account still has
+  its published demo password.
+
+Every login, failed login, lockout, logout and account change is written to the audit log.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+
+from . import audit
+from .access import ACCOUNT_ROLES, ROLES, Viewer, resolve_unit, viewer_for_account
+from .db import PROJECT_DIR
+from .models import AppUser, OrgUnit, UserSession
+
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+SESSION_LIFETIME = timedelta(hours=12)
+MIN_PASSWORD_LENGTH = 8
+COOKIE_NAME = "dashboard_session"
+SECRET_FILE = PROJECT_DIR / "data" / "secret_key"
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
+
+# The sample county's accounts (README "示例账号"): username, role, unit code, demo password.
+DEMO_ACCOUNTS = (
+    ("admin", "admin", None, "demo-admin"),
+    ("leader", "leader", None, "demo-leader"),
+    ("dt03_chief", "chief", "DT03", "demo-chief"),
+    ("dt03_clerk", "clerk", "DT03", "demo-clerk"),
+)
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+class AccountError(ValueError):
+    """An account change that cannot be made (unknown account, bad role, weak password, …)."""
+
+
+class ProductionRefusal(RuntimeError):
+    """Production mode with a demo password still in place."""
+
+
+def now_utc() -> datetime:
+    """The current time, naive UTC (what every DateTime column holds)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+# ------------------------------------------------------------------ passwords
+def hash_password(password: str) -> str:
+    """An argon2id hash of the password."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """Whether the password matches the hash (False for a damaged hash)."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def check_password_policy(password: str, username: str = "") -> None:
+    """AccountError for a password too short or equal to the username."""
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"密码至少 {MIN_PASSWORD_LENGTH} 个字符")
+    if username and password.strip().lower() == username.strip().lower():
+        raise AccountError("密码不能与用户名相同")
+
+
+# ------------------------------------------------------------------ accounts
+def _account(conn, username: str):
+    return conn.execute(select(AppUser.__table__).where(AppUser.username == username)).first()
+
+
+def get_account(engine: Engine, username: str) -> AppUser | None:
+    """The account row (detached) or None."""
+    with engine.connect() as conn:
+        row = conn.execute(select(AppUser.__table__).where(AppUser.username == username)).first()
+    return AppUser(**row._mapping) if row else None
+
+
+def _unit_for(engine: Engine, role: str, unit) -> int:
+    if unit is None or str(unit).strip() == "":
+        if not ROLES[role].whole_tree:
+            raise AccountError(f"{ROLES[role].label}账号必须指定所属单位（--unit）")
+        return resolve_unit(engine, None).unit_id
+    try:
+        return resolve_unit(engine, unit).unit_id
+    except LookupError as exc:
+        raise AccountError(str(exc)) from exc
+
+
+def create_account(engine: Engine, username: str, password: str, role: str, unit=None, *, by: str,
+                   display_name: str | None = None) -> AppUser:
+    """A new active account; admin and leader default to the root unit, chief and clerk need one."""
+    username = (username or "").strip()
+    if not USERNAME_RE.match(username):
+        raise AccountError("用户名只能包含字母、数字和 _ . @ -，长度 2–64")
+    if role not in ACCOUNT_ROLES:
+        raise AccountError(f"未知的角色：{role}（可选：{'、'.join(ACCOUNT_ROLES)}）")
+    check_password_policy(password, username)
+    unit_id = _unit_for(engine, role, unit)
+    when = now_utc()
+    with engine.begin() as conn:
+        if _account(conn, username) is not None:
+            raise AccountError(f"账号已存在：{username}")
+        conn.execute(AppUser.__table__.insert().values(
+            username=username, display_name=display_name, role=role, unit_id=unit_id,
+            password_hash=hash_password(password), is_active=True, count_failed_logins=0,
+            password_changed_at=when, created_at=when, created_by=by))
+    audit.record(engine, by, "user_add", {"account": username, "role": role, "unit_id": unit_id})
+    return get_account(engine, username)
+
+
+def _require_account(conn, username: str) -> AppUser:
+    acc = _account(conn, username)
+    if acc is None:
+        raise AccountError(f"没有这个账号：{username}")
+    return acc
+
+
+def revoke_sessions(engine: Engine, username: str) -> int:
+    """Revoke every open session of an account; returns how many."""
+    with engine.begin() as conn:
+        res = conn.execute(update(UserSession).where(UserSession.username == username,
+                                                     UserSession.revoked_at.is_(None))
+                           .values(revoked_at=now_utc()))
+    return res.rowcount or 0
+
+
+def set_password(engine: Engine, username: str, password: str, *, by: str) -> None:
+    """A new password; the lock is lifted and every session of the account ends."""
+    with engine.begin() as conn:
+        _require_account(conn, username)
+        check_password_policy(password, username)
+        conn.execute(update(AppUser).where(AppUser.username == username).values(
+            password_hash=hash_password(password), password_changed_at=now_utc(),
+            count_failed_logins=0, locked_until=None))
+    revoke_sessions(engine, username)
+    audit.record(engine, by, "user_passwd", {"account": username})
+
+
+def set_active(engine: Engine, username: str, active: bool, *, by: str) -> None:
+    """Enable or disable an account; disabling ends every session of it at once."""
+    with engine.begin() as conn:
+        _require_account(conn, username)
+        conn.execute(update(AppUser).where(AppUser.username == username).values(is_active=active))
+    if not active:
+        revoke_sessions(engine, username)
+    audit.record(engine, by, "user_enable" if active else "user_disable", {"account": username})
+
+
+def update_account(engine: Engine, username: str, *, role: str, unit=None, by: str) -> None:
+    """Change an account's role and unit (takes effect on the holder's next page load)."""
+    if role not in ACCOUNT_ROLES:
+        raise AccountError(f"未知的角色：{role}")
+    unit_id = _unit_for(engine, role, unit)
+    with engine.begin() as conn:
+        _require_account(conn, username)
+        conn.execute(update(AppUser).where(AppUser.username == username)
+                     .values(role=role, unit_id=unit_id))
+    audit.record(engine, by, "user_update", {"account": username, "role": role, "unit_id": unit_id})
+
+
+def unlock(engine: Engine, username: str, *, by: str) -> None:
+    """Lift a lockout now."""
+    with engine.begin() as conn:
+        _require_account(conn, username)
+        conn.execute(update(AppUser).where(AppUser.username == username)
+                     .values(count_failed_logins=0, locked_until=None))
+    audit.record(engine, by, "user_unlock", {"account": username})
+
+
+def list_accounts(engine: Engine) -> list[dict]:
+    """Every account with its unit and state (never the hash), by username."""
+    stmt = (select(AppUser.username, AppUser.display_name, AppUser.role, AppUser.is_active,
+                   AppUser.count_failed_logins, AppUser.locked_until, AppUser.last_login_at,
+                   AppUser.password_changed_at, AppUser.created_at, AppUser.created_by,
+                   OrgUnit.code.label("unit_code"), OrgUnit.name.label("unit_name"))
+            .join(OrgUnit, OrgUnit.unit_id == AppUser.unit_id).order_by(AppUser.username))
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(stmt)]
+
+
+# ------------------------------------------------------------------ login and lockout
+@dataclass(frozen=True)
+class LoginResult:
+    """The outcome of a login attempt: the viewer and a session token when it succeeded."""
+    ok: bool
+    message: str
+    viewer: Viewer | None = None
+    token: str | None = None
+    reason: str = ""  # ok | unknown | wrong_password | disabled | locked
+
+
+GENERIC_FAILURE = "用户名或密码错误"
+
+
+def login(engine: Engine, username: str, password: str, *, now: datetime | None = None,
+          source: str = "web") -> LoginResult:
+    """Check a password with the lockout rule; on success start a session. Audited either way."""
+    now = now or now_utc()
+    username = (username or "").strip()[:64]
+    with engine.begin() as conn:
+        acc = _account(conn, username) if username else None
+        if acc is None:
+            verify_password(_DUMMY_HASH, password or "")  # the same time as for a known account
+            result = LoginResult(False, GENERIC_FAILURE, reason="unknown")
+        elif acc.locked_until is not None and acc.locked_until > now:
+            minutes = max(1, int((acc.locked_until - now).total_seconds() + 59) // 60)
+            result = LoginResult(False, f"连续 {MAX_FAILURES} 次密码错误，账号已锁定，请 {minutes} 分钟后再试"
+                                        "（或请管理员解锁）", reason="locked")
+        elif not verify_password(acc.password_hash, password or ""):
+            failures = (acc.count_failed_logins or 0) + 1
+            values = {"count_failed_logins": failures}
+            if failures >= MAX_FAILURES:
+                values = {"count_failed_logins": 0, "locked_until": now + LOCKOUT}
+            conn.execute(update(AppUser).where(AppUser.user_id == acc.user_id).values(**values))
+            if failures >= MAX_FAILURES:
+                result = LoginResult(False, f"连续 {MAX_FAILURES} 次密码错误，账号已锁定 "
+                                            f"{int(LOCKOUT.total_seconds() // 60)} 分钟", reason="lockout")
+            else:
+                result = LoginResult(False, GENERIC_FAILURE, reason="wrong_password")
+        elif not acc.is_active:
+            result = LoginResult(False, GENERIC_FAILURE, reason="disabled")
+        else:
+            values = {"count_failed_logins": 0, "locked_until": None, "last_login_at": now}
+            if _hasher.check_needs_rehash(acc.password_hash):
+                values["password_hash"] = hash_password(password)
+            conn.execute(update(AppUser).where(AppUser.user_id == acc.user_id).values(**values))
+            result = LoginResult(True, "登录成功", reason="ok")
+    if result.ok:
+        token = start_session(engine, username, now=now)
+        result = LoginResult(True, result.message, viewer_for_account(engine, acc), token, "ok")
+        audit.record(engine, username, "login", {"source": source, "role": result.viewer.role})
+    else:
+        audit.record(engine, username or "(空)", "login_failed", {"source": source, "reason": result.reason})
+        if result.reason == "lockout":
+            audit.record(engine, username, "account_locked",
+                         {"minutes": int(LOCKOUT.total_seconds() // 60), "source": source})
+    return result
+
+
+# ------------------------------------------------------------------ sessions and the cookie
+def secret_key() -> bytes:
+    """DASHBOARD_SECRET_KEY, else the key in data/secret_key (generated on first use, mode 0600)."""
+    env = os.environ.get("DASHBOARD_SECRET_KEY", "").strip()
+    if env:
+        if len(env) < 32:
+            raise RuntimeError("DASHBOARD_SECRET_KEY 至少需要 32 个字符")
+        return env.encode()
+    return _file_key(SECRET_FILE)
+
+
+def _file_key(path: Path) -> bytes:
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, secrets.token_hex(32).encode())
+        finally:
+            os.close(fd)
+    return path.read_bytes().strip()
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def sign(payload: str, key: bytes | None = None) -> str:
+    """payload → `base64(payload).base64(HMAC-SHA256)`, the cookie value."""
+    raw = payload.encode()
+    mac = hmac.new(key or secret_key(), raw, hashlib.sha256).digest()
+    return f"{_b64(raw)}.{_b64(mac)}"
+
+
+def unsign(token: str, key: bytes | None = None) -> str | None:
+    """The payload of a correctly signed token, else None."""
+    try:
+        body, mac = str(token).split(".", 1)
+        raw = _unb64(body)
+        expected = hmac.new(key or secret_key(), raw, hashlib.sha256).digest()
+        if not hmac.compare_digest(expected, _unb64(mac)):
+            return None
+        return raw.decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _session_hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def start_session(engine: Engine, username: str, *, now: datetime | None = None,
+                  lifetime: timedelta = SESSION_LIFETIME) -> str:
+    """A new session for the account; returns the signed token for the cookie."""
+    now = now or now_utc()
+    session_id = secrets.token_urlsafe(32)
+    expires = now + lifetime
+    with engine.begin() as conn:
+        conn.execute(UserSession.__table__.insert().values(
+            session_hash=_session_hash(session_id), username=username, created_at=now,
+            expires_at=expires, revoked_at=None))
+    return sign(f"v1|{username}|{session_id}|{int(expires.timestamp())}")
+
+
+def _parse(token: str) -> tuple[str, str, datetime] | None:
+    payload = unsign(token) if token else None
+    if payload is None:
+        return None
+    parts = payload.split("|")
+    if len(parts) != 4 or parts[0] != "v1" or not parts[3].isdigit():
+        return None
+    return parts[1], parts[2], datetime.fromtimestamp(int(parts[3]))
+
+
+def viewer_for_token(engine: Engine, token: str | None, *, now: datetime | None = None) -> Viewer | None:
+    """The Viewer of a valid session token; None when forged, expired, revoked or the account is
+    disabled (see the module docstring)."""
+    parsed = _parse(token or "")
+    if parsed is None:
+        return None
+    username, session_id, expires = parsed
+    now = now or now_utc()
+    if expires <= now:
+        return None
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(UserSession.expires_at, AppUser.username, AppUser.role, AppUser.unit_id, AppUser.is_active)
+            .join(AppUser, AppUser.username == UserSession.username)
+            .where(UserSession.session_hash == _session_hash(session_id), UserSession.username == username,
+                   UserSession.revoked_at.is_(None))).first()
+    if row is None or not row.is_active or row.expires_at <= now:
+        return None
+    return viewer_for_account(engine, row)
+
+
+def end_session(engine: Engine, token: str | None) -> None:
+    """Logout: revoke the token's session (audited)."""
+    parsed = _parse(token or "")
+    if parsed is None:
+        return
+    username, session_id, _ = parsed
+    with engine.begin() as conn:
+        conn.execute(update(UserSession).where(UserSession.session_hash == _session_hash(session_id),
+                                               UserSession.revoked_at.is_(None))
+                     .values(revoked_at=now_utc()))
+    audit.record(engine, username, "logout", {})
+
+
+# ------------------------------------------------------------------ demo accounts and production mode
+def ensure_demo_accounts(engine: Engine) -> list[str]:
+    """Create the demo accounts that are missing (an existing one is left as it is)."""
+    made = []
+    for username, role, unit, password in DEMO_ACCOUNTS:
+        if get_account(engine, username) is None:
+            create_account(engine, username, password, role, unit, by="demo",
+                           display_name=f"示例{ROLES[role].label}")
+            made.append(username)
+    return made
+
+
+def is_production() -> bool:
+    """DASHBOARD_MODE=production."""
+    return os.environ.get("DASHBOARD_MODE", "").strip().lower() == "production"
+
+
+def unchanged_demo_passwords(engine: Engine) -> list[str]:
+    """The active demo accounts whose password is still the published demo password."""
+    out = []
+    for username, _, _, password in DEMO_ACCOUNTS:
+        acc = get_account(engine, username)
+        if acc is not None and acc.is_active and verify_password(acc.password_hash, password):
+            out.append(username)
+    return out
+
+
+def check_production(engine: Engine) -> None:
+    """In production mode, ProductionRefusal while any demo password is unchanged."""
+    if not is_production():
+        return
+    left = unchanged_demo_passwords(engine)
+    if left:
+        raise ProductionRefusal(
+            "生产模式（DASHBOARD_MODE=production）下拒绝启动：示例账号 " + "、".join(left)
+            + " 仍在使用公开的演示密码。请先用 `python -m dashboard user passwd 用户名` 修改密码，"
+            "或用 `python -m dashboard user disable 用户名` 停用这些账号。")

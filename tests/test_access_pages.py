@@ -1,0 +1,158 @@
+"""Role × page, through the router (AppTest on the sample county, SQLite).
+
+For every demo account and every page the router offers it — asked plainly and asked for 城区分局
+(DT01) by URL — everything the page sends to the browser (every element, table, chart and widget,
+as serialised for the wire) is searched for the enterprises (credit codes and names) and the
+sub-bureau names of other units: a DT03 chief or clerk must receive none of them. The leadership
+must receive them (the probe works). Restricted pages are absent from the router for the roles
+without the right, and refuse by themselves when run directly. Without a login only the login page
+exists.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.access import viewer_for_username
+from dashboard.db import get_engine
+from dashboard.ui.session import VIEWER_KEY
+from tests.pages_fixtures import PROJECT_DIR, county_env, county_url  # noqa: F401
+from tests.test_access import County
+
+ROLES = ("admin", "leader", "dt03_chief", "dt03_clerk")
+SCOPED = ("dt03_chief", "dt03_clerk")
+VIEWS = PROJECT_DIR / "pages" / "views"
+# Every page the router may list (those not written yet are skipped until their file exists).
+ALL_PAGES = ("overview", "sub_bureau", "phases", "enterprise", "sampling", "rectification", "upload", "history",
+             "completeness", "export", "admin", "audit")
+ROUTED = {  # which roles' routers list each page
+    "upload": {"dt03_clerk"}, "admin": {"admin"}, "audit": {"admin"},
+    "export": set(ROLES), "history": set(ROLES), "completeness": set(ROLES),
+}
+
+
+@pytest.fixture(scope="module")
+def county(county_url):  # noqa: F811
+    return County(county_url)
+
+
+def app_as(username: str | None, **params) -> AppTest:
+    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=180)
+    if username:
+        at.session_state[VIEWER_KEY] = viewer_for_username(get_engine(os.environ["DASHBOARD_DB_URL"]), username)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def routed_pages(at: AppTest) -> set[str]:
+    return {Path(str(info["script_path"])).stem for info in at._registered_pages.values()
+            if info.get("script_path")}
+
+
+def wire_bytes(at: AppTest) -> bytes:
+    """Every element of the page as serialised for the browser (tables and charts included)."""
+    out = []
+
+    def walk(node):
+        proto = getattr(node, "proto", None)
+        if proto is not None and hasattr(proto, "SerializeToString"):
+            out.append(proto.SerializeToString())
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+    walk(at._tree)
+    return b"".join(out)
+
+
+def open_as(username: str, page: str, **params) -> AppTest:
+    at = app_as(username, **params)
+    if page != "overview":
+        at.switch_page(f"pages/views/{page}.py")
+        at.run()
+        assert not at.exception, at.exception
+    return at
+
+
+def _existing(pages):
+    return [p for p in pages if (VIEWS / f"{p}.py").exists()]
+
+
+def test_without_login_only_the_login_page_exists(county_env):
+    at = app_as(None, unit="DT01")
+    assert routed_pages(at) == {"login"}
+    assert [t.label for t in at.text_input] == ["用户名", "密码"]
+    assert not at.dataframe and not any("fig-card" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_router_lists_only_the_pages_the_role_may_open(county_env, role):
+    at = app_as(role)
+    expected = {p for p in _existing(ALL_PAGES) if role in ROUTED.get(p, set(ROLES))}
+    assert routed_pages(at) == expected
+    for page in set(_existing(ALL_PAGES)) - expected:
+        with pytest.raises(ValueError):
+            at.switch_page(f"pages/views/{page}.py")
+
+
+@pytest.mark.parametrize("page", ["admin", "audit", "upload"])
+@pytest.mark.parametrize("role", ["leader", "dt03_chief"])
+def test_restricted_pages_refuse_by_themselves(county_env, page, role):
+    if not (VIEWS / f"{page}.py").exists():
+        pytest.skip(f"pages/views/{page}.py not written yet")
+    at = AppTest.from_file(str(VIEWS / f"{page}.py"), default_timeout=120)
+    at.session_state[VIEWER_KEY] = viewer_for_username(get_engine(os.environ["DASHBOARD_DB_URL"]), role)
+    at.run()
+    assert [e.value for e in at.error] == ["您的账号无权访问此页面。"]
+    assert not at.dataframe
+
+
+# Only the pairs a router lists: absent pages are asserted by the router test above.
+ROUTED_PAIRS = [(role, page) for page in _existing(ALL_PAGES) for role in ROLES
+                if role in ROUTED.get(page, set(ROLES))]
+
+
+@pytest.mark.parametrize("asked", ["plain", "DT01"])
+@pytest.mark.parametrize("role,page", ROUTED_PAIRS)
+def test_role_by_page_shows_only_the_viewers_units(county_env, county, role, page, asked):
+    params = {} if asked == "plain" else {"unit": "DT01"}
+    if page == "enterprise":
+        params["ent"] = county.dt01().credit_code  # another unit's enterprise, asked for by URL
+    at = open_as(role, page, **params)
+    shown = wire_bytes(at).decode("utf-8", errors="replace")
+    leaked = [p for p in county.foreign("DT03") if p in shown]
+    if role in SCOPED:
+        assert leaked == [], f"{role} on {page}: other units' data shown"
+        if asked == "DT01" and page == "overview":  # the first run (other pages: switched to after it)
+            assert any("无权查看单位“DT01”" in w.value for w in at.warning)
+        if page == "enterprise":
+            assert "没有这家企业，或该企业不在您的管辖范围内。" in [e.value for e in at.error]
+    elif role == "leader" and page in ("overview", "enterprise", "sampling", "rectification"):
+        assert leaked, f"positive control: the leadership sees other units on {page}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_exam_names_on_the_enterprise_page(county_env, county, role):
+    eng = county.engine
+    from sqlalchemy import text
+    with eng.connect() as conn:
+        credit_code, name = conn.execute(text(
+            "select e.credit_code, o.person_name from officer_exam o join enterprise e on e.credit_code = o.credit_code "
+            "join org_unit u on u.unit_id = e.unit_id where u.code = 'DT03' order by o.person_name limit 1")).one()
+    at = open_as(role, "enterprise", ent=credit_code)
+    exams = next(d.value for d in at.dataframe if "姓名" in d.value.columns)
+    if role == "admin":
+        assert name not in set(exams["姓名"]) and (name[0] + "*" * (len(name) - 1)) in set(exams["姓名"])
+    else:
+        assert name in set(exams["姓名"])
+
+
+def test_production_mode_refuses_to_start_with_demo_passwords(county_env, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_MODE", "production")
+    at = app_as("leader")
+    assert any("生产模式" in e.value and "dt03_chief" in e.value for e in at.error)
+    assert not at.dataframe and not any("fig-card" in m.value for m in at.markdown)

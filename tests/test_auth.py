@@ -1,0 +1,225 @@
+"""Accounts, passwords, lockout, the signed session cookie, production mode and the `user` commands
+(SQLite and PostgreSQL)."""
+from __future__ import annotations
+
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+
+from dashboard import audit, auth
+from dashboard.__main__ import main
+from dashboard.access import resolve_unit, viewer_for_username
+
+PASSWORD = "correct horse 1"
+
+
+def _actions(engine, username=None) -> list[str]:
+    return [e["action"] for e in reversed(audit.events(engine, username=username))]
+
+
+@pytest.fixture
+def chief(empty_engine):
+    auth.create_account(empty_engine, "dt03_chief", PASSWORD, "chief", "DT03", by="test")
+    return empty_engine
+
+
+# ------------------------------------------------------------------ accounts and passwords
+def test_password_is_stored_as_an_argon2_hash_only(chief):
+    with chief.connect() as conn:
+        stored = conn.execute(text("select password_hash from app_user where username = 'dt03_chief'")).scalar()
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    assert auth.verify_password(stored, PASSWORD) and not auth.verify_password(stored, PASSWORD + "x")
+
+
+def test_account_rules(empty_engine):
+    with pytest.raises(auth.AccountError, match="必须指定所属单位"):
+        auth.create_account(empty_engine, "c1", PASSWORD, "chief", None, by="test")
+    with pytest.raises(auth.AccountError, match="至少 8"):
+        auth.create_account(empty_engine, "c1", "short", "clerk", "DT03", by="test")
+    with pytest.raises(auth.AccountError, match="未知的角色"):
+        auth.create_account(empty_engine, "c1", PASSWORD, "root", None, by="test")
+    with pytest.raises(auth.AccountError, match="用户名"):
+        auth.create_account(empty_engine, "a b'; --", PASSWORD, "leader", None, by="test")
+    leader = auth.create_account(empty_engine, "boss", PASSWORD, "leader", None, by="test")
+    assert leader.unit_id == resolve_unit(empty_engine, None).unit_id
+    with pytest.raises(auth.AccountError, match="已存在"):
+        auth.create_account(empty_engine, "boss", PASSWORD, "leader", None, by="test")
+
+
+def test_login_gives_the_accounts_scope(chief):
+    result = auth.login(chief, "dt03_chief", PASSWORD)
+    assert result.ok and result.token
+    dt03 = resolve_unit(chief, "DT03").unit_id
+    assert (result.viewer.role, result.viewer.scope_unit_id, result.viewer.can_see_personal_data) == \
+        ("chief", dt03, True)
+    auth.create_account(chief, "sysadmin", PASSWORD, "admin", None, by="test")
+    admin = auth.login(chief, "sysadmin", PASSWORD).viewer
+    assert admin.scope_unit_id == resolve_unit(chief, None).unit_id and not admin.can_see_personal_data
+
+
+# ------------------------------------------------------------------ lockout
+def test_five_failures_lock_the_account_for_fifteen_minutes(chief):
+    t0 = auth.now_utc()
+    for i in range(auth.MAX_FAILURES - 1):
+        r = auth.login(chief, "dt03_chief", "wrong password", now=t0 + timedelta(seconds=i))
+        assert not r.ok and r.reason == "wrong_password" and r.message == auth.GENERIC_FAILURE
+    r = auth.login(chief, "dt03_chief", "wrong password", now=t0 + timedelta(seconds=10))
+    assert not r.ok and r.reason == "lockout" and "锁定" in r.message
+    # the right password is refused during the lock, without extending it
+    r = auth.login(chief, "dt03_chief", PASSWORD, now=t0 + timedelta(minutes=14))
+    assert not r.ok and r.reason == "locked" and r.token is None
+    r = auth.login(chief, "dt03_chief", PASSWORD, now=t0 + timedelta(minutes=16))
+    assert r.ok
+    assert _actions(chief, "dt03_chief") == ["user_add"] * 0 + ["login_failed"] * 5 + [
+        "account_locked", "login_failed", "login"]
+    # a success resets the count: four more failures do not lock
+    for i in range(auth.MAX_FAILURES - 1):
+        assert auth.login(chief, "dt03_chief", "nope nope", now=t0 + timedelta(minutes=17)).reason == "wrong_password"
+    assert auth.login(chief, "dt03_chief", PASSWORD, now=t0 + timedelta(minutes=17)).ok
+
+
+def test_unlock_and_password_change_lift_the_lock(chief):
+    for _ in range(auth.MAX_FAILURES):
+        auth.login(chief, "dt03_chief", "wrong password")
+    assert auth.login(chief, "dt03_chief", PASSWORD).reason == "locked"
+    auth.unlock(chief, "dt03_chief", by="admin")
+    assert auth.login(chief, "dt03_chief", PASSWORD).ok
+
+
+def test_unknown_and_disabled_accounts_fail_alike(chief):
+    unknown = auth.login(chief, "nobody", PASSWORD)
+    auth.set_active(chief, "dt03_chief", False, by="admin")
+    disabled = auth.login(chief, "dt03_chief", PASSWORD)
+    assert not unknown.ok and not disabled.ok and unknown.message == disabled.message == auth.GENERIC_FAILURE
+    failed = audit.events(chief, action="login_failed")
+    assert {(e["username"], e["detail"]["reason"]) for e in failed} == {("nobody", "unknown"),
+                                                                        ("dt03_chief", "disabled")}
+
+
+# ------------------------------------------------------------------ the session cookie
+def test_a_valid_cookie_keeps_the_login(chief):
+    token = auth.login(chief, "dt03_chief", PASSWORD).token
+    assert auth.viewer_for_token(chief, token) == viewer_for_username(chief, "dt03_chief")
+
+
+def _tamper(token: str, **change) -> str:
+    body, mac = token.split(".")
+    payload = auth._unb64(body).decode().split("|")
+    if "username" in change:
+        payload[1] = change["username"]
+    if "expires" in change:
+        payload[3] = str(change["expires"])
+    return auth._b64("|".join(payload).encode()) + "." + mac
+
+
+def test_forged_cookies_are_refused(chief):
+    auth.create_account(chief, "boss", PASSWORD, "leader", None, by="test")
+    token = auth.login(chief, "dt03_chief", PASSWORD).token
+    payload = auth.unsign(token)
+    forged = [
+        _tamper(token, username="boss"),                  # another account, old signature
+        _tamper(token, expires=4102444800),               # a later expiry, old signature
+        auth.sign(payload, key=b"not the server's key" * 2),  # signed with another key
+        auth.sign(payload.replace("dt03_chief", "boss")),     # right key, but no such session for boss
+        auth.sign("v1|boss|made-up-session|4102444800"),      # right key, invented session
+        token[:-2] + ("AA" if not token.endswith("AA") else "BB"),
+        "garbage", "", None, "a.b.c",
+    ]
+    assert all(auth.viewer_for_token(chief, f) is None for f in forged)
+    assert auth.viewer_for_token(chief, token) is not None
+
+
+def test_expired_logged_out_and_revoked_cookies_are_refused(chief):
+    t0 = auth.now_utc()
+    token = auth.login(chief, "dt03_chief", PASSWORD, now=t0).token
+    assert auth.viewer_for_token(chief, token, now=t0 + auth.SESSION_LIFETIME - timedelta(minutes=1))
+    assert auth.viewer_for_token(chief, token, now=t0 + auth.SESSION_LIFETIME + timedelta(seconds=1)) is None
+
+    auth.end_session(chief, token)
+    assert auth.viewer_for_token(chief, token) is None
+
+    token = auth.login(chief, "dt03_chief", PASSWORD).token
+    auth.set_password(chief, "dt03_chief", "another password", by="admin")
+    assert auth.viewer_for_token(chief, token) is None
+
+    token = auth.login(chief, "dt03_chief", "another password").token
+    auth.set_active(chief, "dt03_chief", False, by="admin")
+    assert auth.viewer_for_token(chief, token) is None
+
+
+def test_role_change_applies_to_an_open_session(chief):
+    token = auth.login(chief, "dt03_chief", PASSWORD).token
+    auth.update_account(chief, "dt03_chief", role="clerk", unit="DT05", by="admin")
+    v = auth.viewer_for_token(chief, token)
+    assert (v.role, v.scope_unit_id) == ("clerk", resolve_unit(chief, "DT05").unit_id)
+
+
+def test_secret_key_from_env_or_generated_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_SECRET_KEY", "k" * 40)
+    assert auth.secret_key() == b"k" * 40
+    monkeypatch.setenv("DASHBOARD_SECRET_KEY", "short")
+    with pytest.raises(RuntimeError):
+        auth.secret_key()
+    key = auth._file_key(tmp_path / "data" / "secret_key")
+    assert len(key) == 64 and auth._file_key(tmp_path / "data" / "secret_key") == key
+    assert oct((tmp_path / "data" / "secret_key").stat().st_mode & 0o777) == "0o600"
+
+
+# ------------------------------------------------------------------ production mode
+def _url(engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def test_production_mode_refuses_demo_passwords(empty_engine, monkeypatch, capsys):
+    auth.ensure_demo_accounts(empty_engine)
+    assert auth.unchanged_demo_passwords(empty_engine) == [u for u, *_ in auth.DEMO_ACCOUNTS]
+    auth.check_production(empty_engine)  # not production: nothing to refuse
+    monkeypatch.setenv("DASHBOARD_MODE", "production")
+    with pytest.raises(auth.ProductionRefusal, match="admin"):
+        auth.check_production(empty_engine)
+    url = _url(empty_engine)
+    assert main(["--db", url, "targets"]) == 2
+    assert "生产模式" in capsys.readouterr().err
+    # the user command still works: that is how the passwords get changed
+    for username, *_ in auth.DEMO_ACCOUNTS[:-1]:
+        monkeypatch.setattr("sys.stdin", io.StringIO("a new strong password\n"))
+        assert main(["--db", url, "user", "passwd", username, "--password-stdin"]) == 0
+    assert main(["--db", url, "user", "disable", auth.DEMO_ACCOUNTS[-1][0]]) == 0
+    auth.check_production(empty_engine)
+    capsys.readouterr()
+    assert main(["--db", url, "targets", "--json"]) == 0
+
+
+# ------------------------------------------------------------------ the user command
+def test_user_commands_and_their_audit_rows(empty_engine, monkeypatch, capsys):
+    url = _url(empty_engine)
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert main(["--db", url, "user", "add", "dt03_clerk", "--role", "clerk", "--unit", "DT03",
+                 "--password-stdin"]) == 0
+    assert auth.login(empty_engine, "dt03_clerk", PASSWORD).ok
+    monkeypatch.setattr("sys.stdin", io.StringIO("second password\n"))
+    assert main(["--db", url, "user", "passwd", "dt03_clerk", "--password-stdin"]) == 0
+    assert auth.login(empty_engine, "dt03_clerk", "second password").ok
+    assert main(["--db", url, "user", "disable", "dt03_clerk"]) == 0
+    assert not auth.login(empty_engine, "dt03_clerk", "second password").ok
+    capsys.readouterr()
+    assert main(["--db", url, "user", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(a["username"], a["role"], a["unit_code"], a["is_active"]) for a in listed] == \
+        [("dt03_clerk", "clerk", "DT03", False)]
+    assert "password_hash" not in listed[0]
+    # errors: unknown account, bad unit, and a non-admin --as
+    assert main(["--db", url, "user", "disable", "nobody"]) == 1
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert main(["--db", url, "user", "add", "x1", "--role", "chief", "--unit", "不存在", "--password-stdin"]) == 1
+    auth.set_active(empty_engine, "dt03_clerk", True, by="test")
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert main(["--db", url, "--as", "dt03_clerk", "user", "add", "x2", "--role", "admin", "--password-stdin"]) == 1
+    assert auth.get_account(empty_engine, "x2") is None
+    changes = [(e["username"], e["action"], e["detail"].get("account")) for e in reversed(audit.events(empty_engine))
+               if e["action"].startswith("user_")]
+    assert changes == [("cli", "user_add", "dt03_clerk"), ("cli", "user_passwd", "dt03_clerk"),
+                       ("cli", "user_disable", "dt03_clerk"), ("test", "user_enable", "dt03_clerk")]
