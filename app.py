@@ -1,7 +1,8 @@
 """提升行动督导看板 — entry point, login gate and router (`st.navigation`).
 
-Pages live in pages/views/: Streamlit's legacy automatic routing only looks at pages/*.py, so no
-page can be reached without passing through this router (and its login gate and shared controls).
+Pages live in app_pages/, not pages/: a folder named pages/ beside this script switches Streamlit
+into its legacy automatic routing on a fresh server. So no page can be reached without passing
+through this router (and its login gate and shared controls).
 Without a signed-in viewer only the login page exists; once signed in, the router lists exactly the
 pages the viewer's role may open (PAGES: the permission each needs), so a restricted page is absent
 for other roles — and each restricted page checks the role itself too.
@@ -40,7 +41,7 @@ viewer = session.current_viewer(engine)
 if viewer is None:
     # Every page URL shows the login form (so a link keeps its path and query until one signs in);
     # no page file runs.
-    login = [st.Page("pages/views/login.py", title="登录", icon=":material/login:", url_path="login")]
+    login = [st.Page("app_pages/login.py", title="登录", icon=":material/login:", url_path="login")]
     login += [st.Page(lambda: session.login_form(engine), title="登录", url_path=name, default=name == "overview")
               for name, *_ in PAGES]
     st.navigation(login, position="hidden").run()
@@ -48,8 +49,8 @@ if viewer is None:
     st.stop()
 
 allowed = [(name, title, icon, with_controls) for name, title, icon, permission, with_controls in PAGES
-           if viewer.can(permission) and (Path(__file__).parent / "pages" / "views" / f"{name}.py").exists()]
-page = st.navigation([st.Page(f"pages/views/{name}.py", title=title, icon=icon, url_path=name,
+           if viewer.can(permission) and (Path(__file__).parent / "app_pages" / f"{name}.py").exists()]
+page = st.navigation([st.Page(f"app_pages/{name}.py", title=title, icon=icon, url_path=name,
                               default=name == "overview") for name, title, icon, _ in allowed])
 with st.sidebar:
     st.caption(data.campaign().name)

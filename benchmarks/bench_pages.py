@@ -36,7 +36,7 @@ def session(page: str):
         at.query_params[k] = v
     at.run()
     if page != "overview":
-        at.switch_page(f"pages/views/{page}.py")
+        at.switch_page(f"app_pages/{page}.py")
         at.run()
     return at
 

@@ -24,7 +24,7 @@ from tests.test_access import County
 
 ROLES = ("admin", "leader", "dt03_chief", "dt03_clerk")
 SCOPED = ("dt03_chief", "dt03_clerk")
-VIEWS = PROJECT_DIR / "pages" / "views"
+VIEWS = PROJECT_DIR / "app_pages"
 # Every page the router may list (those not written yet are skipped until their file exists).
 ALL_PAGES = ("overview", "sub_bureau", "phases", "enterprise", "sampling", "rectification", "upload", "history",
              "completeness", "export", "admin", "audit")
@@ -72,7 +72,7 @@ def wire_bytes(at: AppTest) -> bytes:
 def open_as(username: str, page: str, **params) -> AppTest:
     at = app_as(username, **params)
     if page != "overview":
-        at.switch_page(f"pages/views/{page}.py")
+        at.switch_page(f"app_pages/{page}.py")
         at.run()
         assert not at.exception, at.exception
     return at
@@ -96,14 +96,14 @@ def test_the_router_lists_only_the_pages_the_role_may_open(county_env, role):
     assert routed_pages(at) == expected
     for page in set(_existing(ALL_PAGES)) - expected:
         with pytest.raises(ValueError):
-            at.switch_page(f"pages/views/{page}.py")
+            at.switch_page(f"app_pages/{page}.py")
 
 
 @pytest.mark.parametrize("page", ["admin", "audit", "upload"])
 @pytest.mark.parametrize("role", ["leader", "dt03_chief"])
 def test_restricted_pages_refuse_by_themselves(county_env, page, role):
     if not (VIEWS / f"{page}.py").exists():
-        pytest.skip(f"pages/views/{page}.py not written yet")
+        pytest.skip(f"app_pages/{page}.py not written yet")
     at = AppTest.from_file(str(VIEWS / f"{page}.py"), default_timeout=120)
     at.session_state[VIEWER_KEY] = viewer_for_username(get_engine(os.environ["DASHBOARD_DB_URL"]), role)
     at.run()

@@ -112,12 +112,8 @@ def _assert_clean(page, name: str, *, routed: bool = True) -> None:
 def test_fresh_server_page_url_first_goes_through_the_router(browser, app_server, county_url,  # noqa: F811
                                                              tmp_path_factory):
     """A new server whose very first request is a page URL shows the router's navigation and that
-    page (legacy pages/ routing would run the file alone: no navigation, no shared controls).
-
-    Known Streamlit 1.67 behaviour: because a folder named pages/ exists, the very first session
-    of a fresh server is wrapped in the legacy router, which knows only app.py and pops a
-    "Page not found" notice before app.py's st.navigation resolves the URL to the right page. The
-    page shown is right (asserted below); renaming pages/ would remove the notice."""
+    page (legacy pages/ routing would run the file alone: no navigation, no shared controls), and
+    no "Page not found" notice: with no pages/ folder the legacy router never engages."""
     proc = None
     base = str(app_server)
     if not app_server.fresh:  # another test asked first (e.g. a different order): start a new one
@@ -136,7 +132,7 @@ def test_fresh_server_page_url_first_goes_through_the_router(browser, app_server
         main = page.locator('[data-testid="stMain"]').inner_text()
         assert "分局看板 · 安丰分局" in main
         assert "unit=DT03" in page.url
-        _assert_clean(page, "fresh sub_bureau", routed=False)
+        _assert_clean(page, "fresh sub_bureau")
         assert page.locator('[data-testid="stSidebar"]').get_by_text("单位").count() >= 1  # shared controls
         page.close()
     finally:

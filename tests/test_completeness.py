@@ -100,7 +100,7 @@ def test_uploads_after_as_of_and_rolled_back_ones_do_not_count(county):
 def test_the_page_shows_the_matrix_and_the_rates(page_db):
     report(page_db, 1, date(2023, 4, 12), datetime(2023, 5, 3, 9))
     report(page_db, 2, date(2023, 5, 10), datetime(2023, 6, 8, 9))
-    at = signed(AppTest.from_file(str(PROJECT_DIR / "pages/views/completeness.py"), default_timeout=60), page_db)
+    at = signed(AppTest.from_file(str(PROJECT_DIR / "app_pages/completeness.py"), default_timeout=60), page_db)
     at.query_params["as_of"] = "2023-06-30"
     at.run()
     assert not at.exception, at.exception

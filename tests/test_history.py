@@ -53,7 +53,7 @@ def test_the_records_a_batch_changed_with_their_prior_version(county):
 
 
 def open_history(engine, viewer=None) -> AppTest:
-    at = signed(AppTest.from_file(str(PROJECT_DIR / "pages/views/history.py"), default_timeout=60), engine, viewer)
+    at = signed(AppTest.from_file(str(PROJECT_DIR / "app_pages/history.py"), default_timeout=60), engine, viewer)
     at.run()
     assert not at.exception, at.exception
     return at

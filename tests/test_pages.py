@@ -36,7 +36,7 @@ def open_page(page: str | None = None, **params) -> AppTest:
     at.run()
     assert not at.exception, at.exception
     if page:
-        at.switch_page(f"pages/views/{page}.py")
+        at.switch_page(f"app_pages/{page}.py")
         at.run()
         assert not at.exception, at.exception
     return at
@@ -74,10 +74,12 @@ def assert_chinese_headers(at: AppTest) -> None:
 
 
 # ------------------------------------------------------------------ routing
-def test_no_page_file_directly_in_pages():
-    """Streamlit's legacy routing globs pages/*.py: nothing may sit there."""
-    assert not list((PROJECT_DIR / "pages").glob("*.py"))
-    assert (PROJECT_DIR / "pages" / "views" / "overview.py").exists()
+def test_no_pages_folder_beside_the_entry_script():
+    """A folder named pages/ beside app.py switches Streamlit 1.67 into its legacy routing on a
+    fresh server (a page URL could run a page file directly, skipping the login gate): the pages
+    live in app_pages/, and no pages/ folder may come back."""
+    assert not (PROJECT_DIR / "pages").exists()
+    assert (PROJECT_DIR / "app_pages" / "overview.py").exists()
 
 
 # ------------------------------------------------------------------ 领导小组总览

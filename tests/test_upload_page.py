@@ -21,7 +21,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def open_upload(viewer: Viewer | None = None) -> AppTest:
     from dashboard.db import database_url, get_engine
-    at = AppTest.from_file(str(PROJECT_DIR / "pages/views/upload.py"), default_timeout=60)
+    at = AppTest.from_file(str(PROJECT_DIR / "app_pages/upload.py"), default_timeout=60)
     signed(at, get_engine(database_url()), viewer)
     at.run()
     assert not at.exception, at.exception

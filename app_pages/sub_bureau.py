@@ -13,7 +13,7 @@ if sel.is_root and any(u["parent_code"] is not None for u in units):  # a chief'
     st.info("请选择一个分局（或在左侧“单位”中选择）：")
     cols = st.columns(4)
     for i, u in enumerate(u for u in units if u["parent_code"] is not None):
-        cols[i % 4].page_link("pages/views/sub_bureau.py", label=u["name"], icon=":material/apartment:",
+        cols[i % 4].page_link("app_pages/sub_bureau.py", label=u["name"], icon=":material/apartment:",
                               query_params={"unit": u["code"], "window": sel.window_key,
                                             "as_of": sel.as_of.isoformat()})
     st.stop()

@@ -1,0 +1,138 @@
+"""阶段性总结导出 (实施方案 五（四）): choose a phase or a month and a unit, build the stage summary
+(dashboard.exports), preview the briefing's text, tables and charts, download the Excel workbook,
+the Word briefing and its PDF.
+
+Everything goes through the signed-in viewer: the unit list is the viewer's scope (data.units) and
+build_summary asks the core with that viewer, so a sub-bureau chief can only export their own unit —
+this page never filters anything itself.
+"""
+import html
+import re
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import access, audit
+from dashboard.campaign import current_phase
+from dashboard.exports import MIME_TYPES, build_summary, file_name, render
+from dashboard.exports import charts as export_charts
+from dashboard.exports import pdf
+from dashboard.exports.narrative import Chart, Heading, Para, Table, briefing
+from dashboard.exports.render import FORMAT_LABELS
+from dashboard.ui import controls, data, session, widgets
+
+viewer = session.require(access.EXPORT)
+sel, ver, conf = controls.current(), data.version(), data.campaign()
+widgets.page_setup("阶段性总结导出", sel)
+st.caption("按实施方案“定期组织开展阶段性总结”的要求，从已上报数据一键生成阶段（或月度）工作总结："
+           "Excel 数据表、Word 总结及其 PDF。数据截至日期取左侧“数据截至”，且不晚于所选区间的结束日。")
+
+units = data.units(ver)
+names = {u["code"]: ("　" * u["depth"]) + u["name"] for u in units}
+months = [k for k in controls.window_options(conf) if re.fullmatch(r"\d{4}-\d{2}", k)]
+running = current_phase(conf, sel.as_of)
+
+left, mid, right = st.columns([1, 2, 2])
+kind = left.radio("区间", ["阶段", "月度"], key="exp_kind", horizontal=True)
+if kind == "阶段":
+    seqs = [p.seq for p in conf.phases]
+    default = seqs.index(running.seq) if running else len(seqs) - 1
+    phase = mid.selectbox("阶段", seqs, index=default, key="exp_phase",
+                          format_func=lambda q: next(f"第{p.seq}阶段　{p.name}（{p.start_date} 至 {p.end_date}）"
+                                                     for p in conf.phases if p.seq == q))
+    month = None
+else:
+    key = f"{sel.as_of.year}-{sel.as_of.month:02d}"
+    month = mid.selectbox("月份", months, index=months.index(key) if key in months else len(months) - 1,
+                          key="exp_month", format_func=lambda k: f"{int(k[:4])}年{int(k[5:])}月")
+    phase = None
+unit_codes = list(names)
+unit = right.selectbox("单位", unit_codes, format_func=names.get, key="exp_unit",
+                       index=unit_codes.index(sel.unit_code) if sel.unit_code in unit_codes else 0)
+
+request = (ver, kind, phase, month, unit, sel.as_of)
+result = st.session_state.get("export_result")
+if result is not None and result["request"] != request:
+    result = None
+
+if st.button("生成阶段性总结", type="primary", key="exp_build", icon=":material/summarize:"):
+    bar = st.progress(0.0, text="正在汇总数据…")
+    try:
+        summary = build_summary(data.engine(), conf, viewer, phase=phase, month=month, unit=unit,
+                                as_of=sel.as_of, progress=lambda f, t: bar.progress(0.4 * f, text=t))
+    except (ValueError, KeyError) as exc:
+        bar.empty()
+        st.warning(str(exc).strip("'\""))
+        st.stop()
+    files, problems = {}, {}
+    bar.progress(0.45, text="正在生成 Excel 数据表…")
+    files["xlsx"] = render(summary, "xlsx")
+    bar.progress(0.55, text="正在生成 Word 总结（含图表）…")
+    files["docx"] = render(summary, "docx")
+    if pdf.available():
+        bar.progress(0.75, text="正在转换 PDF（LibreOffice）…")
+        try:
+            files["pdf"] = render(summary, "pdf", docx=files["docx"])
+        except pdf.PdfUnavailable as exc:
+            problems["pdf"] = str(exc)
+    else:
+        problems["pdf"] = pdf.MISSING_MESSAGE
+    bar.progress(1.0, text="已生成")
+    bar.empty()
+    audit.record(data.engine(), viewer.username, "export", {
+        "source": "web", "formats": sorted(files), "unit": summary.unit_code, "window": summary.window.label,
+        "from": summary.window.start_date, "to": summary.window.end_date, "as_of": summary.as_of})
+    result = {"request": request, "summary": summary, "files": files, "problems": problems}
+    st.session_state["export_result"] = result
+
+if result is None:
+    st.info("选择区间和单位后，点击“生成阶段性总结”。")
+    st.stop()
+
+summary, files, problems = result["summary"], result["files"], result["problems"]
+st.markdown(f"#### 下载　<small>{html.escape(summary.unit_name)}｜{summary.window.label}｜数据截至 {summary.as_of}"
+            f"｜生成于 {summary.generated_at:%Y-%m-%d %H:%M}</small>", unsafe_allow_html=True)
+cols = st.columns(3)
+for col, fmt in zip(cols, ("xlsx", "docx", "pdf")):
+    with col:
+        if fmt in files:
+            st.download_button(f"下载{FORMAT_LABELS[fmt]}（.{fmt}）", files[fmt], file_name=file_name(summary, fmt),
+                               mime=MIME_TYPES[fmt], key=f"exp_dl_{fmt}", icon=":material/download:",
+                               on_click="ignore", width="stretch")
+            st.caption(f"{len(files[fmt]) // 1024} KB")
+        else:
+            st.warning(problems.get(fmt, "未生成"))
+
+if not export_charts.available():
+    st.info("本机未安装 vl-convert-python：Word 总结中的图表以文字说明代替。")
+
+_MD = re.compile(r"([\\`*_{}\[\]<>#|~])")
+
+
+def md(text: str) -> str:
+    """Text from the data shown literally in Markdown."""
+    return _MD.sub(r"\\\1", text)
+
+
+st.markdown("#### 总结预览")
+with st.container(border=True):
+    for b in briefing(summary):
+        if isinstance(b, Heading):
+            st.markdown(("### " if b.level == 0 else "##### ") + md(b.text))
+        elif isinstance(b, Para):
+            lead = f"**{md(b.lead)}**" if b.lead else ""
+            if b.align == "center":
+                st.markdown(f"<div style='text-align:center'>{html.escape(b.text)}</div>", unsafe_allow_html=True)
+            elif b.align == "right":
+                st.markdown(f"<div style='text-align:right'>{html.escape(b.text)}</div>", unsafe_allow_html=True)
+            elif b.style == "note":
+                st.caption(b.text)
+            else:
+                st.markdown(lead + md(b.text))
+        elif isinstance(b, Table):
+            st.markdown(f"**{md(b.caption)}**")
+            frame = pd.DataFrame(b.rows, columns=b.header)
+            st.dataframe(frame, hide_index=True, width="stretch")
+        elif isinstance(b, Chart):
+            st.altair_chart(export_charts.chart_for(summary, b.key), width="stretch")
+            st.caption(b.caption)
