@@ -28,10 +28,12 @@ def county(county_url):  # noqa: F811
     return eng, system_viewer(eng)
 
 
+@pytest.mark.parametrize("as_of_at", ["window_end", "campaign_end"])
 @pytest.mark.parametrize("window", WINDOWS, ids=lambda w: f"{w.start_date}_{w.end_date}")
-def test_members_are_exactly_the_engines_numerator_and_denominator(county, window):
+def test_members_are_exactly_the_engines_numerator_and_denominator(county, window, as_of_at):
+    """Also with as_of after the window's end: the cumulative targets then count up to as_of."""
     eng, viewer = county
-    as_of = window.end_date
+    as_of = window.end_date if as_of_at == "window_end" else CONF.end_date
     for f in compute_targets(eng, CONF, viewer, window=window, as_of=as_of, by_unit=True):
         rows = figure_members(eng, CONF, viewer, target=f.target, unit=f.unit_code, window=window, as_of=as_of)
         assert (sum(r["is_numerator"] for r in rows), len(rows)) == (f.numerator, f.denominator), \
