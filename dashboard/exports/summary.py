@@ -1,0 +1,311 @@
+"""Everything a stage summary shows, gathered once for one window (a phase or a month) and one unit.
+
+`build_summary` asks the core — the target engine, the gap lists, overdue problems and reporting
+completeness — through the viewer it is given, so a sub-bureau chief's summary can only ever hold
+their own subtree (a unit outside it raises PermissionError in the core). The workbook, the
+briefing, its PDF and the page's preview are all made from the one StageSummary, so they cannot
+disagree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.engine import Engine
+
+from ..access import Viewer
+from ..breakdowns import split_failed_items
+from ..campaign import CampaignConf, PhaseConf, Window, current_phase, month_window, phase_of
+from ..gaps import missing_enterprises
+from ..labels import figure_dict, label, points_text, threshold_text
+from ..targets import compute_targets, overdue_problems
+
+# The definitions of indicators.md, shown on the workbook's cover and in the briefing's notes.
+TARGET_DEFINITIONS = {
+    "self_inspection": "分子：统计区间内有企业自查记录的在产企业数；分母：在产企业数。",
+    "three_three_three": "分子：统计区间内最近一期主体责任月报九项均为“是”的在产企业数；分母：在产企业数。",
+    "qms_traceability": ("分子：截至统计日持有已建立且未过期的HACCP或ISO22000体系，并建立智能化追溯体系的"
+                         "在产规上企业数；分母：在产规上企业数。"),
+    "supplier_evaluation": "分子：行动开始至统计日有供应商评价记录的在产企业数；分母：在产企业数。",
+    "officer_exam_coverage": "分子：行动开始至统计日有食安员抽考记录的在产企业数；分母：在产企业数。",
+    "officer_exam_pass": "分子：截至统计日最近一次抽考合格的人数（企业＋姓名）；分母：参加过抽考的人数。",
+    "rectification": ("分子：行动开始至统计日监督检查发现、且统计日前已整改完成的问题数；"
+                      "分母：行动开始至统计日监督检查发现的问题数。"),
+    "sampling_pass": "分子：统计区间内抽检合格批次；分母：统计区间内抽检批次（风险监测不计）。",
+    "supervision_coverage": "分子：行动开始至统计日有包保督导记录的在产企业数；分母：在产企业数。",
+}
+
+GENERAL_NOTES = (
+    "在产企业指企业名录中企业状态为“在产”的企业；企业名录以最新上报为准。",
+    "上级单位的完成率按所辖企业汇总计算（分子之和÷分母之和），不是各分局完成率的平均数。",
+    "分母为0时不计算完成率，显示“无数据”。",
+    "完成率保留一位小数并向下取整（如98.96%显示为98.9%），是否达标按分子、分母精确比较。",
+    "逾期未整改问题：任何来源的问题，整改期限早于统计日且统计日尚未整改完成。",
+)
+
+_ENTERPRISE_COLUMNS = ("unit_name", "credit_code", "name", "cadre_name", "reason")
+
+
+@dataclass(frozen=True)
+class GapSpec:
+    """One gap list: its key (a target code, or overdue), its title and the columns shown."""
+    key: str
+    title: str
+    columns: tuple[str, ...]
+    issue: str  # how the briefing names the problem: "{n}家企业本期无自查记录"-style lead
+
+
+GAP_SPECS = (
+    GapSpec("self_inspection", "未开展自查企业", _ENTERPRISE_COLUMNS, "家企业统计区间内无自查记录"),
+    GapSpec("three_three_three", "三类人三件事三本账未落实企业", _ENTERPRISE_COLUMNS,
+            "家企业“三类人、三件事、三本账”未全部落实"),
+    GapSpec("qms_traceability", "规上企业体系或追溯未建立", _ENTERPRISE_COLUMNS,
+            "家规上企业质量管理体系或智能化追溯体系未建立或已过期"),
+    GapSpec("supplier_evaluation", "未开展供应商评价企业", _ENTERPRISE_COLUMNS,
+            "家企业行动以来未开展原料供应商检查评价"),
+    GapSpec("officer_exam_coverage", "未开展食安员抽考企业", _ENTERPRISE_COLUMNS,
+            "家企业行动以来未开展食安员抽考"),
+    GapSpec("supervision_coverage", "未开展包保督导企业", _ENTERPRISE_COLUMNS,
+            "家企业行动以来未接受包保干部“两个责任”督导"),
+    GapSpec("officer_exam_pass", "食安员抽考不合格人员",
+            ("unit_name", "credit_code", "name", "person_name", "post", "exam_date", "score", "reason"),
+            "名食品安全管理人员最近一次抽考不合格"),
+    GapSpec("rectification", "监督检查问题未整改",
+            ("unit_name", "name", "cadre_name", "problem_no", "description", "found_date", "deadline_date",
+             "reason"),
+            "个监督检查发现的问题未整改完成"),
+    GapSpec("overdue", "逾期未整改问题",
+            ("unit_name", "enterprise_name", "cadre_name", "problem_no", "source", "description",
+             "found_date", "deadline_date", "days_overdue"),
+            "个问题已超过整改期限仍未整改"),
+    GapSpec("sampling_pass", "抽检不合格及核查处置",
+            ("unit_name", "name", "sample_no", "food_name", "sampling_date", "task_source", "failed_items",
+             "disposal_status"),
+            "批次产品抽检不合格"),
+)
+
+
+@dataclass(frozen=True)
+class GapList:
+    """The rows of one gap list (dicts keyed by the spec's columns) under its spec."""
+    spec: GapSpec
+    rows: list[dict]
+
+    @property
+    def headers(self) -> list[str]:
+        """The Chinese column headers."""
+        return [label(c) for c in self.spec.columns]
+
+
+@dataclass
+class StageSummary:
+    """One stage summary's content: who, which window, every figure, the gap lists."""
+    campaign_code: str
+    campaign_name: str
+    campaign_short: str
+    window: Window
+    kind: str                       # "phase" or "month"
+    phase: PhaseConf | None         # the window's phase (kind phase) or the phase holding the month
+    previous_label: str | None      # 部署推动阶段 / 2023年6月: what "change" is measured against
+    next_phase: PhaseConf | None    # the phase whose work items 下一步工作 lists
+    unit_code: str
+    unit_name: str
+    as_of: date
+    generated_at: datetime
+    targets: list[dict]             # code, name, threshold_text, definition
+    figures: list[dict]             # the unit's figures, then each unit directly below it
+    phase_figures: list[dict]       # the unit's figures at the end of each phase begun by as_of
+    gaps: list[GapList]
+    completeness: object | None = None  # dashboard.completeness.Completeness
+    notes: tuple[str, ...] = GENERAL_NOTES
+    extra: dict = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ views
+    @property
+    def unit_figures(self) -> list[dict]:
+        """The chosen unit's own nine figures."""
+        return [f for f in self.figures if f["unit_code"] == self.unit_code]
+
+    @property
+    def child_units(self) -> list[tuple[str, str]]:
+        """(code, name) of each unit directly below the chosen one, in configuration order."""
+        return list(dict.fromkeys((f["unit_code"], f["unit_name"]) for f in self.figures
+                                  if f["unit_code"] != self.unit_code))
+
+    def figures_of(self, unit_code: str) -> list[dict]:
+        """One unit's figures, in the campaign's target order."""
+        return [f for f in self.figures if f["unit_code"] == unit_code]
+
+    def gap(self, key: str) -> GapList | None:
+        """The gap list of a target code (or `overdue`), None when the campaign has no such target."""
+        return next((g for g in self.gaps if g.spec.key == key), None)
+
+    @property
+    def window_text(self) -> str:
+        """2023年5月1日至2023年8月31日."""
+        return f"{cn_date(self.window.start_date)}至{cn_date(self.window.end_date)}"
+
+    @property
+    def title_lines(self) -> tuple[str, str]:
+        """The title in its two printed lines: 东台市肉制品质量安全提升行动 / 深入推进阶段工作总结."""
+        stem = self.campaign_name if self.is_root else f"{self.unit_name}{self.campaign_short}"
+        return stem, f"{self.window.label}工作总结"
+
+    @property
+    def title(self) -> str:
+        """东台市肉制品质量安全提升行动深入推进阶段工作总结 (a sub-bureau: its name first)."""
+        return "".join(self.title_lines)
+
+    @property
+    def is_root(self) -> bool:
+        """Whether the summary is the county's (the root of the campaign's tree)."""
+        return bool(self.extra.get("is_root"))
+
+
+def cn_date(d: date) -> str:
+    """2023年5月1日."""
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def cn_range(start: date, end: date) -> str:
+    """2023年5月1日至8月31日 (the year once when both days share it)."""
+    tail = f"{end.month}月{end.day}日" if end.year == start.year else cn_date(end)
+    return f"{cn_date(start)}至{tail}"
+
+
+# ------------------------------------------------------------------ windows
+def summary_window(conf: CampaignConf, *, phase=None, month: str | None = None
+                   ) -> tuple[Window, str, PhaseConf | None]:
+    """The window of a phase (number or name) or a month (YYYY-MM), its kind and its phase.
+    KeyError / ValueError for an unknown phase or a malformed month."""
+    if (phase is None) == (month is None):
+        raise ValueError("须指定阶段或月份之一")
+    if phase is not None:
+        p = phase_of(conf, phase)
+        return Window(p.start_date, p.end_date, p.name), "phase", p
+    w = month_window(month)
+    if w.end_date < conf.start_date or w.start_date > conf.end_date:
+        raise ValueError(f"{w.label}不在行动期间（{conf.start_date} 至 {conf.end_date}）内")
+    return w, "month", current_phase(conf, w.start_date) or current_phase(conf, w.end_date)
+
+
+def previous_window(conf: CampaignConf, window: Window, kind: str, phase: PhaseConf | None
+                    ) -> Window | None:
+    """The window the change is measured against: the phase before, or the month before (when it
+    lies in the campaign)."""
+    if kind == "phase":
+        before = [p for p in conf.phases if p.seq == phase.seq - 1]
+        return Window(before[0].start_date, before[0].end_date, before[0].name) if before else None
+    prev = window.start_date - timedelta(days=1)
+    w = month_window(f"{prev.year}-{prev.month:02d}")
+    return w if w.end_date >= conf.start_date else None
+
+
+def next_phase_of(conf: CampaignConf, window: Window, kind: str, phase: PhaseConf | None
+                  ) -> PhaseConf | None:
+    """The phase whose work comes next: the following phase after a phase, the phase running the
+    day after a month (or the following phase when none runs then)."""
+    if kind == "phase":
+        return next((p for p in conf.phases if p.seq == phase.seq + 1), None)
+    after = window.end_date + timedelta(days=1)
+    return current_phase(conf, after) or next((p for p in conf.phases if p.start_date > after), None)
+
+
+# ------------------------------------------------------------------ gathering
+def _with_change(figs: list[dict], before: list[dict]) -> list[dict]:
+    prev = {(f["unit_code"], f["target"]): f for f in before}
+    out = []
+    for f in figs:
+        p = prev.get((f["unit_code"], f["target"]))
+        delta = (f["value"] - p["value"]) if p and f["value"] is not None and p["value"] is not None else None
+        out.append({**f, "previous_value": p["value"] if p else None,
+                    "previous_text": p["percent_text"] if p else "—",
+                    "previous_nd_text": p["nd_text"] if p else "",
+                    "previous_numerator": p["numerator"] if p else None,
+                    "previous_denominator": p["denominator"] if p else None,
+                    "change": delta, "change_text": points_text(delta) if p else "—"})
+    return out
+
+
+def _gap_rows(spec: GapSpec, rows: list[dict]) -> list[dict]:
+    out = []
+    for r in rows:
+        row = {c: r.get(c) for c in spec.columns}
+        if "failed_items" in row:
+            row["failed_items"] = split_failed_items(row["failed_items"])
+        if "disposal_status" in row:
+            row["disposal_status"] = row["disposal_status"] or "未处置"
+        out.append(row)
+    return out
+
+
+def build_summary(engine: Engine, conf: CampaignConf, viewer: Viewer, *, phase=None,
+                  month: str | None = None, unit=None, as_of: date | None = None,
+                  generated_at: datetime | None = None, completeness: bool = True,
+                  progress=None) -> StageSummary:
+    """Every figure of one stage summary: the window is a phase (number or name) or a month
+    ('2023-07'); unit a code or name (default: the viewer's own unit); as_of defaults to the window's
+    end, or today while the window runs. `progress(fraction, text)` is called as the parts are
+    gathered (the page shows it)."""
+    step = progress or (lambda fraction, text: None)
+    window, kind, the_phase = summary_window(conf, phase=phase, month=month)
+    as_of = min(as_of or window.as_of(), window.end_date)
+    if as_of < window.start_date:
+        raise ValueError(f"{window.label}（{window.start_date} 起）在数据截至日 {as_of} 时尚未开始")
+    step(0.05, "计算各项目标完成情况")
+    current = compute_targets(engine, conf, viewer, unit=unit, window=window, as_of=as_of, by_unit=True)
+    unit_code, unit_name = current[0].unit_code, current[0].unit_name
+    figs = [figure_dict(f) for f in current]
+    before_window = previous_window(conf, window, kind, the_phase)
+    before = []
+    if before_window is not None:
+        step(0.15, f"计算{before_window.label}完成情况（用于比较）")
+        before = [figure_dict(f) for f in compute_targets(
+            engine, conf, viewer, unit=unit_code, window=before_window,
+            as_of=min(before_window.end_date, as_of), by_unit=True)]
+    step(0.25, "计算各阶段完成情况")
+    phase_figs = []
+    for p in conf.phases:
+        if p.start_date > as_of:
+            continue
+        if kind == "phase" and (p.start_date, p.end_date) == (window.start_date, window.end_date):
+            these = [f for f in figs if f["unit_code"] == unit_code]
+        else:
+            these = [figure_dict(f) for f in compute_targets(
+                engine, conf, viewer, unit=unit_code, window=Window(p.start_date, p.end_date, p.name),
+                as_of=min(p.end_date, as_of))]
+        phase_figs += [{**f, "phase": f"第{p.seq}阶段", "phase_name": p.name} for f in these]
+    configured = {t.code for t in conf.targets}
+    gaps = []
+    specs = [s for s in GAP_SPECS if s.key in configured or s.key == "overdue"]
+    for i, spec in enumerate(specs):
+        step(0.35 + 0.5 * i / len(specs), f"整理清单：{spec.title}")
+        if spec.key == "overdue":
+            rows = overdue_problems(engine, conf, viewer, unit=unit_code, as_of=as_of)
+        else:
+            rows = missing_enterprises(engine, conf, viewer, target=spec.key, unit=unit_code,
+                                       window=window, as_of=as_of)
+        gaps.append(GapList(spec, _gap_rows(spec, rows)))
+    comp = None
+    if completeness:
+        step(0.9, "统计上报完整性")
+        try:
+            from ..completeness import reporting_completeness
+        except ImportError:  # the completeness module is optional for the exports
+            reporting_completeness = None
+        if reporting_completeness is not None:
+            comp = reporting_completeness(engine, conf, viewer, unit=unit_code, window=window, as_of=as_of)
+    step(1.0, "数据准备完成")
+    return StageSummary(
+        campaign_code=conf.code, campaign_name=conf.name,
+        campaign_short=str(conf.extra.get("short_name") or conf.name),
+        window=window, kind=kind, phase=the_phase,
+        previous_label=before_window.label if before_window else None,
+        next_phase=next_phase_of(conf, window, kind, the_phase),
+        unit_code=unit_code, unit_name=unit_name, as_of=as_of,
+        generated_at=(generated_at or datetime.now()).replace(microsecond=0),
+        targets=[{"code": t.code, "name": t.name, "threshold": t.threshold,
+                  "threshold_text": threshold_text(t.threshold),
+                  "definition": TARGET_DEFINITIONS.get(t.code, "")} for t in conf.targets],
+        figures=_with_change(figs, before), phase_figures=phase_figs, gaps=gaps, completeness=comp,
+        extra={"is_root": unit_code == conf.root.code})
