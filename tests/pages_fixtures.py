@@ -95,3 +95,30 @@ def serve(db_url: str, port: int, log_path: Path) -> subprocess.Popen:
             time.sleep(0.3)
     proc.terminate()
     raise RuntimeError(f"streamlit did not start; see {log_path}")
+
+
+# ------------------------------------------------------------------ browser tests
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = PROJECT_DIR / "screenshots"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
+def playwright_or_skip():
+    """Playwright's sync API; skips with the reason when Chromium or Playwright is missing, but
+    fails in CI (CI=true), where .ci/run installs both."""
+    import pytest
+    missing = []
+    if not Path(CHROMIUM).exists():
+        missing.append(f"{CHROMIUM} (apt-get install -y chromium fonts-noto-cjk)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+        missing.append("playwright (pip install playwright==1.65.2)")
+    if missing:
+        reason = "browser test needs " + " and ".join(missing)
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason + " — required in CI")
+        pytest.skip(reason)
+    return sync_playwright

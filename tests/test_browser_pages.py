@@ -8,18 +8,13 @@ is a failure.
 """
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
-from tests.pages_fixtures import PROJECT_DIR, SignedInBrowser, county_url, free_port, serve  # noqa: F401
+from tests.pages_fixtures import (ARGS, CHROMIUM, READY, SHOTS, SignedInBrowser, county_url,  # noqa: F401
+                                  free_port, playwright_or_skip, serve)
 
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = PROJECT_DIR / "screenshots"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 # (screenshot name, URL path and query, text that must be on the page)
 PAGES = [
@@ -35,27 +30,12 @@ PAGES = [
 ]
 
 
-def _playwright():
-    missing = []
-    if not Path(CHROMIUM).exists():
-        missing.append(f"{CHROMIUM} (apt-get install -y chromium fonts-noto-cjk)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
-        missing.append("playwright (pip install playwright==1.65.2)")
-    if missing:
-        reason = "browser test needs " + " and ".join(missing)
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + " — required in CI")
-        pytest.skip(reason)
-    return sync_playwright
 
 
 @pytest.fixture(scope="module")
 def browser(county_url):  # noqa: F811
     """Chromium, each new page signed in as the leadership's demo account (session cookie)."""
-    sync_playwright = _playwright()
+    sync_playwright = playwright_or_skip()
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield SignedInBrowser(b, county_url)

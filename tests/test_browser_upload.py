@@ -7,35 +7,14 @@ a failure.
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
 
 import pytest
 
-from tests.pages_fixtures import PROJECT_DIR, free_port, serve
+from tests.pages_fixtures import ARGS, CHROMIUM, READY, SHOTS, free_port, playwright_or_skip, serve
 
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = PROJECT_DIR / "screenshots"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 PASSWORD = "clerk-pass-2023"
 
 
-def _playwright():
-    missing = []
-    if not Path(CHROMIUM).exists():
-        missing.append(f"{CHROMIUM} (apt-get install -y chromium fonts-noto-cjk)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
-        missing.append("playwright (pip install playwright==1.65.2)")
-    if missing:
-        reason = "browser test needs " + " and ".join(missing)
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + " — required in CI")
-        pytest.skip(reason)
-    return sync_playwright
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +63,7 @@ def _assert_clean(page) -> str:
 
 def test_upload_errors_in_the_browser(upload_server):
     from test_upload_support import bad_workbook, figures, good_workbook
-    sync_playwright = _playwright()
+    sync_playwright = playwright_or_skip()
     base, engine, folder = upload_server
     bad, good = folder / "5月月报（有错）.xlsx", folder / "5月月报.xlsx"
     bad.write_bytes(bad_workbook())
