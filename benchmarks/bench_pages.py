@@ -31,7 +31,12 @@ st.navigation([st.Page(lambda: st.write("空页面"), title="空页面", url_pat
 def session(page: str):
     """A new AppTest session already on `page` (one run done, so the script is compiled)."""
     from streamlit.testing.v1 import AppTest
+    from dashboard.access import viewer_for_username
+    from dashboard.db import get_engine
+    from dashboard.ui.session import VIEWER_KEY
     at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=300)
+    # signed in as the leadership's demo account, as a login would (the whole county visible)
+    at.session_state[VIEWER_KEY] = viewer_for_username(get_engine(os.environ["DASHBOARD_DB_URL"]), "leader")
     for k, v in PARAMS.get(page, {}).items():
         at.query_params[k] = v
     at.run()
