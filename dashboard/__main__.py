@@ -30,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     rb = sub.add_parser("rollback", help="撤销一次已提交的上报")
     rb.add_argument("batch_id", type=int)
 
+    sub.add_parser("rebuild-rollups", help="由记录表重算全部汇总表（抽检、自查按企业×月）")
+
     tg = sub.add_parser("targets", help="目标完成情况")
     tg.add_argument("--unit")
     win = tg.add_mutually_exclusive_group()

@@ -138,6 +138,13 @@ def window_from_args(conf, args) -> Window:
     return campaign_window(conf)
 
 
+def cmd_rebuild_rollups(args) -> int:
+    from .rollups import rebuild
+    counts = rebuild(_ready_engine(args))
+    print("汇总表已重算：" + "，".join(f"{name} {n} 行" for name, n in counts.items()))
+    return 0
+
+
 def cmd_targets(args) -> int:
     from .targets import compute_targets, format_table
     engine = _ready_engine(args)

@@ -313,3 +313,40 @@ class AuditEvent(Base):
 RECORD_MODELS = (Enterprise, SelfInspection, Responsibility, ManagementSystem, SupplierEvaluation,
                  OfficerExam, Inspection, Problem, Sampling, CadreVisit, StarRating,
                  EnforcementCase)
+
+
+# ---------------------------------------------------------------- rollups and upload guard
+class CommittedUpload(Base):
+    """One row per file (sha256) whose upload is committed: the primary key makes a second,
+    concurrent upload of the same bytes fail instead of landing twice; a rollback deletes it."""
+    __tablename__ = "committed_upload"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("upload_batch.batch_id"), unique=True)
+
+
+class RollupSamplingMonth(Base):
+    """监督抽检 per enterprise × month, kept by the importer (dashboard.rollups): counted batches
+    (任务来源 other than 风险监测) and those 合格. month_end_date / next_month_date are stored so
+    that the queries find the months wholly inside a window without date arithmetic in SQL."""
+    __tablename__ = "rollup_sampling_month"
+    credit_code: Mapped[str] = mapped_column(String(18), primary_key=True)
+    month_date: Mapped[date] = mapped_column(Date, primary_key=True)  # first day of the month
+    month_end_date: Mapped[date] = mapped_column(Date)
+    next_month_date: Mapped[date] = mapped_column(Date)
+    count_samples: Mapped[int] = mapped_column(Integer)  # every row, 风险监测 included
+    count_counted: Mapped[int] = mapped_column(Integer)
+    count_passed: Mapped[int] = mapped_column(Integer)
+    last_sampling_date: Mapped[date] = mapped_column(Date)
+    __table_args__ = (Index("ix_rollup_sampling_month_month", "month_date", "month_end_date"),)
+
+
+class RollupSelfInspectionMonth(Base):
+    """企业自查 per enterprise × month, kept by the importer (dashboard.rollups)."""
+    __tablename__ = "rollup_self_inspection_month"
+    credit_code: Mapped[str] = mapped_column(String(18), primary_key=True)
+    month_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    month_end_date: Mapped[date] = mapped_column(Date)
+    next_month_date: Mapped[date] = mapped_column(Date)
+    count_self_inspections: Mapped[int] = mapped_column(Integer)
+    last_inspection_date: Mapped[date] = mapped_column(Date)
+    __table_args__ = (Index("ix_rollup_self_inspection_month_month", "month_date", "month_end_date"),)

@@ -6,6 +6,11 @@
 -- A report unit with no active enterprise has no row (Python reads that as 0 of 0).
 -- to_date is the window end already clipped to as_of; from_month_date is the first day of
 -- from_date's month (a month is inside the window when any of its days is).
+-- self_inspection reads month rollup + raw edges: the months wholly inside the window come from
+-- rollup_self_inspection_month (one row per enterprise × month with at least one 企业自查, kept by
+-- the importer); only the partial months at the window's edges are read from raw self_inspection
+-- rows, bounded exactly as in sampling_pass_counts_by_unit.sql. The other targets read the raw
+-- records: each is already a per-enterprise reduction over small tables.
 with
 
 closure as (
@@ -18,6 +23,11 @@ enterprises as (
 
 self_inspections as (
     select credit_code, inspection_date from self_inspection
+),
+
+self_inspection_months as (
+    select credit_code, month_date, month_end_date, next_month_date
+    from rollup_self_inspection_month
 ),
 
 responsibilities as (
@@ -50,10 +60,28 @@ covered_units as (
     where report.ancestor_id in :report_unit_ids
 ),
 
+whole_self_inspection_months as (
+    select credit_code, month_date, next_month_date
+    from self_inspection_months
+    where month_date >= :from_date and month_end_date <= :to_date
+),
+
+self_inspection_edges as (
+    -- head_end: first whole month with data; tail_start: the day after the last one
+    select min(month_date) as head_end, max(next_month_date) as tail_start
+    from whole_self_inspection_months
+),
+
 self_inspected as (
-    select distinct credit_code
+    select credit_code
+    from whole_self_inspection_months
+    union
+    select credit_code
     from self_inspections
-    where inspection_date >= :from_date and inspection_date <= :to_date
+    where (inspection_date >= :from_date
+            and inspection_date < coalesce((select head_end from self_inspection_edges), :to_date))
+        or (inspection_date >= coalesce((select tail_start from self_inspection_edges), :to_date)
+            and inspection_date <= :to_date)
 ),
 
 latest_responsibility_months as (

@@ -14,11 +14,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Date, and_, bindparam, select, update
+from sqlalchemy import Date, and_, bindparam, delete, select, text, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
 
+from .. import rollups
 from ..access import Viewer, system_viewer
-from ..models import Base, BatchChange, OrgUnit, OrgUnitClosure, UploadBatch
+from ..models import Base, BatchChange, CommittedUpload, OrgUnit, OrgUnitClosure, UploadBatch
 from . import parse, published, read, validate
 from .schemas import SHEETS, EnterpriseSheet, SheetModel
 
@@ -27,6 +29,24 @@ CHUNK = 1000  # keys per IN list: well under SQLite's and PostgreSQL's bound-par
 
 class RollbackError(Exception):
     """A batch cannot be rolled back; the message says why, in Chinese."""
+
+
+BUSY_MESSAGE = "另一份上报正在写入数据库，等待超时：本次未写入任何数据，请稍后重新上传"
+WRITER_LOCK_KEY = 7_2023_0301  # PostgreSQL advisory lock shared by every upload and rollback
+WRITER_LOCK_TIMEOUT = "120s"
+
+
+def lock_writers(conn: Connection) -> None:
+    """Serialise uploads and rollbacks across threads and app processes, for the rest of the
+    caller's transaction: PostgreSQL takes a transaction advisory lock (waiting up to
+    WRITER_LOCK_TIMEOUT); SQLite takes its write lock now, with a no-op write, so the planning
+    reads that follow already see every earlier upload (busy_timeout bounds the wait). A wait
+    that times out raises OperationalError."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{WRITER_LOCK_TIMEOUT}'")  # a constant
+        conn.execute(text("select pg_advisory_xact_lock(:k)"), {"k": WRITER_LOCK_KEY})
+    else:
+        conn.execute(delete(CommittedUpload).where(CommittedUpload.sha256 == ""))
 
 
 @dataclass
@@ -114,7 +134,41 @@ def import_workbook(engine: Engine, source: str | Path | bytes, *, uploader: str
     result.sheets = [{"sheet": raw.name, "as": raw.model.sheet_name(), "layout": raw.layout,
                       "rows": len(raw.rows)} for raw in book.sheets]
     sheets, errors = _parse_and_check(book, uploaded_at.date())
+    sha = hashlib.sha256(data).hexdigest()
+    try:
+        return _load(engine, result, book, sheets, errors, viewer, data, file_name, uploader,
+                     uploaded_at, sha)
+    except OperationalError as exc:
+        if not _is_lock_timeout(exc):
+            raise
+    except IntegrityError:  # the same bytes committed by another process in the meantime
+        earlier = _committed_batch_with(engine, sha)
+        if earlier is None:
+            raise
+        result.status, result.batch_id, result.errors = "unchanged", earlier, []
+        return result
+    result.status, result.batch_id = "rejected", None
+    result.errors = [{"sheet": None, "row": None, "column": None, "message": BUSY_MESSAGE, "value": None}]
+    return result
+
+
+def _is_lock_timeout(exc: OperationalError) -> bool:
+    message = str(exc.orig).lower()
+    return "database is locked" in message or "lock timeout" in message or "locknotavailable" in message
+
+
+def _load(engine: Engine, result: ImportResult, book: read.RawWorkbook, sheets, errors,
+          viewer: Viewer, data: bytes, file_name: str, uploader: str, uploaded_at: datetime,
+          sha: str) -> ImportResult:
+    """The database part of import_workbook: one transaction, writers serialised."""
     with engine.begin() as conn:
+        if not result.dry_run:
+            lock_writers(conn)
+            earlier = conn.execute(select(CommittedUpload.batch_id)
+                                   .where(CommittedUpload.sha256 == sha)).scalar()
+            if earlier is not None:  # a concurrent upload of the same file landed first
+                result.status, result.batch_id = "unchanged", earlier
+                return result
         ctx = validate.load_context(conn, viewer.scope_unit_id, validate.workbook_codes(sheets))
         errors += validate.database_errors(sheets, ctx)
         if errors:
@@ -125,7 +179,7 @@ def import_workbook(engine: Engine, source: str | Path | bytes, *, uploader: str
         for plan in plans:
             _count(result, plan)
         result.status = "imported"
-        if not dry_run:
+        if not result.dry_run:
             unit_id = _common_unit(conn, validate.enterprise_units(sheets, ctx))
             result.batch_id = _write(conn, plans, data, file_name, uploader, uploaded_at,
                                      result.rows, unit_id)
@@ -273,6 +327,8 @@ def _write(conn: Connection, plans: list[Plan], data: bytes, file_name: str, upl
         "uploaded_at": uploaded_at, "status": "committed",
         "rows_json": json.dumps(rows, ensure_ascii=False), "unit_id": unit_id, "file_bytes": data,
     }).scalar_one()
+    conn.execute(CommittedUpload.__table__.insert(), {"sha256": hashlib.sha256(data).hexdigest(),
+                                                      "batch_id": batch_id})
     changes = []
     for plan in plans:
         table, keys = table_of(plan.model), key_columns(plan.model)
@@ -284,8 +340,21 @@ def _write(conn: Connection, plans: list[Plan], data: bytes, file_name: str, upl
         changes += [_change(batch_id, table.name, keys, r, None) for r in plan.inserts]
         changes += [_change(batch_id, table.name, keys, new, old) for new, old in plan.replaces]
     insert_many(conn, BatchChange.__table__, changes)
+    rollups.refresh_pairs(conn, _touched_pairs(plans))
     _refresh_statistics(conn, plans, len(changes))
     return batch_id
+
+
+def _touched_pairs(plans: list[Plan]) -> rollups.Pairs:
+    """(enterprise, month) pairs whose rollups the batch changes: new rows and replaced old rows."""
+    out = {}
+    for plan in plans:
+        name = table_of(plan.model).name
+        rows = plan.inserts + [new for new, _ in plan.replaces] + [old for _, old in plan.replaces]
+        pairs = rollups.pairs_of_rows(name, rows)
+        if pairs:
+            out[name] = pairs
+    return out
 
 
 ANALYZE_AFTER_ROWS = 1000
@@ -297,7 +366,9 @@ def _refresh_statistics(conn: Connection, plans: list[Plan], count_changed: int)
     refreshes the statistics of the tables it wrote, in its own transaction."""
     if conn.dialect.name != "postgresql" or count_changed < ANALYZE_AFTER_ROWS:
         return
-    for table in {table_of(p.model).name for p in plans} | {"batch_change"}:
+    written = {table_of(p.model).name for p in plans}
+    rollup_tables = {s.rollup.__tablename__ for s in rollups.ROLLUPS if s.source_table in written}
+    for table in written | rollup_tables | {"batch_change"}:
         conn.exec_driver_sql(f"ANALYZE {table}")  # fixed model table names, never user input
 
 
@@ -359,6 +430,12 @@ MODEL_BY_TABLE = {m.table(): m for m in SHEETS}
 def rollback_batch(engine: Engine, batch_id: int, by: str) -> None:
     """Restore every record the batch touched to its state before the batch, in one transaction."""
     with engine.begin() as conn:
+        try:
+            lock_writers(conn)
+        except OperationalError as exc:
+            if not _is_lock_timeout(exc):
+                raise
+            raise RollbackError("另一份上报或撤销正在写入数据库，等待超时，请稍后重试") from exc
         batch = conn.execute(select(UploadBatch.status, UploadBatch.rolled_back_at)
                              .where(UploadBatch.batch_id == batch_id)).first()
         if batch is None:
@@ -371,9 +448,13 @@ def rollback_batch(engine: Engine, batch_id: int, by: str) -> None:
         by_table = defaultdict(list)
         for change in changes:
             by_table[change.table_name].append(change)
+        touched = {name: rollups.pairs_of_changes(conn, name, key_columns(MODEL_BY_TABLE[name]), rows)
+                   for name, rows in by_table.items()}
         for model in reversed(SHEETS):  # records before the enterprises they refer to
             if model.table() in by_table:
                 _undo(conn, batch_id, model, by_table[model.table()])
+        rollups.refresh_pairs(conn, touched)
+        conn.execute(delete(CommittedUpload).where(CommittedUpload.batch_id == batch_id))
         conn.execute(update(UploadBatch).where(UploadBatch.batch_id == batch_id).values(
             status="rolled_back", rolled_back_at=datetime.now(), rolled_back_by=by))
 

@@ -1,0 +1,374 @@
+"""Province-scale benchmark (a script, not a test; CI does not run it).
+
+    python benchmarks/province.py [--pg URL | --pg none] [--sqlite-path FILE] [--samples 2000000]
+
+Generates a three-level tree (a region, 10 prefectures, 100 county units), 20,000 enterprises,
+2,000,000 监督抽检 rows and about 1,000,000 other records; loads them fast (PostgreSQL: COPY through
+psycopg's cursor.copy; SQLite: executemany in one big transaction), rebuilds the rollups
+(dashboard.rollups), then times all nine targets for every unit of the tree in a window with
+mid-month edges and in the whole campaign, on SQLite and PostgreSQL, against DuckDB computing the
+same figures with the raw-record queries (a naive scan of in-memory tables). Prints timings and
+ratios, and checks that the three engines give the same numerators and denominators.
+
+DuckDB is a yardstick inside this script only (`pip install duckdb`).
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import yaml  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from dashboard.access import system_viewer  # noqa: E402
+from dashboard.campaign import Window, campaign_path, parse_campaign, sync_campaign  # noqa: E402
+from dashboard.db import execute, get_engine, upgrade  # noqa: E402
+from dashboard.rollups import rebuild  # noqa: E402
+from dashboard.targets import TARGET_QUERIES, compute_targets, query_params  # noqa: E402
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+START, END = date(2023, 3, 1), date(2023, 11, 30)
+DAYS = [START + timedelta(days=i) for i in range((END - START).days + 1)]
+MONTHS = sorted({d.replace(day=1) for d in DAYS})
+WINDOWS = {"2023-04-10至10-20": Window(date(2023, 4, 10), date(2023, 10, 20), "mid"),
+           "行动以来": Window(START, END, "campaign")}
+
+
+# ------------------------------------------------------------------ the province
+def province_conf():
+    """The default campaign with a region → 10 prefectures → 100 county units tree."""
+    data = yaml.safe_load(campaign_path("dongtai-2023").read_text(encoding="utf-8"))
+    data["code"] = "province-bench"
+    data["org_units"] = {"code": "R", "name": "某省市场监督管理局", "children": [
+        {"code": f"R{p:02d}", "name": f"第{p}市市场监督管理局", "children": [
+            {"code": f"R{p:02d}C{c:02d}", "name": f"第{p}市第{c}县局"} for c in range(1, 11)]}
+        for p in range(1, 11)]}
+    return parse_campaign(data)
+
+
+def generate(county_unit_ids: list[int], n_enterprises: int, n_samples: int, seed: int = 2023) -> dict:
+    """table → (columns, rows): the province's records, batch 1 for all."""
+    rng = random.Random(seed)
+    codes = [f"9132{i:013d}X" for i in range(n_enterprises)]
+    t: dict[str, tuple[list[str], list[tuple]]] = {}
+    statuses = ["在产"] * 18 + ["停产", "注销"]
+    t["enterprise"] = (["credit_code", "name", "unit_id", "license_no", "is_large", "risk_grade",
+                        "credit_grade", "product_category", "cadre_name", "status", "address", "batch_id"],
+                       [(c, f"企业{i}", rng.choice(county_unit_ids), f"SC{i:014d}", rng.random() < 0.3,
+                         "B", "A", "酱卤肉制品", f"干部{i % 500}", rng.choice(statuses), "某路", 1)
+                        for i, c in enumerate(codes)])
+    sources = ["国抽", "省抽", "市抽", "县抽", "县抽", "县抽", "县抽", "县抽", "县抽", "风险监测"]
+    t["sampling"] = (["sample_no", "credit_code", "food_name", "food_category", "production_batch",
+                      "sampling_date", "task_source", "hazard_classes", "verdict", "failed_items",
+                      "lab_name", "disposal_status", "batch_id"],
+                     [(f"P{i:09d}", rng.choice(codes), "酱牛肉", "肉制品", None, rng.choice(DAYS),
+                       rng.choice(sources), "食品添加剂", "合格" if rng.random() < 0.985 else "不合格",
+                       None, "检验中心", None, 1) for i in range(n_samples)])
+    si, resp, ms, se, oe, pr, cv = [], [], [], [], [], [], []
+    for c in codes:
+        for d in rng.sample(DAYS, 20):
+            si.append((len(si) + 1, c, d, 30, rng.randint(0, 3), True, 1))
+        for m in MONTHS:
+            flags = tuple(rng.random() < 0.97 for _ in range(9))
+            resp.append((len(resp) + 1, c, m, *flags, 1))
+        for kind in rng.sample(["HACCP", "ISO22000", "智能化追溯体系"], rng.randint(0, 2)):
+            valid = rng.choice([None, date(2023, 9, 1), date(2025, 1, 1)])
+            ms.append((len(ms) + 1, c, kind, "CERT", rng.choice(DAYS[:200]), valid, 1))
+        for d in rng.sample(DAYS, 5):
+            se.append((len(se) + 1, c, d, rng.randint(1, 9), 0, 1))
+        for k, d in enumerate(rng.sample(DAYS, 5)):
+            ok = rng.random() < 0.9
+            oe.append((len(oe) + 1, c, f"员工{k % 3}", "食品安全员", d, 90.0 if ok else 50.0, ok, 1))
+        for k in range(5):
+            found = rng.choice(DAYS)
+            closed = found + timedelta(days=rng.randint(1, 60)) if rng.random() < 0.8 else None
+            pr.append((f"Q{len(pr):08d}", c, rng.choice(["监督检查", "监督抽检", "企业自查"]), None, "问题",
+                       found, found + timedelta(days=30), closed, "已整改" if closed else "整改中", 1))
+        for d in rng.sample(DAYS, 5):
+            cv.append((len(cv) + 1, c, d, "干部", "A级", 0, 1))
+    t["self_inspection"] = (["self_inspection_id", "credit_code", "inspection_date", "count_items",
+                             "count_problems", "is_report_submitted", "batch_id"], si)
+    t["responsibility"] = (["responsibility_id", "credit_code", "month_date", "has_principal",
+                            "has_safety_director", "has_safety_officer", "is_daily_control_done",
+                            "is_weekly_check_done", "is_monthly_review_done", "has_daily_list",
+                            "has_weekly_report", "has_monthly_record", "batch_id"], resp)
+    t["management_system"] = (["management_system_id", "credit_code", "system_type", "certificate_no",
+                               "established_date", "valid_until_date", "batch_id"], ms)
+    t["supplier_evaluation"] = (["supplier_evaluation_id", "credit_code", "evaluation_date",
+                                 "count_suppliers", "count_unqualified", "batch_id"], se)
+    t["officer_exam"] = (["officer_exam_id", "credit_code", "person_name", "post", "exam_date", "score",
+                          "is_passed", "batch_id"], oe)
+    t["problem"] = (["problem_no", "credit_code", "source", "source_no", "description", "found_date",
+                     "deadline_date", "closed_date", "review_result", "batch_id"], pr)
+    t["cadre_visit"] = (["cadre_visit_id", "credit_code", "visit_date", "cadre_name", "cadre_level",
+                         "count_problems", "batch_id"], cv)
+    return t
+
+
+LOAD_ORDER = ["enterprise", "sampling", "self_inspection", "responsibility", "management_system",
+              "supplier_evaluation", "officer_exam", "problem", "cadre_visit"]
+
+
+def _batch_row(conn) -> None:
+    conn.execute(text("insert into upload_batch (batch_id, file_name, sha256, uploader, uploaded_at, "
+                      "status, rows_json) values (1, 'province.xlsx', :sha, 'bench', :at, 'committed', '{}')"),
+                 {"sha": "0" * 64, "at": datetime(2023, 12, 1)})
+
+
+def load_sqlite(engine, tables: dict) -> None:
+    """executemany into the SQLite file, every table in one transaction."""
+    with engine.begin() as conn:
+        _batch_row(conn)
+    raw = engine.raw_connection()
+    try:
+        cur = raw.driver_connection.cursor()
+        cur.execute("BEGIN")
+        for name in LOAD_ORDER:
+            cols, rows = tables[name]
+            sql = f"insert into {name} ({', '.join(cols)}) values ({', '.join('?' * len(cols))})"
+            cur.executemany(sql, ([v.isoformat() if isinstance(v, date) else v for v in r] for r in rows))
+        cur.execute("COMMIT")
+    finally:
+        raw.close()
+
+
+def load_pg(engine, tables: dict) -> None:
+    """COPY … FROM STDIN through psycopg, then ANALYZE."""
+    with engine.begin() as conn:
+        _batch_row(conn)
+    raw = engine.raw_connection()
+    try:
+        pg = raw.driver_connection
+        with pg.cursor() as cur:
+            for name in LOAD_ORDER:
+                cols, rows = tables[name]
+                with cur.copy(f"COPY {name} ({', '.join(cols)}) FROM STDIN") as copy:
+                    for r in rows:
+                        copy.write_row(r)
+        pg.commit()
+        pg.autocommit = True
+        with pg.cursor() as cur:
+            cur.execute("ANALYZE")
+        pg.autocommit = False
+    finally:
+        raw.close()
+
+
+# ------------------------------------------------------------------ timing
+def best_of(fn, runs: int = 3) -> tuple[float, object]:
+    """Best wall time of `runs` calls and the last result."""
+    best, out = float("inf"), None
+    for _ in range(runs):
+        start = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, out
+
+
+def app_figures(engine, conf, window: Window, unit_ids: list[int]) -> dict:
+    """(unit_id, target) → (n, d) for every unit at once: the engine's count queries, as
+    dashboard.targets runs them."""
+    viewer = system_viewer(engine, conf.root.code)
+    params = query_params(conf, viewer, window, window.end_date)
+    out = {}
+    with engine.connect() as conn:
+        for name in dict.fromkeys(TARGET_QUERIES.values()):
+            for r in execute(conn, name, report_unit_ids=unit_ids, **params):
+                out[(r["unit_id"], r["target_code"])] = (int(r["numerator"] or 0), int(r["denominator"] or 0))
+    return out
+
+
+def per_query(engine, conf, window: Window, unit_ids: list[int]) -> dict[str, float]:
+    """Best-of-3 seconds of each count query alone (every unit at once)."""
+    viewer = system_viewer(engine, conf.root.code)
+    params = query_params(conf, viewer, window, window.end_date)
+    out = {}
+    for name in dict.fromkeys(TARGET_QUERIES.values()):
+        with engine.connect() as conn:
+            out[name] = best_of(lambda n=name: execute(conn, n, report_unit_ids=unit_ids, **params))[0]
+    return out
+
+
+def page_pattern(engine, conf, window: Window) -> int:
+    """compute_targets(by_unit=True) for the region and each prefecture (11 calls, 111 units)."""
+    viewer = system_viewer(engine, conf.root.code)
+    n = len(compute_targets(engine, conf, viewer, unit=conf.root.code, window=window, as_of=window.end_date,
+                            by_unit=True))
+    for pref in conf.root.children:
+        n += len(compute_targets(engine, conf, viewer, unit=pref.code, window=window,
+                                 as_of=window.end_date, by_unit=True))
+    return n
+
+
+RAW_QUERIES = ["enterprise_target_counts_by_unit", "officer_exam_pass_counts_by_unit",
+               "rectification_counts_by_unit", "sampling_pass_counts_by_unit"]
+
+
+RAW_COMMIT = "095ebad"  # the last commit whose count queries read raw records only
+
+
+def raw_query_text(name: str) -> str:
+    """The raw-record version of a count query: the working copy if it reads no rollup, else the
+    version of RAW_COMMIT; without git, the working copy (DuckDB then computes the rollups it
+    reads with views over the raw tables, see duckdb_setup)."""
+    current = (ROOT / "queries" / f"{name}.sql").read_text(encoding="utf-8")
+    if "rollup_" not in current:
+        return current
+    try:
+        return subprocess.run(["git", "show", f"{RAW_COMMIT}:queries/{name}.sql"], cwd=ROOT,
+                              check=True, capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return current
+
+
+def duckdb_setup(tables: dict, closure: list[tuple], conf_start: date):
+    """An in-memory DuckDB holding the raw tables (no rollups, no indexes)."""
+    import duckdb
+    import pandas as pd
+
+    con = duckdb.connect()
+    for name in LOAD_ORDER:
+        cols, rows = tables[name]
+        frame = pd.DataFrame.from_records(rows, columns=cols)
+        con.register(f"{name}_frame", frame)
+        con.execute(f"create table {name} as select * from {name}_frame")
+        con.unregister(f"{name}_frame")
+    con.register("closure_frame", pd.DataFrame.from_records(closure, columns=["ancestor_id", "descendant_id"]))
+    con.execute("create table org_unit_closure as select * from closure_frame")
+    # only used when the raw-record queries are not at hand: rollups as views, rescanned each time
+    con.execute("""create view rollup_sampling_month as
+        select credit_code, date_trunc('month', sampling_date)::date as month_date,
+            (date_trunc('month', sampling_date) + interval 1 month - interval 1 day)::date as month_end_date,
+            (date_trunc('month', sampling_date) + interval 1 month)::date as next_month_date,
+            count(*) as count_samples,
+            sum(case when task_source <> '风险监测' then 1 else 0 end) as count_counted,
+            sum(case when task_source <> '风险监测' and verdict = '合格' then 1 else 0 end) as count_passed
+        from sampling group by all""")
+    con.execute("""create view rollup_self_inspection_month as
+        select credit_code, date_trunc('month', inspection_date)::date as month_date,
+            (date_trunc('month', inspection_date) + interval 1 month - interval 1 day)::date as month_end_date,
+            (date_trunc('month', inspection_date) + interval 1 month)::date as next_month_date
+        from self_inspection group by all""")
+    return con
+
+
+def duckdb_figures(con, window: Window, unit_ids: list[int], scope_unit_id: int, campaign_start: date) -> dict:
+    """The same figures by DuckDB scanning the raw tables with the raw-record queries."""
+    params = {"scope_unit_id": scope_unit_id, "as_of": window.end_date, "from_date": window.start_date,
+              "to_date": window.end_date, "from_month_date": window.start_date.replace(day=1),
+              "campaign_start_date": campaign_start}
+    out = {}
+    for name in RAW_QUERIES:
+        sql = raw_query_text(name).replace(":report_unit_ids", "(" + ", ".join(map(str, unit_ids)) + ")")
+        sql = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+        used = set(re.findall(r"(?<![:\w]):(\w+)", sql))
+        sql = re.sub(r"(?<![:\w]):(\w+)", r"$\1", sql)
+        for r in con.execute(sql, {k: params[k] for k in used}).fetchall():
+            unit_id, target, n, d = r
+            out[(unit_id, target)] = (int(n or 0), int(d or 0))
+    return out
+
+
+# ------------------------------------------------------------------ main
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="省级规模基准 / province-scale benchmark")
+    parser.add_argument("--pg", default=DEFAULT_PG, help=f"PostgreSQL 服务器 URL（默认 {DEFAULT_PG}；none 跳过）")
+    parser.add_argument("--samples", type=int, default=2_000_000, help="监督抽检行数（默认 2,000,000）")
+    parser.add_argument("--enterprises", type=int, default=20_000, help="企业数（默认 20,000）")
+    parser.add_argument("--sqlite-path", help="SQLite 文件（默认临时目录，结束即删）")
+    args = parser.parse_args(argv)
+    conf = province_conf()
+    tmp = tempfile.TemporaryDirectory(prefix="dashboard_province_")
+    engines = [("SQLite", get_engine(f"sqlite:///{args.sqlite_path or Path(tmp.name) / 'province.sqlite'}"))]
+    pg_admin = pg_name = None
+    if args.pg.lower() != "none":
+        try:
+            pg_admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
+            pg_name = f"bench_{uuid.uuid4().hex[:10]}"
+            with pg_admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{pg_name}"'))  # generated name
+            engines.append(("PostgreSQL", get_engine(args.pg.rsplit("/", 1)[0] + "/" + pg_name)))
+        except Exception as exc:  # noqa: BLE001 - server unreachable: SQLite only
+            print(f"注意：PostgreSQL 不可用，跳过（{type(exc).__name__}）")
+            pg_name = None
+    try:
+        return _run(args, conf, engines)
+    finally:
+        for _, engine in engines:
+            engine.dispose()
+        if pg_name:
+            with pg_admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
+        tmp.cleanup()
+
+
+def _run(args, conf, engines) -> int:
+    for _, engine in engines:
+        upgrade(engine)
+        sync_campaign(engine, conf)
+    engine0 = engines[0][1]
+    with engine0.connect() as conn:
+        units = {c: u for c, u in conn.execute(text("select code, unit_id from org_unit"))}
+        closure = [tuple(r) for r in conn.execute(text("select ancestor_id, descendant_id from org_unit_closure"))]
+    tree_codes = [u.code for u, _, _ in conf.root.walk()]
+    unit_ids = [units[c] for c in tree_codes]
+    county_ids = [units[c] for c in tree_codes if "C" in c]
+    start = time.perf_counter()
+    tables = generate(county_ids, args.enterprises, args.samples)
+    total = sum(len(rows) for _, rows in tables.values())
+    print(f"生成：{len(tree_codes)} 个单位，{args.enterprises:,} 家企业，监督抽检 {args.samples:,} 行，"
+          f"其他记录 {total - args.samples - args.enterprises:,} 行，{time.perf_counter() - start:.1f} s")
+    timings: dict[tuple[str, str], float] = {}
+    figures: dict[tuple[str, str], dict] = {}
+    for label, engine in engines:
+        start = time.perf_counter()
+        (load_pg if engine.dialect.name == "postgresql" else load_sqlite)(engine, tables)
+        loaded = time.perf_counter() - start
+        start = time.perf_counter()
+        counts = rebuild(engine)
+        print(f"{label}：载入 {loaded:.1f} s，重算汇总表 {time.perf_counter() - start:.1f} s "
+              f"（{', '.join(f'{k} {v:,}' for k, v in counts.items())}）")
+        for wlabel, window in WINDOWS.items():
+            t, figs = best_of(lambda w=window: app_figures(engine, conf, w, unit_ids))
+            timings[(label, wlabel)], figures[(label, wlabel)] = t, figs
+            tp, _ = best_of(lambda w=window: page_pattern(engine, conf, w), runs=1)
+            timings[(label + " 页面方式", wlabel)] = tp
+            print(f"  {label} {wlabel} 各查询：" + "，".join(
+                f"{n} {t * 1000:.0f} ms" for n, t in per_query(engine, conf, window, unit_ids).items()))
+    start = time.perf_counter()
+    con = duckdb_setup(tables, closure, conf.start_date)
+    print(f"DuckDB：载入内存 {time.perf_counter() - start:.1f} s（不建汇总表、不建索引）")
+    for wlabel, window in WINDOWS.items():
+        t, figs = best_of(lambda w=window: duckdb_figures(con, w, unit_ids, units["R"], conf.start_date))
+        timings[("DuckDB", wlabel)], figures[("DuckDB", wlabel)] = t, figs
+    import duckdb
+    print(f"\n九项指标 × 全部 {len(unit_ids)} 个单位（一次查询全部单位；3 次取最好；DuckDB {duckdb.__version__}）")
+    for wlabel in WINDOWS:
+        duck = timings[("DuckDB", wlabel)]
+        print(f"  区间 {wlabel}：")
+        for (label, w), t in timings.items():
+            if w == wlabel:
+                print(f"    {label:<22}{t * 1000:10.1f} ms   ÷DuckDB = {t / duck:6.2f}×")
+        ref = figures[("DuckDB", wlabel)]
+        for (label, w), figs in figures.items():
+            if w == wlabel and label != "DuckDB":
+                diff = {k for k in ref.keys() | figs.keys() if ref.get(k, (0, 0)) != figs.get(k, (0, 0))}
+                print(f"    {label} 与 DuckDB 逐行扫描结果{'一致' if not diff else f'不一致：{sorted(diff)[:5]}'}"
+                      f"（{len(ref)} 个 单位×指标）")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""Rollups (dashboard.rollups): the figures read from them equal the figures counted from raw
+records on any window and unit, and incremental upkeep (import, rollback) equals a full rebuild."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from dashboard.access import system_viewer
+from dashboard.campaign import Window, load_campaign
+from dashboard.demo import build_demo
+from dashboard.importer import import_workbook, rollback_batch
+from dashboard.models import Enterprise, OrgUnitClosure, Sampling, SelfInspection
+from dashboard.rollups import month_bounds, rebuild, rollup_rows
+from dashboard.targets import compute_targets
+from tests.builders import code, registry, sampling, sampling_row, sheet, xlsx
+from tests.conftest import BACKENDS, _drop_pg_database, PG_URL, new_database, prepared_engine
+
+START, END = date(2023, 3, 1), date(2023, 11, 30)
+FIGURES = ("self_inspection", "sampling_pass")
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def demo_county(request, tmp_path_factory):
+    """The sample county, built once per session and backend through the importer."""
+    url = new_database(request.param, tmp_path_factory)
+    engine = prepared_engine(url)
+    build_demo(engine, load_campaign())
+    yield engine, _raw_facts(engine)
+    if request.param == "postgresql":
+        _drop_pg_database(PG_URL, url)
+    else:
+        engine.dispose()
+
+
+def _raw_facts(engine):
+    """Everything the raw-record oracle needs, read once."""
+    with engine.connect() as conn:
+        closure = defaultdict(set)
+        for a, d in conn.execute(select(OrgUnitClosure.ancestor_id, OrgUnitClosure.descendant_id)):
+            closure[a].add(d)
+        enterprises = {c: (u, s) for c, u, s in conn.execute(
+            select(Enterprise.credit_code, Enterprise.unit_id, Enterprise.status))}
+        samples = conn.execute(select(Sampling.credit_code, Sampling.sampling_date,
+                                      Sampling.task_source, Sampling.verdict)).all()
+        inspections = conn.execute(select(SelfInspection.credit_code,
+                                          SelfInspection.inspection_date)).all()
+    return {"closure": closure, "enterprises": enterprises, "samples": samples,
+            "inspections": inspections}
+
+
+def _as_date(d):
+    return date.fromisoformat(d) if isinstance(d, str) else d
+
+
+def raw_figures(facts, unit_id: int, start: date, end: date) -> dict[str, tuple[int, int]]:
+    """indicators.md counted directly from the raw rows, in Python."""
+    units = facts["closure"][unit_id]
+    ents = facts["enterprises"]
+    mine = {c for c, (u, _) in ents.items() if u in units}
+    active = {c for c in mine if ents[c][1] == "在产"}
+    inspected = {c for c, d in facts["inspections"] if c in active and start <= _as_date(d) <= end}
+    counted = [v for c, d, src, v in facts["samples"]
+               if c in mine and start <= _as_date(d) <= end and src != "风险监测"]
+    return {"self_inspection": (len(inspected), len(active)),
+            "sampling_pass": (sum(v == "合格" for v in counted), len(counted))}
+
+
+days = st.integers(min_value=0, max_value=(END - START).days)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(a=days, b=days, unit_index=st.integers(min_value=0, max_value=12))
+def test_rollup_figures_equal_raw_figures(demo_county, a, b, unit_index):
+    engine, facts = demo_county
+    start, end = START + timedelta(days=min(a, b)), START + timedelta(days=max(a, b))
+    conf = load_campaign()
+    viewer = system_viewer(engine)
+    unit_ids = sorted(facts["closure"])
+    unit_id = unit_ids[unit_index % len(unit_ids)]
+    figures = compute_targets(engine, conf, viewer, unit=unit_id, window=Window(start, end, "w"),
+                              as_of=end)
+    got = {f.target: (f.numerator, f.denominator) for f in figures if f.target in FIGURES}
+    assert got == raw_figures(facts, unit_id, start, end)
+
+
+@pytest.mark.parametrize("start,end", [
+    (date(2023, 3, 1), date(2023, 11, 30)),   # whole months only
+    (date(2023, 5, 17), date(2023, 5, 17)),   # one day
+    (date(2023, 5, 2), date(2023, 5, 30)),    # inside one month, no whole month
+    (date(2023, 4, 30), date(2023, 6, 1)),    # one whole month and a day on each side
+    (date(2023, 3, 15), date(2023, 8, 31)),   # partial head, whole tail
+])
+def test_rollup_figures_on_edge_windows(demo_county, start, end):
+    engine, facts = demo_county
+    viewer = system_viewer(engine)
+    for unit_id in sorted(facts["closure"]):
+        figures = compute_targets(engine, load_campaign(), viewer, unit=unit_id,
+                                  window=Window(start, end, "w"), as_of=end)
+        got = {f.target: (f.numerator, f.denominator) for f in figures if f.target in FIGURES}
+        assert got == raw_figures(facts, unit_id, start, end), unit_id
+
+
+def test_demo_rollups_equal_a_full_rebuild(demo_county):
+    engine, _ = demo_county
+    kept = rollup_rows(engine)
+    assert kept["rollup_sampling_month"] and kept["rollup_self_inspection_month"]
+    # rebuild in a transaction that is rolled back, so the session's database stays as built
+    from dashboard.rollups import rebuild_rollups
+    with engine.connect() as conn:
+        trans = conn.begin()
+        rebuild_rollups(conn)
+        rebuilt = rollup_rows(conn)
+        trans.rollback()
+    assert kept == rebuilt
+
+
+SELF_HEADERS = ["统一社会信用代码", "自查日期", "自查项目数", "发现问题数", "是否提交自查报告"]
+
+
+def _self_inspections(rows):
+    return sheet("企业自查", SELF_HEADERS, [[code(n), d, 10, 0, "是"] for n, d in rows])
+
+
+def test_import_rollback_rollups_equal_a_full_rebuild(empty_engine):
+    first = import_workbook(empty_engine, xlsx(
+        registry(1, 2, 3),
+        sampling([sampling_row("S1", 1, 抽样日期=date(2023, 5, 8)),
+                  sampling_row("S2", 2, 抽样日期=date(2023, 5, 31), 检验结论="不合格",
+                               不合格项目="x║1║0", 核查处置状态="未处置"),
+                  sampling_row("S3", 3, 抽样日期=date(2023, 6, 1), 任务来源="风险监测")]),
+        _self_inspections([(1, date(2023, 5, 8)), (2, date(2023, 7, 1))])), uploader="t")
+    assert first.status == "imported", first.to_text()
+    # the second batch moves S1 to another month and enterprise, adds rows, replaces one
+    second = import_workbook(empty_engine, xlsx(
+        sampling([sampling_row("S1", 2, 抽样日期=date(2023, 8, 20)),
+                  sampling_row("S4", 3, 抽样日期=date(2023, 5, 9))]),
+        _self_inspections([(3, date(2023, 5, 20))])), uploader="t")
+    assert second.status == "imported", second.to_text()
+    after_second = rollup_rows(empty_engine)
+    rebuild(empty_engine)
+    assert rollup_rows(empty_engine) == after_second
+    months = {r[1] for r in after_second["rollup_sampling_month"]}
+    assert months == {date(2023, 5, 1), date(2023, 6, 1), date(2023, 8, 1)}
+
+    rollback_batch(empty_engine, second.batch_id, by="t")
+    after_rollback = rollup_rows(empty_engine)
+    rebuild(empty_engine)
+    assert rollup_rows(empty_engine) == after_rollback
+    may = month_bounds(date(2023, 5, 1))
+    assert [r for r in after_rollback["rollup_sampling_month"] if r[0] == code(1)] == [
+        (code(1), *may, 1, 1, 1, date(2023, 5, 8))]
+
+    rollback_batch(empty_engine, first.batch_id, by="t")
+    assert rollup_rows(empty_engine) == {"rollup_sampling_month": [],
+                                         "rollup_self_inspection_month": []}
+
+
+def test_rebuild_rollups_command(tmp_path, capsys):
+    from dashboard.__main__ import main
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    engine = prepared_engine(url)
+    data = xlsx(registry(1), sampling([sampling_row("C1", 1, 抽样日期=date(2023, 6, 3))]))
+    assert import_workbook(engine, data, uploader="t").status == "imported"
+    kept = rollup_rows(engine)
+    assert main(["--db", url, "rebuild-rollups"]) == 0
+    out = capsys.readouterr().out
+    assert "汇总表已重算" in out and "rollup_sampling_month 1 行" in out
+    assert rollup_rows(engine) == kept
+    engine.dispose()
