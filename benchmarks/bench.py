@@ -1,6 +1,12 @@
 """Performance benchmark (a script, not a test): import throughput and target-engine timings.
 
     python benchmarks/bench.py [--pg URL | --pg none] [--scale 20] [--parts ab]
+    python benchmarks/bench.py --scale province [--pg URL | --pg none]
+
+--scale province measures issue #7's goals in one run and prints each as a ratio: the 10,000-row
+import against the raw read (a), all nine targets for all 111 units of the province tree on SQLite
+and PostgreSQL against DuckDB's naive scan (benchmarks/province.py), and the overview page's warm
+server time at province scale against the sample county (benchmarks/bench_pages.page_times).
 
 (a) a 10,000-row 监督抽检 workbook (plus the 企业名录 it needs): raw python-calamine read vs
     import_workbook dry run vs a real import into SQLite and PostgreSQL; rows/s and import/raw ratio.
@@ -22,8 +28,9 @@ from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for _path in (ROOT, ROOT / "benchmarks"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
 from python_calamine import CalamineWorkbook  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
@@ -113,16 +120,20 @@ def import_once(engine, path: Path, dry_run: bool) -> None:
         raise SystemExit(f"导入失败：\n{result.to_text()}")
 
 
-def bench_import(pg_url: str | None, folder: Path) -> None:
+def bench_import(pg_url: str | None, folder: Path) -> dict[str, float]:
+    """Prints the import timings; returns {engine label: import seconds / raw read seconds}."""
     path, rows = sampling_workbook(folder)
     print(f"\n(a) 导入吞吐：{path.name}，{rows:,} 行，{path.stat().st_size / 1024:.0f} KB")
     raw = best_of(lambda: raw_read(path))
     report("python-calamine 原始读取", raw, rows, raw)
+    ratios = {}
     with databases(pg_url, folder) as engines:
         report("import_workbook 试运行 (SQLite)", best_of(lambda: import_once(engines[0][1], path, True)), rows, raw)
         for label, engine in engines:
             t = best_of(lambda: import_once(engine, path, False), setup=lambda: empty_records(engine))
             report(f"import_workbook 导入 ({label})", t, rows, raw)
+            ratios[label] = t / raw
+    return ratios
 
 
 def report(label: str, seconds: float, rows: int, raw: float) -> None:
@@ -177,18 +188,65 @@ def print_target_table(results: dict, scale: int) -> None:
             print(f"  {pad(backend, 12)}{pad(label, 14)}{one * 1000:8.1f}ms{big * 1000:9.1f}ms{big / one:8.1f}×")
 
 
+# ------------------------------------------------------------------ --scale province: the goals
+GOALS = {"targets": 4.0, "import": 5.0, "overview": 2.0}
+
+
+def bench_province(pg_url: str | None, folder: Path, enterprises: int, samples: int) -> list[tuple]:
+    """Issue #7's goals, each measured in this run: (goal, measured ratio, limit) rows."""
+    import province
+    from bench_pages import page_times
+
+    rows = []
+    for label, ratio in bench_import(pg_url, folder).items():
+        rows.append((f"1 万行工作簿校验并入库 ÷ calamine 原始读取（{label}）", ratio, GOALS["import"]))
+    print("\n(c) 省级规模：九项指标 × 全部单位，对比 DuckDB 朴素扫描")
+    with province.engines_for(pg_url, folder) as engines:
+        result = province.run(engines, enterprises=enterprises, samples=samples, leader=("leader", "demo-leader"))
+        province.print_run(result)
+        timings = result["timings"]
+        for (label, window), t in timings.items():
+            if label != "DuckDB":
+                agree = "" if result["agree"][(label, window)] else "（结果与 DuckDB 不一致！）"
+                rows.append((f"九项指标 × {result['units']} 个单位，{window} ÷ DuckDB（{label}）{agree}",
+                             t / timings[("DuckDB", window)], GOALS["targets"]))
+        province_url = str(engines[0][1].url)
+    print("\n(d) 领导小组总览页面：服务端时间（AppTest，同一会话第二次运行 = 热），省级 vs 示例县")
+    campaign = province.write_campaign(folder / "province.yaml")
+    county_url = f"sqlite:///{folder / 'county.sqlite'}"
+    build_demo(get_engine(county_url), load_campaign())
+    county = page_times(county_url, pages=("overview",))["overview"]
+    prov = page_times(province_url, campaign=str(campaign), pages=("overview",))["overview"]
+    print(f"  示例县：冷 {county[0] * 1000:.0f} ms，热 {county[1] * 1000:.0f} ms；"
+          f"省级：冷 {prov[0] * 1000:.0f} ms，热 {prov[1] * 1000:.0f} ms")
+    rows.append(("总览页面热运行：省级 ÷ 示例县", prov[1] / county[1], GOALS["overview"]))
+    return rows
+
+
+def print_goals(rows: list[tuple]) -> None:
+    print("\n目标（同一次运行中测得的比值）")
+    for label, ratio, limit in rows:
+        print(f"  {'达到' if ratio <= limit else '未达到'}  {pad(label, 64)}{ratio:6.2f}×  （目标 ≤ {limit:g}×）")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="导入与指标计算性能基准 / import and targets benchmark")
     parser.add_argument("--pg", default=DEFAULT_PG, help=f"PostgreSQL 服务器 URL（默认 {DEFAULT_PG}；none 跳过）")
-    parser.add_argument("--scale", type=int, default=20, help="放大倍数（默认 20）")
+    parser.add_argument("--scale", default="20",
+                        help="放大倍数（默认 20），或 province：省级规模并打印 #7 各项目标的比值")
     parser.add_argument("--parts", default="ab", help="运行哪几部分：a 导入吞吐，b 指标计算（默认 ab）")
+    parser.add_argument("--enterprises", type=int, default=20_000, help="省级规模的企业数（默认 20,000）")
+    parser.add_argument("--samples", type=int, default=2_000_000, help="省级规模的监督抽检行数（默认 2,000,000）")
     args = parser.parse_args(argv)
     pg_url = None if args.pg.lower() == "none" else args.pg
     with tempfile.TemporaryDirectory(prefix="dashboard_bench_") as tmp:
+        if args.scale == "province":
+            print_goals(bench_province(pg_url, Path(tmp), args.enterprises, args.samples))
+            return 0
         if "a" in args.parts:
             bench_import(pg_url, Path(tmp))
         if "b" in args.parts:
-            bench_targets(pg_url, Path(tmp), args.scale)
+            bench_targets(pg_url, Path(tmp), int(args.scale))
     return 0
 
 

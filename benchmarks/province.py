@@ -4,24 +4,27 @@
 
 Generates a three-level tree (a region, 10 prefectures, 100 county units), 20,000 enterprises,
 2,000,000 监督抽检 rows and about 1,000,000 other records; loads them fast (PostgreSQL: COPY through
-psycopg's cursor.copy; SQLite: executemany in one big transaction), rebuilds the rollups
-(dashboard.rollups), then times all nine targets for every unit of the tree in a window with
-mid-month edges and in the whole campaign, on SQLite and PostgreSQL, against DuckDB computing the
-same figures with the raw-record queries (a naive scan of in-memory tables). Prints timings and
-ratios, and checks that the three engines give the same numerators and denominators.
+psycopg's cursor.copy, then VACUUM ANALYZE; SQLite: executemany in one big transaction), rebuilds
+the rollups (dashboard.rollups), then times all nine targets for every unit of the tree in a window
+with mid-month edges and in the whole campaign, on SQLite and PostgreSQL, against DuckDB computing
+the same figures with the raw-record queries of benchmarks/raw_queries/ (the count queries as they
+were before any rollup existed) over in-memory tables. Prints timings and ratios, and checks that
+the three engines give the same numerators and denominators. `run()` and `print_run()` are what
+`python benchmarks/bench.py --scale province` calls; `build_database()` builds a province database
+the app can open (DASHBOARD_DB_URL + DASHBOARD_CAMPAIGN=<the written YAML>, account leader).
 
-DuckDB is a yardstick inside this script only (`pip install duckdb`).
+DuckDB is a yardstick inside the benchmarks only (requirements-dev.txt).
 """
 from __future__ import annotations
 
 import argparse
 import random
 import re
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -32,7 +35,7 @@ if str(ROOT) not in sys.path:
 import yaml  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from dashboard.access import system_viewer  # noqa: E402
+from dashboard.access import Viewer, system_viewer  # noqa: E402
 from dashboard.campaign import Window, campaign_path, parse_campaign, sync_campaign  # noqa: E402
 from dashboard.db import execute, get_engine, upgrade  # noqa: E402
 from dashboard.rollups import rebuild  # noqa: E402
@@ -51,11 +54,15 @@ def province_conf():
     """The default campaign with a region → 10 prefectures → 100 county units tree."""
     data = yaml.safe_load(campaign_path("dongtai-2023").read_text(encoding="utf-8"))
     data["code"] = "province-bench"
-    data["org_units"] = {"code": "R", "name": "某省市场监督管理局", "children": [
+    data["org_units"] = _tree()
+    return parse_campaign(data)
+
+
+def _tree() -> dict:
+    return {"code": "R", "name": "某省市场监督管理局", "children": [
         {"code": f"R{p:02d}", "name": f"第{p}市市场监督管理局", "children": [
             {"code": f"R{p:02d}C{c:02d}", "name": f"第{p}市第{c}县局"} for c in range(1, 11)]}
         for p in range(1, 11)]}
-    return parse_campaign(data)
 
 
 def generate(county_unit_ids: list[int], n_enterprises: int, n_samples: int, seed: int = 2023) -> dict:
@@ -145,7 +152,7 @@ def load_sqlite(engine, tables: dict) -> None:
 
 
 def load_pg(engine, tables: dict) -> None:
-    """COPY … FROM STDIN through psycopg, then ANALYZE."""
+    """COPY … FROM STDIN through psycopg, then VACUUM ANALYZE."""
     with engine.begin() as conn:
         _batch_row(conn)
     raw = engine.raw_connection()
@@ -160,7 +167,7 @@ def load_pg(engine, tables: dict) -> None:
         pg.commit()
         pg.autocommit = True
         with pg.cursor() as cur:
-            cur.execute("ANALYZE")
+            cur.execute("VACUUM ANALYZE")  # the steady state autovacuum reaches: statistics, visibility map
         pg.autocommit = False
     finally:
         raw.close()
@@ -214,26 +221,11 @@ def page_pattern(engine, conf, window: Window) -> int:
 
 RAW_QUERIES = ["enterprise_target_counts_by_unit", "officer_exam_pass_counts_by_unit",
                "rectification_counts_by_unit", "sampling_pass_counts_by_unit"]
+RAW_DIR = Path(__file__).resolve().parent / "raw_queries"  # the count queries as they were before
+# any rollup existed (commit 095ebad): plain scans of the record tables, DuckDB's naive yardstick
 
 
-RAW_COMMIT = "095ebad"  # the last commit whose count queries read raw records only
-
-
-def raw_query_text(name: str) -> str:
-    """The raw-record version of a count query: the working copy if it reads no rollup, else the
-    version of RAW_COMMIT; without git, the working copy (DuckDB then computes the rollups it
-    reads with views over the raw tables, see duckdb_setup)."""
-    current = (ROOT / "queries" / f"{name}.sql").read_text(encoding="utf-8")
-    if "rollup_" not in current:
-        return current
-    try:
-        return subprocess.run(["git", "show", f"{RAW_COMMIT}:queries/{name}.sql"], cwd=ROOT,
-                              check=True, capture_output=True, text=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return current
-
-
-def duckdb_setup(tables: dict, closure: list[tuple], conf_start: date):
+def duckdb_setup(tables: dict, closure: list[tuple]):
     """An in-memory DuckDB holding the raw tables (no rollups, no indexes)."""
     import duckdb
     import pandas as pd
@@ -247,74 +239,78 @@ def duckdb_setup(tables: dict, closure: list[tuple], conf_start: date):
         con.unregister(f"{name}_frame")
     con.register("closure_frame", pd.DataFrame.from_records(closure, columns=["ancestor_id", "descendant_id"]))
     con.execute("create table org_unit_closure as select * from closure_frame")
-    # only used when the raw-record queries are not at hand: rollups as views, rescanned each time
-    con.execute("""create view rollup_sampling_month as
-        select credit_code, date_trunc('month', sampling_date)::date as month_date,
-            (date_trunc('month', sampling_date) + interval 1 month - interval 1 day)::date as month_end_date,
-            (date_trunc('month', sampling_date) + interval 1 month)::date as next_month_date,
-            count(*) as count_samples,
-            sum(case when task_source <> '风险监测' then 1 else 0 end) as count_counted,
-            sum(case when task_source <> '风险监测' and verdict = '合格' then 1 else 0 end) as count_passed
-        from sampling group by all""")
-    con.execute("""create view rollup_self_inspection_month as
-        select credit_code, date_trunc('month', inspection_date)::date as month_date,
-            (date_trunc('month', inspection_date) + interval 1 month - interval 1 day)::date as month_end_date,
-            (date_trunc('month', inspection_date) + interval 1 month)::date as next_month_date
-        from self_inspection group by all""")
     return con
 
 
-def duckdb_figures(con, window: Window, unit_ids: list[int], scope_unit_id: int, campaign_start: date) -> dict:
+def duckdb_figures(con, conf, window: Window, unit_ids: list[int], scope_unit_id: int) -> dict:
     """The same figures by DuckDB scanning the raw tables with the raw-record queries."""
-    params = {"scope_unit_id": scope_unit_id, "as_of": window.end_date, "from_date": window.start_date,
-              "to_date": window.end_date, "from_month_date": window.start_date.replace(day=1),
-              "campaign_start_date": campaign_start}
+    params = query_params(conf, Viewer("bench", "system", scope_unit_id), window, window.end_date)
     out = {}
     for name in RAW_QUERIES:
-        sql = raw_query_text(name).replace(":report_unit_ids", "(" + ", ".join(map(str, unit_ids)) + ")")
+        sql = (RAW_DIR / f"{name}.sql").read_text(encoding="utf-8")
+        sql = sql.replace(":report_unit_ids", "(" + ", ".join(map(str, unit_ids)) + ")")
         sql = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
         used = set(re.findall(r"(?<![:\w]):(\w+)", sql))
         sql = re.sub(r"(?<![:\w]):(\w+)", r"$\1", sql)
-        for r in con.execute(sql, {k: params[k] for k in used}).fetchall():
-            unit_id, target, n, d = r
+        for unit_id, target, n, d in con.execute(sql, {k: params[k] for k in used}).fetchall():
             out[(unit_id, target)] = (int(n or 0), int(d or 0))
     return out
 
 
-# ------------------------------------------------------------------ main
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="省级规模基准 / province-scale benchmark")
-    parser.add_argument("--pg", default=DEFAULT_PG, help=f"PostgreSQL 服务器 URL（默认 {DEFAULT_PG}；none 跳过）")
-    parser.add_argument("--samples", type=int, default=2_000_000, help="监督抽检行数（默认 2,000,000）")
-    parser.add_argument("--enterprises", type=int, default=20_000, help="企业数（默认 20,000）")
-    parser.add_argument("--sqlite-path", help="SQLite 文件（默认临时目录，结束即删）")
-    args = parser.parse_args(argv)
+# ------------------------------------------------------------------ a database for the pages
+def write_campaign(conf_path: Path) -> Path:
+    """The province campaign as a YAML file the app can load (DASHBOARD_CAMPAIGN=<path>)."""
+    data = yaml.safe_load(campaign_path("dongtai-2023").read_text(encoding="utf-8"))
+    data["code"] = "province-bench"
+    data["org_units"] = _tree()
+    conf_path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return conf_path
+
+
+def prepare(engine, conf, tables: dict, leader: tuple[str, str] | None = None) -> tuple[float, dict]:
+    """Load the generated records into a schema-ready, campaign-synced database and rebuild the
+    rollups; with leader, add a leadership account at the root. Returns (load seconds, rollups)."""
+    start = time.perf_counter()
+    (load_pg if engine.dialect.name == "postgresql" else load_sqlite)(engine, tables)
+    loaded = time.perf_counter() - start
+    counts = rebuild(engine)
+    if leader:
+        from dashboard.auth import create_account
+        create_account(engine, leader[0], leader[1], "leader", conf.root.code, by="bench")
+    return loaded, counts
+
+
+def county_ids(engine, conf) -> list[int]:
+    """The unit ids of the tree's county units (the leaves enterprises belong to)."""
+    with engine.connect() as conn:
+        units = {c: u for c, u in conn.execute(text("select code, unit_id from org_unit"))}
+    return [units[u.code] for u, _, _ in conf.root.walk() if "C" in u.code]
+
+
+def build_database(url: str, conf_path: Path, *, enterprises: int = 20_000, samples: int = 2_000_000,
+                   leader: tuple[str, str] | None = ("leader", "demo-leader")) -> dict:
+    """Build a province database at `url` the app can open: schema, the campaign written to
+    conf_path, the generated records (fast load), rollups, and a leadership account at the root.
+    Returns the rollup row counts."""
+    write_campaign(conf_path)
     conf = province_conf()
-    tmp = tempfile.TemporaryDirectory(prefix="dashboard_province_")
-    engines = [("SQLite", get_engine(f"sqlite:///{args.sqlite_path or Path(tmp.name) / 'province.sqlite'}"))]
-    pg_admin = pg_name = None
-    if args.pg.lower() != "none":
-        try:
-            pg_admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
-            pg_name = f"bench_{uuid.uuid4().hex[:10]}"
-            with pg_admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{pg_name}"'))  # generated name
-            engines.append(("PostgreSQL", get_engine(args.pg.rsplit("/", 1)[0] + "/" + pg_name)))
-        except Exception as exc:  # noqa: BLE001 - server unreachable: SQLite only
-            print(f"注意：PostgreSQL 不可用，跳过（{type(exc).__name__}）")
-            pg_name = None
+    engine = get_engine(url)
     try:
-        return _run(args, conf, engines)
+        upgrade(engine)
+        sync_campaign(engine, conf)
+        tables = generate(county_ids(engine, conf), enterprises, samples)
+        return prepare(engine, conf, tables, leader)[1]
     finally:
-        for _, engine in engines:
-            engine.dispose()
-        if pg_name:
-            with pg_admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
-        tmp.cleanup()
+        engine.dispose()
 
 
-def _run(args, conf, engines) -> int:
+# ------------------------------------------------------------------ the run
+def run(engines: list[tuple[str, object]], *, enterprises: int, samples: int,
+        leader: tuple[str, str] | None = None, say=print) -> dict:
+    """Generate the province, load it into every (label, engine), time all nine targets for every
+    unit in each window against DuckDB's naive scan, and check the figures agree.
+    Returns {"timings": {(label, window): s}, "agree": {(label, window): bool}, "units": n}."""
+    conf = province_conf()
     for _, engine in engines:
         upgrade(engine)
         sync_campaign(engine, conf)
@@ -322,51 +318,83 @@ def _run(args, conf, engines) -> int:
     with engine0.connect() as conn:
         units = {c: u for c, u in conn.execute(text("select code, unit_id from org_unit"))}
         closure = [tuple(r) for r in conn.execute(text("select ancestor_id, descendant_id from org_unit_closure"))]
-    tree_codes = [u.code for u, _, _ in conf.root.walk()]
-    unit_ids = [units[c] for c in tree_codes]
-    county_ids = [units[c] for c in tree_codes if "C" in c]
+    unit_ids = [units[u.code] for u, _, _ in conf.root.walk()]
     start = time.perf_counter()
-    tables = generate(county_ids, args.enterprises, args.samples)
+    tables = generate(county_ids(engine0, conf), enterprises, samples)
     total = sum(len(rows) for _, rows in tables.values())
-    print(f"生成：{len(tree_codes)} 个单位，{args.enterprises:,} 家企业，监督抽检 {args.samples:,} 行，"
-          f"其他记录 {total - args.samples - args.enterprises:,} 行，{time.perf_counter() - start:.1f} s")
-    timings: dict[tuple[str, str], float] = {}
-    figures: dict[tuple[str, str], dict] = {}
+    say(f"生成：{len(unit_ids)} 个单位，{enterprises:,} 家企业，监督抽检 {samples:,} 行，"
+        f"其他记录 {total - samples - enterprises:,} 行，{time.perf_counter() - start:.1f} s")
+    timings, figures = {}, {}
     for label, engine in engines:
-        start = time.perf_counter()
-        (load_pg if engine.dialect.name == "postgresql" else load_sqlite)(engine, tables)
-        loaded = time.perf_counter() - start
-        start = time.perf_counter()
-        counts = rebuild(engine)
-        print(f"{label}：载入 {loaded:.1f} s，重算汇总表 {time.perf_counter() - start:.1f} s "
-              f"（{', '.join(f'{k} {v:,}' for k, v in counts.items())}）")
+        loaded, counts = prepare(engine, conf, tables, leader)
+        say(f"{label}：载入 {loaded:.1f} s，汇总表 {', '.join(f'{k} {v:,} 行' for k, v in counts.items())}")
         for wlabel, window in WINDOWS.items():
-            t, figs = best_of(lambda w=window: app_figures(engine, conf, w, unit_ids))
-            timings[(label, wlabel)], figures[(label, wlabel)] = t, figs
-            tp, _ = best_of(lambda w=window: page_pattern(engine, conf, w), runs=1)
-            timings[(label + " 页面方式", wlabel)] = tp
-            print(f"  {label} {wlabel} 各查询：" + "，".join(
+            timings[(label, wlabel)], figures[(label, wlabel)] = best_of(
+                lambda w=window: app_figures(engine, conf, w, unit_ids))
+            say(f"  {label} {wlabel} 各查询：" + "，".join(
                 f"{n} {t * 1000:.0f} ms" for n, t in per_query(engine, conf, window, unit_ids).items()))
     start = time.perf_counter()
-    con = duckdb_setup(tables, closure, conf.start_date)
-    print(f"DuckDB：载入内存 {time.perf_counter() - start:.1f} s（不建汇总表、不建索引）")
+    con = duckdb_setup(tables, closure)
+    say(f"DuckDB：载入内存 {time.perf_counter() - start:.1f} s（原始表，不建汇总表、不建索引）")
     for wlabel, window in WINDOWS.items():
-        t, figs = best_of(lambda w=window: duckdb_figures(con, w, unit_ids, units["R"], conf.start_date))
-        timings[("DuckDB", wlabel)], figures[("DuckDB", wlabel)] = t, figs
+        timings[("DuckDB", wlabel)], figures[("DuckDB", wlabel)] = best_of(
+            lambda w=window: duckdb_figures(con, conf, w, unit_ids, units["R"]))
+    agree = {key: figs == figures[("DuckDB", key[1])] for key, figs in figures.items() if key[0] != "DuckDB"}
+    return {"timings": timings, "agree": agree, "units": len(unit_ids), "figures": len(figures[("DuckDB", wlabel)])}
+
+
+def print_run(result: dict, say=print) -> None:
+    """The timing table: every engine against DuckDB, per window."""
     import duckdb
-    print(f"\n九项指标 × 全部 {len(unit_ids)} 个单位（一次查询全部单位；3 次取最好；DuckDB {duckdb.__version__}）")
+    say(f"\n九项指标 × 全部 {result['units']} 个单位（一次查询全部单位；3 次取最好；DuckDB {duckdb.__version__}）")
+    timings = result["timings"]
     for wlabel in WINDOWS:
         duck = timings[("DuckDB", wlabel)]
-        print(f"  区间 {wlabel}：")
+        say(f"  区间 {wlabel}：")
         for (label, w), t in timings.items():
             if w == wlabel:
-                print(f"    {label:<22}{t * 1000:10.1f} ms   ÷DuckDB = {t / duck:6.2f}×")
-        ref = figures[("DuckDB", wlabel)]
-        for (label, w), figs in figures.items():
-            if w == wlabel and label != "DuckDB":
-                diff = {k for k in ref.keys() | figs.keys() if ref.get(k, (0, 0)) != figs.get(k, (0, 0))}
-                print(f"    {label} 与 DuckDB 逐行扫描结果{'一致' if not diff else f'不一致：{sorted(diff)[:5]}'}"
-                      f"（{len(ref)} 个 单位×指标）")
+                agree = "" if label == "DuckDB" else ("  结果与 DuckDB 一致" if result["agree"][(label, w)]
+                                                      else "  结果与 DuckDB 不一致！")
+                say(f"    {label:<12}{t * 1000:10.1f} ms   ÷DuckDB = {t / duck:6.2f}×{agree}")
+
+
+@contextmanager
+def engines_for(pg: str | None, folder: Path, sqlite_path: str | None = None):
+    """[(label, engine)]: a SQLite file and, when pg is reachable, a temporary PostgreSQL database
+    (dropped afterwards)."""
+    engines = [("SQLite", get_engine(f"sqlite:///{sqlite_path or folder / 'province.sqlite'}"))]
+    pg_admin = pg_name = None
+    if pg:
+        try:
+            pg_admin = create_engine(pg, isolation_level="AUTOCOMMIT")
+            pg_name = f"bench_{uuid.uuid4().hex[:10]}"
+            with pg_admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{pg_name}"'))  # generated name
+            engines.append(("PostgreSQL", get_engine(pg.rsplit("/", 1)[0] + "/" + pg_name)))
+        except Exception as exc:  # noqa: BLE001 - server unreachable: SQLite only
+            print(f"注意：PostgreSQL 不可用，跳过（{type(exc).__name__}）")
+            pg_name = None
+    try:
+        yield engines
+    finally:
+        for _, engine in engines:
+            engine.dispose()
+        if pg_name:
+            with pg_admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="省级规模基准 / province-scale benchmark")
+    parser.add_argument("--pg", default=DEFAULT_PG, help=f"PostgreSQL 服务器 URL（默认 {DEFAULT_PG}；none 跳过）")
+    parser.add_argument("--samples", type=int, default=2_000_000, help="监督抽检行数（默认 2,000,000）")
+    parser.add_argument("--enterprises", type=int, default=20_000, help="企业数（默认 20,000）")
+    parser.add_argument("--sqlite-path", help="SQLite 文件（默认临时目录，结束即删）")
+    args = parser.parse_args(argv)
+    pg = None if args.pg.lower() == "none" else args.pg
+    with tempfile.TemporaryDirectory(prefix="dashboard_province_") as tmp:
+        with engines_for(pg, Path(tmp), args.sqlite_path) as engines:
+            print_run(run(engines, enterprises=args.enterprises, samples=args.samples))
     return 0
 
 

@@ -41,6 +41,10 @@ def get_engine(url: str | None = None) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
+    elif url.startswith("postgresql"):
+        # JIT compiles each target query for about 1 s (measured at province scale) to save tens of
+        # milliseconds: a dashboard's short aggregate queries never win it back.
+        engine = create_engine(url, pool_pre_ping=True, connect_args={"options": "-c jit=off"})
     else:
         engine = create_engine(url, pool_pre_ping=True)
     return engine

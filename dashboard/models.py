@@ -129,7 +129,7 @@ class SelfInspection(Base):
     __tablename__ = "self_inspection"
     self_inspection_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     credit_code: Mapped[str] = _credit_fk()
-    inspection_date: Mapped[date] = mapped_column(Date)
+    inspection_date: Mapped[date] = mapped_column(Date, index=True)  # the window-edge probes
     count_items: Mapped[int | None] = mapped_column(Integer)
     count_problems: Mapped[int] = mapped_column(Integer)
     is_report_submitted: Mapped[bool] = mapped_column(Boolean)
@@ -324,20 +324,17 @@ class CommittedUpload(Base):
     batch_id: Mapped[int] = mapped_column(ForeignKey("upload_batch.batch_id"), unique=True)
 
 
-class RollupSamplingMonth(Base):
-    """监督抽检 per enterprise × month, kept by the importer (dashboard.rollups): counted batches
-    (任务来源 other than 风险监测) and those 合格. month_end_date / next_month_date are stored so
-    that the queries find the months wholly inside a window without date arithmetic in SQL."""
-    __tablename__ = "rollup_sampling_month"
-    credit_code: Mapped[str] = mapped_column(String(18), primary_key=True)
-    month_date: Mapped[date] = mapped_column(Date, primary_key=True)  # first day of the month
-    month_end_date: Mapped[date] = mapped_column(Date)
-    next_month_date: Mapped[date] = mapped_column(Date)
+class RollupSamplingUnitDay(Base):
+    """监督抽检 per org unit × sampling day, kept by the importer (dashboard.rollups): every batch,
+    the counted ones (任务来源 other than 风险监测) and those counted and 合格. The unit is the
+    enterprise's unit as it stands, so moving an enterprise recomputes both units' rows. A window's
+    figure is a plain sum over its days, exact for any window, with no raw rows at its edges."""
+    __tablename__ = "rollup_sampling_unit_day"
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sampling_date: Mapped[date] = mapped_column(Date, primary_key=True)
     count_samples: Mapped[int] = mapped_column(Integer)  # every row, 风险监测 included
     count_counted: Mapped[int] = mapped_column(Integer)
     count_passed: Mapped[int] = mapped_column(Integer)
-    last_sampling_date: Mapped[date] = mapped_column(Date)
-    __table_args__ = (Index("ix_rollup_sampling_month_month", "month_date", "month_end_date"),)
 
 
 class RollupSelfInspectionMonth(Base):

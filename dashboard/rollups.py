@@ -1,16 +1,19 @@
-"""Rollups: per (enterprise, month) facts of the large record tables, kept by the importer.
+"""Rollups: small derived tables of the large record tables, kept by the importer.
 
-At province scale 监督抽检 holds millions of rows, so the sampling_pass and self_inspection
-figures read `rollup_sampling_month` / `rollup_self_inspection_month` (one row per enterprise ×
-month) for the months wholly inside a window and the raw records only for the partial months at
-its edges (see the grain comments of queries/sampling_pass_counts_by_unit.sql and
-queries/enterprise_target_counts_by_unit.sql).
+At province scale 监督抽检 holds millions of rows and 企业自查 hundreds of thousands, so:
 
-The rollups are derived data and are always written in the same transaction as the records:
+- `rollup_sampling_unit_day` (one row per org unit × sampling day) answers sampling_pass for any
+  window as a sum over its days: exact at mid-month edges, no raw row read;
+- `rollup_self_inspection_month` (one row per enterprise × month) answers "self-inspected in the
+  window" for the months wholly inside it; the partial months at the edges probe the raw rows by
+  the (credit_code, inspection_date) key (queries/enterprise_target_counts_by_unit.sql).
 
-- `import_workbook` calls `refresh_pairs` after writing, for every (enterprise, month) the batch
-  touched — the new rows' months and the old months of the rows it replaced;
-- `rollback_batch` collects the same pairs before restoring and refreshes them afterwards;
+The rollups are always written in the same transaction as the records:
+
+- `import_workbook` calls `refresh_pairs` after writing, with the keys the batch touched — the new
+  rows and the rows they replaced (`pairs_of_rows`);
+- `rollback_batch` collects the same keys before restoring (`pairs_of_changes`) and refreshes them
+  afterwards;
 - `rebuild_rollups` (`python -m dashboard rebuild-rollups`) recomputes everything from the records.
 
 Month boundaries are computed here, in Python, and bound; SQL never does date arithmetic.
@@ -23,49 +26,29 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Iterable
 
-from sqlalchemy import Date, bindparam, case, delete, func, insert, select
+from sqlalchemy import Date, and_, bindparam, case, delete, func, insert, select
 from sqlalchemy.engine import Connection, Engine
 
-from .models import RollupSamplingMonth, RollupSelfInspectionMonth, Sampling, SelfInspection
+from .models import Enterprise, RollupSamplingUnitDay, RollupSelfInspectionMonth, Sampling, SelfInspection
 
-CHUNK = 1000  # codes per IN list
+CHUNK = 1000  # values per IN list
+
+# table → keys the change touches: self_inspection {(credit_code, month)}, sampling
+# {(credit_code, day, unit_id or None)}, enterprise {(unit_id,)}
+Pairs = dict[str, set[tuple]]
 
 
 @dataclass(frozen=True)
 class RollupSpec:
-    """How one rollup table is computed from one record table."""
+    """Which rollup table a record table feeds (load._refresh_statistics reads this)."""
     rollup: type
-    source: type
-    date_column: str
-
-    @property
-    def source_table(self) -> str:
-        """The record table's name."""
-        return self.source.__tablename__
-
-    def aggregates(self) -> list:
-        """The aggregate columns of one (enterprise, month) group, in rollup column order."""
-        src = self.source.__table__.c
-        if self.source is Sampling:
-            counted = src.task_source != "风险监测"
-            return [func.count(),
-                    func.sum(case((counted, 1), else_=0)),
-                    func.sum(case((counted & (src.verdict == "合格"), 1), else_=0)),
-                    func.max(src.sampling_date)]
-        return [func.count(), func.max(src.inspection_date)]
-
-    def aggregate_names(self) -> list[str]:
-        """The rollup columns the aggregates fill."""
-        if self.source is Sampling:
-            return ["count_samples", "count_counted", "count_passed", "last_sampling_date"]
-        return ["count_self_inspections", "last_inspection_date"]
+    source_table: str
 
 
-ROLLUPS = (RollupSpec(RollupSamplingMonth, Sampling, "sampling_date"),
-           RollupSpec(RollupSelfInspectionMonth, SelfInspection, "inspection_date"))
-SPEC_BY_SOURCE = {s.source_table: s for s in ROLLUPS}
-
-Pairs = dict[str, set[tuple[str, date]]]  # record table → {(credit_code, first day of month)}
+ROLLUPS = (RollupSpec(RollupSamplingUnitDay, "sampling"),
+           RollupSpec(RollupSamplingUnitDay, "enterprise"),  # a moved enterprise moves its samples
+           RollupSpec(RollupSelfInspectionMonth, "self_inspection"))
+ROLLUP_TABLES = (RollupSamplingUnitDay, RollupSelfInspectionMonth)
 
 
 # ------------------------------------------------------------------ months
@@ -89,82 +72,146 @@ def _as_date(value) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-# ------------------------------------------------------------------ which pairs a change touches
-def pairs_of_rows(table_name: str, rows: Iterable[dict]) -> set[tuple[str, date]]:
-    """The (enterprise, month) pairs of record rows (dicts with credit_code and the date column);
-    empty for a table without a rollup."""
-    spec = SPEC_BY_SOURCE.get(table_name)
-    if spec is None:
-        return set()
-    return {(r["credit_code"], month_start(_as_date(r[spec.date_column]))) for r in rows}
+# ------------------------------------------------------------------ which keys a change touches
+def pairs_of_rows(table_name: str, rows: Iterable[dict]) -> set[tuple]:
+    """The rollup keys of record rows (dicts as written or as stored); empty for a table that
+    feeds no rollup. Sampling rows leave the unit open: refresh_pairs looks it up after writing."""
+    if table_name == "self_inspection":
+        return {(r["credit_code"], month_start(_as_date(r["inspection_date"]))) for r in rows}
+    if table_name == "sampling":
+        return {(r["credit_code"], _as_date(r["sampling_date"]), None) for r in rows}
+    if table_name == "enterprise":
+        return {(r["unit_id"],) for r in rows if r.get("unit_id") is not None}
+    return set()
 
 
-def pairs_of_changes(conn: Connection, table_name: str, keys: list[str], changes) -> set[tuple[str, date]]:
-    """The pairs a batch's changes of one table touch, read before they are undone: the rows as
-    they stand now (what the batch wrote) and the prior rows kept in batch_change."""
-    spec = SPEC_BY_SOURCE.get(table_name)
-    if spec is None:
+def pairs_of_changes(conn: Connection, table_name: str, keys: list[str], changes) -> set[tuple]:
+    """The keys a batch's changes of one table touch, read before they are undone: the prior rows
+    kept in batch_change and the rows as they stand now (what the batch wrote). Sampling keys get
+    their unit now, while the enterprise still exists (undoing may delete it)."""
+    if table_name not in ("self_inspection", "sampling", "enterprise"):
         return set()
     old = [json.loads(c.old_row_json) for c in changes if c.old_row_json is not None]
-    pairs = pairs_of_rows(table_name, old)
     key_rows = [dict(zip(keys, json.loads(c.record_key))) for c in changes]
-    if {"credit_code", spec.date_column} <= set(keys):
-        return pairs | pairs_of_rows(table_name, key_rows)
-    table = spec.source.__table__
-    (key,) = keys
-    wanted = sorted({r[key] for r in key_rows})
+    rows = old + _current_rows(conn, table_name, keys, key_rows)
+    if table_name != "sampling":
+        return pairs_of_rows(table_name, rows)
+    units = _units_of(conn, {r["credit_code"] for r in rows})
+    return {(r["credit_code"], _as_date(r["sampling_date"]), units.get(r["credit_code"])) for r in rows}
+
+
+def _current_rows(conn: Connection, table_name: str, keys: list[str], key_rows: list[dict]) -> list[dict]:
+    """The stored rows with the given natural keys, as dicts."""
+    table = {"self_inspection": SelfInspection, "sampling": Sampling, "enterprise": Enterprise}[table_name].__table__
+    probe = keys[0] if len(keys) == 1 else "credit_code"
+    wanted = sorted({r[probe] for r in key_rows})
+    found = []
     for i in range(0, len(wanted), CHUNK):
-        stmt = (select(table.c.credit_code, table.c[spec.date_column])
-                .where(table.c[key].in_(wanted[i:i + CHUNK])))
-        pairs |= {(code, month_start(_as_date(day))) for code, day in conn.execute(stmt)}
-    return pairs
+        found += [dict(r._mapping) for r in conn.execute(select(table).where(table.c[probe].in_(wanted[i:i + CHUNK])))]
+    wanted_keys = {tuple(r[k] for k in keys) for r in key_rows}
+    return [r for r in found if tuple(_key_value(r[k]) for k in keys) in wanted_keys]
 
 
-# ------------------------------------------------------------------ writing
-def _insert_month(conn: Connection, spec: RollupSpec, month: date, codes: list[str] | None) -> None:
+def _key_value(value):
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _units_of(conn: Connection, codes: Iterable[str]) -> dict[str, int]:
+    """credit_code → the enterprise's unit, for the codes that exist."""
+    codes, out = sorted(set(codes)), {}
+    for i in range(0, len(codes), CHUNK):
+        stmt = select(Enterprise.credit_code, Enterprise.unit_id).where(Enterprise.credit_code.in_(codes[i:i + CHUNK]))
+        out.update(dict(conn.execute(stmt).all()))
+    return out
+
+
+# ------------------------------------------------------------------ self-inspection months
+def _insert_month(conn: Connection, month: date, codes: list[str] | None) -> None:
     """INSERT … SELECT the month's groups (of codes, or of every enterprise when None)."""
-    src = spec.source.__table__
+    src = SelfInspection.__table__
     first, last, nxt = month_bounds(month)
-    day = src.c[spec.date_column]
     stmt = (select(src.c.credit_code,
                    bindparam("m_first", first, type_=Date),
                    bindparam("m_last", last, type_=Date),
                    bindparam("m_next", nxt, type_=Date),
-                   *spec.aggregates())
-            .where(day >= first, day < nxt)
+                   func.count(), func.max(src.c.inspection_date))
+            .where(src.c.inspection_date >= first, src.c.inspection_date < nxt)
             .group_by(src.c.credit_code))
     if codes is not None:
         stmt = stmt.where(src.c.credit_code.in_(codes))
     columns = ["credit_code", "month_date", "month_end_date", "next_month_date",
-               *spec.aggregate_names()]
-    conn.execute(insert(spec.rollup.__table__).from_select(columns, stmt))
+               "count_self_inspections", "last_inspection_date"]
+    conn.execute(insert(RollupSelfInspectionMonth.__table__).from_select(columns, stmt))
 
 
+def _refresh_months(conn: Connection, pairs: set[tuple]) -> None:
+    rollup = RollupSelfInspectionMonth.__table__
+    by_month = defaultdict(set)
+    for code, month in pairs:
+        by_month[month].add(code)
+    for month, codes in sorted(by_month.items()):
+        codes = sorted(codes)
+        for i in range(0, len(codes), CHUNK):
+            chunk = codes[i:i + CHUNK]
+            conn.execute(delete(rollup).where(rollup.c.month_date == month, rollup.c.credit_code.in_(chunk)))
+            _insert_month(conn, month, chunk)
+
+
+# ------------------------------------------------------------------ sampling unit days
+def _insert_unit_days(conn: Connection, units: list[int] | None, days: list[date] | None) -> None:
+    """INSERT … SELECT the (unit, day) groups of the given units × days (None: all)."""
+    s, e = Sampling.__table__, Enterprise.__table__
+    counted = s.c.task_source != "风险监测"
+    stmt = (select(e.c.unit_id, s.c.sampling_date, func.count(),
+                   func.sum(case((counted, 1), else_=0)),
+                   func.sum(case((and_(counted, s.c.verdict == "合格"), 1), else_=0)))
+            .join(e, e.c.credit_code == s.c.credit_code)
+            .group_by(e.c.unit_id, s.c.sampling_date))
+    if units is not None:
+        stmt = stmt.where(e.c.unit_id.in_(units))
+    if days is not None:
+        stmt = stmt.where(s.c.sampling_date.in_(days))
+    columns = ["unit_id", "sampling_date", "count_samples", "count_counted", "count_passed"]
+    conn.execute(insert(RollupSamplingUnitDay.__table__).from_select(columns, stmt))
+
+
+def _refresh_unit_days(conn: Connection, sample_keys: set[tuple], moved_units: set[int]) -> None:
+    """Recompute every (unit, day) of the touched units × touched days — a superset of the touched
+    pairs, so a delete and an insert over the same set stay consistent — and every day of the
+    units an enterprise left or joined."""
+    rollup = RollupSamplingUnitDay.__table__
+    if moved_units:
+        units = sorted(moved_units)
+        conn.execute(delete(rollup).where(rollup.c.unit_id.in_(units)))
+        _insert_unit_days(conn, units, None)
+    looked_up = _units_of(conn, {code for code, _, unit in sample_keys if unit is None})
+    by_unit = defaultdict(set)
+    for code, day, unit in sample_keys:
+        unit = unit if unit is not None else looked_up.get(code)
+        if unit is not None and unit not in moved_units:
+            by_unit[unit].add(day)
+    for unit, days in sorted(by_unit.items()):
+        days = sorted(days)
+        for i in range(0, len(days), CHUNK):
+            chunk = days[i:i + CHUNK]
+            conn.execute(delete(rollup).where(rollup.c.unit_id == unit, rollup.c.sampling_date.in_(chunk)))
+            _insert_unit_days(conn, [unit], chunk)
+
+
+# ------------------------------------------------------------------ entry points
 def refresh_pairs(conn: Connection, pairs: Pairs) -> int:
-    """Recompute the rollup rows of the given (enterprise, month) pairs from the records, inside
-    the caller's transaction; returns how many pairs were recomputed."""
-    done = 0
-    for table_name, table_pairs in pairs.items():
-        spec = SPEC_BY_SOURCE.get(table_name)
-        if spec is None or not table_pairs:
-            continue
-        rollup = spec.rollup.__table__
-        by_month = defaultdict(set)
-        for code, month in table_pairs:
-            by_month[month].add(code)
-        for month, codes in sorted(by_month.items()):
-            codes = sorted(codes)
-            for i in range(0, len(codes), CHUNK):
-                chunk = codes[i:i + CHUNK]
-                conn.execute(delete(rollup).where(rollup.c.month_date == month,
-                                                  rollup.c.credit_code.in_(chunk)))
-                _insert_month(conn, spec, month, chunk)
-        done += len(table_pairs)
-    return done
+    """Recompute the rollup rows of the touched keys from the records, inside the caller's
+    transaction; returns how many keys were given."""
+    if pairs.get("self_inspection"):
+        _refresh_months(conn, pairs["self_inspection"])
+    if pairs.get("sampling") or pairs.get("enterprise"):
+        _refresh_unit_days(conn, pairs.get("sampling", set()),
+                           {unit for (unit,) in pairs.get("enterprise", set())})
+    return sum(len(p) for name, p in pairs.items() if name in ("self_inspection", "sampling", "enterprise"))
 
 
 def merge_pairs(*many: Pairs) -> Pairs:
-    """The union of several table → pairs maps."""
+    """The union of several table → keys maps."""
     out: Pairs = defaultdict(set)
     for pairs in many:
         for table, p in pairs.items():
@@ -172,22 +219,25 @@ def merge_pairs(*many: Pairs) -> Pairs:
     return dict(out)
 
 
+def rebuild_self_inspection_months(conn: Connection) -> None:
+    """Delete and recompute rollup_self_inspection_month (one INSERT … SELECT per month)."""
+    conn.execute(delete(RollupSelfInspectionMonth.__table__))
+    day = SelfInspection.__table__.c.inspection_date
+    low, high = conn.execute(select(func.min(day), func.max(day))).one()
+    if low is not None:
+        month, last = month_start(_as_date(low)), month_start(_as_date(high))
+        while month <= last:
+            _insert_month(conn, month, None)
+            month = next_month(month)
+
+
 def rebuild_rollups(conn: Connection) -> dict[str, int]:
-    """Delete and recompute every rollup row from the records (one INSERT … SELECT per month);
-    returns rollup table → rows written."""
-    counts = {}
-    for spec in ROLLUPS:
-        src, rollup = spec.source.__table__, spec.rollup.__table__
-        conn.execute(delete(rollup))
-        day = src.c[spec.date_column]
-        low, high = conn.execute(select(func.min(day), func.max(day))).one()
-        if low is not None:
-            month, last = month_start(_as_date(low)), month_start(_as_date(high))
-            while month <= last:
-                _insert_month(conn, spec, month, None)
-                month = next_month(month)
-        counts[rollup.name] = conn.execute(select(func.count()).select_from(rollup)).scalar_one()
-    return counts
+    """Delete and recompute every rollup row from the records; returns rollup table → rows."""
+    conn.execute(delete(RollupSamplingUnitDay.__table__))
+    _insert_unit_days(conn, None, None)
+    rebuild_self_inspection_months(conn)
+    return {t.__tablename__: conn.execute(select(func.count()).select_from(t.__table__)).scalar_one()
+            for t in ROLLUP_TABLES}
 
 
 def rebuild(engine: Engine) -> dict[str, int]:
@@ -196,8 +246,8 @@ def rebuild(engine: Engine) -> dict[str, int]:
         counts = rebuild_rollups(conn)
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
-            for spec in ROLLUPS:
-                conn.exec_driver_sql(f"ANALYZE {spec.rollup.__tablename__}")  # fixed model names
+            for table in ROLLUP_TABLES:
+                conn.exec_driver_sql(f"ANALYZE {table.__tablename__}")  # fixed model names
     return counts
 
 
@@ -207,10 +257,8 @@ def rollup_rows(conn: Connection | Engine) -> dict[str, list[tuple]]:
         with conn.connect() as c:
             return rollup_rows(c)
     out = {}
-    for spec in ROLLUPS:
-        rollup = spec.rollup.__table__
-        rows = conn.execute(select(rollup)).all()
-        out[rollup.name] = sorted(tuple(_as_date(v) if k.endswith("_date") else v
-                                        for k, v in r._mapping.items()) for r in rows)
+    for model in ROLLUP_TABLES:
+        rows = conn.execute(select(model.__table__)).all()
+        out[model.__tablename__] = sorted(tuple(_as_date(v) if k.endswith("_date") else v
+                                                for k, v in r._mapping.items()) for r in rows)
     return out
-

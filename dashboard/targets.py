@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 
 from sqlalchemy.engine import Engine
@@ -18,6 +18,7 @@ from .access import Viewer, resolve_unit
 from .campaign import CampaignConf, Window, campaign_window
 from .db import execute
 from .labels import STATUS_BY_MET, normalise_dates, nd_text, percent_text, threshold_text
+from .rollups import next_month
 from .labels import as_date  # noqa: F401  (dashboard.completeness imports it from here)
 
 # Which query counts each target code a campaign may configure (see campaigns/*.yaml).
@@ -110,10 +111,25 @@ class Selection:
 def query_params(conf: CampaignConf, viewer: Viewer, window: Window, as_of: date) -> dict:
     """The bound parameters of every engine query, dates computed here, never in SQL."""
     # Records dated after as_of never count, so the window's end is clipped to it here, once.
+    to_date = min(window.end_date, as_of)
     return {"scope_unit_id": viewer.scope_unit_id, "as_of": as_of,
-            "from_date": window.start_date, "to_date": min(window.end_date, as_of),
+            "from_date": window.start_date, "to_date": to_date,
             "from_month_date": window.start_date.replace(day=1),
-            "campaign_start_date": conf.start_date}
+            "campaign_start_date": conf.start_date,
+            **whole_months(window.start_date, to_date)}
+
+
+def whole_months(from_date: date, to_date: date) -> dict:
+    """The span of calendar months wholly inside [from_date, to_date], which month rollups answer:
+    whole_from_date is the first day of the first such month, whole_to_date the last day of the
+    last. The partial months at the edges are [from_date, whole_from_date) and (whole_to_date,
+    to_date]. Without a whole month, the head edge is the whole window and the tail is empty."""
+    first = from_date if from_date.day == 1 else next_month(from_date.replace(day=1))
+    after = to_date + timedelta(days=1)
+    last = after - timedelta(days=1) if after.day == 1 else after.replace(day=1) - timedelta(days=1)
+    if first > last:
+        return {"whole_from_date": after, "whole_to_date": to_date}
+    return {"whole_from_date": first, "whole_to_date": last}
 
 
 def scope_units(engine: Engine, viewer: Viewer) -> dict[int, dict]:

@@ -5,53 +5,22 @@
 -- enterprise_target_flags.sql (the members: gap lists and provenance); tests prove both agree.
 -- A report unit with no active enterprise has no row (Python reads that as 0 of 0).
 -- to_date is the window end already clipped to as_of; from_month_date is the first day of
--- from_date's month (a month is inside the window when any of its days is).
--- self_inspection reads month rollup + raw edges: the months wholly inside the window come from
--- rollup_self_inspection_month (one row per enterprise × month with at least one 企业自查, kept by
--- the importer); only the partial months at the window's edges are read from raw self_inspection
--- rows, bounded exactly as in sampling_pass_counts_by_unit.sql. The other targets read the raw
--- records: each is already a per-enterprise reduction over small tables.
+-- from_date's month (a month is inside the window when any of its days is); whole_from_date and
+-- whole_to_date bound the calendar months wholly inside the window (dashboard.targets.whole_months).
+-- Each flag is an existence probe per active enterprise on a (credit_code, date) key, so the cost
+-- grows with the enterprises, not the records. self_inspection reads rollup_self_inspection_month
+-- for the whole months and probes the raw rows only in the partial months at the window's edges.
 with
 
 closure as (
     select ancestor_id, descendant_id from org_unit_closure
 ),
 
-enterprises as (
-    select credit_code, unit_id, is_large, status from enterprise
-),
-
-self_inspections as (
-    select credit_code, inspection_date from self_inspection
-),
-
-self_inspection_months as (
-    select credit_code, month_date, month_end_date, next_month_date
-    from rollup_self_inspection_month
-),
-
-responsibilities as (
-    select * from responsibility
-),
-
-management_systems as (
-    select credit_code, system_type, established_date, valid_until_date from management_system
-),
-
-supplier_evaluations as (
-    select credit_code, evaluation_date from supplier_evaluation
-),
-
-officer_exams as (
-    select credit_code, exam_date from officer_exam
-),
-
-cadre_visits as (
-    select credit_code, visit_date from cadre_visit
+active_enterprises as (
+    select credit_code, unit_id, is_large from enterprise where status = '在产'
 ),
 
 covered_units as (
-    -- report unit → every unit of its subtree that the viewer may see
     select report.ancestor_id as report_unit_id, report.descendant_id as unit_id
     from closure as report
     join closure as scope
@@ -60,106 +29,62 @@ covered_units as (
     where report.ancestor_id in :report_unit_ids
 ),
 
-whole_self_inspection_months as (
-    select credit_code, month_date, next_month_date
-    from self_inspection_months
-    where month_date >= :from_date and month_end_date <= :to_date
-),
-
-self_inspection_edges as (
-    -- head_end: first whole month with data; tail_start: the day after the last one
-    select min(month_date) as head_end, max(next_month_date) as tail_start
-    from whole_self_inspection_months
-),
-
-self_inspected as (
-    select credit_code
-    from whole_self_inspection_months
-    union
-    select credit_code
-    from self_inspections
-    where (inspection_date >= :from_date
-            and inspection_date < coalesce((select head_end from self_inspection_edges), :to_date))
-        or (inspection_date >= coalesce((select tail_start from self_inspection_edges), :to_date)
-            and inspection_date <= :to_date)
-),
-
-latest_responsibility_months as (
-    select credit_code, max(month_date) as month_date
-    from responsibilities
-    where month_date >= :from_month_date and month_date <= :to_date
-    group by credit_code
-),
-
-three_three_three_done as (
-    select r.credit_code
-    from responsibilities as r
-    join latest_responsibility_months as latest
-        on latest.credit_code = r.credit_code and latest.month_date = r.month_date
-    where r.has_principal and r.has_safety_director and r.has_safety_officer
-        and r.is_daily_control_done and r.is_weekly_check_done and r.is_monthly_review_done
-        and r.has_daily_list and r.has_weekly_report and r.has_monthly_record
-),
-
 valid_systems as (
     -- held on as_of: established by then and not yet expired (expiring on as_of still holds)
     select credit_code, system_type
-    from management_systems
+    from management_system
     where established_date <= :as_of
         and (valid_until_date is null or valid_until_date >= :as_of)
 ),
 
-quality_system_holders as (
-    select distinct credit_code from valid_systems where system_type in ('HACCP', 'ISO22000')
-),
-
-traceability_holders as (
-    select distinct credit_code from valid_systems where system_type = '智能化追溯体系'
-),
-
-supplier_evaluated as (
-    select distinct credit_code
-    from supplier_evaluations
-    where evaluation_date >= :campaign_start_date and evaluation_date <= :as_of
-),
-
-officer_examined as (
-    select distinct credit_code
-    from officer_exams
-    where exam_date >= :campaign_start_date and exam_date <= :as_of
-),
-
-supervised as (
-    select distinct credit_code
-    from cadre_visits
-    where visit_date >= :campaign_start_date and visit_date <= :as_of
-),
-
 active_enterprise_flags as (
+    -- each flag is an uncorrelated IN list, built once per query and probed per enterprise
     select
         e.credit_code,
         e.unit_id,
         case when e.is_large then 1 else 0 end as is_large,
-        case when si.credit_code is null then 0 else 1 end as is_self_inspected,
-        case when ttt.credit_code is null then 0 else 1 end as is_three_three_three,
-        case when e.is_large and qs.credit_code is not null and tr.credit_code is not null
+        case when e.credit_code in (
+                select credit_code from rollup_self_inspection_month
+                where month_date >= :whole_from_date and month_end_date <= :whole_to_date)
+            or e.credit_code in (
+                select credit_code from self_inspection
+                where (inspection_date >= :from_date and inspection_date < :whole_from_date)
+                    or (inspection_date > :whole_to_date and inspection_date <= :to_date))
+            then 1 else 0 end as is_self_inspected,
+        case when (
+                -- the latest 主体责任 month in the window, one index probe per enterprise
+                select case when r.has_principal and r.has_safety_director and r.has_safety_officer
+                        and r.is_daily_control_done and r.is_weekly_check_done
+                        and r.is_monthly_review_done and r.has_daily_list and r.has_weekly_report
+                        and r.has_monthly_record then 1 else 0 end
+                from responsibility as r
+                where r.credit_code = e.credit_code
+                    and r.month_date >= :from_month_date and r.month_date <= :to_date
+                order by r.month_date desc
+                limit 1) = 1
+            then 1 else 0 end as is_three_three_three,
+        case when e.is_large
+            and e.credit_code in (select credit_code from valid_systems
+                                  where system_type in ('HACCP', 'ISO22000'))
+            and e.credit_code in (select credit_code from valid_systems
+                                  where system_type = '智能化追溯体系')
             then 1 else 0 end as is_qms_traceable,
-        case when se.credit_code is null then 0 else 1 end as is_supplier_evaluated,
-        case when oe.credit_code is null then 0 else 1 end as is_officer_examined,
-        case when sv.credit_code is null then 0 else 1 end as is_supervised
-    from enterprises as e
-    left join self_inspected as si on si.credit_code = e.credit_code
-    left join three_three_three_done as ttt on ttt.credit_code = e.credit_code
-    left join quality_system_holders as qs on qs.credit_code = e.credit_code
-    left join traceability_holders as tr on tr.credit_code = e.credit_code
-    left join supplier_evaluated as se on se.credit_code = e.credit_code
-    left join officer_examined as oe on oe.credit_code = e.credit_code
-    left join supervised as sv on sv.credit_code = e.credit_code
-    where e.status = '在产'
+        case when e.credit_code in (
+                select credit_code from supplier_evaluation
+                where evaluation_date >= :campaign_start_date and evaluation_date <= :as_of)
+            then 1 else 0 end as is_supplier_evaluated,
+        case when e.credit_code in (
+                select credit_code from officer_exam
+                where exam_date >= :campaign_start_date and exam_date <= :as_of)
+            then 1 else 0 end as is_officer_examined,
+        case when e.credit_code in (
+                select credit_code from cadre_visit
+                where visit_date >= :campaign_start_date and visit_date <= :as_of)
+            then 1 else 0 end as is_supervised
+    from active_enterprises as e
 ),
 
 counts_by_own_unit as (
-    -- aggregate per enterprise unit first, so the roll-up joins units, not enterprises
     select
         unit_id,
         count(*) as count_active,

@@ -25,22 +25,16 @@ covered_units as (
     where report.ancestor_id in :report_unit_ids
 ),
 
-latest_exam_dates as (
-    select credit_code, person_name, max(exam_date) as exam_date
-    from officer_exams
-    where exam_date <= :as_of
-    group by credit_code, person_name
-),
-
 latest_exams as (
+    -- an exam counts when the same person has no later exam on or before as_of
     select x.credit_code, case when x.is_passed then 1 else 0 end as is_passed
     from officer_exams as x
-    join latest_exam_dates as latest
-        on latest.credit_code = x.credit_code
-        and latest.person_name = x.person_name
-        and latest.exam_date = x.exam_date
+    where x.exam_date <= :as_of
+        and not exists (
+            select 1 from officer_exam as later
+            where later.credit_code = x.credit_code and later.person_name = x.person_name
+                and later.exam_date > x.exam_date and later.exam_date <= :as_of)
 ),
-
 counts_by_own_unit as (
     select e.unit_id, count(*) as count_examined, sum(x.is_passed) as count_passed
     from latest_exams as x

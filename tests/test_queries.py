@@ -45,7 +45,8 @@ def test_engine_query_runs_on_an_empty_database(empty_engine, name):
     root = resolve_unit(empty_engine, None).unit_id
     params = dict(scope_unit_id=root, unit_id=root, report_unit_ids=[root], as_of=date(2023, 8, 31),
                   from_date=date(2023, 5, 1), to_date=date(2023, 8, 31),
-                  from_month_date=date(2023, 5, 1), campaign_start_date=date(2023, 3, 1))
+                  from_month_date=date(2023, 5, 1), campaign_start_date=date(2023, 3, 1),
+                  whole_from_date=date(2023, 5, 1), whole_to_date=date(2023, 8, 31))
     if ":report_unit_ids" not in (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8"):
         del params["report_unit_ids"]  # an expanding list must be used by the statement
     rows = execute(empty_engine, name, **params)

@@ -1,5 +1,7 @@
 """Rollups (dashboard.rollups): the figures read from them equal the figures counted from raw
-records on any window and unit, and incremental upkeep (import, rollback) equals a full rebuild."""
+records on any window and unit — a Python oracle for the two rollup-backed figures, the raw-record
+member queries for all nine — and incremental upkeep (import, rollback, an enterprise moving to
+another unit) equals a full rebuild."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -8,13 +10,14 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import inspect as sa_inspect, select
 
 from dashboard.access import system_viewer
 from dashboard.campaign import Window, load_campaign
 from dashboard.demo import build_demo
 from dashboard.importer import import_workbook, rollback_batch
-from dashboard.models import Enterprise, OrgUnitClosure, Sampling, SelfInspection
+from dashboard.records import figure_members
+from dashboard.models import Enterprise, OrgUnit, OrgUnitClosure, Sampling, SelfInspection
 from dashboard.rollups import month_bounds, rebuild, rollup_rows
 from dashboard.targets import compute_targets
 from tests.builders import code, registry, sampling, sampling_row, sheet, xlsx
@@ -105,10 +108,27 @@ def test_rollup_figures_on_edge_windows(demo_county, start, end):
         assert got == raw_figures(facts, unit_id, start, end), unit_id
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(a=days, b=days, unit_index=st.integers(min_value=0, max_value=12), extra=st.integers(0, 40))
+def test_every_target_equals_its_raw_member_records(demo_county, a, b, unit_index, extra):
+    """All nine targets, as the engine counts them, equal the raw-record members listed behind
+    them (records.figure_members reads no rollup), with as_of on or after the window's end."""
+    engine, facts = demo_county
+    start, end = START + timedelta(days=min(a, b)), START + timedelta(days=max(a, b))
+    as_of = min(END, end + timedelta(days=extra))
+    conf, viewer = load_campaign(), system_viewer(engine)
+    unit_id = sorted(facts["closure"])[unit_index % len(facts["closure"])]
+    window = Window(start, end, "w")
+    for f in compute_targets(engine, conf, viewer, unit=unit_id, window=window, as_of=as_of):
+        rows = figure_members(engine, conf, viewer, target=f.target, unit=unit_id, window=window, as_of=as_of)
+        assert (f.numerator, f.denominator) == (sum(r["is_numerator"] for r in rows), len(rows)), f.target
+
+
 def test_demo_rollups_equal_a_full_rebuild(demo_county):
     engine, _ = demo_county
     kept = rollup_rows(engine)
-    assert kept["rollup_sampling_month"] and kept["rollup_self_inspection_month"]
+    assert kept["rollup_sampling_unit_day"] and kept["rollup_self_inspection_month"]
+    assert sum(r[2] for r in kept["rollup_sampling_unit_day"]) == len(_raw_facts(engine)["samples"])
     # rebuild in a transaction that is rolled back, so the session's database stays as built
     from dashboard.rollups import rebuild_rollups
     with engine.connect() as conn:
@@ -144,20 +164,50 @@ def test_import_rollback_rollups_equal_a_full_rebuild(empty_engine):
     after_second = rollup_rows(empty_engine)
     rebuild(empty_engine)
     assert rollup_rows(empty_engine) == after_second
-    months = {r[1] for r in after_second["rollup_sampling_month"]}
-    assert months == {date(2023, 5, 1), date(2023, 6, 1), date(2023, 8, 1)}
+    town = _unit_id(empty_engine, "城区分局")
+    assert after_second["rollup_sampling_unit_day"] == [
+        (town, date(2023, 5, 9), 1, 1, 1), (town, date(2023, 5, 31), 1, 1, 0),
+        (town, date(2023, 6, 1), 1, 0, 0), (town, date(2023, 8, 20), 1, 1, 1)]
 
     rollback_batch(empty_engine, second.batch_id, by="t")
     after_rollback = rollup_rows(empty_engine)
     rebuild(empty_engine)
     assert rollup_rows(empty_engine) == after_rollback
+    assert after_rollback["rollup_sampling_unit_day"] == [
+        (town, date(2023, 5, 8), 1, 1, 1), (town, date(2023, 5, 31), 1, 1, 0),
+        (town, date(2023, 6, 1), 1, 0, 0)]
     may = month_bounds(date(2023, 5, 1))
-    assert [r for r in after_rollback["rollup_sampling_month"] if r[0] == code(1)] == [
-        (code(1), *may, 1, 1, 1, date(2023, 5, 8))]
+    assert [r for r in after_rollback["rollup_self_inspection_month"] if r[0] == code(1)] == [
+        (code(1), *may, 1, date(2023, 5, 8))]
 
     rollback_batch(empty_engine, first.batch_id, by="t")
-    assert rollup_rows(empty_engine) == {"rollup_sampling_month": [],
+    assert rollup_rows(empty_engine) == {"rollup_sampling_unit_day": [],
                                          "rollup_self_inspection_month": []}
+
+
+def test_an_enterprise_moving_unit_moves_its_samples(empty_engine):
+    """The sampling rollup is per unit: a registry correction that moves an enterprise to another
+    sub-bureau moves its samples' counts with it, and rolling the correction back moves them back."""
+    first = import_workbook(empty_engine, xlsx(
+        registry(1, 2), sampling([sampling_row("M1", 1, 抽样日期=date(2023, 5, 8)),
+                                  sampling_row("M2", 2, 抽样日期=date(2023, 5, 8))])), uploader="t")
+    assert first.status == "imported", first.to_text()
+    town, anfeng = _unit_id(empty_engine, "城区分局"), _unit_id(empty_engine, "安丰分局")
+    assert rollup_rows(empty_engine)["rollup_sampling_unit_day"] == [(town, date(2023, 5, 8), 2, 2, 2)]
+    moved = import_workbook(empty_engine, xlsx(registry(1, unit="安丰分局")), uploader="t")
+    assert moved.status == "imported", moved.to_text()
+    after_move = rollup_rows(empty_engine)
+    assert after_move["rollup_sampling_unit_day"] == sorted([(town, date(2023, 5, 8), 1, 1, 1),
+                                                              (anfeng, date(2023, 5, 8), 1, 1, 1)])
+    rebuild(empty_engine)
+    assert rollup_rows(empty_engine) == after_move
+    rollback_batch(empty_engine, moved.batch_id, by="t")
+    assert rollup_rows(empty_engine)["rollup_sampling_unit_day"] == [(town, date(2023, 5, 8), 2, 2, 2)]
+
+
+def _unit_id(engine, name: str) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(OrgUnit.unit_id).where(OrgUnit.name == name)).scalar_one()
 
 
 def test_rebuild_rollups_command(tmp_path, capsys):
@@ -169,6 +219,31 @@ def test_rebuild_rollups_command(tmp_path, capsys):
     kept = rollup_rows(engine)
     assert main(["--db", url, "rebuild-rollups"]) == 0
     out = capsys.readouterr().out
-    assert "汇总表已重算" in out and "rollup_sampling_month 1 行" in out
+    assert "汇总表已重算" in out and "rollup_sampling_unit_day 1 行" in out
     assert rollup_rows(engine) == kept
     engine.dispose()
+
+
+def test_migration_0004_builds_the_unit_day_rollup_of_existing_records(empty_engine):
+    """A database at 0003 that already holds samples gets rollup_sampling_unit_day filled by the
+    upgrade, equal to what the importer keeps."""
+    from alembic import command
+    from alembic.config import Config
+    from pathlib import Path
+    import dashboard.db
+
+    data = xlsx(registry(1, 2), sampling([sampling_row("U1", 1, 抽样日期=date(2023, 6, 3)),
+                                          sampling_row("U2", 2, 抽样日期=date(2023, 6, 3), 检验结论="不合格",
+                                                       不合格项目="x║1║0", 核查处置状态="未处置")]))
+    assert import_workbook(empty_engine, data, uploader="t").status == "imported"
+    kept = rollup_rows(empty_engine)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(dashboard.db.__file__).parent / "migrations"))
+    with empty_engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0003")
+    with empty_engine.connect() as conn:
+        assert "rollup_sampling_unit_day" not in sa_inspect(conn).get_table_names()
+    dashboard.db.upgrade(empty_engine)
+    assert rollup_rows(empty_engine) == kept
+    assert kept["rollup_sampling_unit_day"] == [(_unit_id(empty_engine, "城区分局"), date(2023, 6, 3), 2, 2, 1)]

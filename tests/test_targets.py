@@ -21,6 +21,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import insert, select
 
+from dashboard.rollups import rebuild_rollups
 from dashboard.access import Viewer, resolve_unit, system_viewer
 from dashboard.campaign import (Window, campaign_window, load_campaign, month_window,
                                 phase_window)
@@ -149,6 +150,8 @@ def build_county(engine) -> None:
                  count_problems=0, batch_id=b)
             for c, d in [(E1, "2023-03-20"), (E2, "2023-08-31"), (E3, "2023-05-01"),
                          (E4, "2023-06-30"), (E5, "2023-12-05")]])
+        # records written outside the importer: the rollups are rebuilt, as rebuild-rollups would
+        rebuild_rollups(conn)
 
 
 @pytest.fixture

@@ -57,8 +57,9 @@ def upgrade() -> None:
     op.execute("insert into committed_upload (sha256, batch_id) "
                "select sha256, min(batch_id) from upload_batch where status = 'committed' "
                "group by sha256")
-    from dashboard.rollups import rebuild_rollups  # the same code the importer keeps them with
-    rebuild_rollups(op.get_bind())
+    # rollup_sampling_month is left empty: 0004 replaces it (rollup_sampling_unit_day) and builds that
+    from dashboard.rollups import rebuild_self_inspection_months  # the code the importer keeps it with
+    rebuild_self_inspection_months(op.get_bind())
 
 
 def downgrade() -> None:

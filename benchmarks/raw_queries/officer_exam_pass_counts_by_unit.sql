@@ -1,0 +1,62 @@
+-- one row per report unit: examined people and those whose latest exam up to as_of passed
+-- A person is an enterprise + 姓名, counted whatever the enterprise's status. A report unit with
+-- nobody examined has no row (0 of 0). Same person logic as officer_exams_latest.sql (the
+-- members of the figure).
+with
+
+closure as (
+    select ancestor_id, descendant_id from org_unit_closure
+),
+
+enterprises as (
+    select credit_code, unit_id from enterprise
+),
+
+officer_exams as (
+    select credit_code, person_name, exam_date, is_passed from officer_exam
+),
+
+covered_units as (
+    select report.ancestor_id as report_unit_id, report.descendant_id as unit_id
+    from closure as report
+    join closure as scope
+        on scope.descendant_id = report.descendant_id
+        and scope.ancestor_id = :scope_unit_id
+    where report.ancestor_id in :report_unit_ids
+),
+
+latest_exam_dates as (
+    select credit_code, person_name, max(exam_date) as exam_date
+    from officer_exams
+    where exam_date <= :as_of
+    group by credit_code, person_name
+),
+
+latest_exams as (
+    select x.credit_code, case when x.is_passed then 1 else 0 end as is_passed
+    from officer_exams as x
+    join latest_exam_dates as latest
+        on latest.credit_code = x.credit_code
+        and latest.person_name = x.person_name
+        and latest.exam_date = x.exam_date
+),
+
+counts_by_own_unit as (
+    select e.unit_id, count(*) as count_examined, sum(x.is_passed) as count_passed
+    from latest_exams as x
+    join enterprises as e on e.credit_code = x.credit_code
+    group by e.unit_id
+),
+
+final as (
+    select
+        cu.report_unit_id as unit_id,
+        'officer_exam_pass' as target_code,
+        sum(c.count_passed) as numerator,
+        sum(c.count_examined) as denominator
+    from covered_units as cu
+    join counts_by_own_unit as c on c.unit_id = cu.unit_id
+    group by cu.report_unit_id
+)
+
+select * from final

@@ -1,0 +1,57 @@
+-- one row per report unit: 监督检查 problems found since the campaign start and those rectified
+-- Found from campaign_start_date to as_of; rectified = 已整改 with 整改完成日期 ≤ as_of (a
+-- problem closed later is still open on as_of). Counted whatever the enterprise's status.
+-- A report unit with no such problem has no row (0 of 0). Same logic as the is_counted and
+-- is_rectified columns of problems_listed.sql (the members of the figure).
+with
+
+closure as (
+    select ancestor_id, descendant_id from org_unit_closure
+),
+
+enterprises as (
+    select credit_code, unit_id from enterprise
+),
+
+problems as (
+    select credit_code, source, found_date, closed_date, review_result from problem
+),
+
+covered_units as (
+    select report.ancestor_id as report_unit_id, report.descendant_id as unit_id
+    from closure as report
+    join closure as scope
+        on scope.descendant_id = report.descendant_id
+        and scope.ancestor_id = :scope_unit_id
+    where report.ancestor_id in :report_unit_ids
+),
+
+counted_problems as (
+    select
+        p.credit_code,
+        case when p.review_result = '已整改' and p.closed_date <= :as_of
+            then 1 else 0 end as is_rectified
+    from problems as p
+    where p.source = '监督检查'
+        and p.found_date >= :campaign_start_date and p.found_date <= :as_of
+),
+
+counts_by_own_unit as (
+    select e.unit_id, count(*) as count_problems, sum(p.is_rectified) as count_rectified
+    from counted_problems as p
+    join enterprises as e on e.credit_code = p.credit_code
+    group by e.unit_id
+),
+
+final as (
+    select
+        cu.report_unit_id as unit_id,
+        'rectification' as target_code,
+        sum(c.count_rectified) as numerator,
+        sum(c.count_problems) as denominator
+    from covered_units as cu
+    join counts_by_own_unit as c on c.unit_id = cu.unit_id
+    group by cu.report_unit_id
+)
+
+select * from final
