@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # System packages the tests use (Debian): Chromium for the browser tests, Noto CJK fonts so
 # Chinese renders in screenshots, charts and PDFs, LibreOffice (no GUI) for the Word→PDF export,
-# poppler for reading PDFs back. Installs only what is missing; needs root (or sudo).
+# poppler for reading PDFs back, nginx (run unprivileged by tests/test_multiprocess.py in front of two
+# app processes; its system service is not needed). Installs only what is missing; needs root (or sudo).
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx)
 if [ ${#need[@]} -gt 0 ]; then
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
