@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from operator import itemgetter
 from typing import Any, Callable
 
 import pandas as pd
@@ -61,7 +62,9 @@ def cell_text(value: Any) -> str | None:
     if value is None:
         return None
     text = value.strip() if isinstance(value, str) else str(value)
-    if not text or fold(text) in PLACEHOLDERS or text in PLACEHOLDERS:
+    if not text or text in PLACEHOLDERS:
+        return None
+    if not text.isascii() and fold(text) in PLACEHOLDERS:  # NFKC leaves ASCII text as it is
         return None
     return text
 
@@ -74,14 +77,15 @@ def number_text(value: float | int) -> str:
 # ------------------------------------------------------------------ text-like kinds
 def parse_text(value: Any, meta: dict) -> str | None:
     """Text as written (stripped); numbers typed into text cells keep their digits."""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, (int, float)):
-        return number_text(value)
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
-    if isinstance(value, date):
-        return value.isoformat()
+    if type(value) is not str:  # text, the common case, skips these checks
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        if isinstance(value, (int, float)):
+            return number_text(value)
+        if isinstance(value, datetime):
+            return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
+        if isinstance(value, date):
+            return value.isoformat()
     text = cell_text(value)
     if text is not None and len(text) > MAX_TEXT_LENGTH:
         raise CellError(f"内容超过 {MAX_TEXT_LENGTH} 个字符（{len(text)} 个）")
@@ -275,40 +279,55 @@ def column_parser(meta: dict) -> Callable[[Any], Any]:
 
 
 def parse_column(values: list[Any], meta: dict, rows: list[int], today: date):
-    """Typed values and [(Excel row, message, raw value)] for one column."""
+    """Typed values and [(Excel row, message, raw value)] for one column.
+
+    Each distinct cell is parsed once: a monthly sheet repeats the same dates, codes and words, and
+    the per-row work left is a dict lookup (C loops over the column, not Python ones)."""
+    parse_one = _cell_parser(meta, today)
+    try:
+        parsed, keys = _parse_distinct(values, parse_one)
+    except TypeError:  # an unhashable cell value: parse every cell on its own
+        results = [parse_one(v) for v in values]
+    else:
+        results = list(map(parsed.__getitem__, keys))
+        if not any(type(r) is CellError for r in parsed.values()):
+            return results, []
+    errors = [(row, str(r), value) for row, r, value in zip(rows, results, values) if type(r) is CellError]
+    return [None if type(r) is CellError else r for r in results], errors
+
+
+def _parse_distinct(values: list[Any], parse_one: Callable[[Any], Any]) -> tuple[dict, list]:
+    """({memo key: result}, the memo key of each cell), each key parsed from its first cell. The
+    key is the cell itself, or (type, value) in a column mixing types: 1, 1.0 and True are equal
+    dict keys but different cells."""
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    if len(kinds) <= 1:
+        return {value: parse_one(value) for value in dict.fromkeys(values)}, values
+    keys = [v if type(v) is str else (type(v), v) for v in values]
+    firsts = dict(zip(reversed(keys), reversed(values)))
+    return {key: parse_one(value) for key, value in firsts.items()}, keys
+
+
+def _cell_parser(meta: dict, today: date) -> Callable[[Any], Any]:
+    """One cell → its typed value, or the CellError saying why not (returned, not raised)."""
     parser = column_parser(meta)
-    cache: dict[tuple[type, Any], Any] = {}
-    out, errors = [], []
     check_future = meta["kind"] == "date" and not meta.get("future_ok")
-    for row, value in zip(rows, values):
+
+    def parse_one(value: Any) -> Any:
         if value is NO_CACHED_VALUE:
-            errors.append((row, NO_CACHED_VALUE_MESSAGE, value))
-            out.append(None)
-            continue
-        key = value if type(value) is str else (type(value), value)  # 1, 1.0 and True differ here
+            return CellError(NO_CACHED_VALUE_MESSAGE)
         try:
-            hit = cache.get(key, cache)
-        except TypeError:  # an unhashable cell value: parse it without the memo
-            hit = cache
-        if hit is cache:
-            try:
-                hit = parser(value)
-                if check_future and hit is not None and hit > today:
-                    raise CellError(f"日期 {hit.isoformat()} 晚于上报日期，不能填写将来的日期")
-            except CellError as exc:
-                hit = exc
-            try:
-                cache[key] = hit
-            except TypeError:
-                pass
-        if isinstance(hit, CellError):
-            errors.append((row, str(hit), value))
-            hit = None
-        out.append(hit)
-    return out, errors
+            typed = parser(value)
+            if check_future and typed is not None and typed > today:
+                raise CellError(f"日期 {typed.isoformat()} 晚于上报日期，不能填写将来的日期")
+        except CellError as exc:
+            return exc
+        return typed
+    return parse_one
 
 
-def typed_series(values: list[Any], kind: str, index: list[int]) -> pd.Series:
+def typed_series(values: list[Any], kind: str, index: list[int] | pd.Index) -> pd.Series:
     """The pandas dtype the schema expects for a kind; None stays missing, never 0."""
     if kind in ("date", "month"):
         return pd.Series(pd.to_datetime(pd.Series(values, dtype=object)).to_numpy(), index=index)
@@ -324,24 +343,37 @@ def typed_series(values: list[Any], kind: str, index: list[int]) -> pd.Series:
 def parse_sheet(raw: RawSheet, today: date) -> ParsedSheet:
     """Every cell of a recognised sheet typed, every failure collected."""
     rows = [r for r, _ in raw.rows]
+    index = pd.Index(rows, dtype="int64")  # one index for every column: pandas builds none per Series
+    cells = [c for _, c in raw.rows]
+    width = min(map(len, cells), default=0)
     data, values_by_field, errors, bad = {}, {}, [], set()
     for fld, meta in fields_of(raw.model).items():
-        col = raw.columns.get(fld)
-        values = [cells[col] if col is not None and col < len(cells) else None for _, cells in raw.rows]
-        if col is not None and raw.no_cached_value:
-            for i, row in enumerate(rows):
-                if (row, col) in raw.no_cached_value:
-                    values[i] = NO_CACHED_VALUE
+        values = column_cells(raw, cells, width, rows, raw.columns.get(fld))
         typed, errs = parse_column(values, meta, rows, today)
         for row, message, value in errs:
             bad.add((row, fld))
             errors.append(cell_error(raw, row, fld, message, value))
         values_by_field[fld] = typed
-        data[fld] = typed_series(typed, meta["kind"], rows)
-    frame = pd.DataFrame(data, index=pd.Index(rows, dtype="int64"))
+        data[fld] = typed_series(typed, meta["kind"], index)
+    frame = pd.DataFrame(data, index=index)
     return ParsedSheet(raw, rows, values_by_field, frame, errors, bad)
 
 
+def column_cells(raw: RawSheet, cells: list[list], width: int, rows: list[int],
+                 col: int | None) -> list[Any]:
+    """One column's raw cells (None past a short row's end), a formula without a value marked;
+    `width` is the shortest row's length."""
+    if col is None:
+        return [None] * len(cells)
+    if col < width:
+        values = list(map(itemgetter(col), cells))
+    else:
+        values = [c[col] if col < len(c) else None for c in cells]
+    if raw.no_cached_value:
+        for i, row in enumerate(rows):
+            if (row, col) in raw.no_cached_value:
+                values[i] = NO_CACHED_VALUE
+    return values
 
 
 def cell_error(raw: RawSheet, row: int | None, fld: str | None, message: str, value: Any = None) -> dict:

@@ -10,6 +10,7 @@ the schema then checks ranges, vocabularies and cross-column rules over the type
 """
 from __future__ import annotations
 
+import functools
 from typing import Optional
 
 import pandas as pd
@@ -53,12 +54,18 @@ class SheetModel(pa.DataFrameModel):
     @classmethod
     def fields(cls) -> dict[str, dict]:
         """field name -> column metadata, in contract order."""
-        return {name: dict(fld.metadata or {})
-                for name, (_, fld) in cls._collect_fields().items()}
+        return {name: dict(meta) for name, meta in _field_metadata(cls).items()}
 
     @classmethod
     def key_fields(cls) -> list[str]:
-        return [f for f, m in cls.fields().items() if m["key"]]
+        return [f for f, m in _field_metadata(cls).items() if m["key"]]
+
+
+@functools.cache
+def _field_metadata(model: type[SheetModel]) -> dict[str, dict]:
+    """The fields' metadata, collected once per class: pandera collects a model's fields (type
+    hints and all) anew on every call, 2 ms each, and an import asks dozens of times."""
+    return {name: dict(fld.metadata or {}) for name, (_, fld) in model._collect_fields().items()}
 
 
 YES_NO = "yesno"

@@ -114,6 +114,8 @@ def derive_values(sheet: ParsedSheet) -> None:
 # ------------------------------------------------------------------ across rows and sheets
 def duplicate_key_errors(sheets: list[ParsedSheet]) -> list[dict]:
     """A natural key given twice in one workbook: the later row is an error naming the first."""
+    if not _any_key_repeated(sheets):
+        return []
     out, first_seen = [], {}
     for sheet in sheets:
         model = sheet.raw.model
@@ -131,6 +133,27 @@ def duplicate_key_errors(sheets: list[ParsedSheet]) -> list[dict]:
             out.append(cell_error(sheet.raw, row, keys[0],
                                   f"与{where}重复：同一{names}只能填一行", values[0]))
     return out
+
+
+def _any_key_repeated(sheets: list[ParsedSheet]) -> bool:
+    """Whether any sheet kind holds a natural key twice: sets built in C, so a clean workbook
+    skips the row-by-row search for the first occurrence."""
+    seen: dict[type, set] = defaultdict(set)
+    for sheet in sheets:
+        keys = sheet.raw.model.key_fields()
+        if len(keys) == 1:
+            values = sheet.values[keys[0]]
+            count = len(values) - values.count(None)
+        else:
+            values = [v for v in zip(*(sheet.values[k] for k in keys)) if None not in v]
+            count = len(values)
+        known = seen[sheet.raw.model]
+        before = len(known)
+        known.update(values)
+        known.discard(None)
+        if len(known) - before != count:
+            return True
+    return False
 
 
 # ------------------------------------------------------------------ the database
@@ -202,20 +225,23 @@ def registry_errors(sheet: ParsedSheet, ctx: Context) -> list[dict]:
 
 def record_errors(sheet: ParsedSheet, ctx: Context) -> list[dict]:
     """A record's enterprise must be registered (in the database or this workbook) and ours."""
-    out = []
-    for row, code in zip(sheet.rows, sheet.values["credit_code"]):
-        if code is None:
-            continue
-        unit_id = ctx.incoming.get(code, ctx.registry.get(code))
-        if unit_id is None and code in ctx.listed:
-            continue  # its 企业名录 row already carries the error
-        if unit_id is None:
-            out.append(cell_error(sheet.raw, row, "credit_code",
-                                  f"企业 {code} 不在企业名录中：请先在“企业名录”工作表中登记该企业", code))
-        elif unit_id not in ctx.scope:
-            out.append(cell_error(sheet.raw, row, "credit_code",
-                                  f"企业 {code} 不属于本单位辖区，无权上报", code))
-    return out
+    codes = sheet.values["credit_code"]
+    problems = {code: _record_problem(code, ctx) for code in set(codes) - {None}}  # each code once
+    if not any(problems.values()):
+        return []
+    return [cell_error(sheet.raw, row, "credit_code", problems[code], code)
+            for row, code in zip(sheet.rows, codes) if code is not None and problems[code]]
+
+
+def _record_problem(code: str, ctx: Context) -> str | None:
+    unit_id = ctx.incoming.get(code, ctx.registry.get(code))
+    if unit_id is None and code in ctx.listed:
+        return None  # its 企业名录 row already carries the error
+    if unit_id is None:
+        return f"企业 {code} 不在企业名录中：请先在“企业名录”工作表中登记该企业"
+    if unit_id not in ctx.scope:
+        return f"企业 {code} 不属于本单位辖区，无权上报"
+    return None
 
 
 def database_errors(sheets: list[ParsedSheet], ctx: Context) -> list[dict]:
