@@ -185,17 +185,18 @@ def _refresh_unit_days(conn: Connection, sample_keys: set[tuple], moved_units: s
         conn.execute(delete(rollup).where(rollup.c.unit_id.in_(units)))
         _insert_unit_days(conn, units, None)
     looked_up = _units_of(conn, {code for code, _, unit in sample_keys if unit is None})
-    by_unit = defaultdict(set)
+    units, days = set(), set()
     for code, day, unit in sample_keys:
         unit = unit if unit is not None else looked_up.get(code)
         if unit is not None and unit not in moved_units:
-            by_unit[unit].add(day)
-    for unit, days in sorted(by_unit.items()):
-        days = sorted(days)
-        for i in range(0, len(days), CHUNK):
-            chunk = days[i:i + CHUNK]
-            conn.execute(delete(rollup).where(rollup.c.unit_id == unit, rollup.c.sampling_date.in_(chunk)))
-            _insert_unit_days(conn, [unit], chunk)
+            units.add(unit)
+            days.add(day)
+    # one statement pair over units × days (a superset of the touched pairs, recomputed whole)
+    units, days = sorted(units), sorted(days)
+    for i in range(0, len(days) if units else 0, CHUNK):
+        chunk = days[i:i + CHUNK]
+        conn.execute(delete(rollup).where(rollup.c.unit_id.in_(units), rollup.c.sampling_date.in_(chunk)))
+        _insert_unit_days(conn, units, chunk)
 
 
 # ------------------------------------------------------------------ entry points
