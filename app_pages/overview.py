@@ -1,11 +1,15 @@
 """领导小组总览: one screen for the leadership meeting — exceptions first, the nine figures, the
-sub-bureau × target matrix, the phase timeline, pace and forecast, and the change since the last
-meeting. Every figure comes from the target engine (through dashboard.ui.data)."""
+matrix of the units directly below × targets, the phase timeline, pace and forecast, and the change
+since the last meeting. Every figure comes from the target engine (through dashboard.ui.data).
+At province scale an exception list runs to tens of thousands: the page lists the most urgent
+SHORT with the true total, the count under each unit below and a link to the page listing all."""
 import streamlit as st
 
 from dashboard.campaign import current_phase
 from dashboard.overview import behind_units, compare
 from dashboard.ui import controls, data, widgets
+
+SHORT = 20  # rows of each exception list shown here (the most urgent); the full lists are on their pages
 
 sel, ver, conf = controls.current(), data.version(), data.campaign()
 widgets.page_setup("领导小组总览", sel)
@@ -14,27 +18,31 @@ figs = data.figures(ver, sel.unit_code, sel.start, sel.end, sel.as_of, True)
 own = [f for f in figs if f["unit_code"] == sel.unit_code]
 below = [f for f in figs if f["unit_code"] != sel.unit_code]
 paces = data.paces(ver, sel.unit_code, sel.as_of)
-overdue = data.overdue(ver, sel.unit_code, sel.as_of)
-undisposed = data.undisposed(ver, sel.unit_code, sel.as_of)
+overdue = data.short_list("overdue", ver, sel.unit_code, sel.as_of, SHORT)
+undisposed = data.short_list("undisposed", ver, sel.unit_code, sel.as_of, SHORT)
 behind = behind_units(paces)
 silent = [r for r in data.report_status(ver, sel.unit_code, sel.as_of) if not r["reported"]]
 
 # ---------------------------------------------------------------- exceptions first
 st.markdown("#### 需要关注")
 month = f"{sel.as_of.year}年{sel.as_of.month}月"
-widgets.exception_cards([("逾期未整改问题", len(overdue), "件"), ("不合格样品未处置完毕", len(undisposed), "批"),
-                         ("进度落后的分局", len(behind), "个"), (f"{month}尚未上报的单位", len(silent), "个")])
+widgets.exception_cards([("逾期未整改问题", overdue["total"], "件"), ("不合格样品未处置完毕", undisposed["total"], "批"),
+                         ("进度落后的下级单位", len(behind), "个"), (f"{month}尚未上报的单位", len(silent), "个")])
 with st.expander("异常明细（逾期问题、未处置样品、进度落后、未上报）"):
-    tabs = st.tabs([f"逾期未整改问题（{len(overdue)}）", f"不合格样品未处置（{len(undisposed)}）",
-                    f"进度落后的分局（{len(behind)}）", f"{month}未上报（{len(silent)}）"])
+    tabs = st.tabs([f"逾期未整改问题（{overdue['total']}）", f"不合格样品未处置（{undisposed['total']}）",
+                    f"进度落后的下级单位（{len(behind)}）", f"{month}未上报（{len(silent)}）"])
     with tabs[0]:
-        widgets.table(overdue, ["unit_name", "enterprise_name", "cadre_name", "problem_no", "source",
-                                "description", "deadline_date", "days_overdue"], empty="没有逾期未整改的问题")
+        widgets.short_list_note(overdue, "件", "逾期天数最多", "app_pages/rectification.py",
+                                f"全部 {overdue['total']} 件见“问题整改”页的问题清单（逾期在前）")
+        widgets.table(overdue["rows"], ["unit_name", "enterprise_name", "cadre_name", "problem_no", "source",
+                                        "description", "deadline_date", "days_overdue"], empty="没有逾期未整改的问题")
     with tabs[1]:
-        widgets.table(undisposed, ["unit_name", "name", "sample_no", "food_name", "sampling_date",
-                                   "failed_items", "disposal_status", "days_open"], empty="不合格样品均已处置")
+        widgets.short_list_note(undisposed, "批", "抽样最早", "app_pages/sampling.py",
+                                "全部不合格批次及其核查处置状态见“监督抽检”页")
+        widgets.table(undisposed["rows"], ["unit_name", "name", "sample_no", "food_name", "sampling_date",
+                                           "failed_items", "disposal_status", "days_open"], empty="不合格样品均已处置")
     with tabs[2]:
-        widgets.table(behind, ["unit_name", "behind_targets"], empty="各分局均符合进度")
+        widgets.table(behind, ["unit_name", "behind_targets"], empty="各下级单位均符合进度")
     with tabs[3]:
         widgets.table(silent, ["unit_name", "last_record_date", "last_upload"], empty="各单位本月均已上报")
 
@@ -58,17 +66,16 @@ extra = {t: f"按进度应达 {p.expected_text}｜{p.forecast_text}" for t, p in
 for t, c in changes.items():
     extra[t] = extra.get(t, "") + f"｜较 {since} {c['change_text']}"
 with left:
-    phase_now = current_phase(conf, sel.as_of)
     st.markdown(f"#### 九项工作目标（{sel.unit_name}）<small class='print-only'>　当前阶段："
-                f"{phase_now.name if phase_now else '行动期外'}</small>", unsafe_allow_html=True)
+                f"{phase.name if phase else '行动期外'}</small>", unsafe_allow_html=True)
     widgets.figure_cards(own, extra=extra)
 
 # ---------------------------------------------------------------- matrix, pace, comparison
 if below:
-    st.markdown("#### 各分局完成情况")
+    st.markdown("#### 各下级单位完成情况")
     widgets.chart("status_heatmap", below, width="stretch")
     widgets.legend()
-    with st.expander("表格视图（各分局 × 指标）"):
+    with st.expander("表格视图（各下级单位 × 指标）"):
         widgets.status_matrix(below)
 rest = st.container(key="noprint_rest")  # the printed meeting sheet ends with the matrix
 if below:

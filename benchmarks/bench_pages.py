@@ -1,26 +1,35 @@
-"""Page server times at sample scale: an AppTest run of each page, cold (caches empty) and warm
-(same session, cached), against the run of an empty page through the same router.
+"""Page server times: an AppTest run of each page, cold (caches empty) and warm (same session,
+cached), against the run of an empty page through the same router.
 
-    python benchmarks/bench_pages.py [--db URL] [--repeat N]
+    python benchmarks/bench_pages.py [--db URL] [--campaign FILE] [--repeat N] [--pages overview,...]
 
 Without --db the sample county is built into a temporary SQLite file first (dashboard.demo).
+--campaign is the campaign configuration the database was built with (a YAML path or a name under
+campaigns/, as DASHBOARD_CAMPAIGN), e.g. the province database of benchmarks/province.py.
 Figures are printed, never asserted.
+
+`page_times(db_url, campaign=None, pages=("overview",), repeat=3, username="leader")` is the same
+measurement as a function (benchmarks/bench.py uses it for the province/county ratio).
 """
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import statistics
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_DIR))
+if str(PROJECT_DIR) not in sys.path:
+    sys.path.insert(0, str(PROJECT_DIR))
 
 PAGES = ["overview", "sub_bureau", "phases", "enterprise", "sampling", "rectification"]
-PARAMS = {"sub_bureau": {"unit": "DT03"}, "enterprise": {"q": "食品"}}
+# bare-mode warnings printed by every AppTest run ("missing ScriptRunContext", "No runtime found")
+QUIET = ("streamlit.runtime.scriptrunner_utils.script_run_context", "streamlit.runtime.caching.cache_data_api")
 EMPTY_APP = '''
 import streamlit as st
 st.set_page_config(page_title="empty", layout="wide")
@@ -28,16 +37,54 @@ st.navigation([st.Page(lambda: st.write("空页面"), title="空页面", url_pat
 '''
 
 
-def session(page: str):
+def _params(page: str) -> dict:
+    """Query parameters a page is opened with: the sub-bureau page on DT03 (the sample county), else
+    on the first unit below the active campaign's root; the enterprise page on a search."""
+    if page == "sub_bureau":
+        from dashboard.campaign import load_campaign
+        codes = [u.code for u in load_campaign().root.children] or [load_campaign().root.code]
+        return {"unit": "DT03" if "DT03" in codes else codes[0]}
+    return {"q": "食品"} if page == "enterprise" else {}
+
+
+@contextmanager
+def app_environment(db_url: str, campaign: str | None = None):
+    """DASHBOARD_DB_URL (and DASHBOARD_CAMPAIGN) set for AppTest runs in this process, the app's
+    cached campaign and results dropped on entry and exit; the environment restored afterwards."""
+    for name in QUIET:
+        logging.getLogger(name).disabled = True
+    import streamlit as st
+    from dashboard.ui import data
+    saved = {k: os.environ.get(k) for k in ("DASHBOARD_DB_URL", "DASHBOARD_CAMPAIGN")}
+    os.environ["DASHBOARD_DB_URL"] = db_url
+    if campaign:
+        os.environ["DASHBOARD_CAMPAIGN"] = str(campaign)
+    else:
+        os.environ.pop("DASHBOARD_CAMPAIGN", None)
+    data.campaign.clear()  # st.cache_resource: one campaign per process otherwise
+    st.cache_data.clear()
+    try:
+        yield
+    finally:
+        data.campaign.clear()
+        st.cache_data.clear()
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def session(page: str, username: str = "leader"):
     """A new AppTest session already on `page` (one run done, so the script is compiled)."""
     from streamlit.testing.v1 import AppTest
     from dashboard.access import viewer_for_username
     from dashboard.db import get_engine
     from dashboard.ui.session import VIEWER_KEY
-    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=300)
-    # signed in as the leadership's demo account, as a login would (the whole county visible)
-    at.session_state[VIEWER_KEY] = viewer_for_username(get_engine(os.environ["DASHBOARD_DB_URL"]), "leader")
-    for k, v in PARAMS.get(page, {}).items():
+    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=600)
+    # signed in as a login would (the leadership account: everything visible)
+    at.session_state[VIEWER_KEY] = viewer_for_username(get_engine(os.environ["DASHBOARD_DB_URL"]), username)
+    for k, v in _params(page).items():
         at.query_params[k] = v
     at.run()
     if page != "overview":
@@ -46,7 +93,7 @@ def session(page: str):
     return at
 
 
-def run_page(page: str, at):
+def run_page(page: str, at) -> float:
     """One more run of the session's page; returns seconds."""
     start = time.perf_counter()
     at.run()
@@ -56,47 +103,76 @@ def run_page(page: str, at):
     return elapsed
 
 
+def page_times(db_url: str, campaign: str | None = None, pages=("overview",), repeat: int = 3,
+               username: str = "leader") -> dict[str, tuple[float, float]]:
+    """{page: (cold_s, warm_s)}, medians over `repeat` new sessions signed in as `username`:
+    cold = the page's run right after st.cache_data.clear(), warm = the same session's next run
+    (caches filled). `campaign` is the configuration the database was built with (DASHBOARD_CAMPAIGN;
+    None: the default campaign)."""
+    import streamlit as st
+    out = {}
+    with app_environment(db_url, campaign):
+        for page in pages:
+            cold, warm = [], []
+            for _ in range(repeat):
+                at = session(page, username)
+                st.cache_data.clear()
+                cold.append(run_page(page, at))
+                warm.append(run_page(page, at))
+            out[page] = (statistics.median(cold), statistics.median(warm))
+    return out
+
+
+def empty_page_time(repeat: int = 3) -> float:
+    """Median seconds of a rerun of a one-line page through st.navigation (the floor)."""
+    from streamlit.testing.v1 import AppTest
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        empty_path = Path(tmp) / "empty_app.py"
+        empty_path.write_text(EMPTY_APP, encoding="utf-8")
+        for _ in range(repeat):
+            at = AppTest.from_file(str(empty_path), default_timeout=60)
+            at.run()
+            t = time.perf_counter()
+            at.run()
+            times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def build_sample_county(folder: Path) -> str:
+    """The sample county (dashboard.demo) in a SQLite file in `folder`; returns its URL."""
+    from dashboard.campaign import load_campaign
+    from dashboard.db import get_engine
+    from dashboard.demo import build_demo
+    url = f"sqlite:///{folder / 'county.sqlite'}"
+    build_demo(get_engine(url), load_campaign())
+    return url
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--db", help="database URL (default: build the sample county into a temp file)")
+    ap.add_argument("--campaign", help="campaign the database was built with (YAML path or name; "
+                                       "default: the default campaign)")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--pages", default=",".join(PAGES), help="comma-separated (default: all six)")
+    ap.add_argument("--user", default="leader", help="account the sessions are signed in as")
     args = ap.parse_args()
-    import streamlit as st
-    from streamlit.testing.v1 import AppTest
 
-    url = args.db
-    if not url:
-        from dashboard.campaign import load_campaign
-        from dashboard.db import get_engine
-        from dashboard.demo import build_demo
-        url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'county.sqlite'}"
-        t = time.perf_counter()
-        build_demo(get_engine(url), load_campaign())
-        print(f"sample county built in {time.perf_counter() - t:.1f} s: {url}")
-    os.environ["DASHBOARD_DB_URL"] = url
+    with tempfile.TemporaryDirectory(prefix="bench_pages_") as tmp:
+        url = args.db
+        if not url:
+            t = time.perf_counter()
+            url = build_sample_county(Path(tmp))
+            print(f"sample county built in {time.perf_counter() - t:.1f} s: {url}")
+        base = empty_page_time(args.repeat)
+        pages = [p.strip() for p in args.pages.split(",") if p.strip()]
 
-    empty_path = Path(tempfile.mkdtemp()) / "empty_app.py"
-    empty_path.write_text(EMPTY_APP, encoding="utf-8")
-    empty = []
-    for _ in range(args.repeat):
-        at = AppTest.from_file(str(empty_path), default_timeout=60)
-        at.run()
-        t = time.perf_counter()
-        at.run()
-        empty.append(time.perf_counter() - t)
-    base = statistics.median(empty)
-
-    print(f"\n{'page':<15}{'cold ms':>10}{'warm ms':>10}{'cold/empty':>12}{'warm/empty':>12}")
-    print(f"{'(empty page)':<15}{base * 1000:>10.1f}{base * 1000:>10.1f}{1:>12.1f}{1:>12.1f}")
-    for page in PAGES:
-        cold, warm = [], []
-        for _ in range(args.repeat):
-            at = session(page)
-            st.cache_data.clear()
-            cold.append(run_page(page, at))
-            warm.append(run_page(page, at))
-        c, w = statistics.median(cold), statistics.median(warm)
-        print(f"{page:<15}{c * 1000:>10.1f}{w * 1000:>10.1f}{c / base:>12.1f}{w / base:>12.1f}")
+        print(f"\n{'page':<15}{'cold ms':>10}{'warm ms':>10}{'cold/empty':>12}{'warm/empty':>12}")
+        print(f"{'(empty page)':<15}{base * 1000:>10.1f}{base * 1000:>10.1f}{1:>12.1f}{1:>12.1f}")
+        for page in pages:  # one at a time, so each line appears as soon as it is measured
+            c, w = page_times(url, args.campaign, (page,), args.repeat, args.user)[page]
+            print(f"{page:<15}{c * 1000:>10.1f}{w * 1000:>10.1f}{c / base:>12.1f}{w / base:>12.1f}", flush=True)
     print(f"\n(median of {args.repeat} sessions; each page already compiled; cold = st.cache_data "
           "cleared before the run, warm = the next run; empty = a one-line page through st.navigation; "
           "AppTest server-side time, no browser)")

@@ -149,7 +149,7 @@ def _matrix_base(df: pd.DataFrame, row_title: str, tooltip: list[str]) -> alt.Ch
                 axis=alt.Axis(orient="top", labelAngle=0, labelLimit=120, labelFontSize=12,
                               labelExpr="split(replace(datum.label, /(.{5})/g, '$1\\n'), '\\n')")),
         y=alt.Y(f"{row_title}:N", sort=list(dict.fromkeys(df[row_title])), title=None,
-                axis=alt.Axis(labelFontSize=13)),
+                axis=alt.Axis(labelFontSize=13, labelLimit=220)),  # e.g. 第10市市场监督管理局 in full
         tooltip=[row_title, "指标全称", *tooltip])
 
 

@@ -7,6 +7,7 @@ or a committed upload was made for it during that month.
 """
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.engine import Engine
@@ -23,12 +24,10 @@ def undisposed_samples(engine: Engine, conf: CampaignConf, viewer: Viewer, *, un
     """不合格 batches (any task source) sampled from the campaign start to as_of whose 核查处置状态
     is not 已完成, oldest first."""
     sel = resolve_selection(engine, conf, viewer, unit=unit, as_of=as_of)
-    rows = execute(engine, "sampling_batches", unit_id=sel.unit["unit_id"],
+    rows = execute(engine, "undisposed_samplings", unit_id=sel.unit["unit_id"],
                    scope_unit_id=viewer.scope_unit_id, from_date=conf.start_date, to_date=as_of)
     out = []
-    for r in rows:
-        if r["verdict"] == "合格" or r["disposal_status"] == "已完成":
-            continue
+    for r in rows:  # 不合格 and not 已完成: filtered in the query
         r = {**r, "sampling_date": as_date(r["sampling_date"]),
              "disposal_status": r["disposal_status"] or "未处置"}
         r["days_open"] = (as_of - r["sampling_date"]).days
@@ -92,6 +91,24 @@ def behind_units(paces) -> list[dict]:
     for r in out:
         r["behind_targets"] = "、".join(r.pop("targets"))
     return out
+
+
+def count_by_child(rows: list[dict], units: list[dict], parent_code: str) -> list[dict]:
+    """How many of `rows` (each with the unit_code of its enterprise's unit) fall under each unit
+    directly below parent_code, most first (ties in configuration order, units with none left out);
+    `units` are the viewer's units with their parent_code (dashboard.ui.data.units)."""
+    parent_of = {u["code"]: u["parent_code"] for u in units}
+    names = {u["code"]: u["name"] for u in units if u["parent_code"] == parent_code}
+
+    def child(code):
+        while code is not None and code not in names:
+            code = parent_of.get(code)
+        return code
+
+    child_of = {code: child(code) for code in parent_of}
+    counts = Counter(child_of.get(r["unit_code"]) for r in rows)
+    return [{"unit_code": c, "unit_name": names[c], "count": counts[c]}
+            for c in sorted((c for c in names if counts[c]), key=lambda c: -counts[c])]
 
 
 def compare(current: list[dict], previous: list[dict]) -> list[dict]:

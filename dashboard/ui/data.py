@@ -161,6 +161,18 @@ def undisposed(ver, unit_code: str | None, as_of: date):
 
 
 @st.cache_data(show_spinner=False)
+def short_list(kind: str, ver, unit_code: str | None, as_of: date, limit: int) -> dict:
+    """An exception list as the overview shows it: `total` rows, `by_unit` (how many fall under
+    each unit directly below unit_code, dashboard.overview.count_by_child) and the first `limit`
+    `rows` (the most urgent: overdue problems most overdue first, undisposed batches oldest first).
+    kind: overdue | undisposed. A rerun reads this short result from the cache, not the whole list."""
+    rows = {"overdue": overdue, "undisposed": undisposed}[kind](ver, unit_code, as_of)
+    scope = units(ver)
+    by_unit = overview.count_by_child(rows, scope, unit_code or scope[0]["code"])
+    return {"total": len(rows), "rows": rows[:limit], "by_unit": by_unit}
+
+
+@st.cache_data(show_spinner=False)
 def report_status(ver, unit_code: str | None, as_of: date):
     """Whether each unit reported in the month of as_of (dashboard.overview)."""
     return overview.report_status(engine(), campaign(), _who(ver), unit=unit_code, as_of=as_of)

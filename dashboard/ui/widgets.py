@@ -1,7 +1,9 @@
 """Shared page pieces: print CSS, figure cards, the status matrix, Chinese tables, provenance."""
 from __future__ import annotations
 
+import hashlib
 import math
+import pickle
 from datetime import date, datetime
 from fractions import Fraction
 from html import escape
@@ -9,6 +11,7 @@ from html import escape
 import pandas as pd
 import streamlit as st
 
+from dashboard.filenames import safe_filename
 from dashboard.labels import (BOOLEAN_COLUMNS, STATUS_BY_MET, STATUS_COLOURS, STATUS_FILLS, STATUS_NONE,
                               STATUS_SMALL, figure_text, fmt_date, fmt_datetime, label)
 
@@ -101,11 +104,11 @@ def _coloured_matrix(cells: list[tuple[str, str, str, str]], *, row_title: str) 
     filled and coloured by its status (达标 / 未达标 / 无数据)."""
     rows = list(dict.fromkeys(c[0] for c in cells))
     cols = list(dict.fromkeys(c[1] for c in cells))
-    text = pd.DataFrame("", index=rows, columns=cols)
-    style = pd.DataFrame("", index=rows, columns=cols)
-    for row, col, cell, status in cells:
-        text.loc[row, col] = cell
-        style.loc[row, col] = f"background-color:{STATUS_FILLS[status]};color:{STATUS_COLOURS[status]}"
+    texts = {(row, col): cell for row, col, cell, _ in cells}
+    styles = {(row, col): f"background-color:{STATUS_FILLS[status]};color:{STATUS_COLOURS[status]}"
+              for row, col, _, status in cells}
+    text = pd.DataFrame([[texts.get((r, c), "") for c in cols] for r in rows], index=rows, columns=cols)
+    style = pd.DataFrame([[styles.get((r, c), "") for c in cols] for r in rows], index=rows, columns=cols)
     text.index.name = row_title
     st.dataframe(text.style.apply(lambda _: style, axis=None), width="stretch",
                  height=min(38 + 35 * len(rows), 520))
@@ -131,45 +134,94 @@ def _cell(col: str, v):
 
 
 def frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
-    """Rows as a DataFrame with only `columns`, Chinese headers, dates as 2023-05-08."""
-    df = pd.DataFrame([{label(c): _cell(c, r.get(c)) for c in columns} for r in rows],
-                      columns=[label(c) for c in columns])
-    return df
+    """Rows as a DataFrame with only `columns`, Chinese headers, dates as 2023-05-08 (built column
+    by column: a province's lists run to tens of thousands of rows)."""
+    return pd.DataFrame({label(c): [_cell(c, r.get(c)) for r in rows] for c in columns},
+                        columns=[label(c) for c in columns])
 
 
 def table(rows: list[dict], columns: list[str], *, empty: str = "无记录", height: int | None = None,
           key: str | None = None) -> None:
     """Rows as a Chinese-headed table of `columns`; the `empty` note when there are none."""
-    if not rows:
+    frame_table(frame(rows, columns), empty=empty, height=height, key=key)
+
+
+def frame_table(df: pd.DataFrame, *, empty: str = "无记录", height: int | None = None,
+                key: str | None = None) -> None:
+    """A display frame (see frame()) as a table; the `empty` note when it has no rows."""
+    if df.empty:
         st.info(empty)
         return
-    st.dataframe(frame(rows, columns), width="stretch", hide_index=True,
-                 height=height or min(38 + 35 * len(rows), 420), key=key)
+    st.dataframe(df, width="stretch", hide_index=True, height=height or min(38 + 35 * len(df), 420), key=key)
 
 
 PROVENANCE_COLUMNS = ["unit_name", "credit_code", "name", "member_label", "evidence_label", "evidence_date",
                       "evidence_file_name", "evidence_uploader", "evidence_uploaded_at",
                       "member_file_name", "member_uploader", "member_uploaded_at"]
+PROVENANCE_ROWS = 2000  # rows a provenance table shows (a province's run to 10⁵); all are downloadable
 
 
 def provenance(figs: list[dict], *, key: str) -> None:
     """From any figure shown: the records behind its numerator and denominator, each with the upload
-    (file, uploader, time) it came from."""
+    (file, uploader, time) it came from. A table shows the first PROVENANCE_ROWS records; the tab
+    carries the true count and the whole list downloads as CSV."""
     with st.expander("数据来源：查看任一指标分子、分母背后的记录及其上报批次", icon=":material/search:"):
         choices = [(f["unit_code"], f["target"]) for f in figs]
         by = {(f["unit_code"], f["target"]): f for f in figs}
         pick = st.selectbox("指标", choices, key=f"prov_{key}",
                             format_func=lambda c: f"{by[c]['unit_name']} · {by[c]['name']} · {by[c]['figure_text']}")
         f = by[pick]
-        rows = data.members(data.version(), f["target"], f["unit_code"], f["from_date"], f["to_date"],
-                            f["as_of"])
-        num = [r for r in rows if r["is_numerator"]]
-        cols = [c for c in PROVENANCE_COLUMNS if any(r.get(c) for r in rows) or c in ("name", "unit_name")]
-        t1, t2 = st.tabs([f"分子：{len(num)} 条", f"分母：{len(rows)} 条"])
-        with t1:
-            table(num, cols, empty="分子为 0：没有计入的记录")
-        with t2:
-            table(rows, ["is_numerator", *cols], empty="分母为 0：无数据")
+        fig = (data.version(), f["target"], f["unit_code"], f["from_date"], f["to_date"], f["as_of"])
+        parts = _provenance_frames(*fig, PROVENANCE_ROWS)
+        tabs = st.tabs([f"{part}：{count} 条" for part, (_, count) in parts.items()])
+        for tab, (part, (df, count)) in zip(tabs, parts.items()):
+            with tab:
+                frame_table(df, empty="分子为 0：没有计入的记录" if part == "分子" else "分母为 0：无数据")
+                if count > len(df):
+                    st.caption(f"共 {count} 条，表中列出前 {len(df)} 条；全部记录可下载。")
+                    st.download_button(f"下载全部 {count} 条（CSV）", data=lambda part=part: _provenance_csv(*fig, part),
+                                       file_name=safe_filename(f"{f['unit_name']}_{f['name']}_{part}", extension="csv"),
+                                       mime="text/csv", on_click="ignore", icon=":material/download:",
+                                       key=f"prov_{key}_{part}_csv")
+
+
+def _provenance_rows(ver, target: str, unit_code: str, start: date, end: date, as_of: date):
+    """{分子: (rows, columns), 分母: (rows, columns)} of a figure (the records from the cache)."""
+    rows = data.members(ver, target, unit_code, start, end, as_of)
+    cols = [c for c in PROVENANCE_COLUMNS if any(r.get(c) for r in rows) or c in ("name", "unit_name")]
+    return {"分子": ([r for r in rows if r["is_numerator"]], cols), "分母": (rows, ["is_numerator", *cols])}
+
+
+@st.cache_data(show_spinner=False, max_entries=100)
+def _provenance_frames(ver, target: str, unit_code: str, start: date, end: date, as_of: date,
+                       limit: int) -> dict[str, tuple[pd.DataFrame, int]]:
+    """{分子 / 分母: (display frame of the first `limit` records, how many there are)}: a rerun
+    reads these short frames, however long a province's denominator."""
+    parts = _provenance_rows(ver, target, unit_code, start, end, as_of)
+    return {part: (frame(rows[:limit], cols), len(rows)) for part, (rows, cols) in parts.items()}
+
+
+def _provenance_csv(ver, target: str, unit_code: str, start: date, end: date, as_of: date, part: str) -> bytes:
+    """Every record of a figure's 分子 or 分母 as CSV (built only when the download is clicked)."""
+    rows, cols = _provenance_rows(ver, target, unit_code, start, end, as_of)[part]
+    return csv_bytes(frame(rows, cols))
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """A display frame as CSV for Excel (UTF-8 with BOM), every text formula-injection safe."""
+    from dashboard.exports.safe import neutralise  # not at import: dashboard.exports loads docx and more
+    return df.map(lambda v: neutralise(v) if isinstance(v, str) else v).to_csv(index=False).encode("utf-8-sig")
+
+
+def short_list_note(lst: dict, unit_word: str, order_text: str, page: str, link_label: str) -> None:
+    """Above one of the overview's short exception lists (dashboard.ui.data.short_list): how many
+    fall under each unit below, and when the list is longer than shown, how many there are in all
+    and a link to the page that lists them all."""
+    if lst["by_unit"]:
+        st.caption("按下级单位：" + "｜".join(f"{u['unit_name']} {u['count']} {unit_word}" for u in lst["by_unit"]))
+    if lst["total"] > len(lst["rows"]):
+        st.caption(f"共 {lst['total']} {unit_word}，下表为{order_text}的 {len(lst['rows'])} {unit_word}。")
+        st.page_link(page, label=link_label, icon=":material/list:")
 
 
 def exception_cards(items: list[tuple[str, int, str]]) -> None:
@@ -204,13 +256,16 @@ def trend_frame(points: list[dict]) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=300)
-def _chart_spec(kind: str, args: tuple, kwargs: tuple) -> dict:
+def _chart_spec(kind: str, digest: str, _args: tuple, _kwargs: tuple) -> dict:
     """An Altair chart of dashboard.charts as its Vega-Lite dict: Altair's schema validation costs
-    0.1–0.2 s per chart, so the spec is built once per data (args are the data shown)."""
+    0.1–0.2 s per chart, so the spec is built once per data. The key is `digest` (a hash of the
+    pickled arguments: Streamlit's own hashing of rows and Pace objects costs more than pickling)."""
     from dashboard import charts
-    return getattr(charts, kind)(*args, **dict(kwargs)).to_dict()
+    return getattr(charts, kind)(*_args, **dict(_kwargs)).to_dict()
 
 
 def chart(kind: str, *args, width: str = "stretch", **kwargs) -> None:
     """Show dashboard.charts.<kind>(*args, **kwargs), cached by its arguments."""
-    st.vega_lite_chart(_chart_spec(kind, args, tuple(sorted(kwargs.items()))), width=width)
+    kw = tuple(sorted(kwargs.items()))
+    digest = hashlib.blake2b(pickle.dumps((args, kw), protocol=5), digest_size=16).hexdigest()
+    st.vega_lite_chart(_chart_spec(kind, digest, args, kw), width=width)
