@@ -39,7 +39,7 @@ from dashboard.access import Viewer, system_viewer  # noqa: E402
 from dashboard.campaign import Window, campaign_path, parse_campaign, sync_campaign  # noqa: E402
 from dashboard.db import execute, get_engine, upgrade  # noqa: E402
 from dashboard.rollups import rebuild  # noqa: E402
-from dashboard.targets import TARGET_QUERIES, compute_targets, query_params  # noqa: E402
+from dashboard.targets import TARGET_QUERIES, query_params  # noqa: E402
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 START, END = date(2023, 3, 1), date(2023, 11, 30)
@@ -206,17 +206,6 @@ def per_query(engine, conf, window: Window, unit_ids: list[int]) -> dict[str, fl
         with engine.connect() as conn:
             out[name] = best_of(lambda n=name: execute(conn, n, report_unit_ids=unit_ids, **params))[0]
     return out
-
-
-def page_pattern(engine, conf, window: Window) -> int:
-    """compute_targets(by_unit=True) for the region and each prefecture (11 calls, 111 units)."""
-    viewer = system_viewer(engine, conf.root.code)
-    n = len(compute_targets(engine, conf, viewer, unit=conf.root.code, window=window, as_of=window.end_date,
-                            by_unit=True))
-    for pref in conf.root.children:
-        n += len(compute_targets(engine, conf, viewer, unit=pref.code, window=window,
-                                 as_of=window.end_date, by_unit=True))
-    return n
 
 
 RAW_QUERIES = ["enterprise_target_counts_by_unit", "officer_exam_pass_counts_by_unit",

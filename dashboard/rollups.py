@@ -211,15 +211,6 @@ def refresh_pairs(conn: Connection, pairs: Pairs) -> int:
     return sum(len(p) for name, p in pairs.items() if name in ("self_inspection", "sampling", "enterprise"))
 
 
-def merge_pairs(*many: Pairs) -> Pairs:
-    """The union of several table → keys maps."""
-    out: Pairs = defaultdict(set)
-    for pairs in many:
-        for table, p in pairs.items():
-            out[table] |= p
-    return dict(out)
-
-
 def rebuild_self_inspection_months(conn: Connection) -> None:
     """Delete and recompute rollup_self_inspection_month (one INSERT … SELECT per month)."""
     conn.execute(delete(RollupSelfInspectionMonth.__table__))
