@@ -1,10 +1,12 @@
 """Whole-file refusals: nothing is read, nothing is written, the clerk is told why in Chinese."""
 import io
+import multiprocessing
+import struct
 import zipfile
 
 import pytest
 
-from builders import registry, sampling, sampling_row, xlsx
+from builders import inline_cell, raw_xlsx, registry, sampling, sampling_row, xlsx
 from dashboard.db import table_snapshot
 from dashboard.importer import import_workbook, read
 
@@ -49,10 +51,60 @@ def test_csv_renamed_refused(empty_engine):
 
 def test_zip_bomb_refused_from_directory(empty_engine, monkeypatch):
     monkeypatch.setattr(read, "MAX_UNCOMPRESSED_BYTES", 1_000_000)
-    monkeypatch.setattr(zipfile.ZipFile, "read", None)  # proof that no member is inflated
     data = with_member(xlsx(registry(1)), "xl/media/padding.bin", b"\x00" * 2_000_000)
     assert len(data) < 200_000  # it compresses to almost nothing
-    assert "解压后超过" in refused(empty_engine, data)
+    assert "解压后超过 0 MB" in refused(empty_engine, data)
+    monkeypatch.setattr(read, "inflate", None)  # proof that no member is inflated
+    with pytest.raises(read.FileRefused, match="解压后超过"):
+        read.read_untrusted(data, "report.xlsx", read.Limits.current())
+
+
+def lying_directory(data: bytes, member: str, padding: int) -> bytes:
+    """`member` grown by `padding` bytes of XML comment while the zip's local header and central
+    directory still state its old size and CRC: what a zip bomb that hides its size looks like."""
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    info, content = zf.getinfo(member), zf.read(member)
+    grown = content.replace(b"<sheetData>", b"<!--" + b" " * padding + b"--><sheetData>", 1)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in zf.infolist():
+            out.writestr(item.filename, grown if item.filename == member else zf.read(item.filename))
+    data = bytearray(buf.getvalue())
+    new = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo(member)
+    sizes = struct.pack("<I", info.file_size)
+    crc = struct.pack("<I", info.CRC)
+    for at, crc_at, size_at in ((new.header_offset, 14, 22), (_central_offset(bytes(data), member), 16, 24)):
+        data[at + crc_at:at + crc_at + 4] = crc
+        data[at + size_at:at + size_at + 4] = sizes
+    return bytes(data)
+
+
+def _central_offset(data: bytes, member: str) -> int:
+    name = member.encode()
+    at = data.index(b"PK\x01\x02")
+    while data[at + 46:at + 46 + len(name)] != name:
+        at = data.index(b"PK\x01\x02", at + 4)
+    return at
+
+
+def test_lying_directory_refused_while_inflating(empty_engine, monkeypatch):
+    """The directory says the sheet is a few hundred bytes; inflating stops at the limit."""
+    monkeypatch.setattr(read, "MAX_UNCOMPRESSED_BYTES", 1_000_000)
+    data = lying_directory(xlsx(registry(1)), "xl/worksheets/sheet1.xml", 3_000_000)
+    assert sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist()) < 100_000
+    assert "解压后超过 0 MB" in refused(empty_engine, data)
+
+
+def test_lying_directory_refused_under_the_limit(empty_engine):
+    """Smaller than the limit, the member's real size still has to be the one stated."""
+    data = lying_directory(xlsx(registry(1)), "xl/worksheets/sheet1.xml", 10_000)
+    assert "已损坏" in refused(empty_engine, data)
+
+
+def test_truncated_file_refused(empty_engine):
+    data = xlsx(registry(1, 2, 3))
+    for cut in (len(data) // 3, len(data) - 30):
+        assert "已损坏" in refused(empty_engine, data[:cut])
 
 
 def test_too_many_rows_from_dimension(empty_engine, monkeypatch):
@@ -62,12 +114,57 @@ def test_too_many_rows_from_dimension(empty_engine, monkeypatch):
     assert message == "工作表“监督抽检”有 7 行，超过上限 5 行，不予接受，请拆分后再上传"
 
 
-def test_too_many_rows_after_reading(empty_engine, monkeypatch):
-    """A sheet XML without a <dimension> is still caught by the height calamine reads."""
+def test_too_many_rows_without_dimension(empty_engine, monkeypatch):
+    """A sheet XML without a <dimension> is still caught by the rows its cells reach."""
     monkeypatch.setattr(read, "MAX_ROWS", 5)
-    monkeypatch.setattr(read, "declared_rows", lambda zf, path: None)
-    data = xlsx(sampling([sampling_row(f"A{i}") for i in range(6)]))
-    assert "超过上限 5 行" in refused(empty_engine, data)
+    data = raw_xlsx({"监督抽检": "".join(f'<row r="{r}">{inline_cell(f"A{r}", "x")}</row>' for r in range(1, 8))})
+    assert refused(empty_engine, data) == "工作表“监督抽检”有 7 行，超过上限 5 行，不予接受，请拆分后再上传"
+
+
+FAR_CELL = {"监督抽检": f'<row r="1">{inline_cell("A1", "抽样单编号")}</row>'
+                    f'<row r="20000">{inline_cell("XFD20000", "x")}</row>'}
+
+
+def test_one_far_cell_refused_before_reading(empty_engine):
+    """One value in A1 and one in XFD20000: a 1 KB file whose rectangle is 327 million cells
+    (10 GB in calamine, which aborted the server) is refused from its XML, whatever <dimension> says."""
+    data = raw_xlsx(FAR_CELL, dimension={"监督抽检": "A1"})
+    assert len(data) < 2_000
+    assert refused(empty_engine, data) == ("工作表“监督抽检”的单元格延伸到第 16384 列，超过上限 256 列，不予接受："
+                                           "请删除表格右侧多余的列后再上传")
+
+
+def test_far_cell_without_references_refused(empty_engine):
+    """Cells without `r` are placed after the previous one: 300 of them still reach column 300;
+    a prefixed tag is a cell too."""
+    row = "".join(inline_cell(None, "x") for _ in range(300))
+    assert "延伸到第 300 列" in refused(empty_engine, raw_xlsx({"监督抽检": f"<row>{row}</row>"}))
+    data = raw_xlsx({"监督抽检": '<x:row xmlns:x="urn:x" r="3"><x:c r="A250000"><x:v>1</x:v></x:c></x:row>'})
+    assert "有 250000 行，超过上限 200000 行" in refused(empty_engine, data)
+
+
+def test_too_many_cells_refused(empty_engine):
+    data = raw_xlsx({"监督抽检": f'<row r="1">{inline_cell("A1", "x")}</row>'
+                               f'<row r="150000">{inline_cell("IV150000", "x")}</row>'})
+    assert "150000 行 × 256 列，超过上限 10000000 个单元格" in refused(empty_engine, data)
+
+
+def test_style_only_cells_do_not_count(empty_engine):
+    """Excel writes `<c r="XFD1" s="3"/>` for a formatted empty cell; calamine leaves it out, so does
+    the extent: the sheet is read (and lacks its columns) instead of being refused."""
+    data = raw_xlsx({"监督抽检": f'<row r="1">{inline_cell("A1", "抽样单编号")}<c r="XFD1" s="1"/></row>'})
+    result = import_workbook(empty_engine, data, uploader="t", dry_run=True)
+    assert result.status == "rejected" and all("缺少必填列" in e["message"] for e in result.errors)
+
+
+def test_crash_in_the_reader_is_a_refusal(empty_engine, monkeypatch):
+    """With the extent checks lifted, calamine itself asks for 10 GB: the child process dies under
+    its address-space limit, the test process (the server) lives on and the clerk reads why."""
+    for name in ("MAX_ROWS", "MAX_COLUMNS", "MAX_CELLS"):
+        monkeypatch.setattr(read, name, 10 ** 12)
+    message = refused(empty_engine, raw_xlsx(FAR_CELL))
+    assert message.startswith("读取该工作簿时超出内存上限，已中止")
+    assert multiprocessing.active_children() == []
 
 
 def test_no_sheet_recognised(empty_engine):

@@ -10,6 +10,7 @@ import io
 import re
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -17,11 +18,16 @@ from xml.etree import ElementTree
 
 import python_calamine
 
+from . import sandbox
 from .schemas import SHEETS, SheetModel
 
-# Limits of the contract; module constants so tests can make them small.
+# Limits of the contract (bytes, rows) and of this reader (columns, cells: calamine builds the whole
+# rectangle of a sheet, 32 bytes a cell, before it hands back a row); module constants so tests can
+# make them small. The widest sheet of the contract has 12 columns.
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_ROWS = 200_000
+MAX_COLUMNS = 256
+MAX_CELLS = 10_000_000
 HEADER_SEARCH_ROWS = 10
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -63,35 +69,105 @@ class RawWorkbook:
 
 
 # ------------------------------------------------------------------ refusals
-def check_container(data: bytes, file_name: str) -> zipfile.ZipFile:
-    """The zip behind an .xlsx, or FileRefused for anything the contract turns away unread."""
+@dataclass(frozen=True)
+class Limits:
+    """The limits a file is read under, taken from the module constants when the read starts
+    (the read runs in a child process, which would not see a test's change of a constant)."""
+    bytes: int
+    rows: int
+    columns: int
+    cells: int
+
+    @classmethod
+    def current(cls) -> "Limits":
+        return cls(MAX_UNCOMPRESSED_BYTES, MAX_ROWS, MAX_COLUMNS, MAX_CELLS)
+
+
+DAMAGED = "该工作簿已损坏（压缩包不完整或内容与目录不符），请在 Excel 中打开并另存为 .xlsx 后再上传"
+# The parts calamine reads from an .xlsx; nothing else is inflated twice or handed to it (an .xlsb
+# or .ods part in the zip cannot make it read the file as another format).
+_READ_PARTS = re.compile(r"(?:\[Content_Types\]\.xml|(?:xl|_rels|docProps)/.*\.(?:xml|rels))", re.I)
+
+
+def check_container(data: bytes, file_name: str, limits: Limits) -> dict[str, bytes]:
+    """The parts of the zip behind an .xlsx, inflated under `limits.bytes` in all whatever its
+    directory says, or FileRefused for anything the contract turns away unread."""
     if file_name.lower().endswith(".xlsm"):
         raise FileRefused("不接受启用宏的工作簿（.xlsm），请另存为普通的 .xlsx 工作簿后再上传")
     if data[:8] == OLE_MAGIC:
         raise FileRefused("该文件已加密（设置了打开密码）或是旧版 .xls 格式，"
                           "请取消密码并另存为未加密的 .xlsx 工作簿后再上传")
-    if data[:4] != b"PK\x03\x04" or not zipfile.is_zipfile(io.BytesIO(data)):
+    if data[:4] != b"PK\x03\x04":
         raise FileRefused("该文件不是 Excel 工作簿（.xlsx）：可能是改了扩展名的 CSV 或其他文件，"
                           "请在 Excel 中另存为 .xlsx 后再上传")
-    zf = zipfile.ZipFile(io.BytesIO(data))
-    names = zf.namelist()
-    if any(PurePosixPath(n).name.lower() == "vbaproject.bin" for n in names):
+    try:
+        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+        raise FileRefused(DAMAGED) from exc
+    if any(PurePosixPath(i.filename).name.lower() == "vbaproject.bin" for i in infos):
         raise FileRefused("该工作簿含有宏（VBA 工程），不予接受，请另存为普通的 .xlsx 工作簿后再上传")
-    # The zip directory states each member's size: a zip bomb is caught without inflating it.
-    total = sum(info.file_size for info in zf.infolist())
-    if total > MAX_UNCOMPRESSED_BYTES:
-        raise FileRefused(f"工作簿解压后超过 {MAX_UNCOMPRESSED_BYTES // (1024 * 1024)} MB，不予接受，"
-                          "请拆分后再上传")
-    if "xl/workbook.xml" not in names:
+    # The zip directory states each member's size: a zip bomb that admits it is caught unread…
+    if sum(info.file_size for info in infos) > limits.bytes:
+        raise FileRefused(too_big(limits))
+    if "xl/workbook.xml" not in {i.filename for i in infos}:
         raise FileRefused("该文件不是 Excel 工作簿（.xlsx），请在 Excel 中另存为 .xlsx 后再上传")
-    return zf
+    parts, budget, view = {}, limits.bytes, memoryview(data)
+    for info in infos:  # …and one that lies is stopped when the inflated bytes pass the limit
+        if info.flag_bits & 1:
+            raise FileRefused("该工作簿已加密，请取消密码并另存为未加密的 .xlsx 工作簿后再上传")
+        if _READ_PARTS.fullmatch(info.filename) and not info.is_dir():
+            parts[info.filename] = inflate(view, info, budget, limits)
+            budget -= len(parts[info.filename])
+    return parts
 
 
-def sheet_xml_paths(zf: zipfile.ZipFile) -> dict[str, str]:
+def inflate(data: memoryview, info: zipfile.ZipInfo, budget: int, limits: Limits) -> bytes:
+    """One member from its local header, never more than `budget` bytes; FileRefused unless what
+    comes out has the size and CRC the directory states."""
+    head = bytes(data[info.header_offset:info.header_offset + 30])
+    if len(head) < 30 or head[:4] != b"PK\x03\x04":
+        raise FileRefused(DAMAGED)
+    start = info.header_offset + 30 + int.from_bytes(head[26:28], "little") + int.from_bytes(head[28:30], "little")
+    raw = data[start:start + info.compress_size]
+    if len(raw) < info.compress_size:
+        raise FileRefused(DAMAGED)  # a truncated file
+    if info.compress_type == zipfile.ZIP_STORED:
+        out = bytes(raw[:budget + 1])
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        inflater = zlib.decompressobj(-15)
+        try:
+            out = inflater.decompress(raw, budget + 1)
+        except zlib.error as exc:
+            raise FileRefused(DAMAGED) from exc
+        if len(out) <= budget and not inflater.eof:
+            raise FileRefused(DAMAGED)
+    else:
+        raise FileRefused("该工作簿使用了 Excel 不用的压缩方式，请在 Excel 中另存为 .xlsx 后再上传")
+    if len(out) > budget:
+        raise FileRefused(too_big(limits))
+    if len(out) != info.file_size or zlib.crc32(out) != info.CRC:
+        raise FileRefused(DAMAGED)
+    return out
+
+
+def too_big(limits: Limits) -> str:
+    return f"工作簿解压后超过 {limits.bytes // (1024 * 1024)} MB，不予接受，请拆分后再上传"
+
+
+def stored_zip(parts: dict[str, bytes]) -> bytes:
+    """The checked parts as an uncompressed zip: calamine reads exactly the bytes that were checked."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zf:
+        for name, content in parts.items():
+            zf.writestr(name, content)
+    return out.getvalue()
+
+
+def sheet_xml_paths(parts: dict[str, bytes]) -> dict[str, str]:
     """Sheet name -> its XML member, from workbook.xml and its relationships."""
     try:
-        book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
-        rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+        book = ElementTree.fromstring(parts["xl/workbook.xml"])
+        rels = ElementTree.fromstring(parts["xl/_rels/workbook.xml.rels"])
     except (KeyError, ElementTree.ParseError):
         return {}
     targets = {r.get("Id"): r.get("Target", "") for r in rels}
@@ -106,31 +182,74 @@ def sheet_xml_paths(zf: zipfile.ZipFile) -> dict[str, str]:
 _DIMENSION = re.compile(rb'<dimension\s+ref="[A-Z]*(\d*)(?::[A-Z]*(\d+))?"')
 
 
-def declared_rows(zf: zipfile.ZipFile, path: str) -> int | None:
+def declared_rows(xml: bytes) -> int | None:
     """The last row the sheet's <dimension ref> declares, read from the head of its XML only."""
-    try:
-        with zf.open(path) as fh:
-            head = fh.read(4096)
-    except KeyError:
-        return None
-    m = _DIMENSION.search(head)
+    m = _DIMENSION.search(xml, 0, 4096)
     if not m:
         return None
     last = m.group(2) or m.group(1)
     return int(last) if last else None
 
 
-def check_row_limits(zf: zipfile.ZipFile, paths: dict[str, str]) -> None:
-    """FileRefused when a sheet declares more rows than MAX_ROWS."""
-    for name, path in paths.items():
-        rows = declared_rows(zf, path)
-        if rows is not None and rows > MAX_ROWS:
-            raise FileRefused(too_many_rows(name, rows))
-
-
-def too_many_rows(sheet: str, rows: int) -> str:
+def too_many_rows(sheet: str, rows: int, limit: int) -> str:
     """The refusal message for an oversized sheet."""
-    return f"工作表“{sheet}”有 {rows} 行，超过上限 {MAX_ROWS} 行，不予接受，请拆分后再上传"
+    return f"工作表“{sheet}”有 {rows} 行，超过上限 {limit} 行，不予接受，请拆分后再上传"
+
+
+# ------------------------------------------------------------------ the real extent of a sheet
+# A sheet whose every cell tag starts `<c r="X12345"` (one letter, at most five digits: what Excel,
+# openpyxl and xlsxwriter write for a sheet up to column Z) ends within Z99999: two scans at C speed
+# prove it. Anything else (wider, deeper, cells without `r`, prefixed tags) is walked tag by tag.
+_PLAIN_BOUND = (99_999, 26)
+_ODD_CELL = re.compile(rb'<c(?:\s(?!r="[A-Za-z]\d{1,5}")|/?>)')
+_PREFIXED = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row)[\s/>]")
+_TAG = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])((?:[^>"']|"[^"]*"|'[^']*')*)>""")
+_R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_CELL_REF = re.compile(rb"([A-Za-z]*)(\d*)")
+
+
+def sheet_extent(xml: bytes) -> tuple[int, int]:
+    """(last row, last column) of the cells holding something, placed as calamine places them: by
+    their `r`, else next to the previous cell (or row). Cells written `<c …/>` hold only a style and
+    calamine leaves them out; a reference it would misread (no letters) counts as unbounded."""
+    last_row = last_col = row = col = 0
+    for m in _TAG.finditer(xml):
+        ref = _R_ATTR.search(m.group(2))
+        ref = ref and (ref.group(1) if ref.group(1) is not None else ref.group(2))
+        if m.group(1) == b"row":
+            row = int(ref) if ref and ref.isdigit() else row + 1
+            col = 0
+            continue
+        cell = _CELL_REF.fullmatch(ref.strip()) if ref else None
+        if cell and cell.group(2):
+            col = column_index(cell.group(1).upper().decode()) + 1 if cell.group(1) else 2 ** 32
+            cell_row = int(cell.group(2))
+        else:
+            col, cell_row = col + 1, row
+        if not m.group(2).endswith(b"/"):
+            last_row, last_col = max(last_row, cell_row), max(last_col, col)
+    return last_row, last_col
+
+
+def check_extent(sheet: str, xml: bytes, limits: Limits) -> None:
+    """FileRefused when the cells of a sheet's XML span more rows, columns or cells than allowed."""
+    plain = _ODD_CELL.search(xml) is None and _PREFIXED.search(xml) is None
+    if plain and _fits(_PLAIN_BOUND, limits):
+        return
+    rows, cols = sheet_extent(xml)
+    if rows > limits.rows:
+        raise FileRefused(too_many_rows(sheet, rows, limits.rows))
+    if cols > limits.columns:
+        raise FileRefused(f"工作表“{sheet}”的单元格延伸到第 {cols} 列，超过上限 {limits.columns} 列，不予接受："
+                          "请删除表格右侧多余的列后再上传")
+    if rows * cols > limits.cells:
+        raise FileRefused(f"工作表“{sheet}”的单元格范围为 {rows} 行 × {cols} 列，超过上限 {limits.cells} 个单元格，"
+                          "不予接受：请删除多余的行列或拆分后再上传")
+
+
+def _fits(extent: tuple[int, int], limits: Limits) -> bool:
+    rows, cols = extent
+    return rows <= limits.rows and cols <= limits.columns and rows * cols <= limits.cells
 
 
 # ------------------------------------------------------------------ formulas without a value
@@ -303,19 +422,36 @@ def _is_data_row(cells: list[Any]) -> bool:
 
 def read_workbook(data: bytes, file_name: str) -> RawWorkbook:
     """Every sheet recognised (by name, else by header) with its data rows; FileRefused for the
-    refusals of the contract, including a workbook in which no sheet is recognised."""
-    zf = check_container(data, file_name)
-    paths = sheet_xml_paths(zf)
-    check_row_limits(zf, paths)
+    refusals of the contract, including a workbook in which no sheet is recognised. The file is
+    read in a child process (`sandbox`): a crash or a runaway there is a refusal here."""
     try:
-        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return sandbox.run(read_untrusted, data, file_name, Limits.current(), passthrough=(FileRefused,))
+    except sandbox.WorkerFailed as exc:
+        raise FileRefused(str(exc)) from None
+
+
+def read_untrusted(data: bytes, file_name: str, limits: Limits) -> RawWorkbook:
+    """read_workbook's work, in whatever process calls it: nothing reaches calamine before the
+    inflated size and every sheet's real extent are known to be within `limits`."""
+    parts = check_container(data, file_name, limits)
+    paths = sheet_xml_paths(parts)
+    for name, path in paths.items():
+        rows = declared_rows(parts.get(path, b""))
+        if rows is not None and rows > limits.rows:
+            raise FileRefused(too_many_rows(name, rows, limits.rows))
+    names = {path: name for name, path in paths.items()}
+    for path, xml in parts.items():  # every part calamine might take for a sheet, named or not
+        if b"sheetData" in xml:
+            check_extent(names.get(path, path), xml, limits)
+    try:
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(stored_zip(parts)))
     except python_calamine.PasswordError as exc:
         raise FileRefused("该工作簿已加密，请取消密码并另存为未加密的 .xlsx 工作簿后再上传") from exc
     except Exception as exc:  # calamine's errors: a damaged or foreign file
         raise FileRefused(f"无法读取该工作簿（文件可能已损坏）：{exc}") from exc
     sheets, ignored = [], []
     for name in book.sheet_names:
-        sheet = _read_sheet(book, zf, paths, name)
+        sheet = _read_sheet(book, parts, paths, name, limits)
         if sheet is None:
             ignored.append(name)
         else:
@@ -326,13 +462,13 @@ def read_workbook(data: bytes, file_name: str) -> RawWorkbook:
     return RawWorkbook(sheets, ignored)
 
 
-def _read_sheet(book, zf, paths, name: str) -> RawSheet | None:
+def _read_sheet(book, parts, paths, name: str, limits: Limits) -> RawSheet | None:
     try:
         rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
     except Exception:  # a chart sheet or a damaged part: nothing to import from it
         return None
-    if len(rows) > MAX_ROWS:
-        raise FileRefused(too_many_rows(name, len(rows)))
+    if len(rows) > limits.rows:
+        raise FileRefused(too_many_rows(name, len(rows), limits.rows))
     model = sheet_model_by_name(name) or model_by_header(rows)
     header, columns, headers, missing = find_header(model, rows) if model else (None, {}, {}, [])
     if model is None or (missing and model.sheet_name() == "监督抽检"):
@@ -345,9 +481,6 @@ def _read_sheet(book, zf, paths, name: str) -> RawSheet | None:
         return sheet  # reported as missing columns; its rows cannot be read without a header
     sheet.rows = [(i + 1, cells) for i, cells in enumerate(rows[header + 1:], header + 1)
                   if _is_data_row(cells)]
-    if name in paths:
-        try:
-            sheet.no_cached_value = formulas_without_value(zf.read(paths[name]))
-        except KeyError:
-            pass
+    if name in paths and paths[name] in parts:
+        sheet.no_cached_value = formulas_without_value(parts[paths[name]])
     return sheet
