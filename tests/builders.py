@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import date
+from xml.sax.saxutils import escape
 
 from dashboard.credit import make_credit_code
 from dashboard.workbook import SheetData, write_workbook
@@ -64,12 +65,14 @@ def xlsx(*sheets: SheetData) -> bytes:
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
+_QUOTE = {'"': "&quot;"}
 
 
 def raw_xlsx(sheets: dict[str, str], *, dimension: dict[str, str] | None = None,
-             extra: dict[str, bytes] | None = None) -> bytes:
+             after: dict[str, str] | None = None, extra: dict[str, bytes] | None = None) -> bytes:
     """An .xlsx written by hand: sheet name -> the XML inside <sheetData> (rows and cells exactly as
-    given: any reference, any order, no `r` at all), with an optional <dimension ref> per sheet."""
+    given: any reference, any order, no `r` at all), with an optional <dimension ref> and XML after
+    </sheetData> (such as <mergeCells>) per sheet."""
     names = list(sheets)
     parts = {
         "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.'
@@ -79,7 +82,7 @@ def raw_xlsx(sheets: dict[str, str], *, dimension: dict[str, str] | None = None,
         "_rels/.rels": f'<Relationships xmlns="{_PKG}"><Relationship Id="rId1" Type="{_REL}/officeDocument"'
                        ' Target="xl/workbook.xml"/></Relationships>',
         "xl/workbook.xml": f'<workbook xmlns="{_NS}" xmlns:r="{_REL}"><sheets>' + "".join(
-            f'<sheet name="{n}" sheetId="{i}" r:id="rId{i}"/>' for i, n in enumerate(names, 1))
+            f'<sheet name="{escape(n, _QUOTE)}" sheetId="{i}" r:id="rId{i}"/>' for i, n in enumerate(names, 1))
         + "</sheets></workbook>",
         "xl/_rels/workbook.xml.rels": f'<Relationships xmlns="{_PKG}">' + "".join(
             f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
@@ -88,7 +91,9 @@ def raw_xlsx(sheets: dict[str, str], *, dimension: dict[str, str] | None = None,
     for i, (name, body) in enumerate(sheets.items(), 1):
         dim = (dimension or {}).get(name)
         head = f'<dimension ref="{dim}"/>' if dim else ""
-        parts[f"xl/worksheets/sheet{i}.xml"] = f'<worksheet xmlns="{_NS}">{head}<sheetData>{body}</sheetData></worksheet>'
+        tail = (after or {}).get(name, "")
+        parts[f"xl/worksheets/sheet{i}.xml"] = (f'<worksheet xmlns="{_NS}">{head}<sheetData>{body}</sheetData>'
+                                                f"{tail}</worksheet>")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, content in {**parts, **(extra or {})}.items():
@@ -99,5 +104,4 @@ def raw_xlsx(sheets: dict[str, str], *, dimension: dict[str, str] | None = None,
 def inline_cell(ref: str | None, text: str) -> str:
     """A text cell as Excel's inline string (`ref` None: no `r`, placed after the previous cell)."""
     r = f' r="{ref}"' if ref else ""
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return f'<c{r} t="inlineStr"><is><t>{escaped}</t></is></c>'
+    return f'<c{r} t="inlineStr"><is><t>{escape(text)}</t></is></c>'

@@ -1,0 +1,43 @@
+"""The child process an untrusted file is read in: whatever happens there, the caller gets an
+answer (a value, its own exception, or a Chinese WorkerFailed) and no process is left behind."""
+import multiprocessing
+import os
+import time
+
+import pytest
+
+from dashboard.importer import read, sandbox
+
+
+def test_value_and_passthrough_exception():
+    assert sandbox.run(divmod, 17, 5) == (3, 2)
+    with pytest.raises(read.FileRefused, match="不是 Excel 工作簿"):
+        sandbox.run(read.read_untrusted, b"a,b\n", "x.xlsx", read.Limits.current(), passthrough=(read.FileRefused,))
+
+
+def test_unforeseen_exception_is_named_not_raised():
+    with pytest.raises(sandbox.WorkerFailed, match=r"^无法读取该工作簿（文件可能已损坏：ZeroDivisionError）$"):
+        sandbox.run(divmod, 1, 0)
+
+
+def test_native_abort_is_a_refusal():
+    with pytest.raises(sandbox.WorkerFailed, match="^读取该工作簿时超出内存上限"):
+        sandbox.run(os.abort)
+    assert multiprocessing.active_children() == []
+
+
+def test_address_space_limit(monkeypatch):
+    """4 GB asked of a child allowed 256 MB more than it started with: MemoryError there, a
+    sentence here; the limit is the parent's value at the time of the call."""
+    monkeypatch.setattr(sandbox, "MEMORY_LIMIT_BYTES", 256 * 1024 ** 2)
+    with pytest.raises(sandbox.WorkerFailed, match="^读取该工作簿时超出内存上限"):
+        sandbox.run(bytearray, 4 * 1024 ** 3)
+    assert len(sandbox.run(bytearray, 64 * 1024 ** 2)) == 64 * 1024 ** 2
+
+
+def test_timeout_kills_the_child(monkeypatch):
+    monkeypatch.setattr(sandbox, "TIMEOUT_SECONDS", 0.5)
+    with pytest.raises(sandbox.WorkerFailed, match="超过 0.5 秒仍未完成，已中止"):
+        sandbox.run(time.sleep, 30)
+    assert multiprocessing.active_children() == []
+    assert sandbox.run(abs, -4) == 4  # the forkserver outlives its killed child
