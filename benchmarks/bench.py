@@ -10,6 +10,8 @@ server time at province scale against the sample county (benchmarks/bench_pages.
 
 (a) a 10,000-row 监督抽检 workbook (plus the 企业名录 it needs): raw python-calamine read vs
     import_workbook dry run vs a real import into SQLite and PostgreSQL; rows/s and import/raw ratio.
+    Also the read alone, in the child process the server reads uploads in (importer.sandbox) against
+    the same read in this process: the ratio printed with 达到/未达到 against SANDBOX_GOAL.
 (b) all nine targets for every unit (campaign to date and each phase, by_unit=True) at sample scale
     and at --scale × sample scale, on SQLite and PostgreSQL; the ratio between the two scales.
 Every timing is the best of 3 (time.perf_counter). PostgreSQL runs in a temporary database
@@ -39,6 +41,7 @@ from dashboard.access import system_viewer  # noqa: E402
 from dashboard.campaign import campaign_window, load_campaign, phase_window, sync_campaign  # noqa: E402
 from dashboard.db import get_engine, upgrade  # noqa: E402
 from dashboard.demo import build_demo, empty_records, sample_generator  # noqa: E402
+from dashboard.importer import read, sandbox  # noqa: E402
 from dashboard.importer.load import import_workbook  # noqa: E402
 from dashboard.workbook import write_workbook  # noqa: E402
 
@@ -126,6 +129,7 @@ def bench_import(pg_url: str | None, folder: Path) -> dict[str, float]:
     print(f"\n(a) 导入吞吐：{path.name}，{rows:,} 行，{path.stat().st_size / 1024:.0f} KB")
     raw = best_of(lambda: raw_read(path))
     report("python-calamine 原始读取", raw, rows, raw)
+    bench_sandbox(path, rows, raw)
     ratios = {}
     with databases(pg_url, folder) as engines:
         report("import_workbook 试运行 (SQLite)", best_of(lambda: import_once(engines[0][1], path, True)), rows, raw)
@@ -134,6 +138,35 @@ def bench_import(pg_url: str | None, folder: Path) -> dict[str, float]:
             report(f"import_workbook 导入 ({label})", t, rows, raw)
             ratios[label] = t / raw
     return ratios
+
+
+SANDBOX_GOAL = 1.10  # issue #11: reading in a child costs at most 10 % more than in the server
+
+
+def bench_sandbox(path: Path, rows: int, raw: float) -> float:
+    """Prints the read in a child against the same read here, in wall time (the goal) and in CPU
+    time of both processes (which a busy machine does not distort); returns the wall ratio."""
+    data = path.read_bytes()
+    sandbox.run(abs, 0)  # the forkserver starts once per server process, not per upload
+
+    def cpu(fn, child: bool) -> float:
+        start = time.process_time()
+        fn()
+        return time.process_time() - start + (sandbox.last.cpu_seconds if child else 0.0)
+
+    here_fn = lambda: read.read_untrusted(data, path.name, read.Limits.current())  # noqa: E731
+    child_fn = lambda: read.read_workbook(data, path.name)  # noqa: E731
+    here, child = best_of(here_fn, runs=7), best_of(child_fn, runs=7)
+    cpu_here = min(cpu(here_fn, False) for _ in range(7))
+    cpu_child = min(cpu(child_fn, True) for _ in range(7))
+    report("read_workbook 本进程读取", here, rows, raw)
+    report("read_workbook 子进程读取（沙箱）", child, rows, raw)
+    ratio = child / here
+    print(f"  {'达到' if ratio <= SANDBOX_GOAL else '未达到'}  子进程读取 ÷ 本进程读取 = {ratio:.2f}×"
+          f"（目标 ≤ {SANDBOX_GOAL:g}×）；CPU 时间（两进程合计）{cpu_child * 1000:.0f} ms ÷ "
+          f"{cpu_here * 1000:.0f} ms = {cpu_child / cpu_here:.2f}×；子进程峰值内存 "
+          f"{sandbox.last.peak_bytes / 2 ** 20:.0f} MB")
+    return ratio
 
 
 def report(label: str, seconds: float, rows: int, raw: float) -> None:

@@ -138,7 +138,10 @@ ACCEPTED_SUFFIXES = (".xlsx",)
 
 def upload_limit_mb() -> float:
     """The largest file the 上报 page accepts (env DASHBOARD_UPLOAD_LIMIT_MB, default 50 MB; the
-    importer's own limit of 200 MB uncompressed applies inside the file)."""
+    importer's own limit of 200 MB uncompressed applies inside the file). Streamlit's
+    server.maxUploadSize in .streamlit/config.toml is the same 50 MB, so the server turns a larger
+    body away before holding it in memory: to raise the limit, raise both (the second with
+    STREAMLIT_SERVER_MAX_UPLOAD_SIZE)."""
     try:
         return float(os.environ.get("DASHBOARD_UPLOAD_LIMIT_MB") or DEFAULT_UPLOAD_LIMIT_MB)
     except ValueError:

@@ -128,9 +128,9 @@ def test_hostile_workbooks(empty_engine, data):
     before = table_snapshot(empty_engine)
     dry = import_workbook(empty_engine, data, uploader="fuzz", dry_run=True)
     assert table_snapshot(empty_engine) == before
-    reading = sandbox.last_peak_bytes
+    reading = sandbox.last.peak_bytes
     result = import_workbook(empty_engine, data, uploader="fuzz")
-    reading = max(reading, sandbox.last_peak_bytes)
+    reading = max(reading, sandbox.last.peak_bytes)
     assert reading < sandbox.MEMORY_LIMIT_BYTES
     peak["bytes"], peak["examples"] = max(peak["bytes"], reading), peak["examples"] + 1
     assert result.status == dry.status or {result.status, dry.status} == {"unchanged", "imported"}

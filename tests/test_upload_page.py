@@ -183,6 +183,18 @@ def test_upload_refusal(name, size, expected):
     assert got is None if expected is None else expected in got
 
 
+def test_the_server_refuses_what_the_page_would():
+    """Streamlit holds an upload in memory before the page sees it: its own limit is the page's, so
+    a 200 MB body is turned away by the server (and nginx, with 1 MB for the multipart envelope)."""
+    import re
+    import tomllib
+    from dashboard.annotate import DEFAULT_UPLOAD_LIMIT_MB
+    config = tomllib.loads((PROJECT_DIR / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["maxUploadSize"] == DEFAULT_UPLOAD_LIMIT_MB
+    nginx = (PROJECT_DIR / "deploy" / "nginx" / "dashboard.conf").read_text(encoding="utf-8")
+    assert re.search(r"client_max_body_size (\d+)m;", nginx).group(1) == str(DEFAULT_UPLOAD_LIMIT_MB + 1)
+
+
 def test_the_template_download_is_offered(page_db):
     at = open_upload()
     labels = [d.label for d in at.get("download_button")]

@@ -15,14 +15,23 @@ import multiprocessing
 import os
 import resource
 import threading
+from dataclasses import dataclass
 from typing import Any, Callable
 
 MEMORY_LIMIT_BYTES = 2 * 1024 ** 3  # address space a child may add to the forkserver's
 TIMEOUT_SECONDS = 60.0
 PRELOAD = ["__main__", "dashboard.importer.read"]  # '__main__' as multiprocessing's default has it
 
-# The peak resident memory (bytes) of the last child, for the fuzzer and the benchmark to report.
-last_peak_bytes = 0
+
+
+@dataclass
+class ChildStats:
+    """What the last child used, for the fuzzer and the benchmark to report."""
+    peak_bytes: int = 0  # resident memory at its peak
+    cpu_seconds: float = 0.0
+
+
+last = ChildStats()
 
 _CTX = multiprocessing.get_context("forkserver")
 _setup = threading.Lock()
@@ -44,7 +53,7 @@ def run(fn: Callable[..., Any], *args: Any, passthrough: tuple[type[BaseExceptio
         if not receiver.poll(TIMEOUT_SECONDS):
             raise WorkerFailed(f"读取该工作簿超过 {TIMEOUT_SECONDS:g} 秒仍未完成，已中止：请删去无关的工作表、"
                                "图片或多余的行列后再上传")
-        kind, value, peak = receiver.recv()
+        kind, value, stats = receiver.recv()
     except BaseException as exc:  # died without an answer (killed, a native abort), or too slow
         child.kill()
         child.join()
@@ -55,8 +64,7 @@ def run(fn: Callable[..., Any], *args: Any, passthrough: tuple[type[BaseExceptio
         receiver.close()
     # Not joined: having answered, the child is exiting; the forkserver reaps it and the next
     # start (or multiprocessing.active_children) drops it, without this call waiting for its exit.
-    global last_peak_bytes
-    last_peak_bytes = peak
+    last.peak_bytes, last.cpu_seconds = stats
     if kind == "ok":
         return value
     if kind == "raise" and isinstance(value, passthrough):
@@ -82,7 +90,7 @@ def _ensure_preload() -> None:
 
 
 def _child(sender, limit: int, fn, args) -> None:
-    """In the child: cap the address space, run, send (kind, value, peak RSS) back. The cyclic
+    """In the child: cap the address space, run, send (kind, value, (peak RSS, CPU time)) back. The cyclic
     collector stays off, as it does around an import in the server (importer.gcpause): a child
     lives for one file, and a collection would touch every page it shares with the forkserver."""
     gc.disable()
@@ -95,11 +103,12 @@ def _child(sender, limit: int, fn, args) -> None:
         answer = ("memory", _death(-6))
     except BaseException as exc:  # noqa: BLE001 - a pyo3 panic is a BaseException: answered too
         answer = ("raise", exc) if _picklable(exc) else ("error", type(exc).__name__)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    stats = (usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime)
     try:
-        sender.send((*answer, peak))
+        sender.send((*answer, stats))
     except MemoryError:
-        sender.send(("memory", _death(-6), peak))
+        sender.send(("memory", _death(-6), stats))
     sender.close()
 
 
