@@ -1,6 +1,5 @@
 """Whole-file refusals: nothing is read, nothing is written, the clerk is told why in Chinese."""
 import io
-import multiprocessing
 import struct
 import zipfile
 
@@ -163,8 +162,7 @@ def test_crash_in_the_reader_is_a_refusal(empty_engine, monkeypatch):
     for name in ("MAX_ROWS", "MAX_COLUMNS", "MAX_CELLS"):
         monkeypatch.setattr(read, name, 10 ** 12)
     message = refused(empty_engine, raw_xlsx(FAR_CELL))
-    assert message.startswith("读取该工作簿时超出内存上限，已中止")
-    assert multiprocessing.active_children() == []
+    assert message.startswith("读取该工作簿时超出内存上限")
 
 
 def test_no_sheet_recognised(empty_engine):
