@@ -143,4 +143,4 @@ def test_report_peak():
     """Prints what the fuzzer saw (run with -s): examples and the largest child it needed."""
     if peak["examples"]:
         print(f"\nfuzz: {peak['examples']} examples, peak child RSS {peak['bytes'] / 2 ** 20:.0f} MB "
-              f"(cap: forkserver + {sandbox.MEMORY_LIMIT_BYTES / 2 ** 30:g} GB)")
+              f"(cap: the zygote + {sandbox.MEMORY_LIMIT_BYTES / 2 ** 30:g} GB)")
