@@ -151,6 +151,7 @@ def inflate(data: memoryview, info: zipfile.ZipInfo, budget: int, limits: Limits
 
 
 def too_big(limits: Limits) -> str:
+    """The refusal message for a workbook that inflates past the limit."""
     return f"工作簿解压后超过 {limits.bytes // (1024 * 1024)} MB，不予接受，请拆分后再上传"
 
 
