@@ -7,12 +7,14 @@ signed-in user's session, so the file is read in a child process with an address
 it, and a child that dies without answering becomes a `WorkerFailed` with a Chinese message.
 
 The children are forked by a zygote: one plain Python process per server process, started on
-first use with the importer already imported, so a child
-costs a fork, not a Python start-up. Not multiprocessing's forkserver: that re-runs the parent's
+first use with the importer already imported, so a child costs a fork, not a Python start-up. Not multiprocessing's forkserver: that re-runs the parent's
 `__main__` in every child, and under Streamlit `__main__` is the app script. Each request hands
 the zygote one end of a fresh socket pair (SCM_RIGHTS over a private socket, nothing listens);
 the child reads the call from it, answers on it and exits; the zygote ignores SIGCHLD, so the
 kernel reaps. The zygote exits when its parent does (its control socket closes).
+
+What this bounds is memory, time and crashes, not code execution: the child runs as the same
+user with the same environment, and its answer is unpickled here.
 """
 from __future__ import annotations
 
