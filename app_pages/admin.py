@@ -3,7 +3,7 @@ password resets, role and unit changes, enabling, disabling and unlocking. Every
 import pandas as pd
 import streamlit as st
 
-from dashboard import access, auth
+from dashboard import access, actions, auth
 from dashboard.labels import fmt_datetime
 from dashboard.ui import data, session
 
@@ -48,7 +48,7 @@ with left, st.form("admin_add", clear_on_submit=True):
     password = st.text_input("初始密码（至少 8 个字符）", type="password", key="admin_new_password")
     if st.form_submit_button("新建", type="primary"):
         try:
-            auth.create_account(engine, username, password, role, unit, by=admin.username, display_name=name or None)
+            actions.add_account(engine, admin, username, password, role, unit, display_name=name or None)
         except auth.AccountError as exc:
             _done(False, str(exc))
         _done(True, f"已新建账号 {username}")
@@ -62,7 +62,7 @@ with right:
             new = st.text_input("新密码（至少 8 个字符）", type="password", key="admin_passwd_value")
             if st.form_submit_button("重设密码"):
                 try:
-                    auth.set_password(engine, pick, new, by=admin.username)
+                    actions.change_password(engine, admin, pick, new)
                 except auth.AccountError as exc:
                     _done(False, str(exc))
                 _done(True, f"已重设 {pick} 的密码")
@@ -73,19 +73,19 @@ with right:
                                 index=list(unit_names).index(acc["unit_code"]) if acc["unit_code"] in unit_names else 0)
             if st.form_submit_button("保存角色与单位"):
                 try:
-                    auth.update_account(engine, pick, role=role, unit=unit, by=admin.username)
-                except auth.AccountError as exc:
+                    actions.change_role(engine, admin, pick, role=role, unit=unit)
+                except (auth.AccountError, PermissionError) as exc:
                     _done(False, str(exc))
                 _done(True, f"已修改 {pick} 的角色与单位")
         c1, c2 = st.columns(2)
         if pick == admin.username:
             c1.caption("不能停用自己正在使用的账号。")
         elif acc["is_active"] and c1.button("停用账号", key="admin_disable"):
-            auth.set_active(engine, pick, False, by=admin.username)
+            actions.disable_account(engine, admin, pick)
             _done(True, f"已停用 {pick}")
         elif not acc["is_active"] and c1.button("启用账号", key="admin_enable"):
-            auth.set_active(engine, pick, True, by=admin.username)
+            actions.enable_account(engine, admin, pick)
             _done(True, f"已启用 {pick}")
         if acc["locked_until"] and acc["locked_until"] > now and c2.button("解除锁定", key="admin_unlock"):
-            auth.unlock(engine, pick, by=admin.username)
+            actions.unlock_account(engine, admin, pick)
             _done(True, f"已解除 {pick} 的锁定")

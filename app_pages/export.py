@@ -12,11 +12,10 @@ import re
 import pandas as pd
 import streamlit as st
 
-from dashboard import access, audit
+from dashboard import access, actions
 from dashboard.campaign import current_phase
-from dashboard.exports import MIME_TYPES, build_summary, file_name, render
+from dashboard.exports import MIME_TYPES, file_name
 from dashboard.exports import charts as export_charts
-from dashboard.exports import pdf
 from dashboard.exports.narrative import Chart, Heading, Para, Table, briefing
 from dashboard.exports.render import FORMAT_LABELS
 from dashboard.ui import controls, data, session, widgets
@@ -58,31 +57,15 @@ if result is not None and result["request"] != request:
 if st.button("生成阶段性总结", type="primary", key="exp_build", icon=":material/summarize:"):
     bar = st.progress(0.0, text="正在汇总数据…")
     try:
-        summary = build_summary(data.engine(), conf, viewer, phase=phase, month=month, unit=unit,
-                                as_of=sel.as_of, progress=lambda f, t: bar.progress(0.4 * f, text=t))
+        made = actions.export(data.engine(), viewer, conf, formats=("xlsx", "docx", "pdf"), phase=phase,
+                              month=month, unit=unit, as_of=sel.as_of, progress=lambda f, t: bar.progress(f, text=t))
     except (ValueError, KeyError) as exc:
         bar.empty()
         st.warning(str(exc).strip("'\""))
         st.stop()
-    files, problems = {}, {}
-    bar.progress(0.45, text="正在生成 Excel 数据表…")
-    files["xlsx"] = render(summary, "xlsx")
-    bar.progress(0.55, text="正在生成 Word 总结（含图表）…")
-    files["docx"] = render(summary, "docx")
-    if pdf.available():
-        bar.progress(0.75, text="正在转换 PDF（LibreOffice）…")
-        try:
-            files["pdf"] = render(summary, "pdf", docx=files["docx"])
-        except pdf.PdfUnavailable as exc:
-            problems["pdf"] = str(exc)
-    else:
-        problems["pdf"] = pdf.MISSING_MESSAGE
     bar.progress(1.0, text="已生成")
     bar.empty()
-    audit.record(data.engine(), viewer.username, "export", {
-        "source": "web", "formats": sorted(files), "unit": summary.unit_code, "window": summary.window.label,
-        "from": summary.window.start_date, "to": summary.window.end_date, "as_of": summary.as_of})
-    result = {"request": request, "summary": summary, "files": files, "problems": problems}
+    result = {"request": request, "summary": made.summary, "files": made.files, "problems": made.problems}
     st.session_state["export_result"] = result
 
 if result is None:

@@ -4,10 +4,10 @@ records a batch inserted or replaced, its original file, and its rollback after 
 import pandas as pd
 import streamlit as st
 
-from dashboard import access, audit
+from dashboard import access, actions
 from dashboard.completeness import batch_records, upload_history
 from dashboard.db import execute
-from dashboard.importer import RollbackError, rollback_batch
+from dashboard.importer import RollbackError
 from dashboard.labels import fmt_datetime
 from dashboard.ui import data
 
@@ -85,12 +85,10 @@ if batch["status"] == "committed" and viewer.can(access.ROLLBACK):
         if b1.button("确认撤销", type="primary", key="hist_rollback_yes"):
             st.session_state.pop("hist_confirm", None)
             try:
-                access.check_rollback(eng, viewer, pick)
-                rollback_batch(eng, pick, by=viewer.username)
-            except (RollbackError, PermissionError, LookupError) as exc:
+                actions.roll_back(eng, viewer, pick)
+            except (RollbackError, PermissionError) as exc:
                 st.session_state["hist_message"] = ("error", f"撤销失败：{exc}")
             else:
-                audit.record(eng, viewer.username, "rollback", {"source": "web", "batch_id": pick})
                 data.clear_caches()
                 st.session_state["hist_message"] = ("success", f"已撤销第 {pick} 批上报。")
             st.rerun()

@@ -7,9 +7,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import access, annotate, audit, templates
+from dashboard import access, actions, annotate, templates
 from dashboard.completeness import month_label, months_between
-from dashboard.importer import import_workbook
 from dashboard.importer.load import error_text
 from dashboard.ui import data, session
 
@@ -117,10 +116,7 @@ if ready:
         done = []
         with st.spinner("正在写入…"):
             for name, content in ready:
-                result = import_workbook(eng, content, uploader=uploader, viewer=viewer, file_name=name)
-                audit.record(eng, viewer.username, "upload", {
-                    "source": "web", "file": name, "status": result.status, "batch_id": result.batch_id,
-                    "rows": result.rows, "errors": len(result.errors)})
+                result = actions.upload(eng, viewer, content, uploader=uploader, file_name=name)
                 text = f"{name}：已上报，第 {result.batch_id} 批（" + "，".join(
                     f"{s} {n} 行" for s, n in result.rows.items()) + "）" if result.status == "imported" \
                     else f"{name}：{result.to_text()}"

@@ -118,7 +118,8 @@ def raw_read(path: Path) -> int:
 
 
 def import_once(engine, path: Path, dry_run: bool) -> None:
-    result = import_workbook(engine, path, uploader="bench", dry_run=dry_run, uploaded_at=UPLOADED_AT)
+    result = import_workbook(engine, path,
+                             viewer=system_viewer(engine), uploader="bench", dry_run=dry_run, uploaded_at=UPLOADED_AT)
     if result.status != "imported":
         raise SystemExit(f"导入失败：\n{result.to_text()}")
 

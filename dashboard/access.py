@@ -9,27 +9,34 @@ Roles (README "账号与权限" documents the same table):
 
 | role | scope | exam takers' names | may |
 |---|---|---|---|
-| admin 管理员 | the whole county | masked | view, export, roll back, manage accounts, read the audit log |
+| admin 管理员 | the whole county | masked | view, export, roll back, manage accounts, read the audit log, maintain the database |
 | leader 领导小组 | the whole county | shown | view, export |
 | chief 分局长 | own unit's subtree | shown | view, export |
 | clerk 填报员 | own unit's subtree | shown | view, export, upload, roll back |
-| system (command line without --as) | the whole tree | shown | everything |
+| system (command line without --as) | the whole tree | shown | everything, and rebuild the demo |
 
 The administrator runs the system, not the campaign's casework: exam takers' names (personal data,
 data-contract.md) are masked for it, as for anyone outside the exam taker's own sub-bureau and the
 leadership.
+
+The permissions are named here once; every change of state checks one of them at its door
+(`dashboard.actions`). Maintaining the database (init-db, rebuild-rollups) is the administrator's;
+rebuilding the sample county replaces every record, so only the machine's operator (the command
+line without --as) may do it.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
-from .models import AppUser, OrgUnit, OrgUnitClosure
+from .models import AppUser, OrgUnit, OrgUnitClosure, UploadBatch
 
-VIEW, EXPORT, UPLOAD, ROLLBACK, MANAGE_ACCOUNTS, READ_AUDIT = (
-    "view", "export", "upload", "rollback", "manage_accounts", "read_audit")
+VIEW, EXPORT, UPLOAD, ROLLBACK, MANAGE_ACCOUNTS, READ_AUDIT, MAINTAIN, REBUILD_DEMO = (
+    "view", "export", "upload", "rollback", "manage_accounts", "read_audit", "maintain_database",
+    "rebuild_demo")
 
 
 @dataclass(frozen=True)
@@ -45,13 +52,14 @@ class Role:
 
 ROLES: dict[str, Role] = {
     "admin": Role("admin", "管理员", True, False,
-                  frozenset({VIEW, EXPORT, ROLLBACK, MANAGE_ACCOUNTS, READ_AUDIT})),
+                  frozenset({VIEW, EXPORT, ROLLBACK, MANAGE_ACCOUNTS, READ_AUDIT, MAINTAIN})),
     "leader": Role("leader", "领导小组", True, True, frozenset({VIEW, EXPORT})),
     "chief": Role("chief", "分局长", False, True, frozenset({VIEW, EXPORT})),
     "clerk": Role("clerk", "填报员", False, True, frozenset({VIEW, EXPORT, UPLOAD, ROLLBACK})),
 }
 SYSTEM_ROLE = Role("system", "系统（命令行）", True, True,
-                   frozenset({VIEW, EXPORT, UPLOAD, ROLLBACK, MANAGE_ACCOUNTS, READ_AUDIT}))
+                   frozenset({VIEW, EXPORT, UPLOAD, ROLLBACK, MANAGE_ACCOUNTS, READ_AUDIT, MAINTAIN,
+                              REBUILD_DEMO}))
 ACCOUNT_ROLES = tuple(ROLES)
 
 
@@ -106,9 +114,10 @@ def resolve_unit(engine: Engine, unit: str | int | None) -> OrgUnit:
     return OrgUnit(**{c: getattr(row, c) for c in row._fields})
 
 
-def system_viewer(engine: Engine, root_code: str | None = None) -> Viewer:
-    """Full rights over a campaign's tree (root_code; default: the first root configured)."""
-    return Viewer("system", "system", resolve_unit(engine, root_code).unit_id)
+def system_viewer(engine: Engine, root_code: str | None = None, name: str = "system") -> Viewer:
+    """Full rights over a campaign's tree (root_code; default: the first root configured); `name`
+    is who the audit log names (the command line without --as: `cli`)."""
+    return Viewer(name, "system", resolve_unit(engine, root_code).unit_id)
 
 
 def root_unit_of(engine: Engine, unit_id: int) -> int:
@@ -139,7 +148,17 @@ def viewer_for_username(engine: Engine, username: str) -> Viewer:
     return viewer_for_account(engine, row)
 
 
-def in_scope(engine: Engine, viewer: Viewer, unit_id: int | None) -> bool:
+@contextmanager
+def _connected(bind: Engine | Connection):
+    """A connection of an engine, or the caller's own (to read inside its transaction)."""
+    if isinstance(bind, Connection):
+        yield bind
+    else:
+        with bind.connect() as conn:
+            yield conn
+
+
+def in_scope(bind: Engine | Connection, viewer: Viewer, unit_id: int | None) -> bool:
     """Whether an org unit lies in the viewer's subtree (None, a unit-less batch: whole-tree
     viewers only)."""
     if unit_id is None:
@@ -147,22 +166,22 @@ def in_scope(engine: Engine, viewer: Viewer, unit_id: int | None) -> bool:
             return role_info(viewer.role).whole_tree
         except KeyError:
             return False
-    with engine.connect() as conn:
+    with _connected(bind) as conn:
         return conn.execute(select(OrgUnitClosure.descendant_id).where(
             OrgUnitClosure.ancestor_id == viewer.scope_unit_id,
             OrgUnitClosure.descendant_id == unit_id)).first() is not None
 
 
-def check_rollback(engine: Engine, viewer: Viewer, batch_id: int) -> None:
+def check_rollback(bind: Engine | Connection, viewer: Viewer, batch_id: int) -> None:
     """PermissionError unless the viewer may roll back this upload batch: the role allows rollbacks
     and the batch was uploaded for a unit of the viewer's subtree. LookupError for an unknown batch."""
-    from .models import UploadBatch
     require(viewer, ROLLBACK)
-    with engine.connect() as conn:
+    with _connected(bind) as conn:
         row = conn.execute(select(UploadBatch.unit_id).where(UploadBatch.batch_id == batch_id)).first()
-    if row is None:
-        raise LookupError(f"没有第 {batch_id} 批上报")
-    if not in_scope(engine, viewer, row.unit_id):
+        if row is None:
+            raise LookupError(f"没有第 {batch_id} 批上报")
+        allowed = in_scope(conn, viewer, row.unit_id)
+    if not allowed:
         raise PermissionError(f"第 {batch_id} 批上报不属于您的管辖范围，不能撤销")
 
 

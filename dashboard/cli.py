@@ -1,4 +1,8 @@
-"""Command handlers behind `python -m dashboard`: thin wrappers over the same functions the pages use."""
+"""Command handlers behind `python -m dashboard`: thin wrappers over the same functions the pages use.
+
+Every change of state is an action (dashboard.actions) called with the command's viewer: the --as
+account, else the local operator (`cli`, full rights: whoever runs the command line can already
+read the database), so each is permission-checked and audited like the same change on a page."""
 from __future__ import annotations
 
 import json
@@ -6,9 +10,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from . import actions
 from .access import Viewer, resolve_unit, system_viewer
-from .campaign import (Window, campaign_window, load_campaign, month_window, phase_window,
-                       sync_campaign)
+from .campaign import Window, campaign_window, load_campaign, month_window, phase_window
 from .db import get_engine, upgrade
 
 
@@ -23,14 +27,13 @@ def _engine(args):
 def _ready_engine(args):
     """The engine with the schema at the newest version and the campaign configured."""
     engine = _engine(args)
-    upgrade(engine)
-    sync_campaign(engine, load_campaign(args.campaign))
+    actions.ready(engine, load_campaign(args.campaign))
     return engine
 
 
 def _viewer(args, engine) -> Viewer:
     if not args.as_user:
-        return system_viewer(engine, load_campaign(args.campaign).root.code)
+        return system_viewer(engine, load_campaign(args.campaign).root.code, name="cli")
     from . import access
     try:
         return access.viewer_for_username(engine, args.as_user)
@@ -38,9 +41,11 @@ def _viewer(args, engine) -> Viewer:
         raise UsageError(str(exc)) from exc
 
 
-def actor(args) -> str:
-    """Who the audit log names for a command: the --as account, else `cli`."""
-    return args.as_user or "cli"
+def _maintainer(args):
+    """The engine and viewer of init-db and demo: an --as account is checked before anything is
+    written (the operator's database is made ready first: its viewer is the campaign's root)."""
+    engine = _engine(args) if args.as_user else _ready_engine(args)
+    return engine, _viewer(args, engine)
 
 
 def production_gate(args) -> None:
@@ -62,37 +67,26 @@ def _print_json(obj) -> None:
 
 
 def cmd_init_db(args) -> int:
-    _ready_engine(args)
+    engine, viewer = _maintainer(args)
+    actions.init_database(engine, viewer, load_campaign(args.campaign), via="cli")
     print("数据库已就绪（结构为最新版本）")
     return 0
 
 
 def cmd_demo(args) -> int:
-    from .demo import build_demo
-    engine = _engine(args)
-    summary = build_demo(engine, load_campaign(args.campaign), force=args.force)
-    print(summary)
+    engine, viewer = _maintainer(args)
+    print(actions.rebuild_demo(engine, viewer, load_campaign(args.campaign), force=args.force, via="cli"))
     return 0
 
 
 def cmd_import(args) -> int:
-    from .importer.load import import_workbook
     missing = [f for f in args.files if not Path(f).is_file()]
     if missing:
         raise UsageError("找不到文件：" + "、".join(missing))
-    from . import audit
-    from .access import UPLOAD, require
     engine = _ready_engine(args)
     viewer = _viewer(args, engine)
-    require(viewer, UPLOAD)
-    uploader = args.uploader or (args.as_user or "cli")
-    results = [import_workbook(engine, path, uploader=uploader, dry_run=args.dry_run, viewer=viewer)
+    results = [actions.upload(engine, viewer, path, uploader=args.uploader, dry_run=args.dry_run, via="cli")
                for path in args.files]
-    if not args.dry_run:
-        for path, r in zip(args.files, results):
-            audit.record(engine, actor(args), "upload", {
-                "source": "cli", "file": Path(path).name, "status": r.status, "batch_id": r.batch_id,
-                "rows": r.rows, "errors": len(r.errors)})
     if args.json:
         objs = [r.to_json() for r in results]
         _print_json(objs[0] if len(objs) == 1 else objs)
@@ -103,21 +97,13 @@ def cmd_import(args) -> int:
 
 
 def cmd_rollback(args) -> int:
-    from . import audit
-    from .access import check_rollback
-    from .importer.load import RollbackError, rollback_batch
+    from .importer.load import RollbackError
     engine = _ready_engine(args)
     try:
-        check_rollback(engine, _viewer(args, engine), args.batch_id)
-    except LookupError as exc:
-        print(f"撤销失败：{exc}", file=sys.stderr)
-        return 1
-    try:
-        rollback_batch(engine, args.batch_id, by=args.as_user or "cli")
+        actions.roll_back(engine, _viewer(args, engine), args.batch_id, via="cli")
     except RollbackError as exc:
         print(f"撤销失败：{exc}", file=sys.stderr)
         return 1
-    audit.record(engine, actor(args), "rollback", {"source": "cli", "batch_id": args.batch_id})
     print(f"已撤销第 {args.batch_id} 批上报")
     return 0
 
@@ -139,8 +125,8 @@ def window_from_args(conf, args) -> Window:
 
 
 def cmd_rebuild_rollups(args) -> int:
-    from .rollups import rebuild
-    counts = rebuild(_ready_engine(args))
+    engine = _ready_engine(args)
+    counts = actions.recompute_rollups(engine, _viewer(args, engine), via="cli")
     print("汇总表已重算：" + "，".join(f"{name} {n} 行" for name, n in counts.items()))
     return 0
 
@@ -168,16 +154,11 @@ def cmd_export(args) -> int:
     """The stage summary of a phase or a month for a unit, as xlsx, docx or pdf (exit 0 written,
     1 when the PDF cannot be made here or the unit lies outside the --as account's scope, 2 bad usage)."""
     import time
-    from pathlib import Path
 
-    from . import audit
-    from .access import EXPORT, require
-    from .exports import build_summary, render
-    from .exports.pdf import PdfUnavailable, available as pdf_available
+    from .exports.pdf import available as pdf_available
     engine = _ready_engine(args)
     conf = load_campaign(args.campaign)
     viewer = _viewer(args, engine)
-    require(viewer, EXPORT)
     if args.format == "pdf" and not pdf_available():
         from .exports.pdf import MISSING_MESSAGE
         print(f"错误：{MISSING_MESSAGE}", file=sys.stderr)
@@ -190,23 +171,20 @@ def cmd_export(args) -> int:
             raise UsageError(str(exc)) from exc
     started = time.perf_counter()
     try:
-        summary = build_summary(engine, conf, viewer, phase=args.phase, month=args.month, unit=unit)
+        made = actions.export(engine, viewer, conf, formats=(args.format,), phase=args.phase, month=args.month,
+                              unit=unit, via="cli")
     except KeyError as exc:
         raise UsageError(str(exc).strip("'\"")) from exc
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
-    try:
-        data = render(summary, args.format)
-    except PdfUnavailable as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+    if args.format in made.problems:
+        print(f"错误：{made.problems[args.format]}", file=sys.stderr)
         return 1
+    summary, data = made.summary, made.files[args.format]
     out = Path(args.out)
     if out.parent and not out.parent.exists():
         out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
-    audit.record(engine, actor(args), "export", {
-        "source": "cli", "format": args.format, "unit": summary.unit_code, "window": summary.window.label,
-        "from": summary.window.start_date, "to": summary.window.end_date, "as_of": summary.as_of})
     print(f"已导出：{out}（{summary.unit_name}，{summary.window.label}，{args.format}，"
           f"{len(data) // 1024} KB，用时 {time.perf_counter() - started:.1f} 秒）")
     return 0
@@ -229,20 +207,20 @@ def cmd_user(args) -> int:
     from . import auth
     from .access import MANAGE_ACCOUNTS, ROLES, require
     engine = _ready_engine(args)
-    require(_viewer(args, engine), MANAGE_ACCOUNTS)
-    by = actor(args)
+    viewer = _viewer(args, engine)
+    require(viewer, MANAGE_ACCOUNTS)  # before a password is asked for; each change checks again
     try:
         if args.user_command == "add":
-            acc = auth.create_account(engine, args.username, _password(args), args.role, args.unit, by=by,
-                                      display_name=args.name)
+            acc = actions.add_account(engine, viewer, args.username, _password(args), args.role, args.unit,
+                                      display_name=args.name, via="cli")
             print(f"已新建账号 {acc.username}（{ROLES[acc.role].label}）")
         elif args.user_command == "passwd":
             if auth.get_account(engine, args.username) is None:
                 raise auth.AccountError(f"没有这个账号：{args.username}")
-            auth.set_password(engine, args.username, _password(args), by=by)
+            actions.change_password(engine, viewer, args.username, _password(args), via="cli")
             print(f"已修改账号 {args.username} 的密码（该账号已登录的会话全部失效）")
         elif args.user_command == "disable":
-            auth.set_active(engine, args.username, False, by=by)
+            actions.disable_account(engine, viewer, args.username, via="cli")
             print(f"已停用账号 {args.username}")
         elif args.user_command == "list":
             rows = auth.list_accounts(engine)

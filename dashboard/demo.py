@@ -17,6 +17,7 @@ from types import ModuleType
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.engine import Engine
 
+from .access import system_viewer
 from .campaign import CampaignConf, sync_campaign
 from .db import PROJECT_DIR, upgrade
 from .models import Base, Enterprise, UploadBatch
@@ -91,9 +92,10 @@ def build_demo(engine: Engine, conf: CampaignConf, *, force: bool = False,
     upload_time = sample_generator().upload_time
     rows: dict[str, int] = {}
     files = demo_files(sample_dir)
+    county = system_viewer(engine, conf.root.code)  # each unit's clerk, uploading within the county
     for path, month, unit in files:
-        result = import_workbook(engine, path, uploader=f"{unit.lower()}_clerk", file_name=path.name,
-                                 uploaded_at=upload_time(month, unit))
+        result = import_workbook(engine, path, viewer=county, uploader=f"{unit.lower()}_clerk",
+                                 file_name=path.name, uploaded_at=upload_time(month, unit))
         if result.status == "rejected":
             raise DemoImportError(f"示例工作簿 {path.name} 未能导入：\n{result.to_text()}")
         for sheet, count in result.rows.items():

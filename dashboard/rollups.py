@@ -24,7 +24,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Iterable
+from typing import Callable, Iterable
 
 from sqlalchemy import Date, and_, bindparam, case, delete, func, insert, select
 from sqlalchemy.engine import Connection, Engine
@@ -232,10 +232,14 @@ def rebuild_rollups(conn: Connection) -> dict[str, int]:
             for t in ROLLUP_TABLES}
 
 
-def rebuild(engine: Engine) -> dict[str, int]:
-    """rebuild_rollups in its own transaction (the `rebuild-rollups` command); ANALYZE on PostgreSQL."""
+def rebuild(engine: Engine, on_write: Callable[[Connection, dict[str, int]], None] | None = None
+            ) -> dict[str, int]:
+    """rebuild_rollups in its own transaction (the `rebuild-rollups` command), `on_write(conn,
+    counts)` last in it (the action's audit row); ANALYZE on PostgreSQL."""
     with engine.begin() as conn:
         counts = rebuild_rollups(conn)
+        if on_write is not None:
+            on_write(conn, counts)
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             for table in ROLLUP_TABLES:

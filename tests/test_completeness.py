@@ -25,7 +25,7 @@ def report(engine, n: int, day: date, when: datetime, *, no: str | None = None, 
                     [[code(n), day, 0, "是"]])]
     if extra:
         sheets.append(sampling(extra))
-    result = import_workbook(engine, xlsx(*sheets), uploader="clerk", uploaded_at=when,
+    result = import_workbook(engine, xlsx(*sheets), viewer=system_viewer(engine), uploader="clerk", uploaded_at=when,
                              file_name=no or f"{n}-{day}-{when}.xlsx")
     assert result.status == "imported", result.to_text()
     return result.batch_id
@@ -93,7 +93,7 @@ def test_uploads_after_as_of_and_rolled_back_ones_do_not_count(county):
     assert completeness(county, as_of=date(2023, 6, 1)).status("DT01", "2023-05") == PENDING
     assert completeness(county).status("DT01", "2023-05") == ON_TIME
     assert batch_months(county, system_viewer(county))[batch] == ["2023-05"]
-    rollback_batch(county, batch, by="admin")
+    rollback_batch(county, batch, system_viewer(county))
     assert completeness(county).status("DT01", "2023-05") == MISSING
 
 

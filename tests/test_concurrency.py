@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from dashboard.access import system_viewer
 from dashboard.importer import import_workbook, rollback_batch
 from dashboard.importer.load import BUSY_MESSAGE
 from dashboard.models import BatchChange, CommittedUpload, Enterprise, Sampling, UploadBatch
@@ -23,7 +24,8 @@ def _at_once(engine, payloads: list[bytes]) -> list:
     def run(i: int) -> None:
         barrier.wait()
         try:
-            results[i] = import_workbook(engine, payloads[i], uploader=f"u{i}", file_name=f"f{i}.xlsx")
+            results[i] = import_workbook(engine, payloads[i],
+                                         viewer=system_viewer(engine), uploader=f"u{i}", file_name=f"f{i}.xlsx")
         except Exception as exc:  # noqa: BLE001 - the test reports any crash below
             errors.append(exc)
 
@@ -92,10 +94,10 @@ def test_same_file_twice_at_once_gives_one_batch(empty_engine):
 
 def test_same_file_again_after_rollback_lands_again(empty_engine):
     data = _workbook("R-", (1,))
-    first = import_workbook(empty_engine, data, uploader="t")
-    rollback_batch(empty_engine, first.batch_id, by="t")
+    first = import_workbook(empty_engine, data, viewer=system_viewer(empty_engine), uploader="t")
+    rollback_batch(empty_engine, first.batch_id, system_viewer(empty_engine))
     assert _count(empty_engine, CommittedUpload) == 0
-    again = import_workbook(empty_engine, data, uploader="t")
+    again = import_workbook(empty_engine, data, viewer=system_viewer(empty_engine), uploader="t")
     assert again.status == "imported" and again.batch_id != first.batch_id
 
 
@@ -106,10 +108,10 @@ def test_upload_waiting_too_long_is_refused_in_chinese(empty_engine, monkeypatch
     with empty_engine.connect() as holder:
         holder.begin()
         load.lock_writers(holder)  # another upload is writing
-        result = import_workbook(empty_engine, data, uploader="t")
+        result = import_workbook(empty_engine, data, viewer=system_viewer(empty_engine), uploader="t")
         holder.rollback()
     assert result.status == "rejected"
     assert [e["message"] for e in result.errors] == [BUSY_MESSAGE]
     assert "另一份上报正在写入数据库" in result.to_text()
     assert _count(empty_engine, UploadBatch) == 0
-    assert import_workbook(empty_engine, data, uploader="t").status == "imported"
+    assert import_workbook(empty_engine, data, viewer=system_viewer(empty_engine), uploader="t").status == "imported"

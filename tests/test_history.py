@@ -21,9 +21,10 @@ def exam_workbook(score: float) -> bytes:
 
 
 def test_history_lists_every_batch_with_months_rows_and_status(county):
-    may = import_workbook(county, good_workbook(3), uploader="城区填报员", file_name="5月.xlsx",
+    may = import_workbook(county, good_workbook(3), viewer=system_viewer(county), uploader="城区填报员", file_name="5月.xlsx",
                           uploaded_at=datetime(2023, 6, 3, 9, 30))
-    june = import_workbook(county, exam_workbook(58), uploader="城区填报员", file_name="6月.xlsx",
+    june = import_workbook(county, exam_workbook(58),
+                           viewer=system_viewer(county), uploader="城区填报员", file_name="6月.xlsx",
                            uploaded_at=datetime(2023, 7, 4, 10))
     rows = upload_history(county, system_viewer(county))
     assert [r["batch_id"] for r in rows] == [june.batch_id, may.batch_id, 1]
@@ -41,8 +42,8 @@ def test_history_lists_every_batch_with_months_rows_and_status(county):
 
 
 def test_the_records_a_batch_changed_with_their_prior_version(county):
-    first = import_workbook(county, exam_workbook(58), uploader="t")
-    second = import_workbook(county, exam_workbook(75), uploader="t")
+    first = import_workbook(county, exam_workbook(58), viewer=system_viewer(county), uploader="t")
+    second = import_workbook(county, exam_workbook(75), viewer=system_viewer(county), uploader="t")
     assert batch_records(county, first.batch_id) == [
         {"sheet": "食安员抽考", "record_key": "统一社会信用代码 %s，姓名 张三丰，考试日期 2023-06-06" % code(1),
          "change": "新增", "previous": ""}]
@@ -61,7 +62,8 @@ def open_history(engine, viewer=None) -> AppTest:
 
 def test_rollback_from_the_page_restores_exactly_the_state_before(page_db):
     before_db, before = table_snapshot(page_db), figures(page_db)
-    batch = import_workbook(page_db, good_workbook(3), uploader="t", file_name="5月.xlsx").batch_id
+    batch = import_workbook(page_db, good_workbook(3),
+                            viewer=system_viewer(page_db), uploader="t", file_name="5月.xlsx").batch_id
     assert figures(page_db) != before
     at = open_history(page_db)
     table = at.dataframe[0].value
@@ -87,8 +89,8 @@ def test_rollback_from_the_page_restores_exactly_the_state_before(page_db):
 
 
 def test_a_refused_rollback_says_why(page_db):
-    first = import_workbook(page_db, exam_workbook(58), uploader="t").batch_id
-    import_workbook(page_db, exam_workbook(75), uploader="t")
+    first = import_workbook(page_db, exam_workbook(58), viewer=system_viewer(page_db), uploader="t").batch_id
+    import_workbook(page_db, exam_workbook(75), viewer=system_viewer(page_db), uploader="t")
     at = open_history(page_db)
     at.selectbox(key="hist_pick").set_value(first).run()
     at.button(key="hist_rollback").click().run()
@@ -97,7 +99,7 @@ def test_a_refused_rollback_says_why(page_db):
 
 
 def test_roles_without_rollback_see_no_rollback_button(page_db):
-    import_workbook(page_db, good_workbook(2), uploader="t")
+    import_workbook(page_db, good_workbook(2), viewer=system_viewer(page_db), uploader="t")
     chief = Viewer("dt01_chief", "chief", resolve_unit(page_db, "DT01").unit_id)
     at = open_history(page_db, chief)
     assert at.dataframe[0].value["单位"].tolist() == ["城区分局"]  # not the county-wide registry batch

@@ -6,6 +6,7 @@ from sqlalchemy import select, text
 
 from builders import (ENTERPRISE_HEADERS, SAMPLING_HEADERS, code, enterprise_row, registry, sampling,
                       sampling_row, sheet, xlsx)
+from dashboard.access import system_viewer
 from dashboard.access import Viewer
 from dashboard.db import table_snapshot
 from dashboard.importer import ImportResult, import_workbook
@@ -14,7 +15,7 @@ from dashboard.workbook import Formula
 
 
 def seed(engine, *ns, unit="城区分局"):
-    result = import_workbook(engine, xlsx(registry(*ns, unit=unit)), uploader="seed")
+    result = import_workbook(engine, xlsx(registry(*ns, unit=unit)), viewer=system_viewer(engine), uploader="seed")
     assert result.status == "imported", result.errors
     return result
 
@@ -36,7 +37,7 @@ def test_registry_and_records_in_one_workbook(empty_engine):
                                        核查处置状态="处置中", 检验项目类别="食品添加剂、兽药残留")],
                          name="监督抽检（5月）", title="东台市肉制品生产企业监督抽检情况表（2023年5月）",
                          unit_name="城区分局", report_date=date(2023, 6, 2), total_row=True))
-    result = import_workbook(empty_engine, data, uploader="张三", file_name="5月.xlsx")
+    result = import_workbook(empty_engine, data, viewer=system_viewer(empty_engine), uploader="张三", file_name="5月.xlsx")
     assert result.to_json() == {
         "status": "imported", "batch_id": 1, "rows": {"企业名录": 2, "监督抽检": 2}, "ignored_sheets": [],
         "errors": [], "dry_run": False,
@@ -64,7 +65,7 @@ def test_registry_and_records_in_one_workbook(empty_engine):
 def test_unknown_enterprise_is_an_error(empty_engine):
     seed(empty_engine, 1)
     result = import_workbook(empty_engine, xlsx(sampling([sampling_row("A1", 1), sampling_row("A2", 9)])),
-                             uploader="t")
+                             viewer=system_viewer(empty_engine), uploader="t")
     assert result.status == "rejected"
     assert spots(result) == [("监督抽检", 3, "统一社会信用代码")]
     assert result.errors[0]["message"] == f"企业 {code(9)} 不在企业名录中：请先在“企业名录”工作表中登记该企业"
@@ -79,7 +80,7 @@ def test_header_below_title_rows_with_odd_spellings(empty_engine):
     data = xlsx(sheet("监督抽检-2023年5月", [h.replace("类别", "类别") for h in headers], rows,
                       title="东台市肉制品生产企业监督抽检情况表", unit_name="城区分局",
                       extra_rows_above=[["（单位：批次）"]]))
-    result = import_workbook(empty_engine, data, uploader="t")
+    result = import_workbook(empty_engine, data, viewer=system_viewer(empty_engine), uploader="t")
     assert result.status == "imported", result.errors
     row = samplings(empty_engine)["B1"]
     assert (row.food_name, row.sampling_date, row.task_source, row.failed_items, row.lab_name,
@@ -94,7 +95,7 @@ def test_full_width_headers_and_unit_suffix(empty_engine):
     headers[1] = "ＵＳＣＣ"
     data = xlsx(sheet("违法案件", headers, [["东市监罚〔2023〕1号", code(1), date(2023, 5, 3), "无检疫合格证明",
                                              "5,000", "否"]]))
-    result = import_workbook(empty_engine, data, uploader="t")
+    result = import_workbook(empty_engine, data, viewer=system_viewer(empty_engine), uploader="t")
     assert result.status == "imported", result.errors
     with empty_engine.connect() as conn:
         case = conn.execute(text("select fine_amount, is_transferred_police, filed_date from enforcement_case")).one()
@@ -106,7 +107,7 @@ def test_sheet_recognised_by_header_and_ignored_sheets(empty_engine):
     data = xlsx(sheet("Sheet1", SAMPLING_HEADERS, [sampling_row("C1", 1)]),
                 sheet("填表说明", ["说明"], [["日期请填 2023-05-08"]]),
                 sheet("汇总", ["单位", "数量"], [["城区分局", 3]]))
-    result = import_workbook(empty_engine, data, uploader="t")
+    result = import_workbook(empty_engine, data, viewer=system_viewer(empty_engine), uploader="t")
     assert (result.status, result.rows, result.ignored_sheets) == ("imported", {"监督抽检": 1}, ["填表说明", "汇总"])
     assert "未识别的工作表（已忽略）：填表说明、汇总" in result.to_text()
 
@@ -115,7 +116,8 @@ def test_missing_required_column(empty_engine):
     seed(empty_engine, 1)
     headers = [h for h in SAMPLING_HEADERS if h != "检验结论"]
     rows = [[v for h, v in zip(SAMPLING_HEADERS, sampling_row("D1")) if h != "检验结论"]]
-    result = import_workbook(empty_engine, xlsx(sheet("监督抽检", headers, rows, title="标题")), uploader="t")
+    result = import_workbook(empty_engine, xlsx(sheet("监督抽检", headers, rows, title="标题")),
+                             viewer=system_viewer(empty_engine), uploader="t")
     assert result.status == "rejected"
     assert [(e["sheet"], e["row"], e["column"], e["message"]) for e in result.errors] == [
         ("监督抽检", 2, "检验结论", "缺少必填列“检验结论”")]
@@ -125,7 +127,7 @@ def test_optional_columns_may_be_absent_and_blank_is_null(empty_engine):
     seed(empty_engine, 1)
     headers = ["统一社会信用代码", "自查日期", "发现问题数", "是否提交自查报告"]
     data = xlsx(sheet("企业自查", headers, [[code(1), "2023年5月8日", 0, "√"]]))
-    assert import_workbook(empty_engine, data, uploader="t").status == "imported"
+    assert import_workbook(empty_engine, data, viewer=system_viewer(empty_engine), uploader="t").status == "imported"
     with empty_engine.connect() as conn:
         row = conn.execute(text("select count_items, count_problems, is_report_submitted, inspection_date "
                                 "from self_inspection")).one()
@@ -136,7 +138,8 @@ def test_blank_and_total_rows_skipped(empty_engine):
     seed(empty_engine, 1)
     rows = [sampling_row("E1", 1), [None] * 12, ["  "] + [None] * 11, sampling_row("E2", 1), [None] * 12,
             [None, "小计", 2] + [None] * 9]
-    result = import_workbook(empty_engine, xlsx(sampling(rows, total_row=True)), uploader="t")
+    result = import_workbook(empty_engine, xlsx(sampling(rows, total_row=True)),
+                             viewer=system_viewer(empty_engine), uploader="t")
     assert result.rows == {"监督抽检": 2}
     assert list(samplings(empty_engine)) == ["E1", "E2"]
 
@@ -144,13 +147,13 @@ def test_blank_and_total_rows_skipped(empty_engine):
 def test_reupload_replaces_and_same_file_is_unchanged(empty_engine):
     seed(empty_engine, 1)
     first = xlsx(sampling([sampling_row("F1", 1), sampling_row("F2", 1)]))
-    assert import_workbook(empty_engine, first, uploader="t").batch_id == 2
-    again = import_workbook(empty_engine, first, uploader="t")
+    assert import_workbook(empty_engine, first, viewer=system_viewer(empty_engine), uploader="t").batch_id == 2
+    again = import_workbook(empty_engine, first, viewer=system_viewer(empty_engine), uploader="t")
     assert (again.status, again.batch_id, again.errors) == ("unchanged", 2, [])
     assert "此前已导入" in again.to_text()
     corrected = xlsx(sampling([sampling_row("F1", 1, 食品名称="酱鸭"), sampling_row("F2", 1),
                                sampling_row("F3", 1)]))
-    result = import_workbook(empty_engine, corrected, uploader="t")
+    result = import_workbook(empty_engine, corrected, viewer=system_viewer(empty_engine), uploader="t")
     assert (result.status, result.batch_id) == ("imported", 3)
     assert result.to_json()["changes"] == {"监督抽检": {"inserted": 1, "replaced": 1, "unchanged": 1}}
     rows = samplings(empty_engine)
@@ -166,25 +169,27 @@ def test_dry_run_writes_nothing(empty_engine):
     seed(empty_engine, 1)
     data = xlsx(sampling([sampling_row("G1", 1)]))
     before = table_snapshot(empty_engine)
-    result = import_workbook(empty_engine, data, uploader="t", dry_run=True)
+    result = import_workbook(empty_engine, data, viewer=system_viewer(empty_engine), uploader="t", dry_run=True)
     assert table_snapshot(empty_engine) == before
     assert result.to_json() == {"status": "imported", "batch_id": None, "rows": {"监督抽检": 1},
                                 "ignored_sheets": [], "errors": [], "dry_run": True,
                                 "changes": {"监督抽检": {"inserted": 1, "replaced": 0, "unchanged": 0}}}
     assert "试运行" in result.to_text()
-    assert import_workbook(empty_engine, data, uploader="t").status == "imported"
-    assert import_workbook(empty_engine, data, uploader="t", dry_run=True).status == "unchanged"
+    assert import_workbook(empty_engine, data, viewer=system_viewer(empty_engine), uploader="t").status == "imported"
+    assert import_workbook(empty_engine, data,
+                           viewer=system_viewer(empty_engine), uploader="t", dry_run=True).status == "unchanged"
 
 
 def test_uploaded_at_override_and_future_relative_to_it(empty_engine):
     seed(empty_engine, 1)
     at = datetime(2023, 6, 3, 9, 30)
     late = xlsx(sampling([sampling_row("H1", 1, 抽样日期=date(2023, 6, 10))]))
-    result = import_workbook(empty_engine, late, uploader="t", uploaded_at=at)
+    result = import_workbook(empty_engine, late, viewer=system_viewer(empty_engine), uploader="t", uploaded_at=at)
     assert spots(result) == [("监督抽检", 2, "抽样日期")]
     assert result.errors[0]["message"] == "日期 2023-06-10 晚于上报日期，不能填写将来的日期"
     ok = xlsx(sampling([sampling_row("H1", 1, 抽样日期=date(2023, 6, 1))]))
-    batch_id = import_workbook(empty_engine, ok, uploader="t", uploaded_at=at).batch_id
+    batch_id = import_workbook(empty_engine, ok,
+                               viewer=system_viewer(empty_engine), uploader="t", uploaded_at=at).batch_id
     with empty_engine.connect() as conn:
         stored = conn.execute(select(UploadBatch.uploaded_at).where(UploadBatch.batch_id == batch_id)).scalar()
     assert stored == at
@@ -193,7 +198,8 @@ def test_uploaded_at_override_and_future_relative_to_it(empty_engine):
 def test_hyperlink_text_stays_text(empty_engine):
     seed(empty_engine, 1)
     link = '=HYPERLINK("http://example.org/report.pdf","报告")'
-    result = import_workbook(empty_engine, xlsx(sampling([sampling_row("I1", 1, 检验机构=link)])), uploader="t")
+    result = import_workbook(empty_engine, xlsx(sampling([sampling_row("I1", 1, 检验机构=link)])),
+                             viewer=system_viewer(empty_engine), uploader="t")
     assert result.status == "imported"
     assert samplings(empty_engine)["I1"].lab_name == link
 
@@ -202,11 +208,11 @@ def test_formula_cached_value_used_and_missing_value_is_error(empty_engine):
     seed(empty_engine, 1)
     headers = ["统一社会信用代码", "评价日期", "评价供应商数", "不合格供应商数"]
     good = xlsx(sheet("供应商评价", headers, [[code(1), date(2023, 5, 8), Formula("=3+4", 7), Formula("=1-1", 0)]]))
-    assert import_workbook(empty_engine, good, uploader="t").status == "imported"
+    assert import_workbook(empty_engine, good, viewer=system_viewer(empty_engine), uploader="t").status == "imported"
     with empty_engine.connect() as conn:
         assert tuple(conn.execute(text("select count_suppliers, count_unqualified from supplier_evaluation")).one()) == (7, 0)
     bad = xlsx(sheet("供应商评价", headers, [[code(1), date(2023, 5, 9), Formula("=3+4"), 0]]))
-    result = import_workbook(empty_engine, bad, uploader="t")
+    result = import_workbook(empty_engine, bad, viewer=system_viewer(empty_engine), uploader="t")
     assert spots(result) == [("供应商评价", 2, "评价供应商数")]
     assert "公式但没有计算结果" in result.errors[0]["message"]
 
@@ -221,13 +227,14 @@ def test_openpyxl_formula_without_value_is_error(empty_engine, tmp_path):
     ws.append([code(1), "2023-05-09", 2, "是", None])
     path = tmp_path / "自查.xlsx"
     wb.save(path)
-    result = import_workbook(empty_engine, path, uploader="t")
+    result = import_workbook(empty_engine, path, viewer=system_viewer(empty_engine), uploader="t")
     assert spots(result) == [("企业自查", 2, "自查项目数"), ("企业自查", 2, "发现问题数")]
 
 
 def test_text_longer_than_1000_characters(empty_engine):
     seed(empty_engine, 1)
-    result = import_workbook(empty_engine, xlsx(sampling([sampling_row("J1", 1, 食品名称="肉" * 1001)])), uploader="t")
+    result = import_workbook(empty_engine, xlsx(sampling([sampling_row("J1", 1, 食品名称="肉" * 1001)])),
+                             viewer=system_viewer(empty_engine), uploader="t")
     assert [(e["row"], e["column"], e["message"]) for e in result.errors] == [
         (2, "食品名称", "内容超过 1000 个字符（1001 个）")]
 
@@ -258,7 +265,8 @@ def test_batch_unit_is_lowest_common_unit(empty_engine):
         ids = dict(conn.execute(text("select code, unit_id from org_unit")).all())
         units = dict(conn.execute(text("select batch_id, unit_id from upload_batch")).all())
     assert units == {1: ids["DT01"], 2: ids["DT03"]}
-    both = import_workbook(empty_engine, xlsx(sampling([sampling_row("L1", 1), sampling_row("L2", 2)])), uploader="t")
+    both = import_workbook(empty_engine, xlsx(sampling([sampling_row("L1", 1), sampling_row("L2", 2)])),
+                           viewer=system_viewer(empty_engine), uploader="t")
     with empty_engine.connect() as conn:
         assert conn.execute(select(UploadBatch.unit_id).where(UploadBatch.batch_id == both.batch_id)).scalar() == ids["DT"]
 
@@ -266,7 +274,7 @@ def test_batch_unit_is_lowest_common_unit(empty_engine):
 def test_to_text_lists_every_error(empty_engine):
     seed(empty_engine, 1)
     result = import_workbook(empty_engine, xlsx(sampling([sampling_row("M1", 1, 抽样日期="五月八日")])),
-                             uploader="t")
+                             viewer=system_viewer(empty_engine), uploader="t")
     assert result.to_text().splitlines()[1] == (
         "  工作表 监督抽检 第2行 列“抽样日期”：日期格式无法识别，应为 2023-05-08、2023/5/8、2023年5月8日 或 20230508"
         "（填写的是“五月八日”）")

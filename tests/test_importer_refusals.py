@@ -6,13 +6,14 @@ import zipfile
 import pytest
 
 from builders import inline_cell, raw_xlsx, registry, sampling, sampling_row, xlsx
+from dashboard.access import system_viewer
 from dashboard.db import table_snapshot
 from dashboard.importer import import_workbook, read
 
 
 def refused(engine, data, file_name="report.xlsx"):
     before = table_snapshot(engine)
-    result = import_workbook(engine, data, uploader="t", file_name=file_name)
+    result = import_workbook(engine, data, viewer=system_viewer(engine), uploader="t", file_name=file_name)
     assert table_snapshot(engine) == before
     assert result.status == "rejected" and result.batch_id is None and result.rows == {}
     assert len(result.errors) == 1

@@ -4,6 +4,7 @@ from datetime import date
 from sqlalchemy import text
 
 from builders import ENTERPRISE_HEADERS, code, enterprise_row, registry, sampling, sampling_row, sheet, xlsx
+from dashboard.access import system_viewer
 from dashboard.db import table_snapshot
 from dashboard.importer import import_workbook
 
@@ -15,12 +16,13 @@ PROBLEMS = ["问题编号", "统一社会信用代码", "问题来源", "来源�
 
 
 def seed(engine, *ns, unit="城区分局"):
-    assert import_workbook(engine, xlsx(registry(*ns, unit=unit)), uploader="seed").status == "imported"
+    assert import_workbook(engine, xlsx(registry(*ns, unit=unit)),
+                           viewer=system_viewer(engine), uploader="seed").status == "imported"
 
 
 def errors_of(engine, *sheets):
     before = table_snapshot(engine)
-    result = import_workbook(engine, xlsx(*sheets), uploader="t")
+    result = import_workbook(engine, xlsx(*sheets), viewer=system_viewer(engine), uploader="t")
     if result.status == "rejected":
         assert table_snapshot(engine) == before
     return [(e["sheet"], e["row"], e["column"], e["message"]) for e in result.errors]

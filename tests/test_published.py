@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
+from dashboard.access import system_viewer
 from dashboard.annotate import annotate_workbook
 from dashboard.db import table_snapshot
 from dashboard.importer import import_workbook
@@ -45,7 +46,8 @@ def book(*sheets: tuple[str, list[list]]) -> bytes:
 # ------------------------------------------------------------------ the 公示表
 def test_notice_table_both_sheets_title_rows_and_continuation_rows(county):
     before = figures(county)
-    result = import_workbook(county, notice_workbook(), uploader="clerk", file_name="第12期公示.xlsx")
+    result = import_workbook(county, notice_workbook(),
+                             viewer=system_viewer(county), uploader="clerk", file_name="第12期公示.xlsx")
     assert result.status == "imported", result.to_text()
     assert result.rows == {"监督抽检": 4}
     assert [(s["sheet"], s["layout"], s["rows"]) for s in result.sheets] == [
@@ -68,14 +70,14 @@ def test_notice_table_both_sheets_title_rows_and_continuation_rows(county):
     after = figures(county)  # 风险监测 does not count: 3 batches counted, 1 of them passed
     assert before["sampling_pass"] == (0, 0) and after["sampling_pass"] == (1, 3)
     # the keys are stable: the same table written again changes nothing
-    again = import_workbook(county, notice_workbook(), uploader="clerk", dry_run=True)
+    again = import_workbook(county, notice_workbook(), viewer=system_viewer(county), uploader="clerk", dry_run=True)
     assert again.status in ("imported", "unchanged")
     assert sum(again.inserted.values()) == 0 and sum(again.replaced.values()) == 0
 
 
 def test_unmatched_producer_is_an_error_naming_it_and_nothing_is_written(county):
     before = table_snapshot(county)
-    result = import_workbook(county, notice_workbook(unmatched=True), uploader="clerk")
+    result = import_workbook(county, notice_workbook(unmatched=True), viewer=system_viewer(county), uploader="clerk")
     assert result.status == "rejected"
     assert [(e["sheet"], e["row"], e["column"], e["value"]) for e in result.errors] == [
         ("不合格产品信息", 7, "标称生产企业名称", "盐城市不知名食品厂")]
@@ -85,7 +87,7 @@ def test_unmatched_producer_is_an_error_naming_it_and_nothing_is_written(county)
 
 def test_annotated_copy_marks_the_producer_cell_of_a_published_sheet(county):
     data = notice_workbook(unmatched=True)
-    result = import_workbook(county, data, uploader="clerk", dry_run=True)
+    result = import_workbook(county, data, viewer=system_viewer(county), uploader="clerk", dry_run=True)
     wb = openpyxl.load_workbook(io.BytesIO(annotate_workbook(data, result.errors, "x.xlsx")))
     cell = wb["不合格产品信息"]["B7"]
     assert cell.value == "盐城市不知名食品厂" and "不在企业名录中" in cell.comment.text
@@ -94,11 +96,12 @@ def test_annotated_copy_marks_the_producer_cell_of_a_published_sheet(county):
 
 
 def test_disposal_status_already_stored_survives_a_reupload_of_the_notice(county):
-    assert import_workbook(county, notice_workbook(), uploader="clerk").status == "imported"
+    assert import_workbook(county, notice_workbook(),
+                           viewer=system_viewer(county), uploader="clerk").status == "imported"
     with county.begin() as conn:
         conn.execute(Sampling.__table__.update().where(Sampling.sample_no == "2023年第12期-不合格-1")
                      .values(disposal_status="已完成"))
-    again = import_workbook(county, notice_workbook(), uploader="clerk", dry_run=True)
+    again = import_workbook(county, notice_workbook(), viewer=system_viewer(county), uploader="clerk", dry_run=True)
     assert again.replaced.get("监督抽检", 0) == 0
 
 
@@ -111,7 +114,7 @@ def test_shandong_four_part_items_and_task_source_from_the_title(county):
                             "恩诺沙星||120||μg/kg||100", "肉制品", "猪肉", "2023年第5号", "2023-05-25", "山东某检测", ""],
                            [2, "鸡肉", "东台市第2肉制品有限公司", "", "", "", "", "", "2023-05-02",
                             "沙门氏菌||检出/25g||/||不得检出", "肉制品", "鸡肉", "2023年第5号", "2023-05-25", "", ""]]))
-    result = import_workbook(county, data, uploader="clerk")
+    result = import_workbook(county, data, viewer=system_viewer(county), uploader="clerk")
     assert result.status == "imported", result.to_text()
     got = samples(county)
     one, two = got["2023年第5号-不合格-1"], got["2023年第5号-不合格-2"]
@@ -126,16 +129,17 @@ def test_without_a_notice_number_the_key_is_a_stable_hash(county):
     rows = [[1, "东台市第1肉制品有限公司", "某超市", "香肠", "250g", "2023-04-01", "肉制品", "2023-05-06", "市抽", "合格"],
             [2, "东台市第2肉制品有限公司", "某超市", "香肠", "250g", "2023-04-01", "肉制品", "2023-05-06", "县抽", "不符合"]]
     data = book(("抽检结果", [headers, *rows]))
-    result = import_workbook(county, data, uploader="clerk")
+    result = import_workbook(county, data, viewer=system_viewer(county), uploader="clerk")
     assert result.status == "rejected"  # 不符合 without a failed item: the contract asks for one
     assert [e["column"] for e in result.errors] == ["不合格项目（表中无此列）"]
     rows[1][-1] = "合格"
-    first = import_workbook(county, book(("抽检结果", [headers, *rows])), uploader="clerk")
+    first = import_workbook(county, book(("抽检结果", [headers, *rows])), viewer=system_viewer(county), uploader="clerk")
     assert first.status == "imported", first.to_text()
     keys = sorted(samples(county))
     assert all(k.startswith("GS-") and len(k) == 15 for k in keys)
     rows.reverse()  # the same samples in another order: the same keys
-    assert import_workbook(county, book(("抽检结果", [["抽检结果公示"], headers, *rows])), uploader="c",
+    assert import_workbook(county, book(("抽检结果", [["抽检结果公示"], headers, *rows])),
+                           viewer=system_viewer(county), uploader="c",
                            dry_run=True).inserted.get("监督抽检") == 0
 
 
@@ -154,7 +158,7 @@ def test_long_export_groups_items_by_sample_number(county):
                          line(3, "XC23320981002", "烤鸭", "东台市第2肉制品有限公司", "苯甲酸", "g/kg", "不得使用", "0.12", "不合格"),
                          line(4, "XC23320981002", "烤鸭", "东台市第2肉制品有限公司", "山梨酸", "g/kg", "≤0.075", "0.3", "不合格"),
                          line(5, "XC23320981002", "烤鸭", "东台市第2肉制品有限公司", "菌落总数", "CFU/g", "≤10⁵", "100", "合格")]))
-    result = import_workbook(county, data, uploader="clerk")
+    result = import_workbook(county, data, viewer=system_viewer(county), uploader="clerk")
     assert result.status == "imported", result.to_text()
     assert result.sheets[0]["layout"] == "抽检系统导出"
     got = samples(county)
@@ -170,7 +174,7 @@ def test_long_export_without_a_verdict_column_is_refused_on_its_header(county):
     headers = [h for h in LONG_HEADERS if h != "单项判定"]
     data = book(("导出", [headers, [1, "XC1", "酱牛肉", "东台市第1肉制品有限公司", "某超市", "2023-05-01", "2023-05-10",
                                    "县抽", "亚硝酸盐", "mg/kg", "≤30", "12", "某中心"]]))
-    result = import_workbook(county, data, uploader="clerk")
+    result = import_workbook(county, data, viewer=system_viewer(county), uploader="clerk")
     assert result.status == "rejected"
     assert [(e["row"], e["column"]) for e in result.errors] == [(1, "检验结论（表中无此列）")]
     assert "判定列" in result.errors[0]["message"]

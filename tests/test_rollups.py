@@ -153,13 +153,14 @@ def test_import_rollback_rollups_equal_a_full_rebuild(empty_engine):
                   sampling_row("S2", 2, 抽样日期=date(2023, 5, 31), 检验结论="不合格",
                                不合格项目="x║1║0", 核查处置状态="未处置"),
                   sampling_row("S3", 3, 抽样日期=date(2023, 6, 1), 任务来源="风险监测")]),
-        _self_inspections([(1, date(2023, 5, 8)), (2, date(2023, 7, 1))])), uploader="t")
+        _self_inspections([(1, date(2023, 5, 8)), (2, date(2023, 7, 1))])),
+               viewer=system_viewer(empty_engine), uploader="t")
     assert first.status == "imported", first.to_text()
     # the second batch moves S1 to another month and enterprise, adds rows, replaces one
     second = import_workbook(empty_engine, xlsx(
         sampling([sampling_row("S1", 2, 抽样日期=date(2023, 8, 20)),
                   sampling_row("S4", 3, 抽样日期=date(2023, 5, 9))]),
-        _self_inspections([(3, date(2023, 5, 20))])), uploader="t")
+        _self_inspections([(3, date(2023, 5, 20))])), viewer=system_viewer(empty_engine), uploader="t")
     assert second.status == "imported", second.to_text()
     after_second = rollup_rows(empty_engine)
     rebuild(empty_engine)
@@ -169,7 +170,7 @@ def test_import_rollback_rollups_equal_a_full_rebuild(empty_engine):
         (town, date(2023, 5, 9), 1, 1, 1), (town, date(2023, 5, 31), 1, 1, 0),
         (town, date(2023, 6, 1), 1, 0, 0), (town, date(2023, 8, 20), 1, 1, 1)]
 
-    rollback_batch(empty_engine, second.batch_id, by="t")
+    rollback_batch(empty_engine, second.batch_id, system_viewer(empty_engine))
     after_rollback = rollup_rows(empty_engine)
     rebuild(empty_engine)
     assert rollup_rows(empty_engine) == after_rollback
@@ -180,7 +181,7 @@ def test_import_rollback_rollups_equal_a_full_rebuild(empty_engine):
     assert [r for r in after_rollback["rollup_self_inspection_month"] if r[0] == code(1)] == [
         (code(1), *may, 1, date(2023, 5, 8))]
 
-    rollback_batch(empty_engine, first.batch_id, by="t")
+    rollback_batch(empty_engine, first.batch_id, system_viewer(empty_engine))
     assert rollup_rows(empty_engine) == {"rollup_sampling_unit_day": [],
                                          "rollup_self_inspection_month": []}
 
@@ -190,18 +191,20 @@ def test_an_enterprise_moving_unit_moves_its_samples(empty_engine):
     sub-bureau moves its samples' counts with it, and rolling the correction back moves them back."""
     first = import_workbook(empty_engine, xlsx(
         registry(1, 2), sampling([sampling_row("M1", 1, 抽样日期=date(2023, 5, 8)),
-                                  sampling_row("M2", 2, 抽样日期=date(2023, 5, 8))])), uploader="t")
+                                  sampling_row("M2", 2, 抽样日期=date(2023, 5, 8))])),
+               viewer=system_viewer(empty_engine), uploader="t")
     assert first.status == "imported", first.to_text()
     town, anfeng = _unit_id(empty_engine, "城区分局"), _unit_id(empty_engine, "安丰分局")
     assert rollup_rows(empty_engine)["rollup_sampling_unit_day"] == [(town, date(2023, 5, 8), 2, 2, 2)]
-    moved = import_workbook(empty_engine, xlsx(registry(1, unit="安丰分局")), uploader="t")
+    moved = import_workbook(empty_engine, xlsx(registry(1, unit="安丰分局")),
+                            viewer=system_viewer(empty_engine), uploader="t")
     assert moved.status == "imported", moved.to_text()
     after_move = rollup_rows(empty_engine)
     assert after_move["rollup_sampling_unit_day"] == sorted([(town, date(2023, 5, 8), 1, 1, 1),
                                                               (anfeng, date(2023, 5, 8), 1, 1, 1)])
     rebuild(empty_engine)
     assert rollup_rows(empty_engine) == after_move
-    rollback_batch(empty_engine, moved.batch_id, by="t")
+    rollback_batch(empty_engine, moved.batch_id, system_viewer(empty_engine))
     assert rollup_rows(empty_engine)["rollup_sampling_unit_day"] == [(town, date(2023, 5, 8), 2, 2, 2)]
 
 
@@ -215,7 +218,7 @@ def test_rebuild_rollups_command(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
     engine = prepared_engine(url)
     data = xlsx(registry(1), sampling([sampling_row("C1", 1, 抽样日期=date(2023, 6, 3))]))
-    assert import_workbook(engine, data, uploader="t").status == "imported"
+    assert import_workbook(engine, data, viewer=system_viewer(engine), uploader="t").status == "imported"
     kept = rollup_rows(engine)
     assert main(["--db", url, "rebuild-rollups"]) == 0
     out = capsys.readouterr().out
@@ -235,7 +238,7 @@ def test_migration_0004_builds_the_unit_day_rollup_of_existing_records(empty_eng
     data = xlsx(registry(1, 2), sampling([sampling_row("U1", 1, 抽样日期=date(2023, 6, 3)),
                                           sampling_row("U2", 2, 抽样日期=date(2023, 6, 3), 检验结论="不合格",
                                                        不合格项目="x║1║0", 核查处置状态="未处置")]))
-    assert import_workbook(empty_engine, data, uploader="t").status == "imported"
+    assert import_workbook(empty_engine, data, viewer=system_viewer(empty_engine), uploader="t").status == "imported"
     kept = rollup_rows(empty_engine)
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(dashboard.db.__file__).parent / "migrations"))

@@ -8,6 +8,7 @@ from datetime import datetime
 import openpyxl
 import pytest
 
+from dashboard.access import system_viewer
 from dashboard.importer import import_workbook
 from dashboard.importer.schemas import SHEETS
 from dashboard.templates import (AUX_SHEETS, HELPER_NAME, INSTRUCTIONS_SHEET, REFERENCE_SHEET, build_template,
@@ -117,7 +118,8 @@ def test_a_template_filled_by_a_script_imports_and_moves_the_figures(county):
     visit.append([code(2), datetime(2023, 5, 20), "王明", "B级", 0])
     buf = io.BytesIO()
     wb.save(buf)
-    result = import_workbook(county, buf.getvalue(), uploader="城区分局", file_name="5月月报.xlsx",
+    result = import_workbook(county, buf.getvalue(),
+                             viewer=system_viewer(county), uploader="城区分局", file_name="5月月报.xlsx",
                              uploaded_at=datetime(2023, 6, 3, 10))
     assert result.status == "imported", result.to_text()
     assert result.errors == [] and set(result.ignored_sheets) == set(AUX_SHEETS)
@@ -132,7 +134,7 @@ def test_a_template_filled_by_a_script_imports_and_moves_the_figures(county):
 
 def test_an_unfilled_template_points_at_every_blank_required_cell(county):
     result = import_workbook(county, build_template("主体责任", engine=county, unit="DT01", month="2023-05"),
-                             uploader="t", dry_run=True)
+                             viewer=system_viewer(county), uploader="t", dry_run=True)
     assert result.status == "rejected"
     assert len(result.errors) == 3 * 9 and {e["row"] for e in result.errors} == {4, 5, 6}
     assert all(e["message"] == "必填项，不能为空" for e in result.errors)

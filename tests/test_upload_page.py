@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.access import system_viewer
 from dashboard.annotate import annotate_workbook, error_rows, upload_refusal
 from dashboard.db import table_snapshot
 from dashboard.importer import import_workbook
@@ -76,7 +77,7 @@ def test_good_workbook_dry_run_then_confirm(page_db):
 
 
 def test_a_correction_shows_replaced_records(page_db):
-    import_workbook(page_db, good_workbook(3), uploader="t")
+    import_workbook(page_db, good_workbook(3), viewer=system_viewer(page_db), uploader="t")
     at = upload(open_upload(), ("5月更正.xlsx", good_workbook(4)))
     changes = frames(at)[1]
     row = changes[changes["工作表"] == "监督抽检"].iloc[0]
@@ -103,7 +104,7 @@ def test_bad_workbook_shows_every_error_and_writes_nothing(page_db):
 
 def test_the_annotated_copy_marks_each_bad_cell(page_db):
     data = bad_workbook()
-    result = import_workbook(page_db, data, uploader="t", dry_run=True)
+    result = import_workbook(page_db, data, viewer=system_viewer(page_db), uploader="t", dry_run=True)
     wb = openpyxl.load_workbook(io.BytesIO(annotate_workbook(data, result.errors, "x.xlsx")))
     ws = wb["监督抽检"]
     marked = {c.coordinate: c.comment.text for row in ws.iter_rows() for c in row if c.comment}
@@ -119,7 +120,7 @@ def test_missing_column_is_annotated_on_the_header(page_db):
     headers = [h for h in SAMPLING_HEADERS if h != "检验结论"]
     rows = [[v for h, v in zip(SAMPLING_HEADERS, sampling_row("D1")) if h != "检验结论"]]
     data = xlsx(sheet("监督抽检", headers, rows, title="标题"))
-    result = import_workbook(page_db, data, uploader="t", dry_run=True)
+    result = import_workbook(page_db, data, viewer=system_viewer(page_db), uploader="t", dry_run=True)
     ws = openpyxl.load_workbook(io.BytesIO(annotate_workbook(data, result.errors)))["监督抽检"]
     assert "缺少必填列“检验结论”" in ws["A2"].comment.text  # the header row (row 2 under the title)
 

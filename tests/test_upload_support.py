@@ -25,7 +25,7 @@ def seed_county(engine) -> None:
     data = xlsx(sheet("企业名录", ENTERPRISE_HEADERS,
                       [enterprise_row(1), enterprise_row(2), enterprise_row(3), enterprise_row(4, 企业状态="停产"),
                        enterprise_row(5, "开发区分局"), enterprise_row(6, "开发区分局")]))
-    result = import_workbook(engine, data, uploader="seed", file_name="名录.xlsx",
+    result = import_workbook(engine, data, viewer=system_viewer(engine), uploader="seed", file_name="名录.xlsx",
                              uploaded_at=datetime(2023, 3, 2, 9, 0))
     assert result.status == "imported", result.errors
 
@@ -121,7 +121,6 @@ def page_db(tmp_path, monkeypatch):
 def signed(at, engine, viewer=None):
     """Put a viewer (default: the system viewer, full rights) into an AppTest's session before its
     first run, as the login page would."""
-    from dashboard.access import system_viewer
     from dashboard.ui.session import VIEWER_KEY
     at.session_state[VIEWER_KEY] = viewer or system_viewer(engine)
     return at

@@ -3,6 +3,10 @@
 All or nothing: any error and nothing of the workbook is written. Each committed upload is a
 batch (`upload_batch`) and every record it inserted or replaced is a `batch_change` row holding
 the record's prior state, so `rollback_batch` can restore the database exactly.
+
+Both take the viewer they act for (the import's scope, the rollback's author and scope) and an
+optional `on_write` called inside their transaction, where `dashboard.actions` writes the audit
+row; permissions are checked there, at the one door for every change of state.
 """
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .. import rollups
-from ..access import Viewer, system_viewer
+from ..access import Viewer, check_rollback
 from ..models import Base, BatchChange, CommittedUpload, OrgUnit, OrgUnitClosure, UploadBatch
 from . import bulk, parse, published, read, validate
 from .gcpause import gc_paused
@@ -113,18 +117,22 @@ def error_text(e: dict) -> str:
 
 
 # ------------------------------------------------------------------ import
-def import_workbook(engine: Engine, source: str | Path | bytes, *, uploader: str, dry_run: bool = False,
-                    viewer: Viewer | None = None, file_name: str | None = None,
-                    uploaded_at: datetime | None = None) -> ImportResult:
-    """Validate a workbook and, unless `dry_run`, load it in one transaction (see module doc)."""
+OnWrite = Callable[[Connection, ImportResult], None]
+
+
+def import_workbook(engine: Engine, source: str | Path | bytes, *, viewer: Viewer, uploader: str,
+                    dry_run: bool = False, file_name: str | None = None,
+                    uploaded_at: datetime | None = None, on_write: OnWrite | None = None) -> ImportResult:
+    """Validate a workbook against the viewer's units and, unless `dry_run`, load it in one
+    transaction (see module doc); `on_write(conn, result)` runs in it once the batch is written."""
     with gc_paused():
         return _import_workbook(engine, source, uploader=uploader, dry_run=dry_run, viewer=viewer,
-                                file_name=file_name, uploaded_at=uploaded_at)
+                                file_name=file_name, uploaded_at=uploaded_at, on_write=on_write)
 
 
 def _import_workbook(engine: Engine, source: str | Path | bytes, *, uploader: str, dry_run: bool,
-                     viewer: Viewer | None, file_name: str | None,
-                     uploaded_at: datetime | None) -> ImportResult:
+                     viewer: Viewer, file_name: str | None, uploaded_at: datetime | None,
+                     on_write: OnWrite | None) -> ImportResult:
     data, file_name = _source_bytes(source, file_name)
     uploaded_at = uploaded_at or datetime.now()
     result = ImportResult("rejected", dry_run=dry_run, file_name=file_name)
@@ -138,7 +146,6 @@ def _import_workbook(engine: Engine, source: str | Path | bytes, *, uploader: st
         result.status, result.batch_id = "unchanged", earlier
         return result
     result.ignored_sheets = book.ignored
-    viewer = viewer or system_viewer(engine)
     if any(raw.pending is not None for raw in book.sheets):
         with engine.connect() as conn:  # producers named, not coded: matched against the registry
             published.resolve(conn, book)
@@ -148,7 +155,7 @@ def _import_workbook(engine: Engine, source: str | Path | bytes, *, uploader: st
     sha = hashlib.sha256(data).hexdigest()
     try:
         return _load(engine, result, book, sheets, errors, viewer, data, file_name, uploader,
-                     uploaded_at, sha)
+                     uploaded_at, sha, on_write)
     except OperationalError as exc:
         if not _is_lock_timeout(exc):
             raise
@@ -170,7 +177,7 @@ def _is_lock_timeout(exc: OperationalError) -> bool:
 
 def _load(engine: Engine, result: ImportResult, book: read.RawWorkbook, sheets, errors,
           viewer: Viewer, data: bytes, file_name: str, uploader: str, uploaded_at: datetime,
-          sha: str) -> ImportResult:
+          sha: str, on_write: OnWrite | None) -> ImportResult:
     """The database part of import_workbook: one transaction, writers serialised."""
     with engine.begin() as conn:
         if not result.dry_run:
@@ -194,6 +201,8 @@ def _load(engine: Engine, result: ImportResult, book: read.RawWorkbook, sheets, 
             unit_id = _common_unit(conn, validate.enterprise_units(sheets, ctx))
             result.batch_id = _write(conn, plans, data, file_name, uploader, uploaded_at,
                                      result.rows, unit_id)
+            if on_write is not None:
+                on_write(conn, result)
     return result
 
 
@@ -474,8 +483,11 @@ def _common_unit(conn: Connection, units: set[int]) -> int | None:
 MODEL_BY_TABLE = {m.table(): m for m in SHEETS}
 
 
-def rollback_batch(engine: Engine, batch_id: int, by: str) -> None:
-    """Restore every record the batch touched to its state before the batch, in one transaction."""
+def rollback_batch(engine: Engine, batch_id: int, viewer: Viewer, *,
+                   on_write: Callable[[Connection], None] | None = None) -> None:
+    """Restore every record the batch touched to its state before the batch, in one transaction;
+    `on_write(conn)` runs in it last. PermissionError when the batch lies outside the viewer's
+    scope or the role may not roll back, RollbackError when it cannot be undone."""
     with engine.begin() as conn:
         try:
             lock_writers(conn)
@@ -483,10 +495,12 @@ def rollback_batch(engine: Engine, batch_id: int, by: str) -> None:
             if not _is_lock_timeout(exc):
                 raise
             raise RollbackError("另一份上报或撤销正在写入数据库，等待超时，请稍后重试") from exc
+        try:
+            check_rollback(conn, viewer, batch_id)
+        except LookupError as exc:
+            raise RollbackError(str(exc)) from exc
         batch = conn.execute(select(UploadBatch.status, UploadBatch.rolled_back_at)
                              .where(UploadBatch.batch_id == batch_id)).first()
-        if batch is None:
-            raise RollbackError(f"没有第 {batch_id} 批上报")
         if batch.status != "committed":
             raise RollbackError(f"第 {batch_id} 批上报已于 {batch.rolled_back_at:%Y-%m-%d %H:%M} 撤销")
         changes = conn.execute(select(BatchChange.table_name, BatchChange.record_key, BatchChange.old_row_json)
@@ -503,7 +517,9 @@ def rollback_batch(engine: Engine, batch_id: int, by: str) -> None:
         rollups.refresh_pairs(conn, touched)
         conn.execute(delete(CommittedUpload).where(CommittedUpload.batch_id == batch_id))
         conn.execute(update(UploadBatch).where(UploadBatch.batch_id == batch_id).values(
-            status="rolled_back", rolled_back_at=datetime.now(), rolled_back_by=by))
+            status="rolled_back", rolled_back_at=datetime.now(), rolled_back_by=viewer.username))
+        if on_write is not None:
+            on_write(conn)
 
 
 def _refuse_if_later_batches(conn: Connection, batch_id: int, changes) -> None:

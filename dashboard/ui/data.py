@@ -26,9 +26,12 @@ def _prepared(url: str) -> bool:
     from dashboard.db import upgrade
     eng = get_engine(url)
     if url == f"sqlite:///{DEFAULT_DB_PATH}" and not _has_records(eng):
-        from dashboard.demo import build_demo
+        from dashboard import actions
+        from dashboard.access import system_viewer
+        conf = load_campaign()
         with st.spinner("首次启动：正在用示例县数据建库（约需半分钟）…"):
-            build_demo(eng, load_campaign())
+            actions.ready(eng, conf)  # the operator's viewer is the campaign's root
+            actions.rebuild_demo(eng, system_viewer(eng, conf.root.code), conf)
     upgrade(eng)  # a database of an earlier version gets the accounts and audit tables
     if url == f"sqlite:///{DEFAULT_DB_PATH}" and not _has_accounts(eng):
         from dashboard.auth import ensure_demo_accounts
