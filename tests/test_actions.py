@@ -1,0 +1,121 @@
+"""The one door for every write (dashboard.actions), on SQLite and PostgreSQL: every registered
+action refuses a viewer without its named permission — nothing changes, only an `access_denied`
+row is written — and does its work and writes its audit row for a viewer with it; the audit row
+commits with the work or not at all; an account holder cannot change their own role or disable
+themselves (tests/test_cli_scope.py: the command line and the account page)."""
+from __future__ import annotations
+
+import pytest
+
+from dashboard import actions, audit, auth
+from dashboard.access import ROLES, Viewer, viewer_for_username
+from dashboard.campaign import load_campaign
+from dashboard.db import table_snapshot
+from dashboard.importer import import_workbook, rollback_batch
+from tests.conftest import ACCOUNTS_PASSWORD as PASSWORD, AccountsCounty
+
+CONF = load_campaign()
+
+# Each registered action, called with arguments that work for a viewer allowed to do it.
+CASES = {
+    "upload": lambda w, v: actions.upload(w.engine, v, w.workbook, file_name="6月.xlsx"),
+    "rollback": lambda w, v: actions.roll_back(w.engine, v, w.batch_id),
+    "export": lambda w, v: actions.export(w.engine, v, CONF, formats=("xlsx",), month="2023-05"),
+    "user_add": lambda w, v: actions.add_account(w.engine, v, "new_clerk", PASSWORD, "clerk", "DT03"),
+    "user_passwd": lambda w, v: actions.change_password(w.engine, v, "dt03_other", "another password 2"),
+    "user_update": lambda w, v: actions.change_role(w.engine, v, "dt03_other", role="chief", unit="DT03"),
+    "user_disable": lambda w, v: actions.disable_account(w.engine, v, "dt03_other"),
+    "user_enable": lambda w, v: actions.enable_account(w.engine, v, "gone"),
+    "user_unlock": lambda w, v: actions.unlock_account(w.engine, v, "dt03_other"),
+    "init_db": lambda w, v: actions.init_database(w.engine, v, CONF),
+    "rebuild_rollups": lambda w, v: actions.recompute_rollups(w.engine, v),
+    "demo": lambda w, v: actions.rebuild_demo(w.engine, v, CONF, force=True, sample_dir=w.sample_dir),
+}
+UNCHANGED = {"export", "init_db", "rebuild_rollups"}  # their only row is the audit row
+
+
+def without_audit(engine) -> dict:
+    return {t: rows for t, rows in table_snapshot(engine).items() if t != "audit_event"}
+
+
+def test_every_action_has_a_case_and_a_named_permission():
+    assert set(CASES) == set(actions.REGISTRY)
+    held = set().union(*(r.permissions for r in ROLES.values())) | {"rebuild_demo"}
+    for act in actions.REGISTRY.values():
+        assert act.code in audit.ACTIONS and act.permission in held
+
+
+def refusers(county: AccountsCounty, permission: str) -> list[Viewer]:
+    """Every account without the permission, and a viewer of a role that does not exist."""
+    root = county.viewers["system"].scope_unit_id
+    return [v for v in county.viewers.values() if not v.can(permission)] + [Viewer("intruder", "guest", root)]
+
+
+@pytest.mark.parametrize("code", sorted(actions.REGISTRY))
+def test_an_action_refuses_a_viewer_without_its_permission(accounts_county, code):
+    permission = actions.REGISTRY[code].permission
+    for viewer in refusers(accounts_county, permission):
+        before, rows = without_audit(accounts_county.engine), len(audit.events(accounts_county.engine))
+        with pytest.raises(PermissionError, match=permission):
+            CASES[code](accounts_county, viewer)
+        assert without_audit(accounts_county.engine) == before, (code, viewer.username)
+        new = audit.events(accounts_county.engine)[: len(audit.events(accounts_county.engine)) - rows]
+        assert [(e["username"], e["action"], e["detail"]["action"]) for e in new] == [
+            (viewer.username, "access_denied", code)]
+
+
+def holder(county: AccountsCounty, permission: str) -> Viewer:
+    """The first of clerk, admin, leader, chief, operator that holds the permission."""
+    order = ("dt03_clerk", "admin", "leader", "dt03_chief", "system")
+    return next(county.viewers[u] for u in order if county.viewers[u].can(permission))
+
+
+@pytest.mark.parametrize("code", sorted(actions.REGISTRY))
+def test_an_action_does_its_work_and_audits_a_viewer_with_its_permission(accounts_county, code):
+    viewer = holder(accounts_county, actions.REGISTRY[code].permission)
+    before = without_audit(accounts_county.engine)
+    CASES[code](accounts_county, viewer)
+    assert (without_audit(accounts_county.engine) == before) == (code in UNCHANGED)
+    mine = [e for e in audit.events(accounts_county.engine, action=code) if e["username"] == viewer.username]
+    assert len(mine) == 1 and mine[0]["detail"].get("source", "web") == "web"
+    assert not audit.events(accounts_county.engine, action="access_denied")
+
+
+def test_the_audit_row_commits_with_the_work_or_not_at_all(accounts_county, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("audit table unavailable")
+    monkeypatch.setattr(audit, "write", broken)
+    before = without_audit(accounts_county.engine)
+    clerk = accounts_county.viewers["dt03_clerk"]
+    with pytest.raises(RuntimeError):
+        actions.upload(accounts_county.engine, clerk, accounts_county.workbook, file_name="6月.xlsx")
+    with pytest.raises(RuntimeError):
+        actions.roll_back(accounts_county.engine, clerk, accounts_county.batch_id)
+    with pytest.raises(RuntimeError):
+        actions.recompute_rollups(accounts_county.engine, accounts_county.viewers["admin"])
+    assert without_audit(accounts_county.engine) == before
+
+
+def test_the_importer_and_rollback_need_a_viewer(accounts_county):
+    with pytest.raises(TypeError):
+        import_workbook(accounts_county.engine, accounts_county.workbook, uploader="t")  # no silent system viewer
+    with pytest.raises(PermissionError):
+        rollback_batch(accounts_county.engine, accounts_county.batch_id, accounts_county.viewers["leader"])
+
+
+# ------------------------------------------------------------------ one's own account
+def test_an_admin_cannot_change_their_own_role_or_disable_themselves(accounts_county):
+    """An administrator who made themselves leader would see the exam takers' names masked for them."""
+    engine, admin = accounts_county.engine, accounts_county.viewers["admin"]
+    for change in (lambda: actions.change_role(engine, admin, "admin", role="leader"),
+                   lambda: actions.change_role(engine, admin, " admin ", role="admin", unit="DT03"),
+                   lambda: actions.disable_account(engine, admin, "admin")):
+        with pytest.raises(PermissionError, match="自己"):
+            change()
+    acc = auth.get_account(engine, "admin")
+    assert (acc.role, acc.is_active, viewer_for_username(engine, "admin").can_see_personal_data) == (
+        "admin", True, False)
+    assert len(audit.events(engine, action="access_denied", username="admin")) == 3
+    auth.create_account(engine, "admin2", PASSWORD, "admin", None, by="test")
+    actions.change_role(engine, viewer_for_username(engine, "admin2"), "admin", role="leader")
+    assert auth.get_account(engine, "admin").role == "leader"  # another administrator may

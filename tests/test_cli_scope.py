@@ -1,0 +1,92 @@
+"""Issue 11, finding 7 and the self-role hole, through the command line and the account page only
+(SQLite and PostgreSQL): every command honours --as — demo, init-db and rebuild-rollups included —
+and changes nothing when refused; destructive and maintenance commands write an audit row, with
+or without --as; production mode refuses demo --force; an administrator cannot make themselves
+leader (who sees the exam takers' names the administrator's role masks)."""
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import audit, auth
+from dashboard.__main__ import main
+from dashboard.db import table_snapshot
+from tests.pages_fixtures import PROJECT_DIR
+
+
+def without_audit(engine) -> dict:
+    return {t: rows for t, rows in table_snapshot(engine).items() if t != "audit_event"}
+
+
+@pytest.fixture
+def cli(accounts_county, monkeypatch, capsys):
+    monkeypatch.setattr("dashboard.demo.SAMPLE_DIR", accounts_county.sample_dir)  # a one-workbook demo
+    capsys.readouterr()
+    return accounts_county
+
+
+@pytest.mark.parametrize("command", [["demo", "--force"], ["demo"], ["init-db"], ["rebuild-rollups"]])
+def test_maintenance_commands_honour_as(cli, capsys, command):
+    before = without_audit(cli.engine)
+    assert main(["--db", cli.url, "--as", "dt03_chief", *command]) == 1
+    assert "权限不足" in capsys.readouterr().err
+    assert without_audit(cli.engine) == before
+    assert [e["detail"]["action"] for e in audit.events(cli.engine, action="access_denied")] == [
+        command[0].replace("-", "_")]
+
+
+def test_maintenance_commands_are_audited_with_and_without_as(cli):
+    assert main(["--db", cli.url, "--as", "admin", "rebuild-rollups"]) == 0
+    assert main(["--db", cli.url, "--as", "admin", "init-db"]) == 0
+    assert main(["--db", cli.url, "init-db"]) == 0
+    assert main(["--db", cli.url, "--as", "admin", "demo", "--force"]) == 1  # the machine operator's alone
+    before = without_audit(cli.engine)
+    assert main(["--db", cli.url, "demo", "--force"]) == 0
+    assert without_audit(cli.engine) != before
+    rows = [(e["username"], e["action"], e["detail"].get("source"))
+            for e in reversed(audit.events(cli.engine)) if e["action"] in ("rebuild_rollups", "init_db", "demo")]
+    assert rows == [("admin", "rebuild_rollups", "cli"), ("admin", "init_db", "cli"), ("cli", "init_db", "cli"),
+                    ("cli", "demo", "cli")]
+    assert audit.events(cli.engine, action="demo")[0]["detail"]["force"] is True
+
+
+def test_production_mode_refuses_demo_force(cli, monkeypatch, capsys):
+    monkeypatch.setenv("DASHBOARD_MODE", "production")
+    monkeypatch.setenv("DASHBOARD_SECRET_KEY", "k" * 40)
+    assert auth.unchanged_demo_passwords(cli.engine) == []  # the start-up gate lets the command run
+    before = without_audit(cli.engine)
+    assert main(["--db", cli.url, "demo", "--force"]) == 1
+    assert "生产模式" in capsys.readouterr().err
+    assert without_audit(cli.engine) == before
+    assert audit.events(cli.engine, action="access_denied")[0]["username"] == "cli"
+
+
+def test_without_as_the_cli_acts_as_the_operator_and_is_audited(cli, tmp_path):
+    wb = tmp_path / "june.xlsx"
+    wb.write_bytes(cli.workbook)
+    assert main(["--db", cli.url, "import", str(wb)]) == 0
+    batch = audit.events(cli.engine, action="upload")[0]["detail"]["batch_id"]
+    assert main(["--db", cli.url, "rollback", str(batch)]) == 0
+    assert [(e["username"], e["action"]) for e in reversed(audit.events(cli.engine))
+            if e["action"] in ("upload", "rollback")] == [("cli", "upload"), ("cli", "rollback")]
+
+
+def test_the_account_page_refuses_a_change_of_ones_own_role(request, monkeypatch, backend):
+    if backend != "sqlite":
+        pytest.skip("the page runs on the SQLite file")
+    import streamlit as st
+
+    from dashboard.ui.session import VIEWER_KEY
+    county = request.getfixturevalue("accounts_county")
+    monkeypatch.setenv("DASHBOARD_DB_URL", county.url)
+    st.cache_data.clear()
+    at = AppTest.from_file(str(PROJECT_DIR / "app_pages/admin.py"), default_timeout=60)
+    at.session_state[VIEWER_KEY] = county.viewers["admin"]
+    at.run()
+    at.selectbox(key="admin_pick").set_value("admin").run()
+    at.selectbox(key="admin_role_value").set_value("leader")
+    next(b for b in at.button if b.label == "保存角色与单位").click().run()
+    assert not at.exception, at.exception
+    assert "自己" in at.error[0].value
+    assert auth.get_account(county.engine, "admin").role == "admin"
+    st.cache_data.clear()
