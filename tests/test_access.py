@@ -241,13 +241,15 @@ def test_dt03_clerk_may_roll_back_dt03_batches_only(county):
 
 
 def test_viewer_permissions_by_role():
-    table = {role: {p for p in ("view", "export", "upload", "rollback", "manage_accounts", "read_audit")
+    table = {role: {p for p in ("view", "export", "upload", "rollback", "manage_accounts", "read_audit",
+                                "maintain_database", "rebuild_demo")
                     if Viewer("x", role, 1).can(p)} for role in ("admin", "leader", "chief", "clerk", "system")}
     assert table == {
-        "admin": {"view", "export", "rollback", "manage_accounts", "read_audit"},
+        "admin": {"view", "export", "rollback", "manage_accounts", "read_audit", "maintain_database"},
         "leader": {"view", "export"},
         "chief": {"view", "export"},
         "clerk": {"view", "export", "upload", "rollback"},
-        "system": {"view", "export", "upload", "rollback", "manage_accounts", "read_audit"},
+        "system": {"view", "export", "upload", "rollback", "manage_accounts", "read_audit", "maintain_database",
+                   "rebuild_demo"},
     }
     assert not Viewer("x", "intruder", 1).can("view")
