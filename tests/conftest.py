@@ -156,6 +156,16 @@ class AccountsCounty:
         (self.sample_dir / "2023-05_DT03_安丰分局.xlsx").write_bytes(
             xlsx(registry(3, unit="安丰分局"), sampling([sampling_row("D3", 3)])))
 
+    def state(self) -> dict:
+        """Every table but the audit log; phases and targets without their surrogate ids, which
+        every command's campaign sync renumbers on PostgreSQL (sequences do not reuse ids)."""
+        from dashboard.db import table_snapshot
+        snap = table_snapshot(self.engine)
+        snap.pop("audit_event")
+        for table in ("phase", "target"):
+            snap[table] = sorted(row[1:] for row in snap[table])
+        return snap
+
 
 @pytest.fixture
 def accounts_county(empty_engine, tmp_path) -> AccountsCounty:

@@ -10,7 +10,6 @@ import pytest
 from dashboard import actions, audit, auth
 from dashboard.access import ROLES, Viewer, viewer_for_username
 from dashboard.campaign import load_campaign
-from dashboard.db import table_snapshot
 from dashboard.importer import import_workbook, rollback_batch
 from tests.conftest import ACCOUNTS_PASSWORD as PASSWORD, AccountsCounty
 
@@ -34,10 +33,6 @@ CASES = {
 UNCHANGED = {"export", "init_db", "rebuild_rollups"}  # their only row is the audit row
 
 
-def without_audit(engine) -> dict:
-    return {t: rows for t, rows in table_snapshot(engine).items() if t != "audit_event"}
-
-
 def test_every_action_has_a_case_and_a_named_permission():
     assert set(CASES) == set(actions.REGISTRY)
     held = set().union(*(r.permissions for r in ROLES.values())) | {"rebuild_demo"}
@@ -55,10 +50,10 @@ def refusers(county: AccountsCounty, permission: str) -> list[Viewer]:
 def test_an_action_refuses_a_viewer_without_its_permission(accounts_county, code):
     permission = actions.REGISTRY[code].permission
     for viewer in refusers(accounts_county, permission):
-        before, rows = without_audit(accounts_county.engine), len(audit.events(accounts_county.engine))
+        before, rows = accounts_county.state(), len(audit.events(accounts_county.engine))
         with pytest.raises(PermissionError, match=permission):
             CASES[code](accounts_county, viewer)
-        assert without_audit(accounts_county.engine) == before, (code, viewer.username)
+        assert accounts_county.state() == before, (code, viewer.username)
         new = audit.events(accounts_county.engine)[: len(audit.events(accounts_county.engine)) - rows]
         assert [(e["username"], e["action"], e["detail"]["action"]) for e in new] == [
             (viewer.username, "access_denied", code)]
@@ -73,9 +68,9 @@ def holder(county: AccountsCounty, permission: str) -> Viewer:
 @pytest.mark.parametrize("code", sorted(actions.REGISTRY))
 def test_an_action_does_its_work_and_audits_a_viewer_with_its_permission(accounts_county, code):
     viewer = holder(accounts_county, actions.REGISTRY[code].permission)
-    before = without_audit(accounts_county.engine)
+    before = accounts_county.state()
     CASES[code](accounts_county, viewer)
-    assert (without_audit(accounts_county.engine) == before) == (code in UNCHANGED)
+    assert (accounts_county.state() == before) == (code in UNCHANGED)
     mine = [e for e in audit.events(accounts_county.engine, action=code) if e["username"] == viewer.username]
     assert len(mine) == 1 and mine[0]["detail"].get("source", "web") == "web"
     assert not audit.events(accounts_county.engine, action="access_denied")
@@ -85,7 +80,7 @@ def test_the_audit_row_commits_with_the_work_or_not_at_all(accounts_county, monk
     def broken(*args, **kwargs):
         raise RuntimeError("audit table unavailable")
     monkeypatch.setattr(audit, "write", broken)
-    before = without_audit(accounts_county.engine)
+    before = accounts_county.state()
     clerk = accounts_county.viewers["dt03_clerk"]
     with pytest.raises(RuntimeError):
         actions.upload(accounts_county.engine, clerk, accounts_county.workbook, file_name="6月.xlsx")
@@ -93,7 +88,7 @@ def test_the_audit_row_commits_with_the_work_or_not_at_all(accounts_county, monk
         actions.roll_back(accounts_county.engine, clerk, accounts_county.batch_id)
     with pytest.raises(RuntimeError):
         actions.recompute_rollups(accounts_county.engine, accounts_county.viewers["admin"])
-    assert without_audit(accounts_county.engine) == before
+    assert accounts_county.state() == before
 
 
 def test_the_importer_and_rollback_need_a_viewer(accounts_county):

@@ -10,12 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import audit, auth
 from dashboard.__main__ import main
-from dashboard.db import table_snapshot
 from tests.pages_fixtures import PROJECT_DIR
-
-
-def without_audit(engine) -> dict:
-    return {t: rows for t, rows in table_snapshot(engine).items() if t != "audit_event"}
 
 
 @pytest.fixture
@@ -27,10 +22,10 @@ def cli(accounts_county, monkeypatch, capsys):
 
 @pytest.mark.parametrize("command", [["demo", "--force"], ["demo"], ["init-db"], ["rebuild-rollups"]])
 def test_maintenance_commands_honour_as(cli, capsys, command):
-    before = without_audit(cli.engine)
+    before = cli.state()
     assert main(["--db", cli.url, "--as", "dt03_chief", *command]) == 1
     assert "权限不足" in capsys.readouterr().err
-    assert without_audit(cli.engine) == before
+    assert cli.state() == before
     assert [e["detail"]["action"] for e in audit.events(cli.engine, action="access_denied")] == [
         command[0].replace("-", "_")]
 
@@ -40,9 +35,9 @@ def test_maintenance_commands_are_audited_with_and_without_as(cli):
     assert main(["--db", cli.url, "--as", "admin", "init-db"]) == 0
     assert main(["--db", cli.url, "init-db"]) == 0
     assert main(["--db", cli.url, "--as", "admin", "demo", "--force"]) == 1  # the machine operator's alone
-    before = without_audit(cli.engine)
+    before = cli.state()
     assert main(["--db", cli.url, "demo", "--force"]) == 0
-    assert without_audit(cli.engine) != before
+    assert cli.state() != before
     rows = [(e["username"], e["action"], e["detail"].get("source"))
             for e in reversed(audit.events(cli.engine)) if e["action"] in ("rebuild_rollups", "init_db", "demo")]
     assert rows == [("admin", "rebuild_rollups", "cli"), ("admin", "init_db", "cli"), ("cli", "init_db", "cli"),
@@ -54,10 +49,10 @@ def test_production_mode_refuses_demo_force(cli, monkeypatch, capsys):
     monkeypatch.setenv("DASHBOARD_MODE", "production")
     monkeypatch.setenv("DASHBOARD_SECRET_KEY", "k" * 40)
     assert auth.unchanged_demo_passwords(cli.engine) == []  # the start-up gate lets the command run
-    before = without_audit(cli.engine)
+    before = cli.state()
     assert main(["--db", cli.url, "demo", "--force"]) == 1
     assert "生产模式" in capsys.readouterr().err
-    assert without_audit(cli.engine) == before
+    assert cli.state() == before
     assert audit.events(cli.engine, action="access_denied")[0]["username"] == "cli"
 
 
