@@ -9,7 +9,7 @@ Roles (README "账号与权限" documents the same table):
 
 | role | scope | exam takers' names | may |
 |---|---|---|---|
-| admin 管理员 | the whole county | masked | view, export, roll back, manage accounts, read the audit log, maintain the database |
+| admin 管理员 | the whole county | masked | view, export, roll back, manage accounts, audit log, maintenance |
 | leader 领导小组 | the whole county | shown | view, export |
 | chief 分局长 | own unit's subtree | shown | view, export |
 | clerk 填报员 | own unit's subtree | shown | view, export, upload, roll back |

@@ -32,8 +32,7 @@ from sqlalchemy.engine import Connection, Engine
 from . import audit, auth, rollups
 from .access import (EXPORT, MAINTAIN, MANAGE_ACCOUNTS, REBUILD_DEMO, ROLLBACK, UPLOAD, Viewer,
                      require)
-from .campaign import CampaignConf, sync_campaign
-from .db import upgrade
+from .campaign import CampaignConf, prepare
 from .demo import build_demo
 from .exports import StageSummary, build_summary, render
 from .exports.pdf import PdfUnavailable
@@ -86,13 +85,6 @@ def action(code: str, permission: str):
         REGISTRY[code] = Action(code, permission, door)
         return door
     return register
-
-
-def ready(engine: Engine, conf: CampaignConf) -> None:
-    """The schema at its newest version and the campaign configured: what every process does at
-    start (the app before anyone signs in, the command line before it acts as the operator)."""
-    upgrade(engine)
-    sync_campaign(engine, conf)
 
 
 # ------------------------------------------------------------------ uploads
@@ -206,7 +198,7 @@ def unlock_account(call: Call, username: str) -> None:
 @action("init_db", MAINTAIN)
 def init_database(call: Call, conf: CampaignConf) -> None:
     """Create or upgrade the schema and configure the campaign."""
-    ready(call.engine, conf)
+    prepare(call.engine, conf)
     call.audit({"campaign": conf.code})
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from .db import PROJECT_DIR
+from .db import PROJECT_DIR, upgrade
 from .models import Campaign, OrgUnit, OrgUnitClosure, Phase, Target
 
 CAMPAIGNS_DIR = PROJECT_DIR / "campaigns"
@@ -125,6 +125,13 @@ def sync_campaign(engine: Engine, conf: CampaignConf) -> None:
                         end_date=p.end_date, work_items="\n".join(p.work_items)) for p in conf.phases)
         s.add_all(Target(campaign_id=camp.campaign_id, code=t.code, name=t.name, threshold=t.threshold,
                          sort_order=i) for i, t in enumerate(conf.targets))
+
+
+def prepare(engine: Engine, conf: CampaignConf) -> None:
+    """The schema at its newest version and the campaign configured: what every process does at
+    start (the app before anyone signs in, the command line before it acts)."""
+    upgrade(engine)
+    sync_campaign(engine, conf)
 
 
 def _rebuild_closure(s: Session) -> None:

@@ -10,9 +10,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from . import actions
 from .access import Viewer, resolve_unit, system_viewer
-from .campaign import Window, campaign_window, load_campaign, month_window, phase_window
+from .campaign import Window, campaign_window, load_campaign, month_window, phase_window, prepare
 from .db import get_engine, upgrade
 
 
@@ -27,7 +26,7 @@ def _engine(args):
 def _ready_engine(args):
     """The engine with the schema at the newest version and the campaign configured."""
     engine = _engine(args)
-    actions.ready(engine, load_campaign(args.campaign))
+    prepare(engine, load_campaign(args.campaign))
     return engine
 
 
@@ -39,6 +38,13 @@ def _viewer(args, engine) -> Viewer:
         return access.viewer_for_username(engine, args.as_user)
     except LookupError as exc:
         raise UsageError(str(exc)) from exc
+
+
+def _actions():
+    """dashboard.actions, loaded by the commands that change state only: it brings the importer
+    (pandas, pandera) and the exports, seconds that `targets` need not wait for."""
+    from . import actions
+    return actions
 
 
 def _maintainer(args):
@@ -68,14 +74,14 @@ def _print_json(obj) -> None:
 
 def cmd_init_db(args) -> int:
     engine, viewer = _maintainer(args)
-    actions.init_database(engine, viewer, load_campaign(args.campaign), via="cli")
+    _actions().init_database(engine, viewer, load_campaign(args.campaign), via="cli")
     print("数据库已就绪（结构为最新版本）")
     return 0
 
 
 def cmd_demo(args) -> int:
     engine, viewer = _maintainer(args)
-    print(actions.rebuild_demo(engine, viewer, load_campaign(args.campaign), force=args.force, via="cli"))
+    print(_actions().rebuild_demo(engine, viewer, load_campaign(args.campaign), force=args.force, via="cli"))
     return 0
 
 
@@ -85,7 +91,7 @@ def cmd_import(args) -> int:
         raise UsageError("找不到文件：" + "、".join(missing))
     engine = _ready_engine(args)
     viewer = _viewer(args, engine)
-    results = [actions.upload(engine, viewer, path, uploader=args.uploader, dry_run=args.dry_run, via="cli")
+    results = [_actions().upload(engine, viewer, path, uploader=args.uploader, dry_run=args.dry_run, via="cli")
                for path in args.files]
     if args.json:
         objs = [r.to_json() for r in results]
@@ -100,7 +106,7 @@ def cmd_rollback(args) -> int:
     from .importer.load import RollbackError
     engine = _ready_engine(args)
     try:
-        actions.roll_back(engine, _viewer(args, engine), args.batch_id, via="cli")
+        _actions().roll_back(engine, _viewer(args, engine), args.batch_id, via="cli")
     except RollbackError as exc:
         print(f"撤销失败：{exc}", file=sys.stderr)
         return 1
@@ -126,7 +132,7 @@ def window_from_args(conf, args) -> Window:
 
 def cmd_rebuild_rollups(args) -> int:
     engine = _ready_engine(args)
-    counts = actions.recompute_rollups(engine, _viewer(args, engine), via="cli")
+    counts = _actions().recompute_rollups(engine, _viewer(args, engine), via="cli")
     print("汇总表已重算：" + "，".join(f"{name} {n} 行" for name, n in counts.items()))
     return 0
 
@@ -171,7 +177,7 @@ def cmd_export(args) -> int:
             raise UsageError(str(exc)) from exc
     started = time.perf_counter()
     try:
-        made = actions.export(engine, viewer, conf, formats=(args.format,), phase=args.phase, month=args.month,
+        made = _actions().export(engine, viewer, conf, formats=(args.format,), phase=args.phase, month=args.month,
                               unit=unit, via="cli")
     except KeyError as exc:
         raise UsageError(str(exc).strip("'\"")) from exc
@@ -211,16 +217,16 @@ def cmd_user(args) -> int:
     require(viewer, MANAGE_ACCOUNTS)  # before a password is asked for; each change checks again
     try:
         if args.user_command == "add":
-            acc = actions.add_account(engine, viewer, args.username, _password(args), args.role, args.unit,
+            acc = _actions().add_account(engine, viewer, args.username, _password(args), args.role, args.unit,
                                       display_name=args.name, via="cli")
             print(f"已新建账号 {acc.username}（{ROLES[acc.role].label}）")
         elif args.user_command == "passwd":
             if auth.get_account(engine, args.username) is None:
                 raise auth.AccountError(f"没有这个账号：{args.username}")
-            actions.change_password(engine, viewer, args.username, _password(args), via="cli")
+            _actions().change_password(engine, viewer, args.username, _password(args), via="cli")
             print(f"已修改账号 {args.username} 的密码（该账号已登录的会话全部失效）")
         elif args.user_command == "disable":
-            actions.disable_account(engine, viewer, args.username, via="cli")
+            _actions().disable_account(engine, viewer, args.username, via="cli")
             print(f"已停用账号 {args.username}")
         elif args.user_command == "list":
             rows = auth.list_accounts(engine)

@@ -18,8 +18,8 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.engine import Engine
 
 from .access import system_viewer
-from .campaign import CampaignConf, sync_campaign
-from .db import PROJECT_DIR, upgrade
+from .campaign import CampaignConf, prepare
+from .db import PROJECT_DIR
 from .models import Base, Enterprise, UploadBatch
 
 SAMPLE_DIR = PROJECT_DIR / "sample_data" / "workbooks"
@@ -83,8 +83,7 @@ def build_demo(engine: Engine, conf: CampaignConf, *, force: bool = False,
 
     if conf.code != SAMPLE_CAMPAIGN:
         raise DemoImportError(f"示例县数据只适用于行动“{SAMPLE_CAMPAIGN}”，当前行动为“{conf.code}”")
-    upgrade(engine)
-    sync_campaign(engine, conf)
+    prepare(engine, conf)
     if has_records(engine):
         if not force:
             return "数据库中已有上报数据，未做任何改动（如需重建示例县数据库，请加 --force）"

@@ -28,9 +28,10 @@ def _prepared(url: str) -> bool:
     if url == f"sqlite:///{DEFAULT_DB_PATH}" and not _has_records(eng):
         from dashboard import actions
         from dashboard.access import system_viewer
+        from dashboard.campaign import prepare
         conf = load_campaign()
         with st.spinner("首次启动：正在用示例县数据建库（约需半分钟）…"):
-            actions.ready(eng, conf)  # the operator's viewer is the campaign's root
+            prepare(eng, conf)  # the operator's viewer is the campaign's root
             actions.rebuild_demo(eng, system_viewer(eng, conf.root.code), conf)
     upgrade(eng)  # a database of an earlier version gets the accounts and audit tables
     if url == f"sqlite:///{DEFAULT_DB_PATH}" and not _has_accounts(eng):
