@@ -37,6 +37,8 @@ from .models import AppUser, OrgUnit, OrgUnitClosure, UploadBatch
 VIEW, EXPORT, UPLOAD, ROLLBACK, MANAGE_ACCOUNTS, READ_AUDIT, MAINTAIN, REBUILD_DEMO = (
     "view", "export", "upload", "rollback", "manage_accounts", "read_audit", "maintain_database",
     "rebuild_demo")
+PERMISSION_LABELS = {VIEW: "查看", EXPORT: "导出", UPLOAD: "上报", ROLLBACK: "撤销上报", MANAGE_ACCOUNTS: "账号管理",
+                     READ_AUDIT: "查看审计日志", MAINTAIN: "数据库维护", REBUILD_DEMO: "重建示例县数据"}
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,8 @@ class Viewer:
 def require(viewer: Viewer, permission: str) -> None:
     """PermissionError unless the viewer's role allows the action."""
     if not viewer.can(permission):
-        raise PermissionError(f"账号“{viewer.username}”（{viewer.role_label}）无权执行此操作（{permission}）")
+        raise PermissionError(f"账号“{viewer.username}”（{viewer.role_label}）无权执行此操作"
+                              f"（{PERMISSION_LABELS.get(permission, permission)}）")
 
 
 def resolve_unit(engine: Engine, unit: str | int | None) -> OrgUnit:

@@ -30,8 +30,8 @@ from typing import Any, Callable
 from sqlalchemy.engine import Connection, Engine
 
 from . import audit, auth, rollups
-from .access import (EXPORT, MAINTAIN, MANAGE_ACCOUNTS, REBUILD_DEMO, ROLLBACK, UPLOAD, Viewer,
-                     require)
+from .access import (EXPORT, MAINTAIN, MANAGE_ACCOUNTS, PERMISSION_LABELS, REBUILD_DEMO, ROLLBACK, UPLOAD,
+                     Viewer, require)
 from .campaign import CampaignConf, prepare
 from .demo import build_demo
 from .exports import StageSummary, build_summary, render
@@ -70,7 +70,7 @@ REGISTRY: dict[str, Action] = {}
 
 def action(code: str, permission: str):
     """Register `work(call, …)` as the action `code` behind a door that checks `permission`."""
-    assert code in audit.ACTIONS and code not in REGISTRY, code
+    assert code in audit.ACTIONS and permission in PERMISSION_LABELS and code not in REGISTRY, code
 
     def register(work):
         @functools.wraps(work)
