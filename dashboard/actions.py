@@ -16,8 +16,8 @@ the work.
 REGISTRY lists every action with its permission; tests/test_actions.py enumerates it and proves
 each one refuses a viewer without the permission and audits one with it, so an action added here
 without a test case fails the suite. A future change of state — e.g. the status of the campaign's
-work items (工作事项) — is one more `@action` function here, its permission in access.ROLES and its
-name in audit.ACTIONS.
+work items (工作事项) — is one more `@action` function here, its permission named in access.py
+(PERMISSION_LABELS, and the roles that hold it) and its name in audit.ACTIONS.
 """
 from __future__ import annotations
 
