@@ -153,7 +153,7 @@ def test_style_only_cells_do_not_count(empty_engine):
     """Excel writes `<c r="XFD1" s="3"/>` for a formatted empty cell; calamine leaves it out, so does
     the extent: the sheet is read (and lacks its columns) instead of being refused."""
     data = raw_xlsx({"监督抽检": f'<row r="1">{inline_cell("A1", "抽样单编号")}<c r="XFD1" s="1"/></row>'})
-    result = import_workbook(empty_engine, data, uploader="t", dry_run=True)
+    result = import_workbook(empty_engine, data, viewer=system_viewer(empty_engine), uploader="t", dry_run=True)
     assert result.status == "rejected" and all("缺少必填列" in e["message"] for e in result.errors)
 
 
