@@ -29,15 +29,18 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select, update
+from sqlalchemy import DateTime, case, delete, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 
 from . import audit
 from .access import ACCOUNT_ROLES, ROLES, Viewer, resolve_unit, viewer_for_account
 from .db import PROJECT_DIR
-from .models import AppUser, OrgUnit, UserSession
+from .models import AppUser, LoginThrottle, OrgUnit, UserSession
 
-MAX_FAILURES = 5
+MAX_FAILURES = 5              # failed logins of one name from one client before it is refused there
+SOURCE_MAX_FAILURES = 20      # failed logins from one client, over every name, before it is refused
 LOCKOUT = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=12)
 MIN_PASSWORD_LENGTH = 8
@@ -131,7 +134,7 @@ def create_account(engine: Engine, username: str, password: str, role: str, unit
             raise AccountError(f"账号已存在：{username}")
         conn.execute(AppUser.__table__.insert().values(
             username=username, display_name=display_name, role=role, unit_id=unit_id,
-            password_hash=hash_password(password), is_active=True, count_failed_logins=0,
+            password_hash=hash_password(password), is_active=True,
             password_changed_at=when, created_at=when, created_by=by))
     audit.record(engine, by, "user_add", {"account": username, "role": role, "unit_id": unit_id})
     return get_account(engine, username)
@@ -159,8 +162,8 @@ def set_password(engine: Engine, username: str, password: str, *, by: str) -> No
         _require_account(conn, username)
         check_password_policy(password, username)
         conn.execute(update(AppUser).where(AppUser.username == username).values(
-            password_hash=hash_password(password), password_changed_at=now_utc(),
-            count_failed_logins=0, locked_until=None))
+            password_hash=hash_password(password), password_changed_at=now_utc()))
+        _lift_locks(conn, username)
     revoke_sessions(engine, username)
     audit.record(engine, by, "user_passwd", {"account": username})
 
@@ -191,23 +194,30 @@ def unlock(engine: Engine, username: str, *, by: str) -> None:
     """Lift a lockout now."""
     with engine.begin() as conn:
         _require_account(conn, username)
-        conn.execute(update(AppUser).where(AppUser.username == username)
-                     .values(count_failed_logins=0, locked_until=None))
+        _lift_locks(conn, username)
     audit.record(engine, by, "user_unlock", {"account": username})
 
 
+def _lift_locks(conn, username: str) -> None:
+    conn.execute(delete(LoginThrottle).where(LoginThrottle.username == username))
+
+
 def list_accounts(engine: Engine) -> list[dict]:
-    """Every account with its unit and state (never the hash), by username."""
+    """Every account with its unit and state (never the hash), by username; `locked_until` is the
+    latest lock of the name from any client (None when it has none)."""
+    locks = (select(LoginThrottle.username, func.max(LoginThrottle.locked_until).label("locked_until"))
+             .group_by(LoginThrottle.username).subquery())
     stmt = (select(AppUser.username, AppUser.display_name, AppUser.role, AppUser.is_active,
-                   AppUser.count_failed_logins, AppUser.locked_until, AppUser.last_login_at,
+                   locks.c.locked_until, AppUser.last_login_at,
                    AppUser.password_changed_at, AppUser.created_at, AppUser.created_by,
                    OrgUnit.code.label("unit_code"), OrgUnit.name.label("unit_name"))
-            .join(OrgUnit, OrgUnit.unit_id == AppUser.unit_id).order_by(AppUser.username))
+            .join(OrgUnit, OrgUnit.unit_id == AppUser.unit_id)
+            .outerjoin(locks, locks.c.username == AppUser.username).order_by(AppUser.username))
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(stmt)]
 
 
-# ------------------------------------------------------------------ login and lockout
+# ------------------------------------------------------------------ login, lockout and throttle
 @dataclass(frozen=True)
 class LoginResult:
     """The outcome of a login attempt: the viewer and a session token when it succeeded."""
@@ -215,54 +225,93 @@ class LoginResult:
     message: str
     viewer: Viewer | None = None
     token: str | None = None
-    reason: str = ""  # ok | unknown | wrong_password | disabled | locked
+    reason: str = ""  # ok | unknown | wrong_password | disabled | lockout | locked | throttled
 
 
 GENERIC_FAILURE = "用户名或密码错误"
+# The same words whether or not the account exists: a lock tells nothing about the name.
+LOCKED_FAILURE = (f"该账号在本机连续 {MAX_FAILURES} 次登录失败，已锁定 {int(LOCKOUT.total_seconds() // 60)} 分钟"
+                  "（或请管理员解锁）")
+THROTTLED_FAILURE = f"本机登录失败次数过多，请 {int(LOCKOUT.total_seconds() // 60)} 分钟后再试"
+
+
+def _count_attempt(engine: Engine, username: str, source: str, limit: int, now: datetime) -> int:
+    """Count one attempt of (username, source) — one atomic upsert, committed before the password
+    is checked — and return the attempts counted so far (this one included). The limit-th attempt
+    sets the lock; a lock is never extended; after a lock ends, or LOCKOUT without any attempt,
+    counting starts again."""
+    t = LoginThrottle.__table__
+    insert = {"sqlite": sqlite_insert, "postgresql": pg_insert}[engine.dialect.name]
+    until = now + LOCKOUT
+    restart = or_(t.c.updated_at <= now - LOCKOUT, t.c.locked_until <= now)
+    first_lock = until if limit <= 1 else None
+    stmt = insert(t).values(username=username, source=source, attempts=1, locked_until=first_lock,
+                            updated_at=now)
+    stmt = stmt.on_conflict_do_update(index_elements=[t.c.username, t.c.source], set_={
+        "attempts": case((restart, 1), else_=t.c.attempts + 1),
+        "locked_until": case((restart, literal(first_lock, DateTime)),
+                             (t.c.locked_until.is_not(None), t.c.locked_until),
+                             (t.c.attempts + 1 >= limit, literal(until, DateTime)),
+                             else_=None),
+        "updated_at": now}).returning(t.c.attempts)
+    with engine.begin() as conn:
+        return conn.execute(stmt).scalar_one()
+
+
+def _forget_attempt(conn, username: str, source: str) -> None:
+    """A success: the name's count from this source goes, and the attempt leaves the source's total."""
+    t = LoginThrottle.__table__
+    conn.execute(delete(t).where(t.c.username == username, t.c.source == source))
+    conn.execute(update(t).where(t.c.username == "", t.c.source == source, t.c.attempts > 0).values(
+        attempts=t.c.attempts - 1,
+        locked_until=case((t.c.attempts - 1 < SOURCE_MAX_FAILURES, None), else_=t.c.locked_until)))
 
 
 def login(engine: Engine, username: str, password: str, *, now: datetime | None = None,
-          source: str = "web") -> LoginResult:
-    """Check a password with the lockout rule; on success start a session. Audited either way."""
+          source: str = "web", client: str = "local") -> LoginResult:
+    """Check a password under the lockout and throttle rules; on success start a session. `client`
+    is where the attempt comes from (the client address). Audited either way.
+
+    - A name tried and failed MAX_FAILURES times from one client is refused to that client for
+      LOCKOUT, whether or not the account exists (same words as a lock). Other clients are not
+      affected: nobody can keep an account locked for its holder by failing from elsewhere.
+    - A client that failed SOURCE_MAX_FAILURES times over any names is refused for LOCKOUT.
+    - Attempts are counted before the password is checked, atomically: concurrent guesses cannot
+      get more than the limit checked. A refused attempt checks no password."""
     now = now or now_utc()
     username = (username or "").strip()[:64]
-    with engine.begin() as conn:
-        acc = _account(conn, username) if username else None
-        if acc is None:
-            verify_password(_DUMMY_HASH, password or "")  # the same time as for a known account
-            result = LoginResult(False, GENERIC_FAILURE, reason="unknown")
-        elif acc.locked_until is not None and acc.locked_until > now:
-            minutes = max(1, int((acc.locked_until - now).total_seconds() + 59) // 60)
-            result = LoginResult(False, f"连续 {MAX_FAILURES} 次密码错误，账号已锁定，请 {minutes} 分钟后再试"
-                                        "（或请管理员解锁）", reason="locked")
-        elif not verify_password(acc.password_hash, password or ""):
-            failures = (acc.count_failed_logins or 0) + 1
-            values = {"count_failed_logins": failures}
-            if failures >= MAX_FAILURES:
-                values = {"count_failed_logins": 0, "locked_until": now + LOCKOUT}
-            conn.execute(update(AppUser).where(AppUser.user_id == acc.user_id).values(**values))
-            if failures >= MAX_FAILURES:
-                result = LoginResult(False, f"连续 {MAX_FAILURES} 次密码错误，账号已锁定 "
-                                            f"{int(LOCKOUT.total_seconds() // 60)} 分钟", reason="lockout")
-            else:
-                result = LoginResult(False, GENERIC_FAILURE, reason="wrong_password")
-        elif not acc.is_active:
-            result = LoginResult(False, GENERIC_FAILURE, reason="disabled")
-        else:
-            values = {"count_failed_logins": 0, "locked_until": None, "last_login_at": now}
+    client = (client or "unknown")[:64]
+    acc = None
+    if _count_attempt(engine, "", client, SOURCE_MAX_FAILURES, now) > SOURCE_MAX_FAILURES:
+        result = LoginResult(False, THROTTLED_FAILURE, reason="throttled")
+    elif (tries := _count_attempt(engine, username, client, MAX_FAILURES, now) if username else 1) > MAX_FAILURES:
+        result = LoginResult(False, LOCKED_FAILURE, reason="locked")
+    else:
+        acc = get_account(engine, username) if username else None
+        matches = verify_password(acc.password_hash if acc else _DUMMY_HASH, password or "")
+        if acc is not None and matches and acc.is_active:
+            values = {"last_login_at": now}
             if _hasher.check_needs_rehash(acc.password_hash):
                 values["password_hash"] = hash_password(password)
-            conn.execute(update(AppUser).where(AppUser.user_id == acc.user_id).values(**values))
+            with engine.begin() as conn:
+                conn.execute(update(AppUser).where(AppUser.user_id == acc.user_id).values(**values))
+                _forget_attempt(conn, username, client)
             result = LoginResult(True, "登录成功", reason="ok")
+        else:
+            why = "unknown" if acc is None else "wrong_password" if not matches else "disabled"
+            locks = tries == MAX_FAILURES
+            result = LoginResult(False, LOCKED_FAILURE if locks else GENERIC_FAILURE,
+                                 reason="lockout" if locks and acc is not None else why)
+    where = {"source": source, "client": client}
     if result.ok:
         token = start_session(engine, username, now=now)
         result = LoginResult(True, result.message, viewer_for_account(engine, acc), token, "ok")
-        audit.record(engine, username, "login", {"source": source, "role": result.viewer.role})
+        audit.record(engine, username, "login", {**where, "role": result.viewer.role})
     else:
-        audit.record(engine, username or "(空)", "login_failed", {"source": source, "reason": result.reason})
+        audit.record(engine, username or "(空)", "login_failed", {**where, "reason": result.reason})
         if result.reason == "lockout":
             audit.record(engine, username, "account_locked",
-                         {"minutes": int(LOCKOUT.total_seconds() // 60), "source": source})
+                         {**where, "minutes": int(LOCKOUT.total_seconds() // 60)})
     return result
 
 

@@ -281,12 +281,22 @@ class AppUser(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.unit_id"))
     password_hash: Mapped[str] = mapped_column(String(255))  # argon2id, never the password
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    count_failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
     password_changed_at: Mapped[datetime] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     created_by: Mapped[str] = mapped_column(String(64))
+
+
+class LoginThrottle(Base):
+    """Login attempts from one source (client address) for one account name as typed, whether or
+    not the account exists; username '' holds the source's attempts over every name. Counted before
+    the password is checked, so concurrent guesses cannot outrun the limit (dashboard.auth)."""
+    __tablename__ = "login_throttle"
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class UserSession(Base):

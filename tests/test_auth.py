@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -97,6 +99,76 @@ def test_unknown_and_disabled_accounts_fail_alike(chief):
     failed = audit.events(chief, action="login_failed")
     assert {(e["username"], e["detail"]["reason"]) for e in failed} == {("nobody", "unknown"),
                                                                         ("dt03_chief", "disabled")}
+
+
+def _count_verifications(monkeypatch) -> list[int]:
+    """Patch auth.verify_password to count its calls; returns the one-element counter."""
+    calls, real = [0], auth.verify_password
+
+    def counted(*args):
+        calls[0] += 1
+        return real(*args)
+    monkeypatch.setattr(auth, "verify_password", counted)
+    return calls
+
+
+def test_concurrent_wrong_passwords_lock_the_account(chief, monkeypatch):
+    """Finding 3: twelve wrong passwords at once. Today's read-verify-write counter lost the
+    concurrent increments (count 1, no lock); each attempt is now counted atomically before its
+    password is checked, so exactly MAX_FAILURES passwords are checked and the name is locked."""
+    checked = _count_verifications(monkeypatch)
+    start = threading.Barrier(12)
+
+    def attempt(_):
+        start.wait()
+        return auth.login(chief, "dt03_chief", "wrong password", client="10.0.0.66")
+    with ThreadPoolExecutor(12) as pool:
+        results = list(pool.map(attempt, range(12)))
+    assert not any(r.ok for r in results)
+    assert checked[0] == auth.MAX_FAILURES
+    assert sorted(r.reason for r in results) == ["locked"] * 7 + ["lockout"] + ["wrong_password"] * 4
+    assert auth.login(chief, "dt03_chief", PASSWORD, client="10.0.0.66").reason == "locked"
+    assert [a["locked_until"] is not None for a in auth.list_accounts(chief)] == [True]
+
+
+def test_locked_and_unknown_names_answer_alike(chief):
+    """Finding 6: after MAX_FAILURES failures an existing and an unknown name get the same words,
+    and the same words again while locked; neither checks a password then."""
+    for name in ("dt03_chief", "no_such_user"):
+        answers = [auth.login(chief, name, "wrong password", client="10.0.0.7").message
+                   for _ in range(auth.MAX_FAILURES + 1)]
+        assert answers == [auth.GENERIC_FAILURE] * (auth.MAX_FAILURES - 1) + [auth.LOCKED_FAILURE] * 2, name
+    assert auth.login(chief, "dt03_chief", PASSWORD, client="10.0.0.7").message == \
+        auth.login(chief, "no_such_user", PASSWORD, client="10.0.0.7").message == auth.LOCKED_FAILURE
+
+
+def test_an_attacker_cannot_lock_the_holder_out_from_elsewhere(chief):
+    """Finding 6: someone hammering dt03_chief from one client (until that client is throttled
+    over every name) leaves the holder, at another client, able to sign in at once."""
+    for _ in range(auth.SOURCE_MAX_FAILURES + 3):
+        auth.login(chief, "dt03_chief", "guess guess", client="203.0.113.9")
+    assert auth.login(chief, "dt03_chief", PASSWORD, client="203.0.113.9").reason == "throttled"
+    assert auth.login(chief, "leader", "guess guess", client="203.0.113.9").message == auth.THROTTLED_FAILURE
+    assert auth.login(chief, "dt03_chief", PASSWORD, client="10.1.2.3").ok
+    # the lock of the attacker's client shows to the administrator, and unlocking lifts it
+    assert auth.list_accounts(chief)[0]["locked_until"] is not None
+    auth.unlock(chief, "dt03_chief", by="admin")
+    assert auth.list_accounts(chief)[0]["locked_until"] is None
+    clients = {(e["detail"]["client"], e["detail"]["reason"]) for e in audit.events(chief, action="login_failed")}
+    assert clients == {("203.0.113.9", "wrong_password"), ("203.0.113.9", "lockout"), ("203.0.113.9", "locked"),
+                       ("203.0.113.9", "throttled")}
+
+
+def test_a_client_is_throttled_over_every_name(chief):
+    """Spraying many names from one client: after SOURCE_MAX_FAILURES failures that client is refused
+    for any name, without a password check; a success in between does not count as a failure."""
+    t0 = auth.now_utc()
+    for i in range(auth.SOURCE_MAX_FAILURES - 1):
+        assert auth.login(chief, f"name{i}", "x", client="10.9.9.9", now=t0).reason == "unknown"
+    assert auth.login(chief, "dt03_chief", PASSWORD, client="10.9.9.9", now=t0).ok
+    assert auth.login(chief, "name_last", "x", client="10.9.9.9", now=t0).reason == "unknown"
+    assert auth.login(chief, "dt03_chief", PASSWORD, client="10.9.9.9", now=t0).reason == "throttled"
+    assert auth.login(chief, "dt03_chief", PASSWORD, client="10.9.9.9", now=t0 + auth.LOCKOUT).ok
 
 
 # ------------------------------------------------------------------ the session cookie
