@@ -1,4 +1,9 @@
-"""提升行动督导看板 — entry point, login gate and router (`st.navigation`).
+"""提升行动督导看板 — the server (`st.App`), the login gate and the router (`st.navigation`).
+
+`streamlit run app.py` reads this file, finds the `st.App` below and serves it with uvicorn: this
+module is imported once per process as the ASGI app (`__name__ == "app"`: the login and logout
+routes, security headers and the production check at start, dashboard.ui.server), and Streamlit
+runs it as the app's script on every rerun (`__name__ == "__main__"`: `router()`).
 
 Pages live in app_pages/, not pages/: a folder named pages/ beside this script switches Streamlit
 into its legacy automatic routing on a fresh server. So no page can be reached without passing
@@ -7,19 +12,12 @@ Without a signed-in viewer only the login page exists; once signed in, the route
 pages the viewer's role may open (PAGES: the permission each needs), so a restricted page is absent
 for other roles — and each restricted page checks the role itself too.
 """
-from pathlib import Path
-
 import streamlit as st
 
 from dashboard import access
-from dashboard.ui import controls, data, session
 
-st.set_page_config(page_title="提升行动督导看板", page_icon="📋", layout="wide",
-                   initial_sidebar_state="expanded")
-engine = data.engine()  # builds the sample county on first start
-session.production_gate(engine)
-
-# (file, title, icon, url path, the permission the page needs, whether it uses the shared controls)
+# (file in app_pages/ = url path, title, icon, the permission the page needs, whether it uses the
+# shared controls). Every file must exist: st.Page refuses a missing one.
 PAGES = [
     ("overview", "领导小组总览", ":material/dashboard:", access.VIEW, True),
     ("sub_bureau", "分局看板", ":material/apartment:", access.VIEW, True),
@@ -27,7 +25,6 @@ PAGES = [
     ("enterprise", "企业档案（一户一档）", ":material/folder_shared:", access.VIEW, True),
     ("sampling", "监督抽检", ":material/science:", access.VIEW, True),
     ("rectification", "问题整改", ":material/build:", access.VIEW, True),
-    # Pages other engineers are building: listed once their file exists.
     ("upload", "月报上报", ":material/upload_file:", access.UPLOAD, False),
     ("history", "上报记录", ":material/history:", access.VIEW, False),
     ("completeness", "上报完整性", ":material/fact_check:", access.VIEW, True),
@@ -37,29 +34,43 @@ PAGES = [
     ("audit", "审计日志", ":material/policy:", access.READ_AUDIT, False),
 ]
 
-viewer = session.current_viewer(engine)
-if viewer is None:
-    # Every page URL shows the login form (so a link keeps its path and query until one signs in);
-    # no page file runs.
-    login = [st.Page("app_pages/login.py", title="登录", icon=":material/login:", url_path="login")]
-    login += [st.Page(lambda: session.login_form(engine), title="登录", url_path=name, default=name == "overview")
-              for name, *_ in PAGES]
-    st.navigation(login, position="hidden").run()
-    session.cookie_script()  # deletes a stale cookie after logout
-    st.stop()
 
-allowed = [(name, title, icon, with_controls) for name, title, icon, permission, with_controls in PAGES
-           if viewer.can(permission) and (Path(__file__).parent / "app_pages" / f"{name}.py").exists()]
-page = st.navigation([st.Page(f"app_pages/{name}.py", title=title, icon=icon, url_path=name,
-                              default=name == "overview") for name, title, icon, _ in allowed])
-with st.sidebar:
-    st.caption(data.campaign().name)
-    who = st.container(key="auth_who")
-    who.caption(f"当前账号：{viewer.username}（{viewer.role_label}）")
-    if who.button("退出登录", key="auth_logout", icon=":material/logout:"):
-        session.log_out(engine)
-        st.rerun()
-    session.cookie_script()
-if {title: c for _, title, _, c in allowed}.get(page.title, True):
-    controls.shared_controls()
-page.run()
+def router() -> None:
+    from dashboard.ui import controls, data, session
+
+    st.set_page_config(page_title="提升行动督导看板", page_icon="📋", layout="wide",
+                       initial_sidebar_state="expanded")
+    engine = data.engine()  # builds the sample county on first start
+    session.production_gate(engine)
+
+    viewer = session.current_viewer(engine)
+    if viewer is None:
+        # Every page URL shows the login form (so a link keeps its path and query until one signs
+        # in); no page file runs.
+        login = [st.Page("app_pages/login.py", title="登录", icon=":material/login:", url_path="login")]
+        login += [st.Page(lambda: session.login_form(engine), title="登录", url_path=name,
+                          default=name == "overview") for name, *_ in PAGES]
+        st.navigation(login, position="hidden").run()
+        st.stop()
+
+    allowed = [(name, title, icon, with_controls) for name, title, icon, permission, with_controls in PAGES
+               if viewer.can(permission)]
+    page = st.navigation([st.Page(f"app_pages/{name}.py", title=title, icon=icon, url_path=name,
+                                  default=name == "overview") for name, title, icon, _ in allowed])
+    with st.sidebar:
+        st.caption(data.campaign().name)
+        who = st.container(key="auth_who")
+        who.caption(f"当前账号：{viewer.username}（{viewer.role_label}）")
+        with who:
+            session.logout_button(engine)
+    if {title: c for _, title, _, c in allowed}.get(page.title, True):
+        controls.shared_controls()
+    page.run()
+
+
+if __name__ == "__main__":
+    router()
+else:
+    from dashboard.ui import server
+
+    app = st.App("app.py", routes=server.ROUTES, middleware=server.MIDDLEWARE, lifespan=server.lifespan)

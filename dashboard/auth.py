@@ -29,14 +29,14 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import DateTime, case, delete, func, literal, or_, select, update
+from sqlalchemy import DateTime, case, delete, func, inspect, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 
 from . import audit
 from .access import ACCOUNT_ROLES, ROLES, Viewer, resolve_unit, viewer_for_account
-from .db import PROJECT_DIR
+from .db import PROJECT_DIR, private_dir
 from .models import AppUser, LoginThrottle, OrgUnit, UserSession
 
 MAX_FAILURES = 5              # failed logins of one name from one client before it is refused there
@@ -328,7 +328,7 @@ def secret_key() -> bytes:
 
 def _file_key(path: Path) -> bytes:
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             os.write(fd, secrets.token_hex(32).encode())
@@ -426,6 +426,17 @@ def end_session(engine: Engine, token: str | None) -> None:
     audit.record(engine, username, "logout", {})
 
 
+# ------------------------------------------------------------------ single sign-on
+def oidc_username(claims, claim: str = "email") -> str | None:
+    """The local account name an OpenID Connect identity signs in as: the value of `claim`, or
+    None when it is missing — or, for the email claim, when the identity provider has not verified
+    the address (`email_verified` must be true: an unverified address can be anyone's)."""
+    name = str(claims.get(claim) or "").strip()
+    if not name or (claim == "email" and claims.get("email_verified") is not True):
+        return None
+    return name
+
+
 # ------------------------------------------------------------------ demo accounts and production mode
 def ensure_demo_accounts(engine: Engine) -> list[str]:
     """Create the demo accounts that are missing (an existing one is left as it is)."""
@@ -453,13 +464,40 @@ def unchanged_demo_passwords(engine: Engine) -> list[str]:
     return out
 
 
+PLACEHOLDER = "CHANGE-ME"  # every value deploy/env.example leaves to be replaced starts with it
+_PRODUCTION_PASSED: set[str] = set()  # databases whose production check passed in this process
+
+
+def production_problems(engine: Engine) -> list[str]:
+    """What production mode refuses: a placeholder value of deploy/env.example left in a
+    DASHBOARD_* or STREAMLIT_* variable, a signing key under 32 characters, and demo accounts that
+    keep their published demo passwords (four argon2 checks: hence check_production runs once)."""
+    problems = [f"环境变量 {name} 仍是 deploy/env.example 中的占位值（{PLACEHOLDER}…），请换成随机生成的值"
+                for name, value in sorted(os.environ.items())
+                if name.startswith(("DASHBOARD_", "STREAMLIT_")) and PLACEHOLDER in value]
+    key = os.environ.get("DASHBOARD_SECRET_KEY", "").strip()
+    if key and len(key) < 32:
+        problems.append("DASHBOARD_SECRET_KEY 至少需要 32 个字符")
+    left = unchanged_demo_passwords(engine) if inspect(engine).has_table("app_user") else []
+    if left:
+        problems.append("示例账号 " + "、".join(left) + " 仍在使用公开的演示密码。请先用 "
+                        "`python -m dashboard user passwd 用户名` 修改密码，或用 "
+                        "`python -m dashboard user disable 用户名` 停用这些账号")
+    return problems
+
+
 def check_production(engine: Engine) -> None:
-    """In production mode, ProductionRefusal while any demo password is unchanged."""
+    """In production mode, ProductionRefusal while anything of production_problems() holds. Runs
+    once per process and database: the app's lifespan hook checks at start (a refusal stops the
+    process), every later call returns at once. Only a pass over a database that has accounts is
+    remembered (a first start that builds the sample county is checked again afterwards)."""
     if not is_production():
         return
-    left = unchanged_demo_passwords(engine)
-    if left:
-        raise ProductionRefusal(
-            "生产模式（DASHBOARD_MODE=production）下拒绝启动：示例账号 " + "、".join(left)
-            + " 仍在使用公开的演示密码。请先用 `python -m dashboard user passwd 用户名` 修改密码，"
-            "或用 `python -m dashboard user disable 用户名` 停用这些账号。")
+    url = engine.url.render_as_string(hide_password=False)
+    if url in _PRODUCTION_PASSED:
+        return
+    problems = production_problems(engine)
+    if problems:
+        raise ProductionRefusal("生产模式（DASHBOARD_MODE=production）下拒绝启动：" + "；".join(problems) + "。")
+    if inspect(engine).has_table("app_user") and list_accounts(engine):
+        _PRODUCTION_PASSED.add(url)

@@ -31,14 +31,26 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+def private_dir(folder: Path) -> Path:
+    """`folder`, created 0700 when missing; data/ is tightened to 0700 even when an earlier version
+    left it open (its files then cannot be read by other users whatever their own modes)."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if folder == DEFAULT_DB_PATH.parent:
+        folder.chmod(0o700)
+    return folder
+
+
 @functools.lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
-    """One engine per URL per process; SQLite gets WAL and foreign keys on every connection."""
+    """One engine per URL per process; SQLite gets WAL and foreign keys on every connection, and
+    a new database file is created 0600 in a 0700 folder (SQLite gives its -wal and -shm
+    files the database file's mode)."""
     url = database_url(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if path and path != ":memory:" and not path.startswith("file:"):
+            private_dir(Path(path).parent)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
     elif url.startswith("postgresql"):

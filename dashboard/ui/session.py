@@ -1,10 +1,11 @@
-"""Who is signed in, for the pages: login, logout, the session cookie and page permissions.
+"""Who is signed in, for the pages: the login form, logout, the session cookie and page permissions.
 
 The signed-in Viewer lives in `st.session_state[VIEWER_KEY]` (server memory: a URL or query
 parameter cannot set it). It gets there only through:
-- the login page (`log_in`: password checked by dashboard.auth, a session started, its token kept in
-  `st.session_state[TOKEN_KEY]` and written to the browser cookie by a small script);
-- the cookie on a page reload (`st.context.cookies`, the token checked by dashboard.auth);
+- the session cookie (`st.context.cookies`, the token checked by dashboard.auth on every run). The
+  cookie is set and deleted by the server (dashboard.ui.server: POST /account/login and
+  /account/logout, HttpOnly): the login form below is a plain HTML form posted there, and no
+  script of the page ever sees the token;
 - single sign-on when DASHBOARD_AUTH=oidc (st.login; the identity must match an active account);
 - a test fixture setting the key on an AppTest before its first run (no token: trusted as is).
 With a token, the session and account are re-checked on every run, so logout elsewhere, a password
@@ -12,18 +13,18 @@ change, disabling the account or a role change take effect on the next click.
 """
 from __future__ import annotations
 
-import json
+import html
 import os
+from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
 from dashboard import audit, auth
 from dashboard.access import Viewer
+from dashboard.ui import server
 
 VIEWER_KEY = "auth_viewer"
 TOKEN_KEY = "auth_token"
-_COOKIE_SET = "auth_cookie_set"      # the token a script must still write into the browser
-_COOKIE_CLEAR = "auth_cookie_clear"  # after logout: the browser cookie must be deleted
 _COOKIE_DEAD = "auth_cookie_dead"    # a cookie found invalid in this session: not checked again
 _OIDC = "auth_oidc"
 
@@ -34,7 +35,7 @@ def auth_mode() -> str:
 
 
 def _forget() -> None:
-    for key in (VIEWER_KEY, TOKEN_KEY, _COOKIE_SET, _OIDC):
+    for key in (VIEWER_KEY, TOKEN_KEY, _OIDC):
         st.session_state.pop(key, None)
 
 
@@ -45,7 +46,7 @@ def current_viewer(engine) -> Viewer | None:
         viewer = auth.viewer_for_token(engine, token)
         if viewer is None:  # logged out elsewhere, password changed, disabled, expired
             _forget()
-            st.session_state[_COOKIE_CLEAR] = True
+            st.session_state[_COOKIE_DEAD] = token
             return None
         st.session_state[VIEWER_KEY] = viewer
         return viewer
@@ -64,59 +65,50 @@ def current_viewer(engine) -> Viewer | None:
             st.session_state[VIEWER_KEY] = viewer
             return viewer
         st.session_state[_COOKIE_DEAD] = cookie
-        st.session_state[_COOKIE_CLEAR] = True
     return None
 
 
-def log_in(engine, username: str, password: str) -> auth.LoginResult:
-    """Check the password (with the lockout rule, audited); on success remember the viewer and
-    have the browser store the session cookie."""
-    result = auth.login(engine, username, password, source="web")
-    if result.ok:
-        _forget()
-        st.session_state[VIEWER_KEY] = result.viewer
-        st.session_state[TOKEN_KEY] = result.token
-        st.session_state[_COOKIE_SET] = result.token
-        st.session_state.pop(_COOKIE_CLEAR, None)
-    return result
-
-
-def log_out(engine) -> None:
-    """End the session here and on the server; the browser cookie is deleted on the next run."""
-    token = st.session_state.get(TOKEN_KEY)
-    viewer = st.session_state.get(VIEWER_KEY)
-    if token:
-        auth.end_session(engine, token)
-    elif viewer is not None:
-        audit.record(engine, viewer.username, "logout", {"source": "oidc" if st.session_state.get(_OIDC)
-                                                          else "web"})
-    oidc = st.session_state.get(_OIDC)
-    _forget()
-    st.session_state[_COOKIE_CLEAR] = True
-    if oidc:
-        st.logout()
-
-
-def cookie_script() -> None:
-    """Write or delete the session cookie in the browser (st.html runs the script in the page).
-    SameSite=Strict, Secure over HTTPS, Max-Age the session's lifetime."""
-    token = st.session_state.get(_COOKIE_SET)
-    if token:
-        value = f"{auth.COOKIE_NAME}={token}; Path=/; Max-Age={int(auth.SESSION_LIFETIME.total_seconds())}" \
-                "; SameSite=Strict"
-    elif st.session_state.get(_COOKIE_CLEAR):
-        value = f"{auth.COOKIE_NAME}=; Path=/; Max-Age=0; SameSite=Strict"
-    else:
+def logout_button(engine) -> None:
+    """退出登录: a form posted to the server, which ends the session and deletes the cookie (single
+    sign-on: st.logout)."""
+    if st.session_state.get(_OIDC):
+        if st.button("退出登录", key="auth_logout", icon=":material/logout:"):
+            viewer = st.session_state.get(VIEWER_KEY)
+            audit.record(engine, viewer.username, "logout", {"source": "oidc"})
+            _forget()
+            st.logout()
         return
-    js = (f"document.cookie = {json.dumps(value)} + (location.protocol === 'https:' ? '; Secure' : '');")
-    with st.container(height=1, border=False, key="auth_cookie_box"):
-        st.html(f"<script>{js}</script>", unsafe_allow_javascript=True)
+    st.html(f'<form class="dash-logout" method="post" action="{server.LOGOUT_PATH}">'
+            '<button type="submit">退出登录</button></form>' + _FORM_STYLE)
 
 
 # ------------------------------------------------------------------ the login form
+_FORM_STYLE = """<style>
+.dash-login label { display: block; margin: 0 0 1rem; font-size: 0.875rem; color: rgb(49, 51, 63); }
+.dash-login input { display: block; box-sizing: border-box; width: 100%; margin-top: 0.25rem;
+  padding: 0.5rem 0.75rem; font: inherit; font-size: 1rem; color: rgb(49, 51, 63);
+  background: rgb(240, 242, 246); border: 1px solid rgb(240, 242, 246); border-radius: 0.5rem; }
+.dash-login input:focus { outline: none; border-color: rgb(255, 75, 75); }
+.dash-login button, .dash-logout button { font: inherit; border-radius: 0.5rem; cursor: pointer;
+  padding: 0.25rem 0.75rem; min-height: 2.5rem; }
+.dash-login button { color: #fff; background: rgb(255, 75, 75); border: 1px solid rgb(255, 75, 75); }
+.dash-login button:hover { background: rgb(255, 51, 51); }
+.dash-logout button { color: rgb(49, 51, 63); background: #fff; border: 1px solid rgba(49, 51, 63, 0.2); }
+.dash-logout button:hover { color: rgb(255, 75, 75); border-color: rgb(255, 75, 75); }
+</style>"""
+
+
+def _here() -> str:
+    """This page's path and query (without a login error): where the login returns to."""
+    path = urlsplit(st.context.url or "").path or "/"
+    query = [(k, v) for k in st.query_params if k != server.LOGIN_ERROR for v in st.query_params.get_all(k)]
+    return path + ("?" + urlencode(query) if query else "")
+
+
 def login_form(engine) -> None:
-    """The login page: a username and password form (with the lockout notice), or the single
-    sign-on button when DASHBOARD_AUTH=oidc. A successful login reruns the app signed in."""
+    """The login page: a username and password form posted to the server (dashboard.ui.server),
+    or the single sign-on button when DASHBOARD_AUTH=oidc. The server returns here, signed in or
+    with ?login_error=… naming one of its fixed messages."""
     from dashboard.ui import data
     _, middle, _ = st.columns([1, 2, 1])
     with middle:
@@ -125,22 +117,23 @@ def login_form(engine) -> None:
         if auth_mode() == "oidc":
             unknown = st.session_state.pop("auth_oidc_unknown", None)
             if unknown:
-                st.error(f"统一身份认证账号“{unknown}”在本系统中没有对应的启用账号，请联系管理员。")
+                st.error("您的统一身份认证账号在本系统中没有对应的启用账号（或其邮箱未经验证），请联系管理员。")
+                st.text(f"统一身份认证账号：{unknown}")  # an identity claim: plain text, never Markdown
             if st.button("使用单位统一身份认证登录", type="primary", key="login_oidc", icon=":material/login:"):
                 provider = os.environ.get("DASHBOARD_OIDC_PROVIDER") or None
                 st.login(provider) if provider else st.login()
             return
-        with st.form("login_form", border=True):
-            username = st.text_input("用户名", key="login_username", max_chars=64, autocomplete="username")
-            password = st.text_input("密码", type="password", key="login_password", max_chars=200,
-                                     autocomplete="current-password")
-            submitted = st.form_submit_button("登录", type="primary", icon=":material/login:")
-        if submitted:
-            result = log_in(engine, username, password)
-            if result.ok:
-                st.rerun()
-            st.error(result.message)
-        st.caption(f"连续 {auth.MAX_FAILURES} 次密码错误将锁定账号 "
+        error = server.ERRORS.get(st.query_params.get(server.LOGIN_ERROR, ""))
+        if error:
+            st.error(error)
+        with st.container(border=True, key="login_box"):
+            st.html(f'<form class="dash-login" method="post" action="{server.LOGIN_PATH}">'
+                    f'<input type="hidden" name="next" value="{html.escape(_here(), quote=True)}">'
+                    '<label>用户名<input name="username" maxlength="64" autocomplete="username" required></label>'
+                    '<label>密码<input name="password" type="password" maxlength="200" '
+                    'autocomplete="current-password" required></label>'
+                    '<button type="submit">登录</button></form>' + _FORM_STYLE)
+        st.caption(f"同一账号在一台电脑上连续 {auth.MAX_FAILURES} 次密码错误，该电脑将暂停登录此账号 "
                    f"{int(auth.LOCKOUT.total_seconds() // 60)} 分钟。忘记密码请联系管理员。")
         if not auth.list_accounts(engine):
             st.info("系统中还没有任何账号。请在服务器上用命令行新建管理员账号："
@@ -156,11 +149,11 @@ def _oidc_viewer(engine) -> Viewer | None:
         st.session_state.pop(_OIDC, None)
         return None
     claim = os.environ.get("DASHBOARD_OIDC_CLAIM", "email")
-    name = str(st.user.get(claim) or "")
+    name = auth.oidc_username(st.user, claim)
     try:
-        viewer = viewer_for_username(engine, name)
+        viewer = viewer_for_username(engine, name or "")
     except LookupError:
-        st.session_state["auth_oidc_unknown"] = name
+        st.session_state["auth_oidc_unknown"] = str(st.user.get(claim) or "")
         return None
     if not st.session_state.get(_OIDC):
         audit.record(engine, viewer.username, "login", {"source": "oidc", "role": viewer.role})
@@ -181,7 +174,8 @@ def require(permission: str) -> Viewer:
 
 
 def production_gate(engine) -> None:
-    """DASHBOARD_MODE=production: stop with an error while a demo password is unchanged."""
+    """DASHBOARD_MODE=production: stop with an error while auth.production_problems() finds
+    anything (checked once per process: auth.check_production)."""
     if not auth.is_production():
         return
     try:
