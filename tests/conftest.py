@@ -54,6 +54,16 @@ def prepared_engine(url: str):
     return engine
 
 
+@pytest.fixture(autouse=True)
+def _production_check_forgotten():
+    """auth.check_production remembers a pass per database for the process; tests change the
+    accounts and the environment between checks (and share one PostgreSQL database)."""
+    from dashboard import auth
+    auth._PRODUCTION_PASSED.clear()
+    yield
+    auth._PRODUCTION_PASSED.clear()
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request) -> str:
     return request.param

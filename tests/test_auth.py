@@ -14,6 +14,7 @@ from sqlalchemy import text
 from dashboard import audit, auth
 from dashboard.__main__ import main
 from dashboard.access import resolve_unit, viewer_for_username
+from dashboard.db import PROJECT_DIR
 
 PASSWORD = "correct horse 1"
 
@@ -263,6 +264,75 @@ def test_production_mode_refuses_demo_passwords(empty_engine, monkeypatch, capsy
     auth.check_production(empty_engine)
     capsys.readouterr()
     assert main(["--db", url, "targets", "--json"]) == 0
+
+
+def _env_example() -> dict[str, str]:
+    lines = (PROJECT_DIR / "deploy" / "env.example").read_text(encoding="utf-8").splitlines()
+    return dict(line.split("=", 1) for line in lines if line.strip() and not line.startswith("#"))
+
+
+def test_production_mode_refuses_the_placeholders_of_env_example(empty_engine, monkeypatch):
+    """The signing key of deploy/env.example, any other CHANGE-ME value of it, or a key under 32
+    characters: production mode refuses to start. (No accounts here: only the variables count.)"""
+    monkeypatch.setenv("DASHBOARD_MODE", "production")
+    example = _env_example()
+    monkeypatch.setenv("DASHBOARD_SECRET_KEY", example["DASHBOARD_SECRET_KEY"])
+    with pytest.raises(auth.ProductionRefusal, match="DASHBOARD_SECRET_KEY 仍是 deploy/env.example 中的占位值"):
+        auth.check_production(empty_engine)
+    monkeypatch.setenv("DASHBOARD_SECRET_KEY", "k" * 31)
+    with pytest.raises(auth.ProductionRefusal, match="至少需要 32 个字符"):
+        auth.check_production(empty_engine)
+    monkeypatch.setenv("DASHBOARD_SECRET_KEY", "k" * 48)
+    monkeypatch.setenv("STREAMLIT_SERVER_COOKIE_SECRET", example["STREAMLIT_SERVER_COOKIE_SECRET"])
+    with pytest.raises(auth.ProductionRefusal, match="STREAMLIT_SERVER_COOKIE_SECRET"):
+        auth.check_production(empty_engine)
+    monkeypatch.setenv("STREAMLIT_SERVER_COOKIE_SECRET", "s" * 48)
+    auth.check_production(empty_engine)
+
+
+def test_production_check_runs_once_per_process(empty_engine, monkeypatch):
+    """Finding 4: once it has passed, the check costs no argon2 verification (it used to cost four
+    on every page run)."""
+    auth.ensure_demo_accounts(empty_engine)
+    for username, *_ in auth.DEMO_ACCOUNTS:
+        auth.set_password(empty_engine, username, "a new strong password", by="test")
+    monkeypatch.setenv("DASHBOARD_MODE", "production")
+    checked = _count_verifications(monkeypatch)
+    for _ in range(3):
+        auth.check_production(empty_engine)
+    assert checked[0] == len(auth.DEMO_ACCOUNTS)
+
+
+# ------------------------------------------------------------------ single sign-on
+def test_an_oidc_email_must_be_verified():
+    assert auth.oidc_username({"email": "li@x.gov.cn", "email_verified": True}) == "li@x.gov.cn"
+    assert auth.oidc_username({"email": "li@x.gov.cn", "email_verified": False}) is None
+    assert auth.oidc_username({"email": "li@x.gov.cn"}) is None
+    assert auth.oidc_username({"email": "li@x.gov.cn", "email_verified": "true"}) is None
+    assert auth.oidc_username({"email_verified": True}) is None
+    assert auth.oidc_username({"employee_id": "E1024"}, "employee_id") == "E1024"
+
+
+# ------------------------------------------------------------------ files
+def test_data_files_are_private(tmp_path, monkeypatch):
+    """The quick start's data/ is 0700 (tightened if an earlier version left it 0755), the SQLite
+    file and its write-ahead log 0600, the generated signing key 0600."""
+    from dashboard import db
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    data.chmod(0o755)
+    monkeypatch.setattr(db, "DEFAULT_DB_PATH", data / "dashboard.sqlite")
+    engine = db.get_engine(f"sqlite:///{data / 'dashboard.sqlite'}")
+    with engine.begin() as conn:
+        conn.execute(text("create table t (x integer)"))
+        conn.execute(text("insert into t values (1)"))
+        modes = {p.name: oct(p.stat().st_mode & 0o777) for p in data.iterdir()}
+    assert oct(data.stat().st_mode & 0o777) == "0o700"
+    assert modes == {"dashboard.sqlite": "0o600", "dashboard.sqlite-wal": "0o600", "dashboard.sqlite-shm": "0o600"}
+    engine.dispose()
+    auth._file_key(tmp_path / "elsewhere" / "secret_key")
+    assert oct((tmp_path / "elsewhere").stat().st_mode & 0o777) == "0o700"
+    assert oct((tmp_path / "elsewhere" / "secret_key").stat().st_mode & 0o777) == "0o600"
 
 
 # ------------------------------------------------------------------ the user command

@@ -1,7 +1,8 @@
 """Login, the session cookie and scope in a real browser (Debian Chromium via Playwright).
 
-A sub-bureau chief (安丰分局 DT03) signs in through the login page; the cookie the page writes keeps
-the login across a reload; the overview shows DT03 only; asking for another unit's enterprise
+A sub-bureau chief (安丰分局 DT03) signs in through the login page; the cookie the server sets
+(HttpOnly: `document.cookie` never shows it) keeps the login across a reload; no page breaks the
+Content-Security-Policy; the overview shows DT03 only; asking for another unit's enterprise
 (`/enterprise?ent=<a 城区分局 credit code>`) and another unit (`?unit=DT01`) by URL is refused.
 Screenshots under screenshots/ (git-ignored): access_login.png, access_chief_login_lands_refused.png,
 access_chief_overview.png,
@@ -62,6 +63,10 @@ def test_chief_logs_in_keeps_the_login_and_is_refused_another_units_enterprise(c
             "where u.code = 'DT01' order by e.credit_code limit 1")).one()
     context = chromium.new_context(viewport={"width": 1600, "height": 1000})
     page = context.new_page()
+    violations = []
+    page.on("console", lambda m: violations.append(m.text) if m.text.startswith("CSP ") else None)
+    page.add_init_script("document.addEventListener('securitypolicyviolation', "
+                         "e => console.error('CSP ' + e.violatedDirective + ' ' + e.blockedURI))")
     # The fresh-server routing hole (see test_browser_pages): the very first session of a new server
     # pops Streamlit's legacy "Page not found" notice. Open the server once before the real test.
     page.goto(served, wait_until="domcontentloaded")
@@ -82,6 +87,7 @@ def test_chief_logs_in_keeps_the_login_and_is_refused_another_units_enterprise(c
     cookie = _session_cookie(context)
     assert cookie and cookie["sameSite"] == "Strict" and auth.viewer_for_token(eng, cookie["value"]).username == \
         "dt03_chief"
+    assert cookie["httpOnly"] and auth.COOKIE_NAME not in page.evaluate("document.cookie")
 
     # a reload starts a new Streamlit session: the cookie keeps the login
     page.goto(f"{served}/", wait_until="domcontentloaded")
@@ -121,6 +127,7 @@ def test_chief_logs_in_keeps_the_login_and_is_refused_another_units_enterprise(c
     assert page.get_by_label("用户名").count() == 1, "still signed in after logout"
     assert _session_cookie(context) is None
     page.screenshot(path=str(SHOTS / "access_logged_out.png"))
+    assert violations == []
     actions = [(e["username"], e["action"]) for e in reversed(audit.events(eng, username="dt03_chief"))][-3:]
     assert actions == [("dt03_chief", "login_failed"), ("dt03_chief", "login"), ("dt03_chief", "logout")]
     context.close()
