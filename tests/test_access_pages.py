@@ -83,9 +83,16 @@ def _existing(pages):
 
 
 def test_without_login_only_the_login_page_exists(county_env):
-    at = app_as(None, unit="DT01")
+    at = app_as(None, unit="DT01", q='"><script>alert(1)</script>')
     assert routed_pages(at) == {"login"}
-    assert [t.label for t in at.text_input] == ["用户名", "密码"]
+    # the login form is plain HTML posted to the server, which sets the HttpOnly cookie; it returns
+    # to this page and query (escaped: the query is the visitor's)
+    [form] = [h.proto.body for h in at.get("html")]
+    assert form.startswith('<form class="dash-login" method="post" action="/account/login">')
+    assert '<input type="hidden" name="next" value="/?unit=DT01&amp;q=%22%3E%3Cscript%3Ealert%281%29%3C%2Fscript%3E">' \
+        in form
+    assert '<input name="username"' in form and '<input name="password" type="password"' in form
+    assert "<script" not in form and not at.text_input
     assert not at.dataframe and not any("fig-card" in m.value for m in at.markdown)
 
 
