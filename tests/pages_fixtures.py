@@ -27,6 +27,16 @@ def sample_db_url(tmp_path_factory) -> str:
     return _BUILT["url"]
 
 
+def copy_county(url: str, folder: Path) -> str:
+    """A private copy of a sample-county SQLite database (sqlite3's backup: its write-ahead log
+    included), for a test that changes accounts or logs in many times; returns its URL."""
+    import sqlite3
+    db = folder / "county.sqlite"
+    with sqlite3.connect(url.split("///", 1)[1]) as src, sqlite3.connect(db) as dst:
+        src.backup(dst)
+    return f"sqlite:///{db}"
+
+
 @pytest.fixture(scope="session")
 def county_url(tmp_path_factory):
     return sample_db_url(tmp_path_factory)

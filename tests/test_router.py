@@ -3,36 +3,31 @@ and every declared page must exist (nothing is silently left out of the router).
 from __future__ import annotations
 
 import shutil
-import sqlite3
 
 from streamlit.testing.v1 import AppTest
 
 from dashboard import auth
 from dashboard.db import get_engine
-from tests.pages_fixtures import PROJECT_DIR, county_env, county_url, sign_in  # noqa: F401
+from tests.pages_fixtures import PROJECT_DIR, copy_county, county_env, county_url, sign_in  # noqa: F401
+from tests.test_auth import _count_verifications
 
 
 def test_production_check_runs_once_across_reruns(county_url, tmp_path, monkeypatch):  # noqa: F811
     """Finding 4: with the demo passwords changed, DASHBOARD_MODE=production cost four argon2
     verifications on every page run; now four in the process, none on the reruns."""
-    copy = tmp_path / "county.sqlite"
-    with sqlite3.connect(county_url.split("///", 1)[1]) as src, sqlite3.connect(copy) as dst:
-        src.backup(dst)
-    url = f"sqlite:///{copy}"
+    url = copy_county(county_url, tmp_path)
     for username, *_ in auth.DEMO_ACCOUNTS:
         auth.set_password(get_engine(url), username, "a new strong password", by="test")
     monkeypatch.setenv("DASHBOARD_DB_URL", url)
     monkeypatch.setenv("DASHBOARD_MODE", "production")
-    calls, real = [], auth.verify_password
-    monkeypatch.setattr(auth, "verify_password", lambda *a: calls.append(a[1]) or real(*a))
+    checked = _count_verifications(monkeypatch)
     at = sign_in(AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=180))
     runs = []
     for _ in range(3):
         at.run()
         assert not at.exception, at.exception
-        runs.append(len(calls))
+        runs.append(checked[0])
     assert runs == [len(auth.DEMO_ACCOUNTS)] * 3
-    assert sorted(calls) == sorted(password for *_, password in auth.DEMO_ACCOUNTS)
     assert "领导小组总览" in "".join(m.value for m in at.markdown)
 
 

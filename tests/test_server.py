@@ -14,7 +14,6 @@ from __future__ import annotations
 import http.client
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 from urllib.parse import urlencode
@@ -23,7 +22,7 @@ import pytest
 
 from dashboard import audit, auth
 from dashboard.db import get_engine
-from tests.pages_fixtures import PROJECT_DIR, county_url, free_port, serve  # noqa: F401
+from tests.pages_fixtures import PROJECT_DIR, copy_county, county_url, free_port, serve  # noqa: F401
 
 
 class Site:
@@ -57,18 +56,10 @@ def _cookie(headers) -> str | None:
     return next((v for k, v in headers if k == "set-cookie" and v.startswith(auth.COOKIE_NAME + "=")), None)
 
 
-def _copy_county(county_url, folder) -> str:  # noqa: F811
-    """A copy of the sample county (sqlite3's backup: the write-ahead log included)."""
-    db = folder / "county.sqlite"
-    with sqlite3.connect(county_url.split("///", 1)[1]) as src, sqlite3.connect(db) as dst:
-        src.backup(dst)
-    return f"sqlite:///{db}"
-
-
 @pytest.fixture(scope="module")
 def site(county_url, tmp_path_factory):  # noqa: F811
     folder = tmp_path_factory.mktemp("server")
-    url = _copy_county(county_url, folder)
+    url = copy_county(county_url, folder)
     port = free_port()
     proc = serve(url, port, folder / "server.log")
     yield Site(port, url)
@@ -162,7 +153,7 @@ def test_logout_revokes_the_session_and_deletes_the_cookie(site):
 def test_production_mode_with_demo_passwords_refuses_to_start(county_url, tmp_path):  # noqa: F811
     """The lifespan hook checks at start: with the demo passwords in place the process exits with
     the reason, before it serves anyone."""
-    env = {**os.environ, "DASHBOARD_DB_URL": _copy_county(county_url, tmp_path), "DASHBOARD_MODE": "production"}
+    env = {**os.environ, "DASHBOARD_DB_URL": copy_county(county_url, tmp_path), "DASHBOARD_MODE": "production"}
     done = subprocess.run(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
          "--server.port", str(free_port()), "--browser.gatherUsageStats", "false", "--server.headless", "true"],
