@@ -258,10 +258,14 @@ def _count_attempt(engine: Engine, username: str, source: str, limit: int, now: 
         return conn.execute(stmt).scalar_one()
 
 
-def _forget_attempt(conn, username: str, source: str) -> None:
-    """A success: the name's count from this source goes, and the attempt leaves the source's total."""
+def _forget_attempt(conn, username: str, source: str, now: datetime) -> None:
+    """A success: the name's count from this source goes, and the attempt leaves the source's total.
+    Rows that would start counting afresh anyway (quiet for LOCKOUT, no lock) go too, so names made
+    up by guessers do not pile up."""
     t = LoginThrottle.__table__
     conn.execute(delete(t).where(t.c.username == username, t.c.source == source))
+    conn.execute(delete(t).where(t.c.updated_at <= now - LOCKOUT,
+                                 or_(t.c.locked_until.is_(None), t.c.locked_until <= now)))
     conn.execute(update(t).where(t.c.username == "", t.c.source == source, t.c.attempts > 0).values(
         attempts=t.c.attempts - 1,
         locked_until=case((t.c.attempts - 1 < SOURCE_MAX_FAILURES, None), else_=t.c.locked_until)))
@@ -295,7 +299,7 @@ def login(engine: Engine, username: str, password: str, *, now: datetime | None 
                 values["password_hash"] = hash_password(password)
             with engine.begin() as conn:
                 conn.execute(update(AppUser).where(AppUser.user_id == acc.user_id).values(**values))
-                _forget_attempt(conn, username, client)
+                _forget_attempt(conn, username, client, now)
             result = LoginResult(True, "登录成功", reason="ok")
         else:
             why = "unknown" if acc is None else "wrong_password" if not matches else "disabled"

@@ -170,6 +170,8 @@ def test_a_client_is_throttled_over_every_name(chief):
     assert auth.login(chief, "name_last", "x", client="10.9.9.9", now=t0).reason == "unknown"
     assert auth.login(chief, "dt03_chief", PASSWORD, client="10.9.9.9", now=t0).reason == "throttled"
     assert auth.login(chief, "dt03_chief", PASSWORD, client="10.9.9.9", now=t0 + auth.LOCKOUT).ok
+    with chief.connect() as conn:  # the made-up names, quiet since, are gone
+        assert conn.execute(text("select count(*) from login_throttle")).scalar() == 1
 
 
 # ------------------------------------------------------------------ the session cookie
