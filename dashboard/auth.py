@@ -1,17 +1,21 @@
 """Local accounts, passwords, lockout, sessions and the signed session cookie (no Streamlit).
 
 - Passwords are hashed with argon2id (argon2-cffi's PasswordHasher); the hash alone is stored.
-- After MAX_FAILURES wrong passwords in a row an account is locked for LOCKOUT; attempts during the
-  lock are refused without checking the password and do not extend it.
+- Failed logins are counted per (account name, client address) and per client address (table
+  login_throttle; see login()): a name is locked for LOCKOUT at the client that failed with it
+  MAX_FAILURES times, a client over every name after SOURCE_MAX_FAILURES. Attempts during a lock
+  are refused without checking the password and do not extend it; other clients are unaffected.
 - A login starts a server-side session (table user_session, only the SHA-256 of its id is kept)
   and returns a token for the browser cookie: `payload.signature`, the payload naming the account,
   the session id and its expiry, the signature an HMAC-SHA256 with the secret key
-  (env DASHBOARD_SECRET_KEY, else a random key generated once into data/secret_key, git-ignored).
+  (env DASHBOARD_SECRET_KEY, else a random key generated once into data/secret_key, git-ignored,
+  0600). The web server sets the cookie HttpOnly (dashboard.ui.server).
   A token is accepted only when its signature is right, it has not expired, its session exists and
   is not revoked, and the account is active. Logout, a password change and disabling the account
   revoke sessions.
 - Production mode (env DASHBOARD_MODE=production) refuses to run while a demo account still has
-  its published demo password.
+  its published demo password or a deploy/env.example placeholder is left (check_production, once
+  per process).
 
 Every login, failed login, lockout, logout and account change is written to the audit log.
 """
@@ -244,12 +248,10 @@ def _count_attempt(engine: Engine, username: str, source: str, limit: int, now: 
     insert = {"sqlite": sqlite_insert, "postgresql": pg_insert}[engine.dialect.name]
     until = now + LOCKOUT
     restart = or_(t.c.updated_at <= now - LOCKOUT, t.c.locked_until <= now)
-    first_lock = until if limit <= 1 else None
-    stmt = insert(t).values(username=username, source=source, attempts=1, locked_until=first_lock,
-                            updated_at=now)
+    stmt = insert(t).values(username=username, source=source, attempts=1, locked_until=None, updated_at=now)
     stmt = stmt.on_conflict_do_update(index_elements=[t.c.username, t.c.source], set_={
         "attempts": case((restart, 1), else_=t.c.attempts + 1),
-        "locked_until": case((restart, literal(first_lock, DateTime)),
+        "locked_until": case((restart, None),
                              (t.c.locked_until.is_not(None), t.c.locked_until),
                              (t.c.attempts + 1 >= limit, literal(until, DateTime)),
                              else_=None),
@@ -285,10 +287,10 @@ def login(engine: Engine, username: str, password: str, *, now: datetime | None 
     now = now or now_utc()
     username = (username or "").strip()[:64]
     client = (client or "unknown")[:64]
-    acc = None
+    acc, tries = None, 0
     if _count_attempt(engine, "", client, SOURCE_MAX_FAILURES, now) > SOURCE_MAX_FAILURES:
         result = LoginResult(False, THROTTLED_FAILURE, reason="throttled")
-    elif (tries := _count_attempt(engine, username, client, MAX_FAILURES, now) if username else 1) > MAX_FAILURES:
+    elif username and (tries := _count_attempt(engine, username, client, MAX_FAILURES, now)) > MAX_FAILURES:
         result = LoginResult(False, LOCKED_FAILURE, reason="locked")
     else:
         acc = get_account(engine, username) if username else None
