@@ -144,7 +144,7 @@ class AccountsCounty:
     def __init__(self, engine, tmp_path):
         from dashboard.access import resolve_unit, system_viewer, viewer_for_username
         from dashboard.importer import import_workbook
-        from dashboard.models import AppUser
+        from dashboard.models import AppUser, LoginThrottle
         from tests.builders import registry, sampling, sampling_row, xlsx
         self.engine = engine
         self.url = engine.url.render_as_string(hide_password=False)
@@ -155,9 +155,11 @@ class AccountsCounty:
         with engine.begin() as conn:
             conn.execute(AppUser.__table__.insert(), [{
                 "username": u, "role": role, "unit_id": resolve_unit(engine, unit).unit_id,
-                "password_hash": _password_hash(), "is_active": u != "gone", "count_failed_logins": 0,
-                "locked_until": datetime(2099, 1, 1) if u == "dt03_other" else None,
+                "password_hash": _password_hash(), "is_active": u != "gone",
                 "password_changed_at": now, "created_at": now, "created_by": "test"} for u, role, unit in ACCOUNTS])
+            conn.execute(LoginThrottle.__table__.insert().values(  # dt03_other locked at one client
+                username="dt03_other", source="10.0.0.9", attempts=5, locked_until=datetime(2099, 1, 1),
+                updated_at=now))
         self.viewers = {u: viewer_for_username(engine, u) for u, _, _ in ACCOUNTS if u != "gone"}
         self.viewers["system"] = operator
         self.workbook = xlsx(sampling([sampling_row("S3", 2)]))
