@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import inspect as sa_inspect, select
+from sqlalchemy import func, inspect as sa_inspect, select
 
 from dashboard.access import system_viewer
 from dashboard.campaign import Window, load_campaign
@@ -250,3 +250,93 @@ def test_migration_0004_builds_the_unit_day_rollup_of_existing_records(empty_eng
     dashboard.db.upgrade(empty_engine)
     assert rollup_rows(empty_engine) == kept
     assert kept["rollup_sampling_unit_day"] == [(_unit_id(empty_engine, "城区分局"), date(2023, 6, 3), 2, 2, 1)]
+
+
+# ------------------------------------------------------------------ the overview's cold-path queries
+def _dated_records(engine) -> list[tuple[str, date]]:
+    """(credit_code, record date) of every record of every dated sheet, read plainly."""
+    from dashboard.completeness import DATED_SHEETS
+    from dashboard.models import Base
+    out = []
+    with engine.connect() as conn:
+        for table_name, (_, column) in DATED_SHEETS.items():
+            table = Base.metadata.tables[table_name]
+            out += [(c, _as_date(d)) for c, d in conn.execute(select(table.c.credit_code, table.c[column]))]
+    return out
+
+
+@pytest.mark.parametrize("scope_index,report_indexes,start,end", [
+    (0, None, date(2023, 3, 1), date(2023, 11, 30)),   # the county: every sub-bureau, whole campaign
+    (0, None, date(2023, 5, 8), date(2023, 6, 20)),    # mid-month edges
+    (3, [3], date(2023, 3, 1), date(2023, 10, 31)),    # a sub-bureau's own view
+    (3, [3, 5], date(2023, 4, 1), date(2023, 9, 30)),  # a report unit outside the viewer's scope: nothing
+])
+def test_report_unit_record_dates_equal_the_raw_records(demo_county, scope_index, report_indexes, start, end):
+    """queries/report_unit_record_dates.sql (sampling read from its unit × day rollup, the other
+    sheets reduced per sheet) gives exactly the (report unit, date) pairs of the raw records of
+    all nine dated sheets, as the query over the raw rows did."""
+    from dashboard.db import execute
+    engine, facts = demo_county
+    unit_ids = sorted(facts["closure"])
+    scope = unit_ids[scope_index]
+    report = [u for u in unit_ids if u != unit_ids[0]] if report_indexes is None else [unit_ids[i] for i in report_indexes]
+    unit_of = {c: u for c, (u, _) in facts["enterprises"].items()}
+    expected = {(r, d) for c, d in _dated_records(engine) for r in report
+                if unit_of[c] in facts["closure"][r] and unit_of[c] in facts["closure"][scope] and start <= d <= end}
+    got = execute(engine, "report_unit_record_dates", report_unit_ids=report, scope_unit_id=scope,
+                  from_date=start, to_date=end)
+    assert len(got) == len(expected)
+    assert {(r["unit_id"], _as_date(r["record_date"])) for r in got} == expected
+    if report_indexes == [3, 5]:
+        assert {r["unit_id"] for r in got} == {unit_ids[3]} and expected
+    else:
+        assert len({r for r, _ in expected}) == len(report)  # every report unit has dates here
+
+
+@pytest.mark.parametrize("unit_index", [0, 2, 7])
+def test_undisposed_samplings_equal_the_raw_records(demo_county, unit_index):
+    """queries/undisposed_samplings.sql (the failed batches read through ix_sampling_failed_date)
+    lists exactly the 不合格 batches of the unit's subtree whose 核查处置 is not 已完成. The sample
+    county has every failed batch disposed, so some are reopened and some passed ones failed, in a
+    transaction rolled back afterwards."""
+    from dashboard.db import execute
+    from sqlalchemy import update
+    engine, facts = demo_county
+    unit_id = sorted(facts["closure"])[unit_index]
+    start, end = date(2023, 3, 1), date(2023, 10, 20)
+    with engine.connect() as conn:
+        trans = conn.begin()
+        numbers = conn.execute(select(Sampling.sample_no).order_by(Sampling.sample_no)).scalars().all()
+        conn.execute(update(Sampling).where(Sampling.verdict != "合格").values(disposal_status=None))
+        for k, status in enumerate(["处置中", "未处置", "已完成", None] * 40):
+            conn.execute(update(Sampling).where(Sampling.sample_no == numbers[k * 7])
+                         .values(verdict="不合格", disposal_status=status))
+        rows = conn.execute(select(Sampling.sample_no, Sampling.credit_code, Sampling.sampling_date,
+                                   Sampling.verdict, Sampling.disposal_status)).all()
+        got = execute(conn, "undisposed_samplings", unit_id=unit_id, scope_unit_id=sorted(facts["closure"])[0],
+                      from_date=start, to_date=end)
+        trans.rollback()
+    expected = {no for no, c, d, verdict, disposal in rows
+                if verdict != "合格" and disposal != "已完成" and start <= _as_date(d) <= end
+                and facts["enterprises"][c][0] in facts["closure"][unit_id]}
+    assert expected and sorted(r["sample_no"] for r in got) == sorted(expected)
+
+
+def test_undisposed_samplings_read_the_failed_batch_index(demo_county):
+    """On SQLite the query plan reads the partial index (a province's two million batches are
+    not scanned); the index holds exactly the 不合格 batches."""
+    from dashboard.db import load_query
+    from sqlalchemy import text
+    engine, facts = demo_county
+    with engine.connect() as conn:
+        failed = conn.execute(select(func.count()).select_from(Sampling).where(Sampling.verdict != "合格")).scalar()
+        assert 0 < failed < len(facts["samples"])
+        if engine.dialect.name != "sqlite":
+            assert "ix_sampling_failed_date" in {i["name"] for i in sa_inspect(conn).get_indexes("sampling")}
+            return
+        params = {"unit_id": 1, "scope_unit_id": 1, "from_date": "2023-03-01", "to_date": "2023-10-31"}
+        plan = conn.execute(text("explain query plan " + load_query("undisposed_samplings")), params).all()
+        indexed = conn.execute(text("select count(*) from sampling indexed by ix_sampling_failed_date "
+                                    "where verdict <> '合格' and sampling_date >= '1900-01-01'")).scalar()
+    assert any("ix_sampling_failed_date" in str(step[-1]) for step in plan)
+    assert indexed == failed
