@@ -86,6 +86,13 @@ class Viewer:
             return False
 
     @property
+    def access(self) -> tuple[str, int, bool]:
+        """What every read of the core depends on (role, scope, personal data): two viewers with
+        the same access see the same rows, whoever they are (the username only names the person
+        in a refusal)."""
+        return (self.role, self.scope_unit_id, self.can_see_personal_data)
+
+    @property
     def role_label(self) -> str:
         """The role's Chinese name."""
         try:

@@ -2,10 +2,14 @@
 
 Every cached function takes the data version first (newest upload batch id and batch counts,
 read fresh on every run, and the signed-in viewer), so an upload or a rollback made in another
-process changes the key and is seen at once, and one viewer's cached rows are never served to
-another; each cached function runs its core call for exactly the viewer in its key.
-`clear_caches()` drops everything after an upload made here. Results are plain dicts and lists
-(pickled by `st.cache_data`).
+process changes the key and is seen at once. The viewer enters a key by its access only
+(`Viewer.access`: role, scope, personal data), so ten leaders share one computation per data
+version while a viewer never gets rows computed for a different access; each cached function
+runs its core call for the viewer in its key. Concurrent misses of one key are merged by
+`st.cache_data` itself: the first caller computes under a per-key lock, the others wait and read
+its result (an exception releases them; they then compute in turn), and other keys do not wait
+(tests/test_cache_sharing.py). `clear_caches()` drops everything after an upload made here.
+Results are plain dicts and lists (pickled by `st.cache_data`).
 """
 from __future__ import annotations
 
@@ -88,6 +92,15 @@ def _who(ver) -> Viewer:
     return ver[-1] if ver and isinstance(ver[-1], Viewer) else viewer()
 
 
+def cached(**options):
+    """st.cache_data for results of the core: no spinner, a Viewer hashed by its access."""
+    return st.cache_data(show_spinner=False, hash_funcs={Viewer: _access_of}, **options)
+
+
+def _access_of(who: Viewer) -> tuple:
+    return who.access
+
+
 def clear_caches() -> None:
     """After an upload or a rollback: every cached result may be stale."""
     st.cache_data.clear()
@@ -98,7 +111,7 @@ def _window(start: date, end: date) -> Window:
 
 
 # ------------------------------------------------------------------ org units
-@st.cache_data(show_spinner=False)
+@cached()
 def units(ver) -> list[dict]:
     """Every org unit the viewer may see, in configuration order (code, name, depth, parent)."""
     rows = execute(engine(), "scope_units", scope_unit_id=_who(ver).scope_unit_id)
@@ -112,7 +125,7 @@ def units(ver) -> list[dict]:
 
 
 # ------------------------------------------------------------------ figures
-@st.cache_data(show_spinner=False)
+@cached()
 def figures(ver, unit_code: str | None, start: date, end: date, as_of: date, by_unit: bool = False):
     """The target engine's figures (as dicts with display texts) for a unit and window."""
     from dashboard.targets import compute_targets
@@ -121,13 +134,13 @@ def figures(ver, unit_code: str | None, start: date, end: date, as_of: date, by_
     return [figure_dict(f) for f in figs]
 
 
-@st.cache_data(show_spinner=False)
+@cached()
 def trajectory(ver, unit_code: str | None, as_of: date, by_unit: bool = False):
     """Campaign-to-date figures at each month end up to as_of, with the expected trajectory."""
     return pace.trajectory(engine(), campaign(), _who(ver), unit=unit_code, as_of=as_of, by_unit=by_unit)
 
 
-@st.cache_data(show_spinner=False)
+@cached()
 def paces(ver, unit_code: str | None, as_of: date, by_unit: bool = True):
     """Each campaign-to-date figure at as_of measured against its trajectory, with the forecast."""
     conf = campaign()
@@ -135,14 +148,14 @@ def paces(ver, unit_code: str | None, as_of: date, by_unit: bool = True):
     return [pace.pace_of(conf, f) for f in figs]
 
 
-@st.cache_data(show_spinner=False)
+@cached()
 def members(ver, target: str, unit_code: str | None, start: date, end: date, as_of: date):
     """The records behind a figure: every denominator member, flagged when in the numerator."""
     return records.figure_members(engine(), campaign(), _who(ver), target=target, unit=unit_code,
                                   window=_window(start, end), as_of=as_of)
 
 
-@st.cache_data(show_spinner=False)
+@cached()
 def missing(ver, target: str, unit_code: str | None, start: date, end: date, as_of: date):
     """What is still missing for a target (dashboard.gaps)."""
     from dashboard.gaps import missing_enterprises
@@ -151,20 +164,20 @@ def missing(ver, target: str, unit_code: str | None, start: date, end: date, as_
 
 
 # ------------------------------------------------------------------ exceptions and listings
-@st.cache_data(show_spinner=False)
+@cached()
 def overdue(ver, unit_code: str | None, as_of: date):
     """Problems past their 整改期限 and not rectified on as_of (dashboard.targets)."""
     from dashboard.targets import overdue_problems
     return overdue_problems(engine(), campaign(), _who(ver), unit=unit_code, as_of=as_of)
 
 
-@st.cache_data(show_spinner=False)
+@cached()
 def undisposed(ver, unit_code: str | None, as_of: date):
     """不合格 batches whose 核查处置 is not finished (dashboard.overview)."""
     return overview.undisposed_samples(engine(), campaign(), _who(ver), unit=unit_code, as_of=as_of)
 
 
-@st.cache_data(show_spinner=False)
+@cached()
 def short_list(kind: str, ver, unit_code: str | None, as_of: date, limit: int) -> dict:
     """An exception list as the overview shows it: `total` rows, `by_unit` (how many fall under
     each unit directly below unit_code, dashboard.overview.count_by_child) and the first `limit`
@@ -176,33 +189,33 @@ def short_list(kind: str, ver, unit_code: str | None, as_of: date, limit: int) -
     return {"total": len(rows), "rows": rows[:limit], "by_unit": by_unit}
 
 
-@st.cache_data(show_spinner=False)
+@cached()
 def report_status(ver, unit_code: str | None, as_of: date):
     """Whether each unit reported in the month of as_of (dashboard.overview)."""
     return overview.report_status(engine(), campaign(), _who(ver), unit=unit_code, as_of=as_of)
 
 
-@st.cache_data(show_spinner=False)
+@cached()
 def sampling(ver, unit_code: str | None, start: date, end: date, as_of: date):
     """Every sampling batch of the window, flagged when sampling_pass counts it (dashboard.breakdowns)."""
     return breakdowns.sampling_rows(engine(), campaign(), _who(ver), unit=unit_code,
                                     window=_window(start, end), as_of=as_of)
 
 
-@st.cache_data(show_spinner=False)
+@cached()
 def problems(ver, unit_code: str | None, start: date, end: date, as_of: date):
     """Problems of any source with their state on as_of (dashboard.breakdowns)."""
     return breakdowns.problem_rows(engine(), campaign(), _who(ver), unit=unit_code,
                                    window=_window(start, end), as_of=as_of)
 
 
-@st.cache_data(show_spinner=False)
+@cached()
 def search(ver, text: str, unit_code: str | None = None):
     """Enterprises whose name or credit code contains `text` (dashboard.records)."""
     return records.search_enterprises(engine(), _who(ver), text, unit=unit_code)
 
 
-@st.cache_data(show_spinner=False)
+@cached()
 def enterprise(ver, credit_code: str):
     """An enterprise's file (一户一档) with every record and its upload (dashboard.records)."""
     return records.enterprise_file(engine(), _who(ver), credit_code)

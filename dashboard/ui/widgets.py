@@ -192,7 +192,7 @@ def _provenance_rows(ver, target: str, unit_code: str, start: date, end: date, a
     return {"分子": ([r for r in rows if r["is_numerator"]], cols), "分母": (rows, ["is_numerator", *cols])}
 
 
-@st.cache_data(show_spinner=False, max_entries=100)
+@data.cached(max_entries=100)
 def _provenance_frames(ver, target: str, unit_code: str, start: date, end: date, as_of: date,
                        limit: int) -> dict[str, tuple[pd.DataFrame, int]]:
     """{分子 / 分母: (display frame of the first `limit` records, how many there are)}: a rerun

@@ -1,0 +1,153 @@
+"""The page caches after an upload (dashboard.ui.data): work for a data version is done once, not
+once per open session. Viewers of the same access share a key; concurrent misses of one key are
+merged (the first computes, the others wait and reuse it); an exception in the first caller
+releases the others; different keys do not wait for each other. Threads stand in for sessions."""
+from __future__ import annotations
+
+import logging
+import threading
+
+import pytest
+import streamlit as st
+
+from dashboard.access import Viewer
+from dashboard.ui import data
+
+JOIN_TIMEOUT = 30  # a deadlocked thread fails the test instead of hanging it
+
+
+@pytest.fixture(autouse=True)
+def _quiet_empty_caches():
+    logging.getLogger("streamlit").setLevel(logging.ERROR)  # "No runtime found" from bare threads
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+def leaders(n: int) -> list[Viewer]:
+    """n leadership accounts: different people, the same access (whole tree from unit 1)."""
+    return [Viewer(f"leader{i}", "leader", 1, True) for i in range(n)]
+
+
+def version(who: Viewer) -> tuple:
+    """A data version as data.version() makes it: URL, newest batch, batch counts, viewer."""
+    return ("sqlite:///x", 7, 7, 0, who)
+
+
+def at_once(calls: list) -> tuple[list, list]:
+    """Run every call in its own thread, released together; (results, exceptions) in call order."""
+    barrier = threading.Barrier(len(calls))
+    results, errors = [None] * len(calls), [None] * len(calls)
+
+    def run(i):
+        barrier.wait()
+        try:
+            results[i] = calls[i]()
+        except Exception as exc:  # noqa: BLE001 - collected for the assertions
+            errors[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(calls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(JOIN_TIMEOUT)
+    assert not any(t.is_alive() for t in threads), "a caller never returned (deadlock)"
+    return results, errors
+
+
+class Computation:
+    """A counting fake of a slow core call: each computation records who ran it and, while it
+    runs, waits until `others` more computations have started too (or `grace` seconds pass)."""
+
+    def __init__(self, others: int = 0, grace: float = 0.5, fail_first: bool = False):
+        self.runs: list[str] = []
+        self.lock = threading.Condition()
+        self.others, self.grace, self.fail_first = others, grace, fail_first
+
+    def __call__(self, ver, unit: str) -> dict:
+        with self.lock:
+            self.runs.append(ver[-1].username)
+            mine = len(self.runs)
+            self.lock.notify_all()
+            self.lock.wait_for(lambda: len(self.runs) > self.others, timeout=self.grace)
+        if self.fail_first and mine == 1:
+            raise RuntimeError("数据库暂时不可用")
+        return {"unit": unit, "scope": ver[-1].scope_unit_id}
+
+    def cached(self):
+        """The computation behind the page caches' own decorator (st.cache_data wants a function)."""
+        def figures(ver, unit: str) -> dict:
+            return self(ver, unit)
+        return data.cached()(figures)
+
+
+def test_ten_sessions_of_one_data_version_compute_once():
+    """Ten leaders miss together after an upload: one computation, ten identical results. (Were the
+    misses not merged, all ten would be inside the computation at once and it would count ten.)"""
+    work = Computation(others=9)
+    figures = work.cached()
+    results, errors = at_once([lambda v=version(w): figures(v, "R") for w in leaders(10)])
+    assert errors == [None] * 10
+    assert len(work.runs) == 1
+    assert results == [{"unit": "R", "scope": 1}] * 10
+
+
+def test_different_keys_compute_at_the_same_time():
+    """Two keys (two units; a leader and a chief) are computed concurrently: each computation waits
+    inside until the other has started, which cannot happen if one key waited for the other."""
+    for calls in (lambda f: [lambda: f(version(leaders(1)[0]), "R01"), lambda: f(version(leaders(1)[0]), "R02")],
+                  lambda f: [lambda: f(version(leaders(1)[0]), "R"), lambda: f(version(Viewer("c", "chief", 5)), "R")]):
+        st.cache_data.clear()
+        work = Computation(others=1, grace=JOIN_TIMEOUT)
+        results, errors = at_once(calls(work.cached()))
+        assert errors == [None, None] and len(work.runs) == 2
+
+
+def test_an_exception_in_the_first_caller_releases_the_others():
+    """The first computation fails: its caller gets the exception, the waiting callers are released
+    and the next one computes again (once), the rest reuse that result; nothing is left cached
+    from the failure."""
+    work = Computation(others=9, fail_first=True)
+    figures = work.cached()
+    results, errors = at_once([lambda v=version(w): figures(v, "R") for w in leaders(10)])
+    failed = [e for e in errors if e is not None]
+    assert len(failed) == 1 and str(failed[0]) == "数据库暂时不可用"
+    assert [r for r in results if r is not None] == [{"unit": "R", "scope": 1}] * 9
+    assert len(work.runs) == 2
+    assert figures(version(leaders(1)[0]), "R") == {"unit": "R", "scope": 1} and len(work.runs) == 2
+
+
+def test_viewers_share_a_key_only_with_the_same_access():
+    """Same role, scope and personal-data right: one computation. A chief of another unit, or an
+    admin (names masked), gets a computation of their own, run for them."""
+    work = Computation()
+    figures = work.cached()
+    first, second = leaders(2)
+    chief, admin = Viewer("chief3", "chief", 3, True), Viewer("admin", "admin", 1, False)
+    assert figures(version(first), "R") == figures(version(second), "R") == {"unit": "R", "scope": 1}
+    assert figures(version(chief), "R") == {"unit": "R", "scope": 3}
+    figures(version(admin), "R")
+    assert work.runs == ["leader0", "chief3", "admin"]
+
+
+def test_the_page_caches_key_viewers_by_access(empty_engine, monkeypatch):
+    """dashboard.ui.data's own cached functions: ten leaders reading the org units at once run the
+    query once; a chief's scope is read for the chief."""
+    from dashboard.campaign import load_campaign, sync_campaign
+    sync_campaign(empty_engine, load_campaign())
+    monkeypatch.setattr(data, "engine", lambda: empty_engine)
+    queries = []
+    real = data.execute
+
+    def counting(engine, name, **params):
+        queries.append((name, params.get("scope_unit_id")))
+        return real(engine, name, **params)
+
+    monkeypatch.setattr(data, "execute", counting)
+    results, errors = at_once([lambda v=version(w): data.units(v) for w in leaders(10)])
+    assert errors == [None] * 10 and queries == [("scope_units", 1)]
+    assert all(r == results[0] for r in results) and results[0][0]["depth"] == 0
+    chief_unit = results[0][1]
+    from dashboard.access import resolve_unit
+    chief = Viewer("chief", "chief", resolve_unit(empty_engine, chief_unit["code"]).unit_id)
+    assert [u["code"] for u in data.units(version(chief))] == [chief_unit["code"]]
