@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -75,15 +76,16 @@ def app_environment(db_url: str, campaign: str | None = None):
                 os.environ[k] = v
 
 
-def session(page: str, username: str = "leader"):
-    """A new AppTest session already on `page` (one run done, so the script is compiled)."""
+def session(page: str, username: str = "leader", viewer=None):
+    """A new AppTest session already on `page` (one run done, so the script is compiled), signed
+    in as `username` or as the given Viewer."""
     from streamlit.testing.v1 import AppTest
     from dashboard.access import viewer_for_username
     from dashboard.db import get_engine
     from dashboard.ui.session import VIEWER_KEY
     at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=600)
     # signed in as a login would (the leadership account: everything visible)
-    at.session_state[VIEWER_KEY] = viewer_for_username(get_engine(os.environ["DASHBOARD_DB_URL"]), username)
+    at.session_state[VIEWER_KEY] = viewer or viewer_for_username(get_engine(os.environ["DASHBOARD_DB_URL"]), username)
     for k, v in _params(page).items():
         at.query_params[k] = v
     at.run()
@@ -121,6 +123,49 @@ def page_times(db_url: str, campaign: str | None = None, pages=("overview",), re
                 warm.append(run_page(page, at))
             out[page] = (statistics.median(cold), statistics.median(warm))
     return out
+
+
+def new_data_version(db_url: str) -> None:
+    """What an upload does to every cache key: a new committed batch (no records: the figures
+    stay the same, every page cache misses)."""
+    from sqlalchemy import func, insert, select
+    from dashboard.db import get_engine
+    from dashboard.models import UploadBatch
+    with get_engine(db_url).begin() as conn:
+        newest = conn.execute(select(func.max(UploadBatch.batch_id))).scalar() or 0
+        conn.execute(insert(UploadBatch).values(
+            file_name="bench-version.xlsx", sha256=f"{newest + 1:064x}", uploader="bench",
+            uploaded_at=datetime.now(), status="committed", rows_json="{}"))
+
+
+def concurrent_cold(db_url: str, campaign: str | None = None, sessions: int = 10,
+                    username: str = "leader") -> tuple[float, list[float]]:
+    """(one session's rerun after an upload, each of `sessions` sessions' reruns after another
+    upload when they all rerun at once), seconds. The sessions are different people of the same
+    access (`username`'s viewer under other names), each already showing the overview."""
+    import dataclasses
+    import threading
+    from dashboard.access import viewer_for_username
+    from dashboard.db import get_engine
+    with app_environment(db_url, campaign):
+        who = viewer_for_username(get_engine(db_url), username)
+        tabs = [session("overview", viewer=dataclasses.replace(who, username=f"{username}{i}"))
+                for i in range(sessions)]
+        new_data_version(db_url)
+        single = run_page("overview", tabs[0])
+        new_data_version(db_url)
+        times = [0.0] * sessions
+        start = threading.Barrier(sessions)
+
+        def rerun(i: int) -> None:
+            start.wait()
+            times[i] = run_page("overview", tabs[i])
+        threads = [threading.Thread(target=rerun, args=(i,)) for i in range(sessions)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    return single, times
 
 
 def empty_page_time(repeat: int = 3) -> float:
