@@ -3,10 +3,10 @@
 A partial index on sampling (sampling_date) where verdict <> '合格': the overview's list of 不合格
 batches not yet disposed (queries/undisposed_samplings.sql) reads the percent or two of a
 province's millions of batches that failed instead of scanning them all (SQLite and PostgreSQL
-both support partial indexes). Revision 0006: 0005 was reserved by concurrent work.
+both support partial indexes).
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-02 11:20:00
 """
 from alembic import op
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
