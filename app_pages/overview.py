@@ -35,7 +35,8 @@ with st.expander("异常明细（逾期问题、未处置样品、进度落后�
         widgets.short_list_note(overdue, "件", "逾期天数最多", "app_pages/rectification.py",
                                 f"全部 {overdue['total']} 件见“问题整改”页的问题清单（逾期在前）")
         widgets.table(overdue["rows"], ["unit_name", "enterprise_name", "cadre_name", "problem_no", "source",
-                                        "description", "deadline_date", "days_overdue"], empty="没有逾期未整改的问题")
+                                        "description", "deadline_date", "days_overdue", "problem_status"],
+                      empty="没有逾期未整改的问题")
     with tabs[1]:
         widgets.short_list_note(undisposed, "批", "抽样最早", "app_pages/sampling.py",
                                 "全部不合格批次及其核查处置状态见“监督抽检”页")

@@ -53,5 +53,5 @@ problems = [p for p in data.problems(ver, sel.unit_code, sel.start, sel.end, sel
 overdue = [p for p in problems if p["state"] == "逾期未整改"]
 st.markdown(f"#### 未整改问题（{len(problems)} 件，其中逾期 {len(overdue)} 件）")
 widgets.table(problems, ["name", "cadre_name", "problem_no", "source", "description", "found_date",
-                         "deadline_date", "state", "days_overdue"], empty="没有未整改的问题")
+                         "deadline_date", "problem_status", "days_overdue"], empty="没有未整改的问题")
 widgets.provenance(figs, key="sub_bureau")
