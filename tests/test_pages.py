@@ -113,8 +113,20 @@ def test_overview_since_last_meeting(county_env):
     before = engine_figures(county_env, window=Window(CONF.start_date, date(2023, 8, 31), ""),
                             as_of=date(2023, 8, 31), by_unit=True)
     table = next(d.value for d in at.dataframe if "上次" in d.value.columns)
-    shown = set(table["上次"])
-    assert {f"{f.percent_text}（{f.nd_text}）" for f in before} <= shown
+    # 持平 hidden by default; 变化 a number (sorts −3.8 before −0.5), falls first
+    change = table["变化（百分点）"]
+    assert str(change.dtype) == "Float64" and list(change.dropna()) == sorted(change.dropna())
+    assert 0 not in list(change.dropna()) and len(table) < len(before)
+    at.toggle(key="ovw_show_flat").set_value(True).run()
+    table = next(d.value for d in at.dataframe if "上次" in d.value.columns)
+    assert len(table) == len(before)
+    assert {f"{f.percent_text}（{f.nd_text}）" for f in before} <= set(table["上次"])
+    # the date is typed (applies on Enter) with a Chinese placeholder; a wrong one is said in Chinese
+    box = at.text_input(key="ovw_since")
+    assert box.placeholder == "例如 2023-07-31，输入后按回车"
+    box.set_value("2023-13-01").run()
+    assert any("不是 2023-03-01 至" in w.value for w in at.warning)
+    assert not [d for d in at.dataframe if "上次" in d.value.columns]
 
 
 def zero_denominator_case(url):

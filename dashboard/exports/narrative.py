@@ -8,12 +8,10 @@ StageSummary alone, so the same data always gives the same words (the golden tes
 """
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass, field
-from fractions import Fraction
 
-from ..labels import fmt_date, short_name
+from ..labels import fmt_date, short_name, short_of
 from .summary import StageSummary, cn_date, cn_range
 
 CN_NUMBERS = "一二三四五六七八九十"
@@ -68,12 +66,6 @@ def join(items: list[str], last: str = "和") -> str:
     if len(items) <= 1:
         return "".join(items)
     return "、".join(items[:-1]) + last + items[-1]
-
-
-def short_of(fig: dict) -> int:
-    """How many more members the numerator needs to reach the threshold."""
-    t = Fraction(fig["threshold"]).limit_denominator()
-    return max(math.ceil(t * fig["denominator"]) - fig["numerator"], 0)
 
 
 def points(delta: float | None) -> str:

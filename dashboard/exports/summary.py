@@ -17,7 +17,7 @@ from ..access import Viewer
 from ..breakdowns import split_failed_items
 from ..campaign import CampaignConf, PhaseConf, Window, current_phase, month_window, phase_of
 from ..gaps import missing_enterprises
-from ..labels import figure_dict, label, points_text, threshold_text
+from ..labels import figure_dict, label, points_text, shown_change, threshold_text
 from ..targets import compute_targets, overdue_problems
 
 # The definitions of indicators.md, shown on the workbook's cover and in the briefing's notes.
@@ -217,7 +217,7 @@ def _with_change(figs: list[dict], before: list[dict]) -> list[dict]:
     out = []
     for f in figs:
         p = prev.get((f["unit_code"], f["target"]))
-        delta = (f["value"] - p["value"]) if p and f["value"] is not None and p["value"] is not None else None
+        delta = shown_change(f, p)  # the difference of the shown (rounded-down) figures
         out.append({**f, "previous_value": p["value"] if p else None,
                     "previous_text": p["percent_text"] if p else "—",
                     "previous_nd_text": p["nd_text"] if p else "",
