@@ -19,6 +19,7 @@ from ..campaign import CampaignConf, PhaseConf, Window, current_phase, month_win
 from ..gaps import missing_enterprises
 from ..labels import figure_dict, label, points_text, shown_change, threshold_text
 from ..targets import compute_targets, overdue_problems
+from .work_summary import gather as gather_work
 
 # The definitions of indicators.md, shown on the workbook's cover and in the briefing's notes.
 TARGET_DEFINITIONS = {
@@ -286,6 +287,8 @@ def build_summary(engine: Engine, conf: CampaignConf, viewer: Viewer, *, phase=N
             rows = missing_enterprises(engine, conf, viewer, target=spec.key, unit=unit_code,
                                        window=window, as_of=as_of)
         gaps.append(GapList(spec, _gap_rows(spec, rows)))
+    step(0.88, "统计工作开展情况")
+    work = gather_work(engine, conf, viewer, unit=unit_code, window=window, as_of=as_of)
     comp = None
     if completeness:
         step(0.9, "统计上报完整性")
@@ -308,4 +311,4 @@ def build_summary(engine: Engine, conf: CampaignConf, viewer: Viewer, *, phase=N
                   "threshold_text": threshold_text(t.threshold),
                   "definition": TARGET_DEFINITIONS.get(t.code, "")} for t in conf.targets],
         figures=_with_change(figs, before), phase_figures=phase_figs, gaps=gaps, completeness=comp,
-        extra={"is_root": unit_code == conf.root.code})
+        extra={"is_root": unit_code == conf.root.code, "work": work})
