@@ -342,6 +342,19 @@ def comparison_table(rows: list[dict], *, key: str) -> None:
                  column_config={label("change_points"): st.column_config.NumberColumn(format="%+.1f")})
 
 
+def uploader_in_chinese(limit_mb: float) -> None:
+    """Streamlit's file uploader says "Upload" and "200MB per file" in English (its own server
+    limit): the texts are replaced in Chinese with the page's own limit."""
+    st.markdown(f"""<style>
+[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] p {{font-size:0 !important;}}
+[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] p::after {{
+  content:"选择文件"; font-size:0.875rem;}}
+[data-testid="stFileUploaderDropzoneInstructions"] span {{font-size:0 !important;}}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {{
+  content:"或把文件拖到这里（.xlsx，每个不超过 {float(limit_mb):g} MB）"; font-size:0.85rem;}}
+</style>""", unsafe_allow_html=True)
+
+
 def exception_cards(items: list[tuple[str, int, str]]) -> None:
     """The exceptions strip: (title, count, unit word); red when non-zero, green when zero."""
     cols = st.columns(len(items))
