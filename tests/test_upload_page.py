@@ -225,7 +225,7 @@ def named_workbook() -> bytes:
 
 def test_a_name_that_disagrees_with_its_code_is_a_warning_not_a_refusal(page_db):
     data = named_workbook()
-    result = import_workbook(page_db, data, uploader="t", dry_run=True)
+    result = import_workbook(page_db, data, viewer=system_viewer(page_db), uploader="t", dry_run=True)
     assert result.status == "imported" and result.errors == []
     assert [(w["sheet"], w["row"], w["column"], w["value"]) for w in result.warnings] == [
         ("企业自查", 3, "企业名称", "东台市第3肉制品有限公司")]
