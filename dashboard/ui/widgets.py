@@ -67,7 +67,8 @@ CSS = """
   .print-sheet .wrap-table tr {break-inside:avoid;}
   .print-sheet p {font-size:12px; margin:2px 0;}
   .print-sheet h4 {margin:6px 0 3px 0;}
-  .print-cols {display:grid; grid-template-columns:1fr 1fr; gap:10px;}
+  .print-cols {column-count:2; column-gap:12px; column-fill:balance;}
+  .print-cols h4 {break-after:avoid;}
   .matrix td, .matrix th {font-size:12px; line-height:1.25; padding:1px 3px;}
   .matrix td {text-align:center; white-space:nowrap;}
   .matrix td.unit, .matrix th {text-align:left; white-space:normal;}
@@ -301,32 +302,29 @@ def meeting_sheet_lists(overdue: dict, undisposed: dict, behind: tuple[list[dict
     dashboard.ui.data.short_list, units or targets behind pace, units not reported) and the change
     since the last meeting (dashboard.overview.comparison_rows, falls first)."""
     rows, (behind_title, _, _) = behind
-    left = [_print_list("逾期未整改问题", overdue["total"], overdue["rows"],
-                        ["unit_name", "enterprise_name", "description", "days_overdue", "problem_status"],
-                        "没有逾期未整改的问题。", numeric=("days_overdue",), order="逾期最久"),
-            _print_list("不合格样品未处置完毕", undisposed["total"], undisposed["rows"],
-                        ["unit_name", "name", "food_name", "disposal_status", "days_open"],
-                        "不合格样品均已处置。", limit=5, numeric=("days_open",))]
-    silent_title, silent_rows = silent
-    names = "、".join(escape(r["unit_name"]) for r in silent_rows)
-    left.append(f"<h4>{escape(silent_title)}（{len(silent_rows)} 个）</h4><p>{names or '各单位均已上报'}。</p>")
+    parts = [_print_list("逾期未整改问题", overdue["total"], overdue["rows"],
+                         ["unit_name", "enterprise_name", "description", "days_overdue", "problem_status"],
+                         "没有逾期未整改的问题。", numeric=("days_overdue",), order="逾期最久")]
     columns = ["unit_name", "behind_targets"] if rows and "behind_targets" in rows[0] else \
         ["target_name", "current_text", "expected_text"]
-    right = []
+    parts.append(_print_list(behind_title, len(rows), rows, columns, "均符合进度。", limit=6))
     day, comparison = since
     if day is not None:
         moved = [{**r, "target_name": short_name(r["target"], r["target_name"])}
                  for r in comparison if not r["is_flat"]]
         down = sum((r["change_points"] or 0) < 0 for r in moved)
-        right.append(_print_list(f"与上次会议（{day}）相比：下降 {down} 项，上升 {len(moved) - down} 项，"
+        parts.append(_print_list(f"与上次会议（{day}）相比：下降 {down} 项，上升 {len(moved) - down} 项，"
                                  f"持平 {len(comparison) - len(moved)} 项", len(moved), moved,
                                  ["unit_name", "target_name", "previous_text", "current_text", "change_points"],
                                  "各项指标均持平。", limit=10, order="下降最多",
                                  numeric=("previous_text", "current_text", "change_points")))
-    left.insert(1, _print_list(behind_title, len(rows), rows, columns, "均符合进度。", limit=6))
-    right += left[2:]
-    left = left[:2]
-    print_sheet(f'<div class="print-cols"><div>{"".join(left)}</div><div>{"".join(right)}</div></div>',
+    parts.append(_print_list("不合格样品未处置完毕", undisposed["total"], undisposed["rows"],
+                             ["unit_name", "name", "food_name", "disposal_status", "days_open"],
+                             "不合格样品均已处置。", limit=5, numeric=("days_open",)))
+    silent_title, silent_rows = silent
+    names = "、".join(escape(r["unit_name"]) for r in silent_rows)
+    parts.append(f"<h4>{escape(silent_title)}（{len(silent_rows)} 个）</h4><p>{names or '各单位均已上报'}。</p>")
+    print_sheet(f'<div class="print-cols">{"".join(f"<section>{p}</section>" for p in parts)}</div>',
                 new_page=True)
 
 
