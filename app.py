@@ -55,15 +55,18 @@ def router() -> None:
 
     allowed = [(name, title, icon, with_controls) for name, title, icon, permission, with_controls in PAGES
                if viewer.can(permission)]
-    page = st.navigation([st.Page(f"app_pages/{name}.py", title=title, icon=icon, url_path=name,
-                                  default=name == "overview") for name, title, icon, _ in allowed])
+    # a chief's or clerk's home is their own unit's overview, not the leadership group's
+    home = "领导小组总览" if viewer.role in ("leader", "admin") else "本单位总览"
+    titles = {name: home if name == "overview" else title for name, title, _, _ in allowed}
+    page = st.navigation([st.Page(f"app_pages/{name}.py", title=titles[name], icon=icon, url_path=name,
+                                  default=name == "overview") for name, _, icon, _ in allowed])
     with st.sidebar:
         st.caption(data.campaign().name)
         who = st.container(key="auth_who")
         who.caption(f"当前账号：{viewer.username}（{viewer.role_label}）")
         with who:
             session.logout_button(engine)
-    if {title: c for _, title, _, c in allowed}.get(page.title, True):
+    if {titles[name]: c for name, _, _, c in allowed}.get(page.title, True):
         controls.shared_controls()
     page.run()
 

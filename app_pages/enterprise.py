@@ -3,6 +3,7 @@ see its whole file — grades, certificates, self-inspections, exams, inspection
 closure, samples, visits, star ratings, cases — every record with the upload it came from."""
 import streamlit as st
 
+from dashboard.problem_state import problem_on
 from dashboard.records import FILE_SECTIONS
 from dashboard.ui import controls, data, widgets
 
@@ -50,9 +51,7 @@ tabs = st.tabs([f"{title}（{len(sections[t])}）" for t, title in FILE_SECTIONS
 for tab, (table_name, title) in zip(tabs, FILE_SECTIONS.items()):
     with tab:
         rows = sections[table_name]
-        if table_name == "problem":
-            for r in rows:
-                r["state"] = ("已整改" if r["review_result"] == "已整改" and r["closed_date"] else
-                              "逾期未整改" if r["deadline_date"] < sel.as_of else "整改中")
+        if table_name == "problem":  # each as it stood on the chosen date
+            rows = [problem_on(r, sel.as_of) for r in rows]
         cols = [k for k in (rows[0] if rows else {}) if k not in BATCH]
         widgets.table(rows, cols + BATCH, empty=f"没有{title}记录")

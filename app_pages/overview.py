@@ -6,13 +6,13 @@ SHORT with the true total, the count under each unit below and a link to the pag
 import streamlit as st
 
 from dashboard.campaign import current_phase
-from dashboard.overview import behind_units, compare
+from dashboard.overview import behind_units, compare, comparison_rows
 from dashboard.ui import controls, data, widgets
 
 SHORT = 20  # rows of each exception list shown here (the most urgent); the full lists are on their pages
 
 sel, ver, conf = controls.current(), data.version(), data.campaign()
-widgets.page_setup("领导小组总览", sel)
+widgets.page_setup("领导小组总览" if sel.unit_code == conf.root.code else f"{sel.unit_name}总览", sel)
 
 figs = data.figures(ver, sel.unit_code, sel.start, sel.end, sel.as_of, True)
 own = [f for f in figs if f["unit_code"] == sel.unit_code]
@@ -21,28 +21,40 @@ paces = data.paces(ver, sel.unit_code, sel.as_of)
 overdue = data.short_list("overdue", ver, sel.unit_code, sel.as_of, SHORT)
 undisposed = data.short_list("undisposed", ver, sel.unit_code, sel.as_of, SHORT)
 behind = behind_units(paces)
+# a unit without units below it (a chief's own): its own targets behind pace, never "下级单位"
+lagging = [{"target_name": p.name, "current_text": p.percent_text, "expected_text": p.expected_text}
+           for p in paces if p.unit_code == sel.unit_code and p.is_behind] if not below else []
 silent = [r for r in data.report_status(ver, sel.unit_code, sel.as_of) if not r["reported"]]
 
 # ---------------------------------------------------------------- exceptions first
 st.markdown("#### 需要关注")
 month = f"{sel.as_of.year}年{sel.as_of.month}月"
+behind_card = ("进度落后的下级单位", len(behind), "个") if below else ("进度落后的指标", len(lagging), "项")
 widgets.exception_cards([("逾期未整改问题", overdue["total"], "件"), ("不合格样品未处置完毕", undisposed["total"], "批"),
-                         ("进度落后的下级单位", len(behind), "个"), (f"{month}尚未上报的单位", len(silent), "个")])
+                         behind_card, (f"{month}尚未上报的单位", len(silent), "个")])
+OVERDUE_COLUMNS = ["unit_name", "enterprise_name", "cadre_name", "problem_no", "source", "description",
+                   "deadline_date", "days_overdue", "problem_status"]
+UNDISPOSED_COLUMNS = ["unit_name", "name", "sample_no", "food_name", "sampling_date", "failed_items",
+                      "disposal_status", "days_open"]
 with st.expander("异常明细（逾期问题、未处置样品、进度落后、未上报）"):
     tabs = st.tabs([f"逾期未整改问题（{overdue['total']}）", f"不合格样品未处置（{undisposed['total']}）",
-                    f"进度落后的下级单位（{len(behind)}）", f"{month}未上报（{len(silent)}）"])
+                    f"{behind_card[0]}（{behind_card[1]}）", f"{month}未上报（{len(silent)}）"])
     with tabs[0]:
         widgets.short_list_note(overdue, "件", "逾期天数最多", "app_pages/rectification.py",
                                 f"全部 {overdue['total']} 件见“问题整改”页的问题清单（逾期在前）")
-        widgets.table(overdue["rows"], ["unit_name", "enterprise_name", "cadre_name", "problem_no", "source",
-                                        "description", "deadline_date", "days_overdue"], empty="没有逾期未整改的问题")
+        widgets.table(overdue["rows"], OVERDUE_COLUMNS, empty="没有逾期未整改的问题")
     with tabs[1]:
         widgets.short_list_note(undisposed, "批", "抽样最早", "app_pages/sampling.py",
                                 "全部不合格批次及其核查处置状态见“监督抽检”页")
-        widgets.table(undisposed["rows"], ["unit_name", "name", "sample_no", "food_name", "sampling_date",
-                                           "failed_items", "disposal_status", "days_open"], empty="不合格样品均已处置")
-    with tabs[2]:
-        widgets.table(behind, ["unit_name", "behind_targets"], empty="各下级单位均符合进度")
+        widgets.table(undisposed["rows"], UNDISPOSED_COLUMNS, empty="不合格样品均已处置")
+    with tabs[2]:  # a list that wraps: a unit can be behind on every target
+        if below and behind:
+            st.markdown(widgets.html_table(behind, ["unit_name", "behind_targets"]), unsafe_allow_html=True)
+        elif lagging:
+            st.markdown(widgets.html_table(lagging, ["target_name", "current_text", "expected_text"]),
+                        unsafe_allow_html=True)
+        else:
+            st.info("各下级单位均符合进度" if below else "各项指标均符合进度")
     with tabs[3]:
         widgets.table(silent, ["unit_name", "last_record_date", "last_upload"], empty="各单位本月均已上报")
 
@@ -54,17 +66,21 @@ with right.container(key="noprint_phase"):
     st.markdown(f"#### 行动阶段　<small>当前：{phase.name if phase else '行动期外'}</small>",
                 unsafe_allow_html=True)
     widgets.chart("phase_timeline", conf.phases, sel.as_of, width="stretch")
-    controls.seed("ovw_since", "since", controls.parse_date(st.query_params.get("since"), None))
-    since = st.date_input("与上次会议对比（选择上次会议的数据截至日期）", value=None, key="ovw_since",
-                          min_value=conf.start_date, max_value=sel.as_of, format="YYYY-MM-DD")
+    controls.seed("ovw_since", "since", st.query_params.get("since", ""))
+    typed = st.text_input("与上次会议对比：上次会议的数据截至日期", key="ovw_since",
+                          placeholder="例如 2023-07-31，输入后按回车").strip()
+    since = controls.parse_date(typed, None) if typed else None
+    if typed and (since is None or not conf.start_date <= since <= sel.as_of):
+        st.warning(f"“{typed}”不是 {conf.start_date} 至 {sel.as_of} 之间的日期（格式：2023-07-31）。")
+        since = None
     controls.publish("since", since.isoformat() if since else None)
 previous = data.figures(ver, sel.unit_code, sel.start, min(sel.end, since), since, True) \
     if since and since >= sel.start else []
 changes = {c["target"]: c for c in compare(own, previous)} if previous else {}
 pace_by = {p.target: p for p in paces if p.unit_code == sel.unit_code}
-extra = {t: f"按进度应达 {p.expected_text}｜{p.forecast_text}" for t, p in pace_by.items()}
+extra = {t: f"应达 {p.expected_text}｜{p.forecast_text}" for t, p in pace_by.items()}
 for t, c in changes.items():
-    extra[t] = extra.get(t, "") + f"｜较 {since} {c['change_text']}"
+    extra[t] = extra.get(t, "") + f"｜较上次 {c['change_text']}"
 with left:
     st.markdown(f"#### 九项工作目标（{sel.unit_name}）<small class='print-only'>　当前阶段："
                 f"{phase.name if phase else '行动期外'}</small>", unsafe_allow_html=True)
@@ -72,12 +88,15 @@ with left:
 
 # ---------------------------------------------------------------- matrix, pace, comparison
 if below:
-    st.markdown("#### 各下级单位完成情况")
-    widgets.chart("status_heatmap", below, width="stretch")
-    widgets.legend()
-    with st.expander("表格视图（各下级单位 × 指标）"):
-        widgets.status_matrix(below)
-rest = st.container(key="noprint_rest")  # the printed meeting sheet ends with the matrix
+    with st.container(key="noprint_matrix"):  # printed as a table below (a chart prints too small)
+        st.markdown("#### 各下级单位完成情况")
+        widgets.chart("status_heatmap", below, width="stretch")
+        widgets.legend()
+        with st.expander("表格视图（各下级单位 × 指标）"):
+            widgets.status_matrix(below)
+    widgets.print_sheet("<h4>各下级单位完成情况（绿色达标，红色未达标，灰色无数据）</h4>" + widgets.print_matrix(below))
+comparison = comparison_rows(figs, previous) if previous else []
+rest = st.container(key="noprint_rest")  # the printed meeting sheet: the print_sheet parts below
 if below:
     rest.markdown("#### 进度与期末预测（行动以来，按当前进度推算至 "
                   f"{max(p.end_date for p in conf.phases)}）")
@@ -86,12 +105,14 @@ if below:
     rest.caption("覆盖类指标按从行动开始到最后阶段结束的直线进度衡量，并按行动以来的平均进度外推；"
                "比率类指标（三类人三件事三本账、抽考合格率、整改率、抽检合格率）应始终保持在目标值。")
 if previous:
-    rest.markdown(f"#### 与上次会议（数据截至 {since}）相比")
-    rows = [{"unit_name": c["unit_name"], "target_name": c["name"],
-             "previous_text": c["previous"]["figure_text"] if c["previous"] else "无数据",
-             "current_text": c["current"]["figure_text"], "change_text": c["change_text"]}
-            for c in compare(figs, previous)]
+    rest.markdown(f"#### 与上次会议（数据截至 {since}）相比　<small>下降的在前</small>", unsafe_allow_html=True)
     with rest:
-        widgets.table(rows, ["unit_name", "target_name", "previous_text", "current_text", "change_text"])
+        flat = sum(r["is_flat"] for r in comparison)
+        show_flat = st.toggle(f"显示持平的指标（{flat} 项）", value=False, key="ovw_show_flat")
+        widgets.comparison_table([r for r in comparison if show_flat or not r["is_flat"]], key="ovw_compare")
 with rest:
     widgets.provenance(figs, key="overview")
+
+# ---------------------------------------------------------------- the printed sheet's second page
+widgets.meeting_sheet_lists(overdue, undisposed, (behind if below else lagging, behind_card),
+                            (f"{month}尚未上报的单位", silent), (since, comparison))

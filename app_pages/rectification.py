@@ -46,6 +46,6 @@ states = st.multiselect("整改状态", ["逾期未整改", "整改中", "已整
                         key="rect_states")
 widgets.table([r for r in rows if r["state"] in states],
               ["unit_name", "name", "cadre_name", "problem_no", "source", "description", "found_date",
-               "deadline_date", "closed_date", "state", "days_overdue", "file_name", "uploader", "uploaded_at"],
+               "deadline_date", "closed_date", "state", "problem_status", "days_overdue", "file_name", "uploader", "uploaded_at"],
               empty="没有符合条件的问题", height=420)
 widgets.provenance(figs, key="rectification")

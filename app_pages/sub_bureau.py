@@ -4,6 +4,7 @@ open and overdue problems."""
 import streamlit as st
 
 from dashboard.breakdowns import split_failed_items
+from dashboard.labels import short_of
 from dashboard.ui import controls, data, widgets
 
 sel, ver = controls.current(), data.version()
@@ -28,7 +29,9 @@ st.markdown(f"#### 未达 100% 的指标：还缺哪些（{len(short)} 项）")
 if not short:
     st.success("各项指标均已达到 100%（或无数据）。")
 else:
-    tabs = st.tabs([f"{f['name']}（缺 {f['denominator'] - f['numerator']}）" for f in short])
+    # the tab says what the card says (还差 N to the target, labels.short_of); the list holds every
+    # member outside the numerator, and only those still needing action are to be followed up
+    tabs = st.tabs([f"{f['name']}（{'已达标' if f['met'] else f'还差 {short_of(f)}'}）" for f in short])
     for tab, f in zip(tabs, short):
         with tab:
             rows = data.missing(ver, f["target"], sel.unit_code, sel.start, sel.end, sel.as_of)
@@ -36,9 +39,16 @@ else:
                     if r.get("failed_items") else r for r in rows]
             extra = [c for c in ("person_name", "post", "problem_no", "description", "deadline_date",
                                  "sample_no", "food_name", "disposal_status") if rows and c in rows[0]]
-            st.caption(f"{f['name']}：{f['figure_text']}。以下 {len(rows)} 个尚未计入分子，请督促包保干部跟进。")
-            widgets.table(rows, ["name", "credit_code", "cadre_name", *extra, "reason"],
-                          key=f"missing_{f['target']}")
+            columns = ["name", "credit_code", "cadre_name", *extra, "reason"]
+            done = [r for r in rows if r.get("disposal_status") == "已完成"]  # 不合格, already disposed of
+            todo = [r for r in rows if r.get("disposal_status") != "已完成"]
+            st.caption(f"{f['name']}：{f['figure_text']}，{widgets.gap_text(f)}。以下 {len(todo)} 个尚未计入分子"
+                       + ("，请督促包保干部跟进。" if todo else "。"))
+            if todo:
+                widgets.table(todo, columns, key=f"missing_{f['target']}")
+            if done:
+                st.caption(f"另有 {len(done)} 批不合格产品已完成核查处置（不计入合格批次，无需再跟进）：")
+                widgets.table(done, columns, key=f"missing_{f['target']}_done")
 
 # ---------------------------------------------------------------- trend by month
 st.markdown("#### 各指标逐月走势（行动以来累计，虚线为按进度应达）")
@@ -53,5 +63,5 @@ problems = [p for p in data.problems(ver, sel.unit_code, sel.start, sel.end, sel
 overdue = [p for p in problems if p["state"] == "逾期未整改"]
 st.markdown(f"#### 未整改问题（{len(problems)} 件，其中逾期 {len(overdue)} 件）")
 widgets.table(problems, ["name", "cadre_name", "problem_no", "source", "description", "found_date",
-                         "deadline_date", "state", "days_overdue"], empty="没有未整改的问题")
+                         "deadline_date", "problem_status", "days_overdue"], empty="没有未整改的问题")
 widgets.provenance(figs, key="sub_bureau")

@@ -10,7 +10,7 @@ import streamlit as st
 from dashboard import access, actions, annotate, templates
 from dashboard.completeness import month_label, months_between
 from dashboard.importer.load import error_text
-from dashboard.ui import data, session
+from dashboard.ui import data, session, widgets
 
 viewer = session.require(access.UPLOAD)
 eng, conf, ver = data.engine(), data.campaign(), data.version()
@@ -44,8 +44,24 @@ st.markdown("#### ② 上传工作簿")
 uploader = viewer.username
 st.caption(f"上报账号：{viewer.username}（{viewer.role_label}）；只能上报本单位辖区内企业的数据。")
 round_ = st.session_state.setdefault("up_round", 0)
-files = st.file_uploader(f"选择月报工作簿（.xlsx，可多选，每个不超过 {annotate.upload_limit_mb():g} MB）",
-                         accept_multiple_files=True, key=f"up_files_{round_}")
+widgets.uploader_in_chinese(annotate.upload_limit_mb())
+picked = st.file_uploader(f"选择月报工作簿（.xlsx，可多选，每个不超过 {annotate.upload_limit_mb():g} MB）",
+                          accept_multiple_files=True, key=f"up_files_{round_}")
+# A corrected file uploaded under the name of one already in the list replaces it: the list keeps
+# the newest file of each name (carried over a fresh uploader, so the old one leaves the list too).
+kept = st.session_state.get("up_kept", {})
+newest = {**kept, **{f.name: f.getvalue() for f in picked or []}}
+if picked and (len({f.name for f in picked}) < len(picked) or set(kept) & {f.name for f in picked}):
+    st.session_state["up_kept"] = newest
+    st.session_state["up_round"] = round_ + 1
+    st.rerun()
+if kept:
+    st.text("已选文件（同名文件以最后上传的为准）：" + "、".join(kept))  # names as plain text
+    if st.button("清空已选文件", key="up_clear"):
+        st.session_state["up_kept"] = {}
+        st.session_state["up_round"] = round_ + 1
+        st.rerun()
+files = list(newest.items())
 
 if files:
     st.session_state.pop("up_done", None)
@@ -65,15 +81,14 @@ def dry_run(name: str, content: bytes) -> dict:
 ready = []
 if files:
     progress = st.progress(0.0, text="正在读取并校验…")
-    for i, f in enumerate(files):
-        progress.progress(i / len(files), text=f"正在读取并校验 {f.name}（{i + 1}/{len(files)}）…")
-        refusal = annotate.upload_refusal(f.name, f.size)
-        st.markdown(f"##### {f.name}")
+    for i, (name, content) in enumerate(files):
+        progress.progress(i / len(files), text=f"正在读取并校验 {name}（{i + 1}/{len(files)}）…")
+        refusal = annotate.upload_refusal(name, len(content))
+        st.markdown(f"##### {name}")
         if refusal:
             st.error(refusal)
             continue
-        content = f.getvalue()
-        run = dry_run(f.name, content)
+        run = dry_run(name, content)
         if "failed" in run:
             st.error(run["failed"])
             continue
@@ -85,7 +100,7 @@ if files:
             st.error(f"未通过校验：发现 {len(result.errors)} 处错误，该工作簿不会写入任何数据。请改正后重新上传。")
         else:
             st.success(annotate.passed_text(result))
-            ready.append((f.name, content))
+            ready.append((name, content))
         sheets = annotate.sheet_rows(result)
         if sheets:
             st.dataframe(pd.DataFrame(sheets), hide_index=True, width="stretch")
@@ -100,12 +115,18 @@ if files:
                 st.dataframe(errors, hide_index=True, width="stretch", height=460, key=f"up_errors_{i}",
                              column_config={"错误原因": st.column_config.TextColumn(width="large")})
                 st.caption(f"共 {len(errors)} 处错误：可滚动查看，或下载下方的错误清单。")
-            if run["annotated"]:
-                st.download_button("下载标注了错误的工作簿（错误单元格标红并附批注）", run["annotated"],
-                                   file_name=f"错误标注_{f.name}", key=f"up_annot_{i}", icon=":material/download:",
-                                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
             st.download_button("下载错误清单（文本）", "\n".join(error_text(e) for e in result.errors),
-                               file_name=f"错误清单_{f.name}.txt", key=f"up_errtxt_{i}")
+                               file_name=f"错误清单_{name}.txt", key=f"up_errtxt_{i}")
+        if result.warnings:
+            st.warning(f"{len(result.warnings)} 处提示：企业名称与统一社会信用代码登记的企业不一致，"
+                       "请核对是否选错了企业（提示不影响导入）。")
+            st.table(pd.DataFrame(annotate.error_rows(result.warnings)).style.hide(axis="index"))
+        if run["annotated"]:
+            what = "错误和提示的工作簿（错误标红、提示标黄，并附批注）" if result.warnings else \
+                "错误的工作簿（错误单元格标红并附批注）"
+            st.download_button(f"下载标注了{what}", run["annotated"],
+                               file_name=f"错误标注_{name}", key=f"up_annot_{i}", icon=":material/download:",
+                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     progress.empty()
 
 if ready:
@@ -124,5 +145,6 @@ if ready:
         data.clear_caches()
         st.session_state["up_done"] = done
         st.session_state["up_runs"] = {}
+        st.session_state["up_kept"] = {}
         st.session_state["up_round"] = round_ + 1  # a fresh uploader: the files are in
         st.rerun()

@@ -72,8 +72,10 @@ def cell_of(error: dict, ws, where: tuple[int | None, dict[str, int]] | None) ->
     return row, col + 1, row == header_row
 
 
-def annotate_workbook(data: bytes, errors: list[dict], file_name: str = "upload.xlsx") -> bytes:
-    """The uploaded workbook with each error's cell filled and commented, and a 错误清单 sheet."""
+def annotate_workbook(data: bytes, errors: list[dict], file_name: str = "upload.xlsx",
+                      warnings: list[dict] = ()) -> bytes:
+    """The uploaded workbook with each error's cell filled red and commented, each warning's
+    (a name that does not match its code) yellow, and a 错误清单 sheet listing both."""
     try:
         book = read.read_workbook(data, file_name)
     except read.FileRefused:
@@ -82,7 +84,8 @@ def annotate_workbook(data: bytes, errors: list[dict], file_name: str = "upload.
     wb = load_workbook(io.BytesIO(data))
     notes: dict[tuple[str, int, int], list[str]] = defaultdict(list)
     spots: list[tuple[dict, str | None]] = []
-    for e in errors:
+    hinted: set[tuple[str, int, int]] = set()
+    for e in [*errors, *({**w, "hint": True} for w in warnings)]:
         sheet = e.get("sheet")
         if not sheet or sheet not in wb.sheetnames:
             spots.append((e, None))
@@ -93,11 +96,13 @@ def annotate_workbook(data: bytes, errors: list[dict], file_name: str = "upload.
             f"{e['column']}：{e['message']}"
         if is_header and e.get("column") and e.get("row") is not None and e["row"] != row:
             text = f"第{e['row']}行 {text}"
-        notes[(sheet, row, col)].append(text)
+        notes[(sheet, row, col)].append(("提示：" if e.get("hint") else "") + text)
+        if e.get("hint"):
+            hinted.add((sheet, row, col))
         spots.append((e, f"'{sheet}'!{get_column_letter(col)}{row}"))
     for (sheet, row, col), texts in notes.items():
         cell = wb[sheet].cell(row=row, column=col)
-        cell.fill = ERROR_FILL
+        cell.fill = HEADER_FILL if (sheet, row, col) in hinted and len(texts) == 1 else ERROR_FILL
         body = "\n".join(dict.fromkeys(texts))
         comment = Comment(body, AUTHOR)
         comment.width, comment.height = 320, min(60 + 18 * body.count("\n") + len(body) // 2, 400)
@@ -110,8 +115,11 @@ def annotate_workbook(data: bytes, errors: list[dict], file_name: str = "upload.
 
 def _error_list(wb, spots: list[tuple[dict, str | None]]) -> None:
     ws = wb.create_sheet(LIST_SHEET, 0)
-    ws.append([f"共 {len(spots)} 处错误：改正标红的单元格（鼠标移到单元格上可看到原因）后重新上报；"
-               "改正前请删除本工作表（删除与否都不影响导入）"])
+    hints = sum(bool(e.get("hint")) for e, _ in spots)
+    found = f"共 {len(spots) - hints} 处错误" + (f"、{hints} 处提示" if hints else "")
+    ws.append([f"{found}：请改正标红的单元格（鼠标移到单元格上可看到原因）"
+               + ("，黄色的提示请核对，无误可不改" if hints else "")
+               + "，保存后重新上报即可。本工作表只供查看，上报时会被忽略，不必删除。"])
     ws["A1"].font = Font(bold=True, color="C00000")
     ws.append(["工作表", "行号", "列", "填写的内容", "错误原因", "位置"])
     for cell in ws[2]:
@@ -119,7 +127,7 @@ def _error_list(wb, spots: list[tuple[dict, str | None]]) -> None:
         cell.fill = HEADER_FILL
     for e, ref in spots:
         ws.append([e.get("sheet") or "（整个文件）", e.get("row"), e.get("column"), e.get("value"),
-                   e["message"], "转到" if ref else None])
+                   ("提示：" if e.get("hint") else "") + e["message"], "转到" if ref else None])
         if ref:
             link = ws.cell(row=ws.max_row, column=6)
             link.hyperlink = f"#{ref}"
@@ -206,8 +214,8 @@ def checked_dry_run(engine, content: bytes, file_name: str, *, uploader: str, vi
         return {"failed": f"无法读取“{file_name}”（{type(exc).__name__}）：请在 Excel 中打开并另存为 .xlsx 后"
                           "重新上传；如仍不行，请把该文件发给管理员。"}
     try:
-        annotated = annotate_workbook(content, result.errors, file_name) \
-            if any(e["sheet"] for e in result.errors) else None
+        annotated = annotate_workbook(content, result.errors, file_name, result.warnings) \
+            if any(e["sheet"] for e in [*result.errors, *result.warnings]) else None
     except Exception:  # noqa: BLE001 — the error table is still shown
         annotated = None
     return {"result": result, "annotated": annotated}

@@ -16,6 +16,7 @@ from .access import Viewer
 from .campaign import CampaignConf, Window
 from .db import execute
 from .labels import as_date, nd_text, percent_text
+from .problem_state import problem_on
 from .targets import resolve_selection
 
 HAZARD_CLASSES = ("兽药残留", "致病性微生物", "食品添加剂", "非食用物质", "动物源性成分")
@@ -88,8 +89,8 @@ def problem_rows(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=Non
             r[k] = as_date(r[k])
         if r["found_date"] < sel.window.start_date:
             continue
-        closed = bool(r["is_rectified"])  # 已整改 by as_of (problems_listed.sql)
-        r["state"] = "已整改" if closed else ("逾期未整改" if r["deadline_date"] < as_of else "整改中")
+        r = problem_on(r, as_of)  # 已整改 by as_of, as problems_listed.sql's is_rectified
+        closed = r["state"] == "已整改"
         r["days_overdue"] = (as_of - r["deadline_date"]).days if r["state"] == "逾期未整改" else 0
         r["days_open"] = 0 if closed else (as_of - r["found_date"]).days
         r["days_late"] = max((r["closed_date"] - r["deadline_date"]).days, 0) if closed else 0

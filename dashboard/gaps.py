@@ -41,11 +41,6 @@ def _qms_reason(r: dict, as_of: date) -> str:
     return "；".join(parts)
 
 
-def _problem_reason(r: dict, as_of: date) -> str:
-    late = "，已超期" if r["deadline_date"] < as_of else ""
-    return f"未整改完成（{r['review_result'] or '未复查'}）{late}"
-
-
 def _fixed(text: str):
     return lambda r, as_of: text
 
@@ -69,7 +64,7 @@ RECORD_TARGETS = {
         lambda r, as_of: f"最近一次抽考不合格（{r['exam_date']}，{r['score']:g}分）"),
     "rectification": (
         ("problem_no", "description", "found_date", "deadline_date", "closed_date", "review_result"),
-        _problem_reason),
+        lambda r, as_of: r["problem_status"]),  # as it stood on as_of (dashboard.problem_state)
     "sampling_pass": (
         ("sample_no", "food_name", "sampling_date", "task_source", "failed_items", "disposal_status"),
         lambda r, as_of: "抽检不合格" + (f"：{r['failed_items']}" if r["failed_items"] else "")),

@@ -5,7 +5,9 @@ Every column a reader sees gets a Chinese header from COLUMN_LABELS; figures are
 """
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
+from fractions import Fraction
 
 # A figure resting on fewer than this many enterprises (records) is marked 样本较少.
 SMALL_SAMPLE = 5
@@ -28,7 +30,7 @@ COLUMN_LABELS = {
     "threshold_text": "目标", "status_text": "结果", "small_sample": "样本较少",
     "expected_text": "按进度应达", "pace_text": "进度", "forecast_text": "期末预测",
     "forecast_status": "预测结论", "previous_text": "上次", "change_text": "变化",
-    "current_text": "本次", "month": "月份",
+    "current_text": "本次", "month": "月份", "change_points": "变化（百分点）",
     # records
     "inspection_date": "检查/自查日期", "count_items": "自查项目数", "count_problems": "发现问题数",
     "is_report_submitted": "是否提交自查报告", "month_date": "月份",
@@ -42,7 +44,8 @@ COLUMN_LABELS = {
     "inspectors": "检查人员", "result": "检查结果", "problem_no": "问题编号", "source": "问题来源",
     "source_no": "来源编号", "description": "问题描述", "found_date": "发现日期", "deadline_date": "整改期限",
     "closed_date": "整改完成日期", "review_result": "复查结论", "days_overdue": "超期天数",
-    "days_open": "已挂账天数", "state": "整改状态", "days_late": "超期完成天数", "ageing": "账龄",
+    "days_open": "已挂账天数", "state": "整改状态",
+    "problem_status": "整改情况", "closed_later_date": "统计日后整改完成日期", "days_late": "超期完成天数", "ageing": "账龄",
     "sample_no": "抽样单编号", "food_name": "食品名称", "food_category": "食品类别",
     "production_batch": "生产日期/批号", "sampling_date": "抽样日期", "task_source": "任务来源",
     "hazard_classes": "检验项目类别", "hazard_class": "检验项目类别", "verdict": "检验结论",
@@ -118,8 +121,36 @@ def percent_text(numerator: int, denominator: int) -> str:
     (no figure, never 0 % or 100 %)."""
     if not denominator:
         return STATUS_NONE
-    tenths = numerator * 1000 // denominator
-    return f"{tenths // 10}.{tenths % 10}%"
+    t = tenths(numerator, denominator)
+    return f"{t // 10}.{t % 10}%"
+
+
+def tenths(numerator: int, denominator: int) -> int:
+    """The figure as shown, in tenths of a per cent, rounded down (98.96 % → 989)."""
+    return numerator * 1000 // denominator
+
+
+def shown_change(current: dict, previous: dict | None) -> float | None:
+    """The change between two figures (dicts with numerator and denominator) by the one rounding
+    rule of the figures: the difference of the shown values (98.2 % after 0.0 % is +98.2 points),
+    as a fraction like `value`; None when either has no figure."""
+    if previous is None or not current["denominator"] or not previous["denominator"]:
+        return None
+    return (tenths(current["numerator"], current["denominator"])
+            - tenths(previous["numerator"], previous["denominator"])) / 1000
+
+
+def short_of(fig: dict) -> int:
+    """How many more members the numerator needs to reach the threshold (0 when met): the one count
+    behind 还差 N 个 on cards, tabs and in the briefing."""
+    need = Fraction(fig["threshold"]).limit_denominator() * fig["denominator"]
+    return max(math.ceil(need) - fig["numerator"], 0)
+
+
+def short_points(fig: dict) -> float:
+    """How far the shown figure is below the threshold, in points (100% − 98.9% = 1.1)."""
+    return max(math.ceil(Fraction(fig["threshold"]).limit_denominator() * 1000)
+               - tenths(fig["numerator"], fig["denominator"]), 0) / 10
 
 
 def nd_text(numerator: int, denominator: int) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from .db import execute
 from .labels import normalise_dates
+from .problem_state import problem_on
 from .targets import Selection
 
 
@@ -56,6 +57,8 @@ def members_of(engine: Engine, sel: Selection, target: str) -> list[dict]:
     """Every member of the target's denominator for a resolved selection: its query's row (dates
     as dates) with `is_numerator` 1 when it is in the numerator, 0 when not."""
     m = check_target(target)
-    rows = execute(engine, m.query, unit_id=sel.unit["unit_id"], **sel.params)
-    return [{**normalise_dates(r), "is_numerator": int(r[m.numerator] or 0)}
+    rows = [normalise_dates(r) for r in execute(engine, m.query, unit_id=sel.unit["unit_id"], **sel.params)]
+    if m.query == "problems_listed":  # a problem's status as it stood on as_of
+        rows = [problem_on(r, sel.as_of) for r in rows]
+    return [{**r, "is_numerator": int(r[m.numerator] or 0)}
             for r in rows if m.denominator is None or r[m.denominator]]

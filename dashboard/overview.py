@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from .access import Viewer
 from .campaign import CampaignConf, Window, month_window
 from .db import execute
-from .labels import as_date, points_text
+from .labels import as_date, points_text, shown_change
 from .targets import resolve_selection
 
 
@@ -117,8 +117,21 @@ def compare(current: list[dict], previous: list[dict]) -> list[dict]:
     out = []
     for f in current:
         p = before.get((f["unit_code"], f["target"]))
-        delta = (f["value"] - p["value"]) if p and f["value"] is not None and p["value"] is not None else None
+        delta = shown_change(f, p)
         out.append({"unit_code": f["unit_code"], "unit_name": f["unit_name"], "target": f["target"],
                     "name": f["name"], "current": f, "previous": p, "delta": delta,
                     "change_text": points_text(delta) if p else "—"})
     return out
+
+
+def comparison_rows(current: list[dict], previous: list[dict]) -> list[dict]:
+    """"Since the last meeting": each unit × target then and now, worst fall first (then the
+    unchanged, then the rises, those without a comparison last); `change_points` is the change of
+    the shown figures in points (a number, so tables sort it as one), `is_flat` marks 持平."""
+    rows = [{"unit_name": c["unit_name"], "target": c["target"], "target_name": c["name"],
+             "previous_text": c["previous"]["figure_text"] if c["previous"] else "无数据",
+             "current_text": c["current"]["figure_text"], "change_text": c["change_text"],
+             "change_points": None if c["delta"] is None else round(c["delta"] * 100, 1),
+             "is_flat": c["delta"] == 0}
+            for c in compare(current, previous)]
+    return sorted(rows, key=lambda r: (r["change_points"] is None, r["change_points"] or 0))

@@ -73,6 +73,7 @@ class Pace:
     projected: float | None  # forecast value at the end; None without data
     is_behind: bool | None   # below the trajectory on as_of; None without data
     will_meet: bool | None   # the forecast reaches the threshold; None without data
+    is_final: bool = False   # as_of is on or after the campaign's last day: no forecast, the result
 
     @property
     def expected_text(self) -> str:
@@ -92,7 +93,15 @@ class Pace:
 
     @property
     def forecast_text(self) -> str:
+        if self.is_final:  # the campaign is over: what it reached, not a forecast
+            return {None: "无数据", True: "期末已达标", False: "期末未达标"}[self.will_meet]
         return {None: "无数据", True: "按当前进度可达标", False: "按当前进度难以达标"}[self.will_meet]
+
+    @property
+    def verdict(self) -> str:
+        """The forecast in one word for matrix cells: 可达标 / 难达标, after the end 已达标 / 未达标."""
+        words = ("已达标", "未达标") if self.is_final else ("可达标", "难达标")
+        return "无数据" if self.will_meet is None else words[0] if self.will_meet else words[1]
 
     @property
     def percent_text(self) -> str:
@@ -117,7 +126,7 @@ def pace_of(conf: CampaignConf, fig) -> Pace:
         behind, meet = value < exp, projected >= t
         projected = float(projected)
     return Pace(g["unit_code"], g["unit_name"], target, g["name"], n, d, thr, as_of, float(exp),
-                projected, behind, meet)
+                projected, behind, meet, as_of >= end_date(conf))
 
 
 def month_ends(conf: CampaignConf, as_of: date) -> list[date]:

@@ -61,7 +61,7 @@ RECORD_EVIDENCE = {
                           lambda r: "最近一次抽考合格" if r["is_passed"] else "最近一次抽考不合格",
                           "exam_date"),
     "rectification": (lambda r: f"{r['problem_no']}：{r['description']}",
-                      lambda r: r["review_result"] or "未复查",
+                      lambda r: r["problem_status"],  # as it stood on as_of
                       "closed_date"),
     "sampling_pass": (lambda r: f"{r['sample_no']}：{r['food_name']}",
                       lambda r: r["verdict"] + ("" if r["failed_items"] is None else f"：{r['failed_items']}"),

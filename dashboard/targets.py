@@ -18,6 +18,7 @@ from .access import Viewer, resolve_unit
 from .campaign import CampaignConf, Window, campaign_window
 from .db import execute
 from .labels import STATUS_BY_MET, normalise_dates, nd_text, percent_text, threshold_text
+from .problem_state import problem_on
 from .rollups import next_month
 from .labels import as_date  # noqa: F401  (dashboard.completeness imports it from here)
 
@@ -197,8 +198,8 @@ def overdue_problems(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit
                      as_of: date) -> list[dict]:
     """Problems of any source past their 整改期限 and not 已整改 on as_of, most overdue first."""
     sel = resolve_selection(engine, conf, viewer, unit=unit, as_of=as_of)
-    rows = [normalise_dates(r) for r in execute(engine, "overdue_problems", unit_id=sel.unit["unit_id"],
-                                                **sel.params)]
+    rows = [problem_on(normalise_dates(r), as_of)
+            for r in execute(engine, "overdue_problems", unit_id=sel.unit["unit_id"], **sel.params)]
     for r in rows:
         r["days_overdue"] = (as_of - r["deadline_date"]).days
     return sorted(rows, key=lambda r: (-r["days_overdue"], r["problem_no"]))

@@ -27,7 +27,6 @@ INSTRUCTIONS_SHEET = "填报说明"
 REFERENCE_SHEET = "参考-本单位企业"
 AUX_SHEETS = (INSTRUCTIONS_SHEET, REFERENCE_SHEET)
 BLANK_ROWS = 300  # rows below the prefilled ones that carry the dropdowns and formats
-HELPER_NAME = "企业名称（参考）"  # an extra column the importer ignores (not in the contract)
 
 KIND_TEXT = {
     "text": "文本", "credit_code": "18 位统一社会信用代码（文本格式）", "date": "日期，如 2023-05-08",
@@ -54,6 +53,7 @@ def column_rules(model: type[SheetModel]) -> dict[str, dict]:
     for name, meta in model.fields().items():
         rule = {"zh": meta["zh"], "kind": meta["kind"], "required": meta["required"], "key": meta["key"],
                 "values": list(meta["values"]), "future_ok": meta.get("future_ok", False),
+                "reference": meta.get("reference", False),
                 "min": None, "max": None, "pattern": None}
         for check in schema.columns[name].checks:
             stats = check.statistics or {}
@@ -76,6 +76,8 @@ def sheet_checks(model: type[SheetModel]) -> list[str]:
 
 def rule_text(rule: dict) -> str:
     """One column's rule in a sentence, for the header comment and the instructions."""
+    if rule.get("reference"):
+        return "可选；按统一社会信用代码自动显示企业名称（不导入），与企业名录登记的名称不一致时导入会提示核对"
     parts = ["必填" if rule["required"] else "可选", KIND_TEXT[rule["kind"]]]
     if rule["values"]:
         parts.append("可选值：" + "、".join(rule["values"]))
@@ -124,11 +126,11 @@ def _registry_row(e: dict) -> dict:
 
 def prefill_rows(model: type[SheetModel], enterprises: list[dict], month: date) -> list[dict]:
     """The rows a sheet starts with: the registry for 企业名录, one row per 在产 enterprise for
-    主体责任 (with its name in a helper column), nothing for the other sheets."""
+    主体责任, nothing for the other sheets."""
     if model.sheet_name() == "企业名录":
         return [_registry_row(e) for e in enterprises]
     if model.sheet_name() == "主体责任":
-        return [{"credit_code": e["credit_code"], HELPER_NAME: e["name"], "month_date": month}
+        return [{"credit_code": e["credit_code"], "enterprise_name": e["name"], "month_date": month}
                 for e in enterprises if e["status"] == "在产"]
     return []
 
@@ -148,6 +150,8 @@ class _Formats:
         self.text = wb.add_format({"num_format": "@"})
         self.plain = wb.add_format({})
         self.grey = wb.add_format({"font_color": "#555555", "num_format": "@"})
+        self.looked_up = wb.add_format({"font_color": "#555555", "bg_color": "#F2F2F2", "locked": True})
+        self.unlocked = {}  # the column formats of a protected sheet, unlocked for typing
         self.h1 = wb.add_format({"bold": True, "font_size": 14})
         self.h2 = wb.add_format({"bold": True, "font_size": 12, "bg_color": "#FCE4D6"})
         self.th = wb.add_format({"bold": True, "border": 1, "bg_color": "#EDEDED"})
@@ -157,6 +161,27 @@ class _Formats:
 def _column_format(fmt: _Formats, kind: str):
     return {"date": fmt.date, "month": fmt.month, "credit_code": fmt.text, "text": fmt.text,
             "enum": fmt.text, "enum_multi": fmt.text}.get(kind, fmt.plain)
+
+
+def _open_format(wb, fmt: _Formats, kind: str):
+    """The column's format, unlocked: the sheet is protected only for the looked-up name."""
+    if kind not in fmt.unlocked:
+        props = {"date": {"num_format": "yyyy-mm-dd"}, "month": {"num_format": "yyyy-mm"}}.get(
+            kind, {"num_format": "@"} if kind in ("credit_code", "text", "enum", "enum_multi") else {})
+        fmt.unlocked[kind] = wb.add_format({**props, "locked": False})
+    return fmt.unlocked[kind]
+
+
+def _name_formula(row: int, code_col: int, n_ref: int) -> str:
+    """The enterprise's name looked up from its code in the reference sheet (blank without one)."""
+    code = f"{_col_letter(code_col)}{row + 1}"
+    return (f"=IF({code}=\"\",\"\",IFERROR(VLOOKUP({code},'{REFERENCE_SHEET}'!$A$3:$B${n_ref + 2},2,FALSE),"
+            f"\"（不在本单位企业名录中）\"))")
+
+
+def _col_letter(col: int) -> str:
+    from xlsxwriter.utility import xl_col_to_name
+    return xl_col_to_name(col)
 
 
 def _validation(rule: dict, *, units: list[str], has_reference: bool, n_ref: int, field: str) -> dict | None:
@@ -218,11 +243,12 @@ def _title(campaign_name: str | None, model: type[SheetModel], month: date) -> s
 
 def write_sheet(wb, fmt: _Formats, model: type[SheetModel], *, month: date, unit_name: str | None,
                 campaign_name: str | None, rows: list[dict], units: list[str], n_ref: int) -> None:
-    """One contract sheet: title, 填报单位/填报日期, header with rules, prefilled rows, validations."""
+    """One contract sheet: title, 填报单位/填报日期, header with rules, prefilled rows, validations.
+    With the unit's enterprises listed, the 企业名称 beside a code is a formula looking it up, in a
+    protected (read-only) column; every other cell stays editable."""
     rules = column_rules(model)
     columns = list(rules)
-    if rows and any(HELPER_NAME in r for r in rows):
-        columns.insert(1, HELPER_NAME)
+    looked_up = {f for f, r in rules.items() if r.get("reference")} if n_ref else set()
     ws = wb.add_worksheet(model.sheet_name())
     last = len(columns) - 1
     ws.merge_range(0, 0, 0, max(last, 1), _title(campaign_name, model, month), fmt.title)
@@ -232,27 +258,39 @@ def write_sheet(wb, fmt: _Formats, model: type[SheetModel], *, month: date, unit
     header_row, first = 2, 3
     ws.set_row(header_row, 32)
     end = first + len(rows) + BLANK_ROWS - 1
+    code_col = columns.index("credit_code")
     for c, fld in enumerate(columns):
-        if fld == HELPER_NAME:
-            ws.write_string(header_row, c, HELPER_NAME, fmt.helper)
-            ws.write_comment(header_row, c, "仅供核对企业，不导入；可删除本列", {"x_scale": 2})
-            ws.set_column(c, c, 28, fmt.grey)
-            continue
         rule = rules[fld]
+        if fld in looked_up:
+            ws.write_string(header_row, c, rule["zh"], fmt.helper)
+            ws.write_comment(header_row, c, "按统一社会信用代码自动显示，不能修改；用于核对是否选对了企业",
+                             {"x_scale": 2})
+            ws.set_column(c, c, 30, fmt.looked_up)
+            for r in range(first, end + 1):
+                name = rows[r - first].get(fld) if r - first < len(rows) else None
+                ws.write_formula(r, c, _name_formula(r, code_col, n_ref), fmt.looked_up, value=name or "")
+            continue
         style = fmt.key if rule["key"] else fmt.required if rule["required"] else fmt.optional
         ws.write_string(header_row, c, rule["zh"], style)
         ws.write_comment(header_row, c, f"{rule['zh']}：{rule_text(rule)}", {"x_scale": 2.5, "y_scale": 1.5})
         width = max(12, min(40, 2 * len(rule["zh"]) + 4 if rule["kind"] != "credit_code" else 22))
-        ws.set_column(c, c, width, _column_format(fmt, rule["kind"]))
+        ws.set_column(c, c, width, _open_format(wb, fmt, rule["kind"]) if looked_up else
+                      _column_format(fmt, rule["kind"]))
         check = _validation(rule, units=units, has_reference=model.sheet_name() != "企业名录", n_ref=n_ref,
                             field=fld)
         if check:
             ws.data_validation(first, c, end, c, check)
     for i, row in enumerate(rows):
         for c, fld in enumerate(columns):
-            kind = rules[fld]["kind"] if fld in rules else "text"
-            _write_value(ws, first + i, c, row.get(fld), _column_format(fmt, kind))
+            if fld in looked_up:
+                continue
+            kind = rules[fld]["kind"]
+            _write_value(ws, first + i, c, row.get(fld),
+                         _open_format(wb, fmt, kind) if looked_up else _column_format(fmt, kind))
     ws.freeze_panes(first, 0)
+    if looked_up:  # no password: the protection only keeps the looked-up name from being typed over
+        ws.protect("", {"format_cells": True, "format_columns": True, "format_rows": True,
+                        "insert_rows": True, "delete_rows": True, "sort": True, "autofilter": True})
 
 
 def write_instructions(wb, fmt: _Formats, models: list[type[SheetModel]], month: date,

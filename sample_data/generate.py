@@ -719,7 +719,7 @@ def sheet_data(sheet: str, rows: list[dict], unit: tuple[str, str], month: str) 
     """One sheet: headers from the schema (never a second copy of the column list)."""
     prof, mon = PROFILES[unit[0]], int(month[5:])
     fields = [(f, m) for f, m in SHEET_BY_NAME[sheet].fields().items()
-              if not ("省略可选列" in prof.style and f in OMITTABLE)]
+              if not ("省略可选列" in prof.style and f in OMITTABLE) and not m["reference"]]
     dated = [f for f, m in fields if m["kind"] in ("date", "month")][:1]
     rows = sorted(rows, key=lambda r: r[dated[0]]) if dated else rows
     titled = "标题" in prof.style

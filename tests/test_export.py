@@ -133,7 +133,7 @@ def test_briefing_holds_every_target_figure_and_names_best_and_lagging(county):
     for f in s.unit_figures:
         assert f"{f['name']}{f['percent_text']}（{f['nd_text']}）" in body
         assert f["nd_text"] in cells and f["percent_text"] in cells
-    for heading in ("一、总体进展", "二、各分局（所）完成情况", "三、存在的问题", "四、下一步工作"):
+    for heading in ("一、工作开展情况", "二、总体进展", "三、各分局（所）完成情况", "四、存在的问题", "五、下一步工作"):
         assert heading in [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
     assert "完成情况较好的是" in body and "相对滞后的是" in body
     assert "整改提升阶段" in body and "组织开展肉制品生产企业星级评比和授牌表彰" in body

@@ -76,7 +76,9 @@ def test_people_problems_and_batches(county):
     assert people[0]["reason"] == "最近一次抽考不合格（2023-08-10，40分）"
     problems = _gaps(county, "rectification")
     assert [r["problem_no"] for r in problems] == ["P02", "P03", "P08"]
-    assert problems[0]["closed_date"] == D("2023-09-10") and "已超期" in problems[0]["reason"]
+    # P02 was closed on 09-10, after as_of: open and overdue on as_of, the closing named as later
+    assert problems[0]["closed_date"] is None and problems[0]["review_result"] == "未整改"
+    assert problems[0]["reason"] == "8月31日未整改（已超期），9月10日已整改"
     assert "已超期" not in problems[2]["reason"]  # P08 is due 09-30
     batches = _gaps(county, "sampling_pass")
     assert [r["sample_no"] for r in batches] == ["E3X-000", "E5X-000"]

@@ -40,7 +40,7 @@ def test_registry_and_records_in_one_workbook(empty_engine):
     result = import_workbook(empty_engine, data, viewer=system_viewer(empty_engine), uploader="张三", file_name="5月.xlsx")
     assert result.to_json() == {
         "status": "imported", "batch_id": 1, "rows": {"企业名录": 2, "监督抽检": 2}, "ignored_sheets": [],
-        "errors": [], "dry_run": False,
+        "errors": [], "warnings": [], "dry_run": False,
         "changes": {"企业名录": {"inserted": 2, "replaced": 0, "unchanged": 0},
                     "监督抽检": {"inserted": 2, "replaced": 0, "unchanged": 0}}}
     with empty_engine.connect() as conn:
@@ -172,7 +172,7 @@ def test_dry_run_writes_nothing(empty_engine):
     result = import_workbook(empty_engine, data, viewer=system_viewer(empty_engine), uploader="t", dry_run=True)
     assert table_snapshot(empty_engine) == before
     assert result.to_json() == {"status": "imported", "batch_id": None, "rows": {"监督抽检": 1},
-                                "ignored_sheets": [], "errors": [], "dry_run": True,
+                                "ignored_sheets": [], "errors": [], "warnings": [], "dry_run": True,
                                 "changes": {"监督抽检": {"inserted": 1, "replaced": 0, "unchanged": 0}}}
     assert "试运行" in result.to_text()
     assert import_workbook(empty_engine, data, viewer=system_viewer(empty_engine), uploader="t").status == "imported"

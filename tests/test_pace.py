@@ -65,3 +65,13 @@ def test_level_forecast_keeps_the_current_value_and_zero_denominator_has_none():
 def test_month_ends_up_to_as_of():
     assert month_ends(CONF, date(2023, 5, 10)) == [date(2023, 3, 31), date(2023, 4, 30), date(2023, 5, 10)]
     assert len(month_ends(CONF, date(2024, 1, 1))) == 9
+
+
+def test_at_the_campaigns_end_the_cards_say_what_was_reached():
+    end = date(2023, 11, 30)
+    before = pace_of(CONF, fig("self_inspection", 170, 174, date(2023, 11, 29)))
+    assert not before.is_final and before.forecast_text == "按当前进度难以达标" and before.verdict == "难达标"
+    unmet = pace_of(CONF, fig("self_inspection", 170, 174, end))
+    assert unmet.is_final and unmet.forecast_text == "期末未达标" and unmet.verdict == "未达标"
+    met = pace_of(CONF, fig("sampling_pass", 99, 100, date(2023, 12, 15), 0.99))
+    assert met.forecast_text == "期末已达标" and met.verdict == "已达标"

@@ -14,6 +14,7 @@ from dashboard.access import system_viewer
 from dashboard.campaign import Window, load_campaign, month_window, phase_window
 from dashboard.db import get_engine
 from dashboard.gaps import missing_enterprises
+from dashboard.labels import short_of
 from dashboard.targets import compute_targets, overdue_problems
 from tests.pages_fixtures import PROJECT_DIR, county_env, county_url, sign_in  # noqa: F401
 
@@ -113,8 +114,20 @@ def test_overview_since_last_meeting(county_env):
     before = engine_figures(county_env, window=Window(CONF.start_date, date(2023, 8, 31), ""),
                             as_of=date(2023, 8, 31), by_unit=True)
     table = next(d.value for d in at.dataframe if "上次" in d.value.columns)
-    shown = set(table["上次"])
-    assert {f"{f.percent_text}（{f.nd_text}）" for f in before} <= shown
+    # 持平 hidden by default; 变化 a number (sorts −3.8 before −0.5), falls first
+    change = table["变化（百分点）"]
+    assert str(change.dtype) == "Float64" and list(change.dropna()) == sorted(change.dropna())
+    assert 0 not in list(change.dropna()) and len(table) < len(before)
+    at.toggle(key="ovw_show_flat").set_value(True).run()
+    table = next(d.value for d in at.dataframe if "上次" in d.value.columns)
+    assert len(table) == len(before)
+    assert {f"{f.percent_text}（{f.nd_text}）" for f in before} <= set(table["上次"])
+    # the date is typed (applies on Enter) with a Chinese placeholder; a wrong one is said in Chinese
+    box = at.text_input(key="ovw_since")
+    assert box.placeholder == "例如 2023-07-31，输入后按回车"
+    box.set_value("2023-13-01").run()
+    assert any("不是 2023-03-01 至" in w.value for w in at.warning)
+    assert not [d for d in at.dataframe if "上次" in d.value.columns]
 
 
 def zero_denominator_case(url):
@@ -143,14 +156,36 @@ def test_sub_bureau_page_equals_engine_and_lists_the_missing(county_env):
     short = [f for f in figs if f.value is not None and f.value < 1]
     tab_labels = [t.label for t in at.tabs]
     eng = get_engine(county_env)
+    card_text = all_text(at)
     for f in short:
-        assert f"{f.name}（缺 {f.denominator - f.numerator}）" in tab_labels
+        need = short_of({"threshold": f.threshold, "numerator": f.numerator, "denominator": f.denominator})
+        # the tab and the card say the same: 还差 N to the target (or 已达标)
+        assert f"{f.name}（{'已达标' if f.met else f'还差 {need}'}）" in tab_labels
+        assert f.met or f"还差 {need} 个" in card_text
         rows = missing_enterprises(eng, CONF, system_viewer(eng), target=f.target, unit="DT03",
                                    window=Window(CONF.start_date, CONF.end_date, ""), as_of=AS_OF)
         assert len(rows) == f.denominator - f.numerator
     tables = [d.value for d in at.dataframe if "包保干部" in getattr(d.value, "columns", [])]
     assert tables and all("原因" in t.columns or "问题编号" in t.columns for t in tables)
     assert_chinese_headers(at)
+    # 安丰分局's two 不合格 batches (2023-06-26, 2023-09-21) are both 已完成: not to be followed up
+    sampling = next(f for f in short if f.target == "sampling_pass")
+    assert f"{sampling.name}（还差 1）" in tab_labels
+    captions = [c.value for c in at.caption]
+    # 133/135 = 98.5% shown; ⌈0.99 × 135⌉ = 134 needed, so 还差 1; 99.0 − 98.5 = 0.5 points
+    assert f"{sampling.name}：98.5%（133/135），目标 ≥99%，还差 1 个（0.5 个百分点）。" \
+        "以下 0 个尚未计入分子。" in captions
+    assert "另有 2 批不合格产品已完成核查处置（不计入合格批次，无需再跟进）：" in captions
+
+
+def test_a_chiefs_home_is_their_own_units_overview(county_env):
+    at = sign_in(AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120), "dt03_chief")
+    at.run()
+    assert not at.exception, at.exception
+    text = all_text(at)
+    assert "### 安丰分局总览" in text and "领导小组总览" not in text
+    assert "下级单位" not in text + "".join(t.label for t in at.tabs)
+    assert "进度落后的指标" in text
 
 
 def test_sub_bureau_unit_filter_and_root_picker(county_env):

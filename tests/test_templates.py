@@ -11,7 +11,7 @@ import pytest
 from dashboard.access import system_viewer
 from dashboard.importer import import_workbook
 from dashboard.importer.schemas import SHEETS
-from dashboard.templates import (AUX_SHEETS, HELPER_NAME, INSTRUCTIONS_SHEET, REFERENCE_SHEET, build_template,
+from dashboard.templates import (AUX_SHEETS, INSTRUCTIONS_SHEET, REFERENCE_SHEET, build_template,
                                  column_rules, template_file_name)
 from test_upload_support import code, county, figures  # noqa: F401
 
@@ -85,7 +85,7 @@ def test_instructions_list_every_column_of_every_sheet():
 def test_the_unit_enterprises_are_prefilled(county):
     wb = load(build_template(None, engine=county, unit="DT01", month="2023-05"))
     resp = wb["主体责任"]
-    assert [c.value for c in resp[3]][:3] == ["统一社会信用代码", HELPER_NAME, "月份"]
+    assert [c.value for c in resp[3]][:3] == ["统一社会信用代码", "企业名称", "月份"]
     rows = [r for r in resp.iter_rows(min_row=4, values_only=True) if r[0]]
     # every 在产 enterprise of 城区分局 (1–3), not the 停产 one (4), not 开发区分局's (5, 6)
     assert [(r[0], r[2]) for r in rows] == [(code(n), datetime(2023, 5, 1)) for n in (1, 2, 3)]
@@ -97,6 +97,34 @@ def test_the_unit_enterprises_are_prefilled(county):
     assert template_file_name(None, "城区分局", "2023-05") == "2023-05_城区分局_月报模板.xlsx"
 
 
+def test_every_record_sheet_shows_the_name_beside_the_code_read_only(county):
+    wb = load(build_template(None, engine=county, unit="DT01", month="2023-05"))
+    for model in SHEETS[1:]:
+        ws = wb[model.sheet_name()]
+        header = [c.value for c in ws[3]]
+        at = header.index("统一社会信用代码")
+        assert header[at + 1] == "企业名称", model.sheet_name()
+        name = ws.cell(row=4, column=at + 2)
+        code_cell = f"{ws.cell(row=4, column=at + 1).column_letter}4"
+        assert name.data_type == "f" and f"VLOOKUP({code_cell},'{REFERENCE_SHEET}'!$A$3:$B$6,2,FALSE)" in name.value
+        letter = ws.cell(row=4, column=at + 1).column_letter  # blank cells take their column's format
+        assert name.protection.locked and not ws.column_dimensions[letter].protection.locked
+        assert ws.protection.sheet and not ws.protection.password  # read-only name, no password
+    # 主体责任's prefilled rows carry the name as the formula's cached value (what Excel shows at once)
+    cached = openpyxl.load_workbook(io.BytesIO(build_template("主体责任", engine=county, unit="DT01", month="2023-05")),
+                           data_only=True)["主体责任"]
+    assert [r[1] for r in cached.iter_rows(min_row=4, max_row=6, values_only=True)] == \
+        [f"东台市第{n}肉制品有限公司" for n in (1, 2, 3)]
+
+
+def fill(ws, rows: list[list]) -> None:
+    """Type rows from row 4 on, as a clerk does, into every column but the looked-up 企业名称."""
+    columns = [c.column for c in ws[3] if c.value and c.value != "企业名称"]
+    for r, values in enumerate(rows, start=4):
+        for col, value in zip(columns, values):
+            ws.cell(r, col, value)
+
+
 def test_a_template_filled_by_a_script_imports_and_moves_the_figures(county):
     """The round trip: template bytes → filled with openpyxl as a clerk would → imported without
     error → the figures move exactly as the rows say."""
@@ -106,16 +134,13 @@ def test_a_template_filled_by_a_script_imports_and_moves_the_figures(county):
     for row in range(4, 7):  # enterprises 1–3: all nine items 是, except 周排查报告 for the third
         for col in range(4, 13):
             resp.cell(row, col, "否" if (row, col) == (6, 11) else "是")
-    own = wb["企业自查"]
-    own.append([code(1), datetime(2023, 5, 6), 20, 0, "是"])
-    own.append([code(2), datetime(2023, 5, 16), 18, 2, "否"])
-    samp = wb["监督抽检"]
-    samp.append(["DT01-2305-001", code(1), "酱牛肉", "酱卤肉制品", "20230501", datetime(2023, 5, 10), "县抽",
-                 "食品添加剂", "合格", None, "东台市检验检测中心", None])
-    samp.append(["DT01-2305-002", code(3), "香肠", "肉灌制品", None, datetime(2023, 5, 11), "市抽", "兽药残留",
-                 "不合格", "氯霉素║0.3μg/kg║不得检出", None, "处置中"])
-    visit = wb["包保督导"]
-    visit.append([code(2), datetime(2023, 5, 20), "王明", "B级", 0])
+    fill(wb["企业自查"], [[code(1), datetime(2023, 5, 6), 20, 0, "是"],
+                         [code(2), datetime(2023, 5, 16), 18, 2, "否"]])
+    fill(wb["监督抽检"], [["DT01-2305-001", code(1), "酱牛肉", "酱卤肉制品", "20230501", datetime(2023, 5, 10),
+                          "县抽", "食品添加剂", "合格", None, "东台市检验检测中心", None],
+                         ["DT01-2305-002", code(3), "香肠", "肉灌制品", None, datetime(2023, 5, 11), "市抽",
+                          "兽药残留", "不合格", "氯霉素║0.3μg/kg║不得检出", None, "处置中"]])
+    fill(wb["包保督导"], [[code(2), datetime(2023, 5, 20), "王明", "B级", 0]])
     buf = io.BytesIO()
     wb.save(buf)
     result = import_workbook(county, buf.getvalue(),

@@ -15,6 +15,7 @@ from dashboard.importer import import_workbook
 from dashboard.access import Viewer
 from test_upload_support import (bad_workbook, figures, good_workbook, notice_workbook, page_db,  # noqa: F401
                                  signed)
+from builders import code, sheet, xlsx
 from tests.pages_fixtures import PROJECT_DIR
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -211,3 +212,47 @@ def test_an_unforeseen_failure_is_a_sentence_not_a_traceback(page_db, monkeypatc
     at = upload(open_upload(), ("怪文件.xlsx", good_workbook(2)))
     assert not at.exception
     assert "无法读取“怪文件.xlsx”（RuntimeError）" in texts(at)
+
+
+def named_workbook() -> bytes:
+    """Self-inspections of enterprises 1 and 2 with their names beside the codes: row 4 names
+    enterprise 1 rightly (Excel row 2), row 3 names enterprise 3 beside enterprise 2's code (a wrong pick)."""
+    return xlsx(sheet("企业自查", ["统一社会信用代码", "企业名称", "自查日期", "自查项目数", "发现问题数",
+                                "是否提交自查报告"],
+                      [[code(1), "东台市第1肉制品有限公司", "2023-05-03", 20, 0, "是"],
+                       [code(2), "东台市第3肉制品有限公司", "2023-05-09", 18, 1, "是"]]))
+
+
+def test_a_name_that_disagrees_with_its_code_is_a_warning_not_a_refusal(page_db):
+    data = named_workbook()
+    result = import_workbook(page_db, data, viewer=system_viewer(page_db), uploader="t", dry_run=True)
+    assert result.status == "imported" and result.errors == []
+    assert [(w["sheet"], w["row"], w["column"], w["value"]) for w in result.warnings] == [
+        ("企业自查", 3, "企业名称", "东台市第3肉制品有限公司")]
+    assert "登记的企业“东台市第2肉制品有限公司”不一致" in result.warnings[0]["message"]
+    assert result.to_json()["warnings"] == result.warnings and "提示：" in result.to_text()
+    # the annotated copy marks the name yellow with the reason, and lists it as a 提示
+    wb = openpyxl.load_workbook(io.BytesIO(annotate_workbook(data, [], "x.xlsx", result.warnings)))
+    cell = wb["企业自查"]["B3"]
+    assert cell.fill.fgColor.rgb.endswith("FFEB9C") and "提示：" in cell.comment.text
+    listing = [r for r in wb["错误清单"].iter_rows(values_only=True)]
+    assert listing[0][0].startswith("共 0 处错误、1 处提示") and "不必删除" in listing[0][0]
+    assert listing[2][4].startswith("提示：企业名称与统一社会信用代码")
+    # the page: passes, says so, and offers the annotated copy
+    at = upload(open_upload(), ("5月月报.xlsx", data))
+    assert "校验通过" in texts(at) and any("1 处提示" in w.value for w in at.warning)
+    assert any(d.label.startswith("下载标注了错误和提示的工作簿") for d in at.get("download_button"))
+    assert [b for b in at.button if b.key == "up_confirm"]
+
+
+def test_a_corrected_file_replaces_the_failed_one_in_the_list(page_db):
+    at = upload(open_upload(), ("5月月报.xlsx", bad_workbook()))
+    assert "未通过校验" in texts(at)
+    # the clerk adds the corrected file under the same name: only it is checked and listed
+    at.file_uploader[0].set_value([("5月月报.xlsx", bad_workbook(), XLSX), ("5月月报.xlsx", good_workbook(3), XLSX)])
+    at.run()
+    at.run()  # the rerun after the uploader is reset
+    assert not at.exception, at.exception
+    assert "未通过校验" not in texts(at) and "校验通过" in texts(at)
+    assert len([m for m in at.markdown if m.value == "##### 5月月报.xlsx"]) == 1
+    assert len(at.file_uploader[0].value or []) == 0  # the uploader itself was emptied

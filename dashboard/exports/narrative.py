@@ -8,13 +8,12 @@ StageSummary alone, so the same data always gives the same words (the golden tes
 """
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass, field
-from fractions import Fraction
 
-from ..labels import fmt_date, short_name
+from ..labels import fmt_date, short_name, short_of
 from .summary import StageSummary, cn_date, cn_range
+from .work_summary import work_blocks
 
 CN_NUMBERS = "一二三四五六七八九十"
 
@@ -68,12 +67,6 @@ def join(items: list[str], last: str = "和") -> str:
     if len(items) <= 1:
         return "".join(items)
     return "、".join(items[:-1]) + last + items[-1]
-
-
-def short_of(fig: dict) -> int:
-    """How many more members the numerator needs to reach the threshold."""
-    t = Fraction(fig["threshold"]).limit_denominator()
-    return max(math.ceil(t * fig["denominator"]) - fig["numerator"], 0)
 
 
 def points(delta: float | None) -> str:
@@ -370,6 +363,7 @@ def briefing(s: StageSummary) -> list:
     source = "各分局（所）报送的月报" if s.is_root else f"{s.unit_name}报送的月报"
     blocks.append(Para(f"按照《{s.campaign_name}实施方案》关于定期开展阶段性总结的要求，现将{s.unit_name}"
                        f"{s.window.label}工作情况总结如下。本总结数据来源于{source}，由督导看板自动汇总生成。"))
+    blocks += work_blocks(s, counter)  # 工作开展情况 (dashboard.exports.work_summary)
     blocks += _overview(s, counter)
     blocks += _units(s, counter)
     blocks += _problems(s, counter)

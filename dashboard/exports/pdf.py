@@ -3,6 +3,12 @@
 
 Where LibreOffice is missing, `PdfUnavailable` carries a Chinese message: the page shows it instead
 of the download, the command line prints it and exits non-zero.
+
+The Word file asks for the official fonts (仿宋_GB2312, 楷体_GB2312 …), which a server rarely has.
+LibreOffice then takes whatever fontconfig offers — a sans face for body text. So the conversion
+runs with a fontconfig that maps them to the free Fandol faces of the same style (FandolFang for
+仿宋, FandolKai for 楷体; GPL, in Debian's texlive-lang-chinese, or any folder named by
+DASHBOARD_FONT_DIR), which LibreOffice embeds in the PDF.
 """
 from __future__ import annotations
 
@@ -14,6 +20,10 @@ from pathlib import Path
 
 CANDIDATES = ("soffice", "libreoffice")
 TIMEOUT_S = 180
+FONT_DIRS = ("/usr/share/texlive/texmf-dist/fonts/opentype/public/fandol",)  # texlive-lang-chinese
+# official font → the free face of its style that renders it
+FONT_ALIASES = {"仿宋_GB2312": "FandolFang", "仿宋": "FandolFang", "FangSong": "FandolFang",
+                "楷体_GB2312": "FandolKai", "楷体": "FandolKai", "KaiTi": "FandolKai"}
 
 
 class PdfUnavailable(RuntimeError):
@@ -41,6 +51,28 @@ MISSING_MESSAGE = ("无法生成PDF：本机未安装 LibreOffice（soffice）�
                    "或下载 Word 版自行另存为 PDF。")
 
 
+def font_dirs() -> list[str]:
+    """The folders holding the Fandol faces here (DASHBOARD_FONT_DIR first)."""
+    dirs = [os.environ.get("DASHBOARD_FONT_DIR", ""), *FONT_DIRS]
+    return [d for d in dirs if d and (Path(d) / "FandolFang-Regular.otf").exists()]
+
+
+def _fontconfig_env(folder: Path) -> dict:
+    """The environment for soffice: a fontconfig with the Fandol folders and the official fonts
+    aliased to them (the system's configuration otherwise); unchanged without Fandol."""
+    dirs = font_dirs()
+    if not dirs:
+        return dict(os.environ)
+    aliases = "".join(f"<alias binding=\"same\"><family>{official}</family><prefer><family>{face}</family>"
+                      "</prefer></alias>" for official, face in FONT_ALIASES.items())
+    conf = folder / "fonts.conf"
+    conf.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+                    '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
+                    + "".join(f"<dir>{d}</dir>" for d in dirs)
+                    + f"<cachedir>{folder / 'fc-cache'}</cachedir>{aliases}</fontconfig>", encoding="utf-8")
+    return {**os.environ, "FONTCONFIG_FILE": str(conf)}
+
+
 def docx_to_pdf(docx: bytes, *, timeout: int = TIMEOUT_S) -> bytes:
     """Convert a .docx (bytes) to PDF (bytes) with LibreOffice headless, in a private profile so
     that parallel conversions and a user's open LibreOffice do not get in each other's way."""
@@ -55,7 +87,8 @@ def docx_to_pdf(docx: bytes, *, timeout: int = TIMEOUT_S) -> bytes:
         cmd = [soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore",
                "--convert-to", "pdf", "--outdir", str(folder), str(src)]
         try:
-            done = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+            done = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False,
+                                  env=_fontconfig_env(folder))
         except subprocess.TimeoutExpired as exc:
             raise PdfUnavailable(f"生成PDF超时（超过 {timeout} 秒），请稍后重试") from exc
         except OSError as exc:

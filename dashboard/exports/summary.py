@@ -17,8 +17,9 @@ from ..access import Viewer
 from ..breakdowns import split_failed_items
 from ..campaign import CampaignConf, PhaseConf, Window, current_phase, month_window, phase_of
 from ..gaps import missing_enterprises
-from ..labels import figure_dict, label, points_text, threshold_text
+from ..labels import figure_dict, label, points_text, shown_change, threshold_text
 from ..targets import compute_targets, overdue_problems
+from .work_summary import gather as gather_work
 
 # The definitions of indicators.md, shown on the workbook's cover and in the briefing's notes.
 TARGET_DEFINITIONS = {
@@ -39,7 +40,8 @@ GENERAL_NOTES = (
     "在产企业指企业名录中企业状态为“在产”的企业；企业名录以最新上报为准。",
     "上级单位的完成率按所辖企业汇总计算（分子之和÷分母之和），不是各分局完成率的平均数。",
     "分母为0时不计算完成率，显示“无数据”。",
-    "完成率保留一位小数并向下取整（如98.96%显示为98.9%），是否达标按分子、分母精确比较。",
+    "完成率保留一位小数并向下取整（如98.96%显示为98.9%），较上期的变化为两期显示值之差，"
+    "是否达标按分子、分母精确比较。",
     "逾期未整改问题：任何来源的问题，整改期限早于统计日且统计日尚未整改完成。",
 )
 
@@ -217,7 +219,7 @@ def _with_change(figs: list[dict], before: list[dict]) -> list[dict]:
     out = []
     for f in figs:
         p = prev.get((f["unit_code"], f["target"]))
-        delta = (f["value"] - p["value"]) if p and f["value"] is not None and p["value"] is not None else None
+        delta = shown_change(f, p)  # the difference of the shown (rounded-down) figures
         out.append({**f, "previous_value": p["value"] if p else None,
                     "previous_text": p["percent_text"] if p else "—",
                     "previous_nd_text": p["nd_text"] if p else "",
@@ -286,6 +288,8 @@ def build_summary(engine: Engine, conf: CampaignConf, viewer: Viewer, *, phase=N
             rows = missing_enterprises(engine, conf, viewer, target=spec.key, unit=unit_code,
                                        window=window, as_of=as_of)
         gaps.append(GapList(spec, _gap_rows(spec, rows)))
+    step(0.88, "统计工作开展情况")
+    work = gather_work(engine, conf, viewer, unit=unit_code, window=window, as_of=as_of)
     comp = None
     if completeness:
         step(0.9, "统计上报完整性")
@@ -308,4 +312,4 @@ def build_summary(engine: Engine, conf: CampaignConf, viewer: Viewer, *, phase=N
                   "threshold_text": threshold_text(t.threshold),
                   "definition": TARGET_DEFINITIONS.get(t.code, "")} for t in conf.targets],
         figures=_with_change(figs, before), phase_figures=phase_figs, gaps=gaps, completeness=comp,
-        extra={"is_root": unit_code == conf.root.code})
+        extra={"is_root": unit_code == conf.root.code, "work": work})

@@ -64,6 +64,7 @@ class ImportResult:
     rows: dict[str, int] = field(default_factory=dict)
     ignored_sheets: list[str] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)  # shaped like errors; never stop an import
     dry_run: bool = False
     inserted: dict[str, int] = field(default_factory=dict)
     replaced: dict[str, int] = field(default_factory=dict)
@@ -78,6 +79,7 @@ class ImportResult:
                            "unchanged": self.unchanged.get(sheet, 0)} for sheet in self.rows}
         return {"status": self.status, "batch_id": self.batch_id, "rows": dict(self.rows),
                 "ignored_sheets": list(self.ignored_sheets), "errors": list(self.errors),
+                "warnings": list(self.warnings),
                 "dry_run": self.dry_run, "changes": changes}
 
     def to_text(self) -> str:
@@ -90,6 +92,7 @@ class ImportResult:
         if self.ignored_sheets:
             lines.append("  未识别的工作表（已忽略）：" + "、".join(self.ignored_sheets))
         lines += ["  " + error_text(e) for e in self.errors]
+        lines += ["  提示：" + error_text(w) for w in self.warnings]
         return "\n".join(lines)
 
     def _headline(self) -> str:
@@ -189,6 +192,7 @@ def _load(engine: Engine, result: ImportResult, book: read.RawWorkbook, sheets, 
                 return result
         ctx = validate.load_context(conn, viewer.scope_unit_id, validate.workbook_codes(sheets))
         errors += validate.database_errors(sheets, ctx)
+        result.warnings = validate.name_warnings(sheets, ctx)
         if errors:
             result.errors = _sorted_errors(errors, book)
             return result
@@ -294,7 +298,8 @@ def key_columns(model: type[SheetModel]) -> list[str]:
 
 def records(model: type[SheetModel], sheets: list[parse.ParsedSheet]) -> list[dict]:
     """The typed values as plain dicts by database column: date, bool, int, float, str or None."""
-    fields = [f for f in parse.fields_of(model) if f != "unit"] + (["unit_id"] if model is EnterpriseSheet else [])
+    fields = [f for f, m in parse.fields_of(model).items() if f != "unit" and not m.get("reference")] \
+        + (["unit_id"] if model is EnterpriseSheet else [])
     out = []
     for sheet in sheets:
         out += [dict(zip(fields, row)) for row in zip(*(sheet.values[f] for f in fields))]

@@ -349,6 +349,8 @@ def parse_sheet(raw: RawSheet, today: date) -> ParsedSheet:
     data, values_by_field, errors, bad = {}, {}, [], set()
     for fld, meta in fields_of(raw.model).items():
         values = column_cells(raw, cells, width, rows, raw.columns.get(fld))
+        if meta.get("reference"):  # a looked-up name Excel never computed is simply not there
+            values = [None if v is NO_CACHED_VALUE else v for v in values]
         typed, errs = parse_column(values, meta, rows, today)
         for row, message, value in errs:
             bad.add((row, fld))

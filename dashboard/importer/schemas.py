@@ -23,14 +23,15 @@ CREDIT_ALIASES = ("统一社会信用代码", "社会信用代码", "信用代�
 
 def col(zh: str, kind: str = "text", *, required: bool = True, key: bool = False,
         aliases: tuple[str, ...] = (), values: tuple[str, ...] | None = None,
-        value_aliases: dict[str, str] | None = None, future_ok: bool = False,
+        value_aliases: dict[str, str] | None = None, future_ok: bool = False, reference: bool = False,
         **checks) -> pa.Field:
     """A contract column. `kind`: text, credit_code, date, month, int, number, yesno, enum,
     enum_multi. `future_ok`: a date that may lie after the upload (deadlines, expiry); every other
-    date is a past event, a report cannot hold one in the future."""
+    date is a past event, a report cannot hold one in the future. `reference`: shown beside another
+    column to check it, never stored (the enterprise name beside a record's credit code)."""
     meta = {"zh": zh, "kind": kind, "required": required or key, "key": key,
             "aliases": tuple(aliases), "values": tuple(values or ()),
-            "value_aliases": dict(value_aliases or {}), "future_ok": future_ok}
+            "value_aliases": dict(value_aliases or {}), "future_ok": future_ok, "reference": reference}
     if values and kind != "enum_multi":  # a joined multi-value cell is checked item by item when parsed
         checks["isin"] = list(values)
     return pa.Field(nullable=not (required or key), metadata=meta, **checks)
@@ -69,6 +70,14 @@ def _field_metadata(model: type[SheetModel]) -> dict[str, dict]:
 
 
 YES_NO = "yesno"
+NAME_ALIASES = ("企业名称（参考）", "企业名称(参考)")
+
+
+def enterprise_name_col() -> pa.Field:
+    """The 企业名称 beside every record sheet's 统一社会信用代码: looked up (read-only) in the
+    templates; the importer compares it with the registry and warns when they disagree."""
+    return col("企业名称", required=False, reference=True, aliases=NAME_ALIASES)
+
 
 # ------------------------------------------------------------------ 企业名录
 class EnterpriseSheet(SheetModel):
@@ -102,6 +111,7 @@ class EnterpriseSheet(SheetModel):
 # ------------------------------------------------------------------ 企业自查
 class SelfInspectionSheet(SheetModel):
     credit_code: Series[str] = col("统一社会信用代码", "credit_code", key=True, aliases=CREDIT_ALIASES)
+    enterprise_name: Series[str] = enterprise_name_col()
     inspection_date: Series[pa.DateTime] = col("自查日期", "date", key=True, aliases=("自查时间",))
     count_items: Series[pd.Int64Dtype] = col("自查项目数", "int", required=False, ge=0,
                                              aliases=("自查项目", "检查项目数"))
@@ -116,6 +126,7 @@ class SelfInspectionSheet(SheetModel):
 # ------------------------------------------------------------------ 主体责任
 class ResponsibilitySheet(SheetModel):
     credit_code: Series[str] = col("统一社会信用代码", "credit_code", key=True, aliases=CREDIT_ALIASES)
+    enterprise_name: Series[str] = enterprise_name_col()
     month_date: Series[pa.DateTime] = col("月份", "month", key=True, aliases=("月度", "填报月份", "所属月份"))
     has_principal: Series[pd.BooleanDtype] = col("主要负责人", YES_NO)
     has_safety_director: Series[pd.BooleanDtype] = col("食品安全总监", YES_NO, aliases=("食安总监",))
@@ -134,6 +145,7 @@ class ResponsibilitySheet(SheetModel):
 # ------------------------------------------------------------------ 管理体系
 class ManagementSystemSheet(SheetModel):
     credit_code: Series[str] = col("统一社会信用代码", "credit_code", key=True, aliases=CREDIT_ALIASES)
+    enterprise_name: Series[str] = enterprise_name_col()
     system_type: Series[str] = col(
         "体系类型", "enum", key=True, values=("HACCP", "ISO22000", "智能化追溯体系", "其他"),
         aliases=("体系名称", "认证类型", "体系"),
@@ -161,6 +173,7 @@ class ManagementSystemSheet(SheetModel):
 # ------------------------------------------------------------------ 供应商评价
 class SupplierEvaluationSheet(SheetModel):
     credit_code: Series[str] = col("统一社会信用代码", "credit_code", key=True, aliases=CREDIT_ALIASES)
+    enterprise_name: Series[str] = enterprise_name_col()
     evaluation_date: Series[pa.DateTime] = col("评价日期", "date", key=True, aliases=("检查评价日期", "评价时间"))
     count_suppliers: Series[pd.Int64Dtype] = col("评价供应商数", "int", ge=0,
                                                  aliases=("供应商数", "评价供应商数量"))
@@ -181,6 +194,7 @@ PASS_SCORE = 60  # 是否合格 left blank is derived as 成绩 ≥ 60
 
 class OfficerExamSheet(SheetModel):
     credit_code: Series[str] = col("统一社会信用代码", "credit_code", key=True, aliases=CREDIT_ALIASES)
+    enterprise_name: Series[str] = enterprise_name_col()
     person_name: Series[str] = col("姓名", key=True, aliases=("考试人员", "抽考人员", "人员姓名"))
     post: Series[str] = col("岗位", "enum", values=("主要负责人", "食品安全总监", "食品安全员"),
                             aliases=("职务", "人员类别"),
@@ -204,6 +218,7 @@ class OfficerExamSheet(SheetModel):
 class InspectionSheet(SheetModel):
     inspection_no: Series[str] = col("检查编号", key=True, aliases=("检查记录编号", "检查单编号"))
     credit_code: Series[str] = col("统一社会信用代码", "credit_code", aliases=CREDIT_ALIASES)
+    enterprise_name: Series[str] = enterprise_name_col()
     inspection_date: Series[pa.DateTime] = col("检查日期", "date", aliases=("检查时间",))
     inspection_type: Series[str] = col(
         "检查类型", "enum", values=("日常检查", "飞行检查", "交叉检查", "双随机检查", "专项检查"),
@@ -223,6 +238,7 @@ class InspectionSheet(SheetModel):
 class ProblemSheet(SheetModel):
     problem_no: Series[str] = col("问题编号", key=True, aliases=("问题序号", "隐患编号"))
     credit_code: Series[str] = col("统一社会信用代码", "credit_code", aliases=CREDIT_ALIASES)
+    enterprise_name: Series[str] = enterprise_name_col()
     source: Series[str] = col("问题来源", "enum",
                               values=("监督检查", "监督抽检", "风险排查", "包保督导", "投诉举报", "企业自查"),
                               aliases=("来源",))
@@ -264,6 +280,7 @@ class SamplingSheet(SheetModel):
     credit_code: Series[str] = col("统一社会信用代码", "credit_code",
                                    aliases=CREDIT_ALIASES + ("标称生产企业统一社会信用代码",
                                                              "生产企业统一社会信用代码"))
+    enterprise_name: Series[str] = enterprise_name_col()
     food_name: Series[str] = col("食品名称", aliases=(
         "产品名称", "样品名称", "标称食品名称", "标示产品名称", "标称样品名称", "标称产品名称", "商品名称",
         "受检商品名称", "检品名称", "品名", "样品名称及规格", "food_name"))
@@ -322,6 +339,7 @@ class SamplingSheet(SheetModel):
 # ------------------------------------------------------------------ 包保督导
 class CadreVisitSheet(SheetModel):
     credit_code: Series[str] = col("统一社会信用代码", "credit_code", key=True, aliases=CREDIT_ALIASES)
+    enterprise_name: Series[str] = enterprise_name_col()
     visit_date: Series[pa.DateTime] = col("督导日期", "date", key=True, aliases=("督导时间", "包保督导日期"))
     cadre_name: Series[str] = col("包保干部", key=True, aliases=("包保干部姓名", "督导人员", "包保责任人"))
     cadre_level: Series[str] = col("干部层级", "enum", values=("A级", "B级", "C级"),
@@ -336,6 +354,7 @@ class CadreVisitSheet(SheetModel):
 # ------------------------------------------------------------------ 星级评比
 class StarRatingSheet(SheetModel):
     credit_code: Series[str] = col("统一社会信用代码", "credit_code", key=True, aliases=CREDIT_ALIASES)
+    enterprise_name: Series[str] = enterprise_name_col()
     year: Series[pd.Int64Dtype] = col("年度", "int", key=True, in_range={"min_value": 2000, "max_value": 2100},
                                       aliases=("评比年度", "年份"))
     score: Series[float] = col("考核得分", "number", in_range={"min_value": 0, "max_value": 100},
@@ -353,6 +372,7 @@ class StarRatingSheet(SheetModel):
 class EnforcementCaseSheet(SheetModel):
     case_no: Series[str] = col("案件编号", key=True, aliases=("立案编号", "案号"))
     credit_code: Series[str] = col("统一社会信用代码", "credit_code", aliases=CREDIT_ALIASES)
+    enterprise_name: Series[str] = enterprise_name_col()
     filed_date: Series[pa.DateTime] = col("立案日期", "date", aliases=("立案时间",))
     violation_type: Series[str] = col("违法类型", aliases=("违法行为类型", "案由", "违法行为"))
     fine_amount: Series[float] = col("罚没金额", "number", required=False, ge=0,

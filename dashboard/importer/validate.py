@@ -175,6 +175,7 @@ class Context:
     registry: dict[str, int]  # credit code -> unit_id, from the database
     incoming: dict[str, int] = field(default_factory=dict)  # from this workbook's 企业名录
     listed: set[str] = field(default_factory=set)  # every code this workbook's 企业名录 holds
+    names: dict[str, str] = field(default_factory=dict)  # credit code -> registered name
 
 
 def _fold(text: str) -> str:
@@ -191,13 +192,15 @@ def load_context(conn: Connection, scope_unit_id: int, codes: set[str]) -> Conte
                 units[_fold(spelling).upper()] = unit.unit_id
     scope = set(conn.execute(select(OrgUnitClosure.descendant_id)
                              .where(OrgUnitClosure.ancestor_id == scope_unit_id)).scalars())
-    registry = {}
+    registry, names = {}, {}
     ordered = sorted(codes)
     for i in range(0, len(ordered), 1000):
         chunk = ordered[i:i + 1000]
-        stmt = select(Enterprise.credit_code, Enterprise.unit_id).where(Enterprise.credit_code.in_(chunk))
-        registry.update({r.credit_code: r.unit_id for r in conn.execute(stmt)})
-    return Context(units, scope, registry)
+        stmt = select(Enterprise.credit_code, Enterprise.unit_id, Enterprise.name) \
+            .where(Enterprise.credit_code.in_(chunk))
+        for r in conn.execute(stmt):
+            registry[r.credit_code], names[r.credit_code] = r.unit_id, r.name
+    return Context(units, scope, registry, names=names)
 
 
 def workbook_codes(sheets: list[ParsedSheet]) -> set[str]:
@@ -263,6 +266,28 @@ def database_errors(sheets: list[ParsedSheet], ctx: Context) -> list[dict]:
     for sheet in sheets:
         if sheet.raw.model is not EnterpriseSheet:
             out += record_errors(sheet, ctx)
+    return out
+
+
+def name_warnings(sheets: list[ParsedSheet], ctx: Context) -> list[dict]:
+    """A record whose 企业名称 differs from the name its credit code is registered under (this
+    workbook's 企业名录 first, then the database): a warning, since a wrong pick from the code
+    dropdown passes every other check."""
+    names = dict(ctx.names)
+    for sheet in sheets:
+        if sheet.raw.model is EnterpriseSheet:
+            names.update((c, n) for c, n in zip(sheet.values["credit_code"], sheet.values["name"]) if c and n)
+    out = []
+    for sheet in sheets:
+        given = sheet.values.get("enterprise_name")
+        if given is None or sheet.raw.model is EnterpriseSheet:
+            continue
+        for row, code, name in zip(sheet.rows, sheet.values["credit_code"], given):
+            known = names.get(code)
+            if name and known and _fold(name) != _fold(known):
+                out.append(cell_error(sheet.raw, row, "enterprise_name",
+                                      f"企业名称与统一社会信用代码 {code} 登记的企业“{known}”不一致，"
+                                      "请核对是否选错了企业（不影响导入）", name))
     return out
 
 

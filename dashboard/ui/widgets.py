@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import hashlib
-import math
 import pickle
 from datetime import date, datetime
-from fractions import Fraction
 from html import escape
 
 import pandas as pd
@@ -13,7 +11,8 @@ import streamlit as st
 
 from dashboard.filenames import safe_filename
 from dashboard.labels import (BOOLEAN_COLUMNS, STATUS_BY_MET, STATUS_COLOURS, STATUS_FILLS, STATUS_NONE,
-                              STATUS_SMALL, figure_text, fmt_date, fmt_datetime, label)
+                              STATUS_SMALL, figure_text, fmt_date, fmt_datetime, label, short_name, short_of,
+                              short_points)
 
 from . import data
 
@@ -30,7 +29,15 @@ CSS = """
 .exc-card {border-radius:6px; padding:6px 10px; background:var(--bg); border:1px solid var(--c);}
 .exc-card .n {font-size:1.6rem; font-weight:700; color:var(--c); line-height:1.2;}
 .exc-card .t {font-size:0.85rem; color:#333;}
-.print-only {display:none;}
+.print-only, .print-sheet {display:none;}
+.wrap-table {border-collapse:collapse; width:100%; font-size:0.9rem;}
+.wrap-table th, .wrap-table td {border:1px solid #ddd; padding:3px 6px; text-align:left; vertical-align:top;
+    white-space:normal; word-break:break-word;}
+.wrap-table th {background:#f5f5f5; font-weight:600;}
+.wrap-table td.num {text-align:right; white-space:nowrap;}
+/* The printed meeting sheet (the overview on A4 landscape, at most two pages): read at arm's length,
+   so body text 12px (9pt) and up, figures 22px; the screen-only widgets are hidden and the exception
+   lists and the comparison print as plain tables (.print-sheet) on the second page. */
 @media print {
   @page {size: A4 landscape; margin: 8mm;}
   [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
@@ -38,11 +45,33 @@ CSS = """
   [data-testid="stExpander"], [data-testid="stElementToolbar"], footer, [data-testid="stDateInput"],
   [class*="st-key-noprint"] {display:none !important;}
   [data-testid="stMain"], [data-testid="stAppViewContainer"] {margin:0 !important; padding:0 !important;}
-  [data-testid="stMainBlockContainer"], .block-container {padding:0 !important; max-width:100% !important;
-      zoom: 0.5;}
+  [data-testid="stMainBlockContainer"], .block-container {padding:0 !important; max-width:100% !important;}
+  [data-testid="stVerticalBlock"] {gap:4px !important;}
+  [data-testid="stColumn"]:has([class*="st-key-noprint"]) {display:none !important;}
+  [data-testid="stColumn"] {flex:1 1 0 !important; width:auto !important; min-width:0 !important;}
   .print-only {display:inline;}
-  body {-webkit-print-color-adjust:exact; print-color-adjust:exact; font-size:11px;}
-  .fig-card .v {font-size:1.2rem;} h1 {font-size:1.3rem !important; padding:0 !important;}
+  .print-sheet {display:block;}
+  .print-break {break-before:page;}
+  body {-webkit-print-color-adjust:exact; print-color-adjust:exact; font-size:13px;}
+  h3 {font-size:20px !important; padding:0 0 2px 0 !important;}
+  h4 {font-size:16px !important; padding:2px 0 0 0 !important; margin:0 !important;}
+  [data-testid="stCaptionContainer"], small {font-size:12px !important;}
+  .fig-grid {gap:6px;}
+  .fig-card {padding:4px 8px;}
+  .fig-card .t {font-size:14px; height:auto; font-weight:600;}
+  .fig-card .v {font-size:22px;} .fig-card .nd {font-size:14px;}
+  .fig-card .s, .badge {font-size:12px;}
+  .exc-card {display:flex; align-items:baseline; gap:10px; padding:3px 10px;}
+  .exc-card .n {font-size:22px;} .exc-card .t {font-size:14px;}
+  .print-sheet .wrap-table {font-size:12px; break-inside:auto;}
+  .print-sheet .wrap-table tr {break-inside:avoid;}
+  .print-sheet p {font-size:12px; margin:2px 0;}
+  .print-sheet h4 {margin:6px 0 3px 0;}
+  .print-cols {column-count:2; column-gap:12px; column-fill:balance;}
+  .print-cols h4 {break-after:avoid;}
+  .matrix td, .matrix th {font-size:12px; line-height:1.25; padding:1px 3px;}
+  .matrix td {text-align:center; white-space:nowrap;}
+  .matrix td.unit, .matrix th {text-align:left; white-space:normal;}
 }
 </style>
 """
@@ -74,9 +103,7 @@ def gap_text(fig: dict) -> str:
         return "分母为 0，无数据"
     if fig["met"]:
         return f"目标 {fig['threshold_text']}，已达标"
-    need = math.ceil(Fraction(fig["threshold"]).limit_denominator() * fig["denominator"]) - fig["numerator"]
-    pts = (fig["threshold"] - fig["numerator"] / fig["denominator"]) * 100
-    return f"目标 {fig['threshold_text']}，还差 {need} 个（{pts:.1f} 个百分点）"
+    return f"目标 {fig['threshold_text']}，还差 {short_of(fig)} 个（{short_points(fig):.1f} 个百分点）"
 
 
 def figure_cards(figs: list[dict], *, extra: dict | None = None, columns: int = 3) -> None:
@@ -224,6 +251,108 @@ def short_list_note(lst: dict, unit_word: str, order_text: str, page: str, link_
         st.page_link(page, label=link_label, icon=":material/list:")
 
 
+def html_table(rows: list[dict], columns: list[str], *, numeric: tuple[str, ...] = (),
+               cls: str = "wrap-table") -> str:
+    """Rows as an HTML table that wraps long cells (what a data grid cuts off, and what prints),
+    Chinese headers, every value escaped."""
+    head = "".join(f"<th>{escape(label(c))}</th>" for c in columns)
+    td = {c: '<td class="num">' if c in numeric else "<td>" for c in columns}
+    body = "".join("<tr>" + "".join(f"{td[c]}{escape(str(_cell(c, r.get(c))))}</td>" for c in columns)
+                   + "</tr>" for r in rows)
+    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def print_sheet(html: str, *, new_page: bool = False) -> None:
+    """A part of the printed meeting sheet: hidden on screen, printed (from a new page)."""
+    st.markdown(f'<div class="print-sheet{" print-break" if new_page else ""}">{html}</div>',
+                unsafe_allow_html=True)
+
+
+def print_matrix(figs: list[dict]) -> str:
+    """Units × targets for print: each cell the percentage over n/d, coloured by status."""
+    units = list(dict.fromkeys(f["unit_name"] for f in figs))
+    targets = list(dict.fromkeys((f["target"], f["name"]) for f in figs))
+    by = {(f["unit_name"], f["target"]): f for f in figs}
+    head = "<th>单位</th>" + "".join(f"<th>{escape(short_name(t, n))}</th>" for t, n in targets)
+    rows = []
+    for u in units:
+        cells = []
+        for t, _ in targets:
+            f = by.get((u, t))
+            cells.append("<td></td>" if f is None else
+                         f'<td style="background:{STATUS_FILLS[f["status_text"]]};color:{colour(f)}">'
+                         f'<b>{f["percent_text"]}</b>（{f["nd_text"]}）</td>')
+        rows.append(f'<tr><td class="unit">{escape(u)}</td>{"".join(cells)}</tr>')
+    return f'<table class="wrap-table matrix"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+PRINT_ROWS = 10  # rows of each list on the printed meeting sheet (two A4 pages at any scale)
+
+
+def _print_list(title: str, total: int, rows: list[dict], columns: list[str], empty: str, *,
+                limit: int = PRINT_ROWS, numeric: tuple[str, ...] = (), order: str = "") -> str:
+    shown = (f"，列出{order}的 {limit} 项" if total > limit else f"，{order}的在前" if order and total else "")
+    body = html_table(rows[:limit], columns, numeric=numeric) if rows else f"<p>{escape(empty)}</p>"
+    return f"<h4>{escape(title)}（共 {total} 项{shown}）</h4>{body}"
+
+
+def meeting_sheet_lists(overdue: dict, undisposed: dict, behind: tuple[list[dict], tuple], silent: tuple,
+                        since: tuple) -> None:
+    """The printed meeting sheet's second page: the exception lists (short lists of
+    dashboard.ui.data.short_list, units or targets behind pace, units not reported) and the change
+    since the last meeting (dashboard.overview.comparison_rows, falls first)."""
+    rows, (behind_title, _, _) = behind
+    parts = [_print_list("逾期未整改问题", overdue["total"], overdue["rows"],
+                         ["unit_name", "enterprise_name", "description", "days_overdue", "problem_status"],
+                         "没有逾期未整改的问题。", numeric=("days_overdue",), order="逾期最久")]
+    columns = ["unit_name", "behind_targets"] if rows and "behind_targets" in rows[0] else \
+        ["target_name", "current_text", "expected_text"]
+    parts.append(_print_list(behind_title, len(rows), rows, columns, "均符合进度。", limit=6))
+    day, comparison = since
+    if day is not None:
+        moved = [{**r, "target_name": short_name(r["target"], r["target_name"])}
+                 for r in comparison if not r["is_flat"]]
+        down = sum((r["change_points"] or 0) < 0 for r in moved)
+        parts.append(_print_list(f"与上次会议（{day}）相比：下降 {down} 项，上升 {len(moved) - down} 项，"
+                                 f"持平 {len(comparison) - len(moved)} 项", len(moved), moved,
+                                 ["unit_name", "target_name", "previous_text", "current_text", "change_points"],
+                                 "各项指标均持平。", limit=10, order="下降最多",
+                                 numeric=("previous_text", "current_text", "change_points")))
+    parts.append(_print_list("不合格样品未处置完毕", undisposed["total"], undisposed["rows"],
+                             ["unit_name", "name", "food_name", "disposal_status", "days_open"],
+                             "不合格样品均已处置。", limit=5, numeric=("days_open",)))
+    silent_title, silent_rows = silent
+    names = "、".join(escape(r["unit_name"]) for r in silent_rows)
+    parts.append(f"<h4>{escape(silent_title)}（{len(silent_rows)} 个）</h4><p>{names or '各单位均已上报'}。</p>")
+    print_sheet(f'<div class="print-cols">{"".join(f"<section>{p}</section>" for p in parts)}</div>',
+                new_page=True)
+
+
+def comparison_table(rows: list[dict], *, key: str) -> None:
+    """The since-last-meeting rows (dashboard.overview.comparison_rows) with 变化 as a number, so
+    the grid sorts −3.8 before −0.5."""
+    df = frame(rows, ["unit_name", "target_name", "previous_text", "current_text"])
+    df[label("change_points")] = pd.array([r["change_points"] for r in rows], dtype="Float64")
+    if df.empty:
+        st.info("所选范围内没有变化的指标。")
+        return
+    st.dataframe(df, width="stretch", hide_index=True, height=min(38 + 35 * len(df), 420), key=key,
+                 column_config={label("change_points"): st.column_config.NumberColumn(format="%+.1f")})
+
+
+def uploader_in_chinese(limit_mb: float) -> None:
+    """Streamlit's file uploader says "Upload" and "200MB per file" in English (its own server
+    limit): the texts are replaced in Chinese with the page's own limit."""
+    st.markdown(f"""<style>
+[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] p {{font-size:0 !important;}}
+[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] p::after {{
+  content:"选择文件"; font-size:0.875rem;}}
+[data-testid="stFileUploaderDropzoneInstructions"] span {{font-size:0 !important;}}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {{
+  content:"或把文件拖到这里（.xlsx，每个不超过 {float(limit_mb):g} MB）"; font-size:0.85rem;}}
+</style>""", unsafe_allow_html=True)
+
+
 def exception_cards(items: list[tuple[str, int, str]]) -> None:
     """The exceptions strip: (title, count, unit word); red when non-zero, green when zero."""
     cols = st.columns(len(items))
@@ -242,7 +371,7 @@ def forecast_matrix(paces, *, row_title: str = "单位") -> None:
             cell = STATUS_NONE
         else:
             lag = "，落后进度" if p.is_behind else ""
-            cell = f"{'可达标' if p.will_meet else '难达标'}（预测 {p.projected_text}{lag}）"
+            cell = f"{p.verdict}（{'期末' if p.is_final else '预测'} {p.projected_text}{lag}）"
         cells.append((p.unit_name, p.name, cell, STATUS_BY_MET[p.will_meet]))
     _coloured_matrix(cells, row_title=row_title)
 

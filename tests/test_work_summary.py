@@ -1,0 +1,77 @@
+"""工作开展情况 of the briefing: counted from the records (queries/work_record_counts.sql), written
+in the register of a bureau's summary, with 典型做法 and 工作中的不足 drawn from the same counts.
+
+Hand counts of the sample county, 深入推进阶段 (2023-05-01 … 2023-08-31), from the record tables:
+inspections 日常 79, 双随机 28, 专项 76, 飞行 11, 交叉 9 (203, 179 problems found); sampling 国抽 39,
+省抽 146, 市抽 230, 县抽 443, 风险监测 40 (898), 435 of them testing 兽药残留; 347 exams of 172
+enterprises, 332 passed; 5 cases, 110,000 元, 1 transferred to the police.
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from dashboard.access import system_viewer
+from dashboard.campaign import load_campaign, phase_window
+from dashboard.db import get_engine
+from dashboard.exports import build_summary, pdf
+from dashboard.exports.narrative import Heading, briefing, plain_text
+from dashboard.exports.work_summary import gather
+from tests.pages_fixtures import county_url  # noqa: F401
+
+CONF = load_campaign()
+AS_OF = date(2023, 8, 31)
+
+
+@pytest.fixture(scope="module")
+def engine(county_url):  # noqa: F811
+    return get_engine(county_url)
+
+
+def test_counts_equal_the_records(engine):
+    counts = gather(engine, CONF, system_viewer(engine), unit=None, window=phase_window(CONF, 2), as_of=AS_OF)
+    w = counts[""]
+    assert dict(w.inspections) == {"日常检查": 79, "双随机检查": 28, "专项检查": 76, "飞行检查": 11, "交叉检查": 9}
+    assert (w.inspection_total, w.problems_found) == (203, 179)
+    assert dict(w.samples) == {"国抽": 39, "省抽": 146, "市抽": 230, "县抽": 443, "风险监测": 40}
+    assert w.hazard_classes["兽药残留"] == 435
+    assert (w.exams, w.exams_passed, w.exam_enterprises) == (347, 332, 172)
+    assert (w.cases, w.cases_transferred, w.fines) == (5, 1, 110000.0)
+    assert w.enterprises == 174  # the active enterprises, the figures' denominator
+    # the units below add up to the county
+    below = [c for k, c in counts.items() if k]
+    assert len(below) == 12 and sum(c.inspection_total for c in below) == 203
+    assert sum(sum(c.samples.values()) for c in below) == 898
+
+
+def test_the_briefing_opens_with_the_work_done(engine):
+    s = build_summary(engine, CONF, system_viewer(engine), phase=2, as_of=AS_OF)
+    blocks = briefing(s)
+    headings = [b.text for b in blocks if isinstance(b, Heading) and b.level == 1]
+    assert headings[:2] == ["一、工作开展情况", "二、总体进展"]
+    text = plain_text(blocks)
+    assert ("（一）强化监督检查。深入推进阶段，全市共开展监督检查203次（日常检查79次、双随机检查28次、"
+            "专项检查76次、飞行检查11次、交叉检查9次），平均每家在产企业1.1次，发现问题179个") in text
+    assert "完成肉制品监督抽检和风险监测898批次（国抽39批次、省抽146批次、市抽230批次、县抽443批次、风险监测40批次）" in text
+    assert "对172家企业的食品安全管理人员开展监督抽考347人次，合格332人次、不合格15人次" in text
+    assert "立案查处违法案件5件，罚没11.00万元，移送公安1件" in text
+    assert "总结推广典型做法。" in text and "工作中的不足。" in text
+    # one kind of quotation marks in the briefing: the Chinese ones
+    assert '"' not in text
+
+
+def test_pdf_conversion_maps_the_official_fonts_to_fandol(tmp_path, monkeypatch):
+    fonts = tmp_path / "fandol"
+    fonts.mkdir()
+    (fonts / "FandolFang-Regular.otf").write_bytes(b"")
+    monkeypatch.setenv("DASHBOARD_FONT_DIR", str(fonts))
+    env = pdf._fontconfig_env(tmp_path)
+    conf = Path(env["FONTCONFIG_FILE"]).read_text(encoding="utf-8")
+    assert f"<dir>{fonts}</dir>" in conf
+    assert "<family>仿宋_GB2312</family><prefer><family>FandolFang</family>" in conf
+    monkeypatch.setenv("DASHBOARD_FONT_DIR", str(tmp_path / "none"))
+    monkeypatch.setattr(pdf, "FONT_DIRS", ())
+    assert "FONTCONFIG_FILE" not in pdf._fontconfig_env(tmp_path) or \
+        pdf._fontconfig_env(tmp_path)["FONTCONFIG_FILE"] == __import__("os").environ.get("FONTCONFIG_FILE")
