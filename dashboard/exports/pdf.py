@@ -20,7 +20,8 @@ from pathlib import Path
 
 CANDIDATES = ("soffice", "libreoffice")
 TIMEOUT_S = 180
-FONT_DIRS = ("/usr/share/texlive/texmf-dist/fonts/opentype/public/fandol",)  # texlive-lang-chinese
+FONT_DIRS = ("/usr/local/share/fonts/fandol",  # scripts/install-system-deps.sh puts them here
+             "/usr/share/texlive/texmf-dist/fonts/opentype/public/fandol")  # texlive-lang-chinese
 # official font → the free face of its style that renders it
 FONT_ALIASES = {"仿宋_GB2312": "FandolFang", "仿宋": "FandolFang", "FangSong": "FandolFang",
                 "楷体_GB2312": "FandolKai", "楷体": "FandolKai", "KaiTi": "FandolKai"}
