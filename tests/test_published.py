@@ -17,13 +17,13 @@ from dashboard.annotate import annotate_workbook
 from dashboard.db import table_snapshot
 from dashboard.importer import import_workbook
 from dashboard.importer.published import (CATEGORY_FIELDS, FIELD_ALIASES, LOOKUP, REJECTED_ALIASES,
-                                          hazard_class, hazard_classes, normalise_item, normalise_name,
-                                          producer_part, task_source)
+                                          hazard_class, hazard_classes, match_columns, normalise_item,
+                                          normalise_name, producer_part, task_source)
 from dashboard.importer.read import _header_forms
 from dashboard.models import Sampling
 from test_upload_support import code, county, figures, notice_workbook  # noqa: F401
 
-REAL = Path("/work/shared/real-samples")
+DATA = Path(__file__).parent / "data"  # real provincial spellings, provenance in data/README.md
 
 
 def samples(engine) -> dict[str, Sampling]:
@@ -235,12 +235,10 @@ def test_task_source_from_text(text, value):
 
 
 def test_header_aliases_cover_the_reviewed_real_spellings():
-    """Every spelling of known_columns_header_aliases.json in a category we use lands on its field,
-    on a field it was moved to, or in REJECTED_ALIASES with a reason."""
-    path = REAL / "known_columns_header_aliases.json"
-    if not path.exists():
-        pytest.skip(f"{path} is not available")
-    seen = json.loads(path.read_text(encoding="utf-8"))
+    """Every real spelling in a category we use lands on its field, on a field it was moved to, or
+    in REJECTED_ALIASES with a reason."""
+    seen = json.loads((DATA / "published_header_spellings.json").read_text(encoding="utf-8"))
+    assert len(seen) == 528  # the file is what the test reads: a truncated copy must not pass
     lost = []
     for spelling, category in seen.items():
         if category not in CATEGORY_FIELDS or spelling in REJECTED_ALIASES:
@@ -252,12 +250,10 @@ def test_header_aliases_cover_the_reviewed_real_spellings():
 
 
 def test_the_literal_provincial_headers_are_recognised():
-    path = REAL / "real_header_rows_ParsedFileSampling.txt"
-    if not path.exists():
-        pytest.skip(f"{path} is not available")
-    from dashboard.importer.published import match_columns
     recognised = 0
-    for line in path.read_text(encoding="utf-8").splitlines():
+    lines = (DATA / "provincial_header_rows.txt").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 13
+    for line in lines:
         headers = ast.literal_eval(line.split(" | ", 1)[1])  # a list literal copied from the source repository
         columns, _, _ = match_columns(headers)
         if ("producer" in columns or "credit_code" in columns) and "food_name" in columns:
