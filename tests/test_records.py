@@ -12,7 +12,7 @@ from dashboard.access import system_viewer
 from dashboard.breakdowns import pass_rate_by, problem_rows, sampling_rows
 from dashboard.campaign import Window, load_campaign, month_window, phase_window
 from dashboard.db import get_engine
-from dashboard.overview import report_status, undisposed_samples
+from dashboard.overview import report_status, silent_units, undisposed_samples
 from dashboard.records import data_version, enterprise_file, figure_members, search_enterprises
 from dashboard.targets import compute_targets, overdue_problems
 from tests.pages_fixtures import county_url  # noqa: F401
@@ -95,11 +95,17 @@ def test_exceptions_undisposed_and_silent_units(county):
     eng, viewer = county
     for r in undisposed_samples(eng, CONF, viewer, as_of=date(2023, 11, 30)):
         assert r["verdict"] != "合格" and r["disposal_status"] != "已完成"
-    # the sample county leaves out 唐洋分局's October report (dashboard.demo.DEMO_MISSING)
-    october = {r["unit_code"]: r for r in report_status(eng, CONF, viewer, as_of=date(2023, 10, 31))}
-    assert len(october) == 12
-    reported = [c for c, r in october.items() if r["reported"]]
-    assert len(reported) >= 11
+    # A unit is silent when nothing of the month of as_of has come: no record dated in it and no
+    # upload during it. The sample county's uploads come in the first days of the next month;
+    # 唐洋分局 (DT10) sent its September report last, on 4 October at 17:16 (and, per
+    # dashboard.demo.DEMO_MISSING, no October report), with no record dated 1-3 October.
+    october_3 = report_status(eng, CONF, viewer, as_of=date(2023, 10, 3))
+    assert [r["unit_code"] for r in october_3] == [f"DT{i:02d}" for i in range(1, 13)]
+    assert [(r["unit_code"], r["record_count"], r["last_upload"])
+            for r in silent_units(eng, CONF, viewer, as_of=date(2023, 10, 3))] == [("DT10", 0, None)]
+    assert silent_units(eng, CONF, viewer, as_of=date(2023, 10, 4)) == []
+    assert silent_units(eng, CONF, viewer, unit="DT10", as_of=date(2023, 10, 3))[0]["unit_code"] == "DT10"
+    assert silent_units(eng, CONF, viewer, unit="DT03", as_of=date(2023, 10, 3)) == []
 
 
 def test_data_version_changes_with_a_new_batch(empty_engine):
