@@ -1,16 +1,18 @@
-"""Reporting completeness and timeliness (indicators.md, last section), hand-computed, on SQLite and
+"""Reporting completeness and timeliness (docs/indicators.md §6), hand-computed, on SQLite and
 PostgreSQL; and the 上报完整性 page through AppTest."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import date, datetime
 
 from streamlit.testing.v1 import AppTest
 
-from dashboard.access import system_viewer
+from dashboard.access import resolve_unit, system_viewer
 from dashboard.campaign import Window
 from dashboard.completeness import (LATE, MISSING, ON_TIME, PENDING, batch_months, due_date,
                                     reporting_completeness, status_of)
+from dashboard.db import execute
 from dashboard.importer import import_workbook, rollback_batch
 from test_upload_support import (CONF, code, county, page_db, sampling, sampling_row, sheet,  # noqa: F401
                                  signed, xlsx)
@@ -95,6 +97,28 @@ def test_uploads_after_as_of_and_rolled_back_ones_do_not_count(county):
     assert batch_months(county, system_viewer(county))[batch] == ["2023-05"]
     rollback_batch(county, batch, system_viewer(county))
     assert completeness(county).status("DT01", "2023-05") == MISSING
+
+
+def test_replaced_versions_are_scoped_to_the_viewer_in_sql(county):
+    """Corrections replace a 城区分局 sampling whose number holds a quote and a backslash (its key
+    is rebuilt as JSON in SQL) and a 开发区分局 self-inspection: each scope gets its own prior
+    versions only, with the enterprise's unit."""
+    tricky = 'S-"5"\\01'
+    headers = ["统一社会信用代码", "自查日期", "发现问题数", "是否提交自查报告"]
+    for when, lab, problems in [(datetime(2023, 6, 2, 9), "甲检测", 0), (datetime(2023, 6, 9, 9), "乙检测", 2)]:
+        data = xlsx(sampling([sampling_row(tricky, 1, 检验机构=lab)]),
+                    sheet("企业自查", headers, [[code(5), date(2023, 5, 3), problems, "是"]]))
+        assert import_workbook(county, data, uploader="clerk", uploaded_at=when).status == "imported"
+    unit = {c: resolve_unit(county, c).unit_id for c in ("DT", "DT01", "DT02", "DT03")}
+
+    def replaced(scope: str) -> list[tuple]:
+        rows = execute(county, "completeness_replaced_rows", scope_unit_id=unit[scope])
+        return sorted((r["table_name"], r["unit_id"], json.loads(r["old_row_json"]).get("lab_name"))
+                      for r in rows)
+    assert replaced("DT") == [("sampling", unit["DT01"], "甲检测"), ("self_inspection", unit["DT02"], None)]
+    assert replaced("DT01") == [("sampling", unit["DT01"], "甲检测")]
+    assert replaced("DT02") == [("self_inspection", unit["DT02"], None)]
+    assert replaced("DT03") == []
 
 
 def test_the_page_shows_the_matrix_and_the_rates(page_db):
