@@ -19,8 +19,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.access import viewer_for_username
 from dashboard.db import get_engine
 from dashboard.ui.session import VIEWER_KEY
-from tests.pages_fixtures import PROJECT_DIR, county_env, county_url  # noqa: F401
-from tests.test_access import County
+from tests.pages_support import PROJECT_DIR
 
 ROLES = ("admin", "leader", "dt03_chief", "dt03_clerk")
 SCOPED = ("dt03_chief", "dt03_clerk")
@@ -35,11 +34,6 @@ ROUTED = {
     "dt03_clerk": BROWSE | {"upload"},
 }
 ALL_PAGES = sorted(set().union(*ROUTED.values()))
-
-
-@pytest.fixture(scope="module")
-def county(county_url):  # noqa: F811
-    return County(county_url)
 
 
 def app_as(username: str | None, **params) -> AppTest:
@@ -81,7 +75,7 @@ def open_as(username: str, page: str, **params) -> AppTest:
     return at
 
 
-def test_without_login_only_the_login_page_exists(county_env):
+def test_without_login_only_the_login_page_exists(sample_county_env):
     at = app_as(None, unit="DT01", q='"><script>alert(1)</script>')
     assert routed_pages(at) == {"login"}
     # the login form is plain HTML posted to the server, which sets the HttpOnly cookie; it returns
@@ -96,7 +90,7 @@ def test_without_login_only_the_login_page_exists(county_env):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_the_router_lists_only_the_pages_the_role_may_open(county_env, role):
+def test_the_router_lists_only_the_pages_the_role_may_open(sample_county_env, role):
     at = app_as(role)
     assert routed_pages(at) == ROUTED[role]
     for page in set(ALL_PAGES) - ROUTED[role]:
@@ -106,7 +100,7 @@ def test_the_router_lists_only_the_pages_the_role_may_open(county_env, role):
 
 @pytest.mark.parametrize("page", ["admin", "audit", "upload"])
 @pytest.mark.parametrize("role", ["leader", "dt03_chief"])
-def test_restricted_pages_refuse_by_themselves(county_env, page, role):
+def test_restricted_pages_refuse_by_themselves(sample_county_env, page, role):
     at = AppTest.from_file(str(VIEWS / f"{page}.py"), default_timeout=120)
     at.session_state[VIEWER_KEY] = viewer_for_username(get_engine(os.environ["DASHBOARD_DB_URL"]), role)
     at.run()
@@ -120,13 +114,13 @@ ROUTED_PAIRS = [(role, page) for page in ALL_PAGES for role in ROLES if page in 
 
 @pytest.mark.parametrize("asked", ["plain", "DT01"])
 @pytest.mark.parametrize("role,page", ROUTED_PAIRS)
-def test_role_by_page_shows_only_the_viewers_units(county_env, county, role, page, asked):
+def test_role_by_page_shows_only_the_viewers_units(sample_county_env, sample_county, role, page, asked):
     params = {} if asked == "plain" else {"unit": "DT01"}
     if page == "enterprise":
-        params["ent"] = county.dt01().credit_code  # another unit's enterprise, asked for by URL
+        params["ent"] = sample_county.dt01().credit_code  # another unit's enterprise, asked for by URL
     at = open_as(role, page, **params)
     shown = wire_bytes(at).decode("utf-8", errors="replace")
-    leaked = [p for p in county.foreign("DT03") if p in shown]
+    leaked = [p for p in sample_county.foreign("DT03") if p in shown]
     if role in SCOPED:
         assert leaked == [], f"{role} on {page}: other units' data shown"
         if asked == "DT01" and page == "overview":  # the first run (other pages: switched to after it)
@@ -138,8 +132,8 @@ def test_role_by_page_shows_only_the_viewers_units(county_env, county, role, pag
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_exam_names_on_the_enterprise_page(county_env, county, role):
-    eng = county.engine
+def test_exam_names_on_the_enterprise_page(sample_county_env, sample_county, role):
+    eng = sample_county.engine
     from sqlalchemy import text
     with eng.connect() as conn:
         credit_code, name = conn.execute(text(
@@ -153,7 +147,7 @@ def test_exam_names_on_the_enterprise_page(county_env, county, role):
         assert name in set(exams["姓名"])
 
 
-def test_production_mode_refuses_to_start_with_demo_passwords(county_env, monkeypatch):
+def test_production_mode_refuses_to_start_with_demo_passwords(sample_county_env, monkeypatch):
     monkeypatch.setenv("DASHBOARD_MODE", "production")
     at = app_as("leader")
     assert any("生产模式" in e.value and "dt03_chief" in e.value for e in at.error)

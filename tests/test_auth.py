@@ -64,6 +64,7 @@ def test_login_gives_the_accounts_scope(chief):
 
 
 # ------------------------------------------------------------------ lockout
+@pytest.mark.slow  # one argon2 hash per attempt
 def test_five_failures_lock_the_account_for_fifteen_minutes(chief):
     t0 = auth.now_utc()
     for i in range(auth.MAX_FAILURES - 1):
@@ -248,6 +249,7 @@ def _url(engine) -> str:
     return engine.url.render_as_string(hide_password=False)
 
 
+@pytest.mark.slow  # builds the demo accounts and runs the command line
 def test_production_mode_refuses_demo_passwords(empty_engine, monkeypatch, capsys):
     auth.ensure_demo_accounts(empty_engine)
     assert auth.unchanged_demo_passwords(empty_engine) == [u for u, *_ in auth.DEMO_ACCOUNTS]

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pages_fixtures import ARGS, CHROMIUM, READY, SHOTS, free_port, playwright_or_skip, serve
+from tests.pages_support import ARGS, CHROMIUM, READY, SHOTS, free_port, playwright_or_skip, serve
+
+pytestmark = pytest.mark.browser  # a real Chromium
 
 PASSWORD = "clerk-pass-2023"
 
@@ -23,7 +25,7 @@ def upload_server(tmp_path_factory):
     from dashboard.auth import create_account
     from dashboard.campaign import load_campaign, sync_campaign
     from dashboard.db import get_engine, upgrade
-    from test_upload_support import seed_county
+    from upload_support import seed_county
     folder = tmp_path_factory.mktemp("browser_upload")
     url = f"sqlite:///{folder / 'county.sqlite'}"
     engine = get_engine(url)
@@ -62,7 +64,7 @@ def _assert_clean(page) -> str:
 
 
 def test_upload_errors_in_the_browser(upload_server):
-    from test_upload_support import bad_workbook, figures, good_workbook
+    from upload_support import bad_workbook, figures, good_workbook
     sync_playwright = playwright_or_skip()
     base, engine, folder = upload_server
     bad, good = folder / "5月月报（有错）.xlsx", folder / "5月月报.xlsx"

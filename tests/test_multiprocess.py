@@ -46,13 +46,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.pages_fixtures import ARGS, CHROMIUM, READY, SHOTS, free_port, playwright_or_skip
+from tests.pages_support import ARGS, CHROMIUM, READY, SHOTS, free_port, playwright_or_skip
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEPLOY = PROJECT_DIR / "deploy"
 PG_URL = os.environ.get("DASHBOARD_TEST_PG_URL")
 
-pytestmark = pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL: set DASHBOARD_TEST_PG_URL")
+pytestmark = [pytest.mark.browser, pytest.mark.pg,  # Chromium against two app processes on PostgreSQL
+              pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL: set DASHBOARD_TEST_PG_URL")]
 
 # What changes when DT10's October workbook comes in (sample_data is generated from a fixed seed):
 # the 分局看板 of DT10 for the month 2023-10 (as of the month's end).

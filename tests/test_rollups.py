@@ -23,12 +23,14 @@ from dashboard.targets import compute_targets
 from tests.builders import code, registry, sampling, sampling_row, sheet, xlsx
 from tests.conftest import BACKENDS, _drop_pg_database, PG_URL, new_database, prepared_engine
 
+pytestmark = pytest.mark.slow  # builds the sample county on each backend
+
 START, END = date(2023, 3, 1), date(2023, 11, 30)
 FIGURES = ("self_inspection", "sampling_pass")
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def demo_county(request, tmp_path_factory):
+def sample_county_each_backend(request, tmp_path_factory):
     """The sample county, built once per session and backend through the importer."""
     url = new_database(request.param, tmp_path_factory)
     engine = prepared_engine(url)
@@ -78,8 +80,8 @@ days = st.integers(min_value=0, max_value=(END - START).days)
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(a=days, b=days, unit_index=st.integers(min_value=0, max_value=12))
-def test_rollup_figures_equal_raw_figures(demo_county, a, b, unit_index):
-    engine, facts = demo_county
+def test_rollup_figures_equal_raw_figures(sample_county_each_backend, a, b, unit_index):
+    engine, facts = sample_county_each_backend
     start, end = START + timedelta(days=min(a, b)), START + timedelta(days=max(a, b))
     conf = load_campaign()
     viewer = system_viewer(engine)
@@ -98,8 +100,8 @@ def test_rollup_figures_equal_raw_figures(demo_county, a, b, unit_index):
     (date(2023, 4, 30), date(2023, 6, 1)),    # one whole month and a day on each side
     (date(2023, 3, 15), date(2023, 8, 31)),   # partial head, whole tail
 ])
-def test_rollup_figures_on_edge_windows(demo_county, start, end):
-    engine, facts = demo_county
+def test_rollup_figures_on_edge_windows(sample_county_each_backend, start, end):
+    engine, facts = sample_county_each_backend
     viewer = system_viewer(engine)
     for unit_id in sorted(facts["closure"]):
         figures = compute_targets(engine, load_campaign(), viewer, unit=unit_id,
@@ -110,10 +112,10 @@ def test_rollup_figures_on_edge_windows(demo_county, start, end):
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(a=days, b=days, unit_index=st.integers(min_value=0, max_value=12), extra=st.integers(0, 40))
-def test_every_target_equals_its_raw_member_records(demo_county, a, b, unit_index, extra):
+def test_every_target_equals_its_raw_member_records(sample_county_each_backend, a, b, unit_index, extra):
     """All nine targets, as the engine counts them, equal the raw-record members listed behind
     them (records.figure_members reads no rollup), with as_of on or after the window's end."""
-    engine, facts = demo_county
+    engine, facts = sample_county_each_backend
     start, end = START + timedelta(days=min(a, b)), START + timedelta(days=max(a, b))
     as_of = min(END, end + timedelta(days=extra))
     conf, viewer = load_campaign(), system_viewer(engine)
@@ -124,8 +126,8 @@ def test_every_target_equals_its_raw_member_records(demo_county, a, b, unit_inde
         assert (f.numerator, f.denominator) == (sum(r["is_numerator"] for r in rows), len(rows)), f.target
 
 
-def test_demo_rollups_equal_a_full_rebuild(demo_county):
-    engine, _ = demo_county
+def test_demo_rollups_equal_a_full_rebuild(sample_county_each_backend):
+    engine, _ = sample_county_each_backend
     kept = rollup_rows(engine)
     assert kept["rollup_sampling_unit_day"] and kept["rollup_self_inspection_month"]
     assert sum(r[2] for r in kept["rollup_sampling_unit_day"]) == len(_raw_facts(engine)["samples"])
