@@ -97,12 +97,19 @@ def playwright_or_skip():
     except ImportError:
         sync_playwright = None
         missing.append("playwright (pip install playwright==1.65.2)")
-    if missing:
-        reason = "browser test needs " + " and ".join(missing)
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + " — required in CI")
-        pytest.skip(reason)
+    skip_unless_installed("browser test", missing)
     return sync_playwright
+
+
+def skip_unless_installed(what: str, missing: list[str]) -> None:
+    """Skip with the reason when a system tool is missing, but fail in CI (CI=true), where
+    .ci/run installs every one."""
+    if not missing:
+        return
+    reason = f"{what} needs " + " and ".join(missing)
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(reason + " — required in CI")
+    pytest.skip(reason)
 
 
 def settle(page) -> None:

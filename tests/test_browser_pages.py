@@ -12,8 +12,8 @@ import re
 
 import pytest
 
-from tests.pages_support import (ARGS, CHROMIUM, SHOTS, SignedInBrowser, free_port,
-                                 playwright_or_skip, serve)
+from tests.pages_support import (ARGS, CHROMIUM, SHOTS, SignedInBrowser, free_port, full_height,
+                                 playwright_or_skip, serve, settle)
 
 pytestmark = pytest.mark.browser  # a real Chromium
 

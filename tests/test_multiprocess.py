@@ -46,7 +46,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.pages_support import ARGS, CHROMIUM, READY, SHOTS, free_port, playwright_or_skip
+from tests.pages_support import (ARGS, CHROMIUM, READY, SHOTS, free_port, playwright_or_skip,
+                                 skip_unless_installed)
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEPLOY = PROJECT_DIR / "deploy"
@@ -73,11 +74,7 @@ def _tools_or_skip() -> str:
     missing = [] if nginx else ["nginx (apt-get install -y nginx; scripts/install-system-deps.sh)"]
     if not shutil.which("openssl"):
         missing.append("openssl (apt-get install -y openssl)")
-    if missing:
-        reason = "multi-process test needs " + " and ".join(missing)
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + " — required in CI")
-        pytest.skip(reason)
+    skip_unless_installed("multi-process test", missing)
     return nginx
 
 

@@ -7,7 +7,6 @@ import io
 from datetime import date, datetime
 
 import openpyxl
-import pytest
 
 from builders import ENTERPRISE_HEADERS, code, enterprise_row, sampling, sampling_row, sheet, xlsx  # noqa: F401
 from dashboard.access import system_viewer
