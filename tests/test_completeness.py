@@ -107,7 +107,9 @@ def test_replaced_versions_are_scoped_to_the_viewer_in_sql(small_county):
     for when, lab, problems in [(datetime(2023, 6, 2, 9), "甲检测", 0), (datetime(2023, 6, 9, 9), "乙检测", 2)]:
         data = xlsx(sampling([sampling_row(tricky, 1, 检验机构=lab)]),
                     sheet("企业自查", headers, [[code(5), date(2023, 5, 3), problems, "是"]]))
-        assert import_workbook(small_county, data, uploader="clerk", uploaded_at=when).status == "imported"
+        result = import_workbook(small_county, data, viewer=system_viewer(small_county), uploader="clerk",
+                                 uploaded_at=when)
+        assert result.status == "imported", result.to_text()
     unit = {c: resolve_unit(small_county, c).unit_id for c in ("DT", "DT01", "DT02", "DT03")}
 
     def replaced(scope: str) -> list[tuple]:
