@@ -9,6 +9,7 @@ One name per database:
 | `small_county` | `empty_engine` with the small county's registry: 城区分局 enterprises 1–4 (4 停产), 开发区分局 5–6 (tests/upload_support.py) |
 | `small_county_env` | the small county in a SQLite file named by DASHBOARD_DB_URL, for AppTest pages; yields the engine |
 | `tiny_county` | `empty_engine` with the hand-built county of the target tests (tests/tiny_county.py) |
+| `accounts_county` | `empty_engine` with one DT03 upload and an account of every role (AccountsCounty below) |
 | `sample_county_url` | the sample county (12 sub-bureaus × 9 months through the importer, dashboard.demo), SQLite, built once per session — read only |
 | `sample_county` | the same database: its engine, system viewer, demo accounts' viewers and enterprises by unit |
 | `sample_county_env` | the same database named by DASHBOARD_DB_URL, with Streamlit's caches cleared; yields the URL |
