@@ -161,6 +161,7 @@ def test_an_attacker_cannot_lock_the_holder_out_from_elsewhere(chief):
                        ("203.0.113.9", "throttled")}
 
 
+@pytest.mark.slow  # a password check per attempt, over many names
 def test_a_client_is_throttled_over_every_name(chief):
     """Spraying many names from one client: after SOURCE_MAX_FAILURES failures that client is refused
     for any name, without a password check; a success in between does not count as a failure."""
@@ -294,6 +295,7 @@ def test_production_mode_refuses_the_placeholders_of_env_example(empty_engine, m
     auth.check_production(empty_engine)
 
 
+@pytest.mark.slow  # hashes and checks every demo account's password
 def test_production_check_runs_once_per_process(empty_engine, monkeypatch):
     """Finding 4: once it has passed, the check costs no argon2 verification (it used to cost four
     on every page run)."""
