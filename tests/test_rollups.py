@@ -273,12 +273,12 @@ def _dated_records(engine) -> list[tuple[str, date]]:
     (3, [3], date(2023, 3, 1), date(2023, 10, 31)),    # a sub-bureau's own view
     (3, [3, 5], date(2023, 4, 1), date(2023, 9, 30)),  # a report unit outside the viewer's scope: nothing
 ])
-def test_report_unit_record_dates_equal_the_raw_records(demo_county, scope_index, report_indexes, start, end):
+def test_report_unit_record_dates_equal_the_raw_records(sample_county_each_backend, scope_index, report_indexes, start, end):
     """queries/report_unit_record_dates.sql (sampling read from its unit × day rollup, the other
     sheets reduced per sheet) gives exactly the (report unit, date) pairs of the raw records of
     all nine dated sheets, as the query over the raw rows did."""
     from dashboard.db import execute
-    engine, facts = demo_county
+    engine, facts = sample_county_each_backend
     unit_ids = sorted(facts["closure"])
     scope = unit_ids[scope_index]
     report = [u for u in unit_ids if u != unit_ids[0]] if report_indexes is None else [unit_ids[i] for i in report_indexes]
@@ -296,14 +296,14 @@ def test_report_unit_record_dates_equal_the_raw_records(demo_county, scope_index
 
 
 @pytest.mark.parametrize("unit_index", [0, 2, 7])
-def test_undisposed_samplings_equal_the_raw_records(demo_county, unit_index):
+def test_undisposed_samplings_equal_the_raw_records(sample_county_each_backend, unit_index):
     """queries/undisposed_samplings.sql (the failed batches read through ix_sampling_failed_date)
     lists exactly the 不合格 batches of the unit's subtree whose 核查处置 is not 已完成. The sample
     county has every failed batch disposed, so some are reopened and some passed ones failed, in a
     transaction rolled back afterwards."""
     from dashboard.db import execute
     from sqlalchemy import update
-    engine, facts = demo_county
+    engine, facts = sample_county_each_backend
     unit_id = sorted(facts["closure"])[unit_index]
     start, end = date(2023, 3, 1), date(2023, 10, 20)
     with engine.connect() as conn:
@@ -324,12 +324,12 @@ def test_undisposed_samplings_equal_the_raw_records(demo_county, unit_index):
     assert expected and sorted(r["sample_no"] for r in got) == sorted(expected)
 
 
-def test_undisposed_samplings_read_the_failed_batch_index(demo_county):
+def test_undisposed_samplings_read_the_failed_batch_index(sample_county_each_backend):
     """On SQLite the query plan reads the partial index (a province's two million batches are
     not scanned); the index holds exactly the 不合格 batches."""
     from dashboard.db import load_query
     from sqlalchemy import text
-    engine, facts = demo_county
+    engine, facts = sample_county_each_backend
     with engine.connect() as conn:
         failed = conn.execute(select(func.count()).select_from(Sampling).where(Sampling.verdict != "合格")).scalar()
         assert 0 < failed < len(facts["samples"])
