@@ -1,4 +1,4 @@
-"""The command line of shared/spec/cli.md: `python -m dashboard COMMAND`."""
+"""The command line of docs/cli.md: `python -m dashboard COMMAND`."""
 from __future__ import annotations
 
 import argparse

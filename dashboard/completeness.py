@@ -1,4 +1,4 @@
-"""Reporting completeness and timeliness (indicators.md, last section), and the upload history.
+"""Reporting completeness and timeliness (docs/indicators.md §6), and the upload history.
 
 A unit reported a sheet for a month when a record of that sheet, of an enterprise of the unit's
 subtree, is dated in that month; the report *came* when the first such record arrived: the time of
@@ -130,18 +130,14 @@ def record_versions(engine: Engine, viewer: Viewer, *, from_date: date = FAR_PAS
                    int(r["count_records"]))
            for r in execute(engine, "completeness_record_batches", scope_unit_id=viewer.scope_unit_id,
                             from_date=from_date, to_date=to_date)]
-    units = {r["credit_code"]: r["unit_id"]
-             for r in execute(engine, "template_enterprises", unit_id=viewer.scope_unit_id,
-                              scope_unit_id=viewer.scope_unit_id)}
-    for r in execute(engine, "completeness_replaced_rows", table_names=list(DATED_SHEETS)):
+    for r in execute(engine, "completeness_replaced_rows", scope_unit_id=viewer.scope_unit_id):
         old = json.loads(r["old_row_json"])
-        unit_id = units.get(old.get("credit_code"))
         day = old.get(DATED_SHEETS[r["table_name"]][1])
-        if unit_id is None or day is None or old.get("batch_id") is None:
+        if day is None or old.get("batch_id") is None:
             continue
         day = as_date(day)
         if from_date <= day <= to_date:
-            out.append(Version(r["table_name"], unit_id, day, int(old["batch_id"])))
+            out.append(Version(r["table_name"], r["unit_id"], day, int(old["batch_id"])))
     return out
 
 

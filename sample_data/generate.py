@@ -2,7 +2,7 @@
 
 The sample county: one monthly workbook per sub-bureau and month, written the way county clerks
 write them (title row, 填报单位 row, text dates, √/×, 合计 rows, unit-suffixed headers…) but always
-valid per shared/spec/data-contract.md. Deterministic: everything comes from random.Random(seed)
+valid per docs/data-contract.md. Deterministic: everything comes from random.Random(seed)
 in a fixed order, and nothing depends on today's date.
 
     python sample_data/generate.py [--out DIR] [--scale N] [--seed S]

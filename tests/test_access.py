@@ -22,12 +22,11 @@ from sqlalchemy import text
 
 from dashboard import breakdowns, overview, pace, records
 from dashboard.access import (Viewer, check_rollback, mask_exam_label, mask_name, resolve_unit,
-                              system_viewer, viewer_for_username)
+                              system_viewer)
 from dashboard.campaign import Window, load_campaign
-from dashboard.db import execute, get_engine
+from dashboard.db import execute
 from dashboard.gaps import missing_enterprises
 from dashboard.targets import TARGET_QUERIES, compute_targets, overdue_problems
-from tests.pages_fixtures import county_url  # noqa: F401
 
 CONF = load_campaign()
 AS_OF = date(2023, 11, 30)
@@ -95,42 +94,6 @@ UNIT_CALLS = {
 
 
 # ------------------------------------------------------------------ what belongs to whom in the sample county
-class County:
-    """The sample county's enterprises by unit, and its accounts' viewers."""
-
-    def __init__(self, url: str):
-        self.engine = get_engine(url)
-        with self.engine.connect() as conn:
-            rows = conn.execute(text(
-                "select e.credit_code, e.name, u.code, u.name as unit_name from enterprise e "
-                "join org_unit u on u.unit_id = e.unit_id")).all()
-            self.exam_names = {r.person_name for r in conn.execute(text(
-                "select o.person_name from officer_exam o join enterprise e on e.credit_code = o.credit_code "
-                "join org_unit u on u.unit_id = e.unit_id where u.code = 'DT03'"))}
-        self.by_unit: dict[str, list] = {}
-        for r in rows:
-            self.by_unit.setdefault(r.code, []).append(r)
-        self.unit_names = {r.code: r.unit_name for r in rows}
-        self.viewers = {u: viewer_for_username(self.engine, u) for u in ROLES}
-
-    def foreign(self, unit: str = "DT03") -> list[str]:
-        """Credit codes, enterprise names and sub-bureau names of every unit but `unit`."""
-        out = [self.unit_names[c] for c in self.by_unit if c != unit]
-        for code, rows in self.by_unit.items():
-            if code != unit:
-                out += [x for r in rows for x in (r.credit_code, r.name)]
-        return out
-
-    def dt01(self):
-        """One enterprise of 城区分局 (DT01)."""
-        return self.by_unit["DT01"][0]
-
-
-@pytest.fixture(scope="module")
-def county(county_url):  # noqa: F811
-    return County(county_url)
-
-
 def dump(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, default=lambda o: getattr(o, "__dict__", str(o)))
 
@@ -142,11 +105,11 @@ def leaks(text_: str, probes: list[str]) -> list[str]:
 # ------------------------------------------------------------------ the matrix
 @pytest.mark.parametrize("call", [*CORE_CALLS, *EXPORT_CALLS])
 @pytest.mark.parametrize("role", ROLES)
-def test_every_core_call_returns_only_the_viewers_subtree(county, role, call):
+def test_every_core_call_returns_only_the_viewers_subtree(sample_county, role, call):
     fn = {**CORE_CALLS, **EXPORT_CALLS}[call]
-    viewer = county.viewers[role]
-    out = dump(fn(county.engine, viewer))
-    foreign = county.foreign("DT03")
+    viewer = sample_county.viewers[role]
+    out = dump(fn(sample_county.engine, viewer))
+    foreign = sample_county.foreign("DT03")
     if role in SCOPED:
         assert leaks(out, foreign) == [], f"{role} receives other units' data from {call}"
     elif call in ("units", "search", "targets", "figure_members:self_inspection", "sampling_rows", "problem_rows",
@@ -155,14 +118,14 @@ def test_every_core_call_returns_only_the_viewers_subtree(county, role, call):
 
 
 @pytest.mark.parametrize("role", SCOPED)
-def test_a_dt03_account_sees_dt03_figures_and_nothing_of_dt01(county, role):
-    viewer = county.viewers[role]
-    eng = county.engine
+def test_a_dt03_account_sees_dt03_figures_and_nothing_of_dt01(sample_county, role):
+    viewer = sample_county.viewers[role]
+    eng = sample_county.engine
     system = system_viewer(eng)
     own = compute_targets(eng, CONF, viewer, window=WINDOW, as_of=AS_OF)
     assert [f.to_json() for f in own] == \
         [f.to_json() for f in compute_targets(eng, CONF, system, unit="DT03", window=WINDOW, as_of=AS_OF)]
-    dt01 = county.dt01()
+    dt01 = sample_county.dt01()
     assert records.enterprise_file(eng, viewer, dt01.credit_code) is None
     assert records.enterprise_file(eng, system, dt01.credit_code) is not None
     assert records.search_enterprises(eng, viewer, dt01.name) == []
@@ -174,23 +137,23 @@ def test_a_dt03_account_sees_dt03_figures_and_nothing_of_dt01(county, role):
 
 
 @pytest.mark.parametrize("call", UNIT_CALLS)
-def test_asking_for_another_unit_is_refused(county, call):
-    viewer = county.viewers["dt03_chief"]
-    for unit in ("DT01", "DT", resolve_unit(county.engine, "DT05").unit_id):
+def test_asking_for_another_unit_is_refused(sample_county, call):
+    viewer = sample_county.viewers["dt03_chief"]
+    for unit in ("DT01", "DT", resolve_unit(sample_county.engine, "DT05").unit_id):
         with pytest.raises(PermissionError):
-            UNIT_CALLS[call](county.engine, viewer, unit)
-    UNIT_CALLS[call](county.engine, viewer, "DT03")  # its own unit is fine
+            UNIT_CALLS[call](sample_county.engine, viewer, unit)
+    UNIT_CALLS[call](sample_county.engine, viewer, "DT03")  # its own unit is fine
 
 
 # ------------------------------------------------------------------ personal data
 MASKED = re.compile(r"^.\*+$")
 
 
-def _exam_rows(county, viewer):
+def _exam_rows(sample_county, viewer):
     """Every exam taker's name as each core call hands it to the viewer."""
-    eng = county.engine
+    eng = sample_county.engine
     names = []
-    for e in county.by_unit["DT03"]:
+    for e in sample_county.by_unit["DT03"]:
         file = records.enterprise_file(eng, viewer, e.credit_code)
         names += [r["person_name"] for r in file["sections"]["officer_exam"]]
     members = records.figure_members(eng, CONF, viewer, target="officer_exam_pass", unit="DT03", window=WINDOW,
@@ -207,14 +170,14 @@ def _exam_rows(county, viewer):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_exam_takers_names_only_for_their_sub_bureau_and_the_leadership(county, role):
-    names = _exam_rows(county, county.viewers[role])
+def test_exam_takers_names_only_for_their_sub_bureau_and_the_leadership(sample_county, role):
+    names = _exam_rows(sample_county, sample_county.viewers[role])
     assert len(names) > 20
     if role == "admin":
         assert all(MASKED.match(n) for n in names), names[:5]
-        assert not set(names) & county.exam_names
+        assert not set(names) & sample_county.exam_names
     else:
-        assert set(names) <= county.exam_names and not any(MASKED.match(n) for n in names)
+        assert set(names) <= sample_county.exam_names and not any(MASKED.match(n) for n in names)
 
 
 def test_masking_helpers():
@@ -224,13 +187,13 @@ def test_masking_helpers():
 
 
 # ------------------------------------------------------------------ uploads and rollbacks: one's own unit only
-def test_dt03_clerk_may_roll_back_dt03_batches_only(county):
-    eng = county.engine
+def test_dt03_clerk_may_roll_back_dt03_batches_only(sample_county):
+    eng = sample_county.engine
     with eng.connect() as conn:
         batch = {code: conn.execute(text(
             "select min(b.batch_id) from upload_batch b join org_unit u on u.unit_id = b.unit_id where u.code = :c"),
             {"c": code}).scalar() for code in ("DT01", "DT03")}
-    clerk, chief, admin, leader = (county.viewers[u] for u in ("dt03_clerk", "dt03_chief", "admin", "leader"))
+    clerk, chief, admin, leader = (sample_county.viewers[u] for u in ("dt03_clerk", "dt03_chief", "admin", "leader"))
     check_rollback(eng, clerk, batch["DT03"])
     check_rollback(eng, admin, batch["DT01"])
     for viewer, b in ((clerk, batch["DT01"]), (chief, batch["DT03"]), (leader, batch["DT01"])):

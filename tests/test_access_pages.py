@@ -19,24 +19,21 @@ from streamlit.testing.v1 import AppTest
 from dashboard.access import viewer_for_username
 from dashboard.db import get_engine
 from dashboard.ui.session import VIEWER_KEY
-from tests.pages_fixtures import PROJECT_DIR, county_env, county_url  # noqa: F401
-from tests.test_access import County
+from tests.pages_support import PROJECT_DIR
 
 ROLES = ("admin", "leader", "dt03_chief", "dt03_clerk")
 SCOPED = ("dt03_chief", "dt03_clerk")
 VIEWS = PROJECT_DIR / "app_pages"
-# Every page the router may list (those not written yet are skipped until their file exists).
-ALL_PAGES = ("overview", "sub_bureau", "phases", "enterprise", "sampling", "rectification", "upload", "history",
-             "completeness", "export", "admin", "audit")
-ROUTED = {  # which roles' routers list each page
-    "upload": {"dt03_clerk"}, "admin": {"admin"}, "audit": {"admin"},
-    "export": set(ROLES), "history": set(ROLES), "completeness": set(ROLES),
+# The pages each demo account's router lists, written out: a page deleted or not routed fails.
+BROWSE = {"overview", "sub_bureau", "phases", "enterprise", "sampling", "rectification", "history",
+          "completeness", "export"}
+ROUTED = {
+    "admin": BROWSE | {"admin", "audit"},
+    "leader": BROWSE,
+    "dt03_chief": BROWSE,
+    "dt03_clerk": BROWSE | {"upload"},
 }
-
-
-@pytest.fixture(scope="module")
-def county(county_url):  # noqa: F811
-    return County(county_url)
+ALL_PAGES = sorted(set().union(*ROUTED.values()))
 
 
 def app_as(username: str | None, **params) -> AppTest:
@@ -78,11 +75,7 @@ def open_as(username: str, page: str, **params) -> AppTest:
     return at
 
 
-def _existing(pages):
-    return [p for p in pages if (VIEWS / f"{p}.py").exists()]
-
-
-def test_without_login_only_the_login_page_exists(county_env):
+def test_without_login_only_the_login_page_exists(sample_county_env):
     at = app_as(None, unit="DT01", q='"><script>alert(1)</script>')
     assert routed_pages(at) == {"login"}
     # the login form is plain HTML posted to the server, which sets the HttpOnly cookie; it returns
@@ -97,20 +90,17 @@ def test_without_login_only_the_login_page_exists(county_env):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_the_router_lists_only_the_pages_the_role_may_open(county_env, role):
+def test_the_router_lists_only_the_pages_the_role_may_open(sample_county_env, role):
     at = app_as(role)
-    expected = {p for p in _existing(ALL_PAGES) if role in ROUTED.get(p, set(ROLES))}
-    assert routed_pages(at) == expected
-    for page in set(_existing(ALL_PAGES)) - expected:
+    assert routed_pages(at) == ROUTED[role]
+    for page in set(ALL_PAGES) - ROUTED[role]:
         with pytest.raises(ValueError):
             at.switch_page(f"app_pages/{page}.py")
 
 
 @pytest.mark.parametrize("page", ["admin", "audit", "upload"])
 @pytest.mark.parametrize("role", ["leader", "dt03_chief"])
-def test_restricted_pages_refuse_by_themselves(county_env, page, role):
-    if not (VIEWS / f"{page}.py").exists():
-        pytest.skip(f"app_pages/{page}.py not written yet")
+def test_restricted_pages_refuse_by_themselves(sample_county_env, page, role):
     at = AppTest.from_file(str(VIEWS / f"{page}.py"), default_timeout=120)
     at.session_state[VIEWER_KEY] = viewer_for_username(get_engine(os.environ["DASHBOARD_DB_URL"]), role)
     at.run()
@@ -119,19 +109,18 @@ def test_restricted_pages_refuse_by_themselves(county_env, page, role):
 
 
 # Only the pairs a router lists: absent pages are asserted by the router test above.
-ROUTED_PAIRS = [(role, page) for page in _existing(ALL_PAGES) for role in ROLES
-                if role in ROUTED.get(page, set(ROLES))]
+ROUTED_PAIRS = [(role, page) for page in ALL_PAGES for role in ROLES if page in ROUTED[role]]
 
 
 @pytest.mark.parametrize("asked", ["plain", "DT01"])
 @pytest.mark.parametrize("role,page", ROUTED_PAIRS)
-def test_role_by_page_shows_only_the_viewers_units(county_env, county, role, page, asked):
+def test_role_by_page_shows_only_the_viewers_units(sample_county_env, sample_county, role, page, asked):
     params = {} if asked == "plain" else {"unit": "DT01"}
     if page == "enterprise":
-        params["ent"] = county.dt01().credit_code  # another unit's enterprise, asked for by URL
+        params["ent"] = sample_county.dt01().credit_code  # another unit's enterprise, asked for by URL
     at = open_as(role, page, **params)
     shown = wire_bytes(at).decode("utf-8", errors="replace")
-    leaked = [p for p in county.foreign("DT03") if p in shown]
+    leaked = [p for p in sample_county.foreign("DT03") if p in shown]
     if role in SCOPED:
         assert leaked == [], f"{role} on {page}: other units' data shown"
         if asked == "DT01" and page == "overview":  # the first run (other pages: switched to after it)
@@ -143,8 +132,8 @@ def test_role_by_page_shows_only_the_viewers_units(county_env, county, role, pag
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_exam_names_on_the_enterprise_page(county_env, county, role):
-    eng = county.engine
+def test_exam_names_on_the_enterprise_page(sample_county_env, sample_county, role):
+    eng = sample_county.engine
     from sqlalchemy import text
     with eng.connect() as conn:
         credit_code, name = conn.execute(text(
@@ -158,7 +147,7 @@ def test_exam_names_on_the_enterprise_page(county_env, county, role):
         assert name in set(exams["姓名"])
 
 
-def test_production_mode_refuses_to_start_with_demo_passwords(county_env, monkeypatch):
+def test_production_mode_refuses_to_start_with_demo_passwords(sample_county_env, monkeypatch):
     monkeypatch.setenv("DASHBOARD_MODE", "production")
     at = app_as("leader")
     assert any("生产模式" in e.value and "dt03_chief" in e.value for e in at.error)

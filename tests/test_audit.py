@@ -4,6 +4,8 @@ from __future__ import annotations
 import io
 from datetime import datetime, timedelta
 
+import pytest
+
 from dashboard import audit, auth
 from dashboard.__main__ import main
 from tests.builders import registry, sampling, sampling_row, xlsx
@@ -42,6 +44,7 @@ def test_filters(empty_engine):
                                                  to_date=t.date() + timedelta(days=1))] == ["b"]
 
 
+@pytest.mark.slow  # runs every action, the export's rendering included
 def test_every_action_writes_its_row(empty_engine, tmp_path, monkeypatch, capsys):
     """Logins, failed logins, lockout, logout, uploads, rollbacks and account changes."""
     eng = empty_engine

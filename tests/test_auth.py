@@ -64,6 +64,7 @@ def test_login_gives_the_accounts_scope(chief):
 
 
 # ------------------------------------------------------------------ lockout
+@pytest.mark.slow  # one argon2 hash per attempt
 def test_five_failures_lock_the_account_for_fifteen_minutes(chief):
     t0 = auth.now_utc()
     for i in range(auth.MAX_FAILURES - 1):
@@ -160,6 +161,7 @@ def test_an_attacker_cannot_lock_the_holder_out_from_elsewhere(chief):
                        ("203.0.113.9", "throttled")}
 
 
+@pytest.mark.slow  # a password check per attempt, over many names
 def test_a_client_is_throttled_over_every_name(chief):
     """Spraying many names from one client: after SOURCE_MAX_FAILURES failures that client is refused
     for any name, without a password check; a success in between does not count as a failure."""
@@ -248,6 +250,7 @@ def _url(engine) -> str:
     return engine.url.render_as_string(hide_password=False)
 
 
+@pytest.mark.slow  # builds the demo accounts and runs the command line
 def test_production_mode_refuses_demo_passwords(empty_engine, monkeypatch, capsys):
     auth.ensure_demo_accounts(empty_engine)
     assert auth.unchanged_demo_passwords(empty_engine) == [u for u, *_ in auth.DEMO_ACCOUNTS]
@@ -292,6 +295,7 @@ def test_production_mode_refuses_the_placeholders_of_env_example(empty_engine, m
     auth.check_production(empty_engine)
 
 
+@pytest.mark.slow  # hashes and checks every demo account's password
 def test_production_check_runs_once_per_process(empty_engine, monkeypatch):
     """Finding 4: once it has passed, the check costs no argon2 verification (it used to cost four
     on every page run)."""

@@ -15,9 +15,9 @@ from sqlalchemy import text
 
 from dashboard import audit, auth
 from dashboard.db import get_engine
-from tests.pages_fixtures import county_url, free_port, serve  # noqa: F401
-from tests.pages_fixtures import ARGS, CHROMIUM, SHOTS, playwright_or_skip
-from tests.test_browser_pages import _full_height, _settle
+from tests.pages_support import ARGS, CHROMIUM, SHOTS, free_port, full_height, playwright_or_skip, serve, settle
+
+pytestmark = pytest.mark.browser  # a real Chromium
 
 
 @pytest.fixture(scope="module")
@@ -30,9 +30,9 @@ def chromium():
 
 
 @pytest.fixture(scope="module")
-def served(county_url, tmp_path_factory):  # noqa: F811
+def served(sample_county_url, tmp_path_factory):
     port = free_port()
-    proc = serve(county_url, port, tmp_path_factory.mktemp("streamlit_access") / "server.log")
+    proc = serve(sample_county_url, port, tmp_path_factory.mktemp("streamlit_access") / "server.log")
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
     proc.wait(timeout=20)
@@ -51,12 +51,12 @@ def _log_in(page, username: str, password: str) -> None:
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     page.wait_for_timeout(1500)
-    _settle(page)
+    settle(page)
 
 
-def test_chief_logs_in_keeps_the_login_and_is_refused_another_units_enterprise(chromium, served, county_url):  # noqa: F811
+def test_chief_logs_in_keeps_the_login_and_is_refused_another_units_enterprise(chromium, served, sample_county_url):
     SHOTS.mkdir(exist_ok=True)
-    eng = get_engine(county_url)
+    eng = get_engine(sample_county_url)
     with eng.connect() as conn:
         dt01_code, dt01_name = conn.execute(text(
             "select e.credit_code, e.name from enterprise e join org_unit u on u.unit_id = e.unit_id "
@@ -70,11 +70,11 @@ def test_chief_logs_in_keeps_the_login_and_is_refused_another_units_enterprise(c
     # The fresh-server routing hole (see test_browser_pages): the very first session of a new server
     # pops Streamlit's legacy "Page not found" notice. Open the server once before the real test.
     page.goto(served, wait_until="domcontentloaded")
-    _settle(page)
+    settle(page)
 
     # an enterprise URL without a login: the login page, nothing of the enterprise
     page.goto(f"{served}/enterprise?ent={dt01_code}", wait_until="domcontentloaded")
-    _settle(page)
+    settle(page)
     assert page.get_by_label("用户名").count() == 1 and dt01_name not in _main(page)
     page.screenshot(path=str(SHOTS / "access_login.png"))
 
@@ -91,20 +91,20 @@ def test_chief_logs_in_keeps_the_login_and_is_refused_another_units_enterprise(c
 
     # a reload starts a new Streamlit session: the cookie keeps the login
     page.goto(f"{served}/", wait_until="domcontentloaded")
-    _settle(page)
+    settle(page)
     main = _main(page)
     assert "九项工作目标（安丰分局）" in main and page.get_by_label("用户名").count() == 0
     assert "城区分局" not in page.locator('[data-testid="stApp"]').inner_text()
     assert "dt03_chief（分局长）" in page.locator('[data-testid="stSidebar"]').inner_text()
     nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
     assert "账号管理" not in nav and "审计日志" not in nav
-    _full_height(page)
+    full_height(page)
     page.screenshot(path=str(SHOTS / "access_chief_overview.png"), full_page=True)
 
     # another unit's enterprise, asked for directly
     page.set_viewport_size({"width": 1600, "height": 1000})
     page.goto(f"{served}/enterprise?ent={dt01_code}", wait_until="domcontentloaded")
-    _settle(page)
+    settle(page)
     main = _main(page)
     assert "没有这家企业，或该企业不在您的管辖范围内。" in main
     assert dt01_name not in main and dt01_code not in main
@@ -112,18 +112,18 @@ def test_chief_logs_in_keeps_the_login_and_is_refused_another_units_enterprise(c
 
     # another unit, asked for directly
     page.goto(f"{served}/sub_bureau?unit=DT01", wait_until="domcontentloaded")
-    _settle(page)
+    settle(page)
     main = _main(page)
     assert "无权查看单位“DT01”" in main and "分局看板 · 安丰分局" in main and "城区分局" not in main
 
     # logout: the session ends on the server and the cookie goes
     page.get_by_role("button", name="退出登录").click()
     page.wait_for_timeout(1500)
-    _settle(page)
+    settle(page)
     assert page.get_by_label("用户名").count() == 1
     assert auth.viewer_for_token(eng, cookie["value"]) is None
     page.goto(f"{served}/", wait_until="domcontentloaded")
-    _settle(page)
+    settle(page)
     assert page.get_by_label("用户名").count() == 1, "still signed in after logout"
     assert _session_cookie(context) is None
     page.screenshot(path=str(SHOTS / "access_logged_out.png"))
@@ -133,15 +133,15 @@ def test_chief_logs_in_keeps_the_login_and_is_refused_another_units_enterprise(c
     context.close()
 
 
-def test_a_forged_cookie_gets_the_login_page(chromium, served, county_url):  # noqa: F811
-    token = auth.start_session(get_engine(county_url), "dt03_chief")
+def test_a_forged_cookie_gets_the_login_page(chromium, served, sample_county_url):
+    token = auth.start_session(get_engine(sample_county_url), "dt03_chief")
     body, mac = token.split(".")
     forged = auth._b64(auth._unb64(body).decode().replace("dt03_chief", "leader").encode()) + "." + mac
     context = chromium.new_context(viewport={"width": 1600, "height": 1000})
     context.add_cookies([{"name": auth.COOKIE_NAME, "value": forged, "domain": "127.0.0.1", "path": "/"}])
     page = context.new_page()
     page.goto(f"{served}/", wait_until="domcontentloaded")
-    _settle(page)
+    settle(page)
     assert page.get_by_label("用户名").count() == 1 and "九项工作目标" not in _main(page)
     page.screenshot(path=str(SHOTS / "access_forged_cookie.png"))
     context.close()

@@ -12,8 +12,10 @@ import re
 
 import pytest
 
-from tests.pages_fixtures import (ARGS, CHROMIUM, READY, SHOTS, SignedInBrowser, county_url,  # noqa: F401
-                                  free_port, playwright_or_skip, serve)
+from tests.pages_support import (ARGS, CHROMIUM, SHOTS, SignedInBrowser, free_port, full_height,
+                                 playwright_or_skip, serve, settle)
+
+pytestmark = pytest.mark.browser  # a real Chromium
 
 
 # (screenshot name, URL path and query, text that must be on the page)
@@ -33,12 +35,12 @@ PAGES = [
 
 
 @pytest.fixture(scope="module")
-def browser(county_url):  # noqa: F811
+def browser(sample_county_url):
     """Chromium, each new page signed in as the leadership's demo account (session cookie)."""
     sync_playwright = playwright_or_skip()
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield SignedInBrowser(b, county_url)
+        yield SignedInBrowser(b, sample_county_url)
         b.close()
 
 
@@ -48,9 +50,9 @@ class Server(str):
 
 
 @pytest.fixture(scope="module")
-def app_server(county_url, tmp_path_factory):  # noqa: F811
+def app_server(sample_county_url, tmp_path_factory):
     port = free_port()
-    proc = serve(county_url, port, tmp_path_factory.mktemp("streamlit") / "server.log")
+    proc = serve(sample_county_url, port, tmp_path_factory.mktemp("streamlit") / "server.log")
     yield Server(f"http://127.0.0.1:{port}")
     proc.terminate()
     proc.wait(timeout=20)
@@ -63,22 +65,6 @@ def server(app_server):
     return app_server
 
 
-def _settle(page) -> None:
-    page.wait_for_selector(READY, timeout=90_000)
-    page.wait_for_timeout(800)  # a rerun triggered by the query-param sync
-    page.wait_for_selector(READY, timeout=90_000)
-    page.wait_for_load_state("networkidle")
-
-
-def _full_height(page) -> None:
-    """Streamlit scrolls inside its main container: grow the viewport so a screenshot shows all."""
-    height = page.evaluate("""() => {
-        const m = document.querySelector('[data-testid="stMain"]');
-        return Math.max(m ? m.scrollHeight : 0, document.body.scrollHeight); }""")
-    page.set_viewport_size({"width": 1600, "height": min(max(int(height) + 40, 900), 8000)})
-    page.wait_for_timeout(600)
-
-
 def _assert_clean(page, name: str, *, routed: bool = True) -> None:
     boxes = page.locator('[data-testid="stException"]')
     assert boxes.count() == 0, f"{name}: Streamlit exception: {boxes.first.inner_text()[:1500]}"
@@ -89,7 +75,7 @@ def _assert_clean(page, name: str, *, routed: bool = True) -> None:
         assert key not in body, f"{name}: raw key {key!r} shown on the page"
 
 
-def test_fresh_server_page_url_first_goes_through_the_router(browser, app_server, county_url,  # noqa: F811
+def test_fresh_server_page_url_first_goes_through_the_router(browser, app_server, sample_county_url,
                                                              tmp_path_factory):
     """A new server whose very first request is a page URL shows the router's navigation and that
     page (legacy pages/ routing would run the file alone: no navigation, no shared controls), and
@@ -98,13 +84,13 @@ def test_fresh_server_page_url_first_goes_through_the_router(browser, app_server
     base = str(app_server)
     if not app_server.fresh:  # another test asked first (e.g. a different order): start a new one
         port = free_port()
-        proc = serve(county_url, port, tmp_path_factory.mktemp("fresh") / "server.log")
+        proc = serve(sample_county_url, port, tmp_path_factory.mktemp("fresh") / "server.log")
         base = f"http://127.0.0.1:{port}"
     app_server.fresh = False
     try:
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
         page.goto(f"{base}/sub_bureau?unit=DT03", wait_until="domcontentloaded")
-        _settle(page)
+        settle(page)
         nav = page.locator('[data-testid="stSidebarNav"]')
         assert nav.count() == 1, "no st.navigation sidebar: the router was skipped"
         for title in ("领导小组总览", "分局看板", "阶段进展", "企业档案", "监督抽检", "问题整改"):
@@ -126,10 +112,10 @@ def test_every_page_renders_without_exception(browser, server):
     for name, path, must in PAGES:
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
         page.goto(f"{server}/{path}", wait_until="domcontentloaded")
-        _settle(page)
+        settle(page)
         _assert_clean(page, name)
         assert must in page.locator('[data-testid="stMain"]').inner_text(), f"{name}: {must!r} missing"
-        _full_height(page)
+        full_height(page)
         page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
         page.close()
 
@@ -139,22 +125,22 @@ def test_enterprise_file_and_provenance_in_browser(browser, server):
     SHOTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1600, "height": 1000})
     page.goto(f"{server}/enterprise?q=91320981", wait_until="domcontentloaded")
-    _settle(page)
+    settle(page)
     main = page.locator('[data-testid="stMain"]').inner_text()
     assert "统一社会信用代码" in main and "企业自查（" in main and "违法案件（" in main
-    _full_height(page)
+    full_height(page)
     page.screenshot(path=str(SHOTS / "enterprise_file.png"), full_page=True)
     page.close()
 
     page = browser.new_page(viewport={"width": 1600, "height": 1000})
     page.goto(f"{server}/sub_bureau?unit=DT01", wait_until="domcontentloaded")
-    _settle(page)
+    settle(page)
     page.get_by_text("数据来源：查看任一指标").click()
     page.wait_for_timeout(1500)
-    _settle(page)
+    settle(page)
     _assert_clean(page, "provenance")
     assert "分母：" in page.locator('[data-testid="stMain"]').inner_text()
-    _full_height(page)
+    full_height(page)
     page.screenshot(path=str(SHOTS / "provenance.png"), full_page=True)
     page.close()
 
@@ -165,7 +151,7 @@ def test_print_layout_is_a4_landscape(browser, server):
     SHOTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1600, "height": 1000})
     page.goto(server, wait_until="domcontentloaded")
-    _settle(page)
+    settle(page)
     page.emulate_media(media="print")
     assert not page.locator('[data-testid="stSidebar"]').is_visible()
     pdf = page.pdf(prefer_css_page_size=True, print_background=True)

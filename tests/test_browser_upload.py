@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pages_fixtures import ARGS, CHROMIUM, READY, SHOTS, free_port, playwright_or_skip, serve
+from tests.pages_support import (ARGS, CHROMIUM, SHOTS, free_port, full_height, playwright_or_skip,
+                                 serve, settle)
+
+pytestmark = pytest.mark.browser  # a real Chromium
 
 PASSWORD = "clerk-pass-2023"
 
@@ -23,7 +26,7 @@ def upload_server(tmp_path_factory):
     from dashboard.auth import create_account
     from dashboard.campaign import load_campaign, sync_campaign
     from dashboard.db import get_engine, upgrade
-    from test_upload_support import seed_county
+    from upload_support import seed_county
     folder = tmp_path_factory.mktemp("browser_upload")
     url = f"sqlite:///{folder / 'county.sqlite'}"
     engine = get_engine(url)
@@ -38,20 +41,6 @@ def upload_server(tmp_path_factory):
     proc.wait(timeout=20)
 
 
-def _settle(page) -> None:
-    page.wait_for_selector(READY, timeout=90_000)
-    page.wait_for_timeout(700)
-    page.wait_for_selector(READY, timeout=90_000)
-
-
-def _full_height(page) -> None:
-    height = page.evaluate("""() => {
-        const m = document.querySelector('[data-testid="stMain"]');
-        return Math.max(m ? m.scrollHeight : 0, document.body.scrollHeight); }""")
-    page.set_viewport_size({"width": 1400, "height": min(max(int(height) + 40, 900), 6000)})
-    page.wait_for_timeout(600)
-
-
 def _assert_clean(page) -> str:
     boxes = page.locator('[data-testid="stException"]')
     assert boxes.count() == 0, boxes.first.inner_text()[:1500]
@@ -62,7 +51,7 @@ def _assert_clean(page) -> str:
 
 
 def test_upload_errors_in_the_browser(upload_server):
-    from test_upload_support import bad_workbook, figures, good_workbook
+    from upload_support import bad_workbook, figures, good_workbook
     sync_playwright = playwright_or_skip()
     base, engine, folder = upload_server
     bad, good = folder / "5月月报（有错）.xlsx", folder / "5月月报.xlsx"
@@ -73,21 +62,21 @@ def test_upload_errors_in_the_browser(upload_server):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="zh-CN")
         page.goto(base + "/")
-        _settle(page)
+        settle(page)
         page.get_by_label("用户名").fill("dt01_clerk")
         page.get_by_label("密码").fill(PASSWORD)
         page.get_by_role("button", name="登录").click()
-        _settle(page)
+        settle(page)
         page.goto(base + "/upload")
-        _settle(page)
+        settle(page)
         page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(bad))
         page.get_by_text("未通过校验：发现 4 处错误").wait_for(timeout=60_000)
-        _settle(page)
+        settle(page)
         body = _assert_clean(page)
         assert "下载标注了错误的工作簿" in body
         grid = page.locator('[data-testid="stDataFrame"]').last
         grid.scroll_into_view_if_needed()
-        _full_height(page)
+        full_height(page)
         page.screenshot(path=str(SHOTS / "upload_errors.png"), full_page=True)
         grid.screenshot(path=str(SHOTS / "upload_error_table.png"))
         # every error cell is inside the table's box: nothing overflows the page
@@ -96,8 +85,8 @@ def test_upload_errors_in_the_browser(upload_server):
 
         page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(good))
         page.get_by_text("校验通过（试运行，尚未写入）").wait_for(timeout=60_000)
-        _settle(page)
-        _full_height(page)
+        settle(page)
+        full_height(page)
         page.screenshot(path=str(SHOTS / "upload_dry_run.png"), full_page=True)
         page.get_by_role("button", name="确认上报 1 个工作簿").click()
         page.get_by_text("已上报，第 2 批").wait_for(timeout=60_000)
@@ -106,10 +95,10 @@ def test_upload_errors_in_the_browser(upload_server):
                                  ("upload_completeness", "/completeness?as_of=2023-06-30", "各单位完整率与按时率")):
             page.set_viewport_size({"width": 1400, "height": 900})
             page.goto(base + path)
-            _settle(page)
+            settle(page)
             page.get_by_text(text).first.wait_for(timeout=60_000)
             _assert_clean(page)
-            _full_height(page)
+            full_height(page)
             page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
         browser.close()
     assert figures(engine)["sampling_pass"] == (2, 3)

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import audit, auth
 from dashboard.__main__ import main
-from tests.pages_fixtures import PROJECT_DIR
+from tests.pages_support import PROJECT_DIR
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
 
 from dashboard.access import system_viewer
@@ -101,6 +102,7 @@ def test_same_file_again_after_rollback_lands_again(empty_engine):
     assert again.status == "imported" and again.batch_id != first.batch_id
 
 
+@pytest.mark.slow  # waits out a lock timeout
 def test_upload_waiting_too_long_is_refused_in_chinese(empty_engine, monkeypatch):
     from dashboard.importer import load
     monkeypatch.setattr(load, "WRITER_LOCK_TIMEOUT", "1s")  # PostgreSQL; SQLite waits busy_timeout

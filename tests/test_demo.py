@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import text
 
 from dashboard.campaign import load_campaign
 from dashboard.demo import DEMO_MISSING, build_demo, demo_files
 from test_sample_data import read_sheets
+
+pytestmark = pytest.mark.slow  # imports the 107 sample workbooks
 
 
 def _count(engine, sql: str, **params) -> int:

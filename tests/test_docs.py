@@ -1,33 +1,105 @@
 """Something public that is undocumented fails the suite (the Datasette habit)."""
 from __future__ import annotations
 
+import argparse
 import ast
 import re
 from pathlib import Path
 
 from dashboard.__main__ import build_parser
+from dashboard.campaign import load_campaign
+from dashboard.importer.schemas import SHEETS
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _subcommands():
-    parser = build_parser()
-    action = next(a for a in parser._actions if a.dest == "command")
-    return action.choices
+def _parsers(parser, prefix=""):
+    """(command path, parser) for the parser and every subcommand below it, `user add` included."""
+    yield prefix, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _parsers(sub, f"{prefix} {name}".strip())
 
 
-def test_every_cli_command_and_option_is_in_the_readme():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def _options(parser) -> list[str]:
+    return [o for a in parser._actions for o in a.option_strings if o.startswith("--") and o != "--help"]
+
+
+def _section(text: str, heading: str) -> str:
+    """The text under the first heading line that starts with `heading`, up to the next heading
+    of the same or a higher level."""
+    level = heading.split(" ", 1)[0]
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(heading))
+    end = next((i for i in range(start + 1, len(lines))
+                if lines[i].startswith("#") and len(lines[i].split(" ", 1)[0]) <= len(level)), len(lines))
+    return "\n".join(lines[start:end])
+
+
+def test_every_cli_command_and_option_is_in_docs_cli():
+    """Each command (`user add` as such) is in docs/cli.md's table, each of its options on its row
+    (global options in the global table)."""
+    doc = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    rows = {}
+    for line in doc.splitlines():
+        m = re.match(r"\| `([a-z-]+(?: [a-z]+)?)(?: [^`]*)?` \|", line)
+        if m:
+            rows.setdefault(m.group(1), line)
     missing = []
-    for name, sub in _subcommands().items():
-        if f"python -m dashboard {name}" not in readme:
-            missing.append(name)
-        for action in sub._actions:
-            missing += [f"{name} {o}" for o in action.option_strings
-                        if o.startswith("--") and o != "--help" and o not in readme]
-    for action in build_parser()._actions:
-        missing += [o for o in action.option_strings if o.startswith("--") and o != "--help" and o not in readme]
+    for path, parser in _parsers(build_parser()):
+        if not path:
+            missing += [o for o in _options(parser) if f"| `{o}" not in doc]
+            continue
+        if path == "user":  # a group: its subcommands are the rows
+            continue
+        row = rows.get(path)
+        if row is None:
+            missing.append(path)
+            continue
+        missing += [f"{path} {o}" for o in _options(parser) if o not in row]
     assert missing == []
+    assert set(rows) >= {"init-db", "demo", "import", "rollback", "rebuild-rollups", "targets", "export",
+                         "user add", "user passwd", "user disable", "user list"}
+
+
+def test_every_campaign_target_has_its_section_in_docs_indicators():
+    """A section `### `code` name` per target of each campaign file, with the file's threshold."""
+    doc = (ROOT / "docs" / "indicators.md").read_text(encoding="utf-8")
+    targets = load_campaign("dongtai-2023").targets
+    assert len(targets) == 9
+    for t in targets:
+        section = _section(doc, f"### `{t.code}` ")
+        assert section.splitlines()[0] == f"### `{t.code}` {t.name}"
+        pct = f"{t.threshold * 100:g}%"
+        assert f"目标：{pct if t.threshold >= 1 else '≥' + pct}；" in section
+        assert "分子：" in section and "分母：" in section
+    headed = re.findall(r"^### `([a-z_]+)` ", doc, flags=re.M)
+    assert headed == [t.code for t in targets]  # no section for a target the campaign lacks
+
+
+def test_every_sheet_and_column_of_the_schemas_is_in_docs_data_contract():
+    """Each schema class has its `### 表名` section with one table row per column, marked 键 for a
+    key column, 必填 for a required one and 选填 for an optional one (a 选填 column whose cell a
+    rule demands in some rows says 选填列)."""
+    doc = (ROOT / "docs" / "data-contract.md").read_text(encoding="utf-8")
+    wrong = []
+    for model in SHEETS:
+        section = _section(doc, f"### {model.sheet_name()}")
+        rows = {line.split("|")[1].strip(): line for line in section.splitlines() if line.startswith("| ")}
+        for meta in model.fields().values():
+            row = rows.pop(meta["zh"], None)
+            rule = None if row is None else row.split("|")[3]
+            if rule is None:
+                wrong.append(f"{model.sheet_name()}.{meta['zh']}: no row")
+            elif meta["key"] != ("**键**" in rule):
+                wrong.append(f"{model.sheet_name()}.{meta['zh']}: key")
+            elif not meta["key"] and ("必填" in rule.split("；")[0]) != meta["required"]:
+                wrong.append(f"{model.sheet_name()}.{meta['zh']}: required")
+            elif not meta["required"] and not rule.strip().startswith("选填"):
+                wrong.append(f"{model.sheet_name()}.{meta['zh']}: optional")
+        wrong += [f"{model.sheet_name()}.{extra}: not in the schema" for extra in rows if extra != "列"]
+    assert wrong == []
 
 
 def _public_defs(path: Path):

@@ -31,7 +31,6 @@ from dashboard.exports import pdf
 from dashboard.exports.narrative import Chart, Para, Table, briefing, plain_text
 from dashboard.exports.safe import is_dangerous, neutralise
 from dashboard.exports.xlsx import TARGETS_SHEET, truncated_percent
-from tests.pages_fixtures import county_url  # noqa: F401
 from tests.regen_golden import CASES, FROZEN_AT, build_case, extract, golden_path
 
 CONF = load_campaign()
@@ -46,13 +45,9 @@ def squash(s: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def engine(county_url):  # noqa: F811
-    return get_engine(county_url)
-
-
-@pytest.fixture(scope="module")
-def county(engine):
-    """The county's phase-2 summary and its workbook and briefing."""
+def phase2_summary(sample_county):
+    """The phase2_summary's phase-2 summary and its workbook and briefing."""
+    engine = sample_county.engine
     s = build_summary(engine, CONF, system_viewer(engine), **PHASE2)
     return {"summary": s, "xlsx": render(s, "xlsx"), "docx": render(s, "docx")}
 
@@ -67,10 +62,10 @@ def test_neutralise(value, expected):
     assert not is_dangerous(neutralise(value))
 
 
-def test_a_formula_in_an_enterprise_name_comes_out_as_text(county_url, tmp_path):  # noqa: F811
+def test_a_formula_in_an_enterprise_name_comes_out_as_text(sample_county_url, tmp_path):
     # a copy of the county whose enterprise missing a 包保督导 visit is named like a formula
     path = tmp_path / "evil.sqlite"
-    src = sqlite3.connect(county_url.split("///", 1)[1])
+    src = sqlite3.connect(sample_county_url.split("///", 1)[1])
     dst = sqlite3.connect(path)
     src.backup(dst)
     src.close()
@@ -98,9 +93,9 @@ def test_a_formula_in_an_enterprise_name_comes_out_as_text(county_url, tmp_path)
 
 
 # ------------------------------------------------------------------ readers find every figure
-def test_workbook_holds_every_target_figure(county):
-    s = county["summary"]
-    wb = load_workbook(io.BytesIO(county["xlsx"]))
+def test_workbook_holds_every_target_figure(phase2_summary):
+    s = phase2_summary["summary"]
+    wb = load_workbook(io.BytesIO(phase2_summary["xlsx"]))
     ws = wb[TARGETS_SHEET]
     rows = {(r[0], r[1]): r for r in ws.iter_rows(min_row=3, values_only=True)}
     assert len(rows) == len(s.figures) == 13 * 9
@@ -124,9 +119,9 @@ def test_workbook_holds_every_target_figure(county):
             assert wb[g.spec.title].max_row - 2 == root[g.spec.key]["denominator"] - root[g.spec.key]["numerator"]
 
 
-def test_briefing_holds_every_target_figure_and_names_best_and_lagging(county):
-    s = county["summary"]
-    doc = Document(io.BytesIO(county["docx"]))
+def test_briefing_holds_every_target_figure_and_names_best_and_lagging(phase2_summary):
+    s = phase2_summary["summary"]
+    doc = Document(io.BytesIO(phase2_summary["docx"]))
     body = "\n".join(p.text for p in doc.paragraphs)
     cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
     assert doc.paragraphs[0].text == "东台市肉制品质量安全提升行动\n深入推进阶段工作总结"
@@ -145,8 +140,8 @@ def test_briefing_holds_every_target_figure_and_names_best_and_lagging(county):
     assert "PAGE" in doc.sections[0].footer._element.xml
 
 
-def test_briefing_reuses_the_pages_charts(county):
-    s = county["summary"]
+def test_briefing_reuses_the_pages_charts(phase2_summary):
+    s = phase2_summary["summary"]
     from dashboard import charts
     heat = export_charts.chart_for(s, "heatmap").to_dict()
     assert heat == charts.status_heatmap([f for f in s.figures]).to_dict()
@@ -173,10 +168,10 @@ def need_soffice():
         pytest.skip("LibreOffice (soffice) is not installed: PDF export cannot be tested here")
 
 
-def test_pdf_text_layer_holds_every_target_figure(county, tmp_path):
+def test_pdf_text_layer_holds_every_target_figure(phase2_summary, tmp_path):
     need_soffice()
-    s = county["summary"]
-    data = render(s, "pdf", docx=county["docx"])
+    s = phase2_summary["summary"]
+    data = render(s, "pdf", docx=phase2_summary["docx"])
     assert data[:5] == b"%PDF-"
     layer = squash(pdftotext(data, tmp_path))
     assert squash(s.title) in layer
@@ -189,7 +184,8 @@ def test_pdf_text_layer_holds_every_target_figure(county, tmp_path):
 
 
 # ------------------------------------------------------------------ scope: a chief exports their own unit
-def test_a_chief_exports_only_their_own_unit(engine):
+def test_a_chief_exports_only_their_own_unit(sample_county):
+    engine = sample_county.engine
     dt03 = resolve_unit(engine, "DT03")
     chief = Viewer("dt03_chief", "chief", dt03.unit_id)
     s = build_summary(engine, CONF, chief, month="2023-07", as_of=date(2023, 7, 31))
@@ -205,7 +201,8 @@ def test_a_chief_exports_only_their_own_unit(engine):
                                       as_of=date(2023, 7, 31)).figures
 
 
-def test_no_figure_is_shown_as_zero_when_there_is_nothing_to_count(engine):
+def test_no_figure_is_shown_as_zero_when_there_is_nothing_to_count(sample_county):
+    engine = sample_county.engine
     s = build_summary(engine, CONF, system_viewer(engine), phase=1, unit="DT12")
     f = next(f for f in s.unit_figures if f["target"] == "sampling_pass")
     assert f["denominator"] == 0 and f["percent_text"] == "无数据"
@@ -217,7 +214,8 @@ def test_no_figure_is_shown_as_zero_when_there_is_nothing_to_count(engine):
     assert row[4] is None and row[6] == "无数据"
 
 
-def test_window_arguments_are_checked(engine):
+def test_window_arguments_are_checked(sample_county):
+    engine = sample_county.engine
     viewer = system_viewer(engine)
     with pytest.raises(KeyError):
         build_summary(engine, CONF, viewer, phase=7)
@@ -228,43 +226,43 @@ def test_window_arguments_are_checked(engine):
 
 
 # ------------------------------------------------------------------ command line
-def test_cli_export_writes_each_format(county_url, tmp_path, capsys):  # noqa: F811
+def test_cli_export_writes_each_format(sample_county_url, tmp_path, capsys):
     out = tmp_path / "sub" / "安丰.xlsx"
-    assert cli_main(["--db", county_url, "export", "--month", "2023-07", "--unit", "安丰分局",
+    assert cli_main(["--db", sample_county_url, "export", "--month", "2023-07", "--unit", "安丰分局",
                      "--format", "xlsx", "--out", str(out)]) == 0
     assert load_workbook(out)[TARGETS_SHEET]["A3"].value == "安丰分局"
     assert "已导出" in capsys.readouterr().out
-    out = tmp_path / "county.docx"
-    assert cli_main(["--db", county_url, "export", "--phase", "深入推进阶段", "--format", "docx",
+    out = tmp_path / "phase2_summary.docx"
+    assert cli_main(["--db", sample_county_url, "export", "--phase", "深入推进阶段", "--format", "docx",
                      "--out", str(out)]) == 0
     assert Document(out).paragraphs[0].text.replace("\n", "") == "东台市肉制品质量安全提升行动深入推进阶段工作总结"
 
 
-def test_cli_export_bad_usage_and_missing_converter(county_url, tmp_path, capsys, monkeypatch):  # noqa: F811
-    args = ["--db", county_url, "export", "--format", "docx", "--out", str(tmp_path / "x.docx")]
+def test_cli_export_bad_usage_and_missing_converter(sample_county_url, tmp_path, capsys, monkeypatch):
+    args = ["--db", sample_county_url, "export", "--format", "docx", "--out", str(tmp_path / "x.docx")]
     assert cli_main([*args[:3], "--phase", "9", *args[3:]]) == 2
     assert "没有这个阶段" in capsys.readouterr().err
     assert cli_main([*args[:3], "--month", "2023-07", "--unit", "不存在分局", *args[3:]]) == 2
     assert cli_main([*args[:3], "--month", "2024-01", *args[3:]]) == 2
     monkeypatch.setenv("DASHBOARD_SOFFICE", str(tmp_path / "no-soffice"))
     out = tmp_path / "x.pdf"
-    assert cli_main(["--db", county_url, "export", "--phase", "1", "--format", "pdf", "--out", str(out)]) == 1
+    assert cli_main(["--db", sample_county_url, "export", "--phase", "1", "--format", "pdf", "--out", str(out)]) == 1
     assert "本机未安装 LibreOffice" in capsys.readouterr().err and not out.exists()
 
 
-def test_file_names(county):
-    s = county["summary"]
+def test_file_names(phase2_summary):
+    s = phase2_summary["summary"]
     assert file_name(s, "xlsx") == "东台市市场监督管理局_深入推进阶段_数据表.xlsx"
     assert file_name(s, "pdf").endswith("_工作总结.pdf")
 
 
 # ------------------------------------------------------------------ the page
-def test_export_page_builds_previews_and_offers_downloads(county_url, monkeypatch):  # noqa: F811
+def test_export_page_builds_previews_and_offers_downloads(sample_county_url, monkeypatch):
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from tests.pages_fixtures import PROJECT_DIR, sign_in
-    monkeypatch.setenv("DASHBOARD_DB_URL", county_url)
+    from tests.pages_support import PROJECT_DIR, sign_in
+    monkeypatch.setenv("DASHBOARD_DB_URL", sample_county_url)
     monkeypatch.setenv("DASHBOARD_SOFFICE", "/nonexistent/soffice")  # the page must say so, not fail
     st.cache_data.clear()
     at = sign_in(AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=180), "dt03_chief")
@@ -290,7 +288,7 @@ def test_export_page_builds_previews_and_offers_downloads(county_url, monkeypatc
 
 # ------------------------------------------------------------------ PostgreSQL
 def test_the_same_files_on_postgresql(empty_engine, backend):
-    """The sample county on PostgreSQL gives the same workbook cells and briefing text as the
+    """The sample phase2_summary on PostgreSQL gives the same workbook cells and briefing text as the
     golden files made on SQLite (SQLite is covered by the golden tests)."""
     if backend != "postgresql":
         pytest.skip("SQLite is covered by test_export_golden.py")
@@ -302,6 +300,7 @@ def test_the_same_files_on_postgresql(empty_engine, backend):
         assert extract(s, fmt) == json.loads(golden_path("county_phase2", fmt).read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow  # renders every format
 def test_an_empty_database_exports_without_error(empty_engine):
     """Before any upload every figure is 无数据; every format is still written."""
     s = build_summary(empty_engine, CONF, system_viewer(empty_engine), phase=2, as_of=date(2023, 8, 31))
@@ -316,7 +315,8 @@ def test_an_empty_database_exports_without_error(empty_engine):
 
 
 # ------------------------------------------------------------------ speed
-def test_export_times_at_sample_scale(engine, county, capsys):
+def test_export_times_at_sample_scale(sample_county, phase2_summary, capsys):
+    engine = sample_county.engine
     timings = {}
     started = time.perf_counter()
     s = build_summary(engine, CONF, system_viewer(engine), **PHASE2)
@@ -331,8 +331,8 @@ def test_export_times_at_sample_scale(engine, county, capsys):
     assert timings["summary"] < 15 and timings["xlsx"] < 10 and timings["docx"] < 30
 
 
-def test_narrative_blocks_are_well_formed(county):
-    blocks = briefing(county["summary"])
+def test_narrative_blocks_are_well_formed(phase2_summary):
+    blocks = briefing(phase2_summary["summary"])
     for b in blocks:
         if isinstance(b, Table):
             assert all(len(r) == len(b.header) for r in b.rows) and len(b.widths) in (0, len(b.header))

@@ -12,15 +12,14 @@ import json
 import pytest
 
 from dashboard.db import get_engine
-from tests.pages_fixtures import county_url  # noqa: F401
 from tests.regen_golden import CASES, build_case, dump, extract, golden_path
 
 REGEN = "python -m tests.regen_golden"
 
 
 @pytest.fixture(scope="module")
-def summaries(county_url):  # noqa: F811
-    engine = get_engine(county_url)
+def summaries(sample_county_url):
+    engine = get_engine(sample_county_url)
     return {name: build_case(engine, name) for name in CASES}
 
 

@@ -10,9 +10,8 @@ from dashboard.access import Viewer, resolve_unit, system_viewer
 from dashboard.completeness import batch_records, upload_history
 from dashboard.db import table_snapshot
 from dashboard.importer import import_workbook
-from test_upload_support import (code, county, figures, good_workbook, page_db, sheet, signed,  # noqa: F401
-                                 xlsx)
-from tests.pages_fixtures import PROJECT_DIR
+from upload_support import code, figures, good_workbook, sheet, signed, xlsx
+from tests.pages_support import PROJECT_DIR
 
 
 def exam_workbook(score: float) -> bytes:
@@ -20,13 +19,13 @@ def exam_workbook(score: float) -> bytes:
                       [[code(1), "张三丰", "食品安全员", date(2023, 6, 6), score]]))
 
 
-def test_history_lists_every_batch_with_months_rows_and_status(county):
-    may = import_workbook(county, good_workbook(3), viewer=system_viewer(county), uploader="城区填报员", file_name="5月.xlsx",
+def test_history_lists_every_batch_with_months_rows_and_status(small_county):
+    may = import_workbook(small_county, good_workbook(3), viewer=system_viewer(small_county), uploader="城区填报员", file_name="5月.xlsx",
                           uploaded_at=datetime(2023, 6, 3, 9, 30))
-    june = import_workbook(county, exam_workbook(58),
-                           viewer=system_viewer(county), uploader="城区填报员", file_name="6月.xlsx",
+    june = import_workbook(small_county, exam_workbook(58),
+                           viewer=system_viewer(small_county), uploader="城区填报员", file_name="6月.xlsx",
                            uploaded_at=datetime(2023, 7, 4, 10))
-    rows = upload_history(county, system_viewer(county))
+    rows = upload_history(small_county, system_viewer(small_county))
     assert [r["batch_id"] for r in rows] == [june.batch_id, may.batch_id, 1]
     top, second = rows[0], rows[1]
     assert (top["file_name"], top["unit_name"], top["months"], top["uploader"], top["uploaded_at"],
@@ -35,22 +34,22 @@ def test_history_lists_every_batch_with_months_rows_and_status(county):
     assert (second["months_text"], second["rows_text"], second["count_inserted"], second["count_replaced"]) == (
         "2023年5月", "监督抽检 3；企业自查 2", 5, 0)
     # a clerk of another sub-bureau sees none of 城区分局's batches (nor the county-wide registry's)
-    other = Viewer("dt02_clerk", "clerk", resolve_unit(county, "DT02").unit_id)
-    assert upload_history(county, other, root=False) == []
-    own = Viewer("dt01_clerk", "clerk", resolve_unit(county, "DT01").unit_id)
-    assert [r["file_name"] for r in upload_history(county, own, root=False)] == ["6月.xlsx", "5月.xlsx"]
+    other = Viewer("dt02_clerk", "clerk", resolve_unit(small_county, "DT02").unit_id)
+    assert upload_history(small_county, other, root=False) == []
+    own = Viewer("dt01_clerk", "clerk", resolve_unit(small_county, "DT01").unit_id)
+    assert [r["file_name"] for r in upload_history(small_county, own, root=False)] == ["6月.xlsx", "5月.xlsx"]
 
 
-def test_the_records_a_batch_changed_with_their_prior_version(county):
-    first = import_workbook(county, exam_workbook(58), viewer=system_viewer(county), uploader="t")
-    second = import_workbook(county, exam_workbook(75), viewer=system_viewer(county), uploader="t")
-    assert batch_records(county, first.batch_id) == [
+def test_the_records_a_batch_changed_with_their_prior_version(small_county):
+    first = import_workbook(small_county, exam_workbook(58), viewer=system_viewer(small_county), uploader="t")
+    second = import_workbook(small_county, exam_workbook(75), viewer=system_viewer(small_county), uploader="t")
+    assert batch_records(small_county, first.batch_id) == [
         {"sheet": "食安员抽考", "record_key": "统一社会信用代码 %s，姓名 张三丰，考试日期 2023-06-06" % code(1),
          "change": "新增", "previous": ""}]
-    [changed] = batch_records(county, second.batch_id)
+    [changed] = batch_records(small_county, second.batch_id)
     assert changed["change"] == "更新" and "成绩：58.0" in changed["previous"] and "是否合格：否" in changed["previous"]
-    admin = Viewer("admin", "admin", resolve_unit(county, "DT").unit_id, can_see_personal_data=False)
-    assert "姓名 张**" in batch_records(county, second.batch_id, admin)[0]["record_key"]
+    admin = Viewer("admin", "admin", resolve_unit(small_county, "DT").unit_id, can_see_personal_data=False)
+    assert "姓名 张**" in batch_records(small_county, second.batch_id, admin)[0]["record_key"]
 
 
 def open_history(engine, viewer=None) -> AppTest:
@@ -60,12 +59,12 @@ def open_history(engine, viewer=None) -> AppTest:
     return at
 
 
-def test_rollback_from_the_page_restores_exactly_the_state_before(page_db):
-    before_db, before = table_snapshot(page_db), figures(page_db)
-    batch = import_workbook(page_db, good_workbook(3),
-                            viewer=system_viewer(page_db), uploader="t", file_name="5月.xlsx").batch_id
-    assert figures(page_db) != before
-    at = open_history(page_db)
+def test_rollback_from_the_page_restores_exactly_the_state_before(small_county_env):
+    before_db, before = table_snapshot(small_county_env), figures(small_county_env)
+    batch = import_workbook(small_county_env, good_workbook(3),
+                            viewer=system_viewer(small_county_env), uploader="t", file_name="5月.xlsx").batch_id
+    assert figures(small_county_env) != before
+    at = open_history(small_county_env)
     table = at.dataframe[0].value
     assert table.iloc[0][["批次", "上报文件", "单位", "数据月份", "状态"]].tolist() == [
         batch, "5月.xlsx", "城区分局", "2023年5月", "已导入"]
@@ -73,34 +72,34 @@ def test_rollback_from_the_page_restores_exactly_the_state_before(page_db):
     assert at.dataframe[1].value["操作"].tolist() == ["新增"] * 5
     at.button(key="hist_rollback").click().run()
     assert "确定撤销第 2 批" in at.warning[0].value
-    assert table_snapshot(page_db)["sampling"] != []  # nothing happens before the confirmation
+    assert table_snapshot(small_county_env)["sampling"] != []  # nothing happens before the confirmation
     at.button(key="hist_rollback_no").click().run()
     assert not at.warning
     at.button(key="hist_rollback").click().run()
     at.button(key="hist_rollback_yes").click().run()
     assert not at.exception, at.exception
     assert "已撤销第 2 批上报" in at.success[0].value
-    after = table_snapshot(page_db)
+    after = table_snapshot(small_county_env)
     assert {t: rows for t, rows in after.items() if t not in ("upload_batch", "batch_change", "audit_event")} == \
         {t: rows for t, rows in before_db.items() if t not in ("upload_batch", "batch_change", "audit_event")}
-    assert figures(page_db) == before
+    assert figures(small_county_env) == before
     status = at.dataframe[0].value.iloc[0]["状态"]
     assert status.startswith("已撤销（") and "system" in status
 
 
-def test_a_refused_rollback_says_why(page_db):
-    first = import_workbook(page_db, exam_workbook(58), viewer=system_viewer(page_db), uploader="t").batch_id
-    import_workbook(page_db, exam_workbook(75), viewer=system_viewer(page_db), uploader="t")
-    at = open_history(page_db)
+def test_a_refused_rollback_says_why(small_county_env):
+    first = import_workbook(small_county_env, exam_workbook(58), viewer=system_viewer(small_county_env), uploader="t").batch_id
+    import_workbook(small_county_env, exam_workbook(75), viewer=system_viewer(small_county_env), uploader="t")
+    at = open_history(small_county_env)
     at.selectbox(key="hist_pick").set_value(first).run()
     at.button(key="hist_rollback").click().run()
     at.button(key="hist_rollback_yes").click().run()
     assert "请先撤销第 3 批" in at.error[0].value
 
 
-def test_roles_without_rollback_see_no_rollback_button(page_db):
-    import_workbook(page_db, good_workbook(2), viewer=system_viewer(page_db), uploader="t")
-    chief = Viewer("dt01_chief", "chief", resolve_unit(page_db, "DT01").unit_id)
-    at = open_history(page_db, chief)
+def test_roles_without_rollback_see_no_rollback_button(small_county_env):
+    import_workbook(small_county_env, good_workbook(2), viewer=system_viewer(small_county_env), uploader="t")
+    chief = Viewer("dt01_chief", "chief", resolve_unit(small_county_env, "DT01").unit_id)
+    at = open_history(small_county_env, chief)
     assert at.dataframe[0].value["单位"].tolist() == ["城区分局"]  # not the county-wide registry batch
     assert not [b for b in at.button if b.key == "hist_rollback"]

@@ -13,6 +13,7 @@ import io
 import struct
 import zipfile
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from builders import code, inline_cell, raw_xlsx, registry, sampling, sampling_row, xlsx
@@ -121,6 +122,7 @@ def workbooks(draw) -> bytes:
     return data
 
 
+@pytest.mark.slow  # EXAMPLES workbooks, each read twice in a sandboxed child
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.data_too_large])

@@ -46,13 +46,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.pages_fixtures import ARGS, CHROMIUM, READY, SHOTS, free_port, playwright_or_skip
+from tests.pages_support import (ARGS, CHROMIUM, READY, SHOTS, free_port, playwright_or_skip,
+                                 skip_unless_installed)
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEPLOY = PROJECT_DIR / "deploy"
 PG_URL = os.environ.get("DASHBOARD_TEST_PG_URL")
 
-pytestmark = pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL: set DASHBOARD_TEST_PG_URL")
+pytestmark = [pytest.mark.browser, pytest.mark.pg,  # Chromium against two app processes on PostgreSQL
+              pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL: set DASHBOARD_TEST_PG_URL")]
 
 # What changes when DT10's October workbook comes in (sample_data is generated from a fixed seed):
 # the 分局看板 of DT10 for the month 2023-10 (as of the month's end).
@@ -72,11 +74,7 @@ def _tools_or_skip() -> str:
     missing = [] if nginx else ["nginx (apt-get install -y nginx; scripts/install-system-deps.sh)"]
     if not shutil.which("openssl"):
         missing.append("openssl (apt-get install -y openssl)")
-    if missing:
-        reason = "multi-process test needs " + " and ".join(missing)
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + " — required in CI")
-        pytest.skip(reason)
+    skip_unless_installed("multi-process test", missing)
     return nginx
 
 

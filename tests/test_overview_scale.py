@@ -17,7 +17,7 @@ from dashboard.campaign import load_campaign
 from dashboard.db import get_engine
 from dashboard.overview import count_by_child
 from dashboard.targets import overdue_problems
-from tests.pages_fixtures import PROJECT_DIR, county_env, county_url, sign_in  # noqa: F401
+from tests.pages_support import PROJECT_DIR, sign_in
 
 CONF = load_campaign()
 AS_OF = date(2023, 11, 30)
@@ -26,10 +26,10 @@ EXTRA = 35
 
 
 @pytest.fixture(scope="module")
-def crowded_url(county_url, tmp_path_factory):  # noqa: F811
+def crowded_url(sample_county_url, tmp_path_factory):
     """The sample county plus EXTRA overdue problems (distinct deadlines, spread over the units)."""
     path = tmp_path_factory.mktemp("crowded") / "county.sqlite"
-    src, dst = sqlite3.connect(county_url.removeprefix("sqlite:///")), sqlite3.connect(path)
+    src, dst = sqlite3.connect(sample_county_url.removeprefix("sqlite:///")), sqlite3.connect(path)
     src.backup(dst)
     src.close()
     dst.close()
@@ -100,7 +100,7 @@ def test_overview_lists_the_most_overdue_and_the_true_total(crowded_env):
     assert any("问题整改" in link.proto.label and str(len(overdue)) in link.proto.label for link in links)
 
 
-def test_provenance_lists_the_first_rows_with_the_true_count(county_env, monkeypatch):  # noqa: F811
+def test_provenance_lists_the_first_rows_with_the_true_count(sample_county_env, monkeypatch):
     """A denominator longer than a provenance table shows: the tab carries the figure's d, the table
     the first PROVENANCE_ROWS records, and the whole list is offered for download."""
     from dashboard.ui import widgets

@@ -16,7 +16,7 @@ from dashboard.db import get_engine
 from dashboard.gaps import missing_enterprises
 from dashboard.labels import short_of
 from dashboard.targets import compute_targets, overdue_problems
-from tests.pages_fixtures import PROJECT_DIR, county_env, county_url, sign_in  # noqa: F401
+from tests.pages_support import PROJECT_DIR, sign_in
 
 CONF = load_campaign()
 AS_OF = date(2023, 11, 30)
@@ -84,34 +84,34 @@ def test_no_pages_folder_beside_the_entry_script():
 
 
 # ------------------------------------------------------------------ 领导小组总览
-def test_overview_cards_and_matrix_equal_the_engine(county_env):
+def test_overview_cards_and_matrix_equal_the_engine(sample_county_env):
     at = open_page()
-    figs = engine_figures(county_env, by_unit=True)
+    figs = engine_figures(sample_county_env, by_unit=True)
     county = [f for f in figs if f.unit_code == "DT"]
     assert cards(at)[:9] == expected_cards(county)
     table = matrix(at)
     for f in figs:
         if f.unit_code != "DT":
             assert table.loc[f.unit_name, f.name].startswith(f"{f.percent_text}（{f.nd_text}）")
-    overdue = overdue_problems(get_engine(county_env), CONF, system_viewer(get_engine(county_env)), as_of=AS_OF)
+    overdue = overdue_problems(get_engine(sample_county_env), CONF, system_viewer(get_engine(sample_county_env)), as_of=AS_OF)
     assert f'<div class="n">{len(overdue)}<span' in all_text(at)
     assert_chinese_headers(at)
 
 
-def test_overview_unit_filter_narrows(county_env):
+def test_overview_unit_filter_narrows(sample_county_env):
     at = open_page(unit="DT03", window="phase2")
-    figs = engine_figures(county_env, unit="DT03", window=phase_window(CONF, 2))
+    figs = engine_figures(sample_county_env, unit="DT03", window=phase_window(CONF, 2))
     assert cards(at)[:9] == expected_cards(figs)
     assert "安丰分局" in all_text(at)
-    county = engine_figures(county_env, window=phase_window(CONF, 2))
+    county = engine_figures(sample_county_env, window=phase_window(CONF, 2))
     assert cards(at)[:9] != expected_cards(county)
 
 
-def test_overview_since_last_meeting(county_env):
+def test_overview_since_last_meeting(sample_county_env):
     at = open_page(since="2023-08-31")
     text = all_text(at)
     assert "与上次会议（数据截至 2023-08-31）相比" in text
-    before = engine_figures(county_env, window=Window(CONF.start_date, date(2023, 8, 31), ""),
+    before = engine_figures(sample_county_env, window=Window(CONF.start_date, date(2023, 8, 31), ""),
                             as_of=date(2023, 8, 31), by_unit=True)
     table = next(d.value for d in at.dataframe if "上次" in d.value.columns)
     # 持平 hidden by default; 变化 a number (sorts −3.8 before −0.5), falls first
@@ -140,8 +140,8 @@ def zero_denominator_case(url):
     pytest.fail("the sample county has no zero denominator in the early windows")
 
 
-def test_no_data_shown_where_denominator_is_zero(county_env):
-    unit, key, window, fig = zero_denominator_case(county_env)
+def test_no_data_shown_where_denominator_is_zero(sample_county_env):
+    unit, key, window, fig = zero_denominator_case(sample_county_env)
     at = open_page(unit=unit, window=key)
     shown = {name: (v, nd) for name, v, nd in cards(at)}
     assert shown[fig.name] == ("无数据", "0/0")
@@ -149,13 +149,13 @@ def test_no_data_shown_where_denominator_is_zero(county_env):
 
 
 # ------------------------------------------------------------------ 分局看板
-def test_sub_bureau_page_equals_engine_and_lists_the_missing(county_env):
+def test_sub_bureau_page_equals_engine_and_lists_the_missing(sample_county_env):
     at = open_page("sub_bureau", unit="DT03")
-    figs = engine_figures(county_env, unit="DT03")
+    figs = engine_figures(sample_county_env, unit="DT03")
     assert cards(at)[:9] == expected_cards(figs)
     short = [f for f in figs if f.value is not None and f.value < 1]
     tab_labels = [t.label for t in at.tabs]
-    eng = get_engine(county_env)
+    eng = get_engine(sample_county_env)
     card_text = all_text(at)
     for f in short:
         need = short_of({"threshold": f.threshold, "numerator": f.numerator, "denominator": f.denominator})
@@ -188,9 +188,9 @@ def test_a_chiefs_home_is_their_own_units_overview(county_env):
     assert "进度落后的指标" in text
 
 
-def test_sub_bureau_unit_filter_and_root_picker(county_env):
+def test_sub_bureau_unit_filter_and_root_picker(sample_county_env):
     at = open_page("sub_bureau", unit="DT05")
-    assert cards(at)[:9] == expected_cards(engine_figures(county_env, unit="DT05"))
+    assert cards(at)[:9] == expected_cards(engine_figures(sample_county_env, unit="DT05"))
     assert "分局看板 · 时堰分局" in all_text(at)
     root = open_page("sub_bureau")
     assert "请选择一个分局" in "\n".join(i.value for i in root.info)
@@ -198,16 +198,16 @@ def test_sub_bureau_unit_filter_and_root_picker(county_env):
 
 
 # ------------------------------------------------------------------ 阶段进展
-def test_phases_page_equals_engine(county_env):
+def test_phases_page_equals_engine(sample_county_env):
     at = open_page("phases", unit="DT02")
     shown = cards(at)
     expected = []
     for p in CONF.phases:
-        expected += expected_cards(engine_figures(county_env, unit="DT02", window=phase_window(CONF, p.seq),
+        expected += expected_cards(engine_figures(sample_county_env, unit="DT02", window=phase_window(CONF, p.seq),
                                                   as_of=p.end_date))
     assert shown == expected
     table = matrix(at)
-    first = engine_figures(county_env, unit="DT02", window=phase_window(CONF, 1), as_of=date(2023, 4, 30))[0]
+    first = engine_figures(sample_county_env, unit="DT02", window=phase_window(CONF, 1), as_of=date(2023, 4, 30))[0]
     assert table.loc["开发区分局", "第1阶段"].startswith(f"{first.percent_text}（{first.nd_text}）")
     text = all_text(at)
     for p in CONF.phases:
@@ -215,9 +215,9 @@ def test_phases_page_equals_engine(county_env):
 
 
 # ------------------------------------------------------------------ 企业档案
-def test_enterprise_file_shows_every_record_with_its_upload(county_env):
+def test_enterprise_file_shows_every_record_with_its_upload(sample_county_env):
     from sqlalchemy import text as sql
-    eng = get_engine(county_env)
+    eng = get_engine(sample_county_env)
     with eng.connect() as conn:
         code, name = conn.execute(sql(
             "select e.credit_code, e.name from enterprise e join problem p on p.credit_code = e.credit_code "
@@ -235,7 +235,7 @@ def test_enterprise_file_shows_every_record_with_its_upload(county_env):
     assert_chinese_headers(at)
 
 
-def test_enterprise_search_narrowed_by_unit(county_env):
+def test_enterprise_search_narrowed_by_unit(sample_county_env):
     county = open_page("enterprise", q="食品")
     unit = open_page("enterprise", q="食品", unit="DT03")
     n_county = int(re.search(r"找到 (\d+) 家", county.selectbox(key="ent_pick").label)[1])
@@ -246,18 +246,18 @@ def test_enterprise_search_narrowed_by_unit(county_env):
 
 
 # ------------------------------------------------------------------ 监督抽检
-def test_sampling_page_equals_engine(county_env):
+def test_sampling_page_equals_engine(sample_county_env):
     at = open_page("sampling", window="phase2")
-    fig = next(f for f in engine_figures(county_env, window=phase_window(CONF, 2)) if f.target == "sampling_pass")
+    fig = next(f for f in engine_figures(sample_county_env, window=phase_window(CONF, 2)) if f.target == "sampling_pass")
     assert cards(at)[0] == (fig.name, fig.percent_text, fig.nd_text)
     failed = next(d.value for d in at.dataframe if "不合格项目" in d.value.columns)
-    assert len(failed) == fig.denominator - fig.numerator + _risk_failures(county_env, None, phase_window(CONF, 2))
+    assert len(failed) == fig.denominator - fig.numerator + _risk_failures(sample_county_env, None, phase_window(CONF, 2))
     monthly = matrix(at, "月份")
     for m in ("2023-05", "2023-06", "2023-07", "2023-08"):
-        f = next(f for f in engine_figures(county_env, window=month_window(m)) if f.target == "sampling_pass")
+        f = next(f for f in engine_figures(sample_county_env, window=month_window(m)) if f.target == "sampling_pass")
         assert monthly.loc[month_window(m).label, "东台市市场监督管理局"].startswith(f"{f.percent_text}（{f.nd_text}）")
     narrowed = open_page("sampling", window="phase2", unit="DT07")
-    fig7 = next(f for f in engine_figures(county_env, unit="DT07", window=phase_window(CONF, 2))
+    fig7 = next(f for f in engine_figures(sample_county_env, unit="DT07", window=phase_window(CONF, 2))
                 if f.target == "sampling_pass")
     assert cards(narrowed)[0] == (fig7.name, fig7.percent_text, fig7.nd_text)
     assert fig7.denominator < fig.denominator
@@ -274,18 +274,18 @@ def _risk_failures(url, unit, window) -> int:
 
 
 # ------------------------------------------------------------------ 问题整改
-def test_rectification_page_equals_engine(county_env):
+def test_rectification_page_equals_engine(sample_county_env):
     at = open_page("rectification")
-    fig = next(f for f in engine_figures(county_env) if f.target == "rectification")
+    fig = next(f for f in engine_figures(sample_county_env) if f.target == "rectification")
     assert cards(at)[0] == (fig.name, fig.percent_text, fig.nd_text)
-    eng = get_engine(county_env)
+    eng = get_engine(sample_county_env)
     overdue = overdue_problems(eng, CONF, system_viewer(eng), as_of=AS_OF)
     assert f'<div class="n">{len(overdue)}<span' in all_text(at)
     listing = next(d.value for d in at.dataframe if "超期天数" in d.value.columns and "整改状态" in d.value.columns)
     assert (listing["整改状态"] == "逾期未整改").sum() == len(overdue)
     assert set(listing.loc[listing["整改状态"] == "逾期未整改", "问题编号"]) == {p["problem_no"] for p in overdue}
     narrowed = open_page("rectification", unit="DT09")
-    fig9 = next(f for f in engine_figures(county_env, unit="DT09") if f.target == "rectification")
+    fig9 = next(f for f in engine_figures(sample_county_env, unit="DT09") if f.target == "rectification")
     assert cards(narrowed)[0] == (fig9.name, fig9.percent_text, fig9.nd_text)
     assert fig9.denominator < fig.denominator
     assert_chinese_headers(at)
@@ -293,7 +293,7 @@ def test_rectification_page_equals_engine(county_env):
 
 # ------------------------------------------------------------------ provenance
 @pytest.mark.parametrize("page", [None, "sub_bureau", "phases", "sampling", "rectification"])
-def test_provenance_counts_equal_the_figure(county_env, page):
+def test_provenance_counts_equal_the_figure(sample_county_env, page):
     at = open_page(page, unit="DT04")
     pick = next(s for s in at.selectbox if s.key and s.key.startswith("prov_"))
     label = pick.format_func(pick.value)

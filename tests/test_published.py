@@ -17,13 +17,13 @@ from dashboard.annotate import annotate_workbook
 from dashboard.db import table_snapshot
 from dashboard.importer import import_workbook
 from dashboard.importer.published import (CATEGORY_FIELDS, FIELD_ALIASES, LOOKUP, REJECTED_ALIASES,
-                                          hazard_class, hazard_classes, normalise_item, normalise_name,
-                                          producer_part, task_source)
+                                          hazard_class, hazard_classes, match_columns, normalise_item,
+                                          normalise_name, producer_part, task_source)
 from dashboard.importer.read import _header_forms
 from dashboard.models import Sampling
-from test_upload_support import code, county, figures, notice_workbook  # noqa: F401
+from upload_support import code, figures, notice_workbook
 
-REAL = Path("/work/shared/real-samples")
+DATA = Path(__file__).parent / "data"  # real provincial spellings, provenance in data/README.md
 
 
 def samples(engine) -> dict[str, Sampling]:
@@ -44,15 +44,15 @@ def book(*sheets: tuple[str, list[list]]) -> bytes:
 
 
 # ------------------------------------------------------------------ the 公示表
-def test_notice_table_both_sheets_title_rows_and_continuation_rows(county):
-    before = figures(county)
-    result = import_workbook(county, notice_workbook(),
-                             viewer=system_viewer(county), uploader="clerk", file_name="第12期公示.xlsx")
+def test_notice_table_both_sheets_title_rows_and_continuation_rows(small_county):
+    before = figures(small_county)
+    result = import_workbook(small_county, notice_workbook(),
+                             viewer=system_viewer(small_county), uploader="clerk", file_name="第12期公示.xlsx")
     assert result.status == "imported", result.to_text()
     assert result.rows == {"监督抽检": 4}
     assert [(s["sheet"], s["layout"], s["rows"]) for s in result.sheets] == [
         ("不合格产品信息", "公示表", 2), ("合格产品信息", "公示表", 2)]
-    got = samples(county)
+    got = samples(small_county)
     assert sorted(got) == ["2023年第12期-不合格-1", "2023年第12期-不合格-2", "2023年第12期-合格-1", "2023年第12期-合格-2"]
     first = got["2023年第12期-不合格-1"]
     assert (first.credit_code, first.food_name, first.food_category, first.sampling_date, first.task_source,
@@ -67,27 +67,27 @@ def test_notice_table_both_sheets_title_rows_and_continuation_rows(county):
     assert [(s.credit_code, s.verdict, s.task_source, s.hazard_classes, s.failed_items, s.disposal_status)
             for s in passed] == [(code(3), "合格", "国抽", "其他", None, None),
                                  (code(1), "合格", "风险监测", "其他", None, None)]  # ＂ 第１＂ folded
-    after = figures(county)  # 风险监测 does not count: 3 batches counted, 1 of them passed
+    after = figures(small_county)  # 风险监测 does not count: 3 batches counted, 1 of them passed
     assert before["sampling_pass"] == (0, 0) and after["sampling_pass"] == (1, 3)
     # the keys are stable: the same table written again changes nothing
-    again = import_workbook(county, notice_workbook(), viewer=system_viewer(county), uploader="clerk", dry_run=True)
+    again = import_workbook(small_county, notice_workbook(), viewer=system_viewer(small_county), uploader="clerk", dry_run=True)
     assert again.status in ("imported", "unchanged")
     assert sum(again.inserted.values()) == 0 and sum(again.replaced.values()) == 0
 
 
-def test_unmatched_producer_is_an_error_naming_it_and_nothing_is_written(county):
-    before = table_snapshot(county)
-    result = import_workbook(county, notice_workbook(unmatched=True), viewer=system_viewer(county), uploader="clerk")
+def test_unmatched_producer_is_an_error_naming_it_and_nothing_is_written(small_county):
+    before = table_snapshot(small_county)
+    result = import_workbook(small_county, notice_workbook(unmatched=True), viewer=system_viewer(small_county), uploader="clerk")
     assert result.status == "rejected"
     assert [(e["sheet"], e["row"], e["column"], e["value"]) for e in result.errors] == [
         ("不合格产品信息", 7, "标称生产企业名称", "盐城市不知名食品厂")]
     assert "“盐城市不知名食品厂”不在企业名录中" in result.errors[0]["message"]
-    assert table_snapshot(county) == before
+    assert table_snapshot(small_county) == before
 
 
-def test_annotated_copy_marks_the_producer_cell_of_a_published_sheet(county):
+def test_annotated_copy_marks_the_producer_cell_of_a_published_sheet(small_county):
     data = notice_workbook(unmatched=True)
-    result = import_workbook(county, data, viewer=system_viewer(county), uploader="clerk", dry_run=True)
+    result = import_workbook(small_county, data, viewer=system_viewer(small_county), uploader="clerk", dry_run=True)
     wb = openpyxl.load_workbook(io.BytesIO(annotate_workbook(data, result.errors, "x.xlsx")))
     cell = wb["不合格产品信息"]["B7"]
     assert cell.value == "盐城市不知名食品厂" and "不在企业名录中" in cell.comment.text
@@ -95,17 +95,17 @@ def test_annotated_copy_marks_the_producer_cell_of_a_published_sheet(county):
     assert wb.sheetnames[0] == "错误清单"
 
 
-def test_disposal_status_already_stored_survives_a_reupload_of_the_notice(county):
-    assert import_workbook(county, notice_workbook(),
-                           viewer=system_viewer(county), uploader="clerk").status == "imported"
-    with county.begin() as conn:
+def test_disposal_status_already_stored_survives_a_reupload_of_the_notice(small_county):
+    assert import_workbook(small_county, notice_workbook(),
+                           viewer=system_viewer(small_county), uploader="clerk").status == "imported"
+    with small_county.begin() as conn:
         conn.execute(Sampling.__table__.update().where(Sampling.sample_no == "2023年第12期-不合格-1")
                      .values(disposal_status="已完成"))
-    again = import_workbook(county, notice_workbook(), viewer=system_viewer(county), uploader="clerk", dry_run=True)
+    again = import_workbook(small_county, notice_workbook(), viewer=system_viewer(small_county), uploader="clerk", dry_run=True)
     assert again.replaced.get("监督抽检", 0) == 0
 
 
-def test_shandong_four_part_items_and_task_source_from_the_title(county):
+def test_shandong_four_part_items_and_task_source_from_the_title(small_county):
     headers = ["序号", "食品名称", "标称生产（养殖）企业名称", "标称生产（养殖）企业地址", "被抽样单位名称", "被抽样单位地址",
                "规格型号", "商标", "生产(购进或检疫）日期/批号", "不合格项目||检验结果||单位||标准值", "分类", "品种",
                "公告号", "公布日期", "检验机构", "备注"]
@@ -114,32 +114,32 @@ def test_shandong_four_part_items_and_task_source_from_the_title(county):
                             "恩诺沙星||120||μg/kg||100", "肉制品", "猪肉", "2023年第5号", "2023-05-25", "山东某检测", ""],
                            [2, "鸡肉", "东台市第2肉制品有限公司", "", "", "", "", "", "2023-05-02",
                             "沙门氏菌||检出/25g||/||不得检出", "肉制品", "鸡肉", "2023年第5号", "2023-05-25", "", ""]]))
-    result = import_workbook(county, data, viewer=system_viewer(county), uploader="clerk")
+    result = import_workbook(small_county, data, viewer=system_viewer(small_county), uploader="clerk")
     assert result.status == "imported", result.to_text()
-    got = samples(county)
+    got = samples(small_county)
     one, two = got["2023年第5号-不合格-1"], got["2023年第5号-不合格-2"]
     assert (one.task_source, one.failed_items, one.hazard_classes, one.lab_name) == (
         "省抽", "恩诺沙星║120μg/kg║100μg/kg", "兽药残留", "山东某检测")
     assert (two.failed_items, two.hazard_classes) == ("沙门氏菌║检出/25g║不得检出", "致病性微生物")
 
 
-def test_without_a_notice_number_the_key_is_a_stable_hash(county):
+def test_without_a_notice_number_the_key_is_a_stable_hash(small_county):
     headers = ["序号", "标识生产企业名称", "被抽样单位名称", "食品名称", "规格型号", "生产日期/批号", "分类",
                "抽样日期", "任务来源", "检验结论"]
     rows = [[1, "东台市第1肉制品有限公司", "某超市", "香肠", "250g", "2023-04-01", "肉制品", "2023-05-06", "市抽", "合格"],
             [2, "东台市第2肉制品有限公司", "某超市", "香肠", "250g", "2023-04-01", "肉制品", "2023-05-06", "县抽", "不符合"]]
     data = book(("抽检结果", [headers, *rows]))
-    result = import_workbook(county, data, viewer=system_viewer(county), uploader="clerk")
+    result = import_workbook(small_county, data, viewer=system_viewer(small_county), uploader="clerk")
     assert result.status == "rejected"  # 不符合 without a failed item: the contract asks for one
     assert [e["column"] for e in result.errors] == ["不合格项目（表中无此列）"]
     rows[1][-1] = "合格"
-    first = import_workbook(county, book(("抽检结果", [headers, *rows])), viewer=system_viewer(county), uploader="clerk")
+    first = import_workbook(small_county, book(("抽检结果", [headers, *rows])), viewer=system_viewer(small_county), uploader="clerk")
     assert first.status == "imported", first.to_text()
-    keys = sorted(samples(county))
+    keys = sorted(samples(small_county))
     assert all(k.startswith("GS-") and len(k) == 15 for k in keys)
     rows.reverse()  # the same samples in another order: the same keys
-    assert import_workbook(county, book(("抽检结果", [["抽检结果公示"], headers, *rows])),
-                           viewer=system_viewer(county), uploader="c",
+    assert import_workbook(small_county, book(("抽检结果", [["抽检结果公示"], headers, *rows])),
+                           viewer=system_viewer(small_county), uploader="c",
                            dry_run=True).inserted.get("监督抽检") == 0
 
 
@@ -148,7 +148,7 @@ LONG_HEADERS = ["序号", "抽样编号", "样品名称", "标称生产企业名
                 "任务来源", "检验项目", "计量单位", "标准值", "实测值", "单项判定", "检验单位"]
 
 
-def test_long_export_groups_items_by_sample_number(county):
+def test_long_export_groups_items_by_sample_number(small_county):
     def line(i, no, food, producer, item, unit, std, value, verdict):
         return [i, no, food, producer, "某超市", "2023-05-01", "2023-05-10", "县抽", item, unit, std, value, verdict,
                 "东台市检验检测中心"]
@@ -158,10 +158,10 @@ def test_long_export_groups_items_by_sample_number(county):
                          line(3, "XC23320981002", "烤鸭", "东台市第2肉制品有限公司", "苯甲酸", "g/kg", "不得使用", "0.12", "不合格"),
                          line(4, "XC23320981002", "烤鸭", "东台市第2肉制品有限公司", "山梨酸", "g/kg", "≤0.075", "0.3", "不合格"),
                          line(5, "XC23320981002", "烤鸭", "东台市第2肉制品有限公司", "菌落总数", "CFU/g", "≤10⁵", "100", "合格")]))
-    result = import_workbook(county, data, viewer=system_viewer(county), uploader="clerk")
+    result = import_workbook(small_county, data, viewer=system_viewer(small_county), uploader="clerk")
     assert result.status == "imported", result.to_text()
     assert result.sheets[0]["layout"] == "抽检系统导出"
-    got = samples(county)
+    got = samples(small_county)
     assert sorted(got) == ["XC23320981001", "XC23320981002"]
     assert (got["XC23320981001"].verdict, got["XC23320981001"].failed_items, got["XC23320981001"].hazard_classes) \
         == ("合格", None, "其他")
@@ -170,11 +170,11 @@ def test_long_export_groups_items_by_sample_number(county):
         "不合格", "苯甲酸║0.12g/kg║不得使用；山梨酸║0.3g/kg║≤0.075g/kg", "食品添加剂", date(2023, 5, 10), "未处置")
 
 
-def test_long_export_without_a_verdict_column_is_refused_on_its_header(county):
+def test_long_export_without_a_verdict_column_is_refused_on_its_header(small_county):
     headers = [h for h in LONG_HEADERS if h != "单项判定"]
     data = book(("导出", [headers, [1, "XC1", "酱牛肉", "东台市第1肉制品有限公司", "某超市", "2023-05-01", "2023-05-10",
                                    "县抽", "亚硝酸盐", "mg/kg", "≤30", "12", "某中心"]]))
-    result = import_workbook(county, data, viewer=system_viewer(county), uploader="clerk")
+    result = import_workbook(small_county, data, viewer=system_viewer(small_county), uploader="clerk")
     assert result.status == "rejected"
     assert [(e["row"], e["column"]) for e in result.errors] == [(1, "检验结论（表中无此列）")]
     assert "判定列" in result.errors[0]["message"]
@@ -235,12 +235,10 @@ def test_task_source_from_text(text, value):
 
 
 def test_header_aliases_cover_the_reviewed_real_spellings():
-    """Every spelling of known_columns_header_aliases.json in a category we use lands on its field,
-    on a field it was moved to, or in REJECTED_ALIASES with a reason."""
-    path = REAL / "known_columns_header_aliases.json"
-    if not path.exists():
-        pytest.skip(f"{path} is not available")
-    seen = json.loads(path.read_text(encoding="utf-8"))
+    """Every real spelling in a category we use lands on its field, on a field it was moved to, or
+    in REJECTED_ALIASES with a reason."""
+    seen = json.loads((DATA / "published_header_spellings.json").read_text(encoding="utf-8"))
+    assert len(seen) == 528  # the file is what the test reads: a truncated copy must not pass
     lost = []
     for spelling, category in seen.items():
         if category not in CATEGORY_FIELDS or spelling in REJECTED_ALIASES:
@@ -252,12 +250,10 @@ def test_header_aliases_cover_the_reviewed_real_spellings():
 
 
 def test_the_literal_provincial_headers_are_recognised():
-    path = REAL / "real_header_rows_ParsedFileSampling.txt"
-    if not path.exists():
-        pytest.skip(f"{path} is not available")
-    from dashboard.importer.published import match_columns
     recognised = 0
-    for line in path.read_text(encoding="utf-8").splitlines():
+    lines = (DATA / "provincial_header_rows.txt").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 13
+    for line in lines:
         headers = ast.literal_eval(line.split(" | ", 1)[1])  # a list literal copied from the source repository
         columns, _, _ = match_columns(headers)
         if ("producer" in columns or "credit_code" in columns) and "food_name" in columns:

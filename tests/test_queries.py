@@ -35,6 +35,26 @@ def test_no_bind_parameter_in_comments(path):
     assert not [ln for ln in comments if re.search(r"(?<![:\w]):\w", ln)]
 
 
+# The only queries that need not bind :scope_unit_id, and why. Every other query returns what a
+# viewer may or may not see, and keeps to the viewer's subtree in SQL.
+UNSCOPED = {
+    "batch_changes": "one batch's changed keys, for a batch_id taken from the viewer's scoped upload history",
+    "batch_file": "one batch's original file, likewise",
+    "data_version": "batch counts and the newest batch id: a cache key, no record",
+    "upload_batches": "batch times by id, looked up for records that were already scoped",
+}
+
+
+@pytest.mark.parametrize("path", SQL_FILES, ids=lambda p: p.name)
+def test_every_query_is_scoped_to_the_viewer_unless_allowed(path):
+    code = "\n".join(ln for ln in path.read_text(encoding="utf-8").splitlines() if not ln.lstrip().startswith("--"))
+    assert (":scope_unit_id" in code) != (path.stem in UNSCOPED)
+
+
+def test_the_unscoped_allow_list_names_existing_queries():
+    assert sorted(UNSCOPED) == sorted(p.stem for p in SQL_FILES if p.stem in UNSCOPED)
+
+
 def test_engine_queries_exist():
     missing = [q for q in ENGINE_QUERIES if not (QUERIES_DIR / f"{q}.sql").exists()]
     assert not missing

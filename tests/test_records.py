@@ -8,31 +8,22 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
-from dashboard.access import system_viewer
 from dashboard.breakdowns import pass_rate_by, problem_rows, sampling_rows
 from dashboard.campaign import Window, load_campaign, month_window, phase_window
-from dashboard.db import get_engine
-from dashboard.overview import report_status, undisposed_samples
+from dashboard.overview import report_status, silent_units, undisposed_samples
 from dashboard.records import data_version, enterprise_file, figure_members, search_enterprises
 from dashboard.targets import compute_targets, overdue_problems
-from tests.pages_fixtures import county_url  # noqa: F401
 
 CONF = load_campaign()
 WINDOWS = [Window(CONF.start_date, CONF.end_date, ""), phase_window(CONF, 1), phase_window(CONF, 3),
            month_window("2023-06")]
 
 
-@pytest.fixture(scope="module")
-def county(county_url):  # noqa: F811
-    eng = get_engine(county_url)
-    return eng, system_viewer(eng)
-
-
 @pytest.mark.parametrize("as_of_at", ["window_end", "campaign_end"])
 @pytest.mark.parametrize("window", WINDOWS, ids=lambda w: f"{w.start_date}_{w.end_date}")
-def test_members_are_exactly_the_engines_numerator_and_denominator(county, window, as_of_at):
+def test_members_are_exactly_the_engines_numerator_and_denominator(sample_county, window, as_of_at):
     """Also with as_of after the window's end: the cumulative targets then count up to as_of."""
-    eng, viewer = county
+    eng, viewer = sample_county.engine, sample_county.system
     as_of = window.end_date if as_of_at == "window_end" else CONF.end_date
     for f in compute_targets(eng, CONF, viewer, window=window, as_of=as_of, by_unit=True):
         rows = figure_members(eng, CONF, viewer, target=f.target, unit=f.unit_code, window=window, as_of=as_of)
@@ -44,8 +35,8 @@ def test_members_are_exactly_the_engines_numerator_and_denominator(county, windo
                 assert r["evidence_file_name"], (f.target, r)
 
 
-def test_enterprise_file_holds_every_record_with_its_batch(county):
-    eng, viewer = county
+def test_enterprise_file_holds_every_record_with_its_batch(sample_county):
+    eng, viewer = sample_county.engine, sample_county.system
     with eng.connect() as conn:
         code = conn.execute(text("select credit_code from problem order by credit_code limit 1")).scalar()
         counts = {t: conn.execute(text(f"select count(*) from {t} where credit_code = :c"), {"c": code}).scalar()
@@ -60,8 +51,8 @@ def test_enterprise_file_holds_every_record_with_its_batch(county):
     assert enterprise_file(eng, viewer, "000000000000000000") is None
 
 
-def test_search_by_name_or_code_and_unit(county):
-    eng, viewer = county
+def test_search_by_name_or_code_and_unit(sample_county):
+    eng, viewer = sample_county.engine, sample_county.system
     everyone = search_enterprises(eng, viewer, "食品", limit=10_000)
     mine = search_enterprises(eng, viewer, "食品", unit="DT03", limit=10_000)
     assert 0 < len(mine) < len(everyone) and {r["unit_code"] for r in mine} == {"DT03"}
@@ -70,8 +61,8 @@ def test_search_by_name_or_code_and_unit(county):
     assert search_enterprises(eng, viewer, "   ") == []
 
 
-def test_breakdowns_agree_with_the_engine(county):
-    eng, viewer = county
+def test_breakdowns_agree_with_the_engine(sample_county):
+    eng, viewer = sample_county.engine, sample_county.system
     window = phase_window(CONF, 2)
     fig = next(f for f in compute_targets(eng, CONF, viewer, window=window) if f.target == "sampling_pass")
     rows = sampling_rows(eng, CONF, viewer, window=window)
@@ -91,15 +82,21 @@ def test_breakdowns_agree_with_the_engine(county):
     assert (sum(r["state"] == "已整改" for r in checked), len(checked)) == (rect.numerator, rect.denominator)
 
 
-def test_exceptions_undisposed_and_silent_units(county):
-    eng, viewer = county
+def test_exceptions_undisposed_and_silent_units(sample_county):
+    eng, viewer = sample_county.engine, sample_county.system
     for r in undisposed_samples(eng, CONF, viewer, as_of=date(2023, 11, 30)):
         assert r["verdict"] != "合格" and r["disposal_status"] != "已完成"
-    # the sample county leaves out 唐洋分局's October report (dashboard.demo.DEMO_MISSING)
-    october = {r["unit_code"]: r for r in report_status(eng, CONF, viewer, as_of=date(2023, 10, 31))}
-    assert len(october) == 12
-    reported = [c for c, r in october.items() if r["reported"]]
-    assert len(reported) >= 11
+    # A unit is silent when nothing of the month of as_of has come: no record dated in it and no
+    # upload during it. The sample county's uploads come in the first days of the next month;
+    # 唐洋分局 (DT10) sent its September report last, on 4 October at 17:16 (and, per
+    # dashboard.demo.DEMO_MISSING, no October report), with no record dated 1-3 October.
+    october_3 = report_status(eng, CONF, viewer, as_of=date(2023, 10, 3))
+    assert [r["unit_code"] for r in october_3] == [f"DT{i:02d}" for i in range(1, 13)]
+    assert [(r["unit_code"], r["record_count"], r["last_upload"])
+            for r in silent_units(eng, CONF, viewer, as_of=date(2023, 10, 3))] == [("DT10", 0, None)]
+    assert silent_units(eng, CONF, viewer, as_of=date(2023, 10, 4)) == []
+    assert silent_units(eng, CONF, viewer, unit="DT10", as_of=date(2023, 10, 3))[0]["unit_code"] == "DT10"
+    assert silent_units(eng, CONF, viewer, unit="DT03", as_of=date(2023, 10, 3)) == []
 
 
 def test_data_version_changes_with_a_new_batch(empty_engine):

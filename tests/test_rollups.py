@@ -23,12 +23,14 @@ from dashboard.targets import compute_targets
 from tests.builders import code, registry, sampling, sampling_row, sheet, xlsx
 from tests.conftest import BACKENDS, _drop_pg_database, PG_URL, new_database, prepared_engine
 
+pytestmark = pytest.mark.slow  # builds the sample county on each backend
+
 START, END = date(2023, 3, 1), date(2023, 11, 30)
 FIGURES = ("self_inspection", "sampling_pass")
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def demo_county(request, tmp_path_factory):
+def sample_county_each_backend(request, tmp_path_factory):
     """The sample county, built once per session and backend through the importer."""
     url = new_database(request.param, tmp_path_factory)
     engine = prepared_engine(url)
@@ -78,8 +80,8 @@ days = st.integers(min_value=0, max_value=(END - START).days)
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(a=days, b=days, unit_index=st.integers(min_value=0, max_value=12))
-def test_rollup_figures_equal_raw_figures(demo_county, a, b, unit_index):
-    engine, facts = demo_county
+def test_rollup_figures_equal_raw_figures(sample_county_each_backend, a, b, unit_index):
+    engine, facts = sample_county_each_backend
     start, end = START + timedelta(days=min(a, b)), START + timedelta(days=max(a, b))
     conf = load_campaign()
     viewer = system_viewer(engine)
@@ -98,8 +100,8 @@ def test_rollup_figures_equal_raw_figures(demo_county, a, b, unit_index):
     (date(2023, 4, 30), date(2023, 6, 1)),    # one whole month and a day on each side
     (date(2023, 3, 15), date(2023, 8, 31)),   # partial head, whole tail
 ])
-def test_rollup_figures_on_edge_windows(demo_county, start, end):
-    engine, facts = demo_county
+def test_rollup_figures_on_edge_windows(sample_county_each_backend, start, end):
+    engine, facts = sample_county_each_backend
     viewer = system_viewer(engine)
     for unit_id in sorted(facts["closure"]):
         figures = compute_targets(engine, load_campaign(), viewer, unit=unit_id,
@@ -110,10 +112,10 @@ def test_rollup_figures_on_edge_windows(demo_county, start, end):
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(a=days, b=days, unit_index=st.integers(min_value=0, max_value=12), extra=st.integers(0, 40))
-def test_every_target_equals_its_raw_member_records(demo_county, a, b, unit_index, extra):
+def test_every_target_equals_its_raw_member_records(sample_county_each_backend, a, b, unit_index, extra):
     """All nine targets, as the engine counts them, equal the raw-record members listed behind
     them (records.figure_members reads no rollup), with as_of on or after the window's end."""
-    engine, facts = demo_county
+    engine, facts = sample_county_each_backend
     start, end = START + timedelta(days=min(a, b)), START + timedelta(days=max(a, b))
     as_of = min(END, end + timedelta(days=extra))
     conf, viewer = load_campaign(), system_viewer(engine)
@@ -124,8 +126,8 @@ def test_every_target_equals_its_raw_member_records(demo_county, a, b, unit_inde
         assert (f.numerator, f.denominator) == (sum(r["is_numerator"] for r in rows), len(rows)), f.target
 
 
-def test_demo_rollups_equal_a_full_rebuild(demo_county):
-    engine, _ = demo_county
+def test_demo_rollups_equal_a_full_rebuild(sample_county_each_backend):
+    engine, _ = sample_county_each_backend
     kept = rollup_rows(engine)
     assert kept["rollup_sampling_unit_day"] and kept["rollup_self_inspection_month"]
     assert sum(r[2] for r in kept["rollup_sampling_unit_day"]) == len(_raw_facts(engine)["samples"])
@@ -271,12 +273,12 @@ def _dated_records(engine) -> list[tuple[str, date]]:
     (3, [3], date(2023, 3, 1), date(2023, 10, 31)),    # a sub-bureau's own view
     (3, [3, 5], date(2023, 4, 1), date(2023, 9, 30)),  # a report unit outside the viewer's scope: nothing
 ])
-def test_report_unit_record_dates_equal_the_raw_records(demo_county, scope_index, report_indexes, start, end):
+def test_report_unit_record_dates_equal_the_raw_records(sample_county_each_backend, scope_index, report_indexes, start, end):
     """queries/report_unit_record_dates.sql (sampling read from its unit × day rollup, the other
     sheets reduced per sheet) gives exactly the (report unit, date) pairs of the raw records of
     all nine dated sheets, as the query over the raw rows did."""
     from dashboard.db import execute
-    engine, facts = demo_county
+    engine, facts = sample_county_each_backend
     unit_ids = sorted(facts["closure"])
     scope = unit_ids[scope_index]
     report = [u for u in unit_ids if u != unit_ids[0]] if report_indexes is None else [unit_ids[i] for i in report_indexes]
@@ -294,14 +296,14 @@ def test_report_unit_record_dates_equal_the_raw_records(demo_county, scope_index
 
 
 @pytest.mark.parametrize("unit_index", [0, 2, 7])
-def test_undisposed_samplings_equal_the_raw_records(demo_county, unit_index):
+def test_undisposed_samplings_equal_the_raw_records(sample_county_each_backend, unit_index):
     """queries/undisposed_samplings.sql (the failed batches read through ix_sampling_failed_date)
     lists exactly the 不合格 batches of the unit's subtree whose 核查处置 is not 已完成. The sample
     county has every failed batch disposed, so some are reopened and some passed ones failed, in a
     transaction rolled back afterwards."""
     from dashboard.db import execute
     from sqlalchemy import update
-    engine, facts = demo_county
+    engine, facts = sample_county_each_backend
     unit_id = sorted(facts["closure"])[unit_index]
     start, end = date(2023, 3, 1), date(2023, 10, 20)
     with engine.connect() as conn:
@@ -322,12 +324,12 @@ def test_undisposed_samplings_equal_the_raw_records(demo_county, unit_index):
     assert expected and sorted(r["sample_no"] for r in got) == sorted(expected)
 
 
-def test_undisposed_samplings_read_the_failed_batch_index(demo_county):
+def test_undisposed_samplings_read_the_failed_batch_index(sample_county_each_backend):
     """On SQLite the query plan reads the partial index (a province's two million batches are
     not scanned); the index holds exactly the 不合格 batches."""
     from dashboard.db import load_query
     from sqlalchemy import text
-    engine, facts = demo_county
+    engine, facts = sample_county_each_backend
     with engine.connect() as conn:
         failed = conn.execute(select(func.count()).select_from(Sampling).where(Sampling.verdict != "合格")).scalar()
         assert 0 < failed < len(facts["samples"])

@@ -8,14 +8,14 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import auth
 from dashboard.db import get_engine
-from tests.pages_fixtures import PROJECT_DIR, copy_county, county_env, county_url, sign_in  # noqa: F401
+from tests.pages_support import PROJECT_DIR, copy_county, sign_in
 from tests.test_auth import _count_verifications
 
 
-def test_production_check_runs_once_across_reruns(county_url, tmp_path, monkeypatch):  # noqa: F811
+def test_production_check_runs_once_across_reruns(sample_county_url, tmp_path, monkeypatch):
     """Finding 4: with the demo passwords changed, DASHBOARD_MODE=production cost four argon2
     verifications on every page run; now four in the process, none on the reruns."""
-    url = copy_county(county_url, tmp_path)
+    url = copy_county(sample_county_url, tmp_path)
     for username, *_ in auth.DEMO_ACCOUNTS:
         auth.set_password(get_engine(url), username, "a new strong password", by="test")
     monkeypatch.setenv("DASHBOARD_DB_URL", url)
@@ -31,7 +31,7 @@ def test_production_check_runs_once_across_reruns(county_url, tmp_path, monkeypa
     assert "领导小组总览" in "".join(m.value for m in at.markdown)
 
 
-def test_a_missing_page_file_is_an_error(county_env, tmp_path):  # noqa: F811
+def test_a_missing_page_file_is_an_error(sample_county_env, tmp_path):
     """The router lists the pages it declares; a declared page whose file is missing stops the app
     with an error instead of vanishing from the navigation."""
     shutil.copy(PROJECT_DIR / "app.py", tmp_path / "app.py")

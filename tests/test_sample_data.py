@@ -13,6 +13,8 @@ from dashboard.credit import credit_code_problem
 from dashboard.demo import sample_generator
 from dashboard.importer.schemas import SHEET_BY_NAME
 
+pytestmark = pytest.mark.slow  # generates the sample county's workbooks
+
 SUFFIX = re.compile(r"[(（][^()（）]*[)）]$")
 
 

@@ -22,7 +22,7 @@ import pytest
 
 from dashboard import audit, auth
 from dashboard.db import get_engine
-from tests.pages_fixtures import PROJECT_DIR, copy_county, county_url, free_port, serve  # noqa: F401
+from tests.pages_support import PROJECT_DIR, copy_county, free_port, serve
 
 
 class Site:
@@ -57,9 +57,9 @@ def _cookie(headers) -> str | None:
 
 
 @pytest.fixture(scope="module")
-def site(county_url, tmp_path_factory):  # noqa: F811
+def site(sample_county_url, tmp_path_factory):
     folder = tmp_path_factory.mktemp("server")
-    url = copy_county(county_url, folder)
+    url = copy_county(sample_county_url, folder)
     port = free_port()
     proc = serve(url, port, folder / "server.log")
     yield Site(port, url)
@@ -150,10 +150,10 @@ def test_logout_revokes_the_session_and_deletes_the_cookie(site):
     assert auth.viewer_for_token(get_engine(site.db_url), token) is None
 
 
-def test_production_mode_with_demo_passwords_refuses_to_start(county_url, tmp_path):  # noqa: F811
+def test_production_mode_with_demo_passwords_refuses_to_start(sample_county_url, tmp_path):
     """The lifespan hook checks at start: with the demo passwords in place the process exits with
     the reason, before it serves anyone."""
-    env = {**os.environ, "DASHBOARD_DB_URL": copy_county(county_url, tmp_path), "DASHBOARD_MODE": "production"}
+    env = {**os.environ, "DASHBOARD_DB_URL": copy_county(sample_county_url, tmp_path), "DASHBOARD_MODE": "production"}
     done = subprocess.run(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
          "--server.port", str(free_port()), "--browser.gatherUsageStats", "false", "--server.headless", "true"],

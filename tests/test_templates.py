@@ -13,7 +13,7 @@ from dashboard.importer import import_workbook
 from dashboard.importer.schemas import SHEETS
 from dashboard.templates import (AUX_SHEETS, INSTRUCTIONS_SHEET, REFERENCE_SHEET, build_template,
                                  column_rules, template_file_name)
-from test_upload_support import code, county, figures  # noqa: F401
+from upload_support import code, figures
 
 
 def load(data: bytes) -> openpyxl.Workbook:
@@ -82,8 +82,8 @@ def test_instructions_list_every_column_of_every_sheet():
     assert any("不得出现：检验结论为“不合格”时必须填写不合格项目" == t for t in text)
 
 
-def test_the_unit_enterprises_are_prefilled(county):
-    wb = load(build_template(None, engine=county, unit="DT01", month="2023-05"))
+def test_the_unit_enterprises_are_prefilled(small_county):
+    wb = load(build_template(None, engine=small_county, unit="DT01", month="2023-05"))
     resp = wb["主体责任"]
     assert [c.value for c in resp[3]][:3] == ["统一社会信用代码", "企业名称", "月份"]
     rows = [r for r in resp.iter_rows(min_row=4, values_only=True) if r[0]]
@@ -97,8 +97,8 @@ def test_the_unit_enterprises_are_prefilled(county):
     assert template_file_name(None, "城区分局", "2023-05") == "2023-05_城区分局_月报模板.xlsx"
 
 
-def test_every_record_sheet_shows_the_name_beside_the_code_read_only(county):
-    wb = load(build_template(None, engine=county, unit="DT01", month="2023-05"))
+def test_every_record_sheet_shows_the_name_beside_the_code_read_only(small_county):
+    wb = load(build_template(None, engine=small_county, unit="DT01", month="2023-05"))
     for model in SHEETS[1:]:
         ws = wb[model.sheet_name()]
         header = [c.value for c in ws[3]]
@@ -111,7 +111,7 @@ def test_every_record_sheet_shows_the_name_beside_the_code_read_only(county):
         assert name.protection.locked and not ws.column_dimensions[letter].protection.locked
         assert ws.protection.sheet and not ws.protection.password  # read-only name, no password
     # 主体责任's prefilled rows carry the name as the formula's cached value (what Excel shows at once)
-    cached = openpyxl.load_workbook(io.BytesIO(build_template("主体责任", engine=county, unit="DT01", month="2023-05")),
+    cached = openpyxl.load_workbook(io.BytesIO(build_template("主体责任", engine=small_county, unit="DT01", month="2023-05")),
                            data_only=True)["主体责任"]
     assert [r[1] for r in cached.iter_rows(min_row=4, max_row=6, values_only=True)] == \
         [f"东台市第{n}肉制品有限公司" for n in (1, 2, 3)]
@@ -125,11 +125,11 @@ def fill(ws, rows: list[list]) -> None:
             ws.cell(r, col, value)
 
 
-def test_a_template_filled_by_a_script_imports_and_moves_the_figures(county):
+def test_a_template_filled_by_a_script_imports_and_moves_the_figures(small_county):
     """The round trip: template bytes → filled with openpyxl as a clerk would → imported without
     error → the figures move exactly as the rows say."""
-    before = figures(county)
-    wb = load(build_template(None, engine=county, unit="DT01", month="2023-05"))
+    before = figures(small_county)
+    wb = load(build_template(None, engine=small_county, unit="DT01", month="2023-05"))
     resp = wb["主体责任"]
     for row in range(4, 7):  # enterprises 1–3: all nine items 是, except 周排查报告 for the third
         for col in range(4, 13):
@@ -143,23 +143,23 @@ def test_a_template_filled_by_a_script_imports_and_moves_the_figures(county):
     fill(wb["包保督导"], [[code(2), datetime(2023, 5, 20), "王明", "B级", 0]])
     buf = io.BytesIO()
     wb.save(buf)
-    result = import_workbook(county, buf.getvalue(),
-                             viewer=system_viewer(county), uploader="城区分局", file_name="5月月报.xlsx",
+    result = import_workbook(small_county, buf.getvalue(),
+                             viewer=system_viewer(small_county), uploader="城区分局", file_name="5月月报.xlsx",
                              uploaded_at=datetime(2023, 6, 3, 10))
     assert result.status == "imported", result.to_text()
     assert result.errors == [] and set(result.ignored_sheets) == set(AUX_SHEETS)
     assert (result.rows["主体责任"], result.rows["企业自查"], result.rows["监督抽检"], result.rows["包保督导"]) == (3, 2, 2, 1)
     assert result.unchanged["企业名录"] == 4  # the prefilled registry, untouched, changes nothing
-    after = figures(county)
+    after = figures(small_county)
     assert before["three_three_three"] == (0, 3) and after["three_three_three"] == (2, 3)
     assert before["self_inspection"] == (0, 3) and after["self_inspection"] == (2, 3)
     assert after["sampling_pass"] == (1, 2)
     assert after["supervision_coverage"] == (1, 3)
 
 
-def test_an_unfilled_template_points_at_every_blank_required_cell(county):
-    result = import_workbook(county, build_template("主体责任", engine=county, unit="DT01", month="2023-05"),
-                             viewer=system_viewer(county), uploader="t", dry_run=True)
+def test_an_unfilled_template_points_at_every_blank_required_cell(small_county):
+    result = import_workbook(small_county, build_template("主体责任", engine=small_county, unit="DT01", month="2023-05"),
+                             viewer=system_viewer(small_county), uploader="t", dry_run=True)
     assert result.status == "rejected"
     assert len(result.errors) == 3 * 9 and {e["row"] for e in result.errors} == {4, 5, 6}
     assert all(e["message"] == "必填项，不能为空" for e in result.errors)

@@ -13,10 +13,9 @@ from dashboard.annotate import annotate_workbook, error_rows, upload_refusal
 from dashboard.db import table_snapshot
 from dashboard.importer import import_workbook
 from dashboard.access import Viewer
-from test_upload_support import (bad_workbook, figures, good_workbook, notice_workbook, page_db,  # noqa: F401
-                                 signed)
+from upload_support import bad_workbook, figures, good_workbook, notice_workbook, signed
 from builders import code, sheet, xlsx
-from tests.pages_fixtures import PROJECT_DIR
+from tests.pages_support import PROJECT_DIR
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -51,8 +50,8 @@ def error_table(at: AppTest):
     return at.table[-1].value
 
 
-def test_good_workbook_dry_run_then_confirm(page_db):
-    before_db, before = table_snapshot(page_db), figures(page_db)
+def test_good_workbook_dry_run_then_confirm(small_county_env):
+    before_db, before = table_snapshot(small_county_env), figures(small_county_env)
     at = upload(open_upload(), ("5月月报.xlsx", good_workbook(3)))
     assert "校验通过（试运行，尚未写入）" in texts(at)
     sheets, changes = frames(at)[:2]
@@ -62,13 +61,13 @@ def test_good_workbook_dry_run_then_confirm(page_db):
         {"工作表": "备注", "识别为": "（未识别，已忽略）", "格式": "", "行数": "—"}]
     assert changes[["工作表", "行数", "新增记录", "更新（替换）记录"]].values.tolist() == [
         ["监督抽检", 3, 3, 0], ["企业自查", 2, 2, 0]]
-    assert table_snapshot(page_db) == before_db  # the dry run wrote nothing
+    assert table_snapshot(small_county_env) == before_db  # the dry run wrote nothing
     at.button(key="up_confirm").click().run()
     assert not at.exception, at.exception
     assert "已上报，第 2 批" in texts(at)
     from dashboard.audit import events
-    assert [(e["action"], e["detail"]["batch_id"]) for e in events(page_db, action="upload")] == [("upload", 2)]
-    after = figures(page_db)
+    assert [(e["action"], e["detail"]["batch_id"]) for e in events(small_county_env, action="upload")] == [("upload", 2)]
+    after = figures(small_county_env)
     assert before["sampling_pass"] == (0, 0) and after["sampling_pass"] == (2, 3)
     assert before["self_inspection"] == (0, 3) and after["self_inspection"] == (2, 3)
     # the same file again: said so, nothing to confirm
@@ -77,16 +76,16 @@ def test_good_workbook_dry_run_then_confirm(page_db):
     assert not [b for b in at.button if b.key == "up_confirm"]
 
 
-def test_a_correction_shows_replaced_records(page_db):
-    import_workbook(page_db, good_workbook(3), viewer=system_viewer(page_db), uploader="t")
+def test_a_correction_shows_replaced_records(small_county_env):
+    import_workbook(small_county_env, good_workbook(3), viewer=system_viewer(small_county_env), uploader="t")
     at = upload(open_upload(), ("5月更正.xlsx", good_workbook(4)))
     changes = frames(at)[1]
     row = changes[changes["工作表"] == "监督抽检"].iloc[0]
     assert (row["新增记录"], row["更新（替换）记录"], row["未变"]) == (1, 1, 2)  # 002 passed now, 003 is new
 
 
-def test_bad_workbook_shows_every_error_and_writes_nothing(page_db):
-    before_db, before = table_snapshot(page_db), figures(page_db)
+def test_bad_workbook_shows_every_error_and_writes_nothing(small_county_env):
+    before_db, before = table_snapshot(small_county_env), figures(small_county_env)
     at = upload(open_upload(), ("5月月报.xlsx", bad_workbook()))
     assert "未通过校验：发现 4 处错误" in texts(at)
     errors = error_table(at)
@@ -100,12 +99,12 @@ def test_bad_workbook_shows_every_error_and_writes_nothing(page_db):
     assert errors.iloc[2]["填写的内容"] == "乡抽"
     assert not [b for b in at.button if b.key == "up_confirm"]  # nothing to confirm
     assert any(d.label.startswith("下载标注了错误的工作簿") for d in at.get("download_button"))
-    assert table_snapshot(page_db) == before_db and figures(page_db) == before
+    assert table_snapshot(small_county_env) == before_db and figures(small_county_env) == before
 
 
-def test_the_annotated_copy_marks_each_bad_cell(page_db):
+def test_the_annotated_copy_marks_each_bad_cell(small_county_env):
     data = bad_workbook()
-    result = import_workbook(page_db, data, viewer=system_viewer(page_db), uploader="t", dry_run=True)
+    result = import_workbook(small_county_env, data, viewer=system_viewer(small_county_env), uploader="t", dry_run=True)
     wb = openpyxl.load_workbook(io.BytesIO(annotate_workbook(data, result.errors, "x.xlsx")))
     ws = wb["监督抽检"]
     marked = {c.coordinate: c.comment.text for row in ws.iter_rows() for c in row if c.comment}
@@ -116,44 +115,44 @@ def test_the_annotated_copy_marks_each_bad_cell(page_db):
         (e["工作表"], e["行号"], e["列"]) for e in error_rows(result.errors)]
 
 
-def test_missing_column_is_annotated_on_the_header(page_db):
+def test_missing_column_is_annotated_on_the_header(small_county_env):
     from builders import SAMPLING_HEADERS, sampling_row, sheet, xlsx
     headers = [h for h in SAMPLING_HEADERS if h != "检验结论"]
     rows = [[v for h, v in zip(SAMPLING_HEADERS, sampling_row("D1")) if h != "检验结论"]]
     data = xlsx(sheet("监督抽检", headers, rows, title="标题"))
-    result = import_workbook(page_db, data, viewer=system_viewer(page_db), uploader="t", dry_run=True)
+    result = import_workbook(small_county_env, data, viewer=system_viewer(small_county_env), uploader="t", dry_run=True)
     ws = openpyxl.load_workbook(io.BytesIO(annotate_workbook(data, result.errors)))["监督抽检"]
     assert "缺少必填列“检验结论”" in ws["A2"].comment.text  # the header row (row 2 under the title)
 
 
-def test_published_notice_through_the_page(page_db):
+def test_published_notice_through_the_page(small_county_env):
     at = upload(open_upload(), ("第12期公示.xlsx", notice_workbook()))
     sheets = frames(at)[0]
     assert sheets[["工作表", "识别为", "格式", "行数"]].values.tolist() == [
         ["不合格产品信息", "监督抽检", "抽检结果公示表", "2"], ["合格产品信息", "监督抽检", "抽检结果公示表", "2"]]
     at.button(key="up_confirm").click().run()
     assert "监督抽检 4 行" in texts(at)
-    assert figures(page_db)["sampling_pass"] == (1, 3)
+    assert figures(small_county_env)["sampling_pass"] == (1, 3)
 
 
-def test_unmatched_producer_through_the_page(page_db):
+def test_unmatched_producer_through_the_page(small_county_env):
     at = upload(open_upload(), ("公示.xlsx", notice_workbook(unmatched=True)))
     errors = error_table(at)
     assert errors[["工作表", "行号", "列", "填写的内容"]].values.tolist() == [
         ["不合格产品信息", "7", "标称生产企业名称", "盐城市不知名食品厂"]]
 
 
-def test_several_files_at_once_only_the_good_ones_are_committed(page_db):
+def test_several_files_at_once_only_the_good_ones_are_committed(small_county_env):
     at = upload(open_upload(), ("5月.xlsx", good_workbook(2)), ("5月错.xlsx", bad_workbook()),
                 ("名单.csv", b"a,b\n1,2\n"))
     assert "“名单.csv”不是 Excel 工作簿（.csv）" in texts(at)
     button = at.button(key="up_confirm")
     assert "确认上报 1 个工作簿" in button.label and "另有 2 个文件" in button.label
     button.click().run()
-    assert figures(page_db)["sampling_pass"] == (1, 2)
+    assert figures(small_county_env)["sampling_pass"] == (1, 2)
 
 
-def test_wrong_type_and_oversized_files_get_a_clear_message(page_db, monkeypatch):
+def test_wrong_type_and_oversized_files_get_a_clear_message(small_county_env, monkeypatch):
     monkeypatch.setenv("DASHBOARD_UPLOAD_LIMIT_MB", "0.01")
     at = upload(open_upload(), ("大文件.xlsx", good_workbook(2) + b"\0" * 20000), ("宏.xlsm", b"PK\x03\x04"),
                 ("改名.xlsx", b"a,b\n1,2\n"))
@@ -165,12 +164,12 @@ def test_wrong_type_and_oversized_files_get_a_clear_message(page_db, monkeypatch
     assert not at.exception
 
 
-def test_only_roles_that_may_upload_see_the_page_and_only_for_their_own_units(page_db):
+def test_only_roles_that_may_upload_see_the_page_and_only_for_their_own_units(small_county_env):
     from dashboard.access import resolve_unit
-    leader = Viewer("leader", "leader", resolve_unit(page_db, "DT").unit_id)
+    leader = Viewer("leader", "leader", resolve_unit(small_county_env, "DT").unit_id)
     at = open_upload(leader)
     assert "无权访问" in texts(at) and not at.file_uploader
-    clerk = Viewer("dt02_clerk", "clerk", resolve_unit(page_db, "DT02").unit_id)
+    clerk = Viewer("dt02_clerk", "clerk", resolve_unit(small_county_env, "DT02").unit_id)
     at = upload(open_upload(clerk), ("5月月报.xlsx", good_workbook(2)))  # 城区分局's enterprises
     assert "不属于本单位辖区，无权上报" in " ".join(error_table(at)["错误原因"])
     assert not [b for b in at.button if b.key == "up_confirm"]
@@ -197,13 +196,13 @@ def test_the_server_refuses_what_the_page_would():
     assert re.search(r"client_max_body_size (\d+)m;", nginx).group(1) == str(DEFAULT_UPLOAD_LIMIT_MB + 1)
 
 
-def test_the_template_download_is_offered(page_db):
+def test_the_template_download_is_offered(small_county_env):
     at = open_upload()
     labels = [d.label for d in at.get("download_button")]
     assert "下载模板" in labels
 
 
-def test_an_unforeseen_failure_is_a_sentence_not_a_traceback(page_db, monkeypatch):
+def test_an_unforeseen_failure_is_a_sentence_not_a_traceback(small_county_env, monkeypatch):
     import dashboard.importer as importer
 
     def broken(*args, **kwargs):

@@ -23,9 +23,9 @@ How the contract's fields are filled when the published table lacks them (decide
 | 食品类别 | 分类 / 食品类别 / 食品细类 …; `未分类` when the table has no such column |
 | 核查处置状态 | a 核查处置 column if present; else the status already stored for that sample (a re-upload never resets a disposal), else 未处置 for a 不合格 sample |
 
-The header aliases come from /work/shared/real-samples (969 spellings from about 30 provinces,
-reviewed: REJECTED_ALIASES lists the spellings deliberately not used, with the reason), plus the
-literal provincial headers of real_header_rows_ParsedFileSampling.txt.
+The header aliases were reviewed against header spellings seen in published sampling tables of
+about 30 provinces (REJECTED_ALIASES lists the spellings deliberately not used, with the reason) and
+against literal provincial header rows; both are kept in tests/data/ (provenance in its README).
 """
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ LAYOUT_LONG = "抽检系统导出"
 NO_CATEGORY = "未分类"
 
 # ------------------------------------------------------------------ header aliases
-# Published field -> spellings. Reviewed from known_columns_header_aliases.json (categories noted).
+# Published field -> spellings. Reviewed from tests/data/published_header_spellings.json (categories noted).
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "seq": ("序号", "序", "编号序号"),
     "sample_no": ("抽样编号", "抽样单编号", "抽样单号", "样品编号", "抽检编号", "报告编号", "报告书号编号",
@@ -165,7 +165,7 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "disposal_status": ("核查处置状态", "核查处置情况", "处置状态", "核查处置"),
 }
 
-# Spellings of known_columns_header_aliases.json deliberately not used, and why.
+# Spellings of tests/data/published_header_spellings.json deliberately not used, and why.
 REJECTED_ALIASES: dict[str, str] = {
     **dict.fromkeys(("品牌", "品牌品名"), "a brand is not the producer"),
     **dict.fromkeys(("生产环节", "餐饮环节", "抽样环节（食用农产品/餐饮）", "检验目的大类", "检品检验类型",

@@ -1,4 +1,4 @@
-"""The sheets of the data contract (shared/spec/data-contract.md) as pandera schema classes.
+"""The sheets of the data contract (docs/data-contract.md) as pandera schema classes.
 
 These classes are the single description of a monthly workbook: the importer matches headers and
 validates rows with them, the templates and the sample county are written from them. Each field

@@ -1,12 +1,12 @@
-"""Shared by the reporting-workflow tests (upload, history, completeness, published layouts,
-templates): a small county and workbooks written the way they arrive. No tests of its own."""
+"""Helpers of the reporting-workflow tests (upload, history, completeness, published layouts,
+templates): the small county's registry (the `small_county` fixtures of tests/conftest.py build on
+it) and workbooks written the way they arrive."""
 from __future__ import annotations
 
 import io
 from datetime import date, datetime
 
 import openpyxl
-import pytest
 
 from builders import ENTERPRISE_HEADERS, code, enterprise_row, sampling, sampling_row, sheet, xlsx  # noqa: F401
 from dashboard.access import system_viewer
@@ -90,32 +90,6 @@ def notice_workbook(*, unmatched: bool = False) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
-
-
-@pytest.fixture
-def county(empty_engine):
-    """The empty database with the small county registered."""
-    seed_county(empty_engine)
-    return empty_engine
-
-
-@pytest.fixture
-def page_db(tmp_path, monkeypatch):
-    """A SQLite file with the small county, as DASHBOARD_DB_URL, and no cached result of another test."""
-    import streamlit as st
-
-    from dashboard.campaign import sync_campaign
-    from dashboard.db import get_engine, upgrade
-    url = f"sqlite:///{tmp_path / 'pages.sqlite'}"
-    engine = get_engine(url)
-    upgrade(engine)
-    sync_campaign(engine, CONF)
-    seed_county(engine)
-    monkeypatch.setenv("DASHBOARD_DB_URL", url)
-    st.cache_data.clear()
-    yield engine
-    st.cache_data.clear()
-    engine.dispose()
 
 
 def signed(at, engine, viewer=None):

@@ -1,5 +1,5 @@
-"""Shared by the page tests: one sample-county SQLite database per test session, built with
-dashboard.demo.build_demo (the same path the app takes on first start), and AppTest helpers."""
+"""Helpers of the page and browser tests: signing an AppTest or a browser in, serving the app,
+finding Chromium and Playwright. The databases they run on are fixtures of tests/conftest.py."""
 from __future__ import annotations
 
 import os
@@ -12,19 +12,6 @@ from pathlib import Path
 import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-_BUILT: dict[str, str] = {}
-
-
-def sample_db_url(tmp_path_factory) -> str:
-    """The URL of the session's sample-county database (built once, then reused)."""
-    if "url" not in _BUILT:
-        from dashboard.campaign import load_campaign
-        from dashboard.db import get_engine
-        from dashboard.demo import build_demo
-        url = f"sqlite:///{tmp_path_factory.mktemp('sample_county') / 'county.sqlite'}"
-        build_demo(get_engine(url), load_campaign())
-        _BUILT["url"] = url
-    return _BUILT["url"]
 
 
 def copy_county(url: str, folder: Path) -> str:
@@ -37,24 +24,9 @@ def copy_county(url: str, folder: Path) -> str:
     return f"sqlite:///{db}"
 
 
-@pytest.fixture(scope="session")
-def county_url(tmp_path_factory):
-    return sample_db_url(tmp_path_factory)
-
-
-@pytest.fixture
-def county_env(county_url, monkeypatch):
-    """DASHBOARD_DB_URL pointing at the sample county, and no cached result from another test."""
-    import streamlit as st
-    monkeypatch.setenv("DASHBOARD_DB_URL", county_url)
-    st.cache_data.clear()
-    yield county_url
-    st.cache_data.clear()
-
-
 def sign_in(at, username: str = "leader"):
     """Put a demo account's viewer into an AppTest's session before its first run (what a login
-    does; a URL cannot set it). Needs DASHBOARD_DB_URL (county_env)."""
+    does; a URL cannot set it). Needs DASHBOARD_DB_URL (sample_county_env)."""
     from dashboard.access import viewer_for_username
     from dashboard.db import get_engine
     from dashboard.ui.session import VIEWER_KEY
@@ -117,7 +89,6 @@ READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 def playwright_or_skip():
     """Playwright's sync API; skips with the reason when Chromium or Playwright is missing, but
     fails in CI (CI=true), where .ci/run installs both."""
-    import pytest
     missing = []
     if not Path(CHROMIUM).exists():
         missing.append(f"{CHROMIUM} (apt-get install -y chromium fonts-noto-cjk)")
@@ -126,9 +97,33 @@ def playwright_or_skip():
     except ImportError:
         sync_playwright = None
         missing.append("playwright (pip install playwright==1.65.2)")
-    if missing:
-        reason = "browser test needs " + " and ".join(missing)
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + " — required in CI")
-        pytest.skip(reason)
+    skip_unless_installed("browser test", missing)
     return sync_playwright
+
+
+def skip_unless_installed(what: str, missing: list[str]) -> None:
+    """Skip with the reason when a system tool is missing, but fail in CI (CI=true), where
+    .ci/run installs every one."""
+    if not missing:
+        return
+    reason = f"{what} needs " + " and ".join(missing)
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(reason + " — required in CI")
+    pytest.skip(reason)
+
+
+def settle(page) -> None:
+    """Wait until the app has finished running, including the rerun the query-param sync makes."""
+    page.wait_for_selector(READY, timeout=90_000)
+    page.wait_for_timeout(800)  # a rerun triggered by the query-param sync
+    page.wait_for_selector(READY, timeout=90_000)
+    page.wait_for_load_state("networkidle")
+
+
+def full_height(page) -> None:
+    """Streamlit scrolls inside its main container: grow the viewport so a screenshot shows all."""
+    height = page.evaluate("""() => {
+        const m = document.querySelector('[data-testid="stMain"]');
+        return Math.max(m ? m.scrollHeight : 0, document.body.scrollHeight); }""")
+    page.set_viewport_size({"width": 1600, "height": min(max(int(height) + 40, 900), 8000)})
+    page.wait_for_timeout(600)
