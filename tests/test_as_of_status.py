@@ -21,7 +21,6 @@ from dashboard.gaps import missing_enterprises
 from dashboard.problem_state import problem_on
 from dashboard.records import figure_members
 from dashboard.targets import overdue_problems
-from tests.pages_fixtures import county_env, county_url  # noqa: F401
 from tests.test_pages import open_page
 
 CONF = load_campaign()
@@ -45,8 +44,8 @@ def test_problem_on_reads_the_status_of_the_day():
     assert problem_on(r, date(2023, 8, 1))["state"] == "统计日后发现"
 
 
-def test_every_place_shows_the_status_of_the_as_of_date(county_env):
-    eng = get_engine(county_env)
+def test_every_place_shows_the_status_of_the_as_of_date(sample_county_env):
+    eng = get_engine(sample_county_env)
     viewer, window = system_viewer(eng), phase_window(CONF, 2)
     # the core: gap list, provenance, problem list, overdue list
     gap = [r for r in missing_enterprises(eng, CONF, viewer, target="rectification", unit="DT02",
@@ -86,13 +85,13 @@ def test_every_place_shows_the_status_of_the_as_of_date(county_env):
     assert shown and all(row["整改情况"] == STATUS and row["整改完成日期"] in ("", None) for row in shown)
 
 
-def test_page_workbook_briefing_and_pdf_agree(county_env, tmp_path):
+def test_page_workbook_briefing_and_pdf_agree(sample_county_env, tmp_path):
     """开发区分局, 深入推进阶段, as of 2023-08-31: the same nine figures on the sub-bureau board, in the
     workbook, the briefing and its PDF, and the same overdue problem (7 days) in each export."""
     from tests.test_export import need_soffice, pdftotext, squash
     from tests.test_pages import cards
     from dashboard.exports.xlsx import TARGETS_SHEET
-    eng = get_engine(county_env)
+    eng = get_engine(sample_county_env)
     s = build_summary(eng, CONF, system_viewer(eng), phase=2, unit="DT02", as_of=AS_OF)
     expected = [(f["name"], f["percent_text"], f["nd_text"]) for f in s.unit_figures]
     assert len(expected) == 9

@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from tests.pages_fixtures import (ARGS, CHROMIUM, READY, SHOTS, SignedInBrowser, county_url,  # noqa: F401
+from tests.pages_support import (ARGS, CHROMIUM, READY, SHOTS, SignedInBrowser,  # noqa: F401
                                   free_port, playwright_or_skip, serve)
 
 pytestmark = pytest.mark.browser
@@ -26,17 +26,17 @@ SIZES = [(".fig-card .t", 14), (".fig-card .v", 20), (".fig-card .s", 12), (".ex
 
 
 @pytest.fixture(scope="module")
-def printed(county_url, tmp_path_factory):  # noqa: F811
+def printed(sample_county_url, tmp_path_factory):  # noqa: F811
     sync_playwright = playwright_or_skip()
     if not shutil.which("pdftotext"):
         pytest.skip("pdftotext (poppler-utils) is not installed")
     tmp = tmp_path_factory.mktemp("print")
     port = free_port()
-    proc = serve(county_url, port, tmp / "server.log")
+    proc = serve(sample_county_url, port, tmp / "server.log")
     try:
         with sync_playwright() as p:
             b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            page = SignedInBrowser(b, county_url).new_page(viewport={"width": 1400, "height": 900})
+            page = SignedInBrowser(b, sample_county_url).new_page(viewport={"width": 1400, "height": 900})
             page.goto(f"http://127.0.0.1:{port}/{SHEET}")
             page.wait_for_selector(READY, timeout=90_000)
             page.wait_for_timeout(800)  # a rerun triggered by the query-param sync

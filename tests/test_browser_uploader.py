@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pages_fixtures import (ARGS, CHROMIUM, READY, SHOTS, SignedInBrowser, county_url,  # noqa: F401
+from tests.pages_support import (ARGS, CHROMIUM, READY, SHOTS, SignedInBrowser,  # noqa: F401
                                   free_port, playwright_or_skip, serve)
 
 pytestmark = pytest.mark.browser
@@ -25,14 +25,14 @@ SHOWN = """() => {
 }"""
 
 
-def test_the_uploader_shows_no_english(county_url, tmp_path):  # noqa: F811
+def test_the_uploader_shows_no_english(sample_county_url, tmp_path):  # noqa: F811
     sync_playwright = playwright_or_skip()
     port = free_port()
-    proc = serve(county_url, port, tmp_path / "server.log")
+    proc = serve(sample_county_url, port, tmp_path / "server.log")
     try:
         with sync_playwright() as p:
             b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            page = SignedInBrowser(b, county_url, "dt03_clerk").new_page(viewport={"width": 1400, "height": 900})
+            page = SignedInBrowser(b, "dt03_clerk").new_page(viewport={"width": 1400, "height": 900})
             page.goto(f"http://127.0.0.1:{port}/upload")
             page.wait_for_selector(READY, timeout=90_000)
             page.wait_for_selector('[data-testid="stFileUploaderDropzone"]', timeout=30_000)

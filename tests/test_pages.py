@@ -178,7 +178,7 @@ def test_sub_bureau_page_equals_engine_and_lists_the_missing(sample_county_env):
     assert "另有 2 批不合格产品已完成核查处置（不计入合格批次，无需再跟进）：" in captions
 
 
-def test_a_chiefs_home_is_their_own_units_overview(county_env):
+def test_a_chiefs_home_is_their_own_units_overview(sample_county_env):
     at = sign_in(AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120), "dt03_chief")
     at.run()
     assert not at.exception, at.exception

@@ -222,9 +222,9 @@ def named_workbook() -> bytes:
                        [code(2), "东台市第3肉制品有限公司", "2023-05-09", 18, 1, "是"]]))
 
 
-def test_a_name_that_disagrees_with_its_code_is_a_warning_not_a_refusal(page_db):
+def test_a_name_that_disagrees_with_its_code_is_a_warning_not_a_refusal(small_county_env):
     data = named_workbook()
-    result = import_workbook(page_db, data, viewer=system_viewer(page_db), uploader="t", dry_run=True)
+    result = import_workbook(small_county_env, data, viewer=system_viewer(small_county_env), uploader="t", dry_run=True)
     assert result.status == "imported" and result.errors == []
     assert [(w["sheet"], w["row"], w["column"], w["value"]) for w in result.warnings] == [
         ("企业自查", 3, "企业名称", "东台市第3肉制品有限公司")]
@@ -244,7 +244,7 @@ def test_a_name_that_disagrees_with_its_code_is_a_warning_not_a_refusal(page_db)
     assert [b for b in at.button if b.key == "up_confirm"]
 
 
-def test_a_corrected_file_replaces_the_failed_one_in_the_list(page_db):
+def test_a_corrected_file_replaces_the_failed_one_in_the_list(small_county_env):
     at = upload(open_upload(), ("5月月报.xlsx", bad_workbook()))
     assert "未通过校验" in texts(at)
     # the clerk adds the corrected file under the same name: only it is checked and listed

@@ -19,15 +19,14 @@ from dashboard.db import get_engine
 from dashboard.exports import build_summary, pdf
 from dashboard.exports.narrative import Heading, briefing, plain_text
 from dashboard.exports.work_summary import gather
-from tests.pages_fixtures import county_url  # noqa: F401
 
 CONF = load_campaign()
 AS_OF = date(2023, 8, 31)
 
 
 @pytest.fixture(scope="module")
-def engine(county_url):  # noqa: F811
-    return get_engine(county_url)
+def engine(sample_county_url):  # noqa: F811
+    return get_engine(sample_county_url)
 
 
 def test_counts_equal_the_records(engine):
