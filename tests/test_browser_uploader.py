@@ -32,7 +32,7 @@ def test_the_uploader_shows_no_english(sample_county_url, tmp_path):  # noqa: F8
     try:
         with sync_playwright() as p:
             b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            page = SignedInBrowser(b, "dt03_clerk").new_page(viewport={"width": 1400, "height": 900})
+            page = SignedInBrowser(b, sample_county_url, "dt03_clerk").new_page(viewport={"width": 1400, "height": 900})
             page.goto(f"http://127.0.0.1:{port}/upload")
             page.wait_for_selector(READY, timeout=90_000)
             page.wait_for_selector('[data-testid="stFileUploaderDropzone"]', timeout=30_000)
