@@ -3,6 +3,7 @@ dashboard.demo.build_demo (the same path the app takes on first start), and AppT
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -50,6 +51,12 @@ def county_env(county_url, monkeypatch):
     st.cache_data.clear()
     yield county_url
     st.cache_data.clear()
+
+
+def displayed(markdown: str) -> str:
+    """What a reader sees of Markdown source written with dashboard.ui.widgets.md: the escapes
+    resolved and the invisible word joiners gone (for tests reading AppTest element values)."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
 def sign_in(at, username: str = "leader"):
