@@ -139,3 +139,13 @@ def playwright_or_skip():
             pytest.fail(reason + " — required in CI")
         pytest.skip(reason)
     return sync_playwright
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium through Playwright, for one test module."""
+    sync_playwright = playwright_or_skip()
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()

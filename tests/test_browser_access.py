@@ -16,17 +16,8 @@ from sqlalchemy import text
 from dashboard import audit, auth
 from dashboard.db import get_engine
 from tests.pages_fixtures import county_url, free_port, serve  # noqa: F401
-from tests.pages_fixtures import ARGS, CHROMIUM, SHOTS, playwright_or_skip
+from tests.pages_fixtures import SHOTS, chromium  # noqa: F401
 from tests.test_browser_pages import _full_height, _settle
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    sync_playwright = playwright_or_skip()
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

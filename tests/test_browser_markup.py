@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import text
 
 from tests.hostile import EVIL, LINK, PAYLOADS, hostile_county_url, injected
-from tests.pages_fixtures import ARGS, CHROMIUM, READY, SHOTS, SignedInBrowser, free_port, playwright_or_skip, serve
+from tests.pages_fixtures import SHOTS, SignedInBrowser, chromium, free_port, serve  # noqa: F401
+from tests.test_browser_pages import _full_height, _settle
 
 pytestmark = pytest.mark.browser
 
@@ -28,21 +29,6 @@ def hostile(tmp_path_factory):
     yield f"http://127.0.0.1:{port}", url, get_engine(url)
     proc.terminate()
     proc.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    sync_playwright = playwright_or_skip()
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-def _settle(page) -> None:
-    page.wait_for_selector(READY, timeout=120_000)
-    page.wait_for_timeout(800)  # a rerun triggered by the query-param sync
-    page.wait_for_selector(READY, timeout=120_000)
 
 
 class Visit:
@@ -111,10 +97,7 @@ class Visit:
 
     def shoot(self, page, name: str) -> None:
         SHOTS.mkdir(exist_ok=True)
-        height = page.evaluate("""() => { const m = document.querySelector('[data-testid="stMain"]');
-            return Math.max(m ? m.scrollHeight : 0, document.body.scrollHeight); }""")
-        page.set_viewport_size({"width": 1600, "height": min(max(int(height) + 40, 900), 8000)})
-        page.wait_for_timeout(500)
+        _full_height(page)
         page.screenshot(path=str(SHOTS / f"markup_{name}.png"), full_page=True)
         page.close()
 
@@ -144,7 +127,7 @@ LEADER_PAGES = [  # (name, path, text that must be on the page)
 ]
 
 
-def test_no_payload_becomes_markup_for_the_leader(chromium, hostile):
+def test_no_payload_becomes_markup_for_the_leader(chromium, hostile):  # noqa: F811
     base, db_url, engine = hostile
     visit = Visit(chromium, base, db_url, "leader")
     for name, path, must in LEADER_PAGES:
@@ -163,7 +146,7 @@ def test_no_payload_becomes_markup_for_the_leader(chromium, hostile):
     assert not visit.found, visit.report()
 
 
-def test_no_payload_becomes_markup_for_the_administrator(chromium, hostile):
+def test_no_payload_becomes_markup_for_the_administrator(chromium, hostile):  # noqa: F811
     base, db_url, _ = hostile
     visit = Visit(chromium, base, db_url, "admin")
     page = visit.open("history", "admin_history", "查看一批")
@@ -176,7 +159,7 @@ def test_no_payload_becomes_markup_for_the_administrator(chromium, hostile):
     assert not visit.found, visit.report()
 
 
-def test_no_payload_becomes_markup_on_upload(chromium, hostile, tmp_path):
+def test_no_payload_becomes_markup_on_upload(chromium, hostile):  # noqa: F811
     """A clerk uploads a workbook whose file name, sheet name, headers and cells are hostile: the
     dry run's headings, messages and error table show them as text."""
     from tests.builders import ENTERPRISE_HEADERS, enterprise_row, sheet, xlsx
