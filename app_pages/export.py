@@ -95,7 +95,7 @@ with st.container(border=True):
         if isinstance(b, Heading):
             st.markdown(("### " if b.level == 0 else "##### ") + md(b.text))
         elif isinstance(b, Para):
-            lead = f"**{md(b.lead)}**" if b.lead else ""
+            lead = f"**{md(b.lead)}** " if b.lead else ""  # the space: CommonMark will not close ** between 。 and a letter
             if b.align == "center":
                 st.markdown(f"<div style='text-align:center'>{html_text(b.text)}</div>", unsafe_allow_html=True)
             elif b.align == "right":
