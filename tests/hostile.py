@@ -61,14 +61,13 @@ def _text_fields() -> dict[str, dict[str, int]]:
 def build_hostile_county(engine) -> int:
     """Migrate, configure and fill `engine` with the hostile county (and the demo accounts);
     returns how many workbooks were imported."""
+    from dashboard.access import system_viewer
     from dashboard.auth import ensure_demo_accounts
-    from dashboard.campaign import load_campaign, sync_campaign
-    from dashboard.db import upgrade
+    from dashboard.campaign import load_campaign, prepare
     from dashboard.demo import sample_generator
     from dashboard.importer import import_workbook
     gen, fields = sample_generator(), _text_fields()
-    upgrade(engine)
-    sync_campaign(engine, load_campaign())
+    prepare(engine, load_campaign())
     county = gen.build_county()
     for sheets in county.book.values():
         for sheet, rows in sheets.items():
@@ -76,11 +75,12 @@ def build_hostile_county(engine) -> int:
                 for f, limit in fields[sheet].items():
                     if isinstance(row.get(f), str):
                         row[f] = poison(row[f], limit)
+    viewer = system_viewer(engine)
     with tempfile.TemporaryDirectory() as tmp:
         paths = [(gen.write_unit_month(Path(tmp), county, unit, month), month, unit[0])
                  for month in gen.MONTHS for unit in county.units]
         for path, month, unit in paths:
-            result = import_workbook(engine, path, uploader=UPLOADER, file_name=FILE_PREFIX + path.name,
+            result = import_workbook(engine, path, viewer=viewer, uploader=UPLOADER, file_name=FILE_PREFIX + path.name,
                                      uploaded_at=gen.upload_time(month, unit))
             assert result.status == "imported", result.to_text()
     ensure_demo_accounts(engine)
