@@ -6,6 +6,7 @@ import streamlit as st
 from dashboard import access, actions, auth
 from dashboard.labels import fmt_datetime
 from dashboard.ui import data, session
+from dashboard.ui.widgets import md
 
 admin = session.require(access.MANAGE_ACCOUNTS)
 engine, ver = data.engine(), data.version()
@@ -15,7 +16,7 @@ st.caption("管理员：查看全县、管理账号和行动配置，看不到�
 
 message = st.session_state.pop("admin_message", None)
 if message:
-    (st.success if message[0] == "ok" else st.error)(message[1])
+    (st.success if message[0] == "ok" else st.error)(md(message[1]))
 
 accounts = auth.list_accounts(engine)
 now = auth.now_utc()

@@ -24,7 +24,7 @@ if hits:
     more = "（仅列出前 50 家，请输入更完整的名称或代码）" if len(hits) >= 50 else ""
     credit_code = st.selectbox(f"找到 {len(hits)} 家企业{more}", codes, format_func=label.get, key="ent_pick")
 elif text.strip():
-    st.warning(f"{sel.unit_name}没有名称或信用代码包含“{text.strip()}”的企业。")
+    st.warning(f"{widgets.md(sel.unit_name)}没有名称或信用代码包含“{widgets.md(text.strip())}”的企业。")
     credit_code = None
 if not credit_code:
     st.info("输入企业名称或统一社会信用代码（可只输入一部分）查找企业。")
@@ -36,12 +36,10 @@ if file is None:
     st.error("没有这家企业，或该企业不在您的管辖范围内。")
     st.stop()
 e = file["enterprise"]
-st.markdown(f"#### {e['name']}")
-c = st.columns(4)
-c[0].markdown(f"**统一社会信用代码**<br>{e['credit_code']}", unsafe_allow_html=True)
-c[1].markdown(f"**所属单位**<br>{e['unit_name']}", unsafe_allow_html=True)
-c[2].markdown(f"**包保干部**<br>{e['cadre_name'] or '未填写'}", unsafe_allow_html=True)
-c[3].markdown(f"**企业状态**<br>{e['status']}", unsafe_allow_html=True)
+st.markdown(f"#### {widgets.md(e['name'])}")
+for col, (title, value) in zip(st.columns(4), (("统一社会信用代码", e["credit_code"]), ("所属单位", e["unit_name"]),
+                                               ("包保干部", e["cadre_name"] or "未填写"), ("企业状态", e["status"]))):
+    col.markdown(f"**{title}**  \n{widgets.md(value)}")
 widgets.table([e], ["license_no", "is_large", "risk_grade", "credit_grade", "product_category", "address",
                     "file_name", "uploader", "uploaded_at"])
 

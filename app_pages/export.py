@@ -6,7 +6,6 @@ Everything goes through the signed-in viewer: the unit list is the viewer's scop
 build_summary asks the core with that viewer, so a sub-bureau chief can only export their own unit —
 this page never filters anything itself.
 """
-import html
 import re
 
 import pandas as pd
@@ -19,6 +18,7 @@ from dashboard.exports import charts as export_charts
 from dashboard.exports.narrative import Chart, Heading, Para, Table, briefing
 from dashboard.exports.render import FORMAT_LABELS
 from dashboard.ui import controls, data, session, widgets
+from dashboard.ui.widgets import html_text, md
 
 viewer = session.require(access.EXPORT)
 sel, ver, conf = controls.current(), data.version(), data.campaign()
@@ -61,7 +61,7 @@ if st.button("生成阶段性总结", type="primary", key="exp_build", icon=":ma
                               month=month, unit=unit, as_of=sel.as_of, progress=lambda f, t: bar.progress(f, text=t))
     except (ValueError, KeyError) as exc:
         bar.empty()
-        st.warning(str(exc).strip("'\""))
+        st.warning(md(str(exc).strip("'\"")))
         st.stop()
     bar.progress(1.0, text="已生成")
     bar.empty()
@@ -73,7 +73,7 @@ if result is None:
     st.stop()
 
 summary, files, problems = result["summary"], result["files"], result["problems"]
-st.markdown(f"#### 下载　<small>{html.escape(summary.unit_name)}｜{summary.window.label}｜数据截至 {summary.as_of}"
+st.markdown(f"#### 下载　<small>{md(summary.unit_name)}｜{md(summary.window.label)}｜数据截至 {summary.as_of}"
             f"｜生成于 {summary.generated_at:%Y-%m-%d %H:%M}</small>", unsafe_allow_html=True)
 cols = st.columns(3)
 for col, fmt in zip(cols, ("xlsx", "docx", "pdf")):
@@ -84,18 +84,10 @@ for col, fmt in zip(cols, ("xlsx", "docx", "pdf")):
                                on_click="ignore", width="stretch")
             st.caption(f"{len(files[fmt]) // 1024} KB")
         else:
-            st.warning(problems.get(fmt, "未生成"))
+            st.warning(md(problems.get(fmt, "未生成")))
 
 if not export_charts.available():
     st.info("本机未安装 vl-convert-python：Word 总结中的图表以文字说明代替。")
-
-_MD = re.compile(r"([\\`*_{}\[\]<>#|~])")
-
-
-def md(text: str) -> str:
-    """Text from the data shown literally in Markdown."""
-    return _MD.sub(r"\\\1", text)
-
 
 st.markdown("#### 总结预览")
 with st.container(border=True):
@@ -103,13 +95,13 @@ with st.container(border=True):
         if isinstance(b, Heading):
             st.markdown(("### " if b.level == 0 else "##### ") + md(b.text))
         elif isinstance(b, Para):
-            lead = f"**{md(b.lead)}**" if b.lead else ""
+            lead = f"**{md(b.lead)}** " if b.lead else ""  # the space: CommonMark will not close ** between 。 and a letter
             if b.align == "center":
-                st.markdown(f"<div style='text-align:center'>{html.escape(b.text)}</div>", unsafe_allow_html=True)
+                st.markdown(f"<div style='text-align:center'>{html_text(b.text)}</div>", unsafe_allow_html=True)
             elif b.align == "right":
-                st.markdown(f"<div style='text-align:right'>{html.escape(b.text)}</div>", unsafe_allow_html=True)
+                st.markdown(f"<div style='text-align:right'>{html_text(b.text)}</div>", unsafe_allow_html=True)
             elif b.style == "note":
-                st.caption(b.text)
+                st.caption(md(b.text))
             else:
                 st.markdown(lead + md(b.text))
         elif isinstance(b, Table):
@@ -118,4 +110,4 @@ with st.container(border=True):
             st.dataframe(frame, hide_index=True, width="stretch")
         elif isinstance(b, Chart):
             st.altair_chart(export_charts.chart_for(summary, b.key), width="stretch")
-            st.caption(b.caption)
+            st.caption(md(b.caption))

@@ -10,13 +10,14 @@ from dashboard.db import execute
 from dashboard.importer import RollbackError
 from dashboard.labels import fmt_datetime
 from dashboard.ui import data
+from dashboard.ui.widgets import md
 
 eng, viewer, ver = data.engine(), data.viewer(), data.version()
 st.markdown("### 上报记录")
 st.caption("每次确认上报都记为一批；撤销一批会把它新增的记录删除、更新过的记录恢复为上报前的内容。")
 kind, message = st.session_state.pop("hist_message", (None, None))
 if kind:
-    (st.error if kind == "error" else st.success)(message)
+    (st.error if kind == "error" else st.success)(md(message))
 
 
 @st.cache_data(show_spinner=False)
@@ -59,7 +60,7 @@ m1.metric("记录行数", batch["count_rows"])
 m2.metric("新增记录", batch["count_inserted"])
 m3.metric("更新记录", batch["count_replaced"])
 m4.metric("状态", batch["status_text"])
-st.write(f"上报人：{batch['uploader']}　上报时间：{fmt_datetime(batch['uploaded_at'])}　"
+st.markdown(f"上报人：{md(batch['uploader'])}　上报时间：{fmt_datetime(batch['uploaded_at'])}　"
          f"数据月份：{batch['months_text']}　SHA-256：`{batch['sha256'][:16]}…`")
 original = execute(eng, "batch_file", batch_id=pick)
 if original and original[0]["file_bytes"] and viewer.can_see_personal_data:  # the file holds names
@@ -79,7 +80,7 @@ if batch["status"] == "committed" and viewer.can(access.ROLLBACK):
         st.session_state["hist_confirm"] = pick
         st.rerun()
     if confirm:
-        st.warning(f"确定撤销第 {pick} 批（{batch['file_name']}）吗？将删除本批新增的 {batch['count_inserted']} 条记录，"
+        st.warning(f"确定撤销第 {pick} 批（{md(batch['file_name'])}）吗？将删除本批新增的 {batch['count_inserted']} 条记录，"
                    f"并把本批更新的 {batch['count_replaced']} 条记录恢复为上报前的内容。撤销后可重新上报该文件。")
         b1, b2 = st.columns(2)
         if b1.button("确认撤销", type="primary", key="hist_rollback_yes"):

@@ -11,6 +11,7 @@ from dashboard import access, actions, annotate, templates
 from dashboard.completeness import month_label, months_between
 from dashboard.importer.load import error_text
 from dashboard.ui import data, session, widgets
+from dashboard.ui.widgets import md
 
 viewer = session.require(access.UPLOAD)
 eng, conf, ver = data.engine(), data.campaign(), data.version()
@@ -42,7 +43,7 @@ with st.expander("① 下载填报模板（由数据契约自动生成：下拉�
 
 st.markdown("#### ② 上传工作簿")
 uploader = viewer.username
-st.caption(f"上报账号：{viewer.username}（{viewer.role_label}）；只能上报本单位辖区内企业的数据。")
+st.caption(f"上报账号：{md(viewer.username)}（{viewer.role_label}）；只能上报本单位辖区内企业的数据。")
 round_ = st.session_state.setdefault("up_round", 0)
 widgets.uploader_in_chinese(annotate.upload_limit_mb())
 picked = st.file_uploader(f"选择月报工作簿（.xlsx，可多选，每个不超过 {annotate.upload_limit_mb():g} MB）",
@@ -66,7 +67,7 @@ files = list(newest.items())
 if files:
     st.session_state.pop("up_done", None)
 for done in st.session_state.get("up_done", []):
-    (st.success if done["status"] == "imported" else st.info)(done["text"])
+    (st.success if done["status"] == "imported" else st.info)(md(done["text"]))
 
 
 def dry_run(name: str, content: bytes) -> dict:
@@ -82,15 +83,15 @@ ready = []
 if files:
     progress = st.progress(0.0, text="正在读取并校验…")
     for i, (name, content) in enumerate(files):
-        progress.progress(i / len(files), text=f"正在读取并校验 {name}（{i + 1}/{len(files)}）…")
+        progress.progress(i / len(files), text=f"正在读取并校验 {md(name)}（{i + 1}/{len(files)}）…")
         refusal = annotate.upload_refusal(name, len(content))
-        st.markdown(f"##### {name}")
+        st.markdown(f"##### {md(name)}")
         if refusal:
-            st.error(refusal)
+            st.error(md(refusal))
             continue
         run = dry_run(name, content)
         if "failed" in run:
-            st.error(run["failed"])
+            st.error(md(run["failed"]))
             continue
         result = run["result"]
         if result.status == "unchanged":
@@ -99,7 +100,7 @@ if files:
         if result.status == "rejected":
             st.error(f"未通过校验：发现 {len(result.errors)} 处错误，该工作簿不会写入任何数据。请改正后重新上传。")
         else:
-            st.success(annotate.passed_text(result))
+            st.success(md(annotate.passed_text(result)))
             ready.append((name, content))
         sheets = annotate.sheet_rows(result)
         if sheets:
@@ -110,7 +111,7 @@ if files:
             errors = pd.DataFrame(annotate.error_rows(result.errors))
             errors["行号"] = errors["行号"].map(lambda r: "" if pd.isna(r) else str(int(r)))
             if len(errors) <= TABLE_ROWS:  # a static table wraps long reasons: every word readable
-                st.table(errors.style.hide(axis="index"))
+                st.table(errors.map(md).style.hide(axis="index"))  # st.table reads Markdown
             else:
                 st.dataframe(errors, hide_index=True, width="stretch", height=460, key=f"up_errors_{i}",
                              column_config={"错误原因": st.column_config.TextColumn(width="large")})

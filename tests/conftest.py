@@ -302,3 +302,14 @@ class AccountsCounty:
 @pytest.fixture
 def accounts_county(empty_engine, tmp_path) -> AccountsCounty:
     return AccountsCounty(empty_engine, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium through Playwright, one per test module (browser tests)."""
+    from pages_support import ARGS, CHROMIUM, playwright_or_skip
+    sync_playwright = playwright_or_skip()
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()

@@ -3,6 +3,7 @@ finding Chromium and Playwright. The databases they run on are fixtures of tests
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -22,6 +23,12 @@ def copy_county(url: str, folder: Path) -> str:
     with sqlite3.connect(url.split("///", 1)[1]) as src, sqlite3.connect(db) as dst:
         src.backup(dst)
     return f"sqlite:///{db}"
+
+
+def displayed(markdown: str) -> str:
+    """What a reader sees of Markdown source written with dashboard.ui.widgets.md: the escapes
+    resolved and the invisible word joiners gone (for tests reading AppTest element values)."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
 def sign_in(at, username: str = "leader"):

@@ -21,15 +21,6 @@ pytestmark = pytest.mark.browser  # a real Chromium
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    sync_playwright = playwright_or_skip()
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
 def served(sample_county_url, tmp_path_factory):
     port = free_port()
     proc = serve(sample_county_url, port, tmp_path_factory.mktemp("streamlit_access") / "server.log")

@@ -15,7 +15,7 @@ from dashboard.importer import import_workbook
 from dashboard.access import Viewer
 from upload_support import bad_workbook, figures, good_workbook, notice_workbook, signed
 from builders import code, sheet, xlsx
-from tests.pages_support import PROJECT_DIR
+from tests.pages_support import PROJECT_DIR, displayed
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -37,8 +37,8 @@ def upload(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
 
 
 def texts(at: AppTest) -> str:
-    return "\n".join([*(e.value for e in at.error), *(s.value for s in at.success), *(i.value for i in at.info),
-                      *(m.value for m in at.markdown), *(w.value for w in at.warning)])
+    return displayed("\n".join([*(e.value for e in at.error), *(s.value for s in at.success), *(i.value for i in at.info),
+                      *(m.value for m in at.markdown), *(w.value for w in at.warning)]))
 
 
 def frames(at: AppTest) -> list:
@@ -46,8 +46,8 @@ def frames(at: AppTest) -> list:
 
 
 def error_table(at: AppTest):
-    """The last error table on the page (a static table up to 100 errors)."""
-    return at.table[-1].value
+    """The last error table on the page (a static table up to 100 errors), as a reader sees it."""
+    return at.table[-1].value.map(displayed)
 
 
 def test_good_workbook_dry_run_then_confirm(small_county_env):

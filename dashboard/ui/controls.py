@@ -16,6 +16,7 @@ from dashboard.campaign import Window, campaign_window, month_keys, month_window
 from dashboard.pace import end_date
 
 from . import data
+from .widgets import md
 
 _LAST = "_query_params_last"
 
@@ -99,7 +100,7 @@ def shared_controls() -> Selection:
 
     asked = qp.get("unit")
     if asked and asked not in names:  # a link to a unit outside the viewer's scope (or unknown)
-        st.warning(f"您无权查看单位“{asked}”的数据（或没有这个单位），已显示您管辖范围内的数据。")
+        st.warning(f"您无权查看单位“{md(asked)}”的数据（或没有这个单位），已显示您管辖范围内的数据。")
     seed("ctl_unit", "unit", asked if asked in names else units[0]["code"])
     seed("ctl_window", "window", qp.get("window") if qp.get("window") in options else "campaign")
     seed("ctl_as_of", "as_of", parse_date(qp.get("as_of"), default_as_of(conf)))

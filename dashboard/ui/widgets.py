@@ -1,10 +1,15 @@
-"""Shared page pieces: print CSS, figure cards, the status matrix, Chinese tables, provenance."""
+"""Shared page pieces: print CSS, figure cards, the status matrix, Chinese tables, provenance; and
+the two escapes every value from a workbook, a URL, a file name or an account passes through before
+it is rendered as Markdown (`md`) or HTML (`html_text`)."""
 from __future__ import annotations
 
 import hashlib
+import html
+import math
 import pickle
+import re
 from datetime import date, datetime
-from html import escape
+from fractions import Fraction
 
 import pandas as pd
 import streamlit as st
@@ -77,6 +82,34 @@ CSS = """
 """
 
 
+_MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+_BREAKS = re.compile(r"[\r\n\t\v\f\x85\u2028\u2029]+")
+# Where Streamlit's Markdown still finds something in text whose punctuation is escaped: GFM's
+# autolinks (https://…, www.…, a@b.c) and emoji shortcodes (:smile:) are matched in the parsed text
+# after the escapes are gone. An invisible WORD JOINER after every ":" and "@" and between "www"
+# and "." breaks each pattern and changes nothing a reader sees.
+_TEXT_PATTERNS = re.compile(r"(?<=[:@])|(?i:(?<=www)(?=\.))")
+WORD_JOINER = "\u2060"
+
+
+def md(value) -> str:
+    """`value` shown literally where Streamlit reads Markdown (st.markdown, st.caption, st.info…,
+    st.write of a string, st.table cells, widget, tab and expander labels). CommonMark lets any
+    ASCII punctuation be backslash-escaped, so all of it is: nothing can become a link, an image,
+    an HTML tag or entity, emphasis, a Streamlit directive (:red[…], icons) or a formula ($…$);
+    autolinks and shortcodes are broken as above. Line breaks become spaces, so a value cannot
+    open a block of its own."""
+    text = _TEXT_PATTERNS.sub(WORD_JOINER, _BREAKS.sub(" ", str(value)))
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def html_text(value) -> str:
+    """`value` shown literally inside an HTML block of st.markdown(…, unsafe_allow_html=True) (the
+    cards): HTML-escaped, and line breaks as spaces, because a blank line would end the HTML block
+    and hand the rest of the value back to the Markdown parser."""
+    return html.escape(_BREAKS.sub(" ", str(value)), quote=True)
+
+
 def page_setup(title: str, sel) -> None:
     """Every page's top: the print CSS, the title and the caption of what is shown (unit, window, as_of)."""
     st.markdown(CSS, unsafe_allow_html=True)
@@ -110,11 +143,11 @@ def figure_cards(figs: list[dict], *, extra: dict | None = None, columns: int = 
     """One card per figure: value, n/d, target, status (and 样本较少); extra[target] adds a line."""
     cards = []
     for f in figs:
-        more = f'<div class="s">{escape(extra[f["target"]])}</div>' if extra and f["target"] in extra else ""
+        more = f'<div class="s">{html_text(extra[f["target"]])}</div>' if extra and f["target"] in extra else ""
         cards.append(
-            f'<div class="fig-card" style="--c:{colour(f)}"><div class="t">{escape(f["name"])}</div>'
+            f'<div class="fig-card" style="--c:{colour(f)}"><div class="t">{html_text(f["name"])}</div>'
             f'<div class="v">{f["percent_text"]}<span class="nd">（{f["nd_text"]}）</span></div>'
-            f'<div class="s">{status_badges(f)} {escape(gap_text(f))}</div>{more}</div>')
+            f'<div class="s">{status_badges(f)} {html_text(gap_text(f))}</div>{more}</div>')
     st.markdown(f'<div class="fig-grid" style="--cols:{columns}">{"".join(cards)}</div>',
                 unsafe_allow_html=True)
 
@@ -245,7 +278,7 @@ def short_list_note(lst: dict, unit_word: str, order_text: str, page: str, link_
     fall under each unit below, and when the list is longer than shown, how many there are in all
     and a link to the page that lists them all."""
     if lst["by_unit"]:
-        st.caption("按下级单位：" + "｜".join(f"{u['unit_name']} {u['count']} {unit_word}" for u in lst["by_unit"]))
+        st.caption("按下级单位：" + "｜".join(f"{md(u['unit_name'])} {u['count']} {unit_word}" for u in lst["by_unit"]))
     if lst["total"] > len(lst["rows"]):
         st.caption(f"共 {lst['total']} {unit_word}，下表为{order_text}的 {len(lst['rows'])} {unit_word}。")
         st.page_link(page, label=link_label, icon=":material/list:")
@@ -255,9 +288,9 @@ def html_table(rows: list[dict], columns: list[str], *, numeric: tuple[str, ...]
                cls: str = "wrap-table") -> str:
     """Rows as an HTML table that wraps long cells (what a data grid cuts off, and what prints),
     Chinese headers, every value escaped."""
-    head = "".join(f"<th>{escape(label(c))}</th>" for c in columns)
+    head = "".join(f"<th>{html.escape(label(c))}</th>" for c in columns)
     td = {c: '<td class="num">' if c in numeric else "<td>" for c in columns}
-    body = "".join("<tr>" + "".join(f"{td[c]}{escape(str(_cell(c, r.get(c))))}</td>" for c in columns)
+    body = "".join("<tr>" + "".join(f"{td[c]}{html.escape(str(_cell(c, r.get(c))))}</td>" for c in columns)
                    + "</tr>" for r in rows)
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
@@ -273,7 +306,7 @@ def print_matrix(figs: list[dict]) -> str:
     units = list(dict.fromkeys(f["unit_name"] for f in figs))
     targets = list(dict.fromkeys((f["target"], f["name"]) for f in figs))
     by = {(f["unit_name"], f["target"]): f for f in figs}
-    head = "<th>单位</th>" + "".join(f"<th>{escape(short_name(t, n))}</th>" for t, n in targets)
+    head = "<th>单位</th>" + "".join(f"<th>{html.escape(short_name(t, n))}</th>" for t, n in targets)
     rows = []
     for u in units:
         cells = []
@@ -282,7 +315,7 @@ def print_matrix(figs: list[dict]) -> str:
             cells.append("<td></td>" if f is None else
                          f'<td style="background:{STATUS_FILLS[f["status_text"]]};color:{colour(f)}">'
                          f'<b>{f["percent_text"]}</b>（{f["nd_text"]}）</td>')
-        rows.append(f'<tr><td class="unit">{escape(u)}</td>{"".join(cells)}</tr>')
+        rows.append(f'<tr><td class="unit">{html.escape(u)}</td>{"".join(cells)}</tr>')
     return f'<table class="wrap-table matrix"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
@@ -292,8 +325,8 @@ PRINT_ROWS = 10  # rows of each list on the printed meeting sheet (two A4 pages 
 def _print_list(title: str, total: int, rows: list[dict], columns: list[str], empty: str, *,
                 limit: int = PRINT_ROWS, numeric: tuple[str, ...] = (), order: str = "") -> str:
     shown = (f"，列出{order}的 {limit} 项" if total > limit else f"，{order}的在前" if order and total else "")
-    body = html_table(rows[:limit], columns, numeric=numeric) if rows else f"<p>{escape(empty)}</p>"
-    return f"<h4>{escape(title)}（共 {total} 项{shown}）</h4>{body}"
+    body = html_table(rows[:limit], columns, numeric=numeric) if rows else f"<p>{html.escape(empty)}</p>"
+    return f"<h4>{html.escape(title)}（共 {total} 项{shown}）</h4>{body}"
 
 
 def meeting_sheet_lists(overdue: dict, undisposed: dict, behind: tuple[list[dict], tuple], silent: tuple,
@@ -322,8 +355,8 @@ def meeting_sheet_lists(overdue: dict, undisposed: dict, behind: tuple[list[dict
                              ["unit_name", "name", "food_name", "disposal_status", "days_open"],
                              "不合格样品均已处置。", limit=5, numeric=("days_open",)))
     silent_title, silent_rows = silent
-    names = "、".join(escape(r["unit_name"]) for r in silent_rows)
-    parts.append(f"<h4>{escape(silent_title)}（{len(silent_rows)} 个）</h4><p>{names or '各单位均已上报'}。</p>")
+    names = "、".join(html.escape(r["unit_name"]) for r in silent_rows)
+    parts.append(f"<h4>{html.escape(silent_title)}（{len(silent_rows)} 个）</h4><p>{names or '各单位均已上报'}。</p>")
     print_sheet(f'<div class="print-cols">{"".join(f"<section>{p}</section>" for p in parts)}</div>',
                 new_page=True)
 
@@ -360,7 +393,7 @@ def exception_cards(items: list[tuple[str, int, str]]) -> None:
         c, bg = ("#c62828", "#fdecea") if count else ("#2e7d32", "#e8f5e9")
         col.markdown(f'<div class="exc-card" style="--c:{c};--bg:{bg}"><div class="n">{count}'
                      f'<span style="font-size:0.9rem;font-weight:400"> {unit}</span></div>'
-                     f'<div class="t">{escape(title)}</div></div>', unsafe_allow_html=True)
+                     f'<div class="t">{html_text(title)}</div></div>', unsafe_allow_html=True)
 
 
 def forecast_matrix(paces, *, row_title: str = "单位") -> None:
