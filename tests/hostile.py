@@ -54,7 +54,7 @@ def _text_fields() -> dict[str, dict[str, int]]:
     for sheet, model in SHEET_BY_NAME.items():
         columns = Base.metadata.tables[model.table()].columns
         out[sheet] = {f: columns[f].type.length or 400 for f, m in model.fields().items()
-                      if m["kind"] == "text" and f not in SKIP}
+                      if m["kind"] == "text" and f not in SKIP and not m["reference"]}  # reference: not stored
     return out
 
 
