@@ -37,6 +37,7 @@ PAGES = [
 
 def router() -> None:
     from dashboard.ui import controls, data, session
+    from dashboard.ui.widgets import md
 
     st.set_page_config(page_title="提升行动督导看板", page_icon="📋", layout="wide",
                        initial_sidebar_state="expanded")
@@ -63,7 +64,7 @@ def router() -> None:
     with st.sidebar:
         st.caption(data.campaign().name)
         who = st.container(key="auth_who")
-        who.caption(f"当前账号：{viewer.username}（{viewer.role_label}）")
+        who.caption(f"当前账号：{md(viewer.username)}（{viewer.role_label}）")  # an account name: never Markdown
         with who:
             session.logout_button(engine)
     if {titles[name]: c for name, _, _, c in allowed}.get(page.title, True):
