@@ -193,7 +193,7 @@ def app_figures(engine, conf, window: Window, unit_ids: list[int]) -> dict:
     with engine.connect() as conn:
         for name in dict.fromkeys(TARGET_QUERIES.values()):
             for r in execute(conn, name, report_unit_ids=unit_ids, **params):
-                out[(r["unit_id"], r["target_code"])] = (int(r["numerator"] or 0), int(r["denominator"] or 0))
+                out[(r["unit_id"], r["count_key"])] = (int(r["numerator"] or 0), int(r["denominator"] or 0))
     return out
 
 

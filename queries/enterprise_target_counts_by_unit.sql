@@ -1,7 +1,8 @@
--- one row per report unit × enterprise-denominated target: numerator and denominator
--- Counts active enterprises of each report unit's subtree (inside the viewer's scope) for
--- self_inspection, three_three_three, qms_traceability, supplier_evaluation,
--- officer_exam_coverage and supervision_coverage. The per-enterprise logic is the same as in
+-- one row per report unit × enterprise flag (count_key): numerator and denominator
+-- Counts active enterprises of each report unit's subtree (inside the viewer's scope) with a
+-- 企业自查 in the window, the latest 主体责任 month all done, valid HACCP/ISO22000 and 智能化追溯
+-- (规上 only), and a 供应商评价, 食安员抽考 or 包保督导 since the campaign start; the measures of
+-- dashboard.figures.measures read the count_key they stand for. The per-enterprise logic is the same as in
 -- enterprise_target_flags.sql (the members: gap lists and provenance); tests prove both agree.
 -- A report unit with no active enterprise has no row (Python reads that as 0 of 0).
 -- to_date is the window end already clipped to as_of; from_month_date is the first day of
@@ -116,23 +117,23 @@ counts_by_report_unit as (
 ),
 
 final as (
-    select unit_id, 'self_inspection' as target_code,
+    select unit_id, 'self_inspected' as count_key,
         count_self_inspected as numerator, count_active as denominator
     from counts_by_report_unit
     union all
-    select unit_id, 'three_three_three', count_three_three_three, count_active
+    select unit_id, 'responsibility_done', count_three_three_three, count_active
     from counts_by_report_unit
     union all
-    select unit_id, 'qms_traceability', count_qms_traceable, count_large_active
+    select unit_id, 'systems_held', count_qms_traceable, count_large_active
     from counts_by_report_unit
     union all
-    select unit_id, 'supplier_evaluation', count_supplier_evaluated, count_active
+    select unit_id, 'suppliers_evaluated', count_supplier_evaluated, count_active
     from counts_by_report_unit
     union all
-    select unit_id, 'officer_exam_coverage', count_officer_examined, count_active
+    select unit_id, 'officers_examined', count_officer_examined, count_active
     from counts_by_report_unit
     union all
-    select unit_id, 'supervision_coverage', count_supervised, count_active
+    select unit_id, 'supervised', count_supervised, count_active
     from counts_by_report_unit
 )
 

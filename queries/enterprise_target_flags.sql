@@ -2,7 +2,7 @@
 -- The members of every enterprise-denominated target, defined once for the "still missing" lists
 -- (dashboard.gaps) and the provenance of a figure (dashboard.records): each is_* flag says whether
 -- the enterprise is in that target's numerator (is_large: in the denominator of qms_traceability);
--- the extra columns explain why not; <target>_evidence_* name the record that decided the flag
+-- the extra columns explain why not; <flag>_evidence_* (flag: the is_* name without is_) name the record that decided the flag
 -- (label, date, upload batch) and batch_id the registry row's upload. The logic is the same as
 -- enterprise_target_counts_by_unit.sql; tests prove both agree for every target and unit.
 -- to_date is the window end already clipped to as_of; from_month_date is the first day of
@@ -191,16 +191,16 @@ final as (
         e.batch_id,
         case when e.is_large then 1 else 0 end as is_large,
         case when si.credit_code is null then 0 else 1 end as is_self_inspected,
-        si.evidence_label as self_inspection_evidence_label,
-        si.evidence_date as self_inspection_evidence_date,
-        si.batch_id as self_inspection_evidence_batch_id,
+        si.evidence_label as self_inspected_evidence_label,
+        si.evidence_date as self_inspected_evidence_date,
+        si.batch_id as self_inspected_evidence_batch_id,
         lr.month_date as responsibility_month_date,
         coalesce(lr.is_all_done, 0) as is_three_three_three,
         case when lr.is_all_done = 1 then '主体责任月报：九项均落实'
             when lr.credit_code is not null then '主体责任月报：未全部落实'
-            end as three_three_three_evidence_label,
-        lr.month_date as three_three_three_evidence_date,
-        lr.batch_id as three_three_three_evidence_batch_id,
+            end as responsibility_done_evidence_label,
+        lr.month_date as responsibility_done_evidence_date,
+        lr.batch_id as responsibility_done_evidence_batch_id,
         lr.has_principal,
         lr.has_safety_director,
         lr.has_safety_officer,
@@ -216,21 +216,21 @@ final as (
         coalesce(ss.is_traceability_expired, 0) as is_traceability_expired,
         case when e.is_large and ss.is_quality_system_valid = 1 and ss.is_traceability_valid = 1
             then 1 else 0 end as is_qms_traceable,
-        qe.evidence_label as qms_traceability_evidence_label,
-        qe.evidence_date as qms_traceability_evidence_date,
-        qe.batch_id as qms_traceability_evidence_batch_id,
+        qe.evidence_label as systems_held_evidence_label,
+        qe.evidence_date as systems_held_evidence_date,
+        qe.batch_id as systems_held_evidence_batch_id,
         case when se.credit_code is null then 0 else 1 end as is_supplier_evaluated,
-        se.evidence_label as supplier_evaluation_evidence_label,
-        se.evidence_date as supplier_evaluation_evidence_date,
-        se.batch_id as supplier_evaluation_evidence_batch_id,
+        se.evidence_label as suppliers_evaluated_evidence_label,
+        se.evidence_date as suppliers_evaluated_evidence_date,
+        se.batch_id as suppliers_evaluated_evidence_batch_id,
         case when oe.credit_code is null then 0 else 1 end as is_officer_examined,
-        oe.evidence_label as officer_exam_coverage_evidence_label,
-        oe.evidence_date as officer_exam_coverage_evidence_date,
-        oe.batch_id as officer_exam_coverage_evidence_batch_id,
+        oe.evidence_label as officers_examined_evidence_label,
+        oe.evidence_date as officers_examined_evidence_date,
+        oe.batch_id as officers_examined_evidence_batch_id,
         case when sv.credit_code is null then 0 else 1 end as is_supervised,
-        sv.evidence_label as supervision_coverage_evidence_label,
-        sv.evidence_date as supervision_coverage_evidence_date,
-        sv.batch_id as supervision_coverage_evidence_batch_id
+        sv.evidence_label as supervised_evidence_label,
+        sv.evidence_date as supervised_evidence_date,
+        sv.batch_id as supervised_evidence_batch_id
     from enterprises as e
     join covered_units as cu on cu.unit_id = e.unit_id
     join org_units as u on u.unit_id = e.unit_id

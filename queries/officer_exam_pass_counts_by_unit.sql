@@ -45,7 +45,7 @@ counts_by_own_unit as (
 final as (
     select
         cu.report_unit_id as unit_id,
-        'officer_exam_pass' as target_code,
+        'exams_passed' as count_key,
         sum(c.count_passed) as numerator,
         sum(c.count_examined) as denominator
     from covered_units as cu

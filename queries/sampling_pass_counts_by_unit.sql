@@ -35,7 +35,7 @@ counts_by_own_unit as (
 final as (
     select
         cu.report_unit_id as unit_id,
-        'sampling_pass' as target_code,
+        'samples_passed' as count_key,
         sum(c.count_passed) as numerator,
         sum(c.count_samples) as denominator
     from covered_units as cu

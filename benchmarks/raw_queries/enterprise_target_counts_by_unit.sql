@@ -163,23 +163,23 @@ counts_by_report_unit as (
 ),
 
 final as (
-    select unit_id, 'self_inspection' as target_code,
+    select unit_id, 'self_inspected' as count_key,
         count_self_inspected as numerator, count_active as denominator
     from counts_by_report_unit
     union all
-    select unit_id, 'three_three_three', count_three_three_three, count_active
+    select unit_id, 'responsibility_done', count_three_three_three, count_active
     from counts_by_report_unit
     union all
-    select unit_id, 'qms_traceability', count_qms_traceable, count_large_active
+    select unit_id, 'systems_held', count_qms_traceable, count_large_active
     from counts_by_report_unit
     union all
-    select unit_id, 'supplier_evaluation', count_supplier_evaluated, count_active
+    select unit_id, 'suppliers_evaluated', count_supplier_evaluated, count_active
     from counts_by_report_unit
     union all
-    select unit_id, 'officer_exam_coverage', count_officer_examined, count_active
+    select unit_id, 'officers_examined', count_officer_examined, count_active
     from counts_by_report_unit
     union all
-    select unit_id, 'supervision_coverage', count_supervised, count_active
+    select unit_id, 'supervised', count_supervised, count_active
     from counts_by_report_unit
 )
 

@@ -46,7 +46,7 @@ counts_by_own_unit as (
 final as (
     select
         cu.report_unit_id as unit_id,
-        'rectification' as target_code,
+        'problems_rectified' as count_key,
         sum(c.count_rectified) as numerator,
         sum(c.count_problems) as denominator
     from covered_units as cu
