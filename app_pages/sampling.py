@@ -3,15 +3,18 @@ and hazard class, and the unqualified batches with their items and disposal stat
 import streamlit as st
 
 from dashboard.breakdowns import pass_rate_by, split_failed_items
+from dashboard.figures.measures import first_measure
 from dashboard.ui import controls, data, widgets
 
 sel, ver, conf = controls.current(), data.version(), data.campaign()
 widgets.page_setup("监督抽检", sel)
+target = first_measure(conf, "pass_rate", record="监督抽检")  # the campaign's sampling pass rate
+code = target.code if target else None
 figs = [f for f in data.figures(ver, sel.unit_code, sel.start, sel.end, sel.as_of, True)
-        if f["target"] == "sampling_pass"]
+        if f["target"] == code]
 own = [f for f in figs if f["unit_code"] == sel.unit_code]
 rows = data.sampling(ver, sel.unit_code, sel.start, sel.end, sel.as_of)
-threshold = own[0]["threshold"]
+threshold = own[0]["threshold"] if own else None
 left, right = st.columns([1, 2])
 with left:
     widgets.figure_cards(own, columns=1)
@@ -28,7 +31,7 @@ months = [m for k, m in controls.window_options(conf).items()
           if k[:4].isdigit() and m.end_date >= sel.start and m.start_date <= sel.end]
 monthly = [{**f, "month": m.label} for m in months
            for f in data.figures(ver, sel.unit_code, max(m.start_date, sel.start), min(m.end_date, sel.end),
-                                 min(m.end_date, sel.as_of)) if f["target"] == "sampling_pass"]
+                                 min(m.end_date, sel.as_of)) if f["target"] == code]
 widgets.status_matrix([{**f, "unit_name": sel.unit_name} for f in monthly], row_key="month",
                       col_key="unit_name", row_title="月份")
 

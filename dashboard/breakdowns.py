@@ -1,8 +1,8 @@
 """Breakdowns the target engine has no dimension for (no Streamlit): sampling pass rates by food
 category and hazard class, and problems by status, source and age.
 
-They count exactly as the engine does (sampling_pass: 抽样日期 in the window, 风险监测 not counted;
-rectification status on as_of: 已整改 with 整改完成日期 ≤ as_of); pass rates by unit and month are
+They count exactly as the engine does (the sampling pass rate: 抽样日期 in the window, 风险监测 not
+counted; a problem's status on as_of: 已整改 with 整改完成日期 ≤ as_of); pass rates by unit and month are
 the engine's own figures and are not recomputed here. Tests prove the totals equal the engine's.
 """
 from __future__ import annotations
@@ -28,7 +28,7 @@ AGEING_BUCKETS = ((15, "15天以内"), (30, "16–30天"), (60, "31–60天"), (
 def sampling_rows(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None,
                   window: Window | None = None, as_of: date | None = None) -> list[dict]:
     """Every sampling batch of the unit in the window (all task sources), with its upload batch;
-    `is_counted` says whether it counts for sampling_pass (not 风险监测, sampling_batches.sql)."""
+    `is_counted` says whether the sampling pass rate counts it (not 风险监测, sampling_batches.sql)."""
     sel = resolve_selection(engine, conf, viewer, unit=unit, window=window, as_of=as_of)
     rows = execute(engine, "sampling_batches", unit_id=sel.unit["unit_id"], **sel.params)
     for r in rows:

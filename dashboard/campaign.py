@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import yaml
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -35,10 +34,30 @@ class PhaseConf:
 
 @dataclass(frozen=True)
 class TargetConf:
-    """A configured target: which computation (code), its display name and threshold."""
+    """A configured target: its code, display name and threshold, and the measure (a kind of
+    dashboard.figures.measures with its parameters) that computes it; `wording` overrides the
+    measure's default sentences (missing, gap_title, gap_issue, action, definition)."""
     code: str
     name: str
     threshold: float
+    measure: str = ""
+    params: dict = field(default_factory=dict, compare=False, hash=False)
+    short_name: str | None = None
+    wording: dict = field(default_factory=dict, compare=False, hash=False)
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class PopulationConf:
+    """Who a target counts: subjects of these types (empty: every type) with one of these
+    statuses; `large_only` keeps the 规上 ones. `name` reads in definitions (在产企业), `label` in
+    the briefing's opening sentence (在产肉制品生产企业)."""
+    code: str
+    name: str
+    label: str
+    subject_types: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ("在产",)
+    large_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,6 +87,21 @@ class CampaignConf:
     targets: tuple[TargetConf, ...]
     on_time_day: int = 5
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+    populations: tuple[PopulationConf, ...] = ()
+    wording: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def population(self, code: str | None) -> PopulationConf:
+        """A population by code (the first one by default)."""
+        return next(p for p in self.populations if code in (None, p.code))
+
+    def word(self, key: str) -> str:
+        """The campaign's wording: scope (全市), children (各分局（所）), child (分局（所）),
+        subject (肉制品)."""
+        return self.wording.get(key) or DEFAULT_WORDING[key]
+
+
+DEFAULT_WORDING = {"scope": "全市", "children": "各分局（所）", "child": "分局（所）", "subject": "",
+                   "subject_unit": "家"}
 
 
 def _unit(d: dict) -> UnitConf:
@@ -75,16 +109,36 @@ def _unit(d: dict) -> UnitConf:
                     tuple(_unit(c) for c in d.get("children") or ()))
 
 
-def parse_campaign(data: dict) -> CampaignConf:
-    """A campaign from its YAML mapping."""
+def parse_campaign(data: dict, source: str = "行动配置") -> CampaignConf:
+    """A campaign from its YAML mapping; a wrong file raises CampaignError naming line and key
+    (dashboard.campaign_check)."""
+    from .campaign_check import check_campaign, target_conf, population_conf
+    check_campaign(data, source)
     phases = tuple(PhaseConf(i + 1, p["name"], p["start_date"], p["end_date"],
                              tuple(p.get("work_items") or ()))
                    for i, p in enumerate(data["phases"]))
-    targets = tuple(TargetConf(t["code"], t["name"], float(t["threshold"])) for t in data["targets"])
-    known = {"code", "name", "start_date", "end_date", "org_units", "phases", "targets", "on_time_day"}
-    return CampaignConf(data["code"], data["name"], data["start_date"], data["end_date"],
+    targets = tuple(target_conf(t) for t in data["targets"])
+    populations = tuple(population_conf(p) for p in data.get("populations") or ()) or (
+        PopulationConf("active", "在产企业", "在产企业"),)
+    known = {"code", "name", "start_date", "end_date", "org_units", "phases", "targets", "on_time_day",
+             "populations", "wording"}
+    conf = CampaignConf(data["code"], data["name"], data["start_date"], data["end_date"],
                         _unit(data["org_units"]), phases, targets, int(data.get("on_time_day", 5)),
-                        {k: v for k, v in data.items() if k not in known})
+                        {k: v for k, v in data.items() if k not in known}, populations,
+                        dict(data.get("wording") or {}))
+    check_measures(conf, data, source)
+    return conf
+
+
+def check_measures(conf: CampaignConf, data: dict, source: str) -> None:
+    """Every target's measure built once, so a wrong parameter is refused at load."""
+    from .campaign_check import refuse
+    from .figures.measures import MeasureError, measure_of
+    for t, raw in zip(conf.targets, data["targets"]):
+        try:
+            measure_of(conf, t)
+        except MeasureError as e:
+            refuse(source, raw, e.key, str(e))
 
 
 def campaign_path(name: str | None = None) -> Path:
@@ -97,9 +151,14 @@ def campaign_path(name: str | None = None) -> Path:
 
 
 def load_campaign(name: str | None = None) -> CampaignConf:
-    """Read and parse a campaign file (default: the active campaign)."""
-    with open(campaign_path(name), encoding="utf-8") as fh:
-        return parse_campaign(yaml.safe_load(fh))
+    """Read and parse a campaign file (default: the active campaign); CampaignError (a ValueError)
+    names the file, line and key of what is wrong."""
+    from .campaign_check import load_yaml
+    path = campaign_path(name)
+    if not path.exists():
+        from .campaign_check import CampaignError
+        raise CampaignError(f"没有这个行动配置文件：{path.name}")
+    return parse_campaign(load_yaml(path.read_text(encoding="utf-8"), path.name), path.name)
 
 
 def sync_campaign(engine: Engine, conf: CampaignConf) -> None:

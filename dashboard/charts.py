@@ -156,7 +156,7 @@ def _matrix_base(df: pd.DataFrame, row_title: str, tooltip: list[str]) -> alt.Ch
 def status_heatmap(figs: list[dict], *, rows: str = "unit_name", row_title: str = "单位") -> alt.Chart:
     """Units (rows) × targets (columns): each cell the percentage over "n/d", filled by status
     (green 达标, red 未达标, grey 无数据), an amber frame and 样本较少 under it when d < 5."""
-    df = pd.DataFrame([{row_title: f[rows], "指标": short_name(f["target"], f["name"]), "指标全称": f["name"],
+    df = pd.DataFrame([{row_title: f[rows], "指标": short_name(f), "指标全称": f["name"],
                         "结果": f["status_text"], "完成率": f["percent_text"], "完成/总数": f["nd_text"],
                         "样本": STATUS_SMALL if f["small_sample"] else ""} for f in figs])
     y_order = list(dict.fromkeys(df[row_title]))
@@ -178,7 +178,7 @@ def status_heatmap(figs: list[dict], *, rows: str = "unit_name", row_title: str 
 def forecast_heatmap(paces, *, row_title: str = "单位") -> alt.Chart:
     """Units × targets: will the campaign-to-date figure reach its threshold by the end at the
     current rate (green 可达标 / red 难达标 / grey 无数据), with the projected value."""
-    df = pd.DataFrame([{row_title: p.unit_name, "指标": short_name(p.target, p.name), "指标全称": p.name,
+    df = pd.DataFrame([{row_title: p.unit_name, "指标": short_name(p), "指标全称": p.name,
                         "结论": p.verdict,
                         "预测": p.projected_text, "当前": p.percent_text, "按进度应达": p.expected_text,
                         "进度": p.pace_text} for p in paces])

@@ -191,7 +191,7 @@ def figure_dict(fig) -> dict:
     """A TargetFigure as a plain dict with its display texts (what pages, caches and exports use)."""
     d = {k: getattr(fig, k) for k in ("unit_code", "unit_name", "from_date", "to_date", "as_of",
                                        "target", "name", "numerator", "denominator", "value",
-                                       "threshold", "met")}
+                                       "threshold", "met", "short_name")}
     d["percent_text"] = fig.percent_text
     d["nd_text"] = fig.nd_text
     d["threshold_text"] = fig.threshold_text
@@ -201,16 +201,8 @@ def figure_dict(fig) -> dict:
     return d
 
 
-# Short target names for matrix headers and chart axes (the full name stays in tooltips and cards).
-SHORT_NAMES = {
-    "self_inspection": "企业自查率", "three_three_three": "三类人三件事三本账",
-    "qms_traceability": "体系及追溯建立率", "supplier_evaluation": "供应商评价实施率",
-    "officer_exam_coverage": "食安员抽考覆盖率", "officer_exam_pass": "食安员抽考合格率",
-    "rectification": "检查问题整改率", "sampling_pass": "产品抽检合格率",
-    "supervision_coverage": "两个责任督导覆盖率",
-}
-
-
-def short_name(target: str, name: str) -> str:
-    """The short name of a target for matrix headers and chart axes (its full name otherwise)."""
-    return SHORT_NAMES.get(target, name)
+def short_name(fig) -> str:
+    """The short name of a figure (dict or object) for matrix headers and chart axes: its measure's
+    short name (campaign file), its full name otherwise."""
+    get = fig.get if isinstance(fig, dict) else lambda k: getattr(fig, k, None)
+    return get("short_name") or get("name")

@@ -1,12 +1,11 @@
 """Pace: where each figure should be by now, and whether it gets there by the end at its current rate.
 
 The expected trajectory of every target is a straight line from the campaign start to the end of
-the last phase:
-- a *cumulative* target (coverage that grows as work is done: self-inspection, supplier evaluation,
-  exam coverage, supervision coverage, management systems) rises from 0 on the start day to its
-  threshold on the last day;
-- a *level* target (a rate that should hold all along: 三类人三件事三本账, exam pass rate,
-  rectification, sampling pass rate) is the flat line at its threshold.
+the last phase; its measure (dashboard.figures.measures) says which:
+- a *cumulative* target (coverage, valid certificates, counts: they grow as work is done) rises
+  from 0 on the start day to its threshold on the last day;
+- a *level* target (checklists, pass rates, closure, within-days: rates that should hold all
+  along) is the flat line at its threshold.
 
 The forecast extrapolates the campaign-to-date figure at as_of: a cumulative figure grows at its
 average daily rate since the start (n × total days / elapsed days), a level figure stays where
@@ -24,18 +23,20 @@ from .access import Viewer
 from .campaign import CampaignConf, Window, month_keys, month_window
 from .labels import percent_text
 
-CUMULATIVE, LEVEL = "cumulative", "level"
-PACE_KIND = {
-    "self_inspection": CUMULATIVE,
-    "three_three_three": LEVEL,
-    "qms_traceability": CUMULATIVE,
-    "supplier_evaluation": CUMULATIVE,
-    "officer_exam_coverage": CUMULATIVE,
-    "officer_exam_pass": LEVEL,
-    "rectification": LEVEL,
-    "sampling_pass": LEVEL,
-    "supervision_coverage": CUMULATIVE,
-}
+from .figures.measures import CUMULATIVE, LEVEL, measures  # noqa: F401  (LEVEL: tests import it here)
+
+
+def __getattr__(name: str):
+    """PACE_KIND: the default campaign's target codes → cumulative or level (each measure's rule)."""
+    if name == "PACE_KIND":
+        from .campaign import DEFAULT_CAMPAIGN, load_campaign
+        return {m.code: m.pace for m in measures(load_campaign(DEFAULT_CAMPAIGN))}
+    raise AttributeError(name)
+
+
+def pace_kind(conf: CampaignConf, target: str) -> str:
+    """The pace rule of a configured target (cumulative for a code the campaign lacks)."""
+    return next((m.pace for m in measures(conf) if m.code == target), CUMULATIVE)
 
 
 def end_date(conf: CampaignConf) -> date:
@@ -53,7 +54,7 @@ def elapsed_fraction(conf: CampaignConf, on: date) -> Fraction:
 def expected(conf: CampaignConf, target: str, threshold: float, on: date) -> Fraction:
     """Where the straight-line trajectory of a target stands on a date."""
     t = Fraction(threshold).limit_denominator()
-    if PACE_KIND.get(target, CUMULATIVE) == LEVEL:
+    if pace_kind(conf, target) == LEVEL:
         return t
     return t * elapsed_fraction(conf, on)
 
@@ -74,6 +75,7 @@ class Pace:
     is_behind: bool | None   # below the trajectory on as_of; None without data
     will_meet: bool | None   # the forecast reaches the threshold; None without data
     is_final: bool = False   # as_of is on or after the campaign's last day: no forecast, the result
+    short_name: str = ""     # for chart axes (the measure's)
 
     @property
     def expected_text(self) -> str:
@@ -118,7 +120,7 @@ def pace_of(conf: CampaignConf, fig) -> Pace:
         projected = behind = meet = None
     else:
         value = Fraction(n, d)
-        if PACE_KIND.get(target, CUMULATIVE) == CUMULATIVE:
+        if pace_kind(conf, target) == CUMULATIVE:
             gone = elapsed_fraction(conf, as_of)
             projected = min(Fraction(1), value / gone) if gone else Fraction(0)
         else:
@@ -126,7 +128,7 @@ def pace_of(conf: CampaignConf, fig) -> Pace:
         behind, meet = value < exp, projected >= t
         projected = float(projected)
     return Pace(g["unit_code"], g["unit_name"], target, g["name"], n, d, thr, as_of, float(exp),
-                projected, behind, meet, as_of >= end_date(conf))
+                projected, behind, meet, as_of >= end_date(conf), g.get("short_name") or "")
 
 
 def month_ends(conf: CampaignConf, as_of: date) -> list[date]:

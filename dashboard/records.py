@@ -53,33 +53,13 @@ def data_version(engine: Engine) -> tuple[int, int, int]:
 
 
 # ------------------------------------------------------------------ provenance of a figure
-# target → (member label, evidence label, evidence date column) for people, problems and batches;
-# the record that is the member also decides it. Enterprise members carry their evidence in the
-# <target>_evidence_* columns of enterprise_target_flags.sql.
-RECORD_EVIDENCE = {
-    "officer_exam_pass": (lambda r: f"{r['person_name']}（{r['post']}）",
-                          lambda r: "最近一次抽考合格" if r["is_passed"] else "最近一次抽考不合格",
-                          "exam_date"),
-    "rectification": (lambda r: f"{r['problem_no']}：{r['description']}",
-                      lambda r: r["problem_status"],  # as it stood on as_of
-                      "closed_date"),
-    "sampling_pass": (lambda r: f"{r['sample_no']}：{r['food_name']}",
-                      lambda r: r["verdict"] + ("" if r["failed_items"] is None else f"：{r['failed_items']}"),
-                      "sampling_date"),
-}
-
-
-def _provenance_row(target: str, r: dict) -> tuple[dict, int, int]:
-    """A member as listed behind a figure, and the upload batch ids of its two records."""
+def _provenance_row(r: dict) -> tuple[dict, int, int]:
+    """A member as listed behind a figure, and the upload batch ids of its two records (the
+    member's own, and the one that decided it: the measure names both)."""
     row = {k: r[k] for k in ("unit_code", "unit_name", "unit_order", "credit_code", "name", "cadre_name")}
-    if target in RECORD_EVIDENCE:
-        member, evidence, date_column = RECORD_EVIDENCE[target]
-        row |= {"member_label": member(r), "is_numerator": r["is_numerator"],
-                "evidence_label": evidence(r), "evidence_date": r[date_column]}
-        return row, r["batch_id"], r["batch_id"]
-    row |= {"member_label": None, "is_numerator": r["is_numerator"],
-            "evidence_label": r[f"{target}_evidence_label"], "evidence_date": r[f"{target}_evidence_date"]}
-    return row, r["batch_id"], r[f"{target}_evidence_batch_id"]
+    row |= {"member_label": r["member_label"], "is_numerator": r["is_numerator"],
+            "evidence_label": r["evidence_label"], "evidence_date": r["evidence_date"]}
+    return row, r["batch_id"], r["evidence_batch_id"]
 
 
 def figure_members(engine: Engine, conf: CampaignConf, viewer: Viewer, *, target: str, unit=None,
@@ -87,15 +67,15 @@ def figure_members(engine: Engine, conf: CampaignConf, viewer: Viewer, *, target
     """One row per member of the figure's denominator (enterprise, person, problem or batch),
     `is_numerator` 1 when it counts in the numerator, with the upload of the member's record
     (member_*) and of the record that decided it (evidence_*)."""
-    check_target(target)
+    measure = check_target(conf, target)
     sel = resolve_selection(engine, conf, viewer, unit=unit, window=window, as_of=as_of)
     by_id = batches(engine)
     out = []
-    for r in members_of(engine, sel, target):
+    for r in members_of(engine, sel, measure):
+        row, member_batch_id, evidence_batch_id = _provenance_row(r)
         if "person_name" in r:  # 姓名 is personal data (data-contract.md)
-            r = {**r, "person_name": masked(viewer, r["person_name"])}
-        row, member_batch_id, evidence_batch_id = _provenance_row(target, r)
-        if target == "officer_exam_coverage" and not viewer.can_see_personal_data:
+            row["member_label"] = row["member_label"].replace(r["person_name"], masked(viewer, r["person_name"]), 1)
+        if not viewer.can_see_personal_data:  # an exam record names its person
             row["evidence_label"] = mask_exam_label(row["evidence_label"])
         for prefix, batch_id in (("member", member_batch_id), ("evidence", evidence_batch_id)):
             b = by_id.get(batch_id) or {}

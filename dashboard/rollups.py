@@ -2,7 +2,7 @@
 
 At province scale 监督抽检 holds millions of rows and 企业自查 hundreds of thousands, so:
 
-- `rollup_sampling_unit_day` (one row per org unit × sampling day) answers sampling_pass for any
+- `rollup_sampling_unit_day` (one row per org unit × sampling day) answers the sampling pass rate for any
   window as a sum over its days: exact at mid-month edges, no raw row read;
 - `rollup_self_inspection_month` (one row per enterprise × month) answers "self-inspected in the
   window" for the months wholly inside it; the partial months at the edges probe the raw rows by

@@ -17,23 +17,21 @@ from sqlalchemy.engine import Engine
 from .access import Viewer, resolve_unit
 from .campaign import CampaignConf, Window, campaign_window
 from .db import execute
+from .figures.measures import measures
 from .labels import STATUS_BY_MET, normalise_dates, nd_text, percent_text, threshold_text
 from .problem_state import problem_on
 from .rollups import next_month
 from .labels import as_date  # noqa: F401  (dashboard.completeness imports it from here)
 
-# Which query counts each target code a campaign may configure (see campaigns/*.yaml).
-TARGET_QUERIES = {
-    "self_inspection": "enterprise_target_counts_by_unit",
-    "three_three_three": "enterprise_target_counts_by_unit",
-    "qms_traceability": "enterprise_target_counts_by_unit",
-    "supplier_evaluation": "enterprise_target_counts_by_unit",
-    "officer_exam_coverage": "enterprise_target_counts_by_unit",
-    "supervision_coverage": "enterprise_target_counts_by_unit",
-    "officer_exam_pass": "officer_exam_pass_counts_by_unit",
-    "rectification": "rectification_counts_by_unit",
-    "sampling_pass": "sampling_pass_counts_by_unit",
-}
+
+def __getattr__(name: str):
+    """TARGET_QUERIES: the default campaign's target codes → the count query each runs (tests and
+    benchmarks run these queries); read from the measure registry, never written here."""
+    if name == "TARGET_QUERIES":
+        from .campaign import DEFAULT_CAMPAIGN, load_campaign
+        from .figures.measures import measures
+        return {m.code: (m.count_key or ("",))[0] for m in measures(load_campaign(DEFAULT_CAMPAIGN))}
+    raise AttributeError(name)
 
 
 # ------------------------------------------------------------------ the figure
@@ -63,6 +61,7 @@ class TargetFigure:
     numerator: int
     denominator: int
     threshold: float
+    short_name: str = ""  # for matrix headers and chart axes (the measure's; the name when empty)
     value: float | None = field(init=False)
     met: bool | None = field(init=False)
 
@@ -107,6 +106,15 @@ class Selection:
     window: Window
     as_of: date
     params: dict  # the bound parameters every query of the engine understands
+    parents: dict = field(default_factory=dict)  # unit code → parent code, every unit in scope
+
+    def report_units_of(self, unit_code: str) -> list[str]:
+        """The unit and each of its ancestors in scope: the report units a member counts for."""
+        out = []
+        while unit_code is not None:
+            out.append(unit_code)
+            unit_code = self.parents.get(unit_code)
+        return out
 
 
 def query_params(conf: CampaignConf, viewer: Viewer, window: Window, as_of: date) -> dict:
@@ -159,24 +167,47 @@ def resolve_selection(engine: Engine, conf: CampaignConf, viewer: Viewer, *, uni
     window = window or campaign_window(conf)
     as_of = as_of or window.as_of()
     children = tuple(u for u in units.values() if u["parent_id"] == unit_id)
+    codes = {u["unit_id"]: u["code"] for u in units.values()}
+    parents = {u["code"]: codes.get(u["parent_id"]) for u in units.values()}
     return Selection(units[unit_id], children, window, as_of,
-                     query_params(conf, viewer, window, as_of))
+                     query_params(conf, viewer, window, as_of), parents)
 
 
 # ------------------------------------------------------------------ the figures
-def _count_rows(engine: Engine, conf: CampaignConf, sel: Selection, unit_ids: list[int]) -> dict:
-    """(unit_id, target code) → (numerator, denominator); absent pairs are 0 of 0."""
-    unknown = [t.code for t in conf.targets if t.code not in TARGET_QUERIES]
-    if unknown:
-        raise ValueError("未知的目标代码：" + "、".join(unknown))
-    names = dict.fromkeys(TARGET_QUERIES[t.code] for t in conf.targets)
+def _count_rows(engine: Engine, conf: CampaignConf, sel: Selection, report_units: list[dict]) -> dict:
+    """(unit_id, target code) → (numerator, denominator); absent pairs are 0 of 0. Measures the
+    rollup-backed count queries answer share one run per query; the others count their members."""
+    ids = [u["unit_id"] for u in report_units]
+    by_query: dict[str, list] = {}
     counts = {}
+    for m in measures(conf):
+        if m.count_key:
+            by_query.setdefault(m.count_key[0], []).append(m)
+        else:
+            counts |= _member_counts(engine, m, sel, report_units)
     with engine.connect() as conn:
-        for name in names:
-            for r in execute(conn, name, report_unit_ids=unit_ids, **sel.params):
-                counts[(r["unit_id"], r["target_code"])] = (int(r["numerator"] or 0),
-                                                            int(r["denominator"] or 0))
+        for name, group in by_query.items():
+            rows = {(r["unit_id"], r["count_key"]): (int(r["numerator"] or 0), int(r["denominator"] or 0))
+                    for r in execute(conn, name, report_unit_ids=ids, **sel.params)}
+            for m in group:
+                counts |= {(i, m.code): rows[(i, m.count_key[1])] for i in ids if (i, m.count_key[1]) in rows}
     return counts
+
+
+def _member_counts(engine: Engine, m, sel: Selection, report_units: list[dict]) -> dict:
+    """A measure's counts from its members, rolled up to each report unit."""
+    by_code = {u["code"]: u["unit_id"] for u in report_units}
+    n, d = dict.fromkeys(by_code.values(), 0), dict.fromkeys(by_code.values(), 0)
+    for r in m.members(engine, sel):
+        for code in sel.report_units_of(r["unit_code"]):
+            if code in by_code:
+                d[by_code[code]] += 1
+                n[by_code[code]] += r["is_numerator"]
+    out = {}
+    for u in report_units:
+        goal = m.goal(u["code"])
+        out[(u["unit_id"], m.code)] = (n[u["unit_id"]], d[u["unit_id"]] if goal is None else goal)
+    return out
 
 
 def compute_targets(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None,
@@ -186,11 +217,11 @@ def compute_targets(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=
     for each unit directly below it too, in the campaign's order."""
     sel = resolve_selection(engine, conf, viewer, unit=unit, window=window, as_of=as_of)
     report_units = [sel.unit, *sel.children] if by_unit else [sel.unit]
-    counts = _count_rows(engine, conf, sel, [u["unit_id"] for u in report_units])
+    counts = _count_rows(engine, conf, sel, report_units)
     return [TargetFigure(u["code"], u["name"], sel.window.start_date, sel.window.end_date,
-                         sel.as_of, t.code, t.name, *counts.get((u["unit_id"], t.code), (0, 0)),
-                         t.threshold)
-            for u in report_units for t in conf.targets]
+                         sel.as_of, m.code, m.name, *counts.get((u["unit_id"], m.code), (0, 0)),
+                         m.target.threshold, m.short_name)
+            for u in report_units for m in measures(conf)]
 
 
 # ------------------------------------------------------------------ overdue problems

@@ -33,7 +33,7 @@ def chart_for(s: StageSummary, key: str):
                [f for f in s.figures if f["unit_code"] != s.unit_code]
         return charts.status_heatmap(figs)
     if key == "phases":
-        return charts.phase_comparison([{**f, "name": short_name(f["target"], f["name"])}
+        return charts.phase_comparison([{**f, "name": short_name(f)}
                                         for f in s.phase_figures])
     raise KeyError(f"未知的图表：{key}")
 

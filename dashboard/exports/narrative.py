@@ -80,13 +80,13 @@ def _fig(fig: dict) -> str:
 
 
 def scope_word(s: StageSummary) -> str:
-    """全市 for the county, the unit's name otherwise."""
-    return "全市" if s.is_root else s.unit_name
+    """The campaign's word for its whole tree (全市, 全区) at the root, the unit's name otherwise."""
+    return s.word("scope") if s.is_root else s.unit_name
 
 
 def children_word(s: StageSummary) -> str:
-    """各分局（所） for the county, 各下属单位 below it."""
-    return "各分局（所）" if s.is_root else "各下属单位"
+    """The campaign's word for the root's children (各分局（所）, 各地州), 各下属单位 below it."""
+    return s.word("children") if s.is_root else "各下属单位"
 
 
 # ------------------------------------------------------------------ ranking
@@ -116,6 +116,29 @@ def best_and_lagging(s: StageSummary, n: int = 3) -> tuple[list[dict], list[dict
     return best, rest[-n:]
 
 
+# ------------------------------------------------------------------ the measures' groups
+def population_sizes(s: StageSummary, by: dict) -> list[tuple[str, int]]:
+    """(label, size) of each population some subject-based target counts, in the campaign's order:
+    the briefing's 全市在产肉制品生产企业N家，其中规上企业M家."""
+    out = []
+    for code, label in s.extra.get("populations", ()):
+        fig = next((by[t["code"]] for t in s.targets
+                    if t["subject_based"] and t["population"] == code and t["code"] in by), None)
+        if fig is not None:
+            out.append((label, fig["denominator"]))
+    return out
+
+
+def _gap_of_rank(s: StageSummary, rank: int):
+    """The first gap list of a kind: 1 people's exams, 2 problems closed, 4 sampling batches."""
+    return next((g for g in s.gaps if g.spec.key != "overdue" and s.target(g.spec.key)["gap_rank"] == rank),
+                None)
+
+
+def _figure_of(s: StageSummary, gap) -> dict | None:
+    return None if gap is None else next((f for f in s.unit_figures if f["target"] == gap.spec.key), None)
+
+
 # ------------------------------------------------------------------ sections
 def _overview(s: StageSummary, counter: dict) -> list:
     figs = s.unit_figures
@@ -126,11 +149,9 @@ def _overview(s: StageSummary, counter: dict) -> list:
     out = [Heading(1, f"{cn(counter['h'])}、总体进展")]
     counter["h"] += 1
     lead = f"{s.window.label}（{cn_range(s.window.start_date, s.window.end_date)}），"
-    if "self_inspection" in by:
-        lead += f"{scope_word(s)}在产肉制品生产企业{by['self_inspection']['denominator']}家"
-        if "qms_traceability" in by:
-            lead += f"，其中规上企业{by['qms_traceability']['denominator']}家"
-        lead += "。"
+    sizes = population_sizes(s, by)
+    if sizes:
+        lead += f"{scope_word(s)}" + "，其中".join(f"{label}{n}家" for label, n in sizes) + "。"
     total = f"实施方案确定的{len(figs)}项目标中，已达标{len(met)}项，未达标{len(unmet)}项"
     total += f"，无数据{len(none)}项。" if none else "。"
     out.append(Para(lead + total))
@@ -151,10 +172,10 @@ def _overview(s: StageSummary, counter: dict) -> list:
         text = f"与{s.previous_label}相比，"
         if up:
             text += f"{len(up)}项指标有所提升（" + "、".join(
-                f"{short_name(f['target'], f['name'])}提高{abs(f['change']) * 100:.1f}个百分点" for f in up) + "）"
+                f"{short_name(f)}提高{abs(f['change']) * 100:.1f}个百分点" for f in up) + "）"
         if down:
             text += ("；" if up else "") + f"{len(down)}项指标有所下降（" + "、".join(
-                f"{short_name(f['target'], f['name'])}下降{abs(f['change']) * 100:.1f}个百分点" for f in down) + "）"
+                f"{short_name(f)}下降{abs(f['change']) * 100:.1f}个百分点" for f in down) + "）"
         if not up and not down:
             text += "各项指标基本持平"
         out.append(Para(text + "。"))
@@ -181,7 +202,7 @@ def _units(s: StageSummary, counter: dict) -> list:
     best, lagging = best_and_lagging(s)
     n_targets = len(s.unit_figures)
     all_met = [r for r in ranked if r["unmet"] == 0 and r["met"] > 0]
-    text = f"从{len(ranked)}个{'分局（所）' if s.is_root else '下属单位'}看，"
+    text = f"从{len(ranked)}个{s.word('child') if s.is_root else '下属单位'}看，"
     if all_met:
         text += f"{join([r['unit_name'] for r in all_met])}{n_targets}项目标全部达标"
     else:
@@ -205,9 +226,9 @@ def _units(s: StageSummary, counter: dict) -> list:
         out.append(Para(f"{f['name']}未达标的有{shown}{more}。"))
     counter["t"] += 1
     targets = [f for f in s.unit_figures]
-    header = ["单位", *[short_name(f["target"], f["name"]) for f in targets], "达标项数"]
+    header = ["单位", *[short_name(f) for f in targets], "达标项数"]
     rows = []
-    for code, name in [(s.unit_code, "全市" if s.is_root else s.unit_name), *s.child_units]:
+    for code, name in [(s.unit_code, scope_word(s)), *s.child_units]:
         figs = s.figures_of(code)
         rows.append([name, *[f["percent_text"] for f in figs], f"{sum(f['met'] is True for f in figs)}/{len(figs)}"])
     out.append(Table(f"表{counter['t']}　{children_word(s)}目标完成率", header, rows,
@@ -227,14 +248,13 @@ def _problems(s: StageSummary, counter: dict) -> list:
     counter["h"] += 1
     items: list[tuple[str, str]] = []
     many = bool(s.child_units)
-    coverage = [g for g in s.gaps if g.spec.key in (
-        "self_inspection", "three_three_three", "qms_traceability", "supplier_evaluation",
-        "officer_exam_coverage", "supervision_coverage") and g.rows]
+    coverage = [g for g in s.gaps if g.spec.key != "overdue" and s.target(g.spec.key)["subject_based"]
+                and g.rows]
     if coverage:
         parts = [f"{len(g.rows)}{g.spec.issue}（{_examples(g.rows, with_unit=many)}）" for g in coverage]
         items.append(("主体责任和监管措施落实仍有差距。", "；".join(parts) + "。"))
-    rect, overdue = s.gap("rectification"), s.gap("overdue")
-    rect_fig = next((f for f in s.unit_figures if f["target"] == "rectification"), None)
+    rect, overdue = _gap_of_rank(s, 2), s.gap("overdue")
+    rect_fig = _figure_of(s, rect)
     if (rect and rect.rows) or (overdue and overdue.rows):
         text = ""
         if rect_fig and rect_fig["denominator"]:
@@ -249,15 +269,15 @@ def _problems(s: StageSummary, counter: dict) -> list:
             if many:
                 text += "，主要分布在" + "、".join(f"{u}（{n}个）" for u, n in where.most_common(3))
         items.append(("问题整改不够及时。", text + "。"))
-    samples = s.gap("sampling_pass")
-    sfig = next((f for f in s.unit_figures if f["target"] == "sampling_pass"), None)
+    samples = _gap_of_rank(s, 4)
+    sfig = _figure_of(s, samples)
     if samples and samples.rows:
         undone = [r for r in samples.rows if r["disposal_status"] != "已完成"]
         text = (f"{s.window.label}监督抽检{sfig['denominator'] if sfig else ''}批次，"
                 f"不合格{len(samples.rows)}批次（{_examples(samples.rows, 'food_name', with_unit=many)}）")
         text += (f"，其中{len(undone)}批次核查处置尚未完成" if undone else "，核查处置均已完成")
         items.append(("产品抽检仍有不合格。", text + "。"))
-    exams = s.gap("officer_exam_pass")
+    exams = _gap_of_rank(s, 1)
     if exams and exams.rows:
         units = Counter(r["unit_name"] for r in exams.rows)
         items.append(("食品安全管理人员能力有待提升。",
@@ -299,19 +319,6 @@ def _month(key: str) -> str:
     return f"{int(mon)}月"
 
 
-ACTIONS = {
-    "self_inspection": "督促{n}家尚未开展自查的企业落实食品安全自查制度，按“日管控、周排查、月调度”要求开展自查",
-    "three_three_three": "指导{n}家企业配齐“三类人”、管好“三件事”、记好“三本账”",
-    "qms_traceability": "帮扶{n}家规上企业建立实施HACCP或ISO22000等质量管理体系和智能化追溯体系，证书过期的及时复审换证",
-    "supplier_evaluation": "督促{n}家企业落实原料供应商检查评价制度",
-    "officer_exam_coverage": "对{n}家尚未抽考的企业开展食安员抽考，实现抽考全覆盖",
-    "officer_exam_pass": "对{n}名抽考不合格人员组织培训和补考，考核合格后方可上岗",
-    "rectification": "对{n}个未整改问题逐一跟踪督办，逾期问题限期整改到位，形成监管闭环",
-    "sampling_pass": "对{n}批次不合格产品依法核查处置，督促企业查明原因、整改到位，并开展跟踪抽检",
-    "supervision_coverage": "督促包保干部对{n}家尚未督导的企业开展“两个责任”督导，实现督导全覆盖",
-}
-
-
 def _next_steps(s: StageSummary, counter: dict) -> list:
     out = [Heading(1, f"{cn(counter['h'])}、下一步工作")]
     counter["h"] += 1
@@ -322,7 +329,7 @@ def _next_steps(s: StageSummary, counter: dict) -> list:
         for f in unmet:
             gap = s.gap(f["target"])
             n = len(gap.rows) if gap is not None else short_of(f)
-            action = ACTIONS.get(f["target"], "加快推进{name}相关工作").format(n=n, name=f["name"])
+            action = s.target(f["target"])["action"].replace("{n}", str(n))
             lines.append(f"{f['name']}（目前{f['percent_text']}，目标{f['threshold_text']}）：{action}。")
         _, lagging = best_and_lagging(s)
         lead = f"聚焦未达标指标补齐短板。针对{len(unmet)}项未达标指标，逐项明确责任人和完成时限"
@@ -338,7 +345,7 @@ def _next_steps(s: StageSummary, counter: dict) -> list:
         items.append((lead, [f"{item}。" for item in nxt.work_items]))
     else:
         items.append(("巩固提升行动成果。", [
-            "对照实施方案目标任务全面开展评估，总结典型做法和先进经验，形成肉制品质量安全监管长效机制。"]))
+            f"对照实施方案目标任务全面开展评估，总结典型做法和先进经验，形成{s.word('subject')}质量安全监管长效机制。"]))
     whom = f"定期调度{children_word(s)}工作进展" if s.child_units else "加强对辖区企业的日常督导"
     items.append(("加强调度和阶段总结。", [
         f"{whom}，按时报送月报数据；及时总结典型做法和先进经验，查找问题和不足，"
@@ -360,7 +367,7 @@ def briefing(s: StageSummary) -> list:
         subtitle += f"，数据截至{s.as_of.month}月{s.as_of.day}日"
     blocks: list = [Heading(0, "\n".join(s.title_lines)),
                     Para(f"（{subtitle}）", align="center", indent=False, style="subtitle")]
-    source = "各分局（所）报送的月报" if s.is_root else f"{s.unit_name}报送的月报"
+    source = f"{children_word(s)}报送的月报" if s.is_root else f"{s.unit_name}报送的月报"
     blocks.append(Para(f"按照《{s.campaign_name}实施方案》关于定期开展阶段性总结的要求，现将{s.unit_name}"
                        f"{s.window.label}工作情况总结如下。本总结数据来源于{source}，由督导看板自动汇总生成。"))
     blocks += work_blocks(s, counter)  # 工作开展情况 (dashboard.exports.work_summary)

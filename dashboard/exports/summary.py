@@ -17,24 +17,10 @@ from ..access import Viewer
 from ..breakdowns import split_failed_items
 from ..campaign import CampaignConf, PhaseConf, Window, current_phase, month_window, phase_of
 from ..gaps import missing_enterprises
+from ..figures.measures import measures
 from ..labels import figure_dict, label, points_text, shown_change, threshold_text
 from ..targets import compute_targets, overdue_problems
 from .work_summary import gather as gather_work
-
-# The definitions of indicators.md, shown on the workbook's cover and in the briefing's notes.
-TARGET_DEFINITIONS = {
-    "self_inspection": "分子：统计区间内有企业自查记录的在产企业数；分母：在产企业数。",
-    "three_three_three": "分子：统计区间内最近一期主体责任月报九项均为“是”的在产企业数；分母：在产企业数。",
-    "qms_traceability": ("分子：截至统计日持有已建立且未过期的HACCP或ISO22000体系，并建立智能化追溯体系的"
-                         "在产规上企业数；分母：在产规上企业数。"),
-    "supplier_evaluation": "分子：行动开始至统计日有供应商评价记录的在产企业数；分母：在产企业数。",
-    "officer_exam_coverage": "分子：行动开始至统计日有食安员抽考记录的在产企业数；分母：在产企业数。",
-    "officer_exam_pass": "分子：截至统计日最近一次抽考合格的人数（企业＋姓名）；分母：参加过抽考的人数。",
-    "rectification": ("分子：行动开始至统计日监督检查发现、且统计日前已整改完成的问题数；"
-                      "分母：行动开始至统计日监督检查发现的问题数。"),
-    "sampling_pass": "分子：统计区间内抽检合格批次；分母：统计区间内抽检批次（风险监测不计）。",
-    "supervision_coverage": "分子：行动开始至统计日有包保督导记录的在产企业数；分母：在产企业数。",
-}
 
 GENERAL_NOTES = (
     "在产企业指企业名录中企业状态为“在产”的企业；企业名录以最新上报为准。",
@@ -45,9 +31,6 @@ GENERAL_NOTES = (
     "逾期未整改问题：任何来源的问题，整改期限早于统计日且统计日尚未整改完成。",
 )
 
-_ENTERPRISE_COLUMNS = ("unit_name", "credit_code", "name", "cadre_name", "reason")
-
-
 @dataclass(frozen=True)
 class GapSpec:
     """One gap list: its key (a target code, or overdue), its title and the columns shown."""
@@ -57,34 +40,21 @@ class GapSpec:
     issue: str  # how the briefing names the problem: "{n}家企业本期无自查记录"-style lead
 
 
-GAP_SPECS = (
-    GapSpec("self_inspection", "未开展自查企业", _ENTERPRISE_COLUMNS, "家企业统计区间内无自查记录"),
-    GapSpec("three_three_three", "三类人三件事三本账未落实企业", _ENTERPRISE_COLUMNS,
-            "家企业“三类人、三件事、三本账”未全部落实"),
-    GapSpec("qms_traceability", "规上企业体系或追溯未建立", _ENTERPRISE_COLUMNS,
-            "家规上企业质量管理体系或智能化追溯体系未建立或已过期"),
-    GapSpec("supplier_evaluation", "未开展供应商评价企业", _ENTERPRISE_COLUMNS,
-            "家企业行动以来未开展原料供应商检查评价"),
-    GapSpec("officer_exam_coverage", "未开展食安员抽考企业", _ENTERPRISE_COLUMNS,
-            "家企业行动以来未开展食安员抽考"),
-    GapSpec("supervision_coverage", "未开展包保督导企业", _ENTERPRISE_COLUMNS,
-            "家企业行动以来未接受包保干部“两个责任”督导"),
-    GapSpec("officer_exam_pass", "食安员抽考不合格人员",
-            ("unit_name", "credit_code", "name", "person_name", "post", "exam_date", "score", "reason"),
-            "名食品安全管理人员最近一次抽考不合格"),
-    GapSpec("rectification", "监督检查问题未整改",
-            ("unit_name", "name", "cadre_name", "problem_no", "description", "found_date", "deadline_date",
-             "reason"),
-            "个监督检查发现的问题未整改完成"),
-    GapSpec("overdue", "逾期未整改问题",
-            ("unit_name", "enterprise_name", "cadre_name", "problem_no", "source", "description",
-             "found_date", "deadline_date", "days_overdue"),
-            "个问题已超过整改期限仍未整改"),
-    GapSpec("sampling_pass", "抽检不合格及核查处置",
-            ("unit_name", "name", "sample_no", "food_name", "sampling_date", "task_source", "failed_items",
-             "disposal_status"),
-            "批次产品抽检不合格"),
-)
+# Not a target: problems of any source past their deadline; listed after the closure targets'.
+OVERDUE = GapSpec("overdue", "逾期未整改问题",
+                  ("unit_name", "enterprise_name", "cadre_name", "problem_no", "source", "description",
+                   "found_date", "deadline_date", "days_overdue"),
+                  "个问题已超过整改期限仍未整改")
+OVERDUE_RANK = 3  # between the closure (2) and the sampling (4) gap lists
+
+
+def gap_specs(conf: CampaignConf) -> list[tuple[GapSpec, object]]:
+    """(spec, measure) of every gap list in the exports' order: each measure's rank, then the
+    campaign's order; the overdue list (measure None) among them. Counts have no gap list."""
+    ranked = [(m.gap_rank, i, GapSpec(m.code, m.word("gap_title"), m.gap_columns, m.word("gap_issue")), m)
+              for i, m in enumerate(measures(conf)) if m.gap_columns]
+    ranked.append((OVERDUE_RANK, 0, OVERDUE, None))
+    return [(spec, m) for _, _, spec, m in sorted(ranked, key=lambda r: r[:2])]
 
 
 @dataclass(frozen=True)
@@ -114,7 +84,7 @@ class StageSummary:
     unit_name: str
     as_of: date
     generated_at: datetime
-    targets: list[dict]             # code, name, threshold_text, definition
+    targets: list[dict]             # code, name, threshold_text, definition, action, grouping
     figures: list[dict]             # the unit's figures, then each unit directly below it
     phase_figures: list[dict]       # the unit's figures at the end of each phase begun by as_of
     gaps: list[GapList]
@@ -157,6 +127,14 @@ class StageSummary:
     def title(self) -> str:
         """东台市肉制品质量安全提升行动深入推进阶段工作总结 (a sub-bureau: its name first)."""
         return "".join(self.title_lines)
+
+    def target(self, code: str) -> dict:
+        """The target entry of a code (summary.target_entry)."""
+        return next(t for t in self.targets if t["code"] == code)
+
+    def word(self, key: str) -> str:
+        """The campaign's wording (scope 全市, children 各分局（所）, child 分局（所）, subject 肉制品)."""
+        return self.extra.get("wording", {}).get(key, "")
 
     @property
     def is_root(self) -> bool:
@@ -277,10 +255,9 @@ def build_summary(engine: Engine, conf: CampaignConf, viewer: Viewer, *, phase=N
                 engine, conf, viewer, unit=unit_code, window=Window(p.start_date, p.end_date, p.name),
                 as_of=min(p.end_date, as_of))]
         phase_figs += [{**f, "phase": f"第{p.seq}阶段", "phase_name": p.name} for f in these]
-    configured = {t.code for t in conf.targets}
     gaps = []
-    specs = [s for s in GAP_SPECS if s.key in configured or s.key == "overdue"]
-    for i, spec in enumerate(specs):
+    specs = gap_specs(conf)
+    for i, (spec, _) in enumerate(specs):
         step(0.35 + 0.5 * i / len(specs), f"整理清单：{spec.title}")
         if spec.key == "overdue":
             rows = overdue_problems(engine, conf, viewer, unit=unit_code, as_of=as_of)
@@ -308,8 +285,17 @@ def build_summary(engine: Engine, conf: CampaignConf, viewer: Viewer, *, phase=N
         next_phase=next_phase_of(conf, window, kind, the_phase),
         unit_code=unit_code, unit_name=unit_name, as_of=as_of,
         generated_at=(generated_at or datetime.now()).replace(microsecond=0),
-        targets=[{"code": t.code, "name": t.name, "threshold": t.threshold,
-                  "threshold_text": threshold_text(t.threshold),
-                  "definition": TARGET_DEFINITIONS.get(t.code, "")} for t in conf.targets],
+        targets=[target_entry(m) for m in measures(conf)],
         figures=_with_change(figs, before), phase_figures=phase_figs, gaps=gaps, completeness=comp,
-        extra={"is_root": unit_code == conf.root.code, "work": work})
+        extra={"is_root": unit_code == conf.root.code, "work": work,
+               "wording": {k: conf.word(k) for k in ("scope", "children", "child", "subject")},
+               "populations": [(p.code, p.label) for p in conf.populations]})
+
+
+def target_entry(m) -> dict:
+    """What the exports say of a target besides its figures: definition, sentences, grouping."""
+    t = m.target
+    return {"code": t.code, "name": t.name, "threshold": t.threshold,
+            "threshold_text": threshold_text(t.threshold), "definition": m.definition,
+            "action": m.word("action"), "subject_based": m.subject_based, "gap_rank": m.gap_rank,
+            "population": m.population.code, "record": m.p.get("record")}

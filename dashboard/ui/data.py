@@ -197,7 +197,7 @@ def report_status(ver, unit_code: str | None, as_of: date):
 
 @cached()
 def sampling(ver, unit_code: str | None, start: date, end: date, as_of: date):
-    """Every sampling batch of the window, flagged when sampling_pass counts it (dashboard.breakdowns)."""
+    """Every sampling batch of the window, flagged when the sampling pass rate counts it (dashboard.breakdowns)."""
     return breakdowns.sampling_rows(engine(), campaign(), _who(ver), unit=unit_code,
                                     window=_window(start, end), as_of=as_of)
 

@@ -1,0 +1,154 @@
+"""A campaign file checked before it is used: every mapping of the YAML remembers the line of each
+key, so a wrong file is refused with the file, the line and the key (docs/campaigns.md lists the
+messages), never with a traceback in the middle of a page."""
+from __future__ import annotations
+
+from datetime import date
+
+import yaml
+
+TOP_KEYS = {"code": True, "name": True, "start_date": True, "end_date": True, "org_units": True,
+            "phases": True, "targets": True, "short_name": False, "year": False, "on_time_day": False,
+            "populations": False, "wording": False}
+PHASE_KEYS = {"name": True, "start_date": True, "end_date": True, "work_items": False}
+UNIT_KEYS = {"code": True, "name": True, "short_name": False, "children": False}
+POPULATION_KEYS = {"code": True, "name": True, "label": False, "subject_types": False,
+                   "statuses": False, "large_only": False}
+TARGET_KEYS = {"code": True, "name": True, "measure": True, "threshold": True, "short_name": False,
+               "wording": False}  # anything else is a parameter of the measure
+WORDING_KEYS = ("scope", "children", "child", "subject", "subject_unit")
+TARGET_WORDING_KEYS = ("definition", "missing", "held", "gap_title", "gap_issue", "action")
+
+
+class CampaignError(ValueError):
+    """A campaign file that cannot be used; the message names the file, line and key."""
+
+
+class Mapping(dict):
+    """A YAML mapping that knows its own line and the line of each of its keys."""
+    line: int = 0
+    lines: dict
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _mapping(loader: _Loader, node) -> Mapping:
+    loader.flatten_mapping(node)
+    m = Mapping(loader.construct_pairs(node, deep=True))
+    m.line = node.start_mark.line + 1
+    m.lines = {k.value: k.start_mark.line + 1 for k, _ in node.value}
+    return m
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+
+
+def load_yaml(text: str, source: str = "行动配置") -> Mapping:
+    """The file's top mapping; a YAML syntax error names its line."""
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
+    except yaml.MarkedYAMLError as e:
+        line = e.problem_mark.line + 1 if e.problem_mark else "?"
+        raise CampaignError(f"{source} 第{line}行：YAML 格式错误（{e.problem}）") from None
+    if not isinstance(data, dict):
+        raise CampaignError(f"{source}：文件内容须是键值映射（code: …、name: …）")
+    return data
+
+
+def line_of(m, key: str | None = None) -> int | str:
+    lines = getattr(m, "lines", {})
+    return lines.get(key) or getattr(m, "line", 0) or "?"
+
+
+def refuse(source: str, m, key: str | None, reason: str):
+    """Raise the error for `key` of mapping `m`."""
+    where = f"第{line_of(m, key)}行"
+    raise CampaignError(f"{source} {where}" + (f"，键“{key}”" if key else "") + f"：{reason}")
+
+
+def _keys(source: str, m, allowed: dict, what: str, *, extra_ok: bool = False) -> None:
+    if not isinstance(m, dict):
+        raise CampaignError(f"{source} 第{getattr(m, 'line', '?')}行：{what}须是键值映射")
+    for key, required in allowed.items():
+        if required and m.get(key) in (None, ""):
+            refuse(source, m, None, f"{what}缺少必填键“{key}”")
+    if not extra_ok:
+        for key in m:
+            if key not in allowed:
+                refuse(source, m, key, f"{what}不认识这个键（可用：{'、'.join(allowed)}）")
+
+
+def _date(source: str, m, key: str) -> None:
+    if not isinstance(m[key], date):
+        refuse(source, m, key, f"须是日期（如 2023-03-01），而不是“{m[key]}”")
+
+
+def _span(source: str, m, what: str) -> None:
+    _date(source, m, "start_date")
+    _date(source, m, "end_date")
+    if m["end_date"] < m["start_date"]:
+        refuse(source, m, "end_date", f"{what}的结束日期早于开始日期")
+
+
+def _units(source: str, m, seen: set) -> None:
+    _keys(source, m, UNIT_KEYS, "单位")
+    code = str(m["code"])
+    if code in seen:
+        refuse(source, m, "code", f"单位代码“{code}”重复")
+    seen.add(code)
+    for child in m.get("children") or ():
+        _units(source, child, seen)
+
+
+def check_campaign(data, source: str = "行动配置") -> None:
+    """Structure, keys, dates, unique codes; the measures' own parameters are checked when they
+    are built (dashboard.figures.measures)."""
+    _keys(source, data, TOP_KEYS, "行动配置")
+    _span(source, data, "行动")
+    _units(source, data["org_units"], set())
+    if not isinstance(data["phases"], list):
+        refuse(source, data, "phases", "须是阶段列表")
+    for p in data["phases"]:
+        _keys(source, p, PHASE_KEYS, "阶段")
+        _span(source, p, "阶段")
+    pops = data.get("populations") or []
+    for p in pops:
+        _keys(source, p, POPULATION_KEYS, "对象范围")
+    wording = data.get("wording") or {}
+    for key in wording:
+        if key not in WORDING_KEYS:
+            refuse(source, wording, key, f"不认识的措辞键（可用：{'、'.join(WORDING_KEYS)}）")
+    if not isinstance(data["targets"], list) or not data["targets"]:
+        refuse(source, data, "targets", "须是至少一项目标的列表")
+    codes = set()
+    for t in data["targets"]:
+        _keys(source, t, TARGET_KEYS, "目标", extra_ok=True)
+        if t["code"] in codes:
+            refuse(source, t, "code", f"目标代码“{t['code']}”重复")
+        codes.add(t["code"])
+        if not isinstance(t["threshold"], (int, float)) or not 0 < t["threshold"] <= 1:
+            refuse(source, t, "threshold", "须是 0 到 1 之间的小数（1.0 = 100%）")
+        for key in t.get("wording") or {}:
+            if key not in TARGET_WORDING_KEYS:
+                refuse(source, t["wording"], key,
+                       f"不认识的措辞键（可用：{'、'.join(TARGET_WORDING_KEYS)}）")
+        if t.get("population") is not None and t["population"] not in {p["code"] for p in pops}:
+            refuse(source, t, "population", f"没有这个对象范围“{t['population']}”（见 populations）")
+
+
+def target_conf(t: dict):
+    """A TargetConf from a checked target mapping."""
+    from .campaign import TargetConf
+    params = {k: v for k, v in t.items() if k not in TARGET_KEYS}
+    return TargetConf(str(t["code"]), t["name"], float(t["threshold"]), t["measure"], params,
+                      t.get("short_name"), dict(t.get("wording") or {}), line_of(t))
+
+
+def population_conf(p: dict):
+    """A PopulationConf from a checked population mapping."""
+    from .campaign import PopulationConf
+    return PopulationConf(str(p["code"]), p["name"], p.get("label") or p["name"],
+                          tuple(p.get("subject_types") or ()), tuple(p.get("statuses") or ("在产",)),
+                          bool(p.get("large_only")))

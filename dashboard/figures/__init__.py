@@ -1,0 +1,1 @@
+"""The read side: the measure registry (measures.py) and what is computed from it."""

@@ -1,0 +1,605 @@
+"""The measures: the closed vocabulary a campaign's targets are written in (docs/campaigns.md).
+
+A target in a campaign file is `{code, name, measure, …parameters, threshold}`; `measure` names one
+class below, which checks its parameters and brings everything the rest of the dashboard says
+about the figure: its counts for each report unit, its members ("who is behind this figure", each
+flagged when in the numerator, with the record that decided it), the reason a member is still
+missing, its definition, its pace rule (cumulative or level) and its sentences. Pages, exports,
+the CLI and provenance ask the measure; no Python module names a target code.
+
+Counting: a measure whose parameters are ones the province-scale count queries answer (the
+rollup-backed `queries/*_counts_by_unit.sql`, one per family, several targets per run) names its
+`count_key` there; any other parameters count the members in Python (exact, slower at scale).
+Tests prove both ways agree with the members for every Dongtai target.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import ClassVar
+
+from sqlalchemy.engine import Engine
+
+from ..campaign import CampaignConf, PopulationConf, TargetConf
+from ..db import execute
+from ..labels import normalise_dates
+from ..problem_state import problem_on
+
+CUMULATIVE, LEVEL = "cumulative", "level"
+CN_DIGITS = "零一二三四五六七八九十"
+
+# The record kinds a coverage or count may ask for (the sheets of the data contract).
+SUBJECT_RECORDS = ("企业自查", "供应商评价", "食安员抽考", "包保督导", "监督检查")
+PERIODS = {"统计区间": "统计区间内", "行动以来": "行动开始至统计日"}
+PROBLEM_SOURCES = ("监督检查", "监督抽检", "风险排查", "包保督导", "投诉举报", "企业自查")
+TASK_SOURCES = ("国抽", "省抽", "市抽", "县抽", "风险监测")
+# 主体责任月报's nine items: the Chinese item → its column of the responsibility table
+RESPONSIBILITY_ITEMS = {
+    "主要负责人": "has_principal", "食品安全总监": "has_safety_director", "食品安全员": "has_safety_officer",
+    "日管控": "is_daily_control_done", "周排查": "is_weekly_check_done", "月调度": "is_monthly_review_done",
+    "日管控清单": "has_daily_list", "周排查报告": "has_weekly_report", "月调度记录": "has_monthly_record"}
+ENTERPRISE_FLAGS = "enterprise_target_flags"
+ENTERPRISE_COUNTS = "enterprise_target_counts_by_unit"
+
+
+class MeasureError(ValueError):
+    """A parameter a measure cannot use; `key` is the campaign file's key it is about."""
+
+    def __init__(self, key: str | None, message: str):
+        super().__init__(message)
+        self.key = key
+
+
+def cn_number(n: int) -> str:
+    """9 → 九, 14 → 十四 (item counts in definitions)."""
+    if n <= 10:
+        return CN_DIGITS[n]
+    tens, ones = divmod(n, 10)
+    return (CN_DIGITS[tens] if tens > 1 else "") + "十" + (CN_DIGITS[ones] if ones else "")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a measure kind: required or its default, allowed values (each item of a
+    list), and its type."""
+    kind: type = str
+    required: bool = False
+    default: object = None
+    choices: tuple = ()
+    text: str = ""  # what it means (docs/campaigns.md)
+
+
+# ------------------------------------------------------------------ the base
+class Measure:
+    """One configured target computed by one measure kind."""
+    kind: ClassVar[str]
+    title: ClassVar[str]                  # the kind in Chinese (docs, errors)
+    pace: ClassVar[str] = LEVEL
+    PARAMS: ClassVar[dict[str, Param]] = {}
+    subject_based: ClassVar[bool] = True  # members are subjects (企业): coverage-like gap lists
+    gap_extra: ClassVar[tuple[str, ...]] = ()       # member columns a gap row lists besides the subject's
+    gap_columns: ClassVar[tuple[str, ...]] = ("unit_name", "credit_code", "name", "cadre_name", "reason")
+    gap_rank: ClassVar[int] = 0           # where its gap list stands in the exports
+
+    def __init__(self, conf: CampaignConf, target: TargetConf):
+        self.conf, self.target = conf, target
+        self.p = self._checked(dict(target.params))
+        self.population: PopulationConf = conf.population(self.p.get("population"))
+
+    # -------------------------------------------------------------- parameters
+    def _checked(self, raw: dict) -> dict:
+        known = {**self.PARAMS, "population": Param(text="对象范围")}
+        for key in raw:
+            if key not in known:
+                raise MeasureError(key, f"度量“{self.kind}”没有参数“{key}”（可用：{'、'.join(known)}）")
+        out = {}
+        for key, spec in known.items():
+            if key not in raw or raw[key] is None:
+                if spec.required:
+                    raise MeasureError(None, f"度量“{self.kind}”缺少参数“{key}”（{spec.text}）")
+                out[key] = spec.default
+                continue
+            out[key] = self._value(key, spec, raw[key])
+        return out
+
+    def _value(self, key: str, spec: Param, value):
+        if spec.kind is list:
+            if not isinstance(value, list) or not value:
+                raise MeasureError(key, f"须是非空列表，如 [{'、'.join(map(str, spec.choices[:2])) or '…'}]")
+            items = value
+        elif spec.kind is bool:
+            if not isinstance(value, bool):
+                raise MeasureError(key, "须是 true 或 false")
+            return value
+        elif spec.kind is int:
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise MeasureError(key, f"须是非负整数，而不是“{value}”")
+            return value
+        else:
+            items = [value]
+        for item in items:
+            if spec.choices and item not in spec.choices:
+                raise MeasureError(key, f"“{item}”不可用（可用：{'、'.join(spec.choices)}）")
+        return value
+
+    # -------------------------------------------------------------- what it is
+    @property
+    def code(self) -> str:
+        return self.target.code
+
+    @property
+    def name(self) -> str:
+        return self.target.name
+
+    @property
+    def short_name(self) -> str:
+        """The name for matrix headers and chart axes."""
+        return self.target.short_name or self.target.name
+
+    def word(self, key: str) -> str:
+        """A sentence of this target: the campaign file's wording, else the measure's default."""
+        return self.target.wording.get(key) or self.default_word(key)
+
+    def default_word(self, key: str) -> str:
+        raise NotImplementedError
+
+    @property
+    def definition(self) -> str:
+        return self.word("definition")
+
+    @property
+    def count_key(self) -> tuple[str, str] | None:
+        """(count query, count_key) when the rollup-backed count queries answer these parameters."""
+        return None
+
+    # -------------------------------------------------------------- figures
+    def members(self, engine: Engine, sel) -> list[dict]:
+        """Every member of the denominator for a resolved selection: the subject's columns
+        (unit_code, unit_name, unit_order, credit_code, name, cadre_name, batch_id), is_numerator,
+        member_label, evidence_label/_date/_batch_id and, when not in the numerator, reason."""
+        raise NotImplementedError
+
+    def goal(self, unit_code: str) -> int | None:
+        """An absolute denominator (count); None: the denominator is the members."""
+        return None
+
+    def _run(self, engine: Engine, query: str, sel, **extra) -> list[dict]:
+        return [normalise_dates(r) for r in execute(engine, query, unit_id=sel.unit["unit_id"],
+                                                      **sel.params, **extra)]
+
+    def _in_population(self, r: dict) -> bool:
+        return bool(r["is_large"]) if self.population.large_only else True
+
+    def _plain_population(self) -> bool:
+        return not self.population.large_only
+
+    def _period(self, sel) -> tuple[date, date]:
+        if self.p.get("period") == "行动以来":
+            return sel.params["campaign_start_date"], sel.params["as_of"]
+        return sel.params["from_date"], sel.params["to_date"]
+
+
+def _subject(r: dict) -> dict:
+    return {k: r[k] for k in ("unit_code", "unit_name", "unit_order", "credit_code", "name", "cadre_name",
+                              "batch_id")}
+
+
+MEASURES: dict[str, type[Measure]] = {}
+
+
+def measure_kind(cls: type[Measure]) -> type[Measure]:
+    """Register a measure class under its kind."""
+    MEASURES[cls.kind] = cls
+    return cls
+
+
+# ------------------------------------------------------------------ coverage
+@measure_kind
+class Coverage(Measure):
+    """Subjects of the population with a record of the kind in the period ÷ the subjects."""
+    kind, title, pace = "coverage", "覆盖率", CUMULATIVE
+    PARAMS = {"record": Param(required=True, choices=SUBJECT_RECORDS, text="哪类记录算作覆盖"),
+              "period": Param(default="统计区间", choices=tuple(PERIODS),
+                              text="统计区间内，或行动开始至统计日")}
+    # (record, period) → the flag the province-scale enterprise queries compute
+    FLAGS = {("企业自查", "统计区间"): "self_inspected", ("供应商评价", "行动以来"): "suppliers_evaluated",
+             ("食安员抽考", "行动以来"): "officers_examined", ("包保督导", "行动以来"): "supervised"}
+
+    @property
+    def _flag(self) -> str | None:
+        return self.FLAGS.get((self.p["record"], self.p["period"])) if self._plain_population() else None
+
+    @property
+    def count_key(self):
+        return (ENTERPRISE_COUNTS, self._flag) if self._flag else None
+
+    def default_word(self, key: str) -> str:
+        rec, pop, when = self.p["record"], self.population.name, self.p["period"]
+        return {
+            "definition": f"分子：{PERIODS[when]}有{rec}记录的{pop}数；分母：{pop}数。",
+            "missing": f"{'本期' if when == '统计区间' else '行动以来'}无{rec}记录",
+            "gap_title": f"无{rec}记录的{pop}",
+            "gap_issue": f"{self.conf.word('subject_unit')}{pop}{PERIODS[when]}无{rec}记录",
+            "action": f"督促{{n}}{self.conf.word('subject_unit')}{pop}开展{rec}",
+        }[key]
+
+    def members(self, engine, sel):
+        subjects = [r for r in self._run(engine, ENTERPRISE_FLAGS, sel) if self._in_population(r)]
+        if self._flag:
+            f = self._flag
+            latest = {r["credit_code"]: (r[f"{f}_evidence_label"], r[f"{f}_evidence_date"],
+                                         r[f"{f}_evidence_batch_id"]) for r in subjects if r[f"is_{f}"]}
+        else:
+            latest = latest_records(self._run(engine, "subject_records", sel, record_kind=self.p["record"],
+                                              **dict(zip(("record_from_date", "record_to_date"),
+                                                         self._period(sel)))))
+        return [{**_subject(r), **_evidence(latest.get(r["credit_code"]), self.word("missing"))}
+                for r in subjects]
+
+
+def latest_records(rows: list[dict]) -> dict[str, tuple]:
+    """credit_code → (label, date, batch) of its latest record (ties: the first label)."""
+    out = {}
+    for r in sorted(rows, key=lambda r: (r["record_date"], r["evidence_label"]), reverse=True):
+        out.setdefault(r["credit_code"], (r["evidence_label"], r["record_date"], r["batch_id"]))
+    return out
+
+
+def _evidence(found: tuple | None, missing: str) -> dict:
+    label, day, batch = found or (None, None, None)
+    return {"is_numerator": int(found is not None), "member_label": None, "evidence_label": label,
+            "evidence_date": day, "evidence_batch_id": batch, "reason": None if found else missing}
+
+
+# ------------------------------------------------------------------ checklist
+@measure_kind
+class Checklist(Measure):
+    """Subjects whose latest checklist in the window has every listed item 是 ÷ subjects."""
+    kind, title, pace = "checklist", "清单落实率", LEVEL
+    PARAMS = {"record": Param(default="主体责任月报", choices=("主体责任月报",), text="哪份清单"),
+              "items": Param(list, required=True, choices=tuple(RESPONSIBILITY_ITEMS),
+                             text="须全部为“是”的项目")}
+
+    @property
+    def count_key(self):
+        whole = set(self.p["items"]) == set(RESPONSIBILITY_ITEMS)
+        return (ENTERPRISE_COUNTS, "responsibility_done") if whole and self._plain_population() else None
+
+    def default_word(self, key: str) -> str:
+        rec, pop, n = self.p["record"], self.population.name, cn_number(len(self.p["items"]))
+        return {
+            "definition": f"分子：统计区间内最近一期{rec}{n}项均为“是”的{pop}数；分母：{pop}数。",
+            "missing": f"本期无{rec}",
+            "gap_title": f"{rec}未全部落实的{pop}",
+            "gap_issue": f"{self.conf.word('subject_unit')}{pop}{rec}未全部落实",
+            "action": f"督促{{n}}{self.conf.word('subject_unit')}{pop}逐项落实{rec}",
+        }[key]
+
+    def members(self, engine, sel):
+        items, rec = self.p["items"], self.p["record"]
+        out = []
+        for r in self._run(engine, ENTERPRISE_FLAGS, sel):
+            if not self._in_population(r):
+                continue
+            month = r["responsibility_month_date"]
+            missing = [i for i in items if not r[RESPONSIBILITY_ITEMS[i]]] if month else list(items)
+            done = month is not None and not missing
+            label = None if month is None else (f"{rec}：{cn_number(len(items))}项均落实" if done
+                                                 else f"{rec}：未全部落实")
+            reason = None if done else (f"{month.year}年{month.month}月未落实：" + "、".join(missing)
+                                        if month else self.word("missing"))
+            out.append({**_subject(r), "is_numerator": int(done), "member_label": None,
+                        "evidence_label": label, "evidence_date": month,
+                        "evidence_batch_id": r["responsibility_done_evidence_batch_id"], "reason": reason})
+        return out
+
+
+# ------------------------------------------------------------------ valid certificate
+@measure_kind
+class ValidCertificate(Measure):
+    """Subjects holding, on as_of, an unexpired certificate of every group (any kind of a group)
+    ÷ subjects."""
+    kind, title, pace = "valid_certificate", "有效证书持有率", CUMULATIVE
+    PARAMS = {"all_of": Param(list, required=True,
+                              text="证书组，每组 {any_of: [种类…], missing: …, expired: …}，须每组都持有")}
+    DONGTAI = [{"HACCP", "ISO22000"}, {"智能化追溯体系"}]
+
+    def _value(self, key, spec, value):
+        if key != "all_of":
+            return super()._value(key, spec, value)
+        if not isinstance(value, list) or not value:
+            raise MeasureError(key, "须是证书组列表")
+        groups = []
+        for g in value:
+            g = {"any_of": g} if isinstance(g, list) else g
+            if not isinstance(g, dict) or not isinstance(g.get("any_of"), list) or not g["any_of"]:
+                raise MeasureError(key, "每组须写作 {any_of: [HACCP, ISO22000]} 或 [HACCP, ISO22000]")
+            names = [str(x) for x in g["any_of"]]
+            groups.append({"any_of": names, "missing": g.get("missing") or f"缺少{'或'.join(names)}",
+                           "expired": g.get("expired") or f"{'/'.join(names)}证书已过期"})
+        return groups
+
+    @property
+    def count_key(self):
+        same = [set(g["any_of"]) for g in self.p["all_of"]] == self.DONGTAI
+        return (ENTERPRISE_COUNTS, "systems_held") if same and self.population.large_only else None
+
+    def default_word(self, key: str) -> str:
+        pop = self.population.name
+        held = "，并持有".join("或".join(g["any_of"]) for g in self.p["all_of"])
+        return {
+            "definition": f"分子：截至统计日持有已建立且未过期的{held}的{pop}数；分母：{pop}数。",
+            "held": "所列证书均有效",
+            "gap_title": f"证书未持有或已过期的{pop}",
+            "gap_issue": f"{self.conf.word('subject_unit')}{pop}证书未持有或已过期",
+            "action": f"帮扶{{n}}{self.conf.word('subject_unit')}{pop}取得{held}，过期的及时复审换证",
+        }[key]
+
+    def members(self, engine, sel):
+        held: dict[str, list[dict]] = {}
+        for c in self._run(engine, "certificates_held", sel):
+            held.setdefault(c["credit_code"], []).append(c)
+        out = []
+        for r in self._run(engine, ENTERPRISE_FLAGS, sel):
+            if not self._in_population(r):
+                continue
+            certs = held.get(r["credit_code"], [])
+            valid = [c for c in certs if c["is_valid"]]
+            reasons = []
+            for g in self.p["all_of"]:
+                mine = [c for c in certs if c["system_type"] in g["any_of"]]
+                if not any(c["is_valid"] for c in mine):
+                    reasons.append(g["expired"] if mine else g["missing"])
+            # the valid one established last decides (ties: the first kind by name)
+            last = max(sorted(valid, key=lambda c: c["system_type"]), key=lambda c: c["established_date"],
+                       default=None)
+            label = None if last is None else (
+                f"{self.word('held')}（最近：{last['system_type']}）" if not reasons
+                else f"仅有：{last['system_type']}")
+            out.append({**_subject(r), "is_numerator": int(not reasons), "member_label": None,
+                        "evidence_label": label, "evidence_date": last and last["established_date"],
+                        "evidence_batch_id": last and last["batch_id"],
+                        "reason": "；".join(reasons) or None})
+        return out
+
+
+# ------------------------------------------------------------------ pass rate
+@measure_kind
+class PassRate(Measure):
+    """Records (sampling batches; people by their latest exam) that passed ÷ records counted."""
+    kind, title, pace = "pass_rate", "合格率", LEVEL
+    PARAMS = {"record": Param(required=True, choices=("监督抽检", "食安员抽考"), text="哪类记录"),
+              "exclude_sources": Param(list, default=[], choices=TASK_SOURCES,
+                                       text="不计入的任务来源（监督抽检）"),
+              "hazard_class": Param(text="只计检验项目类别含此类的批次（监督抽检）")}
+    subject_based = False
+
+    def __init__(self, conf, target):
+        super().__init__(conf, target)
+        people = self.p["record"] == "食安员抽考"
+        self.gap_rank = 1 if people else 4
+        self.gap_extra = (("person_name", "post", "exam_date", "score") if people else
+                          ("sample_no", "food_name", "sampling_date", "task_source", "failed_items",
+                           "disposal_status"))
+        self.gap_columns = (("unit_name", "credit_code", "name", "person_name", "post", "exam_date", "score",
+                             "reason") if people else
+                            ("unit_name", "name", "sample_no", "food_name", "sampling_date", "task_source",
+                             "failed_items", "disposal_status"))
+
+    @property
+    def is_people(self) -> bool:
+        return self.p["record"] == "食安员抽考"
+
+    @property
+    def count_key(self):
+        if self.is_people:
+            return ("officer_exam_pass_counts_by_unit", "exams_passed")
+        if self.p["exclude_sources"] == ["风险监测"] and not self.p["hazard_class"]:
+            return ("sampling_pass_counts_by_unit", "samples_passed")
+        return None
+
+    def default_word(self, key: str) -> str:
+        if self.is_people:
+            return {"definition": "分子：截至统计日最近一次抽考合格的人数（企业＋姓名）；分母：参加过抽考的人数。",
+                    "gap_title": "抽考不合格人员", "gap_issue": "名人员最近一次抽考不合格",
+                    "action": "对{n}名抽考不合格人员组织培训和补考"}[key]
+        hz = f"检验项目含{self.p['hazard_class']}的" if self.p["hazard_class"] else ""
+        ex = f"（{'、'.join(self.p['exclude_sources'])}不计）" if self.p["exclude_sources"] else ""
+        return {"definition": f"分子：统计区间内{hz}抽检合格批次；分母：统计区间内{hz}抽检批次{ex}。",
+                "gap_title": f"{hz}抽检不合格批次", "gap_issue": f"批次{hz}产品抽检不合格",
+                "action": "对{n}批次不合格产品依法核查处置"}[key]
+
+    def members(self, engine, sel):
+        if self.is_people:
+            return [{**r, "is_numerator": int(r["is_passed"]),
+                     "member_label": f"{r['person_name']}（{r['post']}）",
+                     "evidence_label": "最近一次抽考合格" if r["is_passed"] else "最近一次抽考不合格",
+                     "evidence_date": r["exam_date"], "evidence_batch_id": r["batch_id"],
+                     "reason": None if r["is_passed"] else
+                     f"最近一次抽考不合格（{r['exam_date']}，{r['score']:g}分）"}
+                    for r in self._run(engine, "officer_exams_latest", sel)]
+        out = []
+        for r in self._run(engine, "sampling_batches", sel):
+            if r["task_source"] in self.p["exclude_sources"]:
+                continue
+            if self.p["hazard_class"] and self.p["hazard_class"] not in (r["hazard_classes"] or "").split("、"):
+                continue
+            items = r["failed_items"]
+            out.append({**r, "is_numerator": int(r["is_passed"]),
+                        "member_label": f"{r['sample_no']}：{r['food_name']}",
+                        "evidence_label": r["verdict"] + ("" if items is None else f"：{items}"),
+                        "evidence_date": r["sampling_date"], "evidence_batch_id": r["batch_id"],
+                        "reason": None if r["is_passed"] else "抽检不合格" + (f"：{items}" if items else "")})
+        return out
+
+
+# ------------------------------------------------------------------ closure
+@measure_kind
+class Closure(Measure):
+    """Problems closed (and reviewed 已整改) by as_of ÷ problems of the listed sources."""
+    kind, title, pace = "closure", "整改率", LEVEL
+    PARAMS = {"sources": Param(list, required=True, choices=PROBLEM_SOURCES, text="计入的问题来源"),
+              "since": Param(default="行动以来", choices=tuple(PERIODS), text="发现日期的范围"),
+              "past_deadline_only": Param(bool, default=False, text="只计整改期限已到的问题"),
+              "reviewed": Param(bool, default=True, text="须复查结论为“已整改”")}
+    subject_based = False
+    gap_rank = 2
+    gap_extra = ("problem_no", "description", "found_date", "deadline_date", "closed_date", "review_result")
+    gap_columns = ("unit_name", "name", "cadre_name", "problem_no", "description", "found_date",
+                   "deadline_date", "reason")
+
+    @property
+    def count_key(self):
+        plain = (self.p["sources"] == ["监督检查"] and self.p["since"] == "行动以来"
+                 and not self.p["past_deadline_only"] and self.p["reviewed"])
+        return ("rectification_counts_by_unit", "problems_rectified") if plain else None
+
+    def default_word(self, key: str) -> str:
+        when, src = PERIODS[self.p["since"]], "、".join(self.p["sources"])
+        due = "且整改期限已到" if self.p["past_deadline_only"] else ""
+        return {"definition": f"分子：{when}{src}发现{due}、且统计日前已整改完成的问题数；分母：{when}{src}发现{due}的问题数。",
+                "gap_title": f"{src}问题未整改", "gap_issue": f"个{src}发现的问题未整改完成",
+                "action": "对{n}个未整改问题逐一跟踪督办，逾期问题限期整改到位"}[key]
+
+    def members(self, engine, sel):
+        start, end = (sel.params["campaign_start_date"], sel.params["as_of"]) if self.p["since"] == "行动以来" \
+            else (sel.params["from_date"], sel.params["to_date"])
+        as_of = sel.params["as_of"]
+        out = []
+        for r in self._run(engine, "problems_listed", sel):
+            if r["source"] not in self.p["sources"] or not start <= r["found_date"] <= end:
+                continue
+            if self.p["past_deadline_only"] and r["deadline_date"] > as_of:
+                continue
+            closed = r["closed_date"] is not None and r["closed_date"] <= as_of
+            done = closed and (r["review_result"] == "已整改" or not self.p["reviewed"])
+            r = problem_on(r, as_of)  # shown as it stood on as_of (dashboard.problem_state)
+            out.append({**r, "is_numerator": int(done), "member_label": f"{r['problem_no']}：{r['description']}",
+                        "evidence_label": r["problem_status"], "evidence_date": r["closed_date"],
+                        "evidence_batch_id": r["batch_id"], "reason": None if done else r["problem_status"]})
+        return out
+
+
+# ------------------------------------------------------------------ count
+@measure_kind
+class Count(Measure):
+    """A number of subjects with a record (or of records) against an absolute goal."""
+    kind, title, pace = "count", "数量", CUMULATIVE
+    PARAMS = {"record": Param(required=True, choices=SUBJECT_RECORDS, text="数哪类记录"),
+              "distinct": Param(default="subjects", choices=("subjects", "records"),
+                                text="数主体（subjects，每家一次）还是记录（records）"),
+              "period": Param(default="行动以来", choices=tuple(PERIODS), text="记录日期的范围"),
+              "goal": Param(int, required=True, text="目标数（分母）"),
+              "goals": Param(dict, default={}, text="按单位代码另设的目标数")}
+    subject_based = False
+    gap_rank = 5
+    gap_columns = ()
+
+    def _value(self, key, spec, value):
+        if key != "goals":
+            return super()._value(key, spec, value)
+        if not isinstance(value, dict) or not all(isinstance(v, int) and v >= 0 for v in value.values()):
+            raise MeasureError(key, "须是 单位代码: 目标数 的映射")
+        return {str(k): v for k, v in value.items()}
+
+    def goal(self, unit_code: str) -> int:
+        return self.p["goals"].get(unit_code, self.p["goal"])
+
+    def default_word(self, key: str) -> str:
+        rec, when = self.p["record"], PERIODS[self.p["period"]]
+        what = f"有{rec}记录的{self.population.name}数" if self.p["distinct"] == "subjects" else f"{rec}记录数"
+        return {"definition": f"分子：{when}{what}；分母：目标数{self.p['goal']}"
+                              + ("（部分单位另设）" if self.p["goals"] else "") + "。",
+                "gap_title": f"{self.name}差额", "gap_issue": f"（{self.name}）尚未达到目标数",
+                "action": f"加快推进{self.name}，距目标尚差{{n}}"}[key]
+
+    def members(self, engine, sel):
+        start, end = self._period(sel)
+        rows = self._run(engine, "subject_records", sel, record_kind=self.p["record"],
+                         record_from_date=start, record_to_date=end)
+        if self.p["distinct"] == "subjects":  # each subject once, by its latest record
+            rows = list({r["credit_code"]: r for r in sorted(
+                rows, key=lambda r: (r["record_date"], r["evidence_label"]))}.values())
+        return [{**r, "is_numerator": 1, "member_label": None if self.p["distinct"] == "subjects"
+                 else r["evidence_label"], "evidence_date": r["record_date"],
+                 "evidence_batch_id": r["batch_id"], "reason": None} for r in rows]
+
+
+# ------------------------------------------------------------------ within days
+def working_days(start: date, end: date) -> int:
+    """Monday-to-Friday days after start up to end (public holidays are not known here)."""
+    return sum((start + timedelta(days=i)).weekday() < 5 for i in range(1, (end - start).days + 1))
+
+
+@measure_kind
+class WithinDays(Measure):
+    """Records whose two dates are at most N (working) days apart ÷ records ending in the window."""
+    kind, title, pace = "within_days", "时限内完成率", LEVEL
+    PARAMS = {"record": Param(default="问题整改", choices=("问题整改",),
+                              text="哪类记录（问题整改：发现日期→整改完成日期）"),
+              "days": Param(int, required=True, text="最多天数"),
+              "working_days": Param(bool, default=False, text="按工作日（周一至周五）计"),
+              "sources": Param(list, default=list(PROBLEM_SOURCES), choices=PROBLEM_SOURCES,
+                               text="计入的问题来源")}
+    subject_based = False
+    gap_rank = 5
+    gap_extra = ("problem_no", "description", "found_date", "closed_date")
+    gap_columns = ("unit_name", "name", "problem_no", "description", "found_date", "closed_date", "reason")
+
+    def _span(self, a: date, b: date) -> int:
+        return working_days(a, b) if self.p["working_days"] else (b - a).days
+
+    def default_word(self, key: str) -> str:
+        unit = "个工作日" if self.p["working_days"] else "天"
+        return {"definition": f"分子：统计区间内整改完成、且自发现起不超过{self.p['days']}{unit}的问题数；"
+                              f"分母：统计区间内整改完成的问题数。",
+                "gap_title": f"超过{self.p['days']}{unit}完成的问题", "gap_issue": f"个问题超过{self.p['days']}{unit}才完成",
+                "action": f"督促缩短办理时限，{{n}}个超时事项逐一分析原因"}[key]
+
+    def members(self, engine, sel):
+        start, end, limit = sel.params["from_date"], sel.params["to_date"], self.p["days"]
+        out = []
+        for r in self._run(engine, "problems_listed", sel):
+            if r["source"] not in self.p["sources"] or r["closed_date"] is None \
+                    or not start <= r["closed_date"] <= end:
+                continue
+            took = self._span(r["found_date"], r["closed_date"])
+            unit = "个工作日" if self.p["working_days"] else "天"
+            out.append({**r, "is_numerator": int(took <= limit),
+                        "member_label": f"{r['problem_no']}：{r['description']}",
+                        "evidence_label": f"用时{took}{unit}", "evidence_date": r["closed_date"],
+                        "evidence_batch_id": r["batch_id"],
+                        "reason": None if took <= limit else f"用时{took}{unit}，超过{limit}{unit}"})
+        return out
+
+
+# ------------------------------------------------------------------ lookup
+def measure_of(conf: CampaignConf, target: TargetConf) -> Measure:
+    """The measure object of a configured target; MeasureError for an unknown kind or parameter."""
+    cls = MEASURES.get(target.measure)
+    if cls is None:
+        raise MeasureError("measure", f"没有这个度量“{target.measure}”（可用：{'、'.join(MEASURES)}）")
+    return cls(conf, target)
+
+
+def measures(conf: CampaignConf) -> list[Measure]:
+    """The campaign's targets as measures, in its order (built once per campaign object)."""
+    cache = conf.extra.setdefault("_measures", {})
+    if "all" not in cache:
+        cache["all"] = [measure_of(conf, t) for t in conf.targets]
+    return cache["all"]
+
+
+def measure_for(conf: CampaignConf, code: str) -> Measure:
+    """The measure of a target code; ValueError for a code the campaign does not configure."""
+    found = next((m for m in measures(conf) if m.code == code), None)
+    if found is None:
+        raise ValueError(f"未知的目标代码：{code}")
+    return found
+
+
+def first_measure(conf: CampaignConf, kind: str, **params) -> Measure | None:
+    """The campaign's first target of a kind (and parameters), for the pages about one kind of
+    record (监督抽检, 问题整改); None when the campaign has none."""
+    return next((m for m in measures(conf) if m.kind == kind
+                 and all(m.p.get(k) == v for k, v in params.items())), None)

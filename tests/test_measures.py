@@ -1,0 +1,73 @@
+"""The measure registry (dashboard.figures.measures): a target is data. No Python module names a
+target code of any campaign file; every Dongtai target resolves to the measure that computes it."""
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from pathlib import Path
+
+import pytest
+import yaml
+
+from dashboard.campaign import CAMPAIGNS_DIR, load_campaign
+from dashboard.db import PROJECT_DIR
+from dashboard.figures.measures import MEASURES, measures
+from dashboard.models import Base
+
+TABLES = set(Base.metadata.tables)
+
+
+def _codes() -> set[str]:
+    return {t["code"] for p in CAMPAIGNS_DIR.glob("*.yaml")
+            for t in yaml.safe_load(p.read_text(encoding="utf-8"))["targets"]}
+
+
+def _sources() -> list[Path]:
+    """Every module but the migrations: frozen history of the schema, they speak of tables."""
+    return sorted(p for p in [*(PROJECT_DIR / "dashboard").rglob("*.py"), *(PROJECT_DIR / "app_pages").rglob("*.py")]
+                  if "migrations" not in p.parts)
+
+
+def test_no_python_module_names_a_target_code():
+    """Every string literal (docstrings included) of dashboard/ and app_pages/ is searched for each
+    target code of campaigns/*.yaml as a whole word. Two codes are also record tables
+    (self_inspection, supplier_evaluation): a literal that is exactly a table name means the table,
+    and a literal that is a path of a repository file (app_pages/rectification.py) means the file."""
+    codes = _codes()
+    assert {"self_inspection", "sampling_pass"} <= codes  # the search searches for something
+    word = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(sorted(codes)) + r")(?![A-Za-z0-9_])")
+    found = []
+    for path in _sources():
+        for tok in tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline):
+            if tok.type != tokenize.STRING or not word.search(tok.string):
+                continue
+            value = tok.string.strip("\"'rfb")
+            if value in TABLES or ("\n" not in value and len(value) < 200 and (PROJECT_DIR / value).is_file()):
+                continue
+            found.append(f"{path.relative_to(PROJECT_DIR)}:{tok.start[0]} {word.findall(tok.string)}")
+    assert not found, "目标代码写进了 Python：\n" + "\n".join(found)
+
+
+def test_the_search_finds_a_code_in_a_string(tmp_path):
+    # the same tokenizer pass over a module that does name one
+    text = 'FIGS = {"sampling_pass": 1}\n"""the rectification rate"""\n'
+    strings = [t.string for t in tokenize.generate_tokens(io.StringIO(text).readline)
+               if t.type == tokenize.STRING]
+    word = re.compile(r"(?<![A-Za-z0-9_])(sampling_pass|rectification)(?![A-Za-z0-9_])")
+    assert [word.findall(s) for s in strings] == [["sampling_pass"], ["rectification"]]
+
+
+def test_every_dongtai_target_is_a_measure_of_the_registry():
+    conf = load_campaign()
+    got = [(m.code, m.kind, m.pace) for m in measures(conf)]
+    assert got == [("self_inspection", "coverage", "cumulative"), ("three_three_three", "checklist", "level"),
+                   ("qms_traceability", "valid_certificate", "cumulative"),
+                   ("supplier_evaluation", "coverage", "cumulative"),
+                   ("officer_exam_coverage", "coverage", "cumulative"),
+                   ("officer_exam_pass", "pass_rate", "level"), ("rectification", "closure", "level"),
+                   ("sampling_pass", "pass_rate", "level"), ("supervision_coverage", "coverage", "cumulative")]
+    # the nine Dongtai targets all read the province-scale count queries
+    assert all(m.count_key for m in measures(conf))
+    assert set(MEASURES) == {"coverage", "checklist", "valid_certificate", "pass_rate", "closure", "count",
+                             "within_days"}
