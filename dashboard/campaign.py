@@ -15,6 +15,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from .campaign_check import (CampaignError, check_campaign, load_yaml, population_conf, refuse,  # noqa: F401
+                             target_conf)
 from .db import PROJECT_DIR, upgrade
 from .models import Campaign, OrgUnit, OrgUnitClosure, Phase, Target
 
@@ -95,13 +97,13 @@ class CampaignConf:
         return next(p for p in self.populations if code in (None, p.code))
 
     def word(self, key: str) -> str:
-        """The campaign's wording: scope (全市), children (各分局（所）), child (分局（所）),
-        subject (肉制品)."""
+        """The campaign file's wording, e.g. scope 全市, children 各分局（所）, child 分局（所）,
+        units 各分局 (in notes), subject 肉制品, subject_unit 家; neutral words when it has none."""
         return self.wording.get(key) or DEFAULT_WORDING[key]
 
 
-DEFAULT_WORDING = {"scope": "全市", "children": "各分局（所）", "child": "分局（所）", "subject": "",
-                   "subject_unit": "家"}
+DEFAULT_WORDING = {"scope": "全辖区", "children": "各下级单位", "child": "下级单位", "units": "各下级单位",
+                   "subject": "", "subject_unit": "家"}
 
 
 def _unit(d: dict) -> UnitConf:
@@ -112,7 +114,6 @@ def _unit(d: dict) -> UnitConf:
 def parse_campaign(data: dict, source: str = "行动配置") -> CampaignConf:
     """A campaign from its YAML mapping; a wrong file raises CampaignError naming line and key
     (dashboard.campaign_check)."""
-    from .campaign_check import check_campaign, target_conf, population_conf
     check_campaign(data, source)
     phases = tuple(PhaseConf(i + 1, p["name"], p["start_date"], p["end_date"],
                              tuple(p.get("work_items") or ()))
@@ -132,7 +133,6 @@ def parse_campaign(data: dict, source: str = "行动配置") -> CampaignConf:
 
 def check_measures(conf: CampaignConf, data: dict, source: str) -> None:
     """Every target's measure built once, so a wrong parameter is refused at load."""
-    from .campaign_check import refuse
     from .figures.measures import MeasureError, measure_of
     for t, raw in zip(conf.targets, data["targets"]):
         try:
@@ -153,10 +153,8 @@ def campaign_path(name: str | None = None) -> Path:
 def load_campaign(name: str | None = None) -> CampaignConf:
     """Read and parse a campaign file (default: the active campaign); CampaignError (a ValueError)
     names the file, line and key of what is wrong."""
-    from .campaign_check import load_yaml
     path = campaign_path(name)
     if not path.exists():
-        from .campaign_check import CampaignError
         raise CampaignError(f"没有这个行动配置文件：{path.name}")
     return parse_campaign(load_yaml(path.read_text(encoding="utf-8"), path.name), path.name)
 

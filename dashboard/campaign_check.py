@@ -16,7 +16,7 @@ POPULATION_KEYS = {"code": True, "name": True, "label": False, "subject_types": 
                    "statuses": False, "large_only": False}
 TARGET_KEYS = {"code": True, "name": True, "measure": True, "threshold": True, "short_name": False,
                "wording": False}  # anything else is a parameter of the measure
-WORDING_KEYS = ("scope", "children", "child", "subject", "subject_unit")
+WORDING_KEYS = ("scope", "children", "child", "units", "subject", "subject_unit")
 TARGET_WORDING_KEYS = ("definition", "missing", "held", "gap_title", "gap_issue", "action")
 
 

@@ -24,7 +24,7 @@ from .work_summary import gather as gather_work
 
 GENERAL_NOTES = (
     "在产企业指企业名录中企业状态为“在产”的企业；企业名录以最新上报为准。",
-    "上级单位的完成率按所辖企业汇总计算（分子之和÷分母之和），不是各分局完成率的平均数。",
+    "上级单位的完成率按所辖企业汇总计算（分子之和÷分母之和），不是{units}完成率的平均数。",
     "分母为0时不计算完成率，显示“无数据”。",
     "完成率保留一位小数并向下取整（如98.96%显示为98.9%），较上期的变化为两期显示值之差，"
     "是否达标按分子、分母精确比较。",
@@ -89,7 +89,7 @@ class StageSummary:
     phase_figures: list[dict]       # the unit's figures at the end of each phase begun by as_of
     gaps: list[GapList]
     completeness: object | None = None  # dashboard.completeness.Completeness
-    notes: tuple[str, ...] = GENERAL_NOTES
+    notes: tuple[str, ...] = ()     # general_notes(conf)
     extra: dict = field(default_factory=dict)
 
     # ------------------------------------------------------------------ views
@@ -287,9 +287,15 @@ def build_summary(engine: Engine, conf: CampaignConf, viewer: Viewer, *, phase=N
         generated_at=(generated_at or datetime.now()).replace(microsecond=0),
         targets=[target_entry(m) for m in measures(conf)],
         figures=_with_change(figs, before), phase_figures=phase_figs, gaps=gaps, completeness=comp,
+        notes=general_notes(conf),
         extra={"is_root": unit_code == conf.root.code, "work": work,
                "wording": {k: conf.word(k) for k in ("scope", "children", "child", "subject")},
                "populations": [(p.code, p.label) for p in conf.populations]})
+
+
+def general_notes(conf: CampaignConf) -> tuple[str, ...]:
+    """The notes of the workbook's cover and the briefing's end, in the campaign's words."""
+    return tuple(n.format(units=conf.word("units")) for n in GENERAL_NOTES)
 
 
 def target_entry(m) -> dict:
