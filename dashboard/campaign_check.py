@@ -7,6 +7,8 @@ from datetime import date
 
 import yaml
 
+from .subjects import subjects
+
 TOP_KEYS = {"code": True, "name": True, "start_date": True, "end_date": True, "org_units": True,
             "phases": True, "targets": True, "short_name": False, "year": False, "on_time_day": False,
             "populations": False, "wording": False}
@@ -58,6 +60,7 @@ def load_yaml(text: str, source: str = "行动配置") -> Mapping:
 
 
 def line_of(m, key: str | None = None) -> int | str:
+    """The line of a key of a mapping (of the mapping itself without a key); ? when unknown."""
     lines = getattr(m, "lines", {})
     return lines.get(key) or getattr(m, "line", 0) or "?"
 
@@ -114,8 +117,13 @@ def check_campaign(data, source: str = "行动配置") -> None:
         _keys(source, p, PHASE_KEYS, "阶段")
         _span(source, p, "阶段")
     pops = data.get("populations") or []
+    known_types = subjects().types
     for p in pops:
         _keys(source, p, POPULATION_KEYS, "对象范围")
+        for kind in p.get("subject_types") or ():
+            if kind not in known_types:
+                refuse(source, p, "subject_types",
+                       f"没有这个主体类型“{kind}”（config/subjects.yaml 中有：{'、'.join(known_types)}）")
     wording = data.get("wording") or {}
     for key in wording:
         if key not in WORDING_KEYS:

@@ -13,6 +13,8 @@ from sqlalchemy import (Boolean, Date, DateTime, Float, ForeignKey, Index, Integ
                         String, Text, UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from .subjects import subjects
+
 
 class Base(DeclarativeBase):
     """The declarative base of every table."""
@@ -125,6 +127,9 @@ class Enterprise(Base):
     cadre_name: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(10))  # 在产 / 停产 / 注销
     address: Mapped[str | None] = mapped_column(String(400))
+    # 生产企业 / 小作坊 / 屠宰企业 / 餐饮服务 … (config/subjects.yaml); populations select by it
+    subject_type: Mapped[str] = mapped_column(String(20), default=lambda: subjects().default,
+                                              server_default="生产企业")
     batch_id: Mapped[int] = _batch_fk()
 
 
@@ -255,6 +260,20 @@ class CadreVisit(Base):
     __table_args__ = (UniqueConstraint("credit_code", "visit_date", "cadre_name"),)
 
 
+class ChecklistItem(Base):
+    """检查清单: one row per subject × checklist × check date × item, 是 when the item is in place
+    (哈密's 小作坊 "三个时段", 副产品清洗加工 control points …; a checklist measure lists its items)."""
+    __tablename__ = "checklist_item"
+    checklist_item_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    credit_code: Mapped[str] = _credit_fk()
+    checklist: Mapped[str] = mapped_column(String(50))
+    check_date: Mapped[date] = mapped_column(Date)
+    item: Mapped[str] = mapped_column(String(100))
+    is_done: Mapped[bool] = mapped_column(Boolean)
+    batch_id: Mapped[int] = _batch_fk()
+    __table_args__ = (UniqueConstraint("credit_code", "checklist", "check_date", "item"),)
+
+
 class StarRating(Base):
     __tablename__ = "star_rating"
     star_rating_id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -329,7 +348,7 @@ class AuditEvent(Base):
 
 RECORD_MODELS = (Enterprise, SelfInspection, Responsibility, ManagementSystem, SupplierEvaluation,
                  OfficerExam, Inspection, Problem, Sampling, CadreVisit, StarRating,
-                 EnforcementCase)
+                 EnforcementCase, ChecklistItem)
 
 
 # ---------------------------------------------------------------- rollups and upload guard

@@ -18,7 +18,7 @@ org_units as (
 ),
 
 enterprises as (
-    select credit_code, name, unit_id, is_large, status, cadre_name, batch_id from enterprise
+    select credit_code, name, unit_id, is_large, status, cadre_name, subject_type, batch_id from enterprise
 ),
 
 self_inspections as (
@@ -188,6 +188,7 @@ final as (
         u.name as unit_name,
         u.sort_order as unit_order,
         e.cadre_name,
+        e.subject_type,
         e.batch_id,
         case when e.is_large then 1 else 0 end as is_large,
         case when si.credit_code is null then 0 else 1 end as is_self_inspected,

@@ -63,7 +63,7 @@ SHEET_TITLES = {"企业名录": "肉制品生产企业名录", "企业自查": "
                 "食安员抽考": "食品安全管理人员监督抽查考核情况表", "监督检查": "肉制品生产企业监督检查情况表",
                 "问题整改": "肉制品生产企业问题隐患整改台账", "监督抽检": "肉制品生产企业监督抽检情况表",
                 "包保督导": "“两个责任”包保督导情况表", "星级评比": "肉制品生产企业星级评比情况表",
-                "违法案件": "肉制品违法案件查办情况表"}
+                "违法案件": "肉制品违法案件查办情况表", "检查清单": "食品小作坊规范提升检查清单"}
 HEADER_SUFFIX = {"罚没金额": "（元）", "成绩": "（分）", "考核得分": "（分）", "评价供应商数": "（家）",
                  "不合格供应商数": "（家）", "自查项目数": "（项）"}
 OMITTABLE = {"count_items", "lab_name", "credit_grade", "address", "inspectors", "source_no",
@@ -300,7 +300,7 @@ def registry_row(e: Ent, unit_name: str, status: str) -> dict:
     return {"credit_code": e.code, "name": e.name, "unit": unit_name, "license_no": e.license_no,
             "is_large": e.is_large, "risk_grade": e.risk, "credit_grade": e.credit_grade,
             "product_category": "、".join(e.categories), "cadre_name": e.cadre, "status": status,
-            "address": e.address}
+            "address": e.address, "subject_type": "小作坊" if e.small else "生产企业"}
 
 
 def sheet_registry(county: County) -> None:
@@ -741,9 +741,26 @@ def write_unit_month(out_dir: Path, county: County, unit: tuple[str, str], month
     return path
 
 
+WORKSHOP_ITEMS = ("原辅料进货查验", "生产场所清洁", "成品存放规范")
+
+
+def sheet_checklists(county: County) -> None:
+    """检查清单: the 小作坊 of the county, checked Sep–Nov on three items (no Dongtai target reads
+    it). Last of the steps, so the records drawn before it stay as they were."""
+    rng = county.rng
+    for code, _ in county.units:
+        for e in (e for e in county.ents[code] if e.small):
+            for month in months_active(e, MONTHS[6:]):
+                day = day_in(rng, month, 5, 25)
+                for item in WORKSHOP_ITEMS:
+                    county.add(month, code, "检查清单", {"credit_code": e.code, "checklist": "小作坊规范提升",
+                                                       "check_date": day, "item": item,
+                                                       "is_done": rng.random() < 0.85})
+
+
 STEPS = (make_enterprises, sheet_registry, sheet_self_inspection, sheet_responsibility, sheet_systems,
          sheet_suppliers, sheet_exams, sheet_risk_screening, sheet_inspections, sheet_visits,
-         sheet_complaints, sheet_sampling, sheet_stars, sheet_cases, sheet_problems)
+         sheet_complaints, sheet_sampling, sheet_stars, sheet_cases, sheet_problems, sheet_checklists)
 
 
 def build_county(scale: int = 1, seed: int = 2023) -> County:

@@ -2,9 +2,9 @@
 populations and one target of every measure kind, over a small database built by hand. Every
 figure below is counted by hand from the records listed here; nothing of it is in Python.
 
-    QX 青溪县局 ─ QX1 东区所: S1 规上 在产, S2 在产
+    QX 青溪县局 ─ QX1 东区所: S1 规上 在产, S2 小作坊 在产
                 └ QX2 西区所: S3 规上 在产
-                   └ QX21 西区站: S4 在产, S5 规上 停产 (in no population)
+                   └ QX21 西区站: S4 小作坊 在产, S5 规上 停产 (in no population)
 
 Campaign 2025-01-01..06-30 (phases 01-01..03-31 and 04-01..06-30); figures of the whole campaign
 are taken on as_of 06-30, those of phase 1 on 03-31.
@@ -24,7 +24,7 @@ from dashboard.db import get_engine, upgrade
 from dashboard.exports import build_summary
 from dashboard.exports.narrative import briefing, plain_text
 from dashboard.gaps import missing_enterprises
-from dashboard.models import (CadreVisit, Enterprise, Inspection, ManagementSystem, OrgUnit, Problem,
+from dashboard.models import (CadreVisit, ChecklistItem, Enterprise, Inspection, ManagementSystem, OrgUnit, Problem,
                               Responsibility, Sampling, UploadBatch)
 from dashboard.pace import pace_of
 from dashboard.records import figure_members
@@ -53,6 +53,7 @@ phases:
 populations:
   - {code: all, name: 在产主体, label: 在产食品主体}
   - {code: large, name: 在产规上主体, label: 规上主体, large_only: true}
+  - {code: workshops, name: 在产小作坊, label: 小作坊, subject_types: [小作坊]}
 wording: {scope: 全县, children: 各所, child: 所, units: 各所, subject: 小作坊}
 targets:
   - {code: inspected, name: 监督检查覆盖率, measure: coverage, record: 监督检查, period: 行动以来, threshold: 1.0}
@@ -74,6 +75,8 @@ targets:
   - {code: pilots, name: 包保试点数, measure: count, record: 包保督导, goal: 3, goals: {QX1: 1}, threshold: 1.0}
   - {code: fast_closure, name: 问题5个工作日内整改率, measure: within_days, days: 5, working_days: true,
      threshold: 0.8}
+  - {code: three_periods, name: 小作坊“三个时段”落实率, measure: checklist, record: 三个时段,
+     items: [人员健康, 原料查验, 设备清洁], population: workshops, threshold: 1.0}
 """
 
 S1, S2, S3, S4, S5 = (f"91330000QXTEST{n:04d}" for n in range(1, 6))
@@ -107,10 +110,21 @@ def _build(engine) -> None:
             status="committed")).scalar_one()
         conn.execute(insert(Enterprise), [
             dict(credit_code=c, name=n, unit_id=units[u], is_large=big, risk_grade="B", status=st,
-                 cadre_name=None, batch_id=b)
-            for c, n, u, big, st in [(S1, "东区甲糕点坊", "QX1", True, "在产"), (S2, "东区乙豆腐坊", "QX1", False, "在产"),
-                                     (S3, "西区甲食品厂", "QX2", True, "在产"), (S4, "西区乙面坊", "QX21", False, "在产"),
-                                     (S5, "西区丙酱坊", "QX21", True, "停产")]])
+                 cadre_name=None, batch_id=b, subject_type=kind)
+            for c, n, u, big, st, kind in [
+                (S1, "东区甲糕点坊", "QX1", True, "在产", "生产企业"), (S2, "东区乙豆腐坊", "QX1", False, "在产", "小作坊"),
+                (S3, "西区甲食品厂", "QX2", True, "在产", "生产企业"), (S4, "西区乙面坊", "QX21", False, "在产", "小作坊"),
+                (S5, "西区丙酱坊", "QX21", True, "停产", "小作坊")]])
+        conn.execute(insert(ChecklistItem), [
+            dict(credit_code=c, checklist="三个时段", check_date=D(d), item=i, is_done=ok, batch_id=b)
+            for c, d, i, ok in [
+                (S2, "2025-05-10", "人员健康", True), (S2, "2025-05-10", "原料查验", True),
+                (S2, "2025-05-10", "设备清洁", True),
+                (S2, "2025-06-10", "人员健康", True), (S2, "2025-06-10", "原料查验", False),  # June decides
+                (S2, "2025-06-10", "设备清洁", True),
+                (S4, "2025-03-15", "人员健康", True), (S4, "2025-03-15", "原料查验", True),
+                (S4, "2025-03-15", "设备清洁", True),
+                (S5, "2025-03-15", "人员健康", True)]])                   # 停产: not counted
         conn.execute(insert(Inspection), [
             dict(inspection_no=no, credit_code=c, inspection_date=D(d), inspection_type="日常检查",
                  count_problems=0, result="符合", batch_id=b)
@@ -187,6 +201,8 @@ CAMPAIGN_FIGURES = {
     ("QX", "pilots"): (2, 3), ("QX1", "pilots"): (1, 1), ("QX2", "pilots"): (1, 3),
     # closed in the window within 5 working days: P7 (06-06 Fri → 06-13 Fri, 5), P8 (2); P1 and P5 not
     ("QX", "fast_closure"): (2, 4), ("QX1", "fast_closure"): (1, 2), ("QX2", "fast_closure"): (1, 2),
+    # 三个时段 of the 在产小作坊 S2, S4: S2's latest day (06-10) misses 原料查验, S4's (03-15) has all three
+    ("QX", "three_periods"): (1, 2), ("QX1", "three_periods"): (0, 1), ("QX2", "three_periods"): (1, 1),
 }
 
 
@@ -201,7 +217,7 @@ def test_the_third_level_counts_its_own_subtree(qingxi):
     got = _figures(engine, conf, campaign_window(conf), D("2025-06-30"), unit="QX2")
     assert {t: nd for (u, t), nd in got.items() if u == "QX21"} == {
         "inspected": (0, 1), "duty_list": (1, 1), "haccp": (0, 0), "additive": (1, 1),
-        "complaints_closed": (0, 1), "pilots": (1, 3), "fast_closure": (0, 1)}
+        "complaints_closed": (0, 1), "pilots": (1, 3), "fast_closure": (0, 1), "three_periods": (1, 1)}
 
 
 def test_a_phase_window_moves_each_measure_its_own_way(qingxi):
@@ -214,7 +230,8 @@ def test_a_phase_window_moves_each_measure_its_own_way(qingxi):
         "additive": (1, 2),           # A1 pass, A2 fail
         "complaints_closed": (1, 1),  # P1 done; P2 is not due before 04-01
         "pilots": (1, 3),             # S1 by 03-31
-        "fast_closure": (0, 1)}       # P1 closed 02-20 after 14 working days
+        "fast_closure": (0, 1),       # P1 closed 02-20 after 14 working days
+        "three_periods": (1, 2)}      # S2 has no checklist by 03-31, S4 all three
 
 
 def test_gap_lists_and_provenance_follow_the_measures(qingxi):
@@ -229,6 +246,8 @@ def test_gap_lists_and_provenance_follow_the_measures(qingxi):
                                                               (S3, "本期无主体责任月报")]
     haccp = missing_enterprises(engine, conf, viewer, target="haccp", window=window, as_of=as_of)
     assert [(r["credit_code"], r["reason"]) for r in haccp] == [(S3, "HACCP证书已过期")]
+    periods = missing_enterprises(engine, conf, viewer, target="three_periods", window=window, as_of=as_of)
+    assert [(r["credit_code"], r["reason"]) for r in periods] == [(S2, "2025年6月10日未落实：原料查验")]
     slow = missing_enterprises(engine, conf, viewer, target="fast_closure", window=window, as_of=as_of)
     assert [(r["problem_no"], r["reason"]) for r in slow] == [("P1", "用时14个工作日，超过5个工作日"),
                                                              ("P5", "用时28个工作日，超过5个工作日")]
@@ -246,11 +265,12 @@ def test_pace_and_briefing_speak_the_campaign_s_words(qingxi):
     s = build_summary(engine, conf, system_viewer(engine, "QX"), phase=2, as_of=D("2025-06-30"),
                       completeness=False)
     text = plain_text(briefing(s))
-    assert "全县在产食品主体4家，其中规上主体2家。" in text
+    assert "全县在产食品主体4家，其中规上主体2家、小作坊2家。" in text
     assert "各所完成情况" in text and "从2个所看" in text
     assert "肉制品" not in text and "全市" not in text and "分局" not in text
-    assert [t["definition"] for t in s.targets][-1] == (
-        "分子：统计区间内整改完成、且自发现起不超过5个工作日的问题数；分母：统计区间内整改完成的问题数。")
+    assert [t["definition"] for t in s.targets][-2:] == [
+        "分子：统计区间内整改完成、且自发现起不超过5个工作日的问题数；分母：统计区间内整改完成的问题数。",
+        "分子：统计区间内最近一期三个时段三项均为“是”的在产小作坊数；分母：在产小作坊数。"]
 
 
 # ------------------------------------------------------------------ refusals
@@ -264,23 +284,26 @@ def _refusal(tmp_path, text: str) -> str:
 
 @pytest.mark.parametrize("old, new, message", [
     ("record: 监督检查, period", "record: 检查记录, period",
-     "bad.yaml 第23行，键“record”：“检查记录”不可用（可用：企业自查、供应商评价、食安员抽考、包保督导、监督检查）"),
+     "bad.yaml 第24行，键“record”：“检查记录”不可用（可用：企业自查、供应商评价、食安员抽考、包保督导、监督检查、检查清单）"),
     ("measure: checklist", "measure: checklst",
-     "bad.yaml 第26行，键“measure”：没有这个度量“checklst”（可用：coverage、checklist、valid_certificate、"
+     "bad.yaml 第27行，键“measure”：没有这个度量“checklst”（可用：coverage、checklist、valid_certificate、"
      "pass_rate、closure、count、within_days）"),
     ("goal: 3, goals", "gaol: 3, goals",
-     "bad.yaml 第39行，键“gaol”：度量“count”没有参数“gaol”（可用：record、distinct、period、goal、goals、population）"),
+     "bad.yaml 第40行，键“gaol”：度量“count”没有参数“gaol”（可用：record、checklist、distinct、period、goal、goals、population）"),
     ("    population: large\n", "    population: big\n",
-     "bad.yaml 第32行，键“population”：没有这个对象范围“big”（见 populations）"),
+     "bad.yaml 第33行，键“population”：没有这个对象范围“big”（见 populations）"),
     ("threshold: 0.98", "threshold: 98",
-     "bad.yaml 第36行，键“threshold”：须是 0 到 1 之间的小数（1.0 = 100%）"),
+     "bad.yaml 第37行，键“threshold”：须是 0 到 1 之间的小数（1.0 = 100%）"),
     ("  - {name: 巩固阶段, start_date: 2025-04-01, end_date: 2025-06-30",
      "  - {name: 巩固阶段, start_date: 2025-04-01, end_date: 2025-03-30",
      "bad.yaml 第17行，键“end_date”：阶段的结束日期早于开始日期"),
     ("    - {code: QX1, name: 东区市场监管所}", "    - {code: QX2, name: 东区市场监管所}",
      "bad.yaml 第11行，键“code”：单位代码“QX2”重复"),
+    ("subject_types: [小作坊]", "subject_types: [作坊]",
+     "bad.yaml 第21行，键“subject_types”：没有这个主体类型“作坊”（config/subjects.yaml 中有：生产企业、小作坊、"
+     "屠宰企业、副产品加工点、餐饮服务、景区餐饮、星级酒店、农家乐、网红餐厅、团餐）"),
     ("wording: {scope: 全县", "wording: {scop: 全县",
-     "bad.yaml 第21行，键“scop”：不认识的措辞键（可用：scope、children、child、units、subject、subject_unit）"),
+     "bad.yaml 第22行，键“scop”：不认识的措辞键（可用：scope、children、child、units、subject、subject_unit）"),
 ])
 def test_a_wrong_file_is_refused_with_its_line_and_key(tmp_path, old, new, message):
     assert old in CAMPAIGN
@@ -289,7 +312,7 @@ def test_a_wrong_file_is_refused_with_its_line_and_key(tmp_path, old, new, messa
 
 def test_a_missing_key_and_broken_yaml_are_refused(tmp_path):
     assert _refusal(tmp_path, CAMPAIGN.replace("    items: [主要负责人, 食品安全员]\n", "")) == (
-        "bad.yaml 第24行：度量“checklist”缺少参数“items”（须全部为“是”的项目）")
+        "bad.yaml 第25行：度量“checklist”缺少参数“items”（须全部为“是”的项目）")
     assert _refusal(tmp_path, CAMPAIGN.replace("code: qingxi-2025\n", "")) == (
         "bad.yaml 第1行：行动配置缺少必填键“code”")
     assert _refusal(tmp_path, CAMPAIGN.replace("org_units:\n", "org_units: [\n")).startswith(

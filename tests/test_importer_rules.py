@@ -89,11 +89,29 @@ def test_failed_sample_needs_items_and_disposal(empty_engine):
 
 
 def test_license_format_and_workshops(empty_engine):
-    rows = [enterprise_row(1, 食品生产许可证编号="SC1043"), enterprise_row(2, 食品生产许可证编号=None),
-            enterprise_row(3, 食品生产许可证编号=None, 企业名称="安丰镇老王肉制品小作坊")]
-    assert errors_of(empty_engine, sheet("企业名录", ENTERPRISE_HEADERS, rows)) == [
+    """The licence a row needs comes from its 主体类型 (config/subjects.yaml; 生产企业 when the column
+    is left empty), never from its name: a 小作坊 holds no SC licence, a “小作坊” name alone
+    changes nothing, a 餐饮服务 needs a JY number."""
+    rows = [enterprise_row(1, 食品生产许可证编号="SC1043") + [None],
+            enterprise_row(2, 食品生产许可证编号=None) + [""],
+            enterprise_row(3, 食品生产许可证编号=None, 企业名称="安丰镇老王肉制品小作坊") + ["小作坊"],
+            enterprise_row(4, 食品生产许可证编号=None, 企业名称="安丰镇老李肉制品小作坊") + [None],
+            enterprise_row(5, 食品生产许可证编号="SC10432098100005") + ["餐饮服务"]]
+    assert errors_of(empty_engine, sheet("企业名录", [*ENTERPRISE_HEADERS, "主体类型"], rows)) == [
         ("企业名录", 2, "食品生产许可证编号", "格式不正确，应为“SC”加14位数字（如 SC10432098100123）"),
-        ("企业名录", 3, "食品生产许可证编号", "食品生产许可证编号必填（小作坊除外）")]
+        ("企业名录", 3, "食品生产许可证编号", "许可证编号必填（生产企业须持食品生产许可证）"),
+        ("企业名录", 5, "食品生产许可证编号", "许可证编号必填（生产企业须持食品生产许可证）"),
+        ("企业名录", 6, "食品生产许可证编号", "格式不正确，应为“JY”加14位数字（如 JY16532010000123）")]
+
+
+def test_subject_type_is_stored_with_the_configured_default(empty_engine):
+    from sqlalchemy import select
+    from dashboard.models import Enterprise
+    rows = [enterprise_row(1) + [None], enterprise_row(2, 食品生产许可证编号=None) + ["小作坊"]]
+    assert errors_of(empty_engine, sheet("企业名录", [*ENTERPRISE_HEADERS, "主体类型"], rows)) == []
+    with empty_engine.connect() as conn:
+        got = dict(conn.execute(select(Enterprise.credit_code, Enterprise.subject_type)).all())
+    assert got == {code(1): "生产企业", code(2): "小作坊"}
 
 
 def test_unit_by_name_code_or_short_name(empty_engine):

@@ -151,7 +151,9 @@ def _overview(s: StageSummary, counter: dict) -> list:
     lead = f"{s.window.label}（{cn_range(s.window.start_date, s.window.end_date)}），"
     sizes = population_sizes(s, by)
     if sizes:
-        lead += f"{scope_word(s)}" + "，其中".join(f"{label}{n}家" for label, n in sizes) + "。"
+        (label, n), *rest = sizes
+        lead += f"{scope_word(s)}{label}{n}家" + ("，其中" + "、".join(f"{lb}{k}家" for lb, k in rest)
+                                               if rest else "") + "。"
     total = f"实施方案确定的{len(figs)}项目标中，已达标{len(met)}项，未达标{len(unmet)}项"
     total += f"，无数据{len(none)}项。" if none else "。"
     out.append(Para(lead + total))

@@ -29,7 +29,7 @@ CUMULATIVE, LEVEL = "cumulative", "level"
 CN_DIGITS = "零一二三四五六七八九十"
 
 # The record kinds a coverage or count may ask for (the sheets of the data contract).
-SUBJECT_RECORDS = ("企业自查", "供应商评价", "食安员抽考", "包保督导", "监督检查")
+SUBJECT_RECORDS = ("企业自查", "供应商评价", "食安员抽考", "包保督导", "监督检查", "检查清单")
 PERIODS = {"统计区间": "统计区间内", "行动以来": "行动开始至统计日"}
 PROBLEM_SOURCES = ("监督检查", "监督抽检", "风险排查", "包保督导", "投诉举报", "企业自查")
 TASK_SOURCES = ("国抽", "省抽", "市抽", "县抽", "风险监测")
@@ -100,6 +100,8 @@ class Measure:
                 out[key] = spec.default
                 continue
             out[key] = self._value(key, spec, raw[key])
+        if "checklist" in self.PARAMS and out["record"] == "检查清单" and not out["checklist"]:
+            raise MeasureError("record", "record 为 检查清单 时须用 checklist 写明清单名称")
         return out
 
     def _value(self, key: str, spec: Param, value):
@@ -168,10 +170,20 @@ class Measure:
                                                       **sel.params, **extra)]
 
     def _in_population(self, r: dict) -> bool:
-        return bool(r["is_large"]) if self.population.large_only else True
+        pop = self.population
+        return (not pop.large_only or bool(r["is_large"])) and (
+            not pop.subject_types or r["subject_type"] in pop.subject_types)
 
     def _plain_population(self) -> bool:
-        return not self.population.large_only
+        """Every active subject: what the province-scale count queries count."""
+        return not self.population.large_only and not self.population.subject_types
+
+    def _record_name(self) -> str:
+        """The 检查清单 a record parameter of 检查清单 means ('' for any other record)."""
+        return self.p.get("checklist") or ""
+
+    def _record_text(self) -> str:
+        return self._record_name() or self.p["record"]
 
     def _period(self, sel) -> tuple[date, date]:
         if self.p.get("period") == "行动以来":
@@ -199,6 +211,7 @@ class Coverage(Measure):
     """Subjects of the population with a record of the kind in the period ÷ the subjects."""
     kind, title, pace = "coverage", "覆盖率", CUMULATIVE
     PARAMS = {"record": Param(required=True, choices=SUBJECT_RECORDS, text="哪类记录算作覆盖"),
+              "checklist": Param(text="record 为 检查清单 时：清单名称"),
               "period": Param(default="统计区间", choices=tuple(PERIODS),
                               text="统计区间内，或行动开始至统计日")}
     # (record, period) → the flag the province-scale enterprise queries compute
@@ -214,7 +227,7 @@ class Coverage(Measure):
         return (ENTERPRISE_COUNTS, self._flag) if self._flag else None
 
     def default_word(self, key: str) -> str:
-        rec, pop, when = self.p["record"], self.population.name, self.p["period"]
+        rec, pop, when = self._record_text(), self.population.name, self.p["period"]
         return {
             "definition": f"分子：{PERIODS[when]}有{rec}记录的{pop}数；分母：{pop}数。",
             "missing": f"{'本期' if when == '统计区间' else '行动以来'}无{rec}记录",
@@ -231,6 +244,7 @@ class Coverage(Measure):
                                          r[f"{f}_evidence_batch_id"]) for r in subjects if r[f"is_{f}"]}
         else:
             latest = latest_records(self._run(engine, "subject_records", sel, record_kind=self.p["record"],
+                                              record_name=self._record_name(),
                                               **dict(zip(("record_from_date", "record_to_date"),
                                                          self._period(sel)))))
         return [{**_subject(r), **_evidence(latest.get(r["credit_code"]), self.word("missing"))}
@@ -256,13 +270,24 @@ def _evidence(found: tuple | None, missing: str) -> dict:
 class Checklist(Measure):
     """Subjects whose latest checklist in the window has every listed item 是 ÷ subjects."""
     kind, title, pace = "checklist", "清单落实率", LEVEL
-    PARAMS = {"record": Param(default="主体责任月报", choices=("主体责任月报",), text="哪份清单"),
-              "items": Param(list, required=True, choices=tuple(RESPONSIBILITY_ITEMS),
-                             text="须全部为“是”的项目")}
+    PARAMS = {"record": Param(default="主体责任月报", text="主体责任月报，或检查清单的清单名称"),
+              "items": Param(list, required=True, text="须全部为“是”的项目")}
+    MONTHLY = "主体责任月报"  # the nine items of the responsibility sheet; any other name: 检查清单
+
+    def _checked(self, raw: dict) -> dict:
+        p = super()._checked(raw)
+        if p["record"] == self.MONTHLY:
+            wrong = [i for i in p["items"] if i not in RESPONSIBILITY_ITEMS]
+            if wrong:
+                raise MeasureError("items", f"主体责任月报没有项目“{'、'.join(map(str, wrong))}”"
+                                            f"（可用：{'、'.join(RESPONSIBILITY_ITEMS)}）")
+        if len(set(map(str, p["items"]))) != len(p["items"]):
+            raise MeasureError("items", "项目重复")
+        return p
 
     @property
     def count_key(self):
-        whole = set(self.p["items"]) == set(RESPONSIBILITY_ITEMS)
+        whole = self.p["record"] == self.MONTHLY and set(self.p["items"]) == set(RESPONSIBILITY_ITEMS)
         return (ENTERPRISE_COUNTS, "responsibility_done") if whole and self._plain_population() else None
 
     def default_word(self, key: str) -> str:
@@ -275,22 +300,36 @@ class Checklist(Measure):
             "action": f"督促{{n}}{self.conf.word('subject_unit')}{pop}逐项落实{rec}",
         }[key]
 
+    def _latest(self, engine, sel, subjects: list[dict]) -> dict[str, tuple]:
+        """credit_code → (day, items done, batch) of its latest checklist in the window."""
+        if self.p["record"] == self.MONTHLY:  # the latest 主体责任 month, from the flags query
+            return {r["credit_code"]: (r["responsibility_month_date"],
+                                       {i for i, col in RESPONSIBILITY_ITEMS.items() if r[col]},
+                                       r["responsibility_done_evidence_batch_id"])
+                    for r in subjects if r["responsibility_month_date"] is not None}
+        out: dict[str, tuple] = {}
+        for r in self._run(engine, "checklist_items_latest", sel, checklist_name=self.p["record"]):
+            day, done, batch = out.get(r["credit_code"], (r["check_date"], set(), r["batch_id"]))
+            out[r["credit_code"]] = (day, done | ({r["item"]} if r["is_done"] else set()), max(batch, r["batch_id"]))
+        return out
+
     def members(self, engine, sel):
         items, rec = self.p["items"], self.p["record"]
+        subjects = [r for r in self._run(engine, ENTERPRISE_FLAGS, sel) if self._in_population(r)]
+        latest = self._latest(engine, sel, subjects)
         out = []
-        for r in self._run(engine, ENTERPRISE_FLAGS, sel):
-            if not self._in_population(r):
-                continue
-            month = r["responsibility_month_date"]
-            missing = [i for i in items if not r[RESPONSIBILITY_ITEMS[i]]] if month else list(items)
-            done = month is not None and not missing
-            label = None if month is None else (f"{rec}：{cn_number(len(items))}项均落实" if done
-                                                 else f"{rec}：未全部落实")
-            reason = None if done else (f"{month.year}年{month.month}月未落实：" + "、".join(missing)
-                                        if month else self.word("missing"))
+        for r in subjects:
+            day, done_items, batch = latest.get(r["credit_code"], (None, set(), None))
+            missing = [i for i in items if i not in done_items]
+            done = day is not None and not missing
+            label = None if day is None else (f"{rec}：{cn_number(len(items))}项均落实" if done
+                                               else f"{rec}：未全部落实")
+            when = "" if day is None else (f"{day.year}年{day.month}月" if rec == self.MONTHLY
+                                           else f"{day.year}年{day.month}月{day.day}日")
+            reason = None if done else (f"{when}未落实：" + "、".join(missing) if day else self.word("missing"))
             out.append({**_subject(r), "is_numerator": int(done), "member_label": None,
-                        "evidence_label": label, "evidence_date": month,
-                        "evidence_batch_id": r["responsibility_done_evidence_batch_id"], "reason": reason})
+                        "evidence_label": label, "evidence_date": day, "evidence_batch_id": batch,
+                        "reason": reason})
         return out
 
 
@@ -486,6 +525,7 @@ class Count(Measure):
     """A number of subjects with a record (or of records) against an absolute goal."""
     kind, title, pace = "count", "数量", CUMULATIVE
     PARAMS = {"record": Param(required=True, choices=SUBJECT_RECORDS, text="数哪类记录"),
+              "checklist": Param(text="record 为 检查清单 时：清单名称"),
               "distinct": Param(default="subjects", choices=("subjects", "records"),
                                 text="数主体（subjects，每家一次）还是记录（records）"),
               "period": Param(default="行动以来", choices=tuple(PERIODS), text="记录日期的范围"),
@@ -506,7 +546,7 @@ class Count(Measure):
         return self.p["goals"].get(unit_code, self.p["goal"])
 
     def default_word(self, key: str) -> str:
-        rec, when = self.p["record"], PERIODS[self.p["period"]]
+        rec, when = self._record_text(), PERIODS[self.p["period"]]
         what = f"有{rec}记录的{self.population.name}数" if self.p["distinct"] == "subjects" else f"{rec}记录数"
         return {"definition": f"分子：{when}{what}；分母：目标数{self.p['goal']}"
                               + ("（部分单位另设）" if self.p["goals"] else "") + "。",
@@ -515,8 +555,10 @@ class Count(Measure):
 
     def members(self, engine, sel):
         start, end = self._period(sel)
-        rows = self._run(engine, "subject_records", sel, record_kind=self.p["record"],
-                         record_from_date=start, record_to_date=end)
+        rows = [r for r in self._run(engine, "subject_records", sel, record_kind=self.p["record"],
+                                     record_name=self._record_name(), record_from_date=start,
+                                     record_to_date=end)
+                if not self.population.subject_types or r["subject_type"] in self.population.subject_types]
         if self.p["distinct"] == "subjects":  # each subject once, by its latest record
             rows = list({r["credit_code"]: r for r in sorted(
                 rows, key=lambda r: (r["record_date"], r["evidence_label"]))}.values())

@@ -17,6 +17,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from ..subjects import subjects
+
 CREDIT_ALIASES = ("统一社会信用代码", "社会信用代码", "信用代码", "统一代码", "统一社会信用代码/注册号",
                   "credit_code", "unified_social_credit_code", "USCC")
 
@@ -85,9 +87,9 @@ class EnterpriseSheet(SheetModel):
     name: Series[str] = col("企业名称", aliases=("生产企业名称", "单位名称", "企业名称（全称）", "name"))
     unit: Series[str] = col("所属分局", aliases=("所属分局（所）", "所属分局/所", "监管分局", "属地分局",
                                                 "辖区分局", "所属单位", "unit"))
+    # required and checked by the subject type's licence (config/subjects.yaml; validate.licence_errors)
     license_no: Series[str] = col("食品生产许可证编号", required=False,
-                                  aliases=("生产许可证编号", "许可证编号", "SC证号", "食品生产许可证号"),
-                                  str_matches=r"^SC\d{14}$")
+                                  aliases=("生产许可证编号", "许可证编号", "SC证号", "食品生产许可证号"))
     is_large: Series[pd.BooleanDtype] = col("是否规上企业", YES_NO, aliases=("规上企业", "是否规模以上企业"))
     risk_grade: Series[str] = col("风险等级", "enum", values=("A", "B", "C", "D"),
                                   aliases=("风险分级", "风险等级（A/B/C/D）"))
@@ -98,14 +100,12 @@ class EnterpriseSheet(SheetModel):
     status: Series[str] = col("企业状态", "enum", values=("在产", "停产", "注销"),
                               aliases=("生产状态", "经营状态"))
     address: Series[str] = col("地址", required=False, aliases=("生产地址", "企业地址", "住所"))
+    subject_type: Series[str] = col("主体类型", "enum", required=False, values=tuple(subjects().types),
+                                    aliases=("主体业态", "业态", "单位类型"))
 
     class Config:
         metadata = {"sheet": "企业名录", "table": "enterprise"}
 
-    @pa.dataframe_check(error="食品生产许可证编号必填（小作坊除外）")
-    def license_unless_workshop(cls, df: pd.DataFrame) -> Series[bool]:
-        workshop = df["name"].fillna("").astype(str).str.contains("作坊", regex=False)
-        return df["license_no"].notna() | workshop
 
 
 # ------------------------------------------------------------------ 企业自查
@@ -384,18 +384,30 @@ class EnforcementCaseSheet(SheetModel):
         metadata = {"sheet": "违法案件", "table": "enforcement_case"}
 
 
+# ------------------------------------------------------------------ 检查清单
+class ChecklistSheet(SheetModel):
+    """One row per item of a checklist filled in for a subject on a day (是否落实 是/否)."""
+    credit_code: Series[str] = col("统一社会信用代码", "credit_code", key=True, aliases=CREDIT_ALIASES)
+    checklist: Series[str] = col("清单名称", key=True, aliases=("检查清单", "清单"))
+    check_date: Series[pa.DateTime] = col("检查日期", "date", key=True, aliases=("检查时间", "填报日期"))
+    item: Series[str] = col("检查项目", key=True, aliases=("项目", "检查内容", "管控项目"))
+    is_done: Series[pd.BooleanDtype] = col("是否落实", YES_NO, aliases=("落实情况", "是否符合", "结果"))
+
+    class Config:
+        metadata = {"sheet": "检查清单", "table": "checklist_item"}
+
+
 # 企业名录 first: a workbook's registry rows are loaded before the records that refer to them.
 SHEETS: tuple[type[SheetModel], ...] = (
     EnterpriseSheet, SelfInspectionSheet, ResponsibilitySheet, ManagementSystemSheet,
     SupplierEvaluationSheet, OfficerExamSheet, InspectionSheet, ProblemSheet, SamplingSheet,
-    CadreVisitSheet, StarRatingSheet, EnforcementCaseSheet)
+    CadreVisitSheet, StarRatingSheet, EnforcementCaseSheet, ChecklistSheet)
 
 SHEET_BY_NAME = {s.sheet_name(): s for s in SHEETS}
 
 # The column a dataframe-level check is about (by its error text): its failures are reported
 # against that one cell, not against every column of the row.
 CHECK_COLUMNS = {
-    "食品生产许可证编号必填（小作坊除外）": "license_no",
     "有效期至早于建立日期": "valid_until_date",
     "证书编号必填（智能化追溯体系除外）": "certificate_no",
     "不合格供应商数大于评价供应商数": "count_unqualified",

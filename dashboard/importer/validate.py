@@ -20,9 +20,10 @@ from sqlalchemy.engine import Connection
 
 from ..models import Enterprise, OrgUnit, OrgUnitClosure
 from .parse import ParsedSheet, cell_error, display_value, fields_of
+from ..subjects import subjects
 from .schemas import CHECK_COLUMNS, PASS_SCORE, EnterpriseSheet, OfficerExamSheet
 
-PATTERN_HINTS = {r"^SC\d{14}$": "应为“SC”加14位数字（如 SC10432098100123）"}
+PATTERN_HINTS: dict[str, str] = {}  # pattern → hint for a str_matches check (none at present)
 
 
 # ------------------------------------------------------------------ pandera
@@ -114,7 +115,11 @@ def _arg(check: str) -> str:
 
 
 def derive_values(sheet: ParsedSheet) -> None:
-    """Values the contract derives when left blank: 是否合格 = 成绩 ≥ 60."""
+    """Values the contract derives when left blank: 是否合格 = 成绩 ≥ 60; 主体类型 = the configured
+    default type."""
+    if sheet.raw.model is EnterpriseSheet:
+        default = subjects().default
+        sheet.values["subject_type"] = [t or default for t in sheet.values["subject_type"]]
     if sheet.raw.model is OfficerExamSheet:
         values = sheet.values
         values["is_passed"] = [(score >= PASS_SCORE if score is not None else None) if passed is None
@@ -257,12 +262,28 @@ def _record_problem(code: str, ctx: Context) -> str | None:
     return None
 
 
+def licence_errors(sheet: ParsedSheet) -> list[dict]:
+    """企业名录: the licence number its subject type requires, in its kind's format."""
+    out, types = [], subjects().types
+    values = sheet.values
+    for row, kind, number in zip(sheet.rows, values["subject_type"], values["license_no"]):
+        subject = types.get(kind)
+        if subject is None:
+            continue  # an unknown type is already a vocabulary error
+        if number is None and subject.licence_required:
+            out.append(cell_error(sheet.raw, row, "license_no",
+                                  f"许可证编号必填（{kind}须持{subject.licence.name}）", number))
+        elif number is not None and subject.licence.problem(number):
+            out.append(cell_error(sheet.raw, row, "license_no", subject.licence.problem(number), number))
+    return out
+
+
 def database_errors(sheets: list[ParsedSheet], ctx: Context) -> list[dict]:
     """Registry rows first (they register codes), then every record's enterprise."""
     out = []
     registries = [s for s in sheets if s.raw.model is EnterpriseSheet]
     for sheet in registries:
-        out += registry_errors(sheet, ctx)
+        out += licence_errors(sheet) + registry_errors(sheet, ctx)
     for sheet in sheets:
         if sheet.raw.model is not EnterpriseSheet:
             out += record_errors(sheet, ctx)
