@@ -444,10 +444,13 @@ def oidc_username(claims, claim: str = "email") -> str | None:
 
 
 # ------------------------------------------------------------------ demo accounts and production mode
-def ensure_demo_accounts(engine: Engine) -> list[str]:
-    """Create the demo accounts that are missing (an existing one is left as it is)."""
+def ensure_demo_accounts(engine: Engine, units: set[str] | None = None) -> list[str]:
+    """Create the demo accounts that are missing (an existing one is left as it is); with `units`,
+    only those of the root or of one of these unit codes (another campaign's sample)."""
     made = []
     for username, role, unit, password in DEMO_ACCOUNTS:
+        if unit is not None and units is not None and unit not in units:
+            continue
         if get_account(engine, username) is None:
             create_account(engine, username, password, role, unit, by="demo",
                            display_name=f"示例{ROLES[role].label}")

@@ -11,7 +11,8 @@ from .subjects import subjects
 
 TOP_KEYS = {"code": True, "name": True, "start_date": True, "end_date": True, "org_units": True,
             "phases": True, "targets": True, "short_name": False, "year": False, "on_time_day": False,
-            "populations": False, "wording": False}
+            "populations": False, "wording": False, "sample": False}
+SAMPLE_KEYS = {"workbooks": True, "generator": True, "missing": False}
 PHASE_KEYS = {"name": True, "start_date": True, "end_date": True, "work_items": False}
 UNIT_KEYS = {"code": True, "name": True, "short_name": False, "children": False}
 POPULATION_KEYS = {"code": True, "name": True, "label": False, "subject_types": False,
@@ -124,6 +125,11 @@ def check_campaign(data, source: str = "行动配置") -> None:
             if kind not in known_types:
                 refuse(source, p, "subject_types",
                        f"没有这个主体类型“{kind}”（config/subjects.yaml 中有：{'、'.join(known_types)}）")
+    if data.get("sample") is not None:
+        _keys(source, data["sample"], SAMPLE_KEYS, "示例数据")
+        for key in ("workbooks", "generator"):
+            if str(data["sample"][key]).startswith(("/", "..")) or ".." in str(data["sample"][key]):
+                refuse(source, data["sample"], key, "须是仓库内的相对路径")
     wording = data.get("wording") or {}
     for key in wording:
         if key not in WORDING_KEYS:

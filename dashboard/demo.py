@@ -1,9 +1,13 @@
-"""The sample county database: every workbook of `sample_data/workbooks/` through the importer.
+"""A campaign's sample database: every workbook of its sample folder through the importer.
 
-`python -m dashboard demo [--force]` and the app's first start call `build_demo`. The workbooks are
-imported in month order, then unit order, each with the time its clerk uploaded it (the 2nd–4th of
-the following month, a few late ones on the 8th–12th), exactly as real uploads would arrive; one
-month of one unit (DEMO_MISSING) is left out so that reporting completeness has a gap to show.
+The campaign file's `sample:` names the folder (`sample_data/workbooks/` for the sample county,
+`sample_data/xinjiang/` for the sample region), the script that writes it (its `generate(folder)`
+and `upload_time(month, unit)`), and optionally one month of one unit left out so that reporting
+completeness has a gap to show (DEMO_MISSING for the sample county).
+
+`python -m dashboard [--campaign CODE] demo [--force]` and the app's first start call `build_demo`.
+The workbooks are imported in month order, then unit order, each with the time its clerk uploaded it,
+exactly as real uploads would arrive. Several campaigns' samples can live in one database.
 """
 from __future__ import annotations
 
@@ -20,12 +24,10 @@ from sqlalchemy.engine import Engine
 from .access import system_viewer
 from .campaign import CampaignConf, prepare
 from .db import PROJECT_DIR
-from .models import Base, Enterprise, UploadBatch
+from .models import Base, Enterprise, OrgUnit, OrgUnitClosure, UploadBatch
 
 SAMPLE_DIR = PROJECT_DIR / "sample_data" / "workbooks"
 GENERATOR = PROJECT_DIR / "sample_data" / "generate.py"
-SAMPLE_CAMPAIGN = "dongtai-2023"  # the campaign whose org units the sample workbooks name
-DEMO_MISSING = ("2023-10", "DT10")  # 唐洋分局 never sent its October report
 KEEP_TABLES = {"org_unit", "org_unit_closure", "campaign", "phase", "target", "alembic_version",
                "app_user", "user_session", "audit_event"}  # accounts and the audit log survive --force
 FILE_NAME = re.compile(r"^(\d{4}-\d{2})_([A-Z]+\d+)_.+\.xlsx$")
@@ -35,33 +37,66 @@ class DemoImportError(RuntimeError):
     """A sample workbook was rejected: the sample must always import cleanly."""
 
 
-@lru_cache(maxsize=1)
-def sample_generator() -> ModuleType:
-    """sample_data/generate.py as a module (it is a script, not part of the package)."""
-    spec = importlib.util.spec_from_file_location("sample_data_generate", GENERATOR)
+def __getattr__(name: str):
+    """DEMO_MISSING: (month, unit) the sample county leaves out, from its campaign file."""
+    if name == "DEMO_MISSING":
+        from .campaign import DEFAULT_CAMPAIGN, load_campaign
+        return missing_of(load_campaign(DEFAULT_CAMPAIGN))
+    raise AttributeError(name)
+
+
+def missing_of(conf: CampaignConf) -> tuple[str, str] | None:
+    """The (month, unit) a campaign's demo leaves out, if any."""
+    gap = (conf.extra.get("sample") or {}).get("missing")
+    return (str(gap["month"]), str(gap["unit"])) if gap else None
+
+
+@lru_cache(maxsize=4)
+def sample_generator(path: Path = GENERATOR) -> ModuleType:
+    """A sample generator script as a module (a script, not part of the package)."""
+    spec = importlib.util.spec_from_file_location(f"sample_data_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
 
-def demo_files(sample_dir: str | Path | None = None) -> list[tuple[Path, str, str]]:
-    """(path, month, unit code) of every workbook the demo imports, in import order; the folder is
-    generated first when it holds no workbooks."""
-    folder = Path(sample_dir) if sample_dir else SAMPLE_DIR
+def demo_files(sample_dir: str | Path | None = None, *, conf: CampaignConf | None = None
+               ) -> list[tuple[Path, str, str]]:
+    """(path, month, unit code) of every workbook the demo of a campaign (default: the sample
+    county's) imports, in import order; the folder is generated first when it holds no workbooks."""
+    if conf is None:
+        from .campaign import DEFAULT_CAMPAIGN, load_campaign
+        conf = load_campaign(DEFAULT_CAMPAIGN)
+    folder, generator = sample_paths(conf)
+    folder = Path(sample_dir) if sample_dir else folder
     if not any(folder.glob("*.xlsx")):
-        sample_generator().generate(folder)
-    found = []
+        sample_generator(generator).generate(folder)
+    skip, found = missing_of(conf), []
     for path in folder.glob("*.xlsx"):
         match = FILE_NAME.match(path.name)
-        if match and (match[1], match[2]) != DEMO_MISSING:
+        if match and (match[1], match[2]) != skip:
             found.append((path, match[1], match[2]))
     return sorted(found, key=lambda f: (f[1], f[2]))
 
 
-def has_records(engine: Engine) -> bool:
-    """True when any upload or enterprise is already in the database."""
+def sample_paths(conf: CampaignConf) -> tuple[Path, Path]:
+    """The campaign's sample folder and generator script (DemoImportError when it has none)."""
+    sample = conf.extra.get("sample")
+    if not sample:
+        raise DemoImportError(f"行动“{conf.code}”没有示例数据（行动配置中无 sample）")
+    return PROJECT_DIR / sample["workbooks"], PROJECT_DIR / sample["generator"]
+
+
+def has_records(engine: Engine, conf: CampaignConf | None = None) -> bool:
+    """True when any upload or enterprise is already in the database (of the campaign's tree when
+    given: several campaigns' samples share one database)."""
     with engine.connect() as conn:
+        if conf is not None:
+            units = select(OrgUnitClosure.descendant_id).join(
+                OrgUnit, OrgUnit.unit_id == OrgUnitClosure.ancestor_id).where(OrgUnit.code == conf.root.code)
+            return bool(conn.execute(select(func.count()).select_from(Enterprise)
+                                     .where(Enterprise.unit_id.in_(units))).scalar_one())
         batches = conn.execute(select(func.count()).select_from(UploadBatch)).scalar_one()
         enterprises = conn.execute(select(func.count()).select_from(Enterprise)).scalar_one()
     return bool(batches or enterprises)
@@ -77,23 +112,23 @@ def empty_records(engine: Engine) -> None:
 
 def build_demo(engine: Engine, conf: CampaignConf, *, force: bool = False,
                sample_dir: str | Path | None = None) -> str:
-    """Build the sample county database; return a Chinese summary. Without `force` an existing
-    database is left alone; with it, all records and batches are deleted first."""
+    """Build the campaign's sample database; return a Chinese summary. Without `force` a database
+    already holding the campaign's records is left alone; with it, all records and batches are
+    deleted first."""
     from .importer.load import import_workbook
 
-    if conf.code != SAMPLE_CAMPAIGN:
-        raise DemoImportError(f"示例县数据只适用于行动“{SAMPLE_CAMPAIGN}”，当前行动为“{conf.code}”")
+    _, generator = sample_paths(conf)
     prepare(engine, conf)
-    if has_records(engine):
+    if has_records(engine, conf):
         if not force:
-            return "数据库中已有上报数据，未做任何改动（如需重建示例县数据库，请加 --force）"
+            return "数据库中已有该行动的上报数据，未做任何改动（如需重建示例数据库，请加 --force）"
         empty_records(engine)
-    upload_time = sample_generator().upload_time
+    upload_time = sample_generator(generator).upload_time
+    viewer = system_viewer(engine, conf.root.code)  # the sample's own tree, whatever else is there
     rows: dict[str, int] = {}
-    files = demo_files(sample_dir)
-    county = system_viewer(engine, conf.root.code)  # each unit's clerk, uploading within the county
+    files = demo_files(sample_dir, conf=conf)
     for path, month, unit in files:
-        result = import_workbook(engine, path, viewer=county, uploader=f"{unit.lower()}_clerk",
+        result = import_workbook(engine, path, viewer=viewer, uploader=f"{unit.lower()}_clerk",
                                  file_name=path.name, uploaded_at=upload_time(month, unit))
         if result.status == "rejected":
             raise DemoImportError(f"示例工作簿 {path.name} 未能导入：\n{result.to_text()}")
@@ -101,8 +136,8 @@ def build_demo(engine: Engine, conf: CampaignConf, *, force: bool = False,
             rows[sheet] = rows.get(sheet, 0) + count
     refresh_statistics(engine)
     from .auth import ensure_demo_accounts
-    ensure_demo_accounts(engine)
-    return _summary(engine, files, rows)
+    ensure_demo_accounts(engine, {u.code for u, _, _ in conf.root.walk()})
+    return _summary(engine, conf, files, rows)
 
 
 def refresh_statistics(engine: Engine) -> None:
@@ -114,11 +149,13 @@ def refresh_statistics(engine: Engine) -> None:
             conn.execute(text("ANALYZE"))
 
 
-def _summary(engine: Engine, files: list, rows: dict[str, int]) -> str:
+def _summary(engine: Engine, conf: CampaignConf, files: list, rows: dict[str, int]) -> str:
     with engine.connect() as conn:
         enterprises = conn.execute(select(func.count()).select_from(Enterprise)).scalar_one()
-    month, unit = DEMO_MISSING
     detail = "，".join(f"{sheet} {count}" for sheet, count in rows.items())
-    return (f"示例县数据库已建成：导入 {len(files)} 个月报工作簿，共 {sum(rows.values())} 行"
-            f"（{detail}），企业 {enterprises} 家。\n"
-            f"（为演示上报完整性，{unit} {month} 的月报未导入，可用 import 命令补报。）")
+    text = (f"示例数据库已建成（{conf.name}）：导入 {len(files)} 个月报工作簿，共 {sum(rows.values())} 行"
+            f"（{detail}），主体 {enterprises} 家。")
+    if missing_of(conf):
+        month, unit = missing_of(conf)
+        text += f"\n（为演示上报完整性，{unit} {month} 的月报未导入，可用 import 命令补报。）"
+    return text

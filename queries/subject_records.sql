@@ -14,7 +14,7 @@ org_units as (
 ),
 
 enterprises as (
-    select credit_code, name, unit_id, cadre_name, subject_type from enterprise
+    select credit_code, name, unit_id, cadre_name, subject_type, status from enterprise
 ),
 
 records as (
@@ -59,6 +59,7 @@ final as (
         u.sort_order as unit_order,
         e.cadre_name,
         e.subject_type,
+        e.status,
         r.record_kind,
         r.record_name,
         r.record_date,

@@ -23,7 +23,7 @@ def test_campaign_synced(empty_engine):
 
 
 def test_second_campaign_is_configuration_only(empty_engine):
-    """A three-level tree, other phases and a subset of targets, loaded beside the default one."""
+    """A three-level tree, other phases and its own targets, loaded beside the default one."""
     from dashboard.campaign import sync_campaign
     conf = load_campaign("xinjiang-2026")
     sync_campaign(empty_engine, conf)
@@ -37,6 +37,8 @@ def test_second_campaign_is_configuration_only(empty_engine):
         depth = conn.execute(text("select depth from org_unit where code = 'XJ0202'")).scalar()
     assert below_root == 4 + 6  # four prefectures, six counties
     assert depth == 2
-    assert [tuple(t) for t in targets] == [("self_inspection", 1.0), ("supervision_coverage", 1.0),
-                                           ("rectification", 0.95), ("sampling_pass", 0.98)]
+    assert [tuple(t) for t in targets][:3] == [("slaughter_inspected", 1.0), ("hazard_closed", 0.95),
+                                               ("additive_pass", 0.98)]
+    assert len(targets) == 12 and {t.measure for t in conf.targets} == {
+        "coverage", "closure", "pass_rate", "checklist", "within_days", "count"}
     assert [p.name for p in conf.phases] == ["专项整治阶段", "试点规范阶段", "推广经验阶段"]

@@ -547,9 +547,11 @@ class Count(Measure):
 
     def default_word(self, key: str) -> str:
         rec, when = self._record_text(), PERIODS[self.p["period"]]
-        what = f"有{rec}记录的{self.population.name}数" if self.p["distinct"] == "subjects" else f"{rec}记录数"
-        return {"definition": f"分子：{when}{what}；分母：目标数{self.p['goal']}"
-                              + ("（部分单位另设）" if self.p["goals"] else "") + "。",
+        who = self.population.name if self.p["population"] else "主体"
+        what = f"有{rec}记录的{who}数" if self.p["distinct"] == "subjects" else f"{rec}记录数"
+        goals = "、".join(f"{code} {n}" for code, n in self.p["goals"].items())
+        goal = f"目标数（{goals}，其他单位 {self.p['goal']}）" if goals else f"目标数{self.p['goal']}"
+        return {"definition": f"分子：{when}{what}；分母：{goal}。",
                 "gap_title": f"{self.name}差额", "gap_issue": f"（{self.name}）尚未达到目标数",
                 "action": f"加快推进{self.name}，距目标尚差{{n}}"}[key]
 
@@ -558,7 +560,8 @@ class Count(Measure):
         rows = [r for r in self._run(engine, "subject_records", sel, record_kind=self.p["record"],
                                      record_name=self._record_name(), record_from_date=start,
                                      record_to_date=end)
-                if not self.population.subject_types or r["subject_type"] in self.population.subject_types]
+                if not self.p["population"] or (r["status"] == "在产" and (
+                    not self.population.subject_types or r["subject_type"] in self.population.subject_types))]
         if self.p["distinct"] == "subjects":  # each subject once, by its latest record
             rows = list({r["credit_code"]: r for r in sorted(
                 rows, key=lambda r: (r["record_date"], r["evidence_label"]))}.values())
@@ -593,8 +596,9 @@ class WithinDays(Measure):
 
     def default_word(self, key: str) -> str:
         unit = "个工作日" if self.p["working_days"] else "天"
-        return {"definition": f"分子：统计区间内整改完成、且自发现起不超过{self.p['days']}{unit}的问题数；"
-                              f"分母：统计区间内整改完成的问题数。",
+        src = "" if set(self.p["sources"]) == set(PROBLEM_SOURCES) else "、".join(self.p["sources"])
+        return {"definition": f"分子：统计区间内整改完成、且自发现起不超过{self.p['days']}{unit}的{src}问题数；"
+                              f"分母：统计区间内整改完成的{src}问题数。",
                 "gap_title": f"超过{self.p['days']}{unit}完成的问题", "gap_issue": f"个问题超过{self.p['days']}{unit}才完成",
                 "action": f"督促缩短办理时限，{{n}}个超时事项逐一分析原因"}[key]
 
