@@ -150,6 +150,30 @@ def campaign_path(name: str | None = None) -> Path:
     return CAMPAIGNS_DIR / f"{name}.yaml"
 
 
+def campaign_files() -> list[Path]:
+    """Every campaign file of campaigns/, by name."""
+    return sorted(CAMPAIGNS_DIR.glob("*.yaml"))
+
+
+def campaigns_over(unit_code: str) -> list[CampaignConf]:
+    """The campaigns whose tree holds a unit (the campaign switch offers these): the default one
+    first, then by code; a file that does not load is left out (its error shows where it is used)."""
+    out = []
+    for path in campaign_files():
+        try:
+            conf = load_campaign(str(path))
+        except CampaignError:
+            continue
+        if any(u.code == unit_code for u, _, _ in conf.root.walk()):
+            out.append(conf)
+    return sorted(out, key=lambda c: (c.code != active_code(), c.code))
+
+
+def active_code() -> str:
+    """The campaign a process starts with: DASHBOARD_CAMPAIGN, else the default."""
+    return os.environ.get("DASHBOARD_CAMPAIGN") or DEFAULT_CAMPAIGN
+
+
 def load_campaign(name: str | None = None) -> CampaignConf:
     """Read and parse a campaign file (default: the active campaign); CampaignError (a ValueError)
     names the file, line and key of what is wrong."""

@@ -154,7 +154,7 @@ def _summary(engine: Engine, conf: CampaignConf, files: list, rows: dict[str, in
         enterprises = conn.execute(select(func.count()).select_from(Enterprise)).scalar_one()
     detail = "，".join(f"{sheet} {count}" for sheet, count in rows.items())
     text = (f"示例数据库已建成（{conf.name}）：导入 {len(files)} 个月报工作簿，共 {sum(rows.values())} 行"
-            f"（{detail}），主体 {enterprises} 家。")
+            f"（{detail}），企业 {enterprises} 家。")
     if missing_of(conf):
         month, unit = missing_of(conf)
         text += f"\n（为演示上报完整性，{unit} {month} 的月报未导入，可用 import 命令补报。）"

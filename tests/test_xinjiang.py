@@ -17,6 +17,7 @@ from dashboard.db import get_engine
 from dashboard.exports import build_summary
 from dashboard.exports.narrative import briefing, plain_text
 from dashboard.figures.measures import measures
+from tests.pages_fixtures import county_env, county_url  # noqa: F401
 
 CONF = load_campaign("xinjiang-2026")
 PREFECTURES = ("XJ01", "XJ02", "XJ03", "XJ04")
@@ -97,3 +98,51 @@ def test_the_county_is_untouched_and_the_briefing_speaks_for_the_region(region, 
     text_ = plain_text(briefing(s))
     assert "各地州完成情况" in text_ and "从4个地州看" in text_ and "全区" in text_
     assert "肉制品" not in text_ and "分局" not in text_ and "全市" not in text_
+
+
+# ------------------------------------------------------------------ the campaign switch (AppTest)
+SECOND = """\
+code: dongtai-2024
+name: 东台市食品小作坊规范提升行动
+start_date: 2023-03-01
+end_date: 2023-11-30
+org_units:
+  code: DT
+  name: 东台市市场监督管理局
+  short_name: 市局
+  children:
+    - {code: DT01, name: 城区分局}
+    - {code: DT02, name: 开发区分局}
+phases:
+  - {name: 全年, start_date: 2023-03-01, end_date: 2023-11-30}
+populations:
+  - {code: workshops, name: 在产小作坊, label: 小作坊, subject_types: [小作坊]}
+targets:
+  - {code: workshop_checks, name: 小作坊规范提升检查落实率, measure: checklist, record: 小作坊规范提升,
+     items: [原辅料进货查验, 生产场所清洁, 成品存放规范], threshold: 1.0}
+"""
+
+
+def test_the_campaign_switch_is_kept_in_the_url(county_env, tmp_path, monkeypatch):  # noqa: F811
+    """Two campaigns over the sample county's units: ?campaign= opens the second one, its figures
+    are its own (the county's 小作坊 checklists), and the switch writes the campaign back to the URL."""
+    import shutil
+    from streamlit.testing.v1 import AppTest
+    from dashboard import campaign as campaign_module
+    from dashboard.campaign import CAMPAIGNS_DIR
+    from tests.pages_fixtures import PROJECT_DIR, sign_in
+    shutil.copy(CAMPAIGNS_DIR / "dongtai-2023.yaml", tmp_path / "dongtai-2023.yaml")
+    (tmp_path / "dongtai-2024.yaml").write_text(SECOND, encoding="utf-8")
+    monkeypatch.setattr(campaign_module, "CAMPAIGNS_DIR", tmp_path)
+    at = sign_in(AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120))
+    at.query_params["campaign"] = "dongtai-2024"
+    at.run()
+    assert not at.exception, at.exception
+    switch = at.sidebar.selectbox(key="ctl_campaign")
+    assert switch.value == "dongtai-2024" and switch.options == ["东台市肉制品质量安全提升行动", "东台市食品小作坊规范提升行动"]
+    shown = "\n".join(m.value for m in at.markdown)
+    assert "小作坊规范提升检查落实率" in shown and "企业食品安全自查率" not in shown
+    switch.set_value("dongtai-2023").run()
+    assert not at.exception, at.exception
+    assert at.query_params["campaign"] == "dongtai-2023"
+    assert "企业食品安全自查率" in "\n".join(m.value for m in at.markdown)

@@ -1,9 +1,10 @@
-"""The shared controls (org unit, window, as-of date), kept in the URL's query parameters.
+"""The shared controls (campaign, org unit, window, as-of date), kept in the URL's query parameters.
 
 `shared_controls()` runs in app.py before the page, so the widgets live as long as the session and
 every page reads the same `Selection`. A link such as
-`/sub_bureau?unit=DT03&window=phase2&as_of=2023-08-31` opens exactly that view: query parameters
-seed the widgets, and the widgets write them back on every run.
+`/sub_bureau?unit=DT03&window=phase2&as_of=2023-08-31` opens exactly that view (with
+`&campaign=CODE` another campaign over the same units): query parameters seed the widgets, and the
+widgets write them back on every run.
 """
 from __future__ import annotations
 
@@ -90,6 +91,22 @@ def publish(param: str, text: str | None) -> None:
         last[param] = text
 
 
+def campaign_switch() -> None:
+    """The campaign switch (only when more than one campaign covers the viewer's units); a link's
+    ?campaign= chooses it. Runs before anything reads data.campaign()."""
+    choices = dict(data.campaign_choices(data.version()))
+    asked = st.query_params.get("campaign")
+    if asked and asked not in choices:
+        st.warning(f"没有可查看的行动“{asked}”，已显示默认行动。")
+    seed(data.CAMPAIGN_KEY, "campaign", asked if asked in choices else next(iter(choices), None))
+    if st.session_state.get(data.CAMPAIGN_KEY) not in choices:
+        st.session_state[data.CAMPAIGN_KEY] = next(iter(choices), None)
+    if len(choices) > 1:
+        with st.sidebar:
+            code = st.selectbox("行动", list(choices), format_func=choices.get, key=data.CAMPAIGN_KEY)
+        publish("campaign", code)
+
+
 def shared_controls() -> Selection:
     """The sidebar controls; returns and remembers the Selection."""
     conf, ver = data.campaign(), data.version()
@@ -106,6 +123,10 @@ def shared_controls() -> Selection:
     seed("ctl_as_of", "as_of", parse_date(qp.get("as_of"), default_as_of(conf)))
     if st.session_state["ctl_unit"] not in names:
         st.session_state["ctl_unit"] = units[0]["code"]
+    if st.session_state["ctl_window"] not in options:  # the switch moved to another campaign
+        st.session_state["ctl_window"] = "campaign"
+    if not conf.start_date <= st.session_state["ctl_as_of"] <= end_date(conf):
+        st.session_state["ctl_as_of"] = default_as_of(conf)
 
     with st.sidebar:
         st.markdown("**查看范围**")

@@ -65,10 +65,33 @@ def _has_records(eng) -> bool:
         return conn.execute(text("select count(*) from upload_batch")).scalar() > 0
 
 
+CAMPAIGN_KEY = "ctl_campaign"  # the campaign switch's widget (dashboard.ui.controls)
+
+
 @st.cache_resource(show_spinner=False)
+def _campaign(code: str):
+    return load_campaign(code)
+
+
+def campaign_code() -> str:
+    """The campaign this session looks at: the sidebar's switch (kept in the URL as ?campaign=),
+    else the process's (DASHBOARD_CAMPAIGN or the default)."""
+    from dashboard.campaign import active_code
+    return st.session_state.get(CAMPAIGN_KEY) or active_code()
+
+
 def campaign():
-    """The active campaign's configuration."""
-    return load_campaign()
+    """The configuration of the campaign this session looks at."""
+    return _campaign(campaign_code())
+
+
+@st.cache_data(show_spinner=False)
+def campaign_choices(ver) -> list[tuple[str, str]]:
+    """(code, name) of every campaign over the viewer's tree (dashboard.campaign.campaigns_over)."""
+    from dashboard.campaign import campaigns_over
+    rows = execute(engine(), "scope_units", scope_unit_id=_who(ver).scope_unit_id)
+    top = min(rows, key=lambda r: r["sort_order"])["code"]
+    return [(c.code, c.name) for c in campaigns_over(top)]
 
 
 def viewer() -> Viewer:
@@ -83,8 +106,9 @@ def viewer() -> Viewer:
 
 
 def version() -> tuple:
-    """The data version and the viewer: part of every cache key below."""
-    return (database_url(), *records.data_version(engine()), viewer())
+    """The data version, the campaign and the viewer: part of every cache key below (two campaigns
+    over the same units count different figures)."""
+    return (database_url(), *records.data_version(engine()), campaign_code(), viewer())
 
 
 def _who(ver) -> Viewer:
