@@ -7,6 +7,7 @@ import sys
 from datetime import date
 
 from . import cli
+from .campaign import CampaignError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
         return handler(args)
     except cli.UsageError as exc:
         print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    except CampaignError as exc:  # a wrong campaign file: its line and key, no traceback
+        print(f"行动配置有误：{exc}", file=sys.stderr)
         return 2
     except PermissionError as exc:
         print(f"权限不足：{exc}", file=sys.stderr)

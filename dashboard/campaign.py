@@ -138,7 +138,7 @@ def check_measures(conf: CampaignConf, data: dict, source: str) -> None:
         try:
             measure_of(conf, t)
         except MeasureError as e:
-            refuse(source, raw, e.key, str(e))
+            refuse(source, raw, e.key, str(e))  # raises CampaignError
 
 
 def campaign_path(name: str | None = None) -> Path:
