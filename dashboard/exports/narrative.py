@@ -117,15 +117,15 @@ def best_and_lagging(s: StageSummary, n: int = 3) -> tuple[list[dict], list[dict
 
 
 # ------------------------------------------------------------------ the measures' groups
-def population_sizes(s: StageSummary, by: dict) -> list[tuple[str, int]]:
-    """(label, size) of each population some subject-based target counts, in the campaign's order:
-    the briefing's 全市在产肉制品生产企业N家，其中规上企业M家."""
+def population_sizes(s: StageSummary, by: dict) -> list[tuple[str, int, bool]]:
+    """(label, size, inside the first) of each population some subject-based target counts, in the
+    campaign's order: the briefing's 全市在产肉制品生产企业N家，其中规上企业M家."""
     out = []
-    for code, label in s.extra.get("populations", ()):
+    for code, label, part in s.extra.get("populations", ()):
         fig = next((by[t["code"]] for t in s.targets
                     if t["subject_based"] and t["population"] == code and t["code"] in by), None)
         if fig is not None:
-            out.append((label, fig["denominator"]))
+            out.append((label, fig["denominator"], part))
     return out
 
 
@@ -151,9 +151,9 @@ def _overview(s: StageSummary, counter: dict) -> list:
     lead = f"{s.window.label}（{cn_range(s.window.start_date, s.window.end_date)}），"
     sizes = population_sizes(s, by)
     if sizes:
-        (label, n), *rest = sizes
-        lead += f"{scope_word(s)}{label}{n}家" + ("，其中" + "、".join(f"{lb}{k}家" for lb, k in rest)
-                                               if rest else "") + "。"
+        inside = [f"{label}{n}家" for label, n, part in sizes if part]
+        lead += scope_word(s) + "、".join(f"{label}{n}家" for label, n, part in sizes if not part) + (
+            "，其中" + "、".join(inside) if inside else "") + "。"
     total = f"实施方案确定的{len(figs)}项目标中，已达标{len(met)}项，未达标{len(unmet)}项"
     total += f"，无数据{len(none)}项。" if none else "。"
     out.append(Para(lead + total))
@@ -260,7 +260,8 @@ def _problems(s: StageSummary, counter: dict) -> list:
     if (rect and rect.rows) or (overdue and overdue.rows):
         text = ""
         if rect_fig and rect_fig["denominator"]:
-            text = (f"截至{cn_date(s.as_of)}，行动以来监督检查发现问题{rect_fig['denominator']}个，"
+            text = (f"截至{cn_date(s.as_of)}，行动以来{s.target(rect.spec.key)['sources']}发现问题"
+                    f"{rect_fig['denominator']}个，"
                     f"已整改{rect_fig['numerator']}个，尚有{len(rect.rows) if rect else 0}个未整改完成")
         if overdue and overdue.rows:
             worst = overdue.rows[0]

@@ -290,7 +290,13 @@ def build_summary(engine: Engine, conf: CampaignConf, viewer: Viewer, *, phase=N
         notes=general_notes(conf),
         extra={"is_root": unit_code == conf.root.code, "work": work,
                "wording": {k: conf.word(k) for k in ("scope", "children", "child", "subject")},
-               "populations": [(p.code, p.label) for p in conf.populations]})
+               "populations": [(p.code, p.label, within(conf.populations[0], p)) for p in conf.populations]})
+
+
+def within(first, p) -> bool:
+    """Whether population p lies inside the first one (the briefing says 其中 for it)."""
+    return p is not first and (not first.subject_types or set(p.subject_types or ()) <= set(first.subject_types)
+                               and bool(p.subject_types))
 
 
 def general_notes(conf: CampaignConf) -> tuple[str, ...]:
@@ -304,4 +310,5 @@ def target_entry(m) -> dict:
     return {"code": t.code, "name": t.name, "threshold": t.threshold,
             "threshold_text": threshold_text(t.threshold), "definition": m.definition,
             "action": m.word("action"), "subject_based": m.subject_based, "gap_rank": m.gap_rank,
-            "population": m.population.code, "record": m.p.get("record")}
+            "population": m.population.code, "record": m.p.get("record"),
+            "sources": "、".join(m.p.get("sources") or ())}
