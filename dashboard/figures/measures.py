@@ -205,13 +205,17 @@ def measure_kind(cls: type[Measure]) -> type[Measure]:
     return cls
 
 
+# the records a coverage or count asks for (subject_records.sql)
+RECORD_PARAMS = {"record": Param(required=True, choices=SUBJECT_RECORDS, text="哪类记录"),
+                 "checklist": Param(text="record 为 检查清单 时：清单名称")}
+
+
 # ------------------------------------------------------------------ coverage
 @measure_kind
 class Coverage(Measure):
     """Subjects of the population with a record of the kind in the period ÷ the subjects."""
     kind, title, pace = "coverage", "覆盖率", CUMULATIVE
-    PARAMS = {"record": Param(required=True, choices=SUBJECT_RECORDS, text="哪类记录算作覆盖"),
-              "checklist": Param(text="record 为 检查清单 时：清单名称"),
+    PARAMS = {**RECORD_PARAMS,
               "period": Param(default="统计区间", choices=tuple(PERIODS),
                               text="统计区间内，或行动开始至统计日")}
     # (record, period) → the flag the province-scale enterprise queries compute
@@ -524,8 +528,7 @@ class Closure(Measure):
 class Count(Measure):
     """A number of subjects with a record (or of records) against an absolute goal."""
     kind, title, pace = "count", "数量", CUMULATIVE
-    PARAMS = {"record": Param(required=True, choices=SUBJECT_RECORDS, text="数哪类记录"),
-              "checklist": Param(text="record 为 检查清单 时：清单名称"),
+    PARAMS = {**RECORD_PARAMS,
               "distinct": Param(default="subjects", choices=("subjects", "records"),
                                 text="数主体（subjects，每家一次）还是记录（records）"),
               "period": Param(default="行动以来", choices=tuple(PERIODS), text="记录日期的范围"),
