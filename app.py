@@ -56,17 +56,12 @@ def router() -> None:
 
     allowed = [(name, title, icon, with_controls) for name, title, icon, permission, with_controls in PAGES
                if viewer.can(permission)]
-<<<<<<< HEAD
     # a chief's or clerk's home is their own unit's overview, not the leadership group's
     home = "领导小组总览" if viewer.role in ("leader", "admin") else "本单位总览"
     titles = {name: home if name == "overview" else title for name, title, _, _ in allowed}
     page = st.navigation([st.Page(f"app_pages/{name}.py", title=titles[name], icon=icon, url_path=name,
                                   default=name == "overview") for name, _, icon, _ in allowed])
-=======
-    page = st.navigation([st.Page(f"app_pages/{name}.py", title=title, icon=icon, url_path=name,
-                                  default=name == "overview") for name, title, icon, _ in allowed])
     controls.campaign_switch()  # before anything reads data.campaign()
->>>>>>> 6284db0 (Several campaigns in one database: a campaign switch in the sidebar, kept in the URL (?campaign=), offering every campaign over the viewer's units; the campaign is part of every cache key; test of the switch on two campaigns over the sample county)
     with st.sidebar:
         st.caption(data.campaign().name)
         who = st.container(key="auth_who")

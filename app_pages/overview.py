@@ -6,6 +6,7 @@ SHORT with the true total, the count under each unit below and a link to the pag
 import streamlit as st
 
 from dashboard.campaign import current_phase
+from dashboard.figures.measures import cn_number
 from dashboard.overview import behind_units, compare, comparison_rows
 from dashboard.ui import controls, data, widgets
 
@@ -82,7 +83,7 @@ extra = {t: f"应达 {p.expected_text}｜{p.forecast_text}" for t, p in pace_by.
 for t, c in changes.items():
     extra[t] = extra.get(t, "") + f"｜较上次 {c['change_text']}"
 with left:
-    st.markdown(f"#### 九项工作目标（{sel.unit_name}）<small class='print-only'>　当前阶段："
+    st.markdown(f"#### {cn_number(len(own))}项工作目标（{sel.unit_name}）<small class='print-only'>　当前阶段："
                 f"{phase.name if phase else '行动期外'}</small>", unsafe_allow_html=True)
     widgets.figure_cards(own, extra=extra)
 
