@@ -46,5 +46,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_checklist_item_credit_code'))
         batch_op.drop_index(batch_op.f('ix_checklist_item_batch_id'))
     op.drop_table('checklist_item')
-    with op.batch_alter_table('enterprise', schema=None) as batch_op:
-        batch_op.drop_column('subject_type')
+    # a plain ALTER TABLE … DROP COLUMN (SQLite ≥ 3.35): a batch copy would drop the enterprise
+    # table, which every record table references
+    op.drop_column('enterprise', 'subject_type')
