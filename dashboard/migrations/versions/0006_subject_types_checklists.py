@@ -5,16 +5,16 @@ enterprise.subject_type (主体类型 of the registry sheet; config/subjects.yam
 row per subject × checklist × check date × item), so that campaigns over other subjects and
 checklists of any length are configuration only.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-02 11:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0005'
-down_revision = '0004'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
