@@ -5,16 +5,16 @@ enterprise.subject_type (主体类型 of the registry sheet; config/subjects.yam
 row per subject × checklist × check date × item), so that campaigns over other subjects and
 checklists of any length are configuration only.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-02 11:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0006'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
