@@ -129,6 +129,7 @@ def comparison_rows(current: list[dict], previous: list[dict]) -> list[dict]:
     unchanged, then the rises, those without a comparison last); `change_points` is the change of
     the shown figures in points (a number, so tables sort it as one), `is_flat` marks 持平."""
     rows = [{"unit_name": c["unit_name"], "target": c["target"], "target_name": c["name"],
+             "short_name": c["current"].get("short_name") or c["name"],
              "previous_text": c["previous"]["figure_text"] if c["previous"] else "无数据",
              "current_text": c["current"]["figure_text"], "change_text": c["change_text"],
              "change_points": None if c["delta"] is None else round(c["delta"] * 100, 1),

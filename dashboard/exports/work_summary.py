@@ -120,7 +120,7 @@ def _listing(counts: Counter, order: tuple[str, ...] = (), unit: str = "次") ->
     return "、".join(f"{k}{counts[k]}{unit}" for k in keys)
 
 
-def _paragraphs(w: WorkCounts, label: str) -> list[tuple[str, str]]:
+def _paragraphs(w: WorkCounts, label: str, subject: str) -> list[tuple[str, str]]:
     """(lead, text) of each kind of work done."""
     out = []
     if w.inspection_total:
@@ -133,7 +133,7 @@ def _paragraphs(w: WorkCounts, label: str) -> list[tuple[str, str]]:
         classes = "、".join(k for k, _ in w.hazard_classes.most_common(4))
         found = (f"检出不合格{w.samples_failed}批次，均依法开展核查处置。" if w.samples_failed
                  else "未检出不合格产品。")
-        out.append(("加大抽检监测力度。", f"完成肉制品监督抽检和风险监测{total}批次"
+        out.append(("加大抽检监测力度。", f"完成{subject}监督抽检和风险监测{total}批次"
                     f"（{_listing(w.samples, TASK_SOURCES, '批次')}），检验项目涵盖{classes}等"
                     f"{len(w.hazard_classes)}类；{found}"))
     if w.exams:
@@ -204,9 +204,9 @@ def work_blocks(s, counter: dict) -> list:
     w = counts.get("")
     if w is None:
         return []
-    who = "全市市场监管部门" if s.is_root else s.unit_name
-    label = f"{s.window.label}，{'全市' if s.is_root else s.unit_name}"
-    items = _paragraphs(w, label)
+    scope = s.word("scope") if s.is_root else s.unit_name  # the campaign file's wording (全市, 全区)
+    who = f"{scope}市场监管部门" if s.is_root else s.unit_name
+    items = _paragraphs(w, f"{s.window.label}，{scope}", s.word("subject"))
     met = {f["unit_name"]: sum(g["met"] is True for g in s.figures_of(f["unit_code"]))
            for f in s.figures if f["unit_code"] != s.unit_code}
     practice, short = _practice(counts, met), _shortfalls(w, counts)
@@ -215,7 +215,7 @@ def work_blocks(s, counter: dict) -> list:
     out = [Heading(1, f"{cn(counter['h'])}、工作开展情况")]
     counter["h"] += 1
     out.append(Para(f"{s.window.label}，{who}坚持问题导向，对照实施方案确定的目标任务，"
-                    "统筹监督检查、抽检监测、监督抽考、包保督导和执法办案，扎实推进肉制品质量安全提升行动。"))
+                    f"统筹监督检查、抽检监测、监督抽考、包保督导和执法办案，扎实推进{s.campaign_short}。"))
     if practice:
         items.append(("总结推广典型做法。", practice))
     if short:

@@ -388,6 +388,7 @@ class EnforcementCaseSheet(SheetModel):
 class ChecklistSheet(SheetModel):
     """One row per item of a checklist filled in for a subject on a day (是否落实 是/否)."""
     credit_code: Series[str] = col("统一社会信用代码", "credit_code", key=True, aliases=CREDIT_ALIASES)
+    enterprise_name: Series[str] = enterprise_name_col()
     checklist: Series[str] = col("清单名称", key=True, aliases=("检查清单", "清单"))
     check_date: Series[pa.DateTime] = col("检查日期", "date", key=True, aliases=("检查时间", "填报日期"))
     item: Series[str] = col("检查项目", key=True, aliases=("项目", "检查内容", "管控项目"))

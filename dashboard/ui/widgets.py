@@ -304,9 +304,9 @@ def print_sheet(html: str, *, new_page: bool = False) -> None:
 def print_matrix(figs: list[dict]) -> str:
     """Units × targets for print: each cell the percentage over n/d, coloured by status."""
     units = list(dict.fromkeys(f["unit_name"] for f in figs))
-    targets = list(dict.fromkeys((f["target"], f["name"]) for f in figs))
+    targets = list(dict.fromkeys((f["target"], short_name(f)) for f in figs))
     by = {(f["unit_name"], f["target"]): f for f in figs}
-    head = "<th>单位</th>" + "".join(f"<th>{html.escape(short_name(t, n))}</th>" for t, n in targets)
+    head = "<th>单位</th>" + "".join(f"<th>{html.escape(n)}</th>" for _, n in targets)
     rows = []
     for u in units:
         cells = []
@@ -343,7 +343,7 @@ def meeting_sheet_lists(overdue: dict, undisposed: dict, behind: tuple[list[dict
     parts.append(_print_list(behind_title, len(rows), rows, columns, "均符合进度。", limit=6))
     day, comparison = since
     if day is not None:
-        moved = [{**r, "target_name": short_name(r["target"], r["target_name"])}
+        moved = [{**r, "target_name": r["short_name"]}
                  for r in comparison if not r["is_flat"]]
         down = sum((r["change_points"] or 0) < 0 for r in moved)
         parts.append(_print_list(f"与上次会议（{day}）相比：下降 {down} 项，上升 {len(moved) - down} 项，"
