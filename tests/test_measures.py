@@ -14,7 +14,6 @@ from dashboard.campaign import CAMPAIGNS_DIR, load_campaign
 from dashboard.db import PROJECT_DIR
 from dashboard.figures.measures import MEASURES, measures
 from dashboard.models import Base
-from tests.pages_fixtures import county_url  # noqa: F401
 
 TABLES = set(Base.metadata.tables)
 
@@ -76,7 +75,7 @@ def test_every_dongtai_target_is_a_measure_of_the_registry():
 
 # ------------------------------------------------------------------ both ways of counting agree
 @pytest.mark.parametrize("window", ["campaign", "phase2", "2023-07"])
-def test_member_counts_equal_the_count_queries_on_the_sample_county(county_url, window):  # noqa: F811
+def test_member_counts_equal_the_count_queries_on_the_sample_county(sample_county_url, window):
     """With no count query, every measure counts its members in Python and coverage reads the raw
     records (subject_records.sql), as a target whose parameters the count queries do not answer
     would: the nine Dongtai figures of every unit are the same."""
@@ -85,7 +84,7 @@ def test_member_counts_equal_the_count_queries_on_the_sample_county(county_url, 
     from dashboard.db import get_engine
     from dashboard.figures import measures as registry
     from dashboard.targets import compute_targets
-    engine = get_engine(county_url)
+    engine = get_engine(sample_county_url)
     conf = load_campaign()
     w = {"campaign": campaign_window(conf), "phase2": phase_window(conf, 2),
          "2023-07": month_window("2023-07")}[window]

@@ -17,7 +17,6 @@ from dashboard.db import get_engine
 from dashboard.exports import build_summary
 from dashboard.exports.narrative import briefing, plain_text
 from dashboard.figures.measures import measures
-from tests.pages_fixtures import county_env, county_url  # noqa: F401
 
 CONF = load_campaign("xinjiang-2026")
 PREFECTURES = ("XJ01", "XJ02", "XJ03", "XJ04")
@@ -123,14 +122,14 @@ targets:
 """
 
 
-def test_the_campaign_switch_is_kept_in_the_url(county_env, tmp_path, monkeypatch):  # noqa: F811
+def test_the_campaign_switch_is_kept_in_the_url(sample_county_env, tmp_path, monkeypatch):
     """Two campaigns over the sample county's units: ?campaign= opens the second one, its figures
     are its own (the county's 小作坊 checklists), and the switch writes the campaign back to the URL."""
     import shutil
     from streamlit.testing.v1 import AppTest
     from dashboard import campaign as campaign_module
     from dashboard.campaign import CAMPAIGNS_DIR
-    from tests.pages_fixtures import PROJECT_DIR, sign_in
+    from tests.pages_support import PROJECT_DIR, sign_in
     shutil.copy(CAMPAIGNS_DIR / "dongtai-2023.yaml", tmp_path / "dongtai-2023.yaml")
     (tmp_path / "dongtai-2024.yaml").write_text(SECOND, encoding="utf-8")
     monkeypatch.setattr(campaign_module, "CAMPAIGNS_DIR", tmp_path)
