@@ -295,9 +295,10 @@ def html_table(rows: list[dict], columns: list[str], *, numeric: tuple[str, ...]
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def print_sheet(html: str, *, new_page: bool = False) -> None:
-    """A part of the printed meeting sheet: hidden on screen, printed (from a new page)."""
-    st.markdown(f'<div class="print-sheet{" print-break" if new_page else ""}">{html}</div>',
+def print_sheet(markup: str, *, new_page: bool = False) -> None:
+    """A part of the printed meeting sheet (markup built with html_text/html_table): hidden on
+    screen, printed (from a new page)."""
+    st.markdown(f'<div class="print-sheet{" print-break" if new_page else ""}">{markup}</div>',
                 unsafe_allow_html=True)
 
 
