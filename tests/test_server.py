@@ -111,7 +111,7 @@ def test_forms_posted_from_another_site_are_refused(site):
 
 
 def test_security_headers_on_every_response(site):
-    index = site.request("GET", "/overview")
+    index = site.request("GET", "/sub_bureau")
     script = re.search(rb'src="\./(static/js/index\.[^"]+\.js)"', index[2])[1].decode()
     for status, headers, _ in (index, site.request("GET", "/" + script), site.request("GET", "/_stcore/health"),
                                site.post("/account/login", {"username": "x", "password": "y"})):
@@ -161,3 +161,12 @@ def test_production_mode_with_demo_passwords_refuses_to_start(sample_county_url,
     assert done.returncode != 0
     assert "生产模式（DASHBOARD_MODE=production）下拒绝启动" in done.stderr + done.stdout
     assert "admin、leader、dt03_chief、dt03_clerk 仍在使用公开的演示密码" in done.stderr + done.stdout
+
+
+def test_the_default_pages_own_name_leads_home_with_its_query(site):
+    """/overview is the default page, served at "/": its name would open Streamlit's English
+    "Page not found" dialog, so the server sends it home with the query kept."""
+    status, headers, _ = site.request("GET", "/overview?unit=DT03&as_of=2023-08-31")
+    assert (status, _header(headers, "location")) == (307, "/?unit=DT03&as_of=2023-08-31")
+    status, headers, _ = site.request("GET", "/overview")
+    assert (status, _header(headers, "location")) == (307, "/")

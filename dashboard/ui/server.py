@@ -169,7 +169,17 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-ROUTES = [Route(LOGIN_PATH, login, methods=["POST"]), Route(LOGOUT_PATH, logout, methods=["POST"])]
+async def home(request: Request) -> Response:
+    """GET /overview: the default page lives at "/" in st.navigation, so its own name would open
+    Streamlit's English "Page not found" dialog; a link or bookmark naming it is sent home instead,
+    with its query (unit, window, as-of) kept."""
+    query = request.url.query
+    return RedirectResponse("/" + (f"?{query}" if query else ""), status_code=307)
+
+
+HOME_ALIAS = "/overview"  # app.py's default page (PAGES: "overview")
+ROUTES = [Route(LOGIN_PATH, login, methods=["POST"]), Route(LOGOUT_PATH, logout, methods=["POST"]),
+          Route(HOME_ALIAS, home, methods=["GET"])]
 MIDDLEWARE = [Middleware(SecurityHeaders)]
 
 
