@@ -6,7 +6,7 @@ SHORT with the true total, the count under each unit below and a link to the pag
 import streamlit as st
 
 from dashboard.campaign import current_phase
-from dashboard.figures.measures import cn_number
+from dashboard.figures.measures import LEVEL, cn_number, measures
 from dashboard.overview import behind_units, compare, comparison_rows
 from dashboard.ui import controls, data, widgets
 
@@ -103,8 +103,9 @@ if below:
                   f"{max(p.end_date for p in conf.phases)}）")
     with rest:
         widgets.chart("forecast_heatmap", [p for p in paces if p.unit_code != sel.unit_code])
-    rest.caption("覆盖类指标按从行动开始到最后阶段结束的直线进度衡量，并按行动以来的平均进度外推；"
-               "比率类指标（三类人三件事三本账、抽考合格率、整改率、抽检合格率）应始终保持在目标值。")
+    level = "、".join(m.short_name for m in measures(conf) if m.pace == LEVEL)
+    rest.caption("覆盖类指标按从行动开始到最后阶段结束的直线进度衡量，并按行动以来的平均进度外推"
+                 + (f"；比率类指标（{level}）应始终保持在目标值。" if level else "。"))
 if previous:
     rest.markdown(f"#### 与上次会议（数据截至 {since}）相比　<small>下降的在前</small>", unsafe_allow_html=True)
     with rest:

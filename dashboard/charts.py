@@ -146,7 +146,7 @@ def _matrix_base(df: pd.DataFrame, row_title: str, tooltip: list[str]) -> alt.Ch
     characters on top): the encoding both heatmaps draw their cells and texts on."""
     return alt.Chart(df).encode(
         x=alt.X("指标:N", sort=list(dict.fromkeys(df["指标"])), title=None,
-                axis=alt.Axis(orient="top", labelAngle=0, labelLimit=120, labelFontSize=12,
+                axis=alt.Axis(orient="top", labelAngle=0, labelLimit=120, labelFontSize=12, labelOverlap=False,
                               labelExpr="split(replace(datum.label, /(.{5})/g, '$1\\n'), '\\n')")),
         y=alt.Y(f"{row_title}:N", sort=list(dict.fromkeys(df[row_title])), title=None,
                 axis=alt.Axis(labelFontSize=13, labelLimit=220)),  # e.g. 第10市市场监督管理局 in full
