@@ -313,3 +313,19 @@ def chromium():
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing():
+    """argon2id at its lowest cost for the test run (as Django's tests swap in a fast hasher): the
+    suite hashes and verifies hundreds of passwords, and what it tests is who may sign in, not the
+    hash's cost. Hashes keep their own parameters, so a served app verifies them as usual (and
+    rehashes them at its own cost on the next sign-in)."""
+    from argon2 import PasswordHasher
+
+    from dashboard import auth
+    saved = auth._hasher, auth._DUMMY_HASH
+    auth._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    auth._DUMMY_HASH = auth._hasher.hash("not a password of anyone")
+    yield
+    auth._hasher, auth._DUMMY_HASH = saved

@@ -30,6 +30,7 @@ def test_maintenance_commands_honour_as(cli, capsys, command):
         command[0].replace("-", "_")]
 
 
+@pytest.mark.slow  # runs demo, init-db and rebuild-rollups end to end
 def test_maintenance_commands_are_audited_with_and_without_as(cli):
     assert main(["--db", cli.url, "--as", "admin", "rebuild-rollups"]) == 0
     assert main(["--db", cli.url, "--as", "admin", "init-db"]) == 0

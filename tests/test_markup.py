@@ -76,6 +76,7 @@ def exports(tmp_path_factory):
     return {"summary": s, "xlsx": render(s, "xlsx"), "docx": render(s, "docx")}
 
 
+@pytest.mark.slow  # builds the hostile county (108 workbooks) and renders the exports
 def test_briefing_holds_the_payloads_only_as_text(exports):
     data = exports["docx"]
     doc = Document(io.BytesIO(data))
@@ -92,6 +93,7 @@ def test_briefing_holds_the_payloads_only_as_text(exports):
     assert "<script" not in xml["word/document.xml"] and "&lt;script&gt;" in xml["word/document.xml"]
 
 
+@pytest.mark.slow  # builds the hostile county (108 workbooks) and renders the exports
 def test_workbook_holds_the_payloads_only_as_text(exports):
     data = exports["xlsx"]
     wb = load_workbook(io.BytesIO(data))
@@ -108,6 +110,7 @@ def test_workbook_holds_the_payloads_only_as_text(exports):
         assert not any(b"External" in z.read(n) for n in names if n.endswith(".rels"))
 
 
+@pytest.mark.slow  # builds the hostile county (108 workbooks) and renders the exports
 def test_pdf_holds_the_payloads_only_as_text(exports, tmp_path):
     from dashboard.exports import pdf, render
     if not pdf.available():

@@ -41,6 +41,7 @@ def _targets(url, capsys, unit):
     return json.loads(capsys.readouterr().out)
 
 
+@pytest.mark.slow  # builds the sample region through the importer
 def test_every_target_has_a_figure_at_every_level(region, capsys):
     figures = {}
     for unit in ("XJ", *PREFECTURES):
@@ -57,6 +58,7 @@ def test_every_target_has_a_figure_at_every_level(region, capsys):
     assert figures[("XJ", "pledge_units")][1] == 58 and figures[("XJ03", "workshop_pilots")][1] == 10
 
 
+@pytest.mark.slow  # builds the sample region through the importer
 def test_a_county_is_the_sum_of_nothing_but_itself(region, capsys):
     # a prefecture's figure is the sum of its counties' numerators and denominators
     by = {(f["unit"], f["target"]): (f["numerator"], f["denominator"]) for f in _targets(region, capsys, "XJ01")}
@@ -64,6 +66,7 @@ def test_a_county_is_the_sum_of_nothing_but_itself(region, capsys):
         assert by[("XJ01", code)] == tuple(map(sum, zip(by[("XJ0101", code)], by[("XJ0102", code)])))
 
 
+@pytest.mark.slow  # builds the sample region through the importer
 def test_hami_checklist_counts_all_fourteen_items(region, capsys):
     periods = next(m for m in measures(CONF) if m.code == "workshop_periods")
     assert len(periods.p["items"]) == 14 and "十四项" in periods.definition
@@ -86,6 +89,7 @@ def test_hami_checklist_counts_all_fourteen_items(region, capsys):
     assert 0 < full < workshops  # some workshop misses an item on its latest day
 
 
+@pytest.mark.slow  # builds the sample region through the importer
 def test_the_county_is_untouched_and_the_briefing_speaks_for_the_region(region, capsys):
     capsys.readouterr()
     assert main(["--db", region, "targets", "--json"]) == 0  # the default campaign, same database
