@@ -5,8 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import access, actions
-from dashboard.completeness import batch_records, upload_history
-from dashboard.db import execute
+from dashboard.completeness import batch_file, batch_records, upload_history
 from dashboard.importer import RollbackError
 from dashboard.labels import fmt_datetime
 from dashboard.ui import data
@@ -62,10 +61,10 @@ m3.metric("更新记录", batch["count_replaced"])
 m4.metric("状态", batch["status_text"])
 st.markdown(f"上报人：{md(batch['uploader'])}　上报时间：{fmt_datetime(batch['uploaded_at'])}　"
          f"数据月份：{batch['months_text']}　SHA-256：`{batch['sha256'][:16]}…`")
-original = execute(eng, "batch_file", batch_id=pick)
-if original and original[0]["file_bytes"] and viewer.can_see_personal_data:  # the file holds names
-    st.download_button("下载原始上报文件", bytes(original[0]["file_bytes"]), file_name=original[0]["file_name"],
-                       key="hist_file", icon=":material/download:")
+original = batch_file(eng, pick, viewer)
+if original:
+    st.download_button("下载原始上报文件", original[1], file_name=original[0], key="hist_file",
+                       icon=":material/download:")
 
 changes = batch_records(eng, pick, viewer)
 st.markdown(f"**本批写入的记录（{len(changes)} 条）**")

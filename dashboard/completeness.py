@@ -277,6 +277,16 @@ def upload_history(engine: Engine, viewer: Viewer, *, root: bool = True) -> list
     return out
 
 
+def batch_file(engine: Engine, batch_id: int, viewer: Viewer) -> tuple[str, bytes] | None:
+    """One batch's original file (name, bytes), for a viewer who may see personal data (the
+    workbook holds exam takers' names); None without it or without a stored file. The batch comes
+    from upload_history, which is already the viewer's scope."""
+    rows = execute(engine, "batch_file", batch_id=batch_id) if viewer.can_see_personal_data else []
+    if not rows or not rows[0]["file_bytes"]:
+        return None
+    return rows[0]["file_name"], bytes(rows[0]["file_bytes"])
+
+
 def batch_records(engine: Engine, batch_id: int, viewer: Viewer | None = None) -> list[dict]:
     """The records a batch inserted or replaced: sheet, natural key, 新增/更新, the prior version.
     Exam takers' names (personal data) are masked for a viewer who may not see them."""

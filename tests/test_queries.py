@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -71,3 +72,9 @@ def test_engine_query_runs_on_an_empty_database(empty_engine, name):
         del params["report_unit_ids"]  # an expanding list must be used by the statement
     rows = execute(empty_engine, name, **params)
     assert len(rows) == (13 if name == "scope_units" else 0)
+
+
+def test_no_page_calls_execute_itself():
+    """Pages call the core; SQL runs only through dashboard's functions (which scope it)."""
+    pages = sorted((Path(__file__).resolve().parent.parent / "app_pages").glob("*.py"))
+    assert pages and [p.name for p in pages if "execute(" in p.read_text(encoding="utf-8")] == []
