@@ -72,7 +72,7 @@ with right.container(key="noprint_phase"):
                           placeholder="例如 2023-07-31，输入后按回车").strip()
     since = controls.parse_date(typed, None) if typed else None
     if typed and (since is None or not conf.start_date <= since <= sel.as_of):
-        st.warning(f"“{typed}”不是 {conf.start_date} 至 {sel.as_of} 之间的日期（格式：2023-07-31）。")
+        st.warning(f"“{widgets.md(typed)}”不是 {conf.start_date} 至 {sel.as_of} 之间的日期（格式：2023-07-31）。")
         since = None
     controls.publish("since", since.isoformat() if since else None)
 previous = data.figures(ver, sel.unit_code, sel.start, min(sel.end, since), since, True) \

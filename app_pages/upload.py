@@ -121,7 +121,7 @@ if files:
         if result.warnings:
             st.warning(f"{len(result.warnings)} 处提示：企业名称与统一社会信用代码登记的企业不一致，"
                        "请核对是否选错了企业（提示不影响导入）。")
-            st.table(pd.DataFrame(annotate.error_rows(result.warnings)).style.hide(axis="index"))
+            st.table(pd.DataFrame(annotate.error_rows(result.warnings)).map(md).style.hide(axis="index"))  # st.table reads Markdown
         if run["annotated"]:
             what = "错误和提示的工作簿（错误标红、提示标黄，并附批注）" if result.warnings else \
                 "错误的工作簿（错误单元格标红并附批注）"

@@ -36,7 +36,7 @@ for _p in (PROJECT_DIR, PROJECT_DIR / "benchmarks"):
     if str(_p) not in sys.path:
         sys.path.insert(0, str(_p))
 
-CHROMIUM = "/usr/bin/chromium"  # as tests/pages_fixtures.py (`playwright install` is not used)
+CHROMIUM = "/usr/bin/chromium"  # as tests/pages_support.py (`playwright install` is not used)
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 CARDS = f"{READY} .fig-card"  # the run has finished and the target cards are on screen

@@ -20,7 +20,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .importer import read
+from .importer import read, sandbox
 
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
 HEADER_FILL = PatternFill("solid", fgColor="FFEB9C")
@@ -75,9 +75,16 @@ def cell_of(error: dict, ws, where: tuple[int | None, dict[str, int]] | None) ->
 def annotate_workbook(data: bytes, errors: list[dict], file_name: str = "upload.xlsx",
                       warnings: list[dict] = ()) -> bytes:
     """The uploaded workbook with each error's cell filled red and commented, each warning's
-    (a name that does not match its code) yellow, and a 错误清单 sheet listing both."""
+    (a name that does not match its code) yellow, and a 错误清单 sheet listing both. openpyxl
+    opens the whole untrusted file, every sheet and cell, so it runs in the sandbox's child like
+    the importer's read (sandbox.WorkerFailed when it dies or runs out of its memory)."""
+    return sandbox.run(_annotate_in_child, data, list(errors), file_name, list(warnings), read.Limits.current())
+
+
+def _annotate_in_child(data: bytes, errors: list[dict], file_name: str, warnings: list[dict],
+                       limits: read.Limits) -> bytes:
     try:
-        book = read.read_workbook(data, file_name)
+        book = read.read_untrusted(data, file_name, limits)  # already in the child: no second one
     except read.FileRefused:
         book = None
     where = _locate(book)

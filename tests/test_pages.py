@@ -303,3 +303,17 @@ def test_provenance_counts_equal_the_figure(sample_county_env, page):
     prov = [df.value for df in at.dataframe if "上报文件" in " ".join(df.value.columns) or
             "依据来源文件" in df.value.columns]
     assert prov, "provenance tables show the upload of each record"
+
+
+LINK = "[请重新登录](https://evil.example/login)"
+
+
+def test_reflected_campaign_and_since_are_plain_text(sample_county_env):
+    """?campaign= and ?since= come back in warnings: as literal text, never a Markdown link."""
+    at = open_page(campaign=LINK, since=LINK)
+    warnings = [w.value for w in at.warning]
+    assert not at.exception, at.exception
+    assert any("没有可查看的行动" in w for w in warnings) and any("不是" in w for w in warnings)
+    echoed = [w for w in warnings if "请重新登录" in w]
+    assert len(echoed) == 2
+    assert all("\\[请重新登录\\]" in w and "](" not in w for w in echoed)  # escaped: no link syntax left

@@ -66,3 +66,14 @@ def test_a_dead_zygote_is_replaced():
     sandbox._zygote._proc.kill()
     sandbox._zygote._proc.wait()
     assert sandbox.run(abs, -2) == 2
+
+
+def test_an_answer_larger_than_the_cap_is_refused_not_allocated(monkeypatch):
+    """The server reads a child's claimed answer length before allocating it: over the cap, the
+    child is killed and the upload refused."""
+    monkeypatch.setattr(sandbox, "ANSWER_LIMIT_BYTES", 1000)
+    assert sandbox.run(bytes, 500) == bytes(500)
+    with pytest.raises(sandbox.WorkerFailed, match="^读取该工作簿时超出内存上限"):
+        sandbox.run(bytes, 5000)
+    assert children() == []
+

@@ -34,6 +34,12 @@ from typing import Any, Callable
 
 MEMORY_LIMIT_BYTES = 2 * 1024 ** 3  # address space a child may add to the zygote's
 TIMEOUT_SECONDS = 60.0
+# A child's answer is at most this large (a workbook at the contract's limits pickles to far less):
+# the server never allocates what a child claims beyond it.
+ANSWER_LIMIT_BYTES = 512 * 1024 ** 2
+# Children at once: each may take MEMORY_LIMIT_BYTES, so uploads beyond these wait their turn.
+MAX_CHILDREN = 2
+_children = threading.BoundedSemaphore(MAX_CHILDREN)
 PRELOAD = "dashboard.importer.read"
 # The zygote forks: it must have no threads, and numpy's BLAS would start a pool at import.
 SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -59,6 +65,11 @@ DIED = ("读取该工作簿时超出内存上限或读取进程异常终止，�
 
 def run(fn: Callable[..., Any], *args: Any, passthrough: tuple[type[BaseException], ...] = ()) -> Any:
     """fn(*args) in a child process; its exceptions of a `passthrough` type are re-raised here."""
+    with _children:
+        return _run(fn, args, passthrough)
+
+
+def _run(fn: Callable[..., Any], args: tuple, passthrough: tuple[type[BaseException], ...]) -> Any:
     mine, theirs = socket.socketpair()
     with mine:
         with theirs:
@@ -100,7 +111,10 @@ def _send(sock: socket.socket, payload: bytes) -> None:
 
 
 def _recv(sock: socket.socket) -> bytes:
-    return _recv_exact(sock, struct.unpack("!Q", _recv_exact(sock, 8))[0])
+    size = struct.unpack("!Q", _recv_exact(sock, 8))[0]
+    if size > ANSWER_LIMIT_BYTES:  # a child that went wrong (or was made to) claims too much
+        raise ConnectionError(f"answer of {size} bytes")
+    return _recv_exact(sock, size)
 
 
 def _recv_exact(sock: socket.socket, size: int) -> bytes:
@@ -111,7 +125,7 @@ def _recv_exact(sock: socket.socket, size: int) -> bytes:
         if not n:
             raise EOFError
         got += n
-    return bytes(buf)
+    return buf  # bytes-like for pickle and struct: no second copy
 
 
 # ------------------------------------------------------------------ the zygote, seen from the server

@@ -97,7 +97,7 @@ def campaign_switch() -> None:
     choices = dict(data.campaign_choices(data.version()))
     asked = st.query_params.get("campaign")
     if asked and asked not in choices:
-        st.warning(f"没有可查看的行动“{asked}”，已显示默认行动。")
+        st.warning(f"没有可查看的行动“{md(asked)}”，已显示默认行动。")  # a URL value: never Markdown
     seed(data.CAMPAIGN_KEY, "campaign", asked if asked in choices else next(iter(choices), None))
     if st.session_state.get(data.CAMPAIGN_KEY) not in choices:
         st.session_state[data.CAMPAIGN_KEY] = next(iter(choices), None)
