@@ -73,7 +73,7 @@ if result is None:
     st.stop()
 
 summary, files, problems = result["summary"], result["files"], result["problems"]
-st.markdown(f"#### 下载　<small>{md(summary.unit_name)}｜{md(summary.window.label)}｜数据截至 {summary.as_of}"
+st.markdown(f"#### 下载　<small>{html_text(summary.unit_name)}｜{html_text(summary.window.label)}｜数据截至 {summary.as_of}"
             f"｜生成于 {summary.generated_at:%Y-%m-%d %H:%M}</small>", unsafe_allow_html=True)
 cols = st.columns(3)
 for col, fmt in zip(cols, ("xlsx", "docx", "pdf")):
