@@ -1,11 +1,11 @@
 """上报完整性: sub-bureau × month — reported on time, late, missing (overall and per sheet), and each
-unit's completeness and on-time rate (dashboard.completeness, the function the overview can call
+unit's completeness and on-time rate (dashboard.figures.reporting, the function the overview can call
 too). Runs as a file too (AppTest.from_file)."""
 import pandas as pd
 import streamlit as st
 
 from dashboard.campaign import Window
-from dashboard.completeness import (SHEETS, STATUS_COLOURS, cell_text, due_date, month_label, percent,
+from dashboard.figures.reporting import (SHEETS, STATUS_COLOURS, cell_text, due_date, month_label, percent,
                                     reporting_completeness)
 from dashboard.ui import controls, data
 

@@ -3,8 +3,8 @@ see its whole file — grades, certificates, self-inspections, exams, inspection
 closure, samples, visits, star ratings, cases — every record with the upload it came from."""
 import streamlit as st
 
-from dashboard.problem_state import problem_on
-from dashboard.records import FILE_SECTIONS
+from dashboard.figures.problem_state import problem_on
+from dashboard.figures.records import FILE_SECTIONS
 from dashboard.ui import controls, data, widgets
 
 sel, ver = controls.current(), data.version()

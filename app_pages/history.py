@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import access, actions
-from dashboard.completeness import batch_file, batch_records, upload_history
+from dashboard.figures.reporting import batch_file, batch_records, upload_history
 from dashboard.importer import RollbackError
 from dashboard.labels import fmt_datetime
 from dashboard.ui import data

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard.campaign import current_phase
 from dashboard.figures.measures import LEVEL, cn_number, measures
-from dashboard.overview import behind_units, compare, comparison_rows
+from dashboard.figures.exceptions import behind_units, compare, comparison_rows
 from dashboard.ui import controls, data, widgets
 
 SHORT = 20  # rows of each exception list shown here (the most urgent); the full lists are on their pages

@@ -2,7 +2,7 @@
 closed late, and every case with its deadline and days overdue."""
 import streamlit as st
 
-from dashboard.breakdowns import ageing_counts, problem_counts_by
+from dashboard.figures.breakdowns import ageing_counts, problem_counts_by
 from dashboard.figures.measures import first_measure
 from dashboard.ui import controls, data, widgets
 

@@ -3,7 +3,7 @@ trend by month, for each target below 100 % who is still missing (with their 包
 open and overdue problems."""
 import streamlit as st
 
-from dashboard.breakdowns import split_failed_items
+from dashboard.figures.breakdowns import split_failed_items
 from dashboard.labels import short_of
 from dashboard.ui import controls, data, widgets
 

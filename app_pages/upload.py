@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import access, actions, annotate, templates
-from dashboard.completeness import month_label, months_between
+from dashboard.figures.reporting import month_label, months_between
 from dashboard.importer.load import error_text
 from dashboard.ui import data, session, widgets
 from dashboard.ui.widgets import md

@@ -194,7 +194,7 @@ def report(label: str, seconds: float, rows: int, raw: float) -> None:
 # ------------------------------------------------------------------ (b) target engine
 def time_targets(engine, conf) -> dict[str, float]:
     """Best-of-3 seconds for all targets × every unit: the campaign to date and each phase."""
-    from dashboard.targets import compute_targets
+    from dashboard.figures.targets import compute_targets
 
     viewer, root = system_viewer(engine), conf.root.code
     windows = {"行动以来": campaign_window(conf), **{p.name: phase_window(conf, p.seq) for p in conf.phases}}

@@ -39,7 +39,7 @@ from dashboard.access import Viewer, system_viewer  # noqa: E402
 from dashboard.campaign import Window, campaign_path, parse_campaign, sync_campaign  # noqa: E402
 from dashboard.db import execute, get_engine, upgrade  # noqa: E402
 from dashboard.rollups import rebuild  # noqa: E402
-from dashboard.targets import TARGET_QUERIES, query_params  # noqa: E402
+from dashboard.figures.targets import TARGET_QUERIES, query_params  # noqa: E402
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 START, END = date(2023, 3, 1), date(2023, 11, 30)
@@ -186,7 +186,7 @@ def best_of(fn, runs: int = 3) -> tuple[float, object]:
 
 def app_figures(engine, conf, window: Window, unit_ids: list[int]) -> dict:
     """(unit_id, target) → (n, d) for every unit at once: the engine's count queries, as
-    dashboard.targets runs them."""
+    dashboard.figures.targets runs them."""
     viewer = system_viewer(engine, conf.root.code)
     params = query_params(conf, viewer, window, window.end_date)
     out = {}

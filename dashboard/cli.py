@@ -138,7 +138,7 @@ def cmd_rebuild_rollups(args) -> int:
 
 
 def cmd_targets(args) -> int:
-    from .targets import compute_targets, format_table
+    from .figures.targets import compute_targets, format_table
     engine = _ready_engine(args)
     conf = load_campaign(args.campaign)
     window = window_from_args(conf, args)

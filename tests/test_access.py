@@ -20,13 +20,13 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
-from dashboard import breakdowns, overview, pace, records
+from dashboard.figures import breakdowns, exceptions as overview, pace, records
 from dashboard.access import (Viewer, check_rollback, mask_exam_label, mask_name, resolve_unit,
                               system_viewer)
 from dashboard.campaign import Window, load_campaign
 from dashboard.db import execute
-from dashboard.gaps import missing_enterprises
-from dashboard.targets import TARGET_QUERIES, compute_targets, overdue_problems
+from dashboard.figures.gaps import missing_enterprises
+from dashboard.figures.targets import TARGET_QUERIES, compute_targets, overdue_problems
 
 CONF = load_campaign()
 AS_OF = date(2023, 11, 30)
@@ -38,12 +38,12 @@ TARGETS = tuple(TARGET_QUERIES)
 
 # ------------------------------------------------------------------ the core calls a page or export makes
 def _completeness(eng, v):
-    from dashboard.completeness import reporting_completeness
+    from dashboard.figures.reporting import reporting_completeness
     return reporting_completeness(eng, CONF, v, as_of=AS_OF)
 
 
 def _upload_history(eng, v):
-    from dashboard.completeness import upload_history
+    from dashboard.figures.reporting import upload_history
     return upload_history(eng, v)
 
 

@@ -13,14 +13,14 @@ from docx import Document
 from openpyxl import load_workbook
 
 from dashboard.access import system_viewer
-from dashboard.breakdowns import problem_rows
+from dashboard.figures.breakdowns import problem_rows
 from dashboard.campaign import load_campaign, phase_window
 from dashboard.db import get_engine
 from dashboard.exports import build_summary, render
-from dashboard.gaps import missing_enterprises
-from dashboard.problem_state import problem_on
-from dashboard.records import figure_members
-from dashboard.targets import overdue_problems
+from dashboard.figures.gaps import missing_enterprises
+from dashboard.figures.problem_state import problem_on
+from dashboard.figures.records import figure_members
+from dashboard.figures.targets import overdue_problems
 from tests.test_pages import open_page
 
 CONF = load_campaign()

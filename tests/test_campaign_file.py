@@ -23,12 +23,12 @@ from dashboard.campaign import CampaignError, campaign_window, load_campaign, ph
 from dashboard.db import get_engine, upgrade
 from dashboard.exports import build_summary
 from dashboard.exports.narrative import briefing, plain_text
-from dashboard.gaps import missing_enterprises
+from dashboard.figures.gaps import missing_enterprises
 from dashboard.models import (CadreVisit, ChecklistItem, Enterprise, Inspection, ManagementSystem, OrgUnit, Problem,
                               Responsibility, Sampling, UploadBatch)
-from dashboard.pace import pace_of
-from dashboard.records import figure_members
-from dashboard.targets import compute_targets
+from dashboard.figures.pace import pace_of
+from dashboard.figures.records import figure_members
+from dashboard.figures.targets import compute_targets
 from tests.conftest import BACKENDS, _drop_pg_database, PG_URL, new_database
 
 D = date.fromisoformat

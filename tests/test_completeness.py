@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.access import resolve_unit, system_viewer
 from dashboard.campaign import Window
-from dashboard.completeness import (LATE, MISSING, ON_TIME, PENDING, batch_months, due_date,
+from dashboard.figures.reporting import (LATE, MISSING, ON_TIME, PENDING, batch_months, due_date,
                                     reporting_completeness, status_of)
 from dashboard.db import execute
 from dashboard.importer import import_workbook, rollback_batch

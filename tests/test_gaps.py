@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from dashboard.access import Viewer, resolve_unit, system_viewer
-from dashboard.gaps import missing_enterprises
-from dashboard.targets import compute_targets
+from dashboard.figures.gaps import missing_enterprises
+from dashboard.figures.targets import compute_targets
 from tiny_county import CONF, E1, E2, E3, E4, E5, E6, TARGETS, WINDOWS, D
 
 
@@ -33,7 +33,7 @@ def test_gap_count_is_denominator_minus_numerator(tiny_county, key):
 
 
 def test_every_configured_target_has_a_gap_list():
-    from dashboard.gaps import ENTERPRISE_TARGETS, RECORD_TARGETS
+    from dashboard.figures.gaps import ENTERPRISE_TARGETS, RECORD_TARGETS
     assert set(TARGETS) == set(ENTERPRISE_TARGETS) | set(RECORD_TARGETS)
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from streamlit.testing.v1 import AppTest
 
 from dashboard.access import Viewer, resolve_unit, system_viewer
-from dashboard.completeness import batch_records, upload_history
+from dashboard.figures.reporting import batch_records, upload_history
 from dashboard.db import table_snapshot
 from dashboard.importer import import_workbook
 from upload_support import code, figures, good_workbook, sheet, signed, xlsx

@@ -83,7 +83,7 @@ def test_member_counts_equal_the_count_queries_on_the_sample_county(sample_count
     from dashboard.campaign import campaign_window, month_window, phase_window
     from dashboard.db import get_engine
     from dashboard.figures import measures as registry
-    from dashboard.targets import compute_targets
+    from dashboard.figures.targets import compute_targets
     engine = get_engine(sample_county_url)
     conf = load_campaign()
     w = {"campaign": campaign_window(conf), "phase2": phase_window(conf, 2),

@@ -14,7 +14,7 @@ The sample county (without 唐洋分局 DT10's October report) is built in a fre
 context 2, pinned to node b, has DT10's October 分局看板 open as the leadership and, at its next
 rerun, shows the new figures. Then the administrator rolls the batch back through node b, and
 context 1's board on node a shows the old figures again at its next rerun; the clerk's login cookie
-from node a is valid on node b. Every figure card must equal what dashboard.targets computes from
+from node a is valid on node b. Every figure card must equal what dashboard.figures.targets computes from
 the database (企业食品安全自查率 0.0%（0/10） → 100.0%（10/10） and back). nginx's access log
 ($upstream_addr) proves which process served each context. Then deploy/dashboard-backup.sh dumps
 the database and the dump restores into another database with the same uploads and figures; last,
@@ -328,13 +328,13 @@ def access_lines(cluster: Cluster) -> list[dict]:
 
 
 def board(url: str) -> dict[str, str]:
-    """Each target's name → its figure text ("0.0%（0/10）") as dashboard.targets computes it from the
+    """Each target's name → its figure text ("0.0%（0/10）") as dashboard.figures.targets computes it from the
     database for DT10 in October: what 分局看板 must show."""
     from dashboard.access import system_viewer
     from dashboard.campaign import load_campaign, month_window
     from dashboard.db import get_engine
     from dashboard.labels import figure_dict
-    from dashboard.targets import compute_targets
+    from dashboard.figures.targets import compute_targets
     engine, conf = get_engine(url), load_campaign()
     figs = map(figure_dict, compute_targets(engine, conf, system_viewer(engine, conf.root.code), unit=UNIT,
                                             window=month_window(MONTH), as_of=AS_OF))

@@ -15,8 +15,8 @@ from streamlit.testing.v1 import AppTest
 from dashboard.access import system_viewer
 from dashboard.campaign import load_campaign
 from dashboard.db import get_engine
-from dashboard.overview import count_by_child
-from dashboard.targets import overdue_problems
+from dashboard.figures.exceptions import count_by_child
+from dashboard.figures.targets import overdue_problems
 from tests.pages_support import PROJECT_DIR, sign_in
 
 CONF = load_campaign()

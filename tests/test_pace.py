@@ -1,9 +1,9 @@
-"""The expected trajectory and the end-of-campaign forecast (dashboard.pace)."""
+"""The expected trajectory and the end-of-campaign forecast (dashboard.figures.pace)."""
 from datetime import date
 from fractions import Fraction
 
 from dashboard.campaign import load_campaign
-from dashboard.pace import (CUMULATIVE, LEVEL, PACE_KIND, elapsed_fraction, end_date, expected,
+from dashboard.figures.pace import (CUMULATIVE, LEVEL, PACE_KIND, elapsed_fraction, end_date, expected,
                             month_ends, pace_of)
 
 CONF = load_campaign()

@@ -13,9 +13,9 @@ from streamlit.testing.v1 import AppTest
 from dashboard.access import system_viewer
 from dashboard.campaign import Window, load_campaign, month_window, phase_window
 from dashboard.db import get_engine
-from dashboard.gaps import missing_enterprises
+from dashboard.figures.gaps import missing_enterprises
 from dashboard.labels import short_of
-from dashboard.targets import compute_targets, overdue_problems
+from dashboard.figures.targets import compute_targets, overdue_problems
 from tests.pages_support import PROJECT_DIR, sign_in
 
 CONF = load_campaign()

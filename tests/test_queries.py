@@ -9,7 +9,7 @@ import pytest
 
 from dashboard.access import resolve_unit
 from dashboard.db import QUERIES_DIR, execute
-from dashboard.targets import TARGET_QUERIES
+from dashboard.figures.targets import TARGET_QUERIES
 
 SQL_FILES = sorted(QUERIES_DIR.glob("*.sql"))
 ENGINE_QUERIES = sorted(set(TARGET_QUERIES.values()) | {

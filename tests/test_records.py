@@ -8,11 +8,11 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
-from dashboard.breakdowns import pass_rate_by, problem_rows, sampling_rows
+from dashboard.figures.breakdowns import pass_rate_by, problem_rows, sampling_rows
 from dashboard.campaign import Window, load_campaign, month_window, phase_window
-from dashboard.overview import report_status, silent_units, undisposed_samples
-from dashboard.records import data_version, enterprise_file, figure_members, search_enterprises
-from dashboard.targets import compute_targets, overdue_problems
+from dashboard.figures.exceptions import report_status, silent_units, undisposed_samples
+from dashboard.figures.records import data_version, enterprise_file, figure_members, search_enterprises
+from dashboard.figures.targets import compute_targets, overdue_problems
 
 CONF = load_campaign()
 WINDOWS = [Window(CONF.start_date, CONF.end_date, ""), phase_window(CONF, 1), phase_window(CONF, 3),

@@ -16,10 +16,10 @@ from dashboard.access import system_viewer
 from dashboard.campaign import Window, load_campaign
 from dashboard.demo import build_demo
 from dashboard.importer import import_workbook, rollback_batch
-from dashboard.records import figure_members
+from dashboard.figures.records import figure_members
 from dashboard.models import Enterprise, OrgUnit, OrgUnitClosure, Sampling, SelfInspection
 from dashboard.rollups import month_bounds, rebuild, rollup_rows
-from dashboard.targets import compute_targets
+from dashboard.figures.targets import compute_targets
 from tests.builders import code, registry, sampling, sampling_row, sheet, xlsx
 from tests.conftest import BACKENDS, _drop_pg_database, PG_URL, new_database, prepared_engine
 
@@ -257,7 +257,7 @@ def test_migration_0004_builds_the_unit_day_rollup_of_existing_records(empty_eng
 # ------------------------------------------------------------------ the overview's cold-path queries
 def _dated_records(engine) -> list[tuple[str, date]]:
     """(credit_code, record date) of every record of every dated sheet, read plainly."""
-    from dashboard.completeness import DATED_SHEETS
+    from dashboard.figures.reporting import DATED_SHEETS
     from dashboard.models import Base
     out = []
     with engine.connect() as conn:

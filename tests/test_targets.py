@@ -8,7 +8,7 @@ import pytest
 
 from dashboard.access import Viewer, resolve_unit, system_viewer
 from dashboard.campaign import Window
-from dashboard.targets import (TargetFigure, compute_targets, format_table, is_met,
+from dashboard.figures.targets import (TargetFigure, compute_targets, format_table, is_met,
                                overdue_problems)
 from tiny_county import CONF, D, E4, TARGETS, WINDOWS
 

@@ -12,7 +12,7 @@ from builders import ENTERPRISE_HEADERS, code, enterprise_row, sampling, samplin
 from dashboard.access import system_viewer
 from dashboard.campaign import load_campaign, month_window
 from dashboard.importer import import_workbook
-from dashboard.targets import compute_targets
+from dashboard.figures.targets import compute_targets
 
 CONF = load_campaign()
 PUBLISHED_HEADERS = ["序号", "标称生产企业名称", "标称生产企业地址", "被抽样单位名称", "被抽样单位地址", "食品名称",

@@ -14,12 +14,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.engine import Engine
 
 from ..access import Viewer
-from ..breakdowns import split_failed_items
+from ..figures.breakdowns import split_failed_items
 from ..campaign import CampaignConf, PhaseConf, Window, current_phase, month_window, phase_of
-from ..gaps import missing_enterprises
+from ..figures.gaps import missing_enterprises
 from ..figures.measures import measures
 from ..labels import figure_dict, label, points_text, shown_change, threshold_text
-from ..targets import compute_targets, overdue_problems
+from ..figures.targets import compute_targets, overdue_problems
 from .work_summary import gather as gather_work
 
 GENERAL_NOTES = (
@@ -88,7 +88,7 @@ class StageSummary:
     figures: list[dict]             # the unit's figures, then each unit directly below it
     phase_figures: list[dict]       # the unit's figures at the end of each phase begun by as_of
     gaps: list[GapList]
-    completeness: object | None = None  # dashboard.completeness.Completeness
+    completeness: object | None = None  # dashboard.figures.reporting.Completeness
     notes: tuple[str, ...] = ()     # general_notes(conf)
     extra: dict = field(default_factory=dict)
 
@@ -271,7 +271,7 @@ def build_summary(engine: Engine, conf: CampaignConf, viewer: Viewer, *, phase=N
     if completeness:
         step(0.9, "统计上报完整性")
         try:
-            from ..completeness import reporting_completeness
+            from ..figures.reporting import reporting_completeness
         except ImportError:  # the completeness module is optional for the exports
             reporting_completeness = None
         if reporting_completeness is not None:

@@ -19,7 +19,7 @@ from ..access import Viewer
 from ..campaign import CampaignConf, Window
 from ..db import execute
 from ..labels import percent_text
-from ..targets import resolve_selection
+from ..figures.targets import resolve_selection
 
 TASK_SOURCES = ("国抽", "省抽", "市抽", "县抽", "风险监测")
 STARS = ("三星级", "二星级", "一星级", "未评上")

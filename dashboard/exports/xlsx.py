@@ -259,7 +259,7 @@ def _gap(book: _Book, s: StageSummary, gap) -> None:
 
 
 def _completeness(book: _Book, s: StageSummary) -> int:
-    from ..completeness import cell_text, month_label
+    from ..figures.reporting import cell_text, month_label
     c = s.completeness
     sh = _Sheet(book, COMPLETENESS_SHEET)
     f = book.f

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from ..campaign import CampaignConf, PopulationConf, TargetConf
 from ..db import execute
 from ..labels import normalise_dates
-from ..problem_state import problem_on
+from .problem_state import problem_on
 
 CUMULATIVE, LEVEL = "cumulative", "level"
 CN_DIGITS = "零一二三四五六七八九十"
@@ -516,7 +516,7 @@ class Closure(Measure):
                 continue
             closed = r["closed_date"] is not None and r["closed_date"] <= as_of
             done = closed and (r["review_result"] == "已整改" or not self.p["reviewed"])
-            r = problem_on(r, as_of)  # shown as it stood on as_of (dashboard.problem_state)
+            r = problem_on(r, as_of)  # shown as it stood on as_of (dashboard.figures.problem_state)
             out.append({**r, "is_numerator": int(done), "member_label": f"{r['problem_no']}：{r['description']}",
                         "evidence_label": r["problem_status"], "evidence_date": r["closed_date"],
                         "evidence_batch_id": r["batch_id"], "reason": None if done else r["problem_status"]})

@@ -14,7 +14,7 @@ from datetime import date
 import streamlit as st
 
 from dashboard.campaign import Window, campaign_window, month_keys, month_window, phase_window
-from dashboard.pace import end_date
+from dashboard.figures.pace import end_date
 
 from . import data
 from .widgets import md

@@ -17,7 +17,7 @@ from datetime import date
 
 import streamlit as st
 
-from dashboard import breakdowns, overview, pace, records
+from dashboard.figures import breakdowns, exceptions as overview, pace, records
 from dashboard.access import Viewer
 from dashboard.campaign import Window, load_campaign
 from dashboard.db import DEFAULT_DB_PATH, database_url, execute, get_engine
@@ -152,7 +152,7 @@ def units(ver) -> list[dict]:
 @cached()
 def figures(ver, unit_code: str | None, start: date, end: date, as_of: date, by_unit: bool = False):
     """The target engine's figures (as dicts with display texts) for a unit and window."""
-    from dashboard.targets import compute_targets
+    from dashboard.figures.targets import compute_targets
     figs = compute_targets(engine(), campaign(), _who(ver), unit=unit_code, window=_window(start, end),
                            as_of=as_of, by_unit=by_unit)
     return [figure_dict(f) for f in figs]
@@ -181,8 +181,8 @@ def members(ver, target: str, unit_code: str | None, start: date, end: date, as_
 
 @cached()
 def missing(ver, target: str, unit_code: str | None, start: date, end: date, as_of: date):
-    """What is still missing for a target (dashboard.gaps)."""
-    from dashboard.gaps import missing_enterprises
+    """What is still missing for a target (dashboard.figures.gaps)."""
+    from dashboard.figures.gaps import missing_enterprises
     return missing_enterprises(engine(), campaign(), _who(ver), target=target, unit=unit_code,
                                window=_window(start, end), as_of=as_of)
 
@@ -190,21 +190,21 @@ def missing(ver, target: str, unit_code: str | None, start: date, end: date, as_
 # ------------------------------------------------------------------ exceptions and listings
 @cached()
 def overdue(ver, unit_code: str | None, as_of: date):
-    """Problems past their 整改期限 and not rectified on as_of (dashboard.targets)."""
-    from dashboard.targets import overdue_problems
+    """Problems past their 整改期限 and not rectified on as_of (dashboard.figures.targets)."""
+    from dashboard.figures.targets import overdue_problems
     return overdue_problems(engine(), campaign(), _who(ver), unit=unit_code, as_of=as_of)
 
 
 @cached()
 def undisposed(ver, unit_code: str | None, as_of: date):
-    """不合格 batches whose 核查处置 is not finished (dashboard.overview)."""
+    """不合格 batches whose 核查处置 is not finished (dashboard.figures.exceptions)."""
     return overview.undisposed_samples(engine(), campaign(), _who(ver), unit=unit_code, as_of=as_of)
 
 
 @cached()
 def short_list(kind: str, ver, unit_code: str | None, as_of: date, limit: int) -> dict:
     """An exception list as the overview shows it: `total` rows, `by_unit` (how many fall under
-    each unit directly below unit_code, dashboard.overview.count_by_child) and the first `limit`
+    each unit directly below unit_code, dashboard.figures.exceptions.count_by_child) and the first `limit`
     `rows` (the most urgent: overdue problems most overdue first, undisposed batches oldest first).
     kind: overdue | undisposed. A rerun reads this short result from the cache, not the whole list."""
     rows = {"overdue": overdue, "undisposed": undisposed}[kind](ver, unit_code, as_of)
@@ -215,33 +215,33 @@ def short_list(kind: str, ver, unit_code: str | None, as_of: date, limit: int) -
 
 @cached()
 def report_status(ver, unit_code: str | None, as_of: date):
-    """Whether each unit reported in the month of as_of (dashboard.overview)."""
+    """Whether each unit reported in the month of as_of (dashboard.figures.exceptions)."""
     return overview.report_status(engine(), campaign(), _who(ver), unit=unit_code, as_of=as_of)
 
 
 @cached()
 def sampling(ver, unit_code: str | None, start: date, end: date, as_of: date):
-    """Every sampling batch of the window, flagged when the sampling pass rate counts it (dashboard.breakdowns)."""
+    """Every sampling batch of the window, flagged when the sampling pass rate counts it (dashboard.figures.breakdowns)."""
     return breakdowns.sampling_rows(engine(), campaign(), _who(ver), unit=unit_code,
                                     window=_window(start, end), as_of=as_of)
 
 
 @cached()
 def problems(ver, unit_code: str | None, start: date, end: date, as_of: date):
-    """Problems of any source with their state on as_of (dashboard.breakdowns)."""
+    """Problems of any source with their state on as_of (dashboard.figures.breakdowns)."""
     return breakdowns.problem_rows(engine(), campaign(), _who(ver), unit=unit_code,
                                    window=_window(start, end), as_of=as_of)
 
 
 @cached()
 def search(ver, text: str, unit_code: str | None = None):
-    """Enterprises whose name or credit code contains `text` (dashboard.records)."""
+    """Enterprises whose name or credit code contains `text` (dashboard.figures.records)."""
     return records.search_enterprises(engine(), _who(ver), text, unit=unit_code)
 
 
 @cached()
 def enterprise(ver, credit_code: str):
-    """An enterprise's file (一户一档) with every record and its upload (dashboard.records)."""
+    """An enterprise's file (一户一档) with every record and its upload (dashboard.figures.records)."""
     return records.enterprise_file(engine(), _who(ver), credit_code)
 
 

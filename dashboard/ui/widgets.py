@@ -334,7 +334,7 @@ def meeting_sheet_lists(overdue: dict, undisposed: dict, behind: tuple[list[dict
                         since: tuple) -> None:
     """The printed meeting sheet's second page: the exception lists (short lists of
     dashboard.ui.data.short_list, units or targets behind pace, units not reported) and the change
-    since the last meeting (dashboard.overview.comparison_rows, falls first)."""
+    since the last meeting (dashboard.figures.exceptions.comparison_rows, falls first)."""
     rows, (behind_title, _, _) = behind
     parts = [_print_list("逾期未整改问题", overdue["total"], overdue["rows"],
                          ["unit_name", "enterprise_name", "description", "days_overdue", "problem_status"],
@@ -363,7 +363,7 @@ def meeting_sheet_lists(overdue: dict, undisposed: dict, behind: tuple[list[dict
 
 
 def comparison_table(rows: list[dict], *, key: str) -> None:
-    """The since-last-meeting rows (dashboard.overview.comparison_rows) with 变化 as a number, so
+    """The since-last-meeting rows (dashboard.figures.exceptions.comparison_rows) with 变化 as a number, so
     the grid sorts −3.8 before −0.5."""
     df = frame(rows, ["unit_name", "target_name", "previous_text", "current_text"])
     df[label("change_points")] = pd.array([r["change_points"] for r in rows], dtype="Float64")

@@ -1,8 +1,8 @@
 """Records and where they came from: the records behind a figure (provenance) and an enterprise's
 file (一户一档). Every row carries the upload batch (file, uploader, time) that last wrote it.
 
-The figures themselves come from dashboard.targets; `figure_members` lists the members of a
-figure's denominator (dashboard.members, the same members dashboard.gaps lists), flagged when they
+The figures themselves come from dashboard.figures.targets; `figure_members` lists the members of a
+figure's denominator (dashboard.figures.members, the same members dashboard.figures.gaps lists), flagged when they
 are in its numerator, and tests prove its counts equal the engine's for every target and unit.
 """
 from __future__ import annotations
@@ -11,10 +11,10 @@ from datetime import date
 
 from sqlalchemy.engine import Engine
 
-from .access import Viewer, mask_exam_label, masked, resolve_unit
-from .campaign import CampaignConf, Window
-from .db import execute
-from .labels import normalise_dates
+from ..access import Viewer, mask_exam_label, masked, resolve_unit
+from ..campaign import CampaignConf, Window
+from ..db import execute
+from ..labels import normalise_dates
 from .members import check_target, members_of
 from .targets import resolve_selection
 

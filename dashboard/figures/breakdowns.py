@@ -12,10 +12,10 @@ from datetime import date
 
 from sqlalchemy.engine import Engine
 
-from .access import Viewer
-from .campaign import CampaignConf, Window
-from .db import execute
-from .labels import as_date, nd_text, percent_text
+from ..access import Viewer
+from ..campaign import CampaignConf, Window
+from ..db import execute
+from ..labels import as_date, nd_text, percent_text
 from .problem_state import problem_on
 from .targets import resolve_selection
 

@@ -1,7 +1,7 @@
 """The "still missing" lists: for each target, what keeps it from 100 %.
 
-The rows are the members of the figure (dashboard.members) outside its numerator, so for the same
-arguments there are exactly denominator − numerator of the figure in dashboard.targets: the
+The rows are the members of the figure (dashboard.figures.members) outside its numerator, so for the same
+arguments there are exactly denominator − numerator of the figure in dashboard.figures.targets: the
 enterprises, people, problems or batches a sub-bureau must still act on.
 """
 from __future__ import annotations
@@ -10,8 +10,8 @@ from datetime import date
 
 from sqlalchemy.engine import Engine
 
-from .access import Viewer, masked
-from .campaign import CampaignConf, Window
+from ..access import Viewer, masked
+from ..campaign import CampaignConf, Window
 from .members import check_target, members_of
 from .targets import resolve_selection
 
@@ -22,8 +22,8 @@ def __getattr__(name: str):
     """ENTERPRISE_TARGETS / RECORD_TARGETS: the default campaign's targets whose gap rows are
     enterprises / people, problems or batches (read from the measure registry)."""
     if name in ("ENTERPRISE_TARGETS", "RECORD_TARGETS"):
-        from .campaign import DEFAULT_CAMPAIGN, load_campaign
-        from .figures.measures import measures
+        from ..campaign import DEFAULT_CAMPAIGN, load_campaign
+        from .measures import measures
         want = name == "ENTERPRISE_TARGETS"
         return {m.code: m.gap_extra for m in measures(load_campaign(DEFAULT_CAMPAIGN))
                 if m.subject_based == want}

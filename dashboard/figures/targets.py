@@ -14,22 +14,22 @@ from fractions import Fraction
 
 from sqlalchemy.engine import Engine
 
-from .access import Viewer, resolve_unit
-from .campaign import CampaignConf, Window, campaign_window
-from .db import execute
-from .figures.measures import measures
-from .labels import STATUS_BY_MET, normalise_dates, nd_text, percent_text, threshold_text
+from ..access import Viewer, resolve_unit
+from ..campaign import CampaignConf, Window, campaign_window
+from ..db import execute
+from .measures import measures
+from ..labels import STATUS_BY_MET, normalise_dates, nd_text, percent_text, threshold_text
 from .problem_state import problem_on
-from .rollups import next_month
-from .labels import as_date  # noqa: F401  (dashboard.completeness imports it from here)
+from ..rollups import next_month
+from ..labels import as_date  # noqa: F401  (dashboard.figures.reporting imports it from here)
 
 
 def __getattr__(name: str):
     """TARGET_QUERIES: the default campaign's target codes → the count query each runs (tests and
     benchmarks run these queries); read from the measure registry, never written here."""
     if name == "TARGET_QUERIES":
-        from .campaign import DEFAULT_CAMPAIGN, load_campaign
-        from .figures.measures import measures
+        from ..campaign import DEFAULT_CAMPAIGN, load_campaign
+        from .measures import measures
         return {m.code: (m.count_key or ("",))[0] for m in measures(load_campaign(DEFAULT_CAMPAIGN))}
     raise AttributeError(name)
 

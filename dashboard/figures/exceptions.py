@@ -1,7 +1,7 @@
 """The leadership meeting's exceptions and its "since the last meeting" comparison (no Streamlit).
 
-Exceptions come first on the meeting view: overdue rectifications (dashboard.targets), 不合格
-batches not yet disposed, sub-bureaus behind pace (dashboard.pace) and units with no report in the
+Exceptions come first on the meeting view: overdue rectifications (dashboard.figures.targets), 不合格
+batches not yet disposed, sub-bureaus behind pace (dashboard.figures.pace) and units with no report in the
 month of as_of. A unit reported a month when any record of its enterprises is dated in that month
 or a committed upload was made for it during that month.
 """
@@ -12,10 +12,10 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
-from .access import Viewer
-from .campaign import CampaignConf, Window, month_window
-from .db import execute
-from .labels import as_date, points_text, shown_change
+from ..access import Viewer
+from ..campaign import CampaignConf, Window, month_window
+from ..db import execute
+from ..labels import as_date, points_text, shown_change
 from .targets import resolve_selection
 
 
@@ -74,7 +74,7 @@ def silent_units(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=Non
 
 def behind_units(paces) -> list[dict]:
     """Units with at least one target behind its trajectory, most behind first; `paces` are
-    dashboard.pace.Pace rows for one parent unit and its children (the parent itself counts only
+    dashboard.figures.pace.Pace rows for one parent unit and its children (the parent itself counts only
     when it has no children)."""
     if not paces:
         return []

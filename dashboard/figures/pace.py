@@ -19,17 +19,17 @@ from fractions import Fraction
 
 from sqlalchemy.engine import Engine
 
-from .access import Viewer
-from .campaign import CampaignConf, Window, month_keys, month_window
-from .labels import percent_text
+from ..access import Viewer
+from ..campaign import CampaignConf, Window, month_keys, month_window
+from ..labels import percent_text
 
-from .figures.measures import CUMULATIVE, LEVEL, measures  # noqa: F401  (LEVEL: tests import it here)
+from .measures import CUMULATIVE, LEVEL, measures  # noqa: F401  (LEVEL: tests import it here)
 
 
 def __getattr__(name: str):
     """PACE_KIND: the default campaign's target codes → cumulative or level (each measure's rule)."""
     if name == "PACE_KIND":
-        from .campaign import DEFAULT_CAMPAIGN, load_campaign
+        from ..campaign import DEFAULT_CAMPAIGN, load_campaign
         return {m.code: m.pace for m in measures(load_campaign(DEFAULT_CAMPAIGN))}
     raise AttributeError(name)
 

@@ -1,7 +1,7 @@
 """The members of a figure, defined once per measure kind (dashboard.figures.measures): who is in a
 target's denominator and whether each is in its numerator, with the record that decided it.
 
-dashboard.gaps lists the members outside the numerator and dashboard.records all of them with their
+dashboard.figures.gaps lists the members outside the numerator and dashboard.figures.records all of them with their
 uploads (provenance). The engine's `queries/*_counts_by_unit.sql` aggregate the same logic in SQL for
 speed; tests prove the member counts equal the engine's for every target, unit and window.
 """
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
-from .campaign import CampaignConf
-from .figures.measures import Measure, measure_for
+from ..campaign import CampaignConf
+from .measures import Measure, measure_for
 from .targets import Selection
 
 
