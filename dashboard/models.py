@@ -293,8 +293,54 @@ class EnforcementCase(Base):
     violation_type: Mapped[str] = mapped_column(String(200))
     fine_amount: Mapped[float | None] = mapped_column(Float)
     is_transferred_police: Mapped[bool] = mapped_column(Boolean)
+    # 来源编号: the 抽样单编号 or 检查编号 (or 问题编号) that led to the case, where the unit knows it
+    source_no: Mapped[str | None] = mapped_column(String(64))
     batch_id: Mapped[int] = _batch_fk()
 
+
+
+class RiskScreening(Base):
+    """风险排查: a third-party screening of one enterprise on one day (一户一档 hazard list) and
+    whether it left a 一企一策 plan."""
+    __tablename__ = "risk_screening"
+    risk_screening_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    credit_code: Mapped[str] = _credit_fk()
+    screening_date: Mapped[date] = mapped_column(Date)
+    agency: Mapped[str | None] = mapped_column(String(200))  # 排查机构
+    count_hazards: Mapped[int] = mapped_column(Integer)
+    has_plan: Mapped[bool] = mapped_column(Boolean)  # 是否制定一企一策方案
+    batch_id: Mapped[int] = _batch_fk()
+    __table_args__ = (UniqueConstraint("credit_code", "screening_date"),)
+
+
+class WorkTask(Base):
+    """工作任务: a unit's own work item (细化措施, 责任人, 责任时限). It belongs to the unit that
+    uploaded it, not to an enterprise; its key is unique within that unit."""
+    __tablename__ = "work_task"
+    work_task_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.unit_id"), index=True)
+    task_no: Mapped[str] = mapped_column(String(64))
+    content: Mapped[str] = mapped_column(Text)
+    owner_name: Mapped[str] = mapped_column(String(100))  # 责任人
+    due_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10))  # 未开始 / 进行中 / 已完成
+    done_date: Mapped[date | None] = mapped_column(Date)
+    evidence: Mapped[str | None] = mapped_column(Text)  # 佐证材料
+    batch_id: Mapped[int] = _batch_fk()
+    __table_args__ = (UniqueConstraint("unit_id", "task_no"),)
+
+
+class WorkItemStatus(Base):
+    """The status the office (办公室) gives one work item of a campaign file; the item itself lives
+    in the YAML (its code is stable there), so only the status is stored."""
+    __tablename__ = "work_item_status"
+    campaign_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    item_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(10))  # 未开始 / 进行中 / 已完成
+    done_date: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_by: Mapped[str] = mapped_column(String(100))
 
 # ---------------------------------------------------------------- accounts and audit
 class AppUser(Base):
