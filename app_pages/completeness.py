@@ -4,23 +4,21 @@ too). Runs as a file too (AppTest.from_file)."""
 import pandas as pd
 import streamlit as st
 
-from dashboard.campaign import Window
 from dashboard.figures.reporting import (SHEETS, STATUS_COLOURS, cell_text, due_date, month_label, percent,
                                     reporting_completeness)
 from dashboard.ui import controls, data
 
-sel, ver, conf = controls.current(), data.version(), data.campaign()
+choice, sel, ver, conf = controls.current(), controls.selection(), data.version(), data.campaign()
 st.markdown("### 上报完整性与及时性")
-st.caption(sel.caption)
+st.caption(choice.caption)
 
 
-@st.cache_data(show_spinner=False)
-def completeness(ver, unit_code, start, end, as_of):
-    return reporting_completeness(data.engine(), data.campaign(), data.viewer(), unit=unit_code,
-                                  window=Window(start, end, ""), as_of=as_of)
+@data.cached()
+def completeness(ver, sel):
+    return reporting_completeness(data.engine(), sel)
 
 
-c = completeness(ver, sel.unit_code, sel.start, sel.window.end_date, sel.as_of)
+c = completeness(ver, sel)
 if not c.months:
     st.info("所选区间在数据截至日期之后，还没有应报的月份。")
     st.stop()

@@ -7,13 +7,13 @@ from dashboard.figures.problem_state import problem_on
 from dashboard.figures.records import FILE_SECTIONS
 from dashboard.ui import controls, data, widgets
 
-sel, ver = controls.current(), data.version()
-widgets.page_setup("企业档案（一户一档）", sel)
+choice, ver = controls.current(), data.version()
+widgets.page_setup("企业档案（一户一档）", choice)
 
 controls.seed("ent_query", "q", st.query_params.get("q", ""))
 text = st.text_input("企业名称或统一社会信用代码", key="ent_query", placeholder="例如：肉食品 或 91320981…")
 controls.publish("q", text or None)
-hits = data.search(ver, text, sel.unit_code) if text.strip() else []
+hits = data.search(ver, text, choice.unit_code) if text.strip() else []
 credit_code = st.query_params.get("ent")
 if hits:
     codes = [h["credit_code"] for h in hits]
@@ -24,7 +24,7 @@ if hits:
     more = "（仅列出前 50 家，请输入更完整的名称或代码）" if len(hits) >= 50 else ""
     credit_code = st.selectbox(f"找到 {len(hits)} 家企业{more}", codes, format_func=label.get, key="ent_pick")
 elif text.strip():
-    st.warning(f"{widgets.md(sel.unit_name)}没有名称或信用代码包含“{widgets.md(text.strip())}”的企业。")
+    st.warning(f"{widgets.md(choice.unit_name)}没有名称或信用代码包含“{widgets.md(text.strip())}”的企业。")
     credit_code = None
 if not credit_code:
     st.info("输入企业名称或统一社会信用代码（可只输入一部分）查找企业。")
@@ -50,6 +50,6 @@ for tab, (table_name, title) in zip(tabs, FILE_SECTIONS.items()):
     with tab:
         rows = sections[table_name]
         if table_name == "problem":  # each as it stood on the chosen date
-            rows = [problem_on(r, sel.as_of) for r in rows]
+            rows = [problem_on(r, choice.as_of) for r in rows]
         cols = [k for k in (rows[0] if rows else {}) if k not in BATCH]
         widgets.table(rows, cols + BATCH, empty=f"没有{title}记录")

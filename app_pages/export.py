@@ -21,15 +21,15 @@ from dashboard.ui import controls, data, session, widgets
 from dashboard.ui.widgets import html_text, md
 
 viewer = session.require(access.EXPORT)
-sel, ver, conf = controls.current(), data.version(), data.campaign()
-widgets.page_setup("阶段性总结导出", sel)
+choice, ver, conf = controls.current(), data.version(), data.campaign()
+widgets.page_setup("阶段性总结导出", choice)
 st.caption("按实施方案“定期组织开展阶段性总结”的要求，从已上报数据一键生成阶段（或月度）工作总结："
            "Excel 数据表、Word 总结及其 PDF。数据截至日期取左侧“数据截至”，且不晚于所选区间的结束日。")
 
 units = data.units(ver)
 names = {u["code"]: ("　" * u["depth"]) + u["name"] for u in units}
 months = [k for k in controls.window_options(conf) if re.fullmatch(r"\d{4}-\d{2}", k)]
-running = current_phase(conf, sel.as_of)
+running = current_phase(conf, choice.as_of)
 
 left, mid, right = st.columns([1, 2, 2])
 kind = left.radio("区间", ["阶段", "月度"], key="exp_kind", horizontal=True)
@@ -41,15 +41,15 @@ if kind == "阶段":
                                                      for p in conf.phases if p.seq == q))
     month = None
 else:
-    key = f"{sel.as_of.year}-{sel.as_of.month:02d}"
+    key = f"{choice.as_of.year}-{choice.as_of.month:02d}"
     month = mid.selectbox("月份", months, index=months.index(key) if key in months else len(months) - 1,
                           key="exp_month", format_func=lambda k: f"{int(k[:4])}年{int(k[5:])}月")
     phase = None
 unit_codes = list(names)
 unit = right.selectbox("单位", unit_codes, format_func=names.get, key="exp_unit",
-                       index=unit_codes.index(sel.unit_code) if sel.unit_code in unit_codes else 0)
+                       index=unit_codes.index(choice.unit_code) if choice.unit_code in unit_codes else 0)
 
-request = (ver, kind, phase, month, unit, sel.as_of)
+request = (ver, kind, phase, month, unit, choice.as_of)
 result = st.session_state.get("export_result")
 if result is not None and result["request"] != request:
     result = None
@@ -58,7 +58,7 @@ if st.button("生成阶段性总结", type="primary", key="exp_build", icon=":ma
     bar = st.progress(0.0, text="正在汇总数据…")
     try:
         made = actions.export(data.engine(), viewer, conf, formats=("xlsx", "docx", "pdf"), phase=phase,
-                              month=month, unit=unit, as_of=sel.as_of, progress=lambda f, t: bar.progress(f, text=t))
+                              month=month, unit=unit, as_of=choice.as_of, progress=lambda f, t: bar.progress(f, text=t))
     except (ValueError, KeyError) as exc:
         bar.empty()
         st.warning(md(str(exc).strip("'\"")))

@@ -5,31 +5,31 @@ At province scale an exception list runs to tens of thousands: the page lists th
 SHORT with the true total, the count under each unit below and a link to the page listing all."""
 import streamlit as st
 
-from dashboard.campaign import current_phase
+from dashboard.campaign import Window, current_phase
 from dashboard.figures.measures import LEVEL, cn_number, measures
 from dashboard.figures.exceptions import behind_units, compare, comparison_rows
 from dashboard.ui import controls, data, widgets
 
 SHORT = 20  # rows of each exception list shown here (the most urgent); the full lists are on their pages
 
-sel, ver, conf = controls.current(), data.version(), data.campaign()
-widgets.page_setup("领导小组总览" if sel.unit_code == conf.root.code else f"{sel.unit_name}总览", sel)
+choice, sel, ver, conf = controls.current(), controls.selection(), data.version(), data.campaign()
+widgets.page_setup("领导小组总览" if choice.unit_code == conf.root.code else f"{choice.unit_name}总览", choice)
 
-figs = data.figures(ver, sel.unit_code, sel.start, sel.end, sel.as_of, True)
-own = [f for f in figs if f["unit_code"] == sel.unit_code]
-below = [f for f in figs if f["unit_code"] != sel.unit_code]
-paces = data.paces(ver, sel.unit_code, sel.as_of)
-overdue = data.short_list("overdue", ver, sel.unit_code, sel.as_of, SHORT)
-undisposed = data.short_list("undisposed", ver, sel.unit_code, sel.as_of, SHORT)
+figs = data.figures(ver, sel, True)
+own = [f for f in figs if f["unit_code"] == choice.unit_code]
+below = [f for f in figs if f["unit_code"] != choice.unit_code]
+paces = data.paces(ver, sel)
+overdue = data.short_list("overdue", ver, sel, SHORT)
+undisposed = data.short_list("undisposed", ver, sel, SHORT)
 behind = behind_units(paces)
 # a unit without units below it (a chief's own): its own targets behind pace, never "下级单位"
 lagging = [{"target_name": p.name, "current_text": p.percent_text, "expected_text": p.expected_text}
-           for p in paces if p.unit_code == sel.unit_code and p.is_behind] if not below else []
-silent = [r for r in data.report_status(ver, sel.unit_code, sel.as_of) if not r["reported"]]
+           for p in paces if p.unit_code == choice.unit_code and p.is_behind] if not below else []
+silent = [r for r in data.report_status(ver, sel) if not r["reported"]]
 
 # ---------------------------------------------------------------- exceptions first
 st.markdown("#### 需要关注")
-month = f"{sel.as_of.year}年{sel.as_of.month}月"
+month = f"{choice.as_of.year}年{choice.as_of.month}月"
 behind_card = ("进度落后的下级单位", len(behind), "个") if below else ("进度落后的指标", len(lagging), "项")
 widgets.exception_cards([("逾期未整改问题", overdue["total"], "件"), ("不合格样品未处置完毕", undisposed["total"], "批"),
                          behind_card, (f"{month}尚未上报的单位", len(silent), "个")])
@@ -63,27 +63,27 @@ with st.expander("异常明细（逾期问题、未处置样品、进度落后�
 since = None
 left, right = st.columns([3, 2])
 with right.container(key="noprint_phase"):
-    phase = current_phase(conf, sel.as_of)
+    phase = current_phase(conf, choice.as_of)
     st.markdown(f"#### 行动阶段　<small>当前：{phase.name if phase else '行动期外'}</small>",
                 unsafe_allow_html=True)
-    widgets.chart("phase_timeline", conf.phases, sel.as_of, width="stretch")
+    widgets.chart("phase_timeline", conf.phases, choice.as_of, width="stretch")
     controls.seed("ovw_since", "since", st.query_params.get("since", ""))
     typed = st.text_input("与上次会议对比：上次会议的数据截至日期", key="ovw_since",
                           placeholder="例如 2023-07-31，输入后按回车").strip()
     since = controls.parse_date(typed, None) if typed else None
-    if typed and (since is None or not conf.start_date <= since <= sel.as_of):
-        st.warning(f"“{widgets.md(typed)}”不是 {conf.start_date} 至 {sel.as_of} 之间的日期（格式：2023-07-31）。")
+    if typed and (since is None or not conf.start_date <= since <= choice.as_of):
+        st.warning(f"“{widgets.md(typed)}”不是 {conf.start_date} 至 {choice.as_of} 之间的日期（格式：2023-07-31）。")
         since = None
     controls.publish("since", since.isoformat() if since else None)
-previous = data.figures(ver, sel.unit_code, sel.start, min(sel.end, since), since, True) \
-    if since and since >= sel.start else []
+previous = data.figures(ver, sel.at(Window(choice.start, min(choice.end, since), ""), as_of=since), True) \
+    if since and since >= choice.start else []
 changes = {c["target"]: c for c in compare(own, previous)} if previous else {}
-pace_by = {p.target: p for p in paces if p.unit_code == sel.unit_code}
+pace_by = {p.target: p for p in paces if p.unit_code == choice.unit_code}
 extra = {t: f"应达 {p.expected_text}｜{p.forecast_text}" for t, p in pace_by.items()}
 for t, c in changes.items():
     extra[t] = extra.get(t, "") + f"｜较上次 {c['change_text']}"
 with left:
-    st.markdown(f"#### {cn_number(len(own))}项工作目标（{sel.unit_name}）<small class='print-only'>　当前阶段："
+    st.markdown(f"#### {cn_number(len(own))}项工作目标（{choice.unit_name}）<small class='print-only'>　当前阶段："
                 f"{phase.name if phase else '行动期外'}</small>", unsafe_allow_html=True)
     widgets.figure_cards(own, extra=extra)
 
@@ -102,7 +102,7 @@ if below:
     rest.markdown("#### 进度与期末预测（行动以来，按当前进度推算至 "
                   f"{max(p.end_date for p in conf.phases)}）")
     with rest:
-        widgets.chart("forecast_heatmap", [p for p in paces if p.unit_code != sel.unit_code])
+        widgets.chart("forecast_heatmap", [p for p in paces if p.unit_code != choice.unit_code])
     level = "、".join(m.short_name for m in measures(conf) if m.pace == LEVEL)
     rest.caption("覆盖类指标按从行动开始到最后阶段结束的直线进度衡量，并按行动以来的平均进度外推"
                  + (f"；比率类指标（{level}）应始终保持在目标值。" if level else "。"))
@@ -113,7 +113,7 @@ if previous:
         show_flat = st.toggle(f"显示持平的指标（{flat} 项）", value=False, key="ovw_show_flat")
         widgets.comparison_table([r for r in comparison if show_flat or not r["is_flat"]], key="ovw_compare")
 with rest:
-    widgets.provenance(figs, key="overview")
+    widgets.provenance(figs, sel, key="overview")
 
 # ---------------------------------------------------------------- the printed sheet's second page
 widgets.meeting_sheet_lists(overdue, undisposed, (behind if below else lagging, behind_card),

@@ -6,13 +6,13 @@ from dashboard.figures.breakdowns import ageing_counts, problem_counts_by
 from dashboard.figures.measures import first_measure
 from dashboard.ui import controls, data, widgets
 
-sel, ver, conf = controls.current(), data.version(), data.campaign()
-widgets.page_setup("问题整改", sel)
+choice, sel, ver, conf = controls.current(), controls.selection(), data.version(), data.campaign()
+widgets.page_setup("问题整改", choice)
 target = first_measure(conf, "closure")  # the campaign's rectification rate
-figs = [f for f in data.figures(ver, sel.unit_code, sel.start, sel.end, sel.as_of, True)
+figs = [f for f in data.figures(ver, sel, True)
         if target and f["target"] == target.code]
-rows = data.problems(ver, sel.unit_code, sel.start, sel.end, sel.as_of)
-overdue = data.overdue(ver, sel.unit_code, sel.as_of)
+rows = data.problems(ver, sel)
+overdue = data.overdue(ver, sel)
 
 left, right = st.columns([1, 2])
 with left:
@@ -50,4 +50,4 @@ widgets.table([r for r in rows if r["state"] in states],
               ["unit_name", "name", "cadre_name", "problem_no", "source", "description", "found_date",
                "deadline_date", "closed_date", "state", "problem_status", "days_overdue", "file_name", "uploader", "uploaded_at"],
               empty="没有符合条件的问题", height=420)
-widgets.provenance(figs, key="problems")
+widgets.provenance(figs, sel, key="problems")

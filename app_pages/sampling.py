@@ -2,18 +2,19 @@
 and hazard class, and the unqualified batches with their items and disposal status."""
 import streamlit as st
 
+from dashboard.campaign import Window
 from dashboard.figures.breakdowns import pass_rate_by, split_failed_items
 from dashboard.figures.measures import first_measure
 from dashboard.ui import controls, data, widgets
 
-sel, ver, conf = controls.current(), data.version(), data.campaign()
-widgets.page_setup("监督抽检", sel)
+choice, sel, ver, conf = controls.current(), controls.selection(), data.version(), data.campaign()
+widgets.page_setup("监督抽检", choice)
 target = first_measure(conf, "pass_rate", record="监督抽检")  # the campaign's sampling pass rate
 code = target.code if target else None
-figs = [f for f in data.figures(ver, sel.unit_code, sel.start, sel.end, sel.as_of, True)
+figs = [f for f in data.figures(ver, sel, True)
         if f["target"] == code]
-own = [f for f in figs if f["unit_code"] == sel.unit_code]
-rows = data.sampling(ver, sel.unit_code, sel.start, sel.end, sel.as_of)
+own = [f for f in figs if f["unit_code"] == choice.unit_code]
+rows = data.sampling(ver, sel)
 threshold = own[0]["threshold"] if own else None
 left, right = st.columns([1, 2])
 with left:
@@ -28,11 +29,11 @@ with right:
 
 st.markdown("#### 按月份")
 months = [m for k, m in controls.window_options(conf).items()
-          if k[:4].isdigit() and m.end_date >= sel.start and m.start_date <= sel.end]
+          if k[:4].isdigit() and m.end_date >= choice.start and m.start_date <= choice.end]
 monthly = [{**f, "month": m.label} for m in months
-           for f in data.figures(ver, sel.unit_code, max(m.start_date, sel.start), min(m.end_date, sel.end),
-                                 min(m.end_date, sel.as_of)) if f["target"] == code]
-widgets.status_matrix([{**f, "unit_name": sel.unit_name} for f in monthly], row_key="month",
+           for f in data.figures(ver, sel.at(Window(max(m.start_date, choice.start), min(m.end_date, choice.end), m.label),
+                                             as_of=min(m.end_date, choice.as_of))) if f["target"] == code]
+widgets.status_matrix([{**f, "unit_name": choice.unit_name} for f in monthly], row_key="month",
                       col_key="unit_name", row_title="月份")
 
 c1, c2 = st.columns(2)
@@ -52,4 +53,4 @@ st.markdown(f"#### 不合格批次（{len(failed)} 批）")
 widgets.table(failed, ["unit_name", "name", "sample_no", "food_name", "food_category", "sampling_date",
                        "task_source", "hazard_classes", "failed_items", "disposal_status", "lab_name",
                        "file_name", "uploader", "uploaded_at"], empty="本期没有不合格批次")
-widgets.provenance(figs, key="sampling")
+widgets.provenance(figs, sel, key="sampling")

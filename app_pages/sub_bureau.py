@@ -7,20 +7,21 @@ from dashboard.figures.breakdowns import split_failed_items
 from dashboard.labels import short_of
 from dashboard.ui import controls, data, widgets
 
-sel, ver = controls.current(), data.version()
+choice, ver = controls.current(), data.version()
+sel = controls.selection()
 units = data.units(ver)
-if sel.is_root and any(u["parent_code"] is not None for u in units):  # a chief's own unit is its board
-    widgets.page_setup("分局看板", sel)
+if choice.is_root and any(u["parent_code"] is not None for u in units):  # a chief's own unit is its board
+    widgets.page_setup("分局看板", choice)
     st.info("请选择一个分局（或在左侧“单位”中选择）：")
     cols = st.columns(4)
     for i, u in enumerate(u for u in units if u["parent_code"] is not None):
         cols[i % 4].page_link("app_pages/sub_bureau.py", label=u["name"], icon=":material/apartment:",
-                              query_params={"unit": u["code"], "window": sel.window_key,
-                                            "as_of": sel.as_of.isoformat()})
+                              query_params={"unit": u["code"], "window": choice.window_key,
+                                            "as_of": choice.as_of.isoformat()})
     st.stop()
 
-widgets.page_setup(f"分局看板 · {sel.unit_name}", sel)
-figs = data.figures(ver, sel.unit_code, sel.start, sel.end, sel.as_of)
+widgets.page_setup(f"分局看板 · {choice.unit_name}", choice)
+figs = data.figures(ver, sel)
 widgets.figure_cards(figs)
 
 # ---------------------------------------------------------------- still missing, by target
@@ -34,7 +35,7 @@ else:
     tabs = st.tabs([f"{f['name']}（{'已达标' if f['met'] else f'还差 {short_of(f)}'}）" for f in short])
     for tab, f in zip(tabs, short):
         with tab:
-            rows = data.missing(ver, f["target"], sel.unit_code, sel.start, sel.end, sel.as_of)
+            rows = data.missing(ver, sel, f["target"])
             rows = [{**r, "reason": "抽检不合格：" + split_failed_items(r["failed_items"])}
                     if r.get("failed_items") else r for r in rows]
             extra = [c for c in ("person_name", "post", "problem_no", "description", "deadline_date",
@@ -52,16 +53,16 @@ else:
 
 # ---------------------------------------------------------------- trend by month
 st.markdown("#### 各指标逐月走势（行动以来累计，虚线为按进度应达）")
-points = data.trajectory(ver, sel.unit_code, sel.as_of)
+points = data.trajectory(ver, sel)
 widgets.chart("trend_small_multiples", points, width="content")
 with st.expander("逐月数据表"):
     st.dataframe(widgets.trend_frame(points), hide_index=True, width="stretch")
 
 # ---------------------------------------------------------------- problems
-problems = [p for p in data.problems(ver, sel.unit_code, sel.start, sel.end, sel.as_of)
+problems = [p for p in data.problems(ver, sel)
             if p["state"] != "已整改"]
 overdue = [p for p in problems if p["state"] == "逾期未整改"]
 st.markdown(f"#### 未整改问题（{len(problems)} 件，其中逾期 {len(overdue)} 件）")
 widgets.table(problems, ["name", "cadre_name", "problem_no", "source", "description", "found_date",
                          "deadline_date", "problem_status", "days_overdue"], empty="没有未整改的问题")
-widgets.provenance(figs, key="sub_bureau")
+widgets.provenance(figs, sel, key="sub_bureau")

@@ -194,13 +194,15 @@ def report(label: str, seconds: float, rows: int, raw: float) -> None:
 # ------------------------------------------------------------------ (b) target engine
 def time_targets(engine, conf) -> dict[str, float]:
     """Best-of-3 seconds for all targets × every unit: the campaign to date and each phase."""
+    from dashboard.figures.selection import select
     from dashboard.figures.targets import compute_targets
 
     viewer, root = system_viewer(engine), conf.root.code
     windows = {"行动以来": campaign_window(conf), **{p.name: phase_window(conf, p.seq) for p in conf.phases}}
-    figures = compute_targets(engine, conf, viewer, unit=root, window=windows["行动以来"], by_unit=True)
+    sel = select(engine, conf, viewer, unit=root, window=windows["行动以来"])  # resolved once, as a page does
+    figures = compute_targets(engine, sel, by_unit=True)
     assert figures and any(f.denominator for f in figures), "no figures: is the database empty?"
-    out = {label: best_of(lambda w=w: compute_targets(engine, conf, viewer, unit=root, window=w, by_unit=True))
+    out = {label: best_of(lambda w=w: compute_targets(engine, sel.at(w, as_of=w.as_of()), by_unit=True))
            for label, w in windows.items()}
     out["合计"] = sum(out.values())
     return out

@@ -39,7 +39,8 @@ from dashboard.access import Viewer, system_viewer  # noqa: E402
 from dashboard.campaign import Window, campaign_path, parse_campaign, sync_campaign  # noqa: E402
 from dashboard.db import execute, get_engine, upgrade  # noqa: E402
 from dashboard.rollups import rebuild  # noqa: E402
-from dashboard.figures.targets import TARGET_QUERIES, query_params  # noqa: E402
+from dashboard.figures.selection import query_params  # noqa: E402
+from dashboard.figures.targets import TARGET_QUERIES  # noqa: E402
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 START, END = date(2023, 3, 1), date(2023, 11, 30)

@@ -138,6 +138,7 @@ def cmd_rebuild_rollups(args) -> int:
 
 
 def cmd_targets(args) -> int:
+    from .figures.selection import select
     from .figures.targets import compute_targets, format_table
     engine = _ready_engine(args)
     conf = load_campaign(args.campaign)
@@ -147,8 +148,8 @@ def cmd_targets(args) -> int:
         unit = resolve_unit(engine, args.unit or viewer.scope_unit_id)
     except LookupError as exc:
         raise UsageError(str(exc)) from exc
-    figures = compute_targets(engine, conf, viewer, unit=unit, window=window,
-                              as_of=args.as_of, by_unit=args.by_unit)
+    sel = select(engine, conf, viewer, unit=unit, window=window, as_of=args.as_of)
+    figures = compute_targets(engine, sel, by_unit=args.by_unit)
     if args.json:
         _print_json([f.to_json() for f in figures])
     else:

@@ -26,6 +26,7 @@ from dashboard.access import (Viewer, check_rollback, mask_exam_label, mask_name
 from dashboard.campaign import Window, load_campaign
 from dashboard.db import execute
 from dashboard.figures.gaps import missing_enterprises
+from dashboard.figures.selection import select
 from dashboard.figures.targets import TARGET_QUERIES, compute_targets, overdue_problems
 
 CONF = load_campaign()
@@ -37,9 +38,19 @@ TARGETS = tuple(TARGET_QUERIES)
 
 
 # ------------------------------------------------------------------ the core calls a page or export makes
+def in_window(eng, v, unit=None):
+    """The Selection of WINDOW at AS_OF (the unit: the viewer's own by default)."""
+    return select(eng, CONF, v, unit=unit, window=WINDOW, as_of=AS_OF)
+
+
+def on_day(eng, v, unit=None):
+    """The Selection of the campaign to date at AS_OF, for the calls that read only the date."""
+    return select(eng, CONF, v, unit=unit, as_of=AS_OF)
+
+
 def _completeness(eng, v):
     from dashboard.figures.reporting import reporting_completeness
-    return reporting_completeness(eng, CONF, v, as_of=AS_OF)
+    return reporting_completeness(eng, on_day(eng, v))
 
 
 def _upload_history(eng, v):
@@ -57,15 +68,15 @@ CORE_CALLS = {
     "targets": lambda eng, v: [f.to_json() for f in compute_targets(eng, CONF, v, window=WINDOW, as_of=AS_OF,
                                                                     by_unit=True)],
     **{f"figure_members:{t}": (lambda t: lambda eng, v: records.figure_members(
-        eng, CONF, v, target=t, window=WINDOW, as_of=AS_OF))(t) for t in TARGETS},
+        eng, in_window(eng, v), target=t))(t) for t in TARGETS},
     **{f"missing:{t}": (lambda t: lambda eng, v: missing_enterprises(
-        eng, CONF, v, target=t, window=WINDOW, as_of=AS_OF))(t) for t in TARGETS},
-    "overdue": lambda eng, v: overdue_problems(eng, CONF, v, as_of=AS_OF),
-    "undisposed": lambda eng, v: overview.undisposed_samples(eng, CONF, v, as_of=AS_OF),
-    "report_status": lambda eng, v: overview.report_status(eng, CONF, v, as_of=AS_OF),
-    "sampling_rows": lambda eng, v: breakdowns.sampling_rows(eng, CONF, v, window=WINDOW, as_of=AS_OF),
-    "problem_rows": lambda eng, v: breakdowns.problem_rows(eng, CONF, v, window=WINDOW, as_of=AS_OF),
-    "trajectory": lambda eng, v: pace.trajectory(eng, CONF, v, as_of=AS_OF, by_unit=True),
+        eng, in_window(eng, v), target=t))(t) for t in TARGETS},
+    "overdue": lambda eng, v: overdue_problems(eng, on_day(eng, v)),
+    "undisposed": lambda eng, v: overview.undisposed_samples(eng, on_day(eng, v)),
+    "report_status": lambda eng, v: overview.report_status(eng, on_day(eng, v)),
+    "sampling_rows": lambda eng, v: breakdowns.sampling_rows(eng, in_window(eng, v)),
+    "problem_rows": lambda eng, v: breakdowns.problem_rows(eng, in_window(eng, v)),
+    "trajectory": lambda eng, v: pace.trajectory(eng, on_day(eng, v), by_unit=True),
     "search": lambda eng, v: records.search_enterprises(eng, v, "东台市", limit=500),
     # pages other engineers are building (upload, history, completeness): their core calls
     "upload_history": _upload_history,
@@ -80,16 +91,14 @@ EXPORT_CALLS: dict = {}
 # Core calls that take a unit: asking for another unit must raise PermissionError.
 UNIT_CALLS = {
     "targets": lambda eng, v, u: compute_targets(eng, CONF, v, unit=u, window=WINDOW, as_of=AS_OF),
-    "figure_members": lambda eng, v, u: records.figure_members(eng, CONF, v, target="self_inspection", unit=u,
-                                                               window=WINDOW, as_of=AS_OF),
-    "missing": lambda eng, v, u: missing_enterprises(eng, CONF, v, target="self_inspection", unit=u,
-                                                     window=WINDOW, as_of=AS_OF),
-    "overdue": lambda eng, v, u: overdue_problems(eng, CONF, v, unit=u, as_of=AS_OF),
-    "undisposed": lambda eng, v, u: overview.undisposed_samples(eng, CONF, v, unit=u, as_of=AS_OF),
-    "report_status": lambda eng, v, u: overview.report_status(eng, CONF, v, unit=u, as_of=AS_OF),
-    "sampling_rows": lambda eng, v, u: breakdowns.sampling_rows(eng, CONF, v, unit=u, window=WINDOW, as_of=AS_OF),
-    "problem_rows": lambda eng, v, u: breakdowns.problem_rows(eng, CONF, v, unit=u, window=WINDOW, as_of=AS_OF),
-    "trajectory": lambda eng, v, u: pace.trajectory(eng, CONF, v, unit=u, as_of=AS_OF),
+    "figure_members": lambda eng, v, u: records.figure_members(eng, in_window(eng, v, u), target="self_inspection"),
+    "missing": lambda eng, v, u: missing_enterprises(eng, in_window(eng, v, u), target="self_inspection"),
+    "overdue": lambda eng, v, u: overdue_problems(eng, on_day(eng, v, u)),
+    "undisposed": lambda eng, v, u: overview.undisposed_samples(eng, on_day(eng, v, u)),
+    "report_status": lambda eng, v, u: overview.report_status(eng, on_day(eng, v, u)),
+    "sampling_rows": lambda eng, v, u: breakdowns.sampling_rows(eng, in_window(eng, v, u)),
+    "problem_rows": lambda eng, v, u: breakdowns.problem_rows(eng, in_window(eng, v, u)),
+    "trajectory": lambda eng, v, u: pace.trajectory(eng, on_day(eng, v, u)),
 }
 
 
@@ -156,15 +165,12 @@ def _exam_rows(sample_county, viewer):
     for e in sample_county.by_unit["DT03"]:
         file = records.enterprise_file(eng, viewer, e.credit_code)
         names += [r["person_name"] for r in file["sections"]["officer_exam"]]
-    members = records.figure_members(eng, CONF, viewer, target="officer_exam_pass", unit="DT03", window=WINDOW,
-                                     as_of=AS_OF)
+    members = records.figure_members(eng, in_window(eng, viewer, "DT03"), target="officer_exam_pass")
     names += [m["member_label"].split("（")[0] for m in members]
-    coverage = records.figure_members(eng, CONF, viewer, target="officer_exam_coverage", unit="DT03",
-                                      window=WINDOW, as_of=AS_OF)
+    coverage = records.figure_members(eng, in_window(eng, viewer, "DT03"), target="officer_exam_coverage")
     names += [m["evidence_label"].split("：", 1)[1].split("（")[0] for m in coverage
               if (m["evidence_label"] or "").startswith("食安员抽考：")]
-    missing = missing_enterprises(eng, CONF, viewer, target="officer_exam_pass", unit="DT03", window=WINDOW,
-                                  as_of=AS_OF)
+    missing = missing_enterprises(eng, in_window(eng, viewer, "DT03"), target="officer_exam_pass")
     names += [m["person_name"] for m in missing]
     return names
 

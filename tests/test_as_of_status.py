@@ -20,6 +20,7 @@ from dashboard.exports import build_summary, render
 from dashboard.figures.gaps import missing_enterprises
 from dashboard.figures.problem_state import problem_on
 from dashboard.figures.records import figure_members
+from dashboard.figures.selection import select
 from dashboard.figures.targets import overdue_problems
 from tests.test_pages import open_page
 
@@ -48,16 +49,14 @@ def test_every_place_shows_the_status_of_the_as_of_date(sample_county_env):
     eng = get_engine(sample_county_env)
     viewer, window = system_viewer(eng), phase_window(CONF, 2)
     # the core: gap list, provenance, problem list, overdue list
-    gap = [r for r in missing_enterprises(eng, CONF, viewer, target="rectification", unit="DT02",
-                                          window=window, as_of=AS_OF) if r["problem_no"] == NO]
+    sel = select(eng, CONF, viewer, unit="DT02", window=window, as_of=AS_OF)
+    gap = [r for r in missing_enterprises(eng, sel, target="rectification") if r["problem_no"] == NO]
     assert [(r["reason"], r["review_result"], r["closed_date"]) for r in gap] == [(STATUS, "未整改", None)]
-    members = [r for r in figure_members(eng, CONF, viewer, target="rectification", unit="DT02",
-                                         window=window, as_of=AS_OF) if r["member_label"].startswith(NO)]
+    members = [r for r in figure_members(eng, sel, target="rectification") if r["member_label"].startswith(NO)]
     assert [(r["is_numerator"], r["evidence_label"], r["evidence_date"]) for r in members] == [(0, STATUS, None)]
-    listed = [r for r in problem_rows(eng, CONF, viewer, unit="DT02", window=window, as_of=AS_OF)
-              if r["problem_no"] == NO]
+    listed = [r for r in problem_rows(eng, sel) if r["problem_no"] == NO]
     assert [(r["state"], r["days_overdue"], r["is_closed_late"]) for r in listed] == [("逾期未整改", 7, False)]
-    overdue = [r for r in overdue_problems(eng, CONF, viewer, unit="DT02", as_of=AS_OF) if r["problem_no"] == NO]
+    overdue = [r for r in overdue_problems(eng, sel) if r["problem_no"] == NO]
     assert [(r["days_overdue"], r["problem_status"]) for r in overdue] == [(7, STATUS)]
 
     # the workbook's 监督检查问题未整改 sheet: no row reads 未整改完成（已整改）

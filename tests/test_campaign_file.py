@@ -28,6 +28,7 @@ from dashboard.models import (CadreVisit, ChecklistItem, Enterprise, Inspection,
                               Responsibility, Sampling, UploadBatch)
 from dashboard.figures.pace import pace_of
 from dashboard.figures.records import figure_members
+from dashboard.figures import selection  # its select, beside SQLAlchemy's
 from dashboard.figures.targets import compute_targets
 from tests.conftest import BACKENDS, _drop_pg_database, PG_URL, new_database
 
@@ -237,21 +238,21 @@ def test_a_phase_window_moves_each_measure_its_own_way(qingxi):
 def test_gap_lists_and_provenance_follow_the_measures(qingxi):
     engine, conf = qingxi
     viewer = system_viewer(engine, "QX")
-    window, as_of = campaign_window(conf), D("2025-06-30")
-    gaps = missing_enterprises(engine, conf, viewer, target="inspected", window=window, as_of=as_of)
+    sel = selection.select(engine, conf, viewer, window=campaign_window(conf), as_of=D("2025-06-30"))
+    gaps = missing_enterprises(engine, sel, target="inspected")
     assert [(r["credit_code"], r["reason"]) for r in gaps] == [(S2, "行动以来无监督检查记录"),
                                                               (S4, "行动以来无监督检查记录")]
-    duty = missing_enterprises(engine, conf, viewer, target="duty_list", window=window, as_of=as_of)
+    duty = missing_enterprises(engine, sel, target="duty_list")
     assert [(r["credit_code"], r["reason"]) for r in duty] == [(S2, "2025年6月未落实：食品安全员"),
                                                               (S3, "本期无主体责任月报")]
-    haccp = missing_enterprises(engine, conf, viewer, target="haccp", window=window, as_of=as_of)
+    haccp = missing_enterprises(engine, sel, target="haccp")
     assert [(r["credit_code"], r["reason"]) for r in haccp] == [(S3, "HACCP证书已过期")]
-    periods = missing_enterprises(engine, conf, viewer, target="three_periods", window=window, as_of=as_of)
+    periods = missing_enterprises(engine, sel, target="three_periods")
     assert [(r["credit_code"], r["reason"]) for r in periods] == [(S2, "2025年6月10日未落实：原料查验")]
-    slow = missing_enterprises(engine, conf, viewer, target="fast_closure", window=window, as_of=as_of)
+    slow = missing_enterprises(engine, sel, target="fast_closure")
     assert [(r["problem_no"], r["reason"]) for r in slow] == [("P1", "用时14个工作日，超过5个工作日"),
                                                              ("P5", "用时28个工作日，超过5个工作日")]
-    members = figure_members(engine, conf, viewer, target="inspected", window=window, as_of=as_of)
+    members = figure_members(engine, sel, target="inspected")
     assert [(m["credit_code"], m["is_numerator"], m["evidence_label"]) for m in members] == [
         (S1, 1, "监督检查：J1（符合）"), (S2, 0, None), (S3, 1, "监督检查：J2（符合）"), (S4, 0, None)]
 

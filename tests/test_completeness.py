@@ -14,6 +14,7 @@ from dashboard.figures.reporting import (LATE, MISSING, ON_TIME, PENDING, batch_
                                     reporting_completeness, status_of)
 from dashboard.db import execute
 from dashboard.importer import import_workbook, rollback_batch
+from dashboard.figures.selection import select
 from upload_support import CONF, code, sampling, sampling_row, sheet, signed, xlsx
 from tests.pages_support import PROJECT_DIR
 
@@ -33,7 +34,8 @@ def report(engine, n: int, day: date, when: datetime, *, no: str | None = None, 
 
 
 def completeness(engine, as_of=date(2023, 6, 30), conf=CONF):
-    return reporting_completeness(engine, conf, system_viewer(engine), window=SPRING, as_of=as_of)
+    return reporting_completeness(engine, select(engine, conf, system_viewer(engine), window=SPRING,
+                                                 as_of=as_of))
 
 
 def test_due_date_and_status_rules():

@@ -9,14 +9,16 @@ import pytest
 
 from dashboard.access import Viewer, resolve_unit, system_viewer
 from dashboard.figures.gaps import missing_enterprises
+from dashboard.figures.selection import select
 from dashboard.figures.targets import compute_targets
 from tiny_county import CONF, E1, E2, E3, E4, E5, E6, TARGETS, WINDOWS, D
 
 
 def _gaps(tiny_county, target, key="phase2", unit="DT", viewer=None):
     window, as_of = WINDOWS[key]
-    return missing_enterprises(tiny_county, CONF, viewer or system_viewer(tiny_county), target=target,
-                               unit=resolve_unit(tiny_county, unit), window=window, as_of=as_of)
+    sel = select(tiny_county, CONF, viewer or system_viewer(tiny_county), unit=resolve_unit(tiny_county, unit),
+                 window=window, as_of=as_of)
+    return missing_enterprises(tiny_county, sel, target=target)
 
 
 @pytest.mark.parametrize("key", list(WINDOWS))

@@ -16,6 +16,7 @@ from dashboard.access import system_viewer
 from dashboard.campaign import load_campaign
 from dashboard.db import get_engine
 from dashboard.figures.exceptions import count_by_child
+from dashboard.figures.selection import select
 from dashboard.figures.targets import overdue_problems
 from tests.pages_support import PROJECT_DIR, sign_in
 
@@ -70,7 +71,7 @@ def test_count_by_child_counts_under_each_unit_below():
 
 def test_overview_lists_the_most_overdue_and_the_true_total(crowded_env):
     eng = get_engine(crowded_env)
-    overdue = overdue_problems(eng, CONF, system_viewer(eng), as_of=AS_OF)
+    overdue = overdue_problems(eng, select(eng, CONF, system_viewer(eng), as_of=AS_OF))
     assert len(overdue) > SHORT
 
     at = sign_in(AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120))

@@ -15,6 +15,7 @@ from dashboard.campaign import Window, load_campaign, month_window, phase_window
 from dashboard.db import get_engine
 from dashboard.figures.gaps import missing_enterprises
 from dashboard.labels import short_of
+from dashboard.figures.selection import select
 from dashboard.figures.targets import compute_targets, overdue_problems
 from tests.pages_support import PROJECT_DIR, sign_in
 
@@ -93,7 +94,8 @@ def test_overview_cards_and_matrix_equal_the_engine(sample_county_env):
     for f in figs:
         if f.unit_code != "DT":
             assert table.loc[f.unit_name, f.name].startswith(f"{f.percent_text}（{f.nd_text}）")
-    overdue = overdue_problems(get_engine(sample_county_env), CONF, system_viewer(get_engine(sample_county_env)), as_of=AS_OF)
+    eng = get_engine(sample_county_env)
+    overdue = overdue_problems(eng, select(eng, CONF, system_viewer(eng), as_of=AS_OF))
     assert f'<div class="n">{len(overdue)}<span' in all_text(at)
     assert_chinese_headers(at)
 
@@ -162,8 +164,9 @@ def test_sub_bureau_page_equals_engine_and_lists_the_missing(sample_county_env):
         # the tab and the card say the same: 还差 N to the target (or 已达标)
         assert f"{f.name}（{'已达标' if f.met else f'还差 {need}'}）" in tab_labels
         assert f.met or f"还差 {need} 个" in card_text
-        rows = missing_enterprises(eng, CONF, system_viewer(eng), target=f.target, unit="DT03",
-                                   window=Window(CONF.start_date, CONF.end_date, ""), as_of=AS_OF)
+        rows = missing_enterprises(eng, select(eng, CONF, system_viewer(eng), unit="DT03",
+                                               window=Window(CONF.start_date, CONF.end_date, ""), as_of=AS_OF),
+                                   target=f.target)
         assert len(rows) == f.denominator - f.numerator
     tables = [d.value for d in at.dataframe if "包保干部" in getattr(d.value, "columns", [])]
     assert tables and all("原因" in t.columns or "问题编号" in t.columns for t in tables)
@@ -279,7 +282,7 @@ def test_rectification_page_equals_engine(sample_county_env):
     fig = next(f for f in engine_figures(sample_county_env) if f.target == "rectification")
     assert cards(at)[0] == (fig.name, fig.percent_text, fig.nd_text)
     eng = get_engine(sample_county_env)
-    overdue = overdue_problems(eng, CONF, system_viewer(eng), as_of=AS_OF)
+    overdue = overdue_problems(eng, select(eng, CONF, system_viewer(eng), as_of=AS_OF))
     assert f'<div class="n">{len(overdue)}<span' in all_text(at)
     listing = next(d.value for d in at.dataframe if "超期天数" in d.value.columns and "整改状态" in d.value.columns)
     assert (listing["整改状态"] == "逾期未整改").sum() == len(overdue)

@@ -12,6 +12,7 @@ from dashboard.figures.breakdowns import pass_rate_by, problem_rows, sampling_ro
 from dashboard.campaign import Window, load_campaign, month_window, phase_window
 from dashboard.figures.exceptions import report_status, silent_units, undisposed_samples
 from dashboard.figures.records import data_version, enterprise_file, figure_members, search_enterprises
+from dashboard.figures.selection import select
 from dashboard.figures.targets import compute_targets, overdue_problems
 
 CONF = load_campaign()
@@ -26,7 +27,8 @@ def test_members_are_exactly_the_engines_numerator_and_denominator(sample_county
     eng, viewer = sample_county.engine, sample_county.system
     as_of = window.end_date if as_of_at == "window_end" else CONF.end_date
     for f in compute_targets(eng, CONF, viewer, window=window, as_of=as_of, by_unit=True):
-        rows = figure_members(eng, CONF, viewer, target=f.target, unit=f.unit_code, window=window, as_of=as_of)
+        rows = figure_members(eng, select(eng, CONF, viewer, unit=f.unit_code, window=window, as_of=as_of),
+                              target=f.target)
         assert (sum(r["is_numerator"] for r in rows), len(rows)) == (f.numerator, f.denominator), \
             (f.unit_code, f.target)
         for r in rows:
@@ -65,7 +67,7 @@ def test_breakdowns_agree_with_the_engine(sample_county):
     eng, viewer = sample_county.engine, sample_county.system
     window = phase_window(CONF, 2)
     fig = next(f for f in compute_targets(eng, CONF, viewer, window=window) if f.target == "sampling_pass")
-    rows = sampling_rows(eng, CONF, viewer, window=window)
+    rows = sampling_rows(eng, select(eng, CONF, viewer, window=window))
     counted = [r for r in rows if r["is_counted"]]
     assert (sum(r["verdict"] == "合格" for r in counted), len(counted)) == (fig.numerator, fig.denominator)
     by_cat = pass_rate_by(rows, "food_category")
@@ -74,8 +76,8 @@ def test_breakdowns_agree_with_the_engine(sample_county):
     assert {g["hazard_class"] for g in pass_rate_by(rows, "hazard_class")} >= {
         "兽药残留", "致病性微生物", "食品添加剂", "非食用物质", "动物源性成分"}
     as_of = date(2023, 11, 30)
-    problems = problem_rows(eng, CONF, viewer, as_of=as_of)
-    overdue = overdue_problems(eng, CONF, viewer, as_of=as_of)
+    problems = problem_rows(eng, select(eng, CONF, viewer, as_of=as_of))
+    overdue = overdue_problems(eng, select(eng, CONF, viewer, as_of=as_of))
     assert {r["problem_no"] for r in problems if r["state"] == "逾期未整改"} == {p["problem_no"] for p in overdue}
     rect = next(f for f in compute_targets(eng, CONF, viewer, as_of=as_of) if f.target == "rectification")
     checked = [r for r in problems if r["source"] == "监督检查"]
@@ -84,19 +86,20 @@ def test_breakdowns_agree_with_the_engine(sample_county):
 
 def test_exceptions_undisposed_and_silent_units(sample_county):
     eng, viewer = sample_county.engine, sample_county.system
-    for r in undisposed_samples(eng, CONF, viewer, as_of=date(2023, 11, 30)):
+    for r in undisposed_samples(eng, select(eng, CONF, viewer, as_of=date(2023, 11, 30))):
         assert r["verdict"] != "合格" and r["disposal_status"] != "已完成"
     # A unit is silent when nothing of the month of as_of has come: no record dated in it and no
     # upload during it. The sample county's uploads come in the first days of the next month;
     # 唐洋分局 (DT10) sent its September report last, on 4 October at 17:16 (and, per
     # dashboard.demo.DEMO_MISSING, no October report), with no record dated 1-3 October.
-    october_3 = report_status(eng, CONF, viewer, as_of=date(2023, 10, 3))
+    october_3 = report_status(eng, select(eng, CONF, viewer, as_of=date(2023, 10, 3)))
     assert [r["unit_code"] for r in october_3] == [f"DT{i:02d}" for i in range(1, 13)]
     assert [(r["unit_code"], r["record_count"], r["last_upload"])
-            for r in silent_units(eng, CONF, viewer, as_of=date(2023, 10, 3))] == [("DT10", 0, None)]
-    assert silent_units(eng, CONF, viewer, as_of=date(2023, 10, 4)) == []
-    assert silent_units(eng, CONF, viewer, unit="DT10", as_of=date(2023, 10, 3))[0]["unit_code"] == "DT10"
-    assert silent_units(eng, CONF, viewer, unit="DT03", as_of=date(2023, 10, 3)) == []
+            for r in silent_units(eng, select(eng, CONF, viewer, as_of=date(2023, 10, 3)))] == [("DT10", 0, None)]
+    assert silent_units(eng, select(eng, CONF, viewer, as_of=date(2023, 10, 4))) == []
+    october_3_dt10 = select(eng, CONF, viewer, unit="DT10", as_of=date(2023, 10, 3))
+    assert silent_units(eng, october_3_dt10)[0]["unit_code"] == "DT10"
+    assert silent_units(eng, select(eng, CONF, viewer, unit="DT03", as_of=date(2023, 10, 3))) == []
 
 
 def test_data_version_changes_with_a_new_batch(empty_engine):

@@ -8,6 +8,7 @@ import pytest
 
 from dashboard.access import Viewer, resolve_unit, system_viewer
 from dashboard.campaign import Window
+from dashboard.figures.selection import select
 from dashboard.figures.targets import (TargetFigure, compute_targets, format_table, is_met,
                                overdue_problems)
 from tiny_county import CONF, D, E4, TARGETS, WINDOWS
@@ -168,13 +169,14 @@ def test_scope_is_enforced(tiny_county):
         with pytest.raises(PermissionError, match="无权查看"):
             compute_targets(tiny_county, CONF, viewer, unit=resolve_unit(tiny_county, other))
         with pytest.raises(PermissionError):
-            overdue_problems(tiny_county, CONF, viewer, unit=resolve_unit(tiny_county, other),
-                             as_of=D("2023-08-31"))
+            overdue_problems(tiny_county, select(tiny_county, CONF, viewer, unit=resolve_unit(tiny_county, other),
+                                                as_of=D("2023-08-31")))
 
 
 # ------------------------------------------------------------------ overdue problems
 def test_overdue_problems(tiny_county):
-    rows = overdue_problems(tiny_county, CONF, system_viewer(tiny_county), as_of=D("2023-08-31"))
+    rows = overdue_problems(tiny_county, select(tiny_county, CONF, system_viewer(tiny_county),
+                                                as_of=D("2023-08-31")))
     # P06 deadline 03-15 (found before the campaign; any source, any date counts): 169 days;
     # P05 监督抽检 06-25: 67; P02 06-30, closed 09-10 after as_of: 62; P03 07-31: 31.
     # Not overdue: P01/P04 closed in time, P08 deadline 09-30, P09 deadline 08-31 = as_of,
@@ -189,15 +191,16 @@ def test_overdue_problems(tiny_county):
 
 
 def test_overdue_problems_later_and_scoped(tiny_county):
-    rows = overdue_problems(tiny_county, CONF, system_viewer(tiny_county), as_of=D("2023-11-30"))
+    rows = overdue_problems(tiny_county, select(tiny_county, CONF, system_viewer(tiny_county),
+                                                as_of=D("2023-11-30")))
     # P02 closed 09-10 and P07 closed 09-18 drop out; P09 (no 复查结论) and P08 become overdue.
     assert [(r["problem_no"], r["days_overdue"]) for r in rows] == [
         ("P06", 260), ("P05", 158), ("P03", 122), ("P09", 91), ("P08", 61)]
     viewer = Viewer("cq", "chief", resolve_unit(tiny_county, "DT01").unit_id)
-    mine = overdue_problems(tiny_county, CONF, viewer, as_of=D("2023-08-31"))
+    mine = overdue_problems(tiny_county, select(tiny_county, CONF, viewer, as_of=D("2023-08-31")))
     assert [r["problem_no"] for r in mine] == ["P02", "P03"]
-    dt03 = overdue_problems(tiny_county, CONF, system_viewer(tiny_county), unit=resolve_unit(tiny_county, "DT03"),
-                            as_of=D("2023-11-30"))
+    dt03 = overdue_problems(tiny_county, select(tiny_county, CONF, system_viewer(tiny_county),
+                                                unit=resolve_unit(tiny_county, "DT03"), as_of=D("2023-11-30")))
     assert [r["problem_no"] for r in dt03] == ["P08"]
 
 

@@ -19,6 +19,7 @@ from dashboard.db import get_engine
 from dashboard.exports import build_summary, pdf
 from dashboard.exports.narrative import Heading, briefing, plain_text
 from dashboard.exports.work_summary import gather
+from dashboard.figures.selection import select
 
 CONF = load_campaign()
 AS_OF = date(2023, 8, 31)
@@ -30,7 +31,8 @@ def engine(sample_county_url):  # noqa: F811
 
 
 def test_counts_equal_the_records(engine):
-    counts = gather(engine, CONF, system_viewer(engine), unit=None, window=phase_window(CONF, 2), as_of=AS_OF)
+    counts = gather(engine, select(engine, CONF, system_viewer(engine), window=phase_window(CONF, 2),
+                                   as_of=AS_OF))
     w = counts[""]
     assert dict(w.inspections) == {"日常检查": 79, "双随机检查": 28, "专项检查": 76, "飞行检查": 11, "交叉检查": 9}
     assert (w.inspection_total, w.problems_found) == (203, 179)

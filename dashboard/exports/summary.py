@@ -19,6 +19,7 @@ from ..campaign import CampaignConf, PhaseConf, Window, current_phase, month_win
 from ..figures.gaps import missing_enterprises
 from ..figures.measures import measures
 from ..labels import figure_dict, label, points_text, shown_change, threshold_text
+from ..figures.selection import select
 from ..figures.targets import compute_targets, overdue_problems
 from .work_summary import gather as gather_work
 
@@ -232,17 +233,17 @@ def build_summary(engine: Engine, conf: CampaignConf, viewer: Viewer, *, phase=N
     as_of = min(as_of or window.as_of(), window.end_date)
     if as_of < window.start_date:
         raise ValueError(f"{window.label}（{window.start_date} 起）在数据截至日 {as_of} 时尚未开始")
+    sel = select(engine, conf, viewer, unit=unit, window=window, as_of=as_of)  # once for the whole summary
     step(0.05, "计算各项目标完成情况")
-    current = compute_targets(engine, conf, viewer, unit=unit, window=window, as_of=as_of, by_unit=True)
-    unit_code, unit_name = current[0].unit_code, current[0].unit_name
+    current = compute_targets(engine, sel, by_unit=True)
+    unit_code, unit_name = sel.unit["code"], sel.unit["name"]
     figs = [figure_dict(f) for f in current]
     before_window = previous_window(conf, window, kind, the_phase)
     before = []
     if before_window is not None:
         step(0.15, f"计算{before_window.label}完成情况（用于比较）")
         before = [figure_dict(f) for f in compute_targets(
-            engine, conf, viewer, unit=unit_code, window=before_window,
-            as_of=min(before_window.end_date, as_of), by_unit=True)]
+            engine, sel.at(before_window, as_of=min(before_window.end_date, as_of)), by_unit=True)]
     step(0.25, "计算各阶段完成情况")
     phase_figs = []
     for p in conf.phases:
@@ -252,21 +253,19 @@ def build_summary(engine: Engine, conf: CampaignConf, viewer: Viewer, *, phase=N
             these = [f for f in figs if f["unit_code"] == unit_code]
         else:
             these = [figure_dict(f) for f in compute_targets(
-                engine, conf, viewer, unit=unit_code, window=Window(p.start_date, p.end_date, p.name),
-                as_of=min(p.end_date, as_of))]
+                engine, sel.at(Window(p.start_date, p.end_date, p.name), as_of=min(p.end_date, as_of)))]
         phase_figs += [{**f, "phase": f"第{p.seq}阶段", "phase_name": p.name} for f in these]
     gaps = []
     specs = gap_specs(conf)
     for i, (spec, _) in enumerate(specs):
         step(0.35 + 0.5 * i / len(specs), f"整理清单：{spec.title}")
         if spec.key == "overdue":
-            rows = overdue_problems(engine, conf, viewer, unit=unit_code, as_of=as_of)
+            rows = overdue_problems(engine, sel)
         else:
-            rows = missing_enterprises(engine, conf, viewer, target=spec.key, unit=unit_code,
-                                       window=window, as_of=as_of)
+            rows = missing_enterprises(engine, sel, target=spec.key)
         gaps.append(GapList(spec, _gap_rows(spec, rows)))
     step(0.88, "统计工作开展情况")
-    work = gather_work(engine, conf, viewer, unit=unit_code, window=window, as_of=as_of)
+    work = gather_work(engine, sel)
     comp = None
     if completeness:
         step(0.9, "统计上报完整性")
@@ -275,7 +274,7 @@ def build_summary(engine: Engine, conf: CampaignConf, viewer: Viewer, *, phase=N
         except ImportError:  # the completeness module is optional for the exports
             reporting_completeness = None
         if reporting_completeness is not None:
-            comp = reporting_completeness(engine, conf, viewer, unit=unit_code, window=window, as_of=as_of)
+            comp = reporting_completeness(engine, sel)
     step(1.0, "数据准备完成")
     return StageSummary(
         campaign_code=conf.code, campaign_name=conf.name,

@@ -11,15 +11,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
 
 from sqlalchemy.engine import Engine
 
-from ..access import Viewer
-from ..campaign import CampaignConf, Window
 from ..db import execute
 from ..labels import percent_text
-from ..figures.targets import resolve_selection
+from ..figures.selection import Selection
 
 TASK_SOURCES = ("国抽", "省抽", "市抽", "县抽", "风险监测")
 STARS = ("三星级", "二星级", "一星级", "未评上")
@@ -98,10 +95,9 @@ def _count(rows: list[dict], unit_name: str) -> WorkCounts:
     return w
 
 
-def gather(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit, window: Window,
-           as_of: date) -> dict[str, WorkCounts]:
+def gather(engine: Engine, sel: Selection) -> dict[str, WorkCounts]:
     """The unit's counts (key "") and each unit directly below it (by code)."""
-    sel = resolve_selection(engine, conf, viewer, unit=unit, window=window, as_of=as_of)
+    as_of = sel.as_of
     years = {"from_year": sel.window.start_date.year, "to_year": min(sel.window.end_date, as_of).year}
     out = {}
     for key, u in [("", sel.unit), *[(c["code"], c) for c in sel.children]]:

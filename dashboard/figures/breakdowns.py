@@ -8,16 +8,13 @@ the engine's own figures and are not recomputed here. Tests prove the totals equ
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
 
 from sqlalchemy.engine import Engine
 
-from ..access import Viewer
-from ..campaign import CampaignConf, Window
 from ..db import execute
 from ..labels import as_date, nd_text, percent_text
 from .problem_state import problem_on
-from .targets import resolve_selection
+from .selection import Selection
 
 HAZARD_CLASSES = ("兽药残留", "致病性微生物", "食品添加剂", "非食用物质", "动物源性成分")
 AGEING_BUCKETS = ((15, "15天以内"), (30, "16–30天"), (60, "31–60天"), (90, "61–90天"),
@@ -25,11 +22,9 @@ AGEING_BUCKETS = ((15, "15天以内"), (30, "16–30天"), (60, "31–60天"), (
 
 
 # ------------------------------------------------------------------ 监督抽检
-def sampling_rows(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None,
-                  window: Window | None = None, as_of: date | None = None) -> list[dict]:
+def sampling_rows(engine: Engine, sel: Selection) -> list[dict]:
     """Every sampling batch of the unit in the window (all task sources), with its upload batch;
     `is_counted` says whether the sampling pass rate counts it (not 风险监测, sampling_batches.sql)."""
-    sel = resolve_selection(engine, conf, viewer, unit=unit, window=window, as_of=as_of)
     rows = execute(engine, "sampling_batches", unit_id=sel.unit["unit_id"], **sel.params)
     for r in rows:
         r["sampling_date"] = as_date(r["sampling_date"])
@@ -76,11 +71,9 @@ def split_failed_items(text: str | None) -> str:
 
 
 # ------------------------------------------------------------------ 问题整改
-def problem_rows(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None,
-                 window: Window | None = None, as_of: date | None = None) -> list[dict]:
+def problem_rows(engine: Engine, sel: Selection) -> list[dict]:
     """Problems (any source) found in [window start, as_of], each with its state on as_of:
     已整改 (closed by as_of), 逾期未整改 (past 整改期限), 整改中 (within it); days open/overdue/late."""
-    sel = resolve_selection(engine, conf, viewer, unit=unit, window=window, as_of=as_of)
     as_of = sel.as_of
     rows = execute(engine, "problems_listed", unit_id=sel.unit["unit_id"], **sel.params)
     out = []

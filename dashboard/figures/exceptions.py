@@ -12,20 +12,18 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
-from ..access import Viewer
-from ..campaign import CampaignConf, Window, month_window
+from ..campaign import Window, month_window
 from ..db import execute
 from ..labels import as_date, points_text, shown_change
-from .targets import resolve_selection
+from .selection import Selection
 
 
-def undisposed_samples(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None,
-                       as_of: date) -> list[dict]:
-    """不合格 batches (any task source) sampled from the campaign start to as_of whose 核查处置状态
-    is not 已完成, oldest first."""
-    sel = resolve_selection(engine, conf, viewer, unit=unit, as_of=as_of)
+def undisposed_samples(engine: Engine, sel: Selection) -> list[dict]:
+    """不合格 batches (any task source) sampled from the campaign start to the selection's as_of
+    whose 核查处置状态 is not 已完成, oldest first (the window does not matter)."""
+    as_of = sel.as_of
     rows = execute(engine, "undisposed_samplings", unit_id=sel.unit["unit_id"],
-                   scope_unit_id=viewer.scope_unit_id, from_date=conf.start_date, to_date=as_of)
+                   scope_unit_id=sel.viewer.scope_unit_id, from_date=sel.conf.start_date, to_date=as_of)
     out = []
     for r in rows:  # 不合格 and not 已完成: filtered in the query
         r = {**r, "sampling_date": as_date(r["sampling_date"]),
@@ -40,11 +38,11 @@ def month_of(on: date) -> Window:
     return month_window(f"{on.year}-{on.month:02d}")
 
 
-def report_status(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None,
-                  as_of: date) -> list[dict]:
-    """For each unit directly below `unit` (or the unit itself when it has none): did it report in
-    the month of as_of (records dated in that month up to as_of, or an upload during it)?"""
-    sel = resolve_selection(engine, conf, viewer, unit=unit, as_of=as_of)
+def report_status(engine: Engine, sel: Selection) -> list[dict]:
+    """For each unit directly below the selection's unit (or the unit itself when it has none):
+    did it report in the month of as_of (records dated in that month up to as_of, or an upload
+    during it)? The window does not matter."""
+    as_of, conf, viewer = sel.as_of, sel.conf, sel.viewer
     units = list(sel.children) or [sel.unit]
     ids = [u["unit_id"] for u in units]
     month = month_of(as_of)
@@ -66,10 +64,9 @@ def report_status(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=No
     return out
 
 
-def silent_units(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None,
-                 as_of: date) -> list[dict]:
-    """The units with no report in the month of as_of."""
-    return [r for r in report_status(engine, conf, viewer, unit=unit, as_of=as_of) if not r["reported"]]
+def silent_units(engine: Engine, sel: Selection) -> list[dict]:
+    """The units with no report in the month of the selection's as_of."""
+    return [r for r in report_status(engine, sel) if not r["reported"]]
 
 
 def behind_units(paces) -> list[dict]:

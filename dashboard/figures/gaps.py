@@ -6,14 +6,11 @@ enterprises, people, problems or batches a sub-bureau must still act on.
 """
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy.engine import Engine
 
-from ..access import Viewer, masked
-from ..campaign import CampaignConf, Window
+from ..access import masked
 from .members import check_target, members_of
-from .targets import resolve_selection
+from .selection import Selection
 
 ENTERPRISE_KEYS = ("credit_code", "name", "unit_code", "unit_name", "cadre_name")
 
@@ -30,13 +27,10 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-def missing_enterprises(engine: Engine, conf: CampaignConf, viewer: Viewer, *, target: str,
-                        unit=None, window: Window | None = None,
-                        as_of: date | None = None) -> list[dict]:
+def missing_enterprises(engine: Engine, sel: Selection, *, target: str) -> list[dict]:
     """What is still missing for one target: enterprises (coverage targets), people whose latest
     exam failed, open 监督检查 problems or 不合格 batches; each row has a short Chinese reason."""
-    measure = check_target(conf, target)
-    sel = resolve_selection(engine, conf, viewer, unit=unit, window=window, as_of=as_of)
+    measure = check_target(sel.conf, target)
     rows = []
     for r in members_of(engine, sel, measure):
         if r["is_numerator"]:
@@ -44,7 +38,7 @@ def missing_enterprises(engine: Engine, conf: CampaignConf, viewer: Viewer, *, t
         row = {k: r[k] for k in (*ENTERPRISE_KEYS, *measure.gap_extra)}
         row["reason"] = r["reason"]
         if "person_name" in row:  # 姓名 is personal data (data-contract.md)
-            row["person_name"] = masked(viewer, row["person_name"])
+            row["person_name"] = masked(sel.viewer, row["person_name"])
         rows.append(row)
     return sorted(rows, key=_sort_key)
 

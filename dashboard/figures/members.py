@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from ..campaign import CampaignConf
 from .measures import Measure, measure_for
-from .targets import Selection
+from .selection import Selection
 
 
 def check_target(conf: CampaignConf, target: str) -> Measure:

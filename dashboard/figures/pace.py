@@ -19,11 +19,12 @@ from fractions import Fraction
 
 from sqlalchemy.engine import Engine
 
-from ..access import Viewer
 from ..campaign import CampaignConf, Window, month_keys, month_window
 from ..labels import percent_text
 
 from .measures import CUMULATIVE, LEVEL, measures  # noqa: F401  (LEVEL: tests import it here)
+from .selection import Selection
+from .targets import compute_targets
 
 
 def __getattr__(name: str):
@@ -137,16 +138,15 @@ def month_ends(conf: CampaignConf, as_of: date) -> list[date]:
     return [min(month_window(key).end_date, last) for key in month_keys(conf.start_date, last)]
 
 
-def trajectory(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None, as_of: date,
-               by_unit: bool = False) -> list[dict]:
-    """Campaign-to-date figures at every month end up to as_of (one target engine call per point),
-    each with the trajectory's expected value on that day."""
-    from .targets import compute_targets
+def trajectory(engine: Engine, sel: Selection, *, by_unit: bool = False) -> list[dict]:
+    """Campaign-to-date figures at every month end up to the selection's as_of (one target engine
+    call per point, the selection moved to it), each with the trajectory's expected value on that
+    day. The selection's window does not matter."""
+    conf = sel.conf
     rows = []
-    for point in month_ends(conf, as_of):
+    for point in month_ends(conf, sel.as_of):
         window = Window(conf.start_date, point, "行动以来")
-        for f in compute_targets(engine, conf, viewer, unit=unit, window=window, as_of=point,
-                                 by_unit=by_unit):
+        for f in compute_targets(engine, sel.at(window, as_of=point), by_unit=by_unit):
             rows.append({"unit_code": f.unit_code, "unit_name": f.unit_name, "target": f.target,
                          "name": f.name, "point": point, "month": f"{point.year}-{point.month:02d}",
                          "numerator": f.numerator, "denominator": f.denominator, "value": f.value,

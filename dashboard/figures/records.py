@@ -7,16 +7,13 @@ are in its numerator, and tests prove its counts equal the engine's for every ta
 """
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy.engine import Engine
 
 from ..access import Viewer, mask_exam_label, masked, resolve_unit
-from ..campaign import CampaignConf, Window
 from ..db import execute
 from ..labels import normalise_dates
 from .members import check_target, members_of
-from .targets import resolve_selection
+from .selection import Selection
 
 # The record tables of an enterprise's file, in the order of the plan's work, with Chinese titles.
 FILE_SECTIONS = {
@@ -62,13 +59,12 @@ def _provenance_row(r: dict) -> tuple[dict, int, int]:
     return row, r["batch_id"], r["evidence_batch_id"]
 
 
-def figure_members(engine: Engine, conf: CampaignConf, viewer: Viewer, *, target: str, unit=None,
-                   window: Window | None = None, as_of: date | None = None) -> list[dict]:
+def figure_members(engine: Engine, sel: Selection, *, target: str) -> list[dict]:
     """One row per member of the figure's denominator (enterprise, person, problem or batch),
     `is_numerator` 1 when it counts in the numerator, with the upload of the member's record
     (member_*) and of the record that decided it (evidence_*)."""
-    measure = check_target(conf, target)
-    sel = resolve_selection(engine, conf, viewer, unit=unit, window=window, as_of=as_of)
+    measure = check_target(sel.conf, target)
+    viewer = sel.viewer
     by_id = batches(engine)
     out = []
     for r in members_of(engine, sel, measure):

@@ -40,9 +40,9 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy.engine import Engine
 
 from ..access import Viewer
-from ..campaign import CampaignConf, Window
 from ..db import execute
-from .targets import as_date, resolve_selection
+from ..labels import as_date
+from .selection import Selection
 
 # Dated sheets: table -> (sheet name, the date column of its records).
 DATED_SHEETS = {
@@ -180,16 +180,15 @@ def _report_unit_of(units: dict[int, dict], report_ids: set[int]) -> dict[int, i
     return out
 
 
-def reporting_completeness(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None,
-                           window: Window | None = None, as_of: date | None = None) -> Completeness:
-    """For each unit directly below `unit` (or `unit` itself when it has none): the status of every
-    month of the window up to as_of, per sheet and overall, and its completeness and on-time rate."""
-    sel = resolve_selection(engine, conf, viewer, unit=unit, window=window, as_of=as_of)
+def reporting_completeness(engine: Engine, sel: Selection) -> Completeness:
+    """For each unit directly below the selection's unit (or the unit itself when it has none):
+    the status of every month of the window up to as_of, per sheet and overall, and its
+    completeness and on-time rate."""
+    conf, viewer = sel.conf, sel.viewer
     report_units = list(sel.children) or [sel.unit]
     start, as_of = sel.window.start_date, sel.as_of
     months = months_between(start, min(sel.window.end_date, as_of)) if start <= as_of else []
-    from .targets import scope_units
-    units = scope_units(engine, viewer)
+    units = {u["unit_id"]: u for u in sel.scope}
     report_of = _report_unit_of(units, {u["unit_id"] for u in report_units})
     batches = _batches(engine)
     cutoff = datetime.combine(as_of + timedelta(days=1), time())

@@ -2,25 +2,26 @@
 
 Counting happens in SQL (`queries/*_counts_by_unit.sql`): records are counted per enterprise unit and
 rolled up the org tree through org_unit_closure, so a county figure is the sum of numerators over
-the sum of denominators, never an average of sub-bureau rates. Python only resolves the window,
-checks the viewer's scope and turns counts into figures.
+the sum of denominators, never an average of sub-bureau rates. Python takes the selection resolved
+once (dashboard.figures.selection: unit, window, as-of, checked against the viewer's scope) and
+turns counts into figures.
 """
 from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from fractions import Fraction
 
 from sqlalchemy.engine import Engine
 
-from ..access import Viewer, resolve_unit
-from ..campaign import CampaignConf, Window, campaign_window
+from ..access import Viewer
+from ..campaign import CampaignConf, Window
 from ..db import execute
 from .measures import measures
 from ..labels import STATUS_BY_MET, normalise_dates, nd_text, percent_text, threshold_text
 from .problem_state import problem_on
-from ..rollups import next_month
+from .selection import Selection, select
 from ..labels import as_date  # noqa: F401  (dashboard.figures.reporting imports it from here)
 
 
@@ -97,82 +98,6 @@ class TargetFigure:
                 "threshold": self.threshold, "met": self.met}
 
 
-# ------------------------------------------------------------------ what a call is about
-@dataclass(frozen=True)
-class Selection:
-    """One call's unit, window and as_of, resolved and checked against the viewer's scope."""
-    unit: dict
-    children: tuple[dict, ...]
-    window: Window
-    as_of: date
-    params: dict  # the bound parameters every query of the engine understands
-    parents: dict = field(default_factory=dict)  # unit code → parent code, every unit in scope
-
-    def report_units_of(self, unit_code: str) -> list[str]:
-        """The unit and each of its ancestors in scope: the report units a member counts for."""
-        out = []
-        while unit_code is not None:
-            out.append(unit_code)
-            unit_code = self.parents.get(unit_code)
-        return out
-
-
-def query_params(conf: CampaignConf, viewer: Viewer, window: Window, as_of: date) -> dict:
-    """The bound parameters of every engine query, dates computed here, never in SQL."""
-    # Records dated after as_of never count, so the window's end is clipped to it here, once.
-    to_date = min(window.end_date, as_of)
-    return {"scope_unit_id": viewer.scope_unit_id, "as_of": as_of,
-            "from_date": window.start_date, "to_date": to_date,
-            "from_month_date": window.start_date.replace(day=1),
-            "campaign_start_date": conf.start_date,
-            **whole_months(window.start_date, to_date)}
-
-
-def whole_months(from_date: date, to_date: date) -> dict:
-    """The span of calendar months wholly inside [from_date, to_date], which month rollups answer:
-    whole_from_date is the first day of the first such month, whole_to_date the last day of the
-    last. The partial months at the edges are [from_date, whole_from_date) and (whole_to_date,
-    to_date]. Without a whole month, the head edge is the whole window and the tail is empty."""
-    first = from_date if from_date.day == 1 else next_month(from_date.replace(day=1))
-    after = to_date + timedelta(days=1)
-    last = after - timedelta(days=1) if after.day == 1 else after.replace(day=1) - timedelta(days=1)
-    if first > last:
-        return {"whole_from_date": after, "whole_to_date": to_date}
-    return {"whole_from_date": first, "whole_to_date": last}
-
-
-def scope_units(engine: Engine, viewer: Viewer) -> dict[int, dict]:
-    """unit_id → org unit row, for every unit the viewer may see, in sort_order."""
-    rows = execute(engine, "scope_units", scope_unit_id=viewer.scope_unit_id)
-    return {r["unit_id"]: r for r in sorted(rows, key=lambda r: r["sort_order"])}
-
-
-def _unit_id(engine: Engine, viewer: Viewer, unit) -> int:
-    if unit is None:
-        return viewer.scope_unit_id
-    if isinstance(unit, (str, int)):
-        unit = resolve_unit(engine, unit)
-    return unit.unit_id
-
-
-def resolve_selection(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None,
-                      window: Window | None = None, as_of: date | None = None) -> Selection:
-    """Defaults (viewer's unit, campaign to date, the window's as_of) and the scope check:
-    a unit outside the viewer's subtree raises PermissionError."""
-    units = scope_units(engine, viewer)
-    unit_id = _unit_id(engine, viewer, unit)
-    if unit_id not in units:
-        label = getattr(unit, "name", None) or unit
-        raise PermissionError(f"无权查看“{label}”的数据：该单位不在您的管辖范围内")
-    window = window or campaign_window(conf)
-    as_of = as_of or window.as_of()
-    children = tuple(u for u in units.values() if u["parent_id"] == unit_id)
-    codes = {u["unit_id"]: u["code"] for u in units.values()}
-    parents = {u["code"]: codes.get(u["parent_id"]) for u in units.values()}
-    return Selection(units[unit_id], children, window, as_of,
-                     query_params(conf, viewer, window, as_of), parents)
-
-
 # ------------------------------------------------------------------ the figures
 def _count_rows(engine: Engine, conf: CampaignConf, sel: Selection, report_units: list[dict]) -> dict:
     """(unit_id, target code) → (numerator, denominator); absent pairs are 0 of 0. Measures the
@@ -210,12 +135,20 @@ def _member_counts(engine: Engine, m, sel: Selection, report_units: list[dict]) 
     return out
 
 
-def compute_targets(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None,
-                    window: Window | None = None, as_of: date | None = None,
+def compute_targets(engine: Engine, sel: Selection | CampaignConf, viewer: Viewer | None = None, *,
+                    unit=None, window: Window | None = None, as_of: date | None = None,
                     by_unit: bool = False) -> list[TargetFigure]:
-    """The configured targets for the unit (default: the viewer's scope unit), and with by_unit
-    for each unit directly below it too, in the campaign's order."""
-    sel = resolve_selection(engine, conf, viewer, unit=unit, window=window, as_of=as_of)
+    """The configured targets for the selection's unit, and with by_unit for each unit directly
+    below it too, in the campaign's order.
+
+    The one keyword convenience of the read side (for tests and scripts): called as
+    `compute_targets(engine, conf, viewer, unit=…, window=…, as_of=…)` it resolves the selection
+    itself (dashboard.figures.selection.select). Pages, exports and the CLI pass a Selection."""
+    if not isinstance(sel, Selection):
+        sel = select(engine, sel, viewer, unit=unit, window=window, as_of=as_of)
+    elif (viewer, unit, window, as_of) != (None, None, None, None):
+        raise TypeError("compute_targets: a Selection already holds the viewer, unit, window and as_of")
+    conf = sel.conf
     report_units = [sel.unit, *sel.children] if by_unit else [sel.unit]
     counts = _count_rows(engine, conf, sel, report_units)
     return [TargetFigure(u["code"], u["name"], sel.window.start_date, sel.window.end_date,
@@ -225,10 +158,10 @@ def compute_targets(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=
 
 
 # ------------------------------------------------------------------ overdue problems
-def overdue_problems(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None,
-                     as_of: date) -> list[dict]:
-    """Problems of any source past their 整改期限 and not 已整改 on as_of, most overdue first."""
-    sel = resolve_selection(engine, conf, viewer, unit=unit, as_of=as_of)
+def overdue_problems(engine: Engine, sel: Selection) -> list[dict]:
+    """Problems of any source past their 整改期限 and not 已整改 on the selection's as_of, most
+    overdue first (the window does not matter)."""
+    as_of = sel.as_of
     rows = [problem_on(normalise_dates(r), as_of)
             for r in execute(engine, "overdue_problems", unit_id=sel.unit["unit_id"], **sel.params)]
     for r in rows:

@@ -1,7 +1,8 @@
 """The shared controls (campaign, org unit, window, as-of date), kept in the URL's query parameters.
 
 `shared_controls()` runs in app.py before the page, so the widgets live as long as the session and
-every page reads the same `Selection`. A link such as
+every page reads the same `PageChoice` (what the sidebar chose) and, resolved from it once per run,
+the same figures Selection (dashboard.figures.selection, via dashboard.ui.data.selection). A link such as
 `/sub_bureau?unit=DT03&window=phase2&as_of=2023-08-31` opens exactly that view (with
 `&campaign=CODE` another campaign over the same units): query parameters seed the widgets, and the
 widgets write them back on every run.
@@ -15,16 +16,20 @@ import streamlit as st
 
 from dashboard.campaign import Window, campaign_window, month_keys, month_window, phase_window
 from dashboard.figures.pace import end_date
+from dashboard.figures.selection import Selection
 
 from . import data
 from .widgets import md
 
 _LAST = "_query_params_last"
+CHOICE_KEY, SELECTION_KEY = "page_choice", "selection"  # this run's PageChoice and its Selection
 
 
 @dataclass(frozen=True)
-class Selection:
-    """What every page shows: a unit, a window and the as-of date (never after the window's end)."""
+class PageChoice:
+    """What the sidebar chose for every page: a unit code, a window key and the as-of date (never
+    after the window's end). Not yet checked against the viewer: dashboard.ui.data.selection
+    resolves it into the figures Selection."""
     unit_code: str
     unit_name: str
     is_root: bool
@@ -107,8 +112,9 @@ def campaign_switch() -> None:
         publish("campaign", code)
 
 
-def shared_controls() -> Selection:
-    """The sidebar controls; returns and remembers the Selection."""
+def shared_controls() -> PageChoice:
+    """The sidebar controls; returns and remembers the PageChoice, and resolves it once into this
+    run's figures Selection (selection())."""
     conf, ver = data.campaign(), data.version()
     units = data.units(ver)
     names = {u["code"]: ("　" * u["depth"]) + u["name"] for u in units}
@@ -144,14 +150,25 @@ def shared_controls() -> Selection:
         st.warning(f"数据截至日期 {as_of} 早于所选区间的开始日期 {window.start_date}，已按区间结束日计算。")
         as_of = window.end_date
     # A window that ended before the as-of date is seen at its end (figures "at the phase's end").
-    sel = Selection(unit, next(u["name"] for u in units if u["code"] == unit), unit == units[0]["code"],
-                    key, window, min(as_of, window.end_date))
-    st.session_state["selection"] = sel
+    choice = PageChoice(unit, next(u["name"] for u in units if u["code"] == unit), unit == units[0]["code"],
+                        key, window, min(as_of, window.end_date))
+    st.session_state[CHOICE_KEY] = choice
+    st.session_state[SELECTION_KEY] = data.selection(ver, choice)  # the one resolution of this run
+    return choice
+
+
+def current() -> PageChoice:
+    """The PageChoice made by the sidebar in this run."""
+    choice = st.session_state.get(CHOICE_KEY)
+    return choice if choice is not None else shared_controls()
+
+
+def selection() -> Selection:
+    """This run's figures Selection (the PageChoice resolved once): pass it to dashboard.ui.data's
+    figure functions, and derive other windows, dates or units with its `at` and `of`."""
+    sel = st.session_state.get(SELECTION_KEY)
+    if sel is None:
+        shared_controls()
+        sel = st.session_state[SELECTION_KEY]
     return sel
-
-
-def current() -> Selection:
-    """The Selection made by the sidebar in this run."""
-    sel = st.session_state.get("selection")
-    return sel if sel is not None else shared_controls()
 

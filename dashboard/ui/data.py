@@ -2,7 +2,10 @@
 
 Every cached function takes the data version first (newest upload batch id and batch counts,
 read fresh on every run, and the signed-in viewer), so an upload or a rollback made in another
-process changes the key and is seen at once. The viewer enters a key by its access only
+process changes the key and is seen at once. The figure functions then take the run's Selection
+(dashboard.figures.selection): the sidebar's choice is resolved once per run by `selection()` from
+the viewer's cached units, and a page derives any other window, date or unit it shows from it
+(`Selection.at` / `Selection.of`) without resolving again; a Selection enters a key by its `key`. The viewer enters a key by its access only
 (`Viewer.access`: role, scope, personal data), so ten leaders share one computation per data
 version while a viewer never gets rows computed for a different access; each cached function
 runs its core call for the viewer in its key. Concurrent misses of one key are merged by
@@ -13,11 +16,10 @@ Results are plain dicts and lists (pickled by `st.cache_data`).
 """
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
 from dashboard.figures import breakdowns, exceptions as overview, pace, records
+from dashboard.figures.selection import Selection, select
 from dashboard.access import Viewer
 from dashboard.campaign import Window, load_campaign
 from dashboard.db import DEFAULT_DB_PATH, database_url, execute, get_engine
@@ -89,8 +91,7 @@ def campaign():
 def campaign_choices(ver) -> list[tuple[str, str]]:
     """(code, name) of every campaign over the viewer's tree (dashboard.campaign.campaigns_over)."""
     from dashboard.campaign import campaigns_over
-    rows = execute(engine(), "scope_units", scope_unit_id=_who(ver).scope_unit_id)
-    top = min(rows, key=lambda r: r["sort_order"])["code"]
+    top = scope(ver)[0]["code"]
     return [(c.code, c.name) for c in campaigns_over(top)]
 
 
@@ -117,12 +118,17 @@ def _who(ver) -> Viewer:
 
 
 def cached(**options):
-    """st.cache_data for results of the core: no spinner, a Viewer hashed by its access."""
-    return st.cache_data(show_spinner=False, hash_funcs={Viewer: _access_of}, **options)
+    """st.cache_data for results of the core: no spinner, a Viewer hashed by its access and a
+    Selection by its key (campaign, access, unit, window, as_of)."""
+    return st.cache_data(show_spinner=False, hash_funcs={Viewer: _access_of, Selection: _key_of}, **options)
 
 
 def _access_of(who: Viewer) -> tuple:
     return who.access
+
+
+def _key_of(sel: Selection) -> tuple:
+    return sel.key
 
 
 def clear_caches() -> None:
@@ -130,15 +136,28 @@ def clear_caches() -> None:
     st.cache_data.clear()
 
 
-def _window(start: date, end: date) -> Window:
-    return Window(start, end, "")
+# ------------------------------------------------------------------ org units and the selection
+@cached()
+def scope(ver) -> list[dict]:
+    """The org unit rows the viewer may see (queries/scope_units.sql), in configuration order:
+    `units` and every Selection of a run are made from them, so they are read once per key."""
+    rows = execute(engine(), "scope_units", scope_unit_id=_who(ver).scope_unit_id)
+    return sorted(rows, key=lambda r: r["sort_order"])
 
 
-# ------------------------------------------------------------------ org units
+def selection(ver, choice) -> Selection:
+    """The sidebar's choice (dashboard.ui.controls.PageChoice) resolved into the Selection the
+    functions below take: the viewer of `ver`, the choice's unit (checked against the viewer's
+    scope), its window up to the as-of date, and the as-of date. Reads nothing but the cache."""
+    return select(engine(), campaign(), _who(ver), unit=choice.unit_code,
+                  window=Window(choice.start, choice.end, choice.window.label), as_of=choice.as_of,
+                  scope=scope(ver))
+
+
 @cached()
 def units(ver) -> list[dict]:
     """Every org unit the viewer may see, in configuration order (code, name, depth, parent)."""
-    rows = execute(engine(), "scope_units", scope_unit_id=_who(ver).scope_unit_id)
+    rows = scope(ver)
     by_id = {r["unit_id"]: r for r in rows}
     out = []
     for r in sorted(rows, key=lambda r: r["sort_order"]):
@@ -150,87 +169,81 @@ def units(ver) -> list[dict]:
 
 # ------------------------------------------------------------------ figures
 @cached()
-def figures(ver, unit_code: str | None, start: date, end: date, as_of: date, by_unit: bool = False):
-    """The target engine's figures (as dicts with display texts) for a unit and window."""
+def figures(ver, sel: Selection, by_unit: bool = False):
+    """The target engine's figures (as dicts with display texts) for a selection."""
     from dashboard.figures.targets import compute_targets
-    figs = compute_targets(engine(), campaign(), _who(ver), unit=unit_code, window=_window(start, end),
-                           as_of=as_of, by_unit=by_unit)
-    return [figure_dict(f) for f in figs]
+    return [figure_dict(f) for f in compute_targets(engine(), sel, by_unit=by_unit)]
 
 
 @cached()
-def trajectory(ver, unit_code: str | None, as_of: date, by_unit: bool = False):
+def trajectory(ver, sel: Selection, by_unit: bool = False):
     """Campaign-to-date figures at each month end up to as_of, with the expected trajectory."""
-    return pace.trajectory(engine(), campaign(), _who(ver), unit=unit_code, as_of=as_of, by_unit=by_unit)
+    return pace.trajectory(engine(), sel, by_unit=by_unit)
 
 
 @cached()
-def paces(ver, unit_code: str | None, as_of: date, by_unit: bool = True):
+def paces(ver, sel: Selection, by_unit: bool = True):
     """Each campaign-to-date figure at as_of measured against its trajectory, with the forecast."""
-    conf = campaign()
-    figs = figures(ver, unit_code, conf.start_date, as_of, as_of, by_unit)
+    conf = sel.conf
+    figs = figures(ver, sel.at(Window(conf.start_date, sel.as_of, ""), as_of=sel.as_of), by_unit)
     return [pace.pace_of(conf, f) for f in figs]
 
 
 @cached()
-def members(ver, target: str, unit_code: str | None, start: date, end: date, as_of: date):
+def members(ver, sel: Selection, target: str):
     """The records behind a figure: every denominator member, flagged when in the numerator."""
-    return records.figure_members(engine(), campaign(), _who(ver), target=target, unit=unit_code,
-                                  window=_window(start, end), as_of=as_of)
+    return records.figure_members(engine(), sel, target=target)
 
 
 @cached()
-def missing(ver, target: str, unit_code: str | None, start: date, end: date, as_of: date):
+def missing(ver, sel: Selection, target: str):
     """What is still missing for a target (dashboard.figures.gaps)."""
     from dashboard.figures.gaps import missing_enterprises
-    return missing_enterprises(engine(), campaign(), _who(ver), target=target, unit=unit_code,
-                               window=_window(start, end), as_of=as_of)
+    return missing_enterprises(engine(), sel, target=target)
 
 
 # ------------------------------------------------------------------ exceptions and listings
 @cached()
-def overdue(ver, unit_code: str | None, as_of: date):
+def overdue(ver, sel: Selection):
     """Problems past their 整改期限 and not rectified on as_of (dashboard.figures.targets)."""
     from dashboard.figures.targets import overdue_problems
-    return overdue_problems(engine(), campaign(), _who(ver), unit=unit_code, as_of=as_of)
+    return overdue_problems(engine(), sel)
 
 
 @cached()
-def undisposed(ver, unit_code: str | None, as_of: date):
+def undisposed(ver, sel: Selection):
     """不合格 batches whose 核查处置 is not finished (dashboard.figures.exceptions)."""
-    return overview.undisposed_samples(engine(), campaign(), _who(ver), unit=unit_code, as_of=as_of)
+    return overview.undisposed_samples(engine(), sel)
 
 
 @cached()
-def short_list(kind: str, ver, unit_code: str | None, as_of: date, limit: int) -> dict:
+def short_list(kind: str, ver, sel: Selection, limit: int) -> dict:
     """An exception list as the overview shows it: `total` rows, `by_unit` (how many fall under
-    each unit directly below unit_code, dashboard.figures.exceptions.count_by_child) and the first `limit`
-    `rows` (the most urgent: overdue problems most overdue first, undisposed batches oldest first).
-    kind: overdue | undisposed. A rerun reads this short result from the cache, not the whole list."""
-    rows = {"overdue": overdue, "undisposed": undisposed}[kind](ver, unit_code, as_of)
-    scope = units(ver)
-    by_unit = overview.count_by_child(rows, scope, unit_code or scope[0]["code"])
+    each unit directly below the selection's unit, dashboard.figures.exceptions.count_by_child) and
+    the first `limit` `rows` (the most urgent: overdue problems most overdue first, undisposed
+    batches oldest first). kind: overdue | undisposed. A rerun reads this short result from the
+    cache, not the whole list."""
+    rows = {"overdue": overdue, "undisposed": undisposed}[kind](ver, sel)
+    by_unit = overview.count_by_child(rows, units(ver), sel.unit["code"])
     return {"total": len(rows), "rows": rows[:limit], "by_unit": by_unit}
 
 
 @cached()
-def report_status(ver, unit_code: str | None, as_of: date):
+def report_status(ver, sel: Selection):
     """Whether each unit reported in the month of as_of (dashboard.figures.exceptions)."""
-    return overview.report_status(engine(), campaign(), _who(ver), unit=unit_code, as_of=as_of)
+    return overview.report_status(engine(), sel)
 
 
 @cached()
-def sampling(ver, unit_code: str | None, start: date, end: date, as_of: date):
+def sampling(ver, sel: Selection):
     """Every sampling batch of the window, flagged when the sampling pass rate counts it (dashboard.figures.breakdowns)."""
-    return breakdowns.sampling_rows(engine(), campaign(), _who(ver), unit=unit_code,
-                                    window=_window(start, end), as_of=as_of)
+    return breakdowns.sampling_rows(engine(), sel)
 
 
 @cached()
-def problems(ver, unit_code: str | None, start: date, end: date, as_of: date):
+def problems(ver, sel: Selection):
     """Problems of any source with their state on as_of (dashboard.figures.breakdowns)."""
-    return breakdowns.problem_rows(engine(), campaign(), _who(ver), unit=unit_code,
-                                   window=_window(start, end), as_of=as_of)
+    return breakdowns.problem_rows(engine(), sel)
 
 
 @cached()
@@ -243,8 +256,3 @@ def search(ver, text: str, unit_code: str | None = None):
 def enterprise(ver, credit_code: str):
     """An enterprise's file (一户一档) with every record and its upload (dashboard.figures.records)."""
     return records.enterprise_file(engine(), _who(ver), credit_code)
-
-
-def target_figures(unit_code, start, end, as_of, by_unit):
-    """Kept for callers of the first sketch: the figures for the current data version."""
-    return figures(version(), unit_code, start, end, as_of, by_unit)

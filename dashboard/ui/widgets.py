@@ -14,6 +14,8 @@ from fractions import Fraction
 import pandas as pd
 import streamlit as st
 
+from dashboard.campaign import Window
+from dashboard.figures.selection import Selection
 from dashboard.filenames import safe_filename
 from dashboard.labels import (BOOLEAN_COLUMNS, STATUS_BY_MET, STATUS_COLOURS, STATUS_FILLS, STATUS_NONE,
                               STATUS_SMALL, figure_text, fmt_date, fmt_datetime, label, short_name, short_of,
@@ -221,17 +223,19 @@ PROVENANCE_COLUMNS = ["unit_name", "credit_code", "name", "member_label", "evide
 PROVENANCE_ROWS = 2000  # rows a provenance table shows (a province's run to 10⁵); all are downloadable
 
 
-def provenance(figs: list[dict], *, key: str) -> None:
+def provenance(figs: list[dict], sel: Selection, *, key: str) -> None:
     """From any figure shown: the records behind its numerator and denominator, each with the upload
     (file, uploader, time) it came from. A table shows the first PROVENANCE_ROWS records; the tab
-    carries the true count and the whole list downloads as CSV."""
+    carries the true count and the whole list downloads as CSV. `sel` is the page's Selection: each
+    figure's own (its unit, window and as-of date) is derived from it, not resolved again."""
     with st.expander("数据来源：查看任一指标分子、分母背后的记录及其上报批次", icon=":material/search:"):
         choices = [(f["unit_code"], f["target"]) for f in figs]
         by = {(f["unit_code"], f["target"]): f for f in figs}
         pick = st.selectbox("指标", choices, key=f"prov_{key}",
                             format_func=lambda c: f"{by[c]['unit_name']} · {by[c]['name']} · {by[c]['figure_text']}")
         f = by[pick]
-        fig = (data.version(), f["target"], f["unit_code"], f["from_date"], f["to_date"], f["as_of"])
+        fig = (data.version(), f["target"],
+               sel.of(f["unit_code"]).at(Window(f["from_date"], f["to_date"], ""), as_of=f["as_of"]))
         parts = _provenance_frames(*fig, PROVENANCE_ROWS)
         tabs = st.tabs([f"{part}：{count} 条" for part, (_, count) in parts.items()])
         for tab, (part, (df, count)) in zip(tabs, parts.items()):
@@ -245,25 +249,24 @@ def provenance(figs: list[dict], *, key: str) -> None:
                                        key=f"prov_{key}_{part}_csv")
 
 
-def _provenance_rows(ver, target: str, unit_code: str, start: date, end: date, as_of: date):
+def _provenance_rows(ver, target: str, sel: Selection):
     """{分子: (rows, columns), 分母: (rows, columns)} of a figure (the records from the cache)."""
-    rows = data.members(ver, target, unit_code, start, end, as_of)
+    rows = data.members(ver, sel, target)
     cols = [c for c in PROVENANCE_COLUMNS if any(r.get(c) for r in rows) or c in ("name", "unit_name")]
     return {"分子": ([r for r in rows if r["is_numerator"]], cols), "分母": (rows, ["is_numerator", *cols])}
 
 
 @data.cached(max_entries=100)
-def _provenance_frames(ver, target: str, unit_code: str, start: date, end: date, as_of: date,
-                       limit: int) -> dict[str, tuple[pd.DataFrame, int]]:
+def _provenance_frames(ver, target: str, sel: Selection, limit: int) -> dict[str, tuple[pd.DataFrame, int]]:
     """{分子 / 分母: (display frame of the first `limit` records, how many there are)}: a rerun
     reads these short frames, however long a province's denominator."""
-    parts = _provenance_rows(ver, target, unit_code, start, end, as_of)
+    parts = _provenance_rows(ver, target, sel)
     return {part: (frame(rows[:limit], cols), len(rows)) for part, (rows, cols) in parts.items()}
 
 
-def _provenance_csv(ver, target: str, unit_code: str, start: date, end: date, as_of: date, part: str) -> bytes:
+def _provenance_csv(ver, target: str, sel: Selection, part: str) -> bytes:
     """Every record of a figure's 分子 or 分母 as CSV (built only when the download is clicked)."""
-    rows, cols = _provenance_rows(ver, target, unit_code, start, end, as_of)[part]
+    rows, cols = _provenance_rows(ver, target, sel)[part]
     return csv_bytes(frame(rows, cols))
 
 
