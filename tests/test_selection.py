@@ -10,9 +10,10 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.access import Viewer, resolve_unit, system_viewer
 from dashboard.campaign import Window, campaign_window, phase_window
-from dashboard.exports import build_summary
+from dashboard.exports import build_summary, summary
 from dashboard.exports.work_summary import gather
 from dashboard.figures import breakdowns, exceptions, gaps, pace, records, reporting, selection, targets
+from dashboard.ui import data
 from tests.pages_support import PROJECT_DIR
 from tiny_county import CONF, D
 from upload_support import signed
@@ -38,7 +39,6 @@ def counting(monkeypatch, module, name: str) -> list:
 
 def scope_reads(monkeypatch) -> list:
     """Every scope_units query the read side runs (dashboard.figures.selection's and the UI's)."""
-    from dashboard.ui import data
     reads = []
     for module in (selection, data):
         real = module.execute
@@ -129,7 +129,6 @@ def test_no_figure_function_resolves_again(tiny_county, monkeypatch):
 def test_one_export_build_resolves_once(tiny_county, monkeypatch):
     """A stage summary (figures, the previous phase, every phase, every gap list, work, completeness)
     resolves its selection once and reads the viewer's units once."""
-    import dashboard.exports.summary as summary
     calls = counting(monkeypatch, summary, "select")
     reads = scope_reads(monkeypatch)
     s = build_summary(tiny_county, CONF, chief(tiny_county), phase=2, as_of=date(2023, 8, 31))
@@ -142,7 +141,6 @@ def test_one_page_run_resolves_once(small_county_env, monkeypatch):
     the matrix, the provenance): the sidebar's choice is resolved once, and the viewer's units are
     read once — by the cached scope the selection and the sidebar share. A second run resolves once
     again and reads nothing (all from the cache)."""
-    from dashboard.ui import data
     calls = counting(monkeypatch, data, "select")
     reads = scope_reads(monkeypatch)
     at = signed(AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120), small_county_env)
