@@ -28,8 +28,8 @@ CHOICE_KEY, SELECTION_KEY = "page_choice", "selection"  # this run's PageChoice 
 @dataclass(frozen=True)
 class PageChoice:
     """What the sidebar chose for every page: a unit code, a window key and the as-of date (never
-    after the window's end). Not yet checked against the viewer: dashboard.ui.data.selection
-    resolves it into the figures Selection."""
+    after the window's end). The units offered are the viewer's; dashboard.ui.data.selection
+    resolves the choice, with the scope check, into the figures Selection."""
     unit_code: str
     unit_name: str
     is_root: bool
