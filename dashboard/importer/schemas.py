@@ -63,6 +63,18 @@ class SheetModel(pa.DataFrameModel):
     def key_fields(cls) -> list[str]:
         return [f for f, m in _field_metadata(cls).items() if m["key"]]
 
+    @classmethod
+    def owned_by_unit(cls) -> bool:
+        """Whether the rows belong to the uploading org unit (工作任务), not to an enterprise:
+        their table has a `unit_id` instead of a `credit_code`, set by the importer."""
+        return cls.Config.metadata.get("owner") == "unit"
+
+    @classmethod
+    def record_key(cls) -> list[str]:
+        """The natural key of the sheet's table: the key columns, after `unit_id` for a sheet
+        whose rows belong to a unit (a 任务编号 is unique within its unit only)."""
+        return (["unit_id"] if cls.owned_by_unit() else []) + cls.key_fields()
+
 
 @functools.cache
 def _field_metadata(model: type[SheetModel]) -> dict[str, dict]:
@@ -379,6 +391,9 @@ class EnforcementCaseSheet(SheetModel):
                                      aliases=("罚没款", "罚款金额", "罚没款金额"))
     is_transferred_police: Series[pd.BooleanDtype] = col("是否移送公安", YES_NO,
                                                          aliases=("移送公安", "是否移送公安机关"))
+    # 来源编号 (beyond the contract): the 抽样单编号 or 检查编号 that led to the case
+    source_no: Series[str] = col("来源编号", required=False,
+                                 aliases=("案件来源编号", "抽样单编号/检查编号", "检查编号/抽样单编号"))
 
     class Config:
         metadata = {"sheet": "违法案件", "table": "enforcement_case"}
@@ -398,11 +413,60 @@ class ChecklistSheet(SheetModel):
         metadata = {"sheet": "检查清单", "table": "checklist_item"}
 
 
+# ------------------------------------------------------------------ 风险排查
+class RiskScreeningSheet(SheetModel):
+    """Third-party risk screening: the 一户一档 hazard list and whether a 一企一策 plan was made."""
+    credit_code: Series[str] = col("统一社会信用代码", "credit_code", key=True, aliases=CREDIT_ALIASES)
+    enterprise_name: Series[str] = enterprise_name_col()
+    screening_date: Series[pa.DateTime] = col("排查日期", "date", key=True, aliases=("排查时间", "风险排查日期"))
+    agency: Series[str] = col("排查机构", required=False,
+                              aliases=("第三方机构", "第三方排查机构", "排查单位", "技术服务机构"))
+    count_hazards: Series[pd.Int64Dtype] = col("发现隐患数", "int", ge=0,
+                                               aliases=("隐患数", "发现隐患", "发现风险隐患数", "隐患数量"))
+    has_plan: Series[pd.BooleanDtype] = col("是否制定一企一策方案", YES_NO,
+                                            aliases=("一企一策", "一企一策方案", "是否制定一企一策",
+                                                     "是否制定“一企一策”方案"))
+
+    class Config:
+        metadata = {"sheet": "风险排查", "table": "risk_screening"}
+
+
+# ------------------------------------------------------------------ 工作任务
+WORK_STATUSES = ("未开始", "进行中", "已完成")
+
+
+class WorkTaskSheet(SheetModel):
+    """A unit's own work items (细化措施, 责任人, 责任时限). The rows belong to the uploading unit,
+    not to an enterprise (`owner`): the importer sets `unit_id` (load.py, validate.work_task_units)."""
+    task_no: Series[str] = col("任务编号", key=True, aliases=("任务序号", "措施编号", "编号"))
+    content: Series[str] = col("任务内容", aliases=("细化措施", "工作措施", "工作任务", "任务名称", "措施内容"))
+    owner_name: Series[str] = col("责任人", aliases=("责任人员", "负责人", "责任领导"))
+    due_date: Series[pa.DateTime] = col("完成期限", "date", future_ok=True,
+                                        aliases=("责任时限", "完成时限", "截止日期", "完成时间节点"))
+    status: Series[str] = col("完成情况", "enum", values=WORK_STATUSES,
+                              aliases=("进展情况", "完成状态", "推进情况"),
+                              value_aliases={"未启动": "未开始", "尚未开始": "未开始", "推进中": "进行中",
+                                             "正在推进": "进行中", "正在进行": "进行中", "完成": "已完成",
+                                             "已办结": "已完成", "办结": "已完成"})
+    done_date: Series[pa.DateTime] = col("完成日期", "date", required=False, aliases=("实际完成日期", "办结日期"))
+    evidence: Series[str] = col("佐证材料", required=False, aliases=("佐证资料", "完成佐证"))
+
+    class Config:
+        metadata = {"sheet": "工作任务", "table": "work_task", "owner": "unit"}
+
+    @pa.dataframe_check(error="完成情况为“已完成”时必须填写完成日期")
+    def done_needs_date(cls, df: pd.DataFrame) -> Series[bool]:
+        return (df["status"] != "已完成").fillna(True) | df["done_date"].notna()
+
+
 # 企业名录 first: a workbook's registry rows are loaded before the records that refer to them.
 SHEETS: tuple[type[SheetModel], ...] = (
     EnterpriseSheet, SelfInspectionSheet, ResponsibilitySheet, ManagementSystemSheet,
     SupplierEvaluationSheet, OfficerExamSheet, InspectionSheet, ProblemSheet, SamplingSheet,
     CadreVisitSheet, StarRatingSheet, EnforcementCaseSheet, ChecklistSheet)
+# Declared, not yet imported: the importer learns them in the next commits (a 工作任务 row has no
+# enterprise), then they join SHEETS.
+PENDING_SHEETS = (RiskScreeningSheet, WorkTaskSheet)
 
 SHEET_BY_NAME = {s.sheet_name(): s for s in SHEETS}
 
@@ -418,4 +482,5 @@ CHECK_COLUMNS = {
     "复查结论为“已整改”时必须填写整改完成日期": "closed_date",
     "检验结论为“不合格”时必须填写不合格项目": "failed_items",
     "检验结论为“不合格”时必须填写核查处置状态": "disposal_status",
+    "完成情况为“已完成”时必须填写完成日期": "done_date",
 }
