@@ -66,6 +66,8 @@ def cell_of(error: dict, ws, where: tuple[int | None, dict[str, int]] | None) ->
     if col is None:
         col = _header_column(ws, header_row, column)
     row = error.get("row")
+    if row is not None and not column:  # a row's error, no column (the 填报单位 row): its first cell
+        return row, 1, row == header_row
     if row is None or col is None:
         row = row if (row is not None and col is not None) else (header_row or 1)
         return row, (col if col is not None else 0) + 1, True

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .. import rollups
-from ..access import Viewer, check_rollback
+from ..access import Viewer, check_rollback, role_info
 from ..models import Base, BatchChange, CommittedUpload, OrgUnit, OrgUnitClosure, UploadBatch
 from . import bulk, parse, published, read, validate
 from .gcpause import gc_paused
@@ -190,7 +190,8 @@ def _load(engine: Engine, result: ImportResult, book: read.RawWorkbook, sheets, 
             if earlier is not None:  # a concurrent upload of the same file landed first
                 result.status, result.batch_id = "unchanged", earlier
                 return result
-        ctx = validate.load_context(conn, viewer.scope_unit_id, validate.workbook_codes(sheets))
+        ctx = validate.load_context(conn, viewer.scope_unit_id, validate.workbook_codes(sheets),
+                                    _own_unit(viewer))
         errors += validate.database_errors(sheets, ctx)
         result.warnings = validate.name_warnings(sheets, ctx)
         if errors:
@@ -202,12 +203,22 @@ def _load(engine: Engine, result: ImportResult, book: read.RawWorkbook, sheets, 
             _count(result, plan)
         result.status = "imported"
         if not result.dry_run:
-            unit_id = _common_unit(conn, validate.enterprise_units(sheets, ctx))
+            unit_id = _common_unit(conn, validate.enterprise_units(sheets, ctx) | validate.task_units(sheets))
             result.batch_id = _write(conn, plans, data, file_name, uploader, uploaded_at,
                                      result.rows, unit_id)
             if on_write is not None:
                 on_write(conn, result)
     return result
+
+
+def _own_unit(viewer: Viewer) -> int | None:
+    """The uploader's own unit (a clerk's), None for a viewer of a whole tree (an administrator,
+    the command line without --as): the unit a 工作任务 sheet belongs to when it names none."""
+    try:
+        whole_tree = role_info(viewer.role).whole_tree
+    except KeyError:
+        whole_tree = False
+    return None if whole_tree else viewer.scope_unit_id
 
 
 def _source_bytes(source, file_name: str | None) -> tuple[bytes, str]:
@@ -292,14 +303,14 @@ def table_of(model: type[SheetModel]):
 
 
 def key_columns(model: type[SheetModel]) -> list[str]:
-    """The natural-key columns of a sheet's table."""
-    return model.key_fields()
+    """The natural-key columns of a sheet's table (`unit_id` first for rows owned by a unit)."""
+    return model.record_key()
 
 
 def records(model: type[SheetModel], sheets: list[parse.ParsedSheet]) -> list[dict]:
     """The typed values as plain dicts by database column: date, bool, int, float, str or None."""
     fields = [f for f, m in parse.fields_of(model).items() if f != "unit" and not m.get("reference")] \
-        + (["unit_id"] if model is EnterpriseSheet else [])
+        + (["unit_id"] if model is EnterpriseSheet or model.owned_by_unit() else [])
     out = []
     for sheet in sheets:
         out += [dict(zip(fields, row)) for row in zip(*(sheet.values[f] for f in fields))]
@@ -309,7 +320,8 @@ def records(model: type[SheetModel], sheets: list[parse.ParsedSheet]) -> list[di
 def _existing(conn: Connection, model: type[SheetModel], rows: list[dict]) -> dict[Any, dict]:
     """The stored rows for the workbook's keys (by `_key_of`), fetched in bulk, not row by row."""
     keys = key_columns(model)
-    probe = keys[0] if len(keys) == 1 else "credit_code"  # every composite key holds the code
+    # every composite key holds the credit code, or (a unit's rows) the unit and the row's number
+    probe = keys[0] if len(keys) == 1 else "credit_code" if "credit_code" in keys else keys[-1]
     wanted = sorted({r[probe] for r in rows})
     key_of = _key_of(model)
     return {key_of(row): row for row in bulk.rows_where_in(conn, table_of(model), probe, wanted)}
@@ -568,6 +580,8 @@ def _refuse_if_still_referenced(conn: Connection, batch_id: int, codes: list[str
     later = set()
     for model in SHEETS[1:]:
         table = table_of(model)
+        if "credit_code" not in table.c:  # rows of a unit (工作任务) name no enterprise
+            continue
         for i in range(0, len(codes), CHUNK):
             stmt = select(table.c.batch_id).where(table.c.credit_code.in_(codes[i:i + CHUNK])).distinct()
             later.update(conn.execute(stmt).scalars())

@@ -59,6 +59,9 @@ class RawSheet:
     pending: Any = None
     pre_errors: list[dict] = field(default_factory=list)
     pre_bad: set[tuple[int, str]] = field(default_factory=set)
+    # The text cells of the rows above the header (title, 填报单位/填报日期), by Excel row: where a
+    # sheet whose rows belong to a unit (工作任务) names that unit.
+    above: list[tuple[int, list[str]]] = field(default_factory=list)
 
 
 @dataclass
@@ -496,6 +499,8 @@ def _read_sheet(book, parts, paths, name: str, limits: Limits) -> RawSheet | Non
         return sheet  # reported as missing columns; its rows cannot be read without a header
     sheet.rows = [(i + 1, cells) for i, cells in enumerate(rows[header + 1:], header + 1)
                   if _is_data_row(cells)]
+    sheet.above = [(i + 1, [c.strip() for c in cells if isinstance(c, str) and c.strip()])
+                   for i, cells in enumerate(rows[:header])]
     if name in paths and paths[name] in parts:
         sheet.no_cached_value = formulas_without_value(parts[paths[name]])
     return sheet

@@ -463,10 +463,8 @@ class WorkTaskSheet(SheetModel):
 SHEETS: tuple[type[SheetModel], ...] = (
     EnterpriseSheet, SelfInspectionSheet, ResponsibilitySheet, ManagementSystemSheet,
     SupplierEvaluationSheet, OfficerExamSheet, InspectionSheet, ProblemSheet, SamplingSheet,
-    CadreVisitSheet, StarRatingSheet, EnforcementCaseSheet, ChecklistSheet)
-# Declared, not yet imported: the importer learns them in the next commits (a 工作任务 row has no
-# enterprise), then they join SHEETS.
-PENDING_SHEETS = (RiskScreeningSheet, WorkTaskSheet)
+    CadreVisitSheet, StarRatingSheet, EnforcementCaseSheet, ChecklistSheet, RiskScreeningSheet,
+    WorkTaskSheet)
 
 SHEET_BY_NAME = {s.sheet_name(): s for s in SHEETS}
 

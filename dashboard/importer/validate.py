@@ -127,14 +127,22 @@ def derive_values(sheet: ParsedSheet) -> None:
 
 
 # ------------------------------------------------------------------ across rows and sheets
+def _keyed(sheets: list[ParsedSheet]) -> list[ParsedSheet]:
+    """The sheets whose whole record key is known: a 工作任务 sheet once its unit is (its key is
+    unit + 任务编号, and two sheets of one workbook may be two units' tasks)."""
+    return [s for s in sheets if all(k in s.values for k in s.raw.model.record_key())]
+
+
 def duplicate_key_errors(sheets: list[ParsedSheet]) -> list[dict]:
-    """A natural key given twice in one workbook: the later row is an error naming the first."""
+    """A natural key given twice in one workbook: the later row is an error naming the first.
+    Sheets whose key is not known yet (a 工作任务 sheet's unit) are left for a later call."""
+    sheets = _keyed(sheets)
     if not _any_key_repeated(sheets):
         return []
     out, first_seen = [], {}
     for sheet in sheets:
         model = sheet.raw.model
-        keys = model.key_fields()
+        keys = model.record_key()
         for row, values in zip(sheet.rows, zip(*(sheet.values[k] for k in keys))):
             if None in values:
                 continue
@@ -144,9 +152,11 @@ def duplicate_key_errors(sheets: list[ParsedSheet]) -> list[dict]:
                 continue
             other_sheet, other_row = first_seen[spot]
             where = f"第{other_row}行" if other_sheet == sheet.raw.name else f"工作表“{other_sheet}”第{other_row}行"
-            names = "、".join(fields_of(model)[k]["zh"] for k in keys)
-            out.append(cell_error(sheet.raw, row, keys[0],
-                                  f"与{where}重复：同一{names}只能填一行", values[0]))
+            shown = model.key_fields()
+            names = "、".join(fields_of(model)[k]["zh"] for k in shown)
+            unit = "同一单位的" if model.owned_by_unit() else ""
+            out.append(cell_error(sheet.raw, row, shown[0], f"与{where}重复：{unit}同一{names}只能填一行",
+                                  values[keys.index(shown[0])]))
     return out
 
 
@@ -155,7 +165,7 @@ def _any_key_repeated(sheets: list[ParsedSheet]) -> bool:
     skips the row-by-row search for the first occurrence."""
     seen: dict[type, set] = defaultdict(set)
     for sheet in sheets:
-        keys = sheet.raw.model.key_fields()
+        keys = sheet.raw.model.record_key()
         if len(keys) == 1:
             values = sheet.values[keys[0]]
             count = len(values) - values.count(None)
@@ -181,16 +191,23 @@ class Context:
     incoming: dict[str, int] = field(default_factory=dict)  # from this workbook's 企业名录
     listed: set[str] = field(default_factory=set)  # every code this workbook's 企业名录 holds
     names: dict[str, str] = field(default_factory=dict)  # credit code -> registered name
+    own_unit: int | None = None  # the uploader's own unit, None when not known (admin, command line)
+    unit_names: dict[int, str] = field(default_factory=dict)  # unit_id -> name
+
+
 
 
 def _fold(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
 
 
-def load_context(conn: Connection, scope_unit_id: int, codes: set[str]) -> Context:
-    """Org units, the viewer's subtree and the registered enterprises among `codes`."""
-    units = {}
+def load_context(conn: Connection, scope_unit_id: int, codes: set[str],
+                 own_unit: int | None = None) -> Context:
+    """Org units, the viewer's subtree and the registered enterprises among `codes`; `own_unit`
+    is the uploader's own unit when there is one (the 工作任务 rows' default owner)."""
+    units, unit_names = {}, {}
     for unit in conn.execute(select(OrgUnit.unit_id, OrgUnit.code, OrgUnit.name, OrgUnit.short_name)):
+        unit_names[unit.unit_id] = unit.name
         for spelling in (unit.code, unit.name, unit.short_name):
             if spelling:
                 units[_fold(spelling)] = unit.unit_id
@@ -205,14 +222,14 @@ def load_context(conn: Connection, scope_unit_id: int, codes: set[str]) -> Conte
             .where(Enterprise.credit_code.in_(chunk))
         for r in conn.execute(stmt):
             registry[r.credit_code], names[r.credit_code] = r.unit_id, r.name
-    return Context(units, scope, registry, names=names)
+    return Context(units, scope, registry, names=names, own_unit=own_unit, unit_names=unit_names)
 
 
 def workbook_codes(sheets: list[ParsedSheet]) -> set[str]:
     """Every credit code the workbook's sheets mention."""
     codes = set()
     for sheet in sheets:
-        codes.update(c for c in sheet.values["credit_code"] if c is not None)
+        codes.update(c for c in sheet.values.get("credit_code", ()) if c is not None)
     return codes
 
 
@@ -278,16 +295,86 @@ def licence_errors(sheet: ParsedSheet) -> list[dict]:
     return out
 
 
+# ------------------------------------------------------------------ rows that belong to a unit
+_LABEL = "填报单位"
+_LABEL_END = re.compile(r"(?:填报日期|填报时间|填报人|联系电话|日期)")
+_STAMP = re.compile(r"[(（]\s*(?:盖章|公章|章)\s*[)）]")
+
+
+def reporting_unit_label(sheet: ParsedSheet) -> tuple[int, str | None] | None:
+    """(Excel row, the unit written) of the sheet's `填报单位：…` row above its header, the unit
+    None when the row leaves it blank; None when the sheet has no such row. The unit may follow in
+    the same cell (`填报单位：安丰分局  填报日期：…`) or in the next cell of the row."""
+    for row, cells in sheet.raw.above:
+        for i, cell in enumerate(cells):
+            folded = _fold(cell)
+            at = folded.find(_LABEL)
+            if at < 0:
+                continue
+            rest = folded[at + len(_LABEL):].lstrip(":：")
+            rest = _LABEL_END.split(rest, 1)[0]
+            if not rest and i + 1 < len(cells) and not _LABEL_END.match(_fold(cells[i + 1])):
+                rest = _LABEL_END.split(_fold(cells[i + 1]), 1)[0]
+            rest = _STAMP.sub("", rest).strip(":：")
+            return row, rest or None
+    return None
+
+
+def _unit_named(text: str, ctx: Context) -> int | None:
+    """The unit a 填报单位 text names: a name, short name or code, or a full name ending in one
+    (东台市市场监督管理局安丰分局 → 安丰分局; the longest such ending wins)."""
+    folded = _fold(text)
+    found = ctx.units.get(folded) or ctx.units.get(folded.upper())
+    if found is not None:
+        return found
+    endings = [s for s in ctx.units if len(s) >= 2 and folded.endswith(s)]
+    return ctx.units[max(endings, key=len)] if endings else None
+
+
+def work_task_units(sheet: ParsedSheet, ctx: Context) -> list[dict]:
+    """A sheet whose rows belong to the uploading unit (工作任务): that unit is the one its
+    `填报单位：…` row names, else the uploader's own; it must lie in the uploader's part of the
+    county. Sets `unit_id` on every row; a sheet whose unit cannot be told is one sheet error."""
+    label = reporting_unit_label(sheet)
+    row, text = label if label else (None, None)
+    raw = sheet.raw
+    name = raw.model.sheet_name()
+    if text is not None:
+        unit_id = _unit_named(text, ctx)
+        if unit_id is None:
+            return [cell_error(raw, row, None, f"填报单位“{text}”不是已有的单位名称或代码，"
+                               f"无法确定这些{name}属于哪个单位", text)]
+        if unit_id not in ctx.scope:
+            return [cell_error(raw, row, None, f"填报单位“{text}”不属于本单位辖区，无权上报该单位的{name}", text)]
+    elif ctx.own_unit is not None:
+        unit_id = ctx.own_unit
+    else:
+        return [cell_error(raw, row or raw.header_row, None,
+                           f"无法确定这些{name}属于哪个单位：请在表头上方写明“填报单位：本单位名称”"
+                           "（如“填报单位：安丰分局”，也可写单位代码）")]
+    sheet.values["unit_id"] = [unit_id] * len(sheet.rows)
+    return []
+
+
+def task_units(sheets: list[ParsedSheet]) -> set[int]:
+    """Every org unit the workbook's unit-owned rows (工作任务) belong to."""
+    return {u for s in sheets for u in s.values.get("unit_id", ()) if s.raw.model.owned_by_unit()}
+
+
 def database_errors(sheets: list[ParsedSheet], ctx: Context) -> list[dict]:
-    """Registry rows first (they register codes), then every record's enterprise."""
+    """Registry rows first (they register codes), then every record's enterprise, then the unit
+    of the rows that belong to one (and their keys, now complete)."""
     out = []
     registries = [s for s in sheets if s.raw.model is EnterpriseSheet]
     for sheet in registries:
         out += licence_errors(sheet) + registry_errors(sheet, ctx)
+    owned = [s for s in sheets if s.raw.model.owned_by_unit()]
     for sheet in sheets:
-        if sheet.raw.model is not EnterpriseSheet:
+        if sheet.raw.model is not EnterpriseSheet and not sheet.raw.model.owned_by_unit():
             out += record_errors(sheet, ctx)
-    return out
+    for sheet in owned:
+        out += work_task_units(sheet, ctx)
+    return out + duplicate_key_errors([s for s in owned if "unit_id" in s.values])
 
 
 def name_warnings(sheets: list[ParsedSheet], ctx: Context) -> list[dict]:
@@ -316,7 +403,7 @@ def enterprise_units(sheets: list[ParsedSheet], ctx: Context) -> set[int]:
     """Every org unit the workbook's enterprises belong to (for the batch's unit)."""
     units = set()
     for sheet in sheets:
-        for code in set(sheet.values["credit_code"]) - {None}:
+        for code in set(sheet.values.get("credit_code", ())) - {None}:
             unit = ctx.incoming.get(code, ctx.registry.get(code))
             if unit is not None:
                 units.add(unit)
