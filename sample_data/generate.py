@@ -63,11 +63,16 @@ SHEET_TITLES = {"企业名录": "肉制品生产企业名录", "企业自查": "
                 "食安员抽考": "食品安全管理人员监督抽查考核情况表", "监督检查": "肉制品生产企业监督检查情况表",
                 "问题整改": "肉制品生产企业问题隐患整改台账", "监督抽检": "肉制品生产企业监督抽检情况表",
                 "包保督导": "“两个责任”包保督导情况表", "星级评比": "肉制品生产企业星级评比情况表",
-                "违法案件": "肉制品违法案件查办情况表", "检查清单": "食品小作坊规范提升检查清单"}
+                "违法案件": "肉制品违法案件查办情况表", "检查清单": "食品小作坊规范提升检查清单",
+                "风险排查": "肉制品生产企业第三方风险排查情况表", "工作任务": "肉制品质量安全提升行动工作任务推进表"}
 HEADER_SUFFIX = {"罚没金额": "（元）", "成绩": "（分）", "考核得分": "（分）", "评价供应商数": "（家）",
                  "不合格供应商数": "（家）", "自查项目数": "（项）"}
 OMITTABLE = {"count_items", "lab_name", "credit_grade", "address", "inspectors", "source_no",
              "production_batch", "is_passed"}
+KEPT = {("违法案件", "source_no")}  # a case's 来源编号 is written even by clerks who drop optional columns
+# How a unit names itself in the 填报单位 row (the 工作任务 sheet needs it: its rows belong to the unit);
+# two units write their full name, the importer reads the unit from its ending.
+UNIT_LABELS = {"DT02": "东台市市场监督管理局开发区分局", "DT07": "东台市市场监督管理局溱东分局"}
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,8 @@ PROFILES = {
 FAILURES = (
     ("DT03", "2023-06", "酱牛肉", "酱卤肉制品", "兽药残留、食品添加剂", "氯霉素║0.52μg/kg║不得检出", "县抽",
      ("生产经营兽药残留超标的肉制品（氯霉素）", None, True)),
-    ("DT03", "2023-09", "盐水鸭", "酱卤肉制品", "食品添加剂", "亚硝酸盐(以亚硝酸钠计)║38mg/kg║≤30mg/kg", "市抽", None),
+    # 罂粟壳 in a braised product, and no case by the campaign's end (the meeting view's exception)
+    ("DT03", "2023-09", "卤猪蹄", "酱卤肉制品", "非食用物质", "罂粟碱║检出║不得检出；吗啡║检出║不得检出", "市抽", None),
     ("DT08", "2023-05", "火腿肠", "肉灌制品", "食品添加剂、致病性微生物",
      "亚硝酸盐(以亚硝酸钠计)║56mg/kg║≤30mg/kg；山梨酸及其钾盐(以山梨酸计)║0.11g/kg║≤0.075g/kg", "县抽",
      ("超范围超限量使用食品添加剂", 52000, False)),
@@ -172,6 +178,9 @@ class County:
     problems: list[Problem] = field(default_factory=list)
     seq: dict[str, int] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
+    # The campaign's work beyond the nine targets (风险排查, 工作任务, 2022 star ratings) draws from
+    # its own generator, so the rows every other step draws stay exactly as they were.
+    work: random.Random = field(default_factory=lambda: random.Random("2023-work"))
 
     def add(self, month: str, unit: str, sheet: str, row: dict) -> None:
         self.book.setdefault((month, unit), {}).setdefault(sheet, []).append(row)
@@ -624,7 +633,7 @@ def plant_failure(county: County, rows: list[dict], spec: tuple) -> None:
     if next_month in MONTHS:  # disposal completed: the next month's workbook re-lists the batch
         county.add(next_month, spec[0], "监督抽检", {**row, "disposal_status": "已完成"})
     if case:
-        add_case(county, e, found + timedelta(days=rng.randint(5, 20)), *case)
+        add_case(county, e, found + timedelta(days=rng.randint(5, 20)), *case, source_no=row["sample_no"])
 
 
 def sheet_sampling(county: County) -> None:
@@ -663,11 +672,13 @@ def sheet_stars(county: County) -> None:
                            {"credit_code": e.code, "year": 2023, "score": score, "star": star(score)})
 
 
-def add_case(county: County, e: Ent, filed: date, kind: str, fine: int | None, police: bool) -> None:
+def add_case(county: County, e: Ent, filed: date, kind: str, fine: int | None, police: bool,
+             source_no: str | None = None) -> None:
+    """A 违法案件; `source_no` (来源编号) is the 抽样单编号 of the failed batch that led to it."""
     filed = min(filed, CAMPAIGN_END)
     county.add(month_of(filed), e.unit, "违法案件", {
         "case_no": f"东市监案〔2023〕{100 + county.next('case')}号", "credit_code": e.code, "filed_date": filed,
-        "violation_type": kind, "fine_amount": fine, "is_transferred_police": police})
+        "violation_type": kind, "fine_amount": fine, "is_transferred_police": police, "source_no": source_no})
 
 
 EXTRA_CASES = (("DT06", "2023-08", "采购使用无检疫合格证明的肉类加工食品", 30000, False),
@@ -719,7 +730,8 @@ def sheet_data(sheet: str, rows: list[dict], unit: tuple[str, str], month: str) 
     """One sheet: headers from the schema (never a second copy of the column list)."""
     prof, mon = PROFILES[unit[0]], int(month[5:])
     fields = [(f, m) for f, m in SHEET_BY_NAME[sheet].fields().items()
-              if not ("省略可选列" in prof.style and f in OMITTABLE) and not m["reference"]]
+              if not ("省略可选列" in prof.style and f in OMITTABLE and (sheet, f) not in KEPT)
+              and not m["reference"]]
     dated = [f for f, m in fields if m["kind"] in ("date", "month")][:1]
     rows = sorted(rows, key=lambda r: r[dated[0]]) if dated else rows
     titled = "标题" in prof.style
@@ -728,7 +740,7 @@ def sheet_data(sheet: str, rows: list[dict], unit: tuple[str, str], month: str) 
         rows=[[fmt(r.get(f), m["kind"], prof) for f, m in fields] for r in rows],
         name=f"{sheet}({mon}月)" if "月份后缀" in prof.style else sheet,
         title=f"东台市{SHEET_TITLES[sheet]}（2023年{mon}月）" if titled else None,
-        unit_name=unit[1] if titled else None,
+        unit_name=UNIT_LABELS.get(unit[0], unit[1]) if sheet == "工作任务" else unit[1] if titled else None,
         report_date=upload_time(month, unit[0]).date() if titled else None,
         total_row="合计" in prof.style and sheet != "企业名录")
 
@@ -758,15 +770,172 @@ def sheet_checklists(county: County) -> None:
                                                        "is_done": rng.random() < 0.85})
 
 
+# ------------------------------------------------------------------ the campaign's work (own generator)
+AGENCIES = ("江苏安信食品安全技术服务有限公司", "盐城市食品安全技术服务中心", "南京中认华安风险管理咨询有限公司")
+# 风险排查: who is screened late (May–June) or never, and whose screening left no 一企一策 plan.
+SCREENING_LATE = {"DT12": 3, "DT05": 1}
+SCREENING_NEVER = {"DT10": 2, "DT11": 1}
+SCREENING_NO_PLAN = {"DT06": 2, "DT09": 1, "DT03": 1}
+
+
+def sheet_screenings(county: County) -> None:
+    """风险排查 (部署推动阶段): every enterprise in production in March screened by a third party in
+    March–April, on the day its 风险排查 problems were found (their count is its 发现隐患数), else on
+    a day of its own with none found; a few screened late or never, a few left without a 一企一策
+    plan (the 风险排查 target's missing firms)."""
+    rng = county.work
+    found: dict[str, list[date]] = {}
+    for p in county.problems:
+        if p.source == "风险排查":
+            found.setdefault(p.ent.code, []).append(p.found)
+    for code, _ in county.units:
+        ents = county.active(code, MONTHS[0])
+        quiet = [e for e in ents if e.code not in found and not e.stop_month]
+        picked = rng.sample(quiet, min(len(quiet), (SCREENING_LATE.get(code, 0) + SCREENING_NEVER.get(code, 0))
+                                       * county.scale))
+        late = {e.code for e in picked[:SCREENING_LATE.get(code, 0) * county.scale]}
+        never = {e.code for e in picked[len(late):]}
+        screened = [e for e in ents if e.code not in never]
+        no_plan = {e.code for e in rng.sample(screened, SCREENING_NO_PLAN.get(code, 0) * county.scale)}
+        agency = rng.choice(AGENCIES)
+        for e in screened:
+            days = found.get(e.code)
+            if days:
+                day, hazards = min(days), len(days)
+            else:
+                day = day_in(rng, rng.choice(MONTHS[2:4] if e.code in late else MONTHS[:2]), 5, 28)
+                hazards = 0
+            county.add(month_of(day), code, "风险排查", {
+                "credit_code": e.code, "screening_date": day, "agency": agency, "count_hazards": hazards,
+                "has_plan": e.code not in no_plan})
+
+
+WORK_ITEMS = (  # (细化措施, 完成期限) — the plan's §四 asks each 分局 to refine its measures
+    ("制定本单位肉制品质量安全提升行动细化方案，明确责任人和时间节点", date(2023, 3, 20)),
+    ("召开辖区肉制品生产企业动员部署会，签订质量安全承诺书", date(2023, 3, 31)),
+    ("配合第三方机构完成辖区企业风险排查，建立“一户一档”隐患清单", date(2023, 4, 30)),
+    ("督促存在隐患的企业制定“一企一策”整改方案", date(2023, 4, 30)),
+    ("督促企业落实“三类人、三件事、三本账”，每月核查一次", date(2023, 6, 30)),
+    ("按风险等级完成辖区企业监督检查，C、D级企业开展飞行检查", date(2023, 8, 31)),
+    ("督促规上企业建立HACCP或ISO22000体系及智能化追溯体系", date(2023, 8, 31)),
+    ("组织辖区企业食品安全管理人员监督抽考", date(2023, 7, 31)),
+    ("组织辖区企业参加星级评比，推荐示范企业", date(2023, 10, 31)),
+    ("开展问题隐患整改“回头看”，逾期问题逐一销号", date(2023, 11, 20)),
+)
+EVIDENCE = ("细化方案文件", "会议纪要及签到表", "隐患清单及整改方案", "检查记录汇总表", "工作台账", "情况报告")
+# 工作任务: 三仓分局 uploads its list only in June (none by the end of 部署推动阶段); 头灶分局 never does.
+TASKS_FROM = {"DT11": "2023-06"}
+TASKS_NEVER = {"DT12"}
+
+
+@dataclass
+class Task:
+    """A unit's work item: when it starts and when (if ever) it is done."""
+    no: str
+    content: str
+    owner: str
+    due: date
+    start: date
+    done: date | None
+
+
+def unit_tasks(rng: random.Random, unit: str) -> list[Task]:
+    """8–10 of the work items, each started before its deadline; most done on time, some late
+    (overdue for a while), a few never (overdue at the campaign's end); 梁垛分局 lags."""
+    items = sorted(rng.sample(WORK_ITEMS, rng.randint(8, 10)), key=lambda i: i[1])
+    owners = [person_name(rng) for _ in range(3)]
+    never_share, late_share = (0.25, 0.35) if unit == "DT06" else (0.08, 0.15)
+    out = []
+    for i, (content, due) in enumerate(items, 1):
+        start = max(date(2023, 3, 6), due - timedelta(days=rng.randint(20, 60)))
+        r = rng.random()
+        if r < never_share and due > date(2023, 4, 30):
+            done = None
+        elif r < never_share + late_share:
+            done = due + timedelta(days=rng.randint(5, 40))
+        else:
+            done = due - timedelta(days=rng.randint(0, max(0, (due - start).days - 1)))
+        out.append(Task(f"RW{i:02d}", content, rng.choice(owners), due, start,
+                        done if done is None or done <= CAMPAIGN_END else None))
+    return out
+
+
+def sheet_work_tasks(county: County) -> None:
+    """工作任务: each 分局's list of refined measures, re-listed every month from its first upload
+    with the status at the month's end (the newer row of the same 任务编号 replaces the older), a
+    task leaving the list the month after it is done."""
+    rng = county.work
+    for code, _ in county.units:
+        if code in TASKS_NEVER:
+            continue
+        tasks = unit_tasks(rng, code)
+        for month in MONTHS:
+            if month < TASKS_FROM.get(code, MONTHS[0]):
+                continue
+            first, last = month_days(month)
+            for t in tasks:
+                if t.done is not None and t.done < first and month != TASKS_FROM.get(code, MONTHS[0]):
+                    continue
+                done = t.done is not None and t.done <= last
+                status = "已完成" if done else "进行中" if t.start <= last else "未开始"
+                county.add(month, code, "工作任务", {
+                    "task_no": t.no, "content": t.content, "owner_name": t.owner, "due_date": t.due,
+                    "status": status, "done_date": t.done if done else None,
+                    "evidence": rng.choice(EVIDENCE) if done else None})
+
+
+# 飞行检查 / 交叉检查 after a failed batch (the risk_followup target): the failures of August and
+# later get one within weeks, except 安丰分局's 罂粟壳 batch of September (no follow-up, no case); the
+# earlier ones get none. Only failures from August on, so no record of 深入推进阶段 (to 08-31) moves.
+FOLLOW_UPS = {("DT05", "2023-08"): ("飞行检查", 31), ("DT09", "2023-08"): ("交叉检查", 24),
+              ("DT04", "2023-10"): ("飞行检查", 13)}
+
+
+def sheet_follow_ups(county: County) -> None:
+    """监督检查 rows following failed batches (FOLLOW_UPS), no problems found."""
+    rng = county.work
+    for (unit, month), (kind, after) in FOLLOW_UPS.items():
+        failed = [r for r in county.book.get((month, unit), {}).get("监督抽检", []) if r["verdict"] == "不合格"]
+        for r in failed:
+            day = min(r["sampling_date"] + timedelta(days=after), CAMPAIGN_END)
+            at = month_of(day)
+            county.add(at, unit, "监督检查", {
+                "inspection_no": f"JC{unit}{at.replace('-', '')}{county.next('jc' + unit + at):03d}",
+                "credit_code": r["credit_code"], "inspection_date": day, "inspection_type": kind,
+                "inspectors": "、".join(person_name(rng) for _ in range(2)), "count_problems": 0, "result": "符合"})
+
+
+def sheet_stars_2022(county: County) -> None:
+    """星级评比 of 2022, listed in March: most enterprises rated 三星级 in 2023 were already
+    三星级 in 2022 (示范企业: two years running), others applied in 2022 with other results."""
+    rng = county.work
+    rated_2023 = {r["credit_code"]: r["star"] for rows in county.book.values() for r in rows.get("星级评比", [])}
+    for code, _ in county.units:
+        for e in county.active(code, MONTHS[0]):
+            star_2023 = rated_2023.get(e.code)
+            if star_2023 == "三星级" and rng.random() < 0.7:
+                score = round(rng.uniform(90, 97), 1)
+            elif rng.random() < (0.5 if e.is_large else 0.12):
+                score = round(min(89.5, max(55.0, rng.gauss(80, 7))), 1)
+            else:
+                continue
+            county.add(MONTHS[0], code, "星级评比", {"credit_code": e.code, "year": 2022, "score": score,
+                                                   "star": star(score)})
+
+
 STEPS = (make_enterprises, sheet_registry, sheet_self_inspection, sheet_responsibility, sheet_systems,
          sheet_suppliers, sheet_exams, sheet_risk_screening, sheet_inspections, sheet_visits,
-         sheet_complaints, sheet_sampling, sheet_stars, sheet_cases, sheet_problems, sheet_checklists)
+         sheet_complaints, sheet_sampling, sheet_stars, sheet_cases, sheet_problems, sheet_checklists,
+         sheet_screenings, sheet_work_tasks, sheet_follow_ups, sheet_stars_2022)
 
 
 def build_county(scale: int = 1, seed: int = 2023) -> County:
-    """The whole county in memory: every step draws from one Random(seed), in a fixed order."""
+    """The whole county in memory: every step draws from one Random(seed), in a fixed order; the
+    campaign's work beyond the nine targets from a second one (County.work), so adding it changed
+    no row of the other sheets."""
     conf = load_campaign("dongtai-2023")
-    county = County(random.Random(seed), scale, [(u.code, u.name) for u in conf.root.children])
+    county = County(random.Random(seed), scale, [(u.code, u.name) for u in conf.root.children],
+                    work=random.Random(f"{seed}-work"))
     for step in STEPS:
         step(county)
     return county
