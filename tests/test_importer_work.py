@@ -153,6 +153,8 @@ def test_the_unit_of_the_tasks_by_the_fill_in_row_or_the_uploader(small_county):
                              "（如“填报单位：安丰分局”，也可写单位代码）")]
     assert label_error(eng, tasks([task("A1")], unit="某某分局")) == [
         ("工作任务", 1, None, "填报单位“某某分局”不是已有的单位名称或代码，无法确定这些工作任务属于哪个单位")]
+    assert run(eng, screening([[code(1), date(2023, 3, 10), None, 0, "是"]]),
+               tasks([], unit=None)).status == "imported"  # a blank 工作任务 sheet needs no unit
     admin = Viewer("sysadmin", "admin", unit_id(eng, "DT"))
     assert label_error(eng, tasks([task("A1")], unit=None), viewer=admin)[0][3].startswith("无法确定")
     # by name, by a full name ending in one, by code, in the next cell, with a stamp note

@@ -335,6 +335,9 @@ def work_task_units(sheet: ParsedSheet, ctx: Context) -> list[dict]:
     """A sheet whose rows belong to the uploading unit (工作任务): that unit is the one its
     `填报单位：…` row names, else the uploader's own; it must lie in the uploader's part of the
     county. Sets `unit_id` on every row; a sheet whose unit cannot be told is one sheet error."""
+    if not sheet.rows:  # an empty sheet (a template's, left blank) belongs to nobody
+        sheet.values["unit_id"] = []
+        return []
     label = reporting_unit_label(sheet)
     row, text = label if label else (None, None)
     raw = sheet.raw
