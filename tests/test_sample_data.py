@@ -115,3 +115,29 @@ def test_scale_multiplies_enterprises():
     one, three = gen.build_county(1), gen.build_county(3)
     for code, _ in one.units:
         assert len(three.ents[code]) == 3 * len(one.ents[code])
+
+
+def test_the_campaigns_work_beyond_the_nine_targets(sample):
+    """风险排查 in phase 1 for most firms, 工作任务 for ten sub-bureaus (三仓 from June, 头灶 never),
+    示范企业 (三星级 in 2022 and 2023), cases naming the failed batch they follow, and a 非食用物质
+    failure left without a case."""
+    def rows(sheet):
+        return [(name, r) for name, sheets in sorted(sample.items()) for r in sheets.get(sheet, [])]
+    screened = {r["credit_code"]: name[:7] for name, r in rows("风险排查")}
+    assert len(screened) == 172 and sum(m > "2023-04" for m in screened.values()) == 4
+    assert sum(r["has_plan"] in ("否", "×") for _, r in rows("风险排查")) == 4
+    units = {name[8:12] for name, _ in rows("工作任务")}
+    assert units == {f"DT{n:02d}" for n in range(1, 12)}
+    assert {name[8:12] for name, _ in rows("工作任务") if name[:7] <= "2023-04"} == units - {"DT11"}
+    stars = {(r["credit_code"], int(r["year"])): r["star"] for _, r in rows("星级评比")}
+    model = {c for (c, y), s in stars.items() if y == 2023 and s == "三星级" and stars.get((c, 2022)) == "三星级"}
+    assert len(model) == 6
+    batches = {r["sample_no"]: r for _, r in rows("监督抽检")}
+    cases = [r for _, r in rows("违法案件")]
+    sourced = [r for r in cases if r.get("source_no")]
+    assert len(cases) == 7 and len(sourced) == 5
+    assert all(batches[r["source_no"]]["verdict"] == "不合格" and batches[r["source_no"]]["credit_code"] == r["credit_code"]
+               for r in sourced)
+    caseless = [r for r in batches.values() if r["verdict"] == "不合格" and "非食用物质" in r["hazard_classes"]
+                and r["sample_no"] not in {c["source_no"] for c in sourced}]
+    assert [(r["sample_no"], r["food_name"]) for r in caseless] == [("SBJ23320900000121", "卤猪蹄")]
