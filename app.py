@@ -49,7 +49,7 @@ def router() -> None:
         # Every page URL shows the login form (so a link keeps its path and query until one signs
         # in); no page file runs.
         login = [st.Page("app_pages/login.py", title="登录", icon=":material/login:", url_path="login")]
-        login += [st.Page(lambda: session.login_form(engine), title="登录", url_path=name,
+        login += [st.Page(lambda: session.login_form(engine, data.campaign().name), title="登录", url_path=name,
                           default=name == "overview") for name, *_ in PAGES]
         st.navigation(login, position="hidden").run()
         st.stop()

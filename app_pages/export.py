@@ -15,7 +15,8 @@ from dashboard import access, actions
 from dashboard.campaign import current_phase
 from dashboard.exports import MIME_TYPES, file_name
 from dashboard.exports import charts as export_charts
-from dashboard.exports.narrative import Chart, Heading, Para, Table, briefing
+from dashboard.exports.blocks import Chart, Heading, Para, Table
+from dashboard.exports.narrative import briefing
 from dashboard.exports.render import FORMAT_LABELS
 from dashboard.ui import controls, data, session, widgets
 from dashboard.ui.widgets import html_text, md

@@ -8,10 +8,10 @@ from dashboard import access, actions
 from dashboard.figures.reporting import batch_file, batch_records, upload_history
 from dashboard.importer import RollbackError
 from dashboard.labels import fmt_datetime
-from dashboard.ui import data
+from dashboard.ui import data, session
 from dashboard.ui.widgets import md
 
-eng, viewer, ver = data.engine(), data.viewer(), data.version()
+eng, viewer, ver = data.engine(), session.viewer(), data.version()
 st.markdown("### 上报记录")
 st.caption("每次确认上报都记为一批；撤销一批会把它新增的记录删除、更新过的记录恢复为上报前的内容。")
 kind, message = st.session_state.pop("hist_message", (None, None))
@@ -21,7 +21,7 @@ if kind:
 
 @st.cache_data(show_spinner=False)
 def history(ver) -> list[dict]:
-    who = data.viewer()
+    who = session.viewer()
     return upload_history(data.engine(), who, root=access.role_info(who.role).whole_tree)
 
 

@@ -3,4 +3,4 @@ passwords in a row lock the account for 15 minutes; every attempt is audited. Th
 dashboard.ui.session.login_form (the router shows it under every page URL until one signs in)."""
 from dashboard.ui import data, session
 
-session.login_form(data.engine())
+session.login_form(data.engine(), data.campaign().name)

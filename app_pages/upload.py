@@ -23,7 +23,7 @@ st.caption(f"{conf.name}｜每月 {conf.on_time_day} 日前上报上月月报。
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def template(ver, sheet: str | None, unit: str, month: str, name: str) -> bytes:
-    return templates.build_template(sheet, engine=data.engine(), unit=unit, month=month, viewer=data.viewer(),
+    return templates.build_template(sheet, engine=data.engine(), unit=unit, month=month, viewer=session.viewer(),
                                     campaign_name=name)
 
 

@@ -20,7 +20,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .importer import read, sandbox
+from .importer import raw, read, sandbox
 
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
 HEADER_FILL = PatternFill("solid", fgColor="FFEB9C")
@@ -28,7 +28,7 @@ LIST_SHEET = "错误清单"
 AUTHOR = "提升行动督导看板"
 
 
-def _column_map(raw: read.RawSheet) -> dict[str, int]:
+def _column_map(raw: raw.RawSheet) -> dict[str, int]:
     """Every name an error may give a column (contract name, header as written) -> 0-based column."""
     out: dict[str, int] = {}
     fields = raw.model.fields()
@@ -40,7 +40,7 @@ def _column_map(raw: read.RawSheet) -> dict[str, int]:
     return out
 
 
-def _locate(book: read.RawWorkbook | None) -> dict[str, tuple[int | None, dict[str, int]]]:
+def _locate(book: raw.RawWorkbook | None) -> dict[str, tuple[int | None, dict[str, int]]]:
     """Sheet name -> (Excel header row, column map)."""
     if book is None:
         return {}
@@ -51,9 +51,9 @@ def _header_column(ws, header_row: int | None, name: str | None) -> int | None:
     """The 0-based column whose header cell reads `name` (after the importer's folding)."""
     if not header_row or not name:
         return None
-    want = read.normalise_header(name)
+    want = raw.normalise_header(name)
     for cell in ws[header_row]:
-        if isinstance(cell.value, str) and read.normalise_header(cell.value) == want:
+        if isinstance(cell.value, str) and raw.normalise_header(cell.value) == want:
             return cell.column - 1
     return None
 

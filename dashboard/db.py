@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import bindparam, create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 
+from .models import Base
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 QUERIES_DIR = PROJECT_DIR / "queries"
 DEFAULT_DB_PATH = PROJECT_DIR / "data" / "dashboard.sqlite"
@@ -99,8 +101,6 @@ def upgrade(engine: Engine) -> None:
 
 def table_snapshot(engine: Engine) -> dict[str, list[tuple]]:
     """Every row of every table, sorted: for tests that prove a refused upload changed nothing."""
-    from .models import Base
-
     out = {}
     with engine.connect() as conn:
         for table in Base.metadata.sorted_tables:

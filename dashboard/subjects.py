@@ -6,12 +6,13 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import yaml
 
-from .db import PROJECT_DIR
-
-SUBJECTS_FILE = PROJECT_DIR / "config" / "subjects.yaml"
+# The project's folder found from here, not from dashboard.db: models reads this module and db
+# reads models, so importing db here would close a cycle.
+SUBJECTS_FILE = Path(__file__).resolve().parent.parent / "config" / "subjects.yaml"
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ from dashboard.db import get_engine
 from dashboard.exports import build_summary, file_name, render
 from dashboard.exports import charts as export_charts
 from dashboard.exports import pdf
-from dashboard.exports.narrative import Chart, Para, Table, briefing, plain_text
+from dashboard.exports.blocks import Chart, Para, Table
+from dashboard.exports.narrative import briefing, plain_text
 from dashboard.exports.safe import is_dangerous, neutralise
 from dashboard.exports.xlsx import TARGETS_SHEET, truncated_percent
 from tests.regen_golden import CASES, FROZEN_AT, build_case, extract, golden_path

@@ -4,7 +4,8 @@ from datetime import date, datetime
 import pytest
 
 from dashboard.importer import parse
-from dashboard.importer.read import normalise_header, sheet_model_by_name
+from dashboard.importer.raw import normalise_header
+from dashboard.importer.read import sheet_model_by_name
 from dashboard.importer.schemas import SHEET_BY_NAME
 
 TODAY = date(2023, 6, 30)

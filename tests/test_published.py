@@ -19,7 +19,7 @@ from dashboard.importer import import_workbook
 from dashboard.importer.published import (CATEGORY_FIELDS, FIELD_ALIASES, LOOKUP, REJECTED_ALIASES,
                                           hazard_class, hazard_classes, match_columns, normalise_item,
                                           normalise_name, producer_part, task_source)
-from dashboard.importer.read import _header_forms
+from dashboard.importer.raw import header_forms
 from dashboard.models import Sampling
 from upload_support import code, figures, notice_workbook
 
@@ -243,10 +243,10 @@ def test_header_aliases_cover_the_reviewed_real_spellings():
     for spelling, category in seen.items():
         if category not in CATEGORY_FIELDS or spelling in REJECTED_ALIASES:
             continue
-        if not any(form in LOOKUP for form in _header_forms(spelling)):
+        if not any(form in LOOKUP for form in header_forms(spelling)):
             lost.append((spelling, category))
     assert lost == []
-    assert "品牌" in REJECTED_ALIASES and not any(f in LOOKUP for f in _header_forms("品牌"))
+    assert "品牌" in REJECTED_ALIASES and not any(f in LOOKUP for f in header_forms("品牌"))
 
 
 def test_the_literal_provincial_headers_are_recognised():
@@ -265,6 +265,6 @@ def test_no_spelling_names_two_fields():
     owners = {}
     for fld, spellings in FIELD_ALIASES.items():
         for spelling in spellings:
-            for form in _header_forms(spelling):
+            for form in header_forms(spelling):
                 owners.setdefault(form, set()).add(fld)
     assert {f: o for f, o in owners.items() if len(o) > 1} == {}

@@ -17,7 +17,8 @@ from dashboard.access import system_viewer
 from dashboard.campaign import load_campaign, phase_window
 from dashboard.db import get_engine
 from dashboard.exports import build_summary, pdf
-from dashboard.exports.narrative import Heading, briefing, plain_text
+from dashboard.exports.blocks import Heading
+from dashboard.exports.narrative import briefing, plain_text
 from dashboard.exports.work_summary import gather
 from dashboard.figures.selection import select
 

@@ -23,7 +23,8 @@ from docx.shared import Cm, Pt, RGBColor
 
 from ..labels import STATUS_COLOURS, STATUS_FILLS, STATUS_UNMET
 from . import charts as export_charts
-from .narrative import Chart, Heading, Para, Table, briefing
+from .blocks import Chart, Heading, Para, Table
+from .narrative import briefing
 from .summary import StageSummary
 
 BODY, TITLE, HEI, KAI, SONG = "仿宋_GB2312", "方正小标宋简体", "黑体", "楷体_GB2312", "宋体"

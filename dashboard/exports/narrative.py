@@ -9,65 +9,11 @@ StageSummary alone, so the same data always gives the same words (the golden tes
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 
 from ..labels import fmt_date, short_name, short_of
+from .blocks import Chart, Heading, Para, Table, cn, join
 from .summary import StageSummary, cn_date, cn_range
 from .work_summary import work_blocks
-
-CN_NUMBERS = "一二三四五六七八九十"
-
-
-@dataclass(frozen=True)
-class Heading:
-    """A heading: level 0 the title, 1 一、… (黑体), 2 （一）… (楷体)."""
-    level: int
-    text: str
-
-
-@dataclass(frozen=True)
-class Para:
-    """A body paragraph; `lead` is a run-in heading in front of it (（一）…。 in 楷体), `align`
-    left/center/right, `indent` whether the first line is indented two characters."""
-    text: str
-    lead: str = ""
-    align: str = "justify"
-    indent: bool = True
-    style: str = "body"  # body | subtitle | note | signature
-
-
-@dataclass(frozen=True)
-class Table:
-    """A table with its caption (表1 …), header row and rows of text; `status_col` is the index of
-    the 结果 column whose 未达标 cells are shaded; `font_size` in points."""
-    caption: str
-    header: list[str]
-    rows: list[list[str]]
-    widths: list[float] = field(default_factory=list)  # relative widths
-    status_col: int | None = None
-    font_size: float = 10.5
-    left_cols: tuple[int, ...] = ()  # columns of names and descriptions, aligned left
-
-
-@dataclass(frozen=True)
-class Chart:
-    """A chart of dashboard.charts (by key, see exports.charts) with its caption (图1 …)."""
-    key: str
-    caption: str
-
-
-def cn(n: int) -> str:
-    """1 → 一 … 10 → 十 (enough for headings)."""
-    return CN_NUMBERS[n - 1] if 1 <= n <= 10 else str(n)
-
-
-def join(items: list[str], last: str = "和") -> str:
-    """A、B和C."""
-    items = [i for i in items if i]
-    if len(items) <= 1:
-        return "".join(items)
-    return "、".join(items[:-1]) + last + items[-1]
-
 
 def points(delta: float | None) -> str:
     """A change in percentage points for a table cell: +1.7, -0.9, 0.0; — without a comparison."""

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from ..db import execute
 from ..labels import percent_text
 from ..figures.selection import Selection
+from .blocks import Heading, Para, cn
 
 TASK_SOURCES = ("国抽", "省抽", "市抽", "县抽", "风险监测")
 STARS = ("三星级", "二星级", "一星级", "未评上")
@@ -193,9 +194,8 @@ def _shortfalls(w: WorkCounts, counts: dict[str, WorkCounts]) -> str:
 
 
 def work_blocks(s, counter: dict) -> list:
-    """The 工作开展情况 section of the briefing (blocks of dashboard.exports.narrative), empty
+    """The 工作开展情况 section of the briefing (blocks of dashboard.exports.blocks), empty
     without counts."""
-    from .narrative import Heading, Para, cn
     counts = s.extra.get("work") or {}
     w = counts.get("")
     if w is None:

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from .. import rollups
 from ..access import Viewer, check_rollback, role_info
 from ..models import Base, BatchChange, CommittedUpload, OrgUnit, OrgUnitClosure, UploadBatch
-from . import bulk, parse, published, read, validate
+from . import bulk, parse, published, raw, read, validate
 from .gcpause import gc_paused
 from .schemas import SHEETS, EnterpriseSheet, SheetModel
 
@@ -178,7 +178,7 @@ def _is_lock_timeout(exc: OperationalError) -> bool:
     return "database is locked" in message or "lock timeout" in message or "locknotavailable" in message
 
 
-def _load(engine: Engine, result: ImportResult, book: read.RawWorkbook, sheets, errors,
+def _load(engine: Engine, result: ImportResult, book: raw.RawWorkbook, sheets, errors,
           viewer: Viewer, data: bytes, file_name: str, uploader: str, uploaded_at: datetime,
           sha: str, on_write: OnWrite | None) -> ImportResult:
     """The database part of import_workbook: one transaction, writers serialised."""
@@ -235,7 +235,7 @@ def _committed_batch_with(engine: Engine, sha: str) -> int | None:
         return conn.execute(stmt).scalars().first()
 
 
-def _parse_and_check(book: read.RawWorkbook, today: date) -> tuple[list[parse.ParsedSheet], list[dict]]:
+def _parse_and_check(book: raw.RawWorkbook, today: date) -> tuple[list[parse.ParsedSheet], list[dict]]:
     """Every sheet typed and checked on its own and against the others; all errors collected."""
     sheets, errors = [], []
     for raw in book.sheets:
@@ -255,7 +255,7 @@ def _parse_and_check(book: read.RawWorkbook, today: date) -> tuple[list[parse.Pa
     return sheets, errors
 
 
-def _sorted_errors(errors: list[dict], book: read.RawWorkbook) -> list[dict]:
+def _sorted_errors(errors: list[dict], book: raw.RawWorkbook) -> list[dict]:
     order = {s.name: i for i, s in enumerate(book.sheets)}
     columns = {s.name: [m["zh"] for m in s.model.fields().values()] for s in book.sheets}
 

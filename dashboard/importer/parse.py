@@ -17,7 +17,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from ..credit import credit_code_problem
-from .read import RawSheet
+from .raw import RawSheet
 
 MAX_TEXT_LENGTH = 1000
 PLACEHOLDERS = {"/", "／", "－", "—", "——", "-", "--", "无", "暂无", "不详", "\\", "、"}

@@ -40,7 +40,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from ..models import Enterprise, OrgUnit, Sampling
-from .read import HEADER_SEARCH_ROWS, RawSheet, RawWorkbook, _header_forms, fold, is_blank, is_total_row
+from .raw import HEADER_SEARCH_ROWS, RawSheet, RawWorkbook, fold, header_forms, is_blank, is_total_row
 from .schemas import CREDIT_ALIASES, HAZARD_CLASSES, EnterpriseSheet, SamplingSheet
 
 LAYOUT_CONTRACT = "填报模板"
@@ -223,7 +223,7 @@ def _lookup() -> dict[str, str]:
     out: dict[str, str] = {}
     for fld, spellings in FIELD_ALIASES.items():
         for spelling in spellings:
-            for form in _header_forms(spelling):
+            for form in header_forms(spelling):
                 out.setdefault(form, fld)
     return out
 
@@ -372,7 +372,7 @@ def match_columns(cells: list[Any]) -> tuple[dict[str, int], dict[str, str], tup
         if shape is not None and shape[0] is not None:
             fld, combined = "failed_items", shape
         else:
-            fld = next((LOOKUP[f] for f in _header_forms(cell) if f in LOOKUP), None)
+            fld = next((LOOKUP[f] for f in header_forms(cell) if f in LOOKUP), None)
         if fld and fld not in columns:
             columns[fld] = i
             headers[fld] = re.sub(r"\s+", "", cell.strip())

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 from xml.etree import ElementTree
@@ -19,6 +18,8 @@ from xml.etree import ElementTree
 import python_calamine
 
 from . import sandbox
+from .published import recognise
+from .raw import HEADER_SEARCH_ROWS, TOTAL_WORDS, RawSheet, RawWorkbook, fold, header_forms
 from .schemas import SHEETS, SheetModel
 
 # Limits of the contract (bytes, rows) and of this reader (columns, cells: calamine builds the whole
@@ -28,47 +29,14 @@ MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_ROWS = 200_000
 MAX_COLUMNS = 256
 MAX_CELLS = 10_000_000
-HEADER_SEARCH_ROWS = 10
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-TOTAL_WORDS = {"合计", "小计", "总计"}
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
 class FileRefused(Exception):
     """The whole file is refused before any row is read; the message is for the clerk."""
-
-
-@dataclass
-class RawSheet:
-    """One recognised sheet: where its header is and which column holds which field."""
-    name: str
-    model: type[SheetModel]
-    header_row: int | None = None  # Excel row number of the header (1-based)
-    columns: dict[str, int] = field(default_factory=dict)  # field -> 0-based column
-    headers: dict[str, str] = field(default_factory=dict)  # field -> header text as written
-    missing: list[str] = field(default_factory=list)  # required fields without a column
-    rows: list[tuple[int, list[Any]]] = field(default_factory=list)  # (Excel row, cells)
-    no_cached_value: set[tuple[int, int]] = field(default_factory=set)  # (Excel row, 0-based col)
-    # Published sampling layouts (dashboard.importer.published): which layout the sheet is in, the
-    # clerk's column feeding each contract field, the layout's own findings until the registry is
-    # consulted (`pending`), and the errors only that step can tell.
-    layout: str = "填报模板"
-    source_columns: dict[str, int] = field(default_factory=dict)
-    pending: Any = None
-    pre_errors: list[dict] = field(default_factory=list)
-    pre_bad: set[tuple[int, str]] = field(default_factory=set)
-    # The text cells of the rows above the header (title, 填报单位/填报日期), by Excel row: where a
-    # sheet whose rows belong to a unit (工作任务) names that unit.
-    above: list[tuple[int, list[str]]] = field(default_factory=list)
-
-
-@dataclass
-class RawWorkbook:
-    """The recognised sheets of a workbook and the names of the others."""
-    sheets: list[RawSheet]
-    ignored: list[str]
 
 
 # ------------------------------------------------------------------ refusals
@@ -294,29 +262,9 @@ def column_index(letters: str) -> int:
 
 
 # ------------------------------------------------------------------ names and headers
-_BLANKS = re.compile(r"\s+")
-_UNIT_SUFFIX = re.compile(r"\([^()]*\)$")
 _MONTH = r"(?:\d{4}(?:年|[.\-/_])?)?\d{1,2}(?:月份?)?|\d{4}年?(?:度)?"
 _SHEET_MONTH_TAIL = re.compile(rf"[\-_—~·]*(?:\((?:{_MONTH})\)|(?:{_MONTH}))$")
 _SHEET_MONTH_HEAD = re.compile(rf"^(?:\((?:{_MONTH})\)|(?:{_MONTH}))[\-_—~·]*")
-
-
-def fold(text: str) -> str:
-    """NFKC (full-width → half-width, U+3000 → space) and every blank removed."""
-    return _BLANKS.sub("", unicodedata.normalize("NFKC", text))
-
-
-def normalise_header(value: Any) -> str:
-    """A header cell as compared: folded, without a trailing `*` or unit suffix `（元）`."""
-    text = fold(str(value)).strip("*")
-    text = _UNIT_SUFFIX.sub("", text).strip("*")
-    return text.casefold()
-
-
-def _header_forms(value: Any) -> set[str]:
-    """Both the header with and without its bracketed suffix, so `任务来源（项目名称）` still matches."""
-    kept = fold(str(value)).strip("*").casefold()
-    return {kept, normalise_header(value)}
 
 
 def sheet_model_by_name(name: str) -> type[SheetModel] | None:
@@ -336,10 +284,10 @@ def header_lookup(model: type[SheetModel]) -> dict[str, str]:
     fields = model.fields()
     for name, meta in fields.items():
         for alias in meta["aliases"]:
-            for form in _header_forms(alias):
+            for form in header_forms(alias):
                 out.setdefault(form, name)
     for name, meta in fields.items():
-        for form in _header_forms(meta["zh"]):
+        for form in header_forms(meta["zh"]):
             out[form] = name
     return out
 
@@ -355,7 +303,7 @@ def match_header(model: type[SheetModel], cells: list[Any]) -> tuple[dict[str, i
     for i, cell in enumerate(cells):
         if not isinstance(cell, str) or not cell.strip():
             continue
-        for form in _header_forms(cell):
+        for form in header_forms(cell):
             fld = lookup.get(form)
             if fld and fld not in columns:
                 columns[fld] = i
@@ -395,17 +343,6 @@ def model_by_header(rows: list[list[Any]]) -> type[SheetModel] | None:
 
 
 # ------------------------------------------------------------------ reading
-def is_blank(value: Any) -> bool:
-    """An empty cell: None or only blanks."""
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def is_total_row(cells: list[Any]) -> bool:
-    """A 合计/小计/总计 row: its first non-empty cell is one of those words."""
-    first = next((c for c in cells if not is_blank(c)), None)
-    return isinstance(first, str) and fold(first).rstrip(":：") in TOTAL_WORDS
-
-
 def _is_data_row(cells: list[Any]) -> bool:
     """Neither blank nor a total row, from one look at the first non-empty cell: is_blank and
     is_total_row, each walking the row, cost a third of calamine's read of a 10,000-row sheet."""
@@ -489,8 +426,7 @@ def _read_sheet(book, parts, paths, name: str, limits: Limits) -> RawSheet | Non
         raise FileRefused(too_many_rows(name, len(rows), limits.rows))
     model = sheet_model_by_name(name) or model_by_header(rows)
     header, columns, headers, missing = find_header(model, rows) if model else (None, {}, {}, [])
-    if model is None or (missing and model.sheet_name() == "监督抽检"):
-        from .published import recognise  # 公示表 and the sampling system's long export
+    if model is None or (missing and model.sheet_name() == "监督抽检"):  # 公示表, the long export
         published = recognise(name, rows, contract_named=model is not None)
         if published is not None or model is None:
             return published

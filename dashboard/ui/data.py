@@ -24,6 +24,7 @@ from dashboard.access import Viewer
 from dashboard.campaign import Window, load_campaign
 from dashboard.db import DEFAULT_DB_PATH, database_url, execute, get_engine
 from dashboard.labels import figure_dict
+from dashboard.ui import session
 
 
 @st.cache_resource(show_spinner=False)
@@ -95,26 +96,15 @@ def campaign_choices(ver) -> list[tuple[str, str]]:
     return [(c.code, c.name) for c in campaigns_over(top)]
 
 
-def viewer() -> Viewer:
-    """Who is looking: the viewer signed in to this browser session (app.py's login gate puts it
-    there). A page run without one — e.g. a page file started on its own — stops here."""
-    from .session import VIEWER_KEY
-    who = st.session_state.get(VIEWER_KEY)
-    if not isinstance(who, Viewer):
-        st.error("请先登录。")
-        st.stop()
-    return who
-
-
 def version() -> tuple:
     """The data version, the campaign and the viewer: part of every cache key below (two campaigns
     over the same units count different figures)."""
-    return (database_url(), *records.data_version(engine()), campaign_code(), viewer())
+    return (database_url(), *records.data_version(engine()), campaign_code(), session.viewer())
 
 
 def _who(ver) -> Viewer:
     """The viewer a cache key was made for (the last element of version())."""
-    return ver[-1] if ver and isinstance(ver[-1], Viewer) else viewer()
+    return ver[-1] if ver and isinstance(ver[-1], Viewer) else session.viewer()
 
 
 def cached(**options):

@@ -20,7 +20,7 @@ from urllib.parse import urlencode, urlsplit
 import streamlit as st
 
 from dashboard import audit, auth
-from dashboard.access import Viewer
+from dashboard.access import Viewer, viewer_for_username
 from dashboard.ui import server
 
 VIEWER_KEY = "auth_viewer"
@@ -105,15 +105,14 @@ def _here() -> str:
     return path + ("?" + urlencode(query) if query else "")
 
 
-def login_form(engine) -> None:
-    """The login page: a username and password form posted to the server (dashboard.ui.server),
-    or the single sign-on button when DASHBOARD_AUTH=oidc. The server returns here, signed in or
-    with ?login_error=… naming one of its fixed messages."""
-    from dashboard.ui import data
+def login_form(engine, campaign_name: str) -> None:
+    """The login page under the campaign's name: a username and password form posted to the server
+    (dashboard.ui.server), or the single sign-on button when DASHBOARD_AUTH=oidc. The server
+    returns here, signed in or with ?login_error=… naming one of its fixed messages."""
     _, middle, _ = st.columns([1, 2, 1])
     with middle:
         st.markdown("### 提升行动督导看板")
-        st.caption(data.campaign().name)
+        st.caption(campaign_name)
         if auth_mode() == "oidc":
             unknown = st.session_state.pop("auth_oidc_unknown", None)
             if unknown:
@@ -144,7 +143,6 @@ def login_form(engine) -> None:
 def _oidc_viewer(engine) -> Viewer | None:
     """The account matching the OIDC identity (claim DASHBOARD_OIDC_CLAIM, default email), when
     st.login has signed the user in and that account is active."""
-    from dashboard.access import viewer_for_username
     if not st.user.is_logged_in:
         st.session_state.pop(_OIDC, None)
         return None
@@ -163,6 +161,16 @@ def _oidc_viewer(engine) -> Viewer | None:
 
 
 # ------------------------------------------------------------------ page permissions
+def viewer() -> Viewer:
+    """Who is looking: the viewer signed in to this browser session (app.py's login gate puts it
+    there). A page run without one — e.g. a page file started on its own — stops here."""
+    who = st.session_state.get(VIEWER_KEY)
+    if not isinstance(who, Viewer):
+        st.error("请先登录。")
+        st.stop()
+    return who
+
+
 def require(permission: str) -> Viewer:
     """For a restricted page: the viewer when its role allows `permission`; otherwise an error
     message and the page stops (the router already hides the page from other roles)."""

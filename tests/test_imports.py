@@ -1,0 +1,119 @@
+"""How the modules of dashboard/ import each other, read from their source with `ast` (nothing is
+imported): no import cycle among them, counting the imports inside functions too (a function-level
+import hides a cycle from Python's import machinery, not from a reader), except the edges of
+CYCLE_ALLOWED, each with its reason."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# (importer, imported): function-level imports that close a cycle on purpose.
+CYCLE_ALLOWED = {
+    # A campaign file's checked mappings become campaign.TargetConf/PopulationConf, while
+    # campaign.load_campaign runs the checks: the dataclasses and the loader share campaign.py.
+    ("dashboard.campaign_check", "dashboard.campaign"),
+    # Every target's measure is built at load (a wrong parameter is refused then), and the measure
+    # registry reads campaign's dataclasses.
+    ("dashboard.campaign", "dashboard.figures.measures"),
+}
+
+
+def modules(root: Path = ROOT) -> dict[str, tuple[Path, bool]]:
+    """Dotted name → (file, is a package) of every module under dashboard/ but the migrations."""
+    out = {}
+    for path in sorted((root / "dashboard").rglob("*.py")):
+        parts = list(path.relative_to(root).with_suffix("").parts)
+        if "migrations" in parts:
+            continue
+        package = parts[-1] == "__init__"
+        out[".".join(parts[:-1] if package else parts)] = (path, package)
+    return out
+
+
+def _targets(name: str, package: bool, node: ast.Import | ast.ImportFrom, known) -> list[str]:
+    """The dashboard modules one import statement loads (a `from pkg import submodule` loads the
+    submodule; any other name is the module's own)."""
+    if isinstance(node, ast.Import):
+        found = [alias.name for alias in node.names]
+    else:
+        base = name.split(".") if package else name.split(".")[:-1]
+        if node.level:
+            base = base[:len(base) - node.level + 1]
+            module = ".".join(base + ([node.module] if node.module else []))
+        else:
+            module = node.module or ""
+        found = [f"{module}.{a.name}" if f"{module}.{a.name}" in known else module for a in node.names]
+    out = []
+    for target in found:
+        while target not in known and "." in target:
+            target = target.rsplit(".", 1)[0]
+        if target in known and target != name:
+            out.append(target)
+    return out
+
+
+def import_graph(root: Path = ROOT) -> dict[str, set[str]]:
+    """module → the dashboard modules it imports anywhere in its file (module level or not)."""
+    known = modules(root)
+    graph: dict[str, set[str]] = {name: set() for name in known}
+    for name, (path, package) in known.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                graph[name].update(_targets(name, package, node, known))
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    out: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                out.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_no_module_of_dashboard_is_part_of_an_import_cycle():
+    graph = import_graph()
+    for importer, imported in CYCLE_ALLOWED:
+        assert imported in graph[importer], f"CYCLE_ALLOWED names an import that is gone: {importer} → {imported}"
+        graph[importer].discard(imported)
+    found = cycles(graph)
+    assert not found, "import cycles among dashboard modules:\n" + "\n".join(
+        " ↔ ".join(c) + ": " + "; ".join(f"{a} → {b}" for a in c for b in sorted(graph[a]) if b in c) for c in found)
+
+
+def test_the_cycle_check_finds_a_cycle_hidden_in_a_function(tmp_path):
+    """The two cycles this check was written against: importer.read ↔ importer.published, read
+    importing published inside a function."""
+    pkg = tmp_path / "dashboard" / "importer"
+    pkg.mkdir(parents=True)
+    (tmp_path / "dashboard" / "__init__.py").write_text("")
+    (pkg / "__init__.py").write_text("")
+    (pkg / "read.py").write_text("def read():\n    from .published import recognise\n")
+    (pkg / "published.py").write_text("from .read import fold\n")
+    assert cycles(import_graph(tmp_path)) == [["dashboard.importer.published", "dashboard.importer.read"]]
