@@ -36,6 +36,8 @@ PAGES = [
 
 
 def router() -> None:
+    # On a script run only: imported as the ASGI app (below), this file loads the server's routes,
+    # not the pages' stack (pandas, the figures, Streamlit's caches).
     from dashboard.ui import controls, data, session
     from dashboard.ui.widgets import md
 

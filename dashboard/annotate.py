@@ -20,7 +20,8 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .importer import raw, read, sandbox
+from .importer import import_workbook, raw, read, sandbox
+from .templates import AUX_SHEETS
 
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
 HEADER_FILL = PatternFill("solid", fgColor="FFEB9C")
@@ -190,7 +191,6 @@ LAYOUT_TEXT = {"填报模板": "填报模板格式", "公示表": "抽检结果�
 def sheet_rows(result) -> list[dict]:
     """One row per sheet of the workbook: as written, recognised as, layout, rows read; ignored
     sheets too (auxiliary template sheets said so)."""
-    from .templates import AUX_SHEETS
     out = [{"工作表": s["sheet"], "识别为": s["as"], "格式": LAYOUT_TEXT.get(s["layout"], s["layout"]),
             "行数": str(s["rows"])} for s in result.sheets]
     out += [{"工作表": name, "识别为": "（模板的说明/参考页，不导入）" if name in AUX_SHEETS or name == LIST_SHEET
@@ -215,7 +215,6 @@ def checked_dry_run(engine, content: bytes, file_name: str, *, uploader: str, vi
     """The 上报 page's dry run of one file: {"result", "annotated"} (the annotated copy when an
     error names a sheet), or {"failed": message} when reading fails in a way nobody foresaw — the
     clerk gets a sentence, never a traceback."""
-    from .importer import import_workbook
     try:
         result = import_workbook(engine, content, uploader=uploader, dry_run=True, viewer=viewer,
                                  file_name=file_name)

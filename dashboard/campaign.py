@@ -133,7 +133,7 @@ def parse_campaign(data: dict, source: str = "行动配置") -> CampaignConf:
 
 def check_measures(conf: CampaignConf, data: dict, source: str) -> None:
     """Every target's measure built once, so a wrong parameter is refused at load."""
-    from .figures.measures import MeasureError, measure_of
+    from .figures.measures import MeasureError, measure_of  # a real cycle: measures reads this module's dataclasses
     for t, raw in zip(conf.targets, data["targets"]):
         try:
             measure_of(conf, t)

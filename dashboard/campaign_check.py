@@ -154,7 +154,7 @@ def check_campaign(data, source: str = "行动配置") -> None:
 
 def target_conf(t: dict):
     """A TargetConf from a checked target mapping."""
-    from .campaign import TargetConf
+    from .campaign import TargetConf  # a real cycle: campaign.py runs these checks at load
     params = {k: v for k, v in t.items() if k not in TARGET_KEYS}
     return TargetConf(str(t["code"]), t["name"], float(t["threshold"]), t["measure"], params,
                       t.get("short_name"), dict(t.get("wording") or {}), line_of(t))
@@ -162,7 +162,7 @@ def target_conf(t: dict):
 
 def population_conf(p: dict):
     """A PopulationConf from a checked population mapping."""
-    from .campaign import PopulationConf
+    from .campaign import PopulationConf  # a real cycle, as above
     return PopulationConf(str(p["code"]), p["name"], p.get("label") or p["name"],
                           tuple(p.get("subject_types") or ()), tuple(p.get("statuses") or ("在产",)),
                           bool(p.get("large_only")))

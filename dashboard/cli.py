@@ -5,14 +5,19 @@ account, else the local operator (`cli`, full rights: whoever runs the command l
 read the database), so each is permission-checked and audited like the same change on a page."""
 from __future__ import annotations
 
+import getpass
 import json
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
-from .access import Viewer, resolve_unit, system_viewer
+from . import auth
+from .access import MANAGE_ACCOUNTS, ROLES, Viewer, require, resolve_unit, system_viewer, viewer_for_username
 from .campaign import Window, campaign_window, load_campaign, month_window, phase_window, prepare
 from .db import get_engine, upgrade
+from .figures.selection import select
+from .figures.targets import compute_targets, format_table
 
 
 class UsageError(Exception):
@@ -33,9 +38,8 @@ def _ready_engine(args):
 def _viewer(args, engine) -> Viewer:
     if not args.as_user:
         return system_viewer(engine, load_campaign(args.campaign).root.code, name="cli")
-    from . import access
     try:
-        return access.viewer_for_username(engine, args.as_user)
+        return viewer_for_username(engine, args.as_user)
     except LookupError as exc:
         raise UsageError(str(exc)) from exc
 
@@ -43,7 +47,7 @@ def _viewer(args, engine) -> Viewer:
 def _actions():
     """dashboard.actions, loaded by the commands that change state only: it brings the importer
     (pandas, pandera) and the exports, seconds that `targets` need not wait for."""
-    from . import actions
+    from . import actions  # lazy: see the docstring
     return actions
 
 
@@ -57,14 +61,13 @@ def _maintainer(args):
 def production_gate(args) -> None:
     """DASHBOARD_MODE=production: refuse every command but `user` (which is how demo passwords get
     changed) and `init-db` while a demo account keeps its demo password (UsageError, exit 2)."""
-    from .auth import ProductionRefusal, check_production, is_production
-    if not is_production() or args.command in ("user", "init-db"):
+    if not auth.is_production() or args.command in ("user", "init-db"):
         return
     engine = _engine(args)
     upgrade(engine)
     try:
-        check_production(engine)
-    except ProductionRefusal as exc:
+        auth.check_production(engine)
+    except auth.ProductionRefusal as exc:
         raise UsageError(str(exc)) from exc
 
 
@@ -103,7 +106,7 @@ def cmd_import(args) -> int:
 
 
 def cmd_rollback(args) -> int:
-    from .importer.load import RollbackError
+    from .importer.load import RollbackError  # lazy: the importer loads pandas and pandera
     engine = _ready_engine(args)
     try:
         _actions().roll_back(engine, _viewer(args, engine), args.batch_id, via="cli")
@@ -138,8 +141,6 @@ def cmd_rebuild_rollups(args) -> int:
 
 
 def cmd_targets(args) -> int:
-    from .figures.selection import select
-    from .figures.targets import compute_targets, format_table
     engine = _ready_engine(args)
     conf = load_campaign(args.campaign)
     window = window_from_args(conf, args)
@@ -160,14 +161,12 @@ def cmd_targets(args) -> int:
 def cmd_export(args) -> int:
     """The stage summary of a phase or a month for a unit, as xlsx, docx or pdf (exit 0 written,
     1 when the PDF cannot be made here or the unit lies outside the --as account's scope, 2 bad usage)."""
-    import time
-
-    from .exports.pdf import available as pdf_available
+    from .exports.pdf import available as pdf_available  # lazy: dashboard.exports loads the figures and writers
     engine = _ready_engine(args)
     conf = load_campaign(args.campaign)
     viewer = _viewer(args, engine)
     if args.format == "pdf" and not pdf_available():
-        from .exports.pdf import MISSING_MESSAGE
+        from .exports.pdf import MISSING_MESSAGE  # lazy, as above
         print(f"错误：{MISSING_MESSAGE}", file=sys.stderr)
         return 1
     unit = None
@@ -203,7 +202,6 @@ def _password(args, prompt: str = "新密码：") -> str:
     if getattr(args, "password_stdin", False):
         line = sys.stdin.readline()
         return line[:-1] if line.endswith("\n") else line
-    import getpass
     first = getpass.getpass(prompt)
     if first != getpass.getpass("再输入一次：") or not first:
         raise UsageError("两次输入的密码不一致")
@@ -211,8 +209,6 @@ def _password(args, prompt: str = "新密码：") -> str:
 
 
 def cmd_user(args) -> int:
-    from . import auth
-    from .access import MANAGE_ACCOUNTS, ROLES, require
     engine = _ready_engine(args)
     viewer = _viewer(args, engine)
     require(viewer, MANAGE_ACCOUNTS)  # before a password is asked for; each change checks again

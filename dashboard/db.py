@@ -89,7 +89,7 @@ def execute(conn: Connection | Engine, name: str, **params) -> list[dict]:
 
 def upgrade(engine: Engine) -> None:
     """Create or upgrade the schema to the newest alembic revision."""
-    from alembic import command
+    from alembic import command  # lazy: alembic and its script machinery only when upgrading
     from alembic.config import Config
 
     cfg = Config()

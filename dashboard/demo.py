@@ -22,8 +22,10 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.engine import Engine
 
 from .access import system_viewer
-from .campaign import CampaignConf, prepare
+from .auth import ensure_demo_accounts
+from .campaign import DEFAULT_CAMPAIGN, CampaignConf, load_campaign, prepare
 from .db import PROJECT_DIR
+from .importer.load import import_workbook
 from .models import Base, Enterprise, OrgUnit, OrgUnitClosure, UploadBatch
 
 SAMPLE_DIR = PROJECT_DIR / "sample_data" / "workbooks"
@@ -40,7 +42,6 @@ class DemoImportError(RuntimeError):
 def __getattr__(name: str):
     """DEMO_MISSING: (month, unit) the sample county leaves out, from its campaign file."""
     if name == "DEMO_MISSING":
-        from .campaign import DEFAULT_CAMPAIGN, load_campaign
         return missing_of(load_campaign(DEFAULT_CAMPAIGN))
     raise AttributeError(name)
 
@@ -66,7 +67,6 @@ def demo_files(sample_dir: str | Path | None = None, *, conf: CampaignConf | Non
     """(path, month, unit code) of every workbook the demo of a campaign (default: the sample
     county's) imports, in import order; the folder is generated first when it holds no workbooks."""
     if conf is None:
-        from .campaign import DEFAULT_CAMPAIGN, load_campaign
         conf = load_campaign(DEFAULT_CAMPAIGN)
     folder, generator = sample_paths(conf)
     folder = Path(sample_dir) if sample_dir else folder
@@ -115,8 +115,6 @@ def build_demo(engine: Engine, conf: CampaignConf, *, force: bool = False,
     """Build the campaign's sample database; return a Chinese summary. Without `force` a database
     already holding the campaign's records is left alone; with it, all records and batches are
     deleted first."""
-    from .importer.load import import_workbook
-
     _, generator = sample_paths(conf)
     prepare(engine, conf)
     if has_records(engine, conf):
@@ -135,7 +133,6 @@ def build_demo(engine: Engine, conf: CampaignConf, *, force: bool = False,
         for sheet, count in result.rows.items():
             rows[sheet] = rows.get(sheet, 0) + count
     refresh_statistics(engine)
-    from .auth import ensure_demo_accounts
     ensure_demo_accounts(engine, {u.code for u, _, _ in conf.root.walk()})
     return _summary(engine, conf, files, rows)
 

@@ -17,6 +17,7 @@ import io
 from datetime import date, datetime
 
 import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
 from sqlalchemy.engine import Engine
 
 from .access import Viewer, resolve_unit, system_viewer
@@ -182,7 +183,6 @@ def _name_formula(row: int, code_col: int, n_ref: int) -> str:
 
 
 def _col_letter(col: int) -> str:
-    from xlsxwriter.utility import xl_col_to_name
     return xl_col_to_name(col)
 
 

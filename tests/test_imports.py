@@ -5,6 +5,8 @@ CYCLE_ALLOWED, each with its reason."""
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,3 +119,60 @@ def test_the_cycle_check_finds_a_cycle_hidden_in_a_function(tmp_path):
     (pkg / "read.py").write_text("def read():\n    from .published import recognise\n")
     (pkg / "published.py").write_text("from .read import fold\n")
     assert cycles(import_graph(tmp_path)) == [["dashboard.importer.published", "dashboard.importer.read"]]
+
+
+# ------------------------------------------------------------------ imports inside functions
+def _comment_lines(source: str) -> set[int]:
+    """The line numbers holding a `#` comment (tokenized: a `#` inside a string does not count)."""
+    return {tok.start[0] for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+            if tok.type == tokenize.COMMENT}
+
+
+def unexplained_imports(path: Path) -> list[str]:
+    """`file:line: statement` of every import inside a function of the file without a `#` comment on
+    its line or the line above; an import right below an explained one shares its comment."""
+    source = path.read_text(encoding="utf-8")
+    comments, lines = _comment_lines(source), source.splitlines()
+    out = []
+    for func in ast.walk(ast.parse(source)):
+        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for body in (getattr(n, field) for n in ast.walk(func)
+                     for field in ("body", "orelse", "finalbody", "handlers") if isinstance(getattr(n, field, None), list)):
+            explained_until = None  # the last line of the explained import just before, if any
+            for stmt in body:
+                if not isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                    explained_until = None
+                    continue
+                if (comments & set(range(stmt.lineno - 1, stmt.end_lineno + 1))
+                        or explained_until == stmt.lineno - 1):
+                    explained_until = stmt.end_lineno
+                else:
+                    out.append(f"{path.relative_to(ROOT)}:{stmt.lineno}: {lines[stmt.lineno - 1].strip()}")
+    return sorted(set(out))
+
+
+def checked_files(root: Path = ROOT) -> list[Path]:
+    """Every Python file of the app: dashboard/ (migrations are alembic's), app.py, app_pages/."""
+    files = [p for p in (root / "dashboard").rglob("*.py") if "migrations" not in p.parts]
+    return sorted(files + [root / "app.py", *(root / "app_pages").glob("*.py")])
+
+
+def test_every_import_inside_a_function_says_why():
+    found = [line for path in checked_files() for line in unexplained_imports(path)]
+    assert not found, ("imports inside a function without a comment saying why (move them to the top "
+                       "of the module, or write the reason beside them):\n" + "\n".join(found))
+
+
+def test_the_function_import_check_finds_an_unexplained_import(tmp_path):
+    global ROOT
+    code = ("def a():\n    from x import y  # lazy: x is heavy\n    from x import z\n    return y\n\n"
+            "def b():\n    import json\n    return json\n\n"
+            "def c():\n    # a real cycle\n    from x import w\n\n"
+            "def d():\n    s = '# not a comment'\n    import re\n")
+    (tmp_path / "m.py").write_text(code)
+    saved, ROOT = ROOT, tmp_path
+    try:
+        assert unexplained_imports(tmp_path / "m.py") == ["m.py:16: import re", "m.py:7: import json"]
+    finally:
+        ROOT = saved

@@ -40,7 +40,7 @@ def chart_for(s: StageSummary, key: str):
 
 @functools.lru_cache(maxsize=1)
 def _converter():
-    try:
+    try:  # an optional dependency: without it the briefing has notes instead of charts
         import vl_convert as vlc
     except ImportError as exc:
         raise ChartUnavailable("未安装 vl-convert-python，无法生成图表图片") from exc

@@ -21,14 +21,16 @@ def file_name(s: StageSummary, fmt: str) -> str:
 def render(s: StageSummary, fmt: str, *, docx: bytes | None = None) -> bytes:
     """The file's bytes; `docx` reuses an already built briefing for the PDF. PDF raises
     pdf.PdfUnavailable where LibreOffice is missing."""
+    # Each writer is loaded for its own format only (python-docx, the chart renderer, LibreOffice's
+    # wrapper): the export page and the CLI import this module before any file is asked for.
     if fmt == "xlsx":
-        from .xlsx import build_xlsx
+        from .xlsx import build_xlsx  # per format, see above
         return build_xlsx(s)
     if fmt == "docx":
-        from .docx import build_docx
+        from .docx import build_docx  # per format
         return build_docx(s)
     if fmt == "pdf":
-        from .docx import build_docx
+        from .docx import build_docx  # per format
         from .pdf import docx_to_pdf
         return docx_to_pdf(docx if docx is not None else build_docx(s))
     raise ValueError(f"未知的导出格式：{fmt}（可用：{'、'.join(FORMATS)}）")

@@ -18,6 +18,7 @@ from ..figures.breakdowns import split_failed_items
 from ..campaign import CampaignConf, PhaseConf, Window, current_phase, month_window, phase_of
 from ..figures.gaps import missing_enterprises
 from ..figures.measures import measures
+from ..figures.reporting import reporting_completeness
 from ..labels import figure_dict, label, points_text, shown_change, threshold_text
 from ..figures.selection import select
 from ..figures.targets import compute_targets, overdue_problems
@@ -269,12 +270,7 @@ def build_summary(engine: Engine, conf: CampaignConf, viewer: Viewer, *, phase=N
     comp = None
     if completeness:
         step(0.9, "统计上报完整性")
-        try:
-            from ..figures.reporting import reporting_completeness
-        except ImportError:  # the completeness module is optional for the exports
-            reporting_completeness = None
-        if reporting_completeness is not None:
-            comp = reporting_completeness(engine, sel)
+        comp = reporting_completeness(engine, sel)
     step(1.0, "数据准备完成")
     return StageSummary(
         campaign_code=conf.code, campaign_name=conf.name,

@@ -17,6 +17,7 @@ from datetime import date, datetime
 
 import xlsxwriter
 
+from ..figures.reporting import cell_text, month_label
 from ..labels import STATUS_COLOURS, STATUS_FILLS, STATUS_MET, STATUS_NONE, STATUS_UNMET
 from .safe import neutralise
 from .summary import StageSummary
@@ -259,7 +260,6 @@ def _gap(book: _Book, s: StageSummary, gap) -> None:
 
 
 def _completeness(book: _Book, s: StageSummary) -> int:
-    from ..figures.reporting import cell_text, month_label
     c = s.completeness
     sh = _Sheet(book, COMPLETENESS_SHEET)
     f = book.f

@@ -9,6 +9,8 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 
 from ..access import masked
+from ..campaign import DEFAULT_CAMPAIGN, load_campaign
+from .measures import measures
 from .members import check_target, members_of
 from .selection import Selection
 
@@ -19,8 +21,6 @@ def __getattr__(name: str):
     """ENTERPRISE_TARGETS / RECORD_TARGETS: the default campaign's targets whose gap rows are
     enterprises / people, problems or batches (read from the measure registry)."""
     if name in ("ENTERPRISE_TARGETS", "RECORD_TARGETS"):
-        from ..campaign import DEFAULT_CAMPAIGN, load_campaign
-        from .measures import measures
         want = name == "ENTERPRISE_TARGETS"
         return {m.code: m.gap_extra for m in measures(load_campaign(DEFAULT_CAMPAIGN))
                 if m.subject_based == want}

@@ -19,7 +19,7 @@ from fractions import Fraction
 
 from sqlalchemy.engine import Engine
 
-from ..campaign import CampaignConf, Window, month_keys, month_window
+from ..campaign import DEFAULT_CAMPAIGN, CampaignConf, Window, load_campaign, month_keys, month_window
 from ..labels import percent_text
 
 from .measures import CUMULATIVE, LEVEL, measures  # noqa: F401  (LEVEL: tests import it here)
@@ -30,7 +30,6 @@ from .targets import compute_targets
 def __getattr__(name: str):
     """PACE_KIND: the default campaign's target codes → cumulative or level (each measure's rule)."""
     if name == "PACE_KIND":
-        from ..campaign import DEFAULT_CAMPAIGN, load_campaign
         return {m.code: m.pace for m in measures(load_campaign(DEFAULT_CAMPAIGN))}
     raise AttributeError(name)
 

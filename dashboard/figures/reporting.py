@@ -39,7 +39,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.engine import Engine
 
-from ..access import Viewer
+from ..access import Viewer, masked
 from ..db import execute
 from ..labels import as_date
 from .selection import Selection
@@ -289,8 +289,7 @@ def batch_file(engine: Engine, batch_id: int, viewer: Viewer) -> tuple[str, byte
 def batch_records(engine: Engine, batch_id: int, viewer: Viewer | None = None) -> list[dict]:
     """The records a batch inserted or replaced: sheet, natural key, 新增/更新, the prior version.
     Exam takers' names (personal data) are masked for a viewer who may not see them."""
-    from ..access import masked
-    from ..importer.load import MODEL_BY_TABLE
+    from ..importer.load import MODEL_BY_TABLE  # lazy: the importer loads pandas and pandera
     out = []
     for r in sorted(execute(engine, "batch_changes", batch_id=batch_id), key=lambda r: r["change_id"]):
         model = MODEL_BY_TABLE.get(r["table_name"])

@@ -16,7 +16,7 @@ from fractions import Fraction
 from sqlalchemy.engine import Engine
 
 from ..access import Viewer
-from ..campaign import CampaignConf, Window
+from ..campaign import DEFAULT_CAMPAIGN, CampaignConf, Window, load_campaign
 from ..db import execute
 from .measures import measures
 from ..labels import STATUS_BY_MET, normalise_dates, nd_text, percent_text, threshold_text
@@ -29,8 +29,6 @@ def __getattr__(name: str):
     """TARGET_QUERIES: the default campaign's target codes → the count query each runs (tests and
     benchmarks run these queries); read from the measure registry, never written here."""
     if name == "TARGET_QUERIES":
-        from ..campaign import DEFAULT_CAMPAIGN, load_campaign
-        from .measures import measures
         return {m.code: (m.count_key or ("",))[0] for m in measures(load_campaign(DEFAULT_CAMPAIGN))}
     raise AttributeError(name)
 

@@ -17,12 +17,16 @@ Results are plain dicts and lists (pickled by `st.cache_data`).
 from __future__ import annotations
 
 import streamlit as st
+from sqlalchemy import inspect, text
 
 from dashboard.figures import breakdowns, exceptions as overview, pace, records
 from dashboard.figures.selection import Selection, select
-from dashboard.access import Viewer
-from dashboard.campaign import Window, load_campaign
-from dashboard.db import DEFAULT_DB_PATH, database_url, execute, get_engine
+from dashboard.access import Viewer, system_viewer
+from dashboard.auth import ensure_demo_accounts
+from dashboard.campaign import Window, active_code, campaigns_over, load_campaign, prepare
+from dashboard.db import DEFAULT_DB_PATH, database_url, execute, get_engine, upgrade
+from dashboard.figures.gaps import missing_enterprises
+from dashboard.figures.targets import compute_targets, overdue_problems
 from dashboard.labels import figure_dict
 from dashboard.ui import session
 
@@ -30,19 +34,15 @@ from dashboard.ui import session
 @st.cache_resource(show_spinner=False)
 def _prepared(url: str) -> bool:
     """On first start with no database configured, the sample county is built (once per URL)."""
-    from dashboard.db import upgrade
     eng = get_engine(url)
     if url == f"sqlite:///{DEFAULT_DB_PATH}" and not _has_records(eng):
-        from dashboard import actions
-        from dashboard.access import system_viewer
-        from dashboard.campaign import prepare
+        from dashboard import actions  # lazy: the first start only; actions loads the importer and exports
         conf = load_campaign()
         with st.spinner("首次启动：正在用示例县数据建库（约需半分钟）…"):
             prepare(eng, conf)  # the operator's viewer is the campaign's root
             actions.rebuild_demo(eng, system_viewer(eng, conf.root.code), conf)
     upgrade(eng)  # a database of an earlier version gets the accounts and audit tables
     if url == f"sqlite:///{DEFAULT_DB_PATH}" and not _has_accounts(eng):
-        from dashboard.auth import ensure_demo_accounts
         ensure_demo_accounts(eng)  # the sample county built before accounts existed
     return True
 
@@ -55,13 +55,11 @@ def engine():
 
 
 def _has_accounts(eng) -> bool:
-    from sqlalchemy import text
     with eng.connect() as conn:
         return conn.execute(text("select count(*) from app_user")).scalar() > 0
 
 
 def _has_records(eng) -> bool:
-    from sqlalchemy import inspect, text
     if "upload_batch" not in inspect(eng).get_table_names():
         return False
     with eng.connect() as conn:
@@ -79,7 +77,6 @@ def _campaign(code: str):
 def campaign_code() -> str:
     """The campaign this session looks at: the sidebar's switch (kept in the URL as ?campaign=),
     else the process's (DASHBOARD_CAMPAIGN or the default)."""
-    from dashboard.campaign import active_code
     return st.session_state.get(CAMPAIGN_KEY) or active_code()
 
 
@@ -91,7 +88,6 @@ def campaign():
 @st.cache_data(show_spinner=False)
 def campaign_choices(ver) -> list[tuple[str, str]]:
     """(code, name) of every campaign over the viewer's tree (dashboard.campaign.campaigns_over)."""
-    from dashboard.campaign import campaigns_over
     top = scope(ver)[0]["code"]
     return [(c.code, c.name) for c in campaigns_over(top)]
 
@@ -161,7 +157,6 @@ def units(ver) -> list[dict]:
 @cached()
 def figures(ver, sel: Selection, by_unit: bool = False):
     """The target engine's figures (as dicts with display texts) for a selection."""
-    from dashboard.figures.targets import compute_targets
     return [figure_dict(f) for f in compute_targets(engine(), sel, by_unit=by_unit)]
 
 
@@ -188,7 +183,6 @@ def members(ver, sel: Selection, target: str):
 @cached()
 def missing(ver, sel: Selection, target: str):
     """What is still missing for a target (dashboard.figures.gaps)."""
-    from dashboard.figures.gaps import missing_enterprises
     return missing_enterprises(engine(), sel, target=target)
 
 
@@ -196,7 +190,6 @@ def missing(ver, sel: Selection, target: str):
 @cached()
 def overdue(ver, sel: Selection):
     """Problems past their 整改期限 and not rectified on as_of (dashboard.figures.targets)."""
-    from dashboard.figures.targets import overdue_problems
     return overdue_problems(engine(), sel)
 
 

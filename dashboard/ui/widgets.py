@@ -426,7 +426,7 @@ def _chart_spec(kind: str, digest: str, _args: tuple, _kwargs: tuple) -> dict:
     """An Altair chart of dashboard.charts as its Vega-Lite dict: Altair's schema validation costs
     0.1–0.2 s per chart, so the spec is built once per data. The key is `digest` (a hash of the
     pickled arguments: Streamlit's own hashing of rows and Pace objects costs more than pickling)."""
-    from dashboard import charts
+    from dashboard import charts  # lazy: altair loads with the first chart, not with every page
     return getattr(charts, kind)(*_args, **dict(_kwargs)).to_dict()
 
 
