@@ -4,8 +4,9 @@ too). Runs as a file too (AppTest.from_file)."""
 import pandas as pd
 import streamlit as st
 
-from dashboard.figures.reporting import (SHEETS, STATUS_COLOURS, cell_text, due_date, month_label, percent,
-                                    reporting_completeness)
+from dashboard.figures.reporting import SHEETS, STATUS_COLOURS, cell_text, due_date, reporting_completeness
+from dashboard.labels import percent_text
+from dashboard.periods import month_label
 from dashboard.ui import controls, data
 
 choice, sel, ver, conf = controls.current(), controls.selection(), data.version(), data.campaign()
@@ -28,7 +29,8 @@ st.caption(f"按时：该月月报在次月 {c.on_time_day} 日（含）前上�
 st.markdown("#### 各单位完整率与按时率")
 st.dataframe(pd.DataFrame([{"单位": s["unit_name"], "应报月数": s["months_due"], "已报": s["months_reported"],
                             "按时": s["months_on_time"], "迟报": s["months_late"], "未报": s["months_missing"],
-                            "完整率": percent(s["completeness"]), "按时率": percent(s["on_time_rate"])}
+                            "完整率": percent_text(s["months_reported"], s["months_due"]),
+                            "按时率": percent_text(s["months_on_time"], s["months_due"])}
                            for s in c.summary]), hide_index=True, width="stretch", key="cmp_summary")
 
 

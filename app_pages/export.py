@@ -18,6 +18,7 @@ from dashboard.exports import charts as export_charts
 from dashboard.exports.blocks import Chart, Heading, Para, Table
 from dashboard.exports.narrative import briefing
 from dashboard.exports.render import FORMAT_LABELS
+from dashboard.periods import month_key, month_label
 from dashboard.ui import controls, data, session, widgets
 from dashboard.ui.widgets import html_text, md
 
@@ -42,9 +43,9 @@ if kind == "阶段":
                                                      for p in conf.phases if p.seq == q))
     month = None
 else:
-    key = f"{choice.as_of.year}-{choice.as_of.month:02d}"
+    key = month_key(choice.as_of)
     month = mid.selectbox("月份", months, index=months.index(key) if key in months else len(months) - 1,
-                          key="exp_month", format_func=lambda k: f"{int(k[:4])}年{int(k[5:])}月")
+                          key="exp_month", format_func=month_label)
     phase = None
 unit_codes = list(names)
 unit = right.selectbox("单位", unit_codes, format_func=names.get, key="exp_unit",

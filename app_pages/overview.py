@@ -5,9 +5,11 @@ At province scale an exception list runs to tens of thousands: the page lists th
 SHORT with the true total, the count under each unit below and a link to the page listing all."""
 import streamlit as st
 
-from dashboard.campaign import Window, current_phase
+from dashboard.campaign import current_phase
+
 from dashboard.figures.measures import LEVEL, cn_number, measures
 from dashboard.figures.exceptions import behind_units, compare, comparison_rows
+from dashboard.periods import Window, month_of
 from dashboard.ui import controls, data, widgets
 
 SHORT = 20  # rows of each exception list shown here (the most urgent); the full lists are on their pages
@@ -29,7 +31,7 @@ silent = [r for r in data.report_status(ver, sel) if not r["reported"]]
 
 # ---------------------------------------------------------------- exceptions first
 st.markdown("#### 需要关注")
-month = f"{choice.as_of.year}年{choice.as_of.month}月"
+month = month_of(choice.as_of).label
 behind_card = ("进度落后的下级单位", len(behind), "个") if below else ("进度落后的指标", len(lagging), "项")
 widgets.exception_cards([("逾期未整改问题", overdue["total"], "件"), ("不合格样品未处置完毕", undisposed["total"], "批"),
                          behind_card, (f"{month}尚未上报的单位", len(silent), "个")])

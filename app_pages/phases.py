@@ -2,7 +2,7 @@
 phase-by-phase comparison per unit."""
 import streamlit as st
 
-from dashboard.campaign import Window
+from dashboard.periods import Window
 from dashboard.ui import controls, data, widgets
 
 choice, sel, ver, conf = controls.current(), controls.selection(), data.version(), data.campaign()

@@ -2,7 +2,7 @@
 and hazard class, and the unqualified batches with their items and disposal status."""
 import streamlit as st
 
-from dashboard.campaign import Window
+from dashboard.periods import Window
 from dashboard.figures.breakdowns import pass_rate_by, split_failed_items
 from dashboard.figures.measures import first_measure
 from dashboard.ui import controls, data, widgets

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import access, actions, annotate, templates
-from dashboard.figures.reporting import month_label, months_between
+from dashboard.periods import month_keys, month_label
 from dashboard.importer.load import error_text
 from dashboard.ui import data, session, widgets
 from dashboard.ui.widgets import md
@@ -29,7 +29,7 @@ def template(ver, sheet: str | None, unit: str, month: str, name: str) -> bytes:
 
 with st.expander("① 下载填报模板（由数据契约自动生成：下拉选项、日期格式、本单位企业已预填）", expanded=False):
     units = data.units(ver)
-    months = months_between(conf.start_date, min(conf.end_date, date.today()))
+    months = month_keys(conf.start_date, min(conf.end_date, date.today()))
     c1, c2, c3 = st.columns(3)
     unit = c1.selectbox("填报单位", [u["code"] for u in units], key="tpl_unit",
                         format_func=lambda c: next(u["name"] for u in units if u["code"] == c))

@@ -36,7 +36,8 @@ import yaml  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from dashboard.access import Viewer, system_viewer  # noqa: E402
-from dashboard.campaign import Window, campaign_path, parse_campaign, sync_campaign  # noqa: E402
+from dashboard.campaign import campaign_path, parse_campaign, sync_campaign  # noqa: E402
+from dashboard.periods import Window
 from dashboard.db import execute, get_engine, upgrade  # noqa: E402
 from dashboard.rollups import rebuild  # noqa: E402
 from dashboard.figures.selection import query_params  # noqa: E402

@@ -5,7 +5,6 @@ campaign's code), else `campaigns/dongtai-2023.yaml`.
 """
 from __future__ import annotations
 
-import calendar
 import os
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,6 +18,7 @@ from .campaign_check import (CampaignError, check_campaign, load_yaml, populatio
                              target_conf)
 from .db import PROJECT_DIR, upgrade
 from .models import Campaign, OrgUnit, OrgUnitClosure, Phase, Target
+from .periods import Window
 
 CAMPAIGNS_DIR = PROJECT_DIR / "campaigns"
 DEFAULT_CAMPAIGN = "dongtai-2023"
@@ -225,36 +225,7 @@ def _rebuild_closure(s: Session) -> None:
             node, distance = parents[node], distance + 1
 
 
-# ------------------------------------------------------------------ windows
-@dataclass(frozen=True)
-class Window:
-    """A reporting window of whole days [start_date, end_date]."""
-    start_date: date
-    end_date: date
-    label: str
-
-    def as_of(self, today: date | None = None) -> date:
-        """The window's end, or today while the window is still running."""
-        today = today or date.today()
-        return min(self.end_date, today) if self.start_date <= today else self.end_date
-
-
-def month_window(month: str) -> Window:
-    """'2023-05' → the whole month."""
-    year, mon = (int(x) for x in month.split("-"))
-    last = calendar.monthrange(year, mon)[1]
-    return Window(date(year, mon, 1), date(year, mon, last), f"{year}年{mon}月")
-
-
-def month_keys(start: date, end: date) -> list[str]:
-    """'YYYY-MM' of every month from start's to end's, in order (month_window makes each a Window)."""
-    out, y, m = [], start.year, start.month
-    while date(y, m, 1) <= end:
-        out.append(f"{y}-{m:02d}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
-
-
+# ------------------------------------------------------------------ windows (dashboard.periods: months)
 def phase_of(conf: CampaignConf, phase: str | int) -> PhaseConf:
     """A phase by its number (1, 2, 3) or its name."""
     for p in conf.phases:

@@ -11,7 +11,7 @@ import altair as alt
 import pandas as pd
 
 from .labels import (STATUS_COLOURS, STATUS_FILLS, STATUS_MET, STATUS_NONE, STATUS_SMALL, STATUS_UNMET,
-                     short_name)
+                     percent_text, short_name)
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 STATUS_SCALE = alt.Scale(domain=[STATUS_MET, STATUS_UNMET, STATUS_NONE],
@@ -58,7 +58,7 @@ def trend_small_multiples(points: list[dict], *, columns: int = 3) -> alt.Chart:
         base = {"指标": p["name"], "日期": pd.Timestamp(p["point"]), "完成/总数": p["nd_text"]}
         if p["value"] is not None:
             rows.append({**base, "系列": "实际完成率", "比率": p["value"], "显示": p["percent_text"]})
-        rows.append({**base, "系列": "按进度应达", "比率": p["expected"], "显示": f"{p['expected']:.1%}"})
+        rows.append({**base, "系列": "按进度应达", "比率": p["expected"], "显示": percent_text(p["expected"])})
     df = pd.DataFrame(rows)
     order = list(dict.fromkeys(p["name"] for p in points))
     line = alt.Chart(df).mark_line(point=True).encode(

@@ -116,18 +116,22 @@ def normalise_dates(row: dict) -> dict:
     return {k: as_date(v) if k.endswith("_date") else v for k, v in row.items()}
 
 
-def percent_text(numerator: int, denominator: int) -> str:
-    """One decimal, rounded down: a figure short of 99 % must never read as 99.0 %; 无数据 for 0 of 0
-    (no figure, never 0 % or 100 %)."""
-    if not denominator:
+def percent_text(numerator: int | Fraction | float | None, denominator: int = 1) -> str:
+    """The one way a share is shown: one decimal, rounded down, so a figure short of 99 % never
+    reads as 99.0 % (99.96 % → 99.9%); 无数据 for 0 of 0 or None (no figure, never 0 % or 100 %).
+    n of d, or a share alone (a Fraction or float: a trajectory's value, a forecast)."""
+    if numerator is None or not denominator:
         return STATUS_NONE
     t = tenths(numerator, denominator)
     return f"{t // 10}.{t % 10}%"
 
 
-def tenths(numerator: int, denominator: int) -> int:
-    """The figure as shown, in tenths of a per cent, rounded down (98.96 % → 989)."""
-    return numerator * 1000 // denominator
+def tenths(numerator: int | Fraction | float, denominator: int = 1) -> int:
+    """The figure as shown, in tenths of a per cent, rounded down (98.96 % → 989); a float is taken
+    exactly as stored."""
+    if isinstance(numerator, int) and isinstance(denominator, int):
+        return numerator * 1000 // denominator
+    return math.floor(Fraction(numerator) * 1000 / Fraction(denominator))
 
 
 def shown_change(current: dict, previous: dict | None) -> float | None:

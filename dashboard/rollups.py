@@ -23,13 +23,14 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Callable, Iterable
 
 from sqlalchemy import Date, and_, bindparam, case, delete, func, insert, select
 from sqlalchemy.engine import Connection, Engine
 
 from .models import Enterprise, RollupSamplingUnitDay, RollupSelfInspectionMonth, Sampling, SelfInspection
+from .periods import month_bounds, month_start, next_month
 
 CHUNK = 1000  # values per IN list
 
@@ -49,23 +50,6 @@ ROLLUPS = (RollupSpec(RollupSamplingUnitDay, "sampling"),
            RollupSpec(RollupSamplingUnitDay, "enterprise"),  # a moved enterprise moves its samples
            RollupSpec(RollupSelfInspectionMonth, "self_inspection"))
 ROLLUP_TABLES = (RollupSamplingUnitDay, RollupSelfInspectionMonth)
-
-
-# ------------------------------------------------------------------ months
-def month_start(day: date) -> date:
-    """The first day of day's month."""
-    return day.replace(day=1)
-
-
-def next_month(month: date) -> date:
-    """The first day of the month after month."""
-    return date(month.year + 1, 1, 1) if month.month == 12 else date(month.year, month.month + 1, 1)
-
-
-def month_bounds(month: date) -> tuple[date, date, date]:
-    """(first day, last day, first day of the next month) of month."""
-    nxt = next_month(month)
-    return month, nxt - timedelta(days=1), nxt
 
 
 def _as_date(value) -> date:

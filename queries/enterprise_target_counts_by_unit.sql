@@ -7,7 +7,7 @@
 -- A report unit with no active enterprise has no row (Python reads that as 0 of 0).
 -- to_date is the window end already clipped to as_of; from_month_date is the first day of
 -- from_date's month (a month is inside the window when any of its days is); whole_from_date and
--- whole_to_date bound the calendar months wholly inside the window (dashboard.targets.whole_months).
+-- whole_to_date bound the calendar months wholly inside the window (dashboard.periods.whole_months).
 -- Each flag is an existence probe per active enterprise on a (credit_code, date) key, so the cost
 -- grows with the enterprises, not the records. self_inspection reads rollup_self_inspection_month
 -- for the whole months and probes the raw rows only in the partial months at the window's edges.

@@ -23,7 +23,8 @@ from sqlalchemy import text
 from dashboard.figures import breakdowns, exceptions as overview, pace, records
 from dashboard.access import (Viewer, check_rollback, mask_exam_label, mask_name, resolve_unit,
                               system_viewer)
-from dashboard.campaign import Window, load_campaign
+from dashboard.campaign import load_campaign
+from dashboard.periods import Window
 from dashboard.db import execute
 from dashboard.figures.gaps import missing_enterprises
 from dashboard.figures.selection import select

@@ -1,6 +1,8 @@
 from sqlalchemy import text
 
-from dashboard.campaign import load_campaign, month_window, phase_window
+from dashboard.campaign import load_campaign, phase_window
+
+from dashboard.periods import month_window
 
 
 def test_default_campaign_config():

@@ -80,7 +80,8 @@ def test_member_counts_equal_the_count_queries_on_the_sample_county(sample_count
     records (subject_records.sql), as a target whose parameters the count queries do not answer
     would: the nine Dongtai figures of every unit are the same."""
     from dashboard.access import system_viewer
-    from dashboard.campaign import campaign_window, month_window, phase_window
+    from dashboard.campaign import campaign_window, phase_window
+    from dashboard.periods import month_window
     from dashboard.db import get_engine
     from dashboard.figures import measures as registry
     from dashboard.figures.targets import compute_targets

@@ -331,7 +331,8 @@ def board(url: str) -> dict[str, str]:
     """Each target's name → its figure text ("0.0%（0/10）") as dashboard.figures.targets computes it from the
     database for DT10 in October: what 分局看板 must show."""
     from dashboard.access import system_viewer
-    from dashboard.campaign import load_campaign, month_window
+    from dashboard.campaign import load_campaign
+    from dashboard.periods import month_window
     from dashboard.db import get_engine
     from dashboard.labels import figure_dict
     from dashboard.figures.targets import compute_targets

@@ -11,7 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.access import system_viewer
-from dashboard.campaign import Window, load_campaign, month_window, phase_window
+from dashboard.campaign import load_campaign, phase_window
+from dashboard.periods import Window, month_window
 from dashboard.db import get_engine
 from dashboard.figures.gaps import missing_enterprises
 from dashboard.labels import short_of

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import text
 
 from dashboard.figures.breakdowns import pass_rate_by, problem_rows, sampling_rows
-from dashboard.campaign import Window, load_campaign, month_window, phase_window
+from dashboard.campaign import load_campaign, phase_window
+from dashboard.periods import Window, month_window
 from dashboard.figures.exceptions import report_status, silent_units, undisposed_samples
 from dashboard.figures.records import data_version, enterprise_file, figure_members, search_enterprises
 from dashboard.figures.selection import select

@@ -13,12 +13,14 @@ from hypothesis import strategies as st
 from sqlalchemy import func, inspect as sa_inspect, select
 
 from dashboard.access import system_viewer
-from dashboard.campaign import Window, load_campaign
+from dashboard.campaign import load_campaign
+from dashboard.periods import Window
 from dashboard.demo import build_demo
 from dashboard.importer import import_workbook, rollback_batch
 from dashboard.figures.records import figure_members
 from dashboard.models import Enterprise, OrgUnit, OrgUnitClosure, Sampling, SelfInspection
-from dashboard.rollups import month_bounds, rebuild, rollup_rows
+from dashboard.periods import month_bounds
+from dashboard.rollups import rebuild, rollup_rows
 from dashboard.figures import selection  # its select, beside SQLAlchemy's
 from dashboard.figures.targets import compute_targets
 from tests.builders import code, registry, sampling, sampling_row, sheet, xlsx

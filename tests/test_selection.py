@@ -9,7 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.access import Viewer, resolve_unit, system_viewer
-from dashboard.campaign import Window, campaign_window, phase_window
+from dashboard.campaign import campaign_window, phase_window
+from dashboard.periods import Window
 from dashboard.exports import build_summary, summary
 from dashboard.exports.work_summary import gather
 from dashboard.figures import breakdowns, exceptions, gaps, pace, records, reporting, selection, targets

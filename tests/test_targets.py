@@ -7,7 +7,7 @@ import json
 import pytest
 
 from dashboard.access import Viewer, resolve_unit, system_viewer
-from dashboard.campaign import Window
+from dashboard.periods import Window
 from dashboard.figures.selection import select
 from dashboard.figures.targets import (TargetFigure, compute_targets, format_table, is_met,
                                overdue_problems)

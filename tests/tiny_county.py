@@ -22,7 +22,9 @@ from datetime import date, datetime
 
 from sqlalchemy import insert, select
 
-from dashboard.campaign import campaign_window, load_campaign, month_window, phase_window
+from dashboard.campaign import campaign_window, load_campaign, phase_window
+
+from dashboard.periods import month_window
 from dashboard.models import (CadreVisit, Enterprise, ManagementSystem, OfficerExam, OrgUnit,
                               Problem, Responsibility, Sampling, SelfInspection,
                               SupplierEvaluation, UploadBatch)

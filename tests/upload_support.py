@@ -10,7 +10,8 @@ import openpyxl
 
 from builders import ENTERPRISE_HEADERS, code, enterprise_row, sampling, sampling_row, sheet, xlsx  # noqa: F401
 from dashboard.access import system_viewer
-from dashboard.campaign import load_campaign, month_window
+from dashboard.campaign import load_campaign
+from dashboard.periods import month_window
 from dashboard.importer import import_workbook
 from dashboard.figures.targets import compute_targets
 

@@ -15,7 +15,8 @@ from sqlalchemy.engine import Engine
 
 from ..access import Viewer
 from ..figures.breakdowns import split_failed_items
-from ..campaign import CampaignConf, PhaseConf, Window, current_phase, month_window, phase_of
+from ..campaign import CampaignConf, PhaseConf, current_phase, phase_of
+from ..periods import Window, month_of, month_window
 from ..figures.gaps import missing_enterprises
 from ..figures.measures import measures
 from ..figures.reporting import reporting_completeness
@@ -179,7 +180,7 @@ def previous_window(conf: CampaignConf, window: Window, kind: str, phase: PhaseC
         before = [p for p in conf.phases if p.seq == phase.seq - 1]
         return Window(before[0].start_date, before[0].end_date, before[0].name) if before else None
     prev = window.start_date - timedelta(days=1)
-    w = month_window(f"{prev.year}-{prev.month:02d}")
+    w = month_of(prev)
     return w if w.end_date >= conf.start_date else None
 
 

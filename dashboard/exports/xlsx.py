@@ -17,8 +17,9 @@ from datetime import date, datetime
 
 import xlsxwriter
 
-from ..figures.reporting import cell_text, month_label
-from ..labels import STATUS_COLOURS, STATUS_FILLS, STATUS_MET, STATUS_NONE, STATUS_UNMET
+from ..figures.reporting import cell_text
+from ..labels import STATUS_COLOURS, STATUS_FILLS, STATUS_MET, STATUS_NONE, STATUS_UNMET, tenths
+from ..periods import month_label
 from .safe import neutralise
 from .summary import StageSummary
 
@@ -45,7 +46,7 @@ def truncated_percent(numerator: int, denominator: int) -> float | None:
     (Excel's own 0.0% format would round 99.96% up to 100.0%); None for 0 of 0."""
     if not denominator:
         return None
-    return (numerator * 1000 // denominator) / 1000
+    return tenths(numerator, denominator) / 1000
 
 
 class _Sheet:
@@ -282,8 +283,8 @@ def _completeness(book: _Book, s: StageSummary) -> int:
         for k, key in enumerate(("months_due", "months_reported", "months_on_time", "months_late",
                                  "months_missing")):
             sh.put(row, base + k, sm[key], f["int"])
-        sh.put(row, base + 5, sm["completeness"], f["pct"])
-        sh.put(row, base + 6, sm["on_time_rate"], f["pct"])
+        sh.put(row, base + 5, truncated_percent(sm["months_reported"], sm["months_due"]), f["pct"])
+        sh.put(row, base + 6, truncated_percent(sm["months_on_time"], sm["months_due"]), f["pct"])
     if row > 1 and months:
         for name, fmt in book.cf_status.items():
             sh.ws.conditional_format(2, 1, row, len(months), {

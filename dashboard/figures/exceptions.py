@@ -12,9 +12,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
-from ..campaign import Window, month_window
 from ..db import execute
 from ..labels import as_date, points_text, shown_change
+from ..periods import month_of
 from .selection import Selection
 
 
@@ -31,11 +31,6 @@ def undisposed_samples(engine: Engine, sel: Selection) -> list[dict]:
         r["days_open"] = (as_of - r["sampling_date"]).days
         out.append(r)
     return sorted(out, key=lambda r: (r["sampling_date"], r["sample_no"]))
-
-
-def month_of(on: date) -> Window:
-    """The whole calendar month a date falls in."""
-    return month_window(f"{on.year}-{on.month:02d}")
 
 
 def report_status(engine: Engine, sel: Selection) -> list[dict]:

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from ..campaign import CampaignConf, PopulationConf, TargetConf
 from ..db import execute
 from ..labels import normalise_dates
+from ..periods import month_key, month_label
 from .problem_state import problem_on
 
 CUMULATIVE, LEVEL = "cumulative", "level"
@@ -328,7 +329,7 @@ class Checklist(Measure):
             done = day is not None and not missing
             label = None if day is None else (f"{rec}：{cn_number(len(items))}项均落实" if done
                                                else f"{rec}：未全部落实")
-            when = "" if day is None else (f"{day.year}年{day.month}月" if rec == self.MONTHLY
+            when = "" if day is None else (month_label(month_key(day)) if rec == self.MONTHLY
                                            else f"{day.year}年{day.month}月{day.day}日")
             reason = None if done else (f"{when}未落实：" + "、".join(missing) if day else self.word("missing"))
             out.append({**_subject(r), "is_numerator": int(done), "member_label": None,

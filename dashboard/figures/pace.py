@@ -19,8 +19,10 @@ from fractions import Fraction
 
 from sqlalchemy.engine import Engine
 
-from ..campaign import DEFAULT_CAMPAIGN, CampaignConf, Window, load_campaign, month_keys, month_window
+from ..campaign import DEFAULT_CAMPAIGN, CampaignConf, load_campaign
+
 from ..labels import percent_text
+from ..periods import Window, month_key, month_keys, month_window
 
 from .measures import CUMULATIVE, LEVEL, measures  # noqa: F401  (LEVEL: tests import it here)
 from .selection import Selection
@@ -79,15 +81,13 @@ class Pace:
 
     @property
     def expected_text(self) -> str:
-        tenths = int(Fraction(self.expected) * 1000)
-        return f"{tenths // 10}.{tenths % 10}%"
+        return percent_text(self.expected)
 
     @property
     def projected_text(self) -> str:
         if self.projected is None:
-            return "无数据"
-        tenths = int(Fraction(self.projected).limit_denominator(10**6) * 1000)
-        return f"{tenths // 10}.{tenths % 10}%"
+            return percent_text(None)
+        return percent_text(Fraction(self.projected).limit_denominator(10**6))  # a float of a Fraction
 
     @property
     def pace_text(self) -> str:
@@ -147,7 +147,7 @@ def trajectory(engine: Engine, sel: Selection, *, by_unit: bool = False) -> list
         window = Window(conf.start_date, point, "行动以来")
         for f in compute_targets(engine, sel.at(window, as_of=point), by_unit=by_unit):
             rows.append({"unit_code": f.unit_code, "unit_name": f.unit_name, "target": f.target,
-                         "name": f.name, "point": point, "month": f"{point.year}-{point.month:02d}",
+                         "name": f.name, "point": point, "month": month_key(point),
                          "numerator": f.numerator, "denominator": f.denominator, "value": f.value,
                          "percent_text": f.percent_text, "nd_text": f.nd_text,
                          "threshold": f.threshold,

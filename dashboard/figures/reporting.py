@@ -31,7 +31,6 @@ months due (no figure when no month is due). Sheets without a date of the month 
 """
 from __future__ import annotations
 
-import calendar
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from sqlalchemy.engine import Engine
 
 from ..access import Viewer, masked
 from ..db import execute
+from ..periods import day_of_next_month, month_key, month_keys, month_label, month_start
 from ..labels import as_date
 from .selection import Selection
 
@@ -64,32 +64,9 @@ FAR_PAST, FAR_FUTURE = date(1900, 1, 1), date(2999, 12, 31)
 REPORT_SHARE = 0.2  # the share of a batch's dated records a month needs for the batch to report it
 
 
-# ------------------------------------------------------------------ months
-def month_key(on: date) -> str:
-    """'2023-05' for any day of May 2023."""
-    return f"{on.year}-{on.month:02d}"
-
-
-def month_label(key: str) -> str:
-    """'2023-05' → '2023年5月'."""
-    year, mon = key.split("-")
-    return f"{year}年{int(mon)}月"
-
-
 def due_date(month: str, on_time_day: int) -> date:
     """The last on-time day of a month's report: `on_time_day` of the following month."""
-    year, mon = (int(x) for x in month.split("-"))
-    year, mon = (year + 1, 1) if mon == 12 else (year, mon + 1)
-    return date(year, mon, min(on_time_day, calendar.monthrange(year, mon)[1]))
-
-
-def months_between(start: date, end: date) -> list[str]:
-    """Every month key from start's month to end's month."""
-    out, y, m = [], start.year, start.month
-    while (y, m) <= (end.year, end.month):
-        out.append(f"{y}-{m:02d}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
+    return day_of_next_month(month, on_time_day)
 
 
 def status_of(arrived: datetime | None, month: str, on_time_day: int, as_of: date) -> str:
@@ -187,7 +164,7 @@ def reporting_completeness(engine: Engine, sel: Selection) -> Completeness:
     conf, viewer = sel.conf, sel.viewer
     report_units = list(sel.children) or [sel.unit]
     start, as_of = sel.window.start_date, sel.as_of
-    months = months_between(start, min(sel.window.end_date, as_of)) if start <= as_of else []
+    months = month_keys(start, min(sel.window.end_date, as_of)) if start <= as_of else []
     units = {u["unit_id"]: u for u in sel.scope}
     report_of = _report_unit_of(units, {u["unit_id"] for u in report_units})
     batches = _batches(engine)
@@ -195,7 +172,7 @@ def reporting_completeness(engine: Engine, sel: Selection) -> Completeness:
     first: dict[tuple[int, str, str], datetime] = {}
     counts: dict[tuple[int, str, str], int] = defaultdict(int)
     per_batch: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for v in record_versions(engine, viewer, from_date=start.replace(day=1),
+    for v in record_versions(engine, viewer, from_date=month_start(start),
                              to_date=min(sel.window.end_date, as_of)):
         batch = batches.get(v.batch_id)
         report = report_of.get(v.unit_id)
@@ -241,11 +218,6 @@ def reporting_completeness(engine: Engine, sel: Selection) -> Completeness:
                             "completeness": reported / due if due else None,
                             "on_time_rate": on_time / due if due else None})
     return out
-
-
-def percent(value: float | None) -> str:
-    """0.875 → '87.5%'; None → '无数据'."""
-    return "无数据" if value is None else f"{value * 100:.1f}%"
 
 
 def cell_text(row: dict) -> str:

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from functools import cached_property
 
 from sqlalchemy.engine import Engine
 
 from ..access import Viewer, resolve_unit
-from ..campaign import CampaignConf, Window, campaign_window
+from ..campaign import CampaignConf, campaign_window
 from ..db import execute
-from ..rollups import next_month
+from ..periods import Window, month_start, whole_months
 
 
 @dataclass(frozen=True, eq=False)
@@ -133,19 +133,6 @@ def query_params(conf: CampaignConf, viewer: Viewer, window: Window, as_of: date
     to_date = min(window.end_date, as_of)
     return {"scope_unit_id": viewer.scope_unit_id, "as_of": as_of,
             "from_date": window.start_date, "to_date": to_date,
-            "from_month_date": window.start_date.replace(day=1),
+            "from_month_date": month_start(window.start_date),
             "campaign_start_date": conf.start_date,
             **whole_months(window.start_date, to_date)}
-
-
-def whole_months(from_date: date, to_date: date) -> dict:
-    """The span of calendar months wholly inside [from_date, to_date], which month rollups answer:
-    whole_from_date is the first day of the first such month, whole_to_date the last day of the
-    last. The partial months at the edges are [from_date, whole_from_date) and (whole_to_date,
-    to_date]. Without a whole month, the head edge is the whole window and the tail is empty."""
-    first = from_date if from_date.day == 1 else next_month(from_date.replace(day=1))
-    after = to_date + timedelta(days=1)
-    last = after - timedelta(days=1) if after.day == 1 else after.replace(day=1) - timedelta(days=1)
-    if first > last:
-        return {"whole_from_date": after, "whole_to_date": to_date}
-    return {"whole_from_date": first, "whole_to_date": last}

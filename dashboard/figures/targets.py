@@ -16,7 +16,8 @@ from fractions import Fraction
 from sqlalchemy.engine import Engine
 
 from ..access import Viewer
-from ..campaign import DEFAULT_CAMPAIGN, CampaignConf, Window, load_campaign
+from ..campaign import DEFAULT_CAMPAIGN, CampaignConf, load_campaign
+from ..periods import Window
 from ..db import execute
 from .measures import measures
 from ..labels import STATUS_BY_MET, normalise_dates, nd_text, percent_text, threshold_text

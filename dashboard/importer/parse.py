@@ -17,6 +17,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from ..credit import credit_code_problem
+from ..periods import month_start
 from .raw import RawSheet
 
 MAX_TEXT_LENGTH = 1000
@@ -261,7 +262,7 @@ def parse_month(value: Any, meta: dict) -> date | None:
         day = parse_date(value, meta)
     except CellError:
         raise CellError("月份格式无法识别，应为 2023-05、2023年5月 或该月中的一个日期") from None
-    return None if day is None else day.replace(day=1)
+    return None if day is None else month_start(day)
 
 
 # ------------------------------------------------------------------ a whole sheet

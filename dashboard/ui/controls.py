@@ -14,7 +14,9 @@ from datetime import date
 
 import streamlit as st
 
-from dashboard.campaign import Window, campaign_window, month_keys, month_window, phase_window
+from dashboard.campaign import campaign_window, phase_window
+
+from dashboard.periods import Window, month_keys, month_window
 from dashboard.figures.pace import end_date
 from dashboard.figures.selection import Selection
 

@@ -23,7 +23,8 @@ from dashboard.figures import breakdowns, exceptions as overview, pace, records
 from dashboard.figures.selection import Selection, select
 from dashboard.access import Viewer, system_viewer
 from dashboard.auth import ensure_demo_accounts
-from dashboard.campaign import Window, active_code, campaigns_over, load_campaign, prepare
+from dashboard.campaign import active_code, campaigns_over, load_campaign, prepare
+from dashboard.periods import Window
 from dashboard.db import DEFAULT_DB_PATH, database_url, execute, get_engine, upgrade
 from dashboard.figures.gaps import missing_enterprises
 from dashboard.figures.targets import compute_targets, overdue_problems

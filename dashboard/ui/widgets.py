@@ -14,7 +14,7 @@ from fractions import Fraction
 import pandas as pd
 import streamlit as st
 
-from dashboard.campaign import Window
+from dashboard.periods import Window
 from dashboard.figures.selection import Selection
 from dashboard.filenames import safe_filename
 from dashboard.labels import (BOOLEAN_COLUMNS, STATUS_BY_MET, STATUS_COLOURS, STATUS_FILLS, STATUS_NONE,
