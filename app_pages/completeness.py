@@ -4,7 +4,7 @@ too). Runs as a file too (AppTest.from_file)."""
 import pandas as pd
 import streamlit as st
 
-from dashboard.figures.reporting import SHEETS, STATUS_COLOURS, cell_text, due_date, reporting_completeness
+from dashboard.figures.reporting import SHEETS, REPORT_STATUS_COLOURS, cell_text, due_date, reporting_completeness
 from dashboard.labels import percent_text
 from dashboard.periods import month_label
 from dashboard.ui import controls, data
@@ -41,7 +41,7 @@ def matrix(rows: list[dict], title: str) -> None:
     text = pd.DataFrame("", index=units, columns=columns)
     style = pd.DataFrame("", index=units, columns=columns)
     for r in rows:
-        fg, bg = STATUS_COLOURS[r["status"]]
+        fg, bg = REPORT_STATUS_COLOURS[r["status"]]
         text.loc[r["unit_name"], month_label(r["month"])] = cell_text(r)
         style.loc[r["unit_name"], month_label(r["month"])] = f"background-color:{bg};color:{fg}"
     text.index.name = title
@@ -51,7 +51,7 @@ def matrix(rows: list[dict], title: str) -> None:
 
 st.markdown("#### 单位 × 月份：月报是否按时上报")
 legend = " ".join(f'<span style="background:{bg};color:{fg};padding:0 6px;border-radius:4px">{s}</span>'
-                  for s, (fg, bg) in STATUS_COLOURS.items())
+                  for s, (fg, bg) in REPORT_STATUS_COLOURS.items())
 st.markdown("图例：" + legend, unsafe_allow_html=True)
 matrix(c.months_status, "单位")
 

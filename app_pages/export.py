@@ -14,7 +14,7 @@ import streamlit as st
 from dashboard import access, actions
 from dashboard.campaign import current_phase
 from dashboard.exports import MIME_TYPES, file_name
-from dashboard.exports import charts as export_charts
+from dashboard.exports import chart_images
 from dashboard.exports.blocks import Chart, Heading, Para, Table
 from dashboard.exports.narrative import briefing
 from dashboard.exports.render import FORMAT_LABELS
@@ -88,7 +88,7 @@ for col, fmt in zip(cols, ("xlsx", "docx", "pdf")):
         else:
             st.warning(md(problems.get(fmt, "未生成")))
 
-if not export_charts.available():
+if not chart_images.available():
     st.info("本机未安装 vl-convert-python：Word 总结中的图表以文字说明代替。")
 
 st.markdown("#### 总结预览")
@@ -111,5 +111,5 @@ with st.container(border=True):
             frame = pd.DataFrame(b.rows, columns=b.header)
             st.dataframe(frame, hide_index=True, width="stretch")
         elif isinstance(b, Chart):
-            st.altair_chart(export_charts.chart_for(summary, b.key), width="stretch")
+            st.altair_chart(chart_images.chart_for(summary, b.key), width="stretch")
             st.caption(md(b.caption))

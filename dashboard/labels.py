@@ -14,8 +14,10 @@ SMALL_SAMPLE = 5
 
 STATUS_MET, STATUS_UNMET, STATUS_NONE, STATUS_SMALL = "达标", "未达标", "无数据", "样本较少"
 STATUS_BY_MET = {True: STATUS_MET, False: STATUS_UNMET, None: STATUS_NONE}  # TargetFigure.met → status
-STATUS_COLOURS = {STATUS_MET: "#2e7d32", STATUS_UNMET: "#c62828", STATUS_NONE: "#9e9e9e",
-                  STATUS_SMALL: "#ef8f00"}
+# A figure's status → its text colour, and → its cell fill (a month's report status has its own:
+# dashboard.figures.reporting.REPORT_STATUS_COLOURS).
+FIGURE_STATUS_COLOURS = {STATUS_MET: "#2e7d32", STATUS_UNMET: "#c62828", STATUS_NONE: "#9e9e9e",
+                         STATUS_SMALL: "#ef8f00"}
 STATUS_FILLS = {STATUS_MET: "#e3f1e4", STATUS_UNMET: "#fbe3e3", STATUS_NONE: "#eeeeee"}
 
 COLUMN_LABELS = {

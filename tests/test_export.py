@@ -22,11 +22,12 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 
 from dashboard.__main__ import main as cli_main
+from dashboard import altair_charts
 from dashboard.access import Viewer, resolve_unit, system_viewer
 from dashboard.campaign import load_campaign
 from dashboard.db import get_engine
 from dashboard.exports import build_summary, file_name, render
-from dashboard.exports import charts as export_charts
+from dashboard.exports import chart_images
 from dashboard.exports import pdf
 from dashboard.exports.blocks import Chart, Para, Table
 from dashboard.exports.narrative import briefing, plain_text
@@ -143,12 +144,11 @@ def test_briefing_holds_every_target_figure_and_names_best_and_lagging(phase2_su
 
 def test_briefing_reuses_the_pages_charts(phase2_summary):
     s = phase2_summary["summary"]
-    from dashboard import charts
-    heat = export_charts.chart_for(s, "heatmap").to_dict()
-    assert heat == charts.status_heatmap([f for f in s.figures]).to_dict()
+    heat = chart_images.chart_for(s, "heatmap").to_dict()
+    assert heat == altair_charts.status_heatmap([f for f in s.figures]).to_dict()
     assert [b.key for b in briefing(s) if isinstance(b, Chart)] == ["phases", "heatmap"]
-    if export_charts.available():
-        png = export_charts.chart_png(s, "heatmap")
+    if chart_images.available():
+        png = chart_images.chart_png(s, "heatmap")
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
 
 

@@ -43,7 +43,7 @@ class Table:
 
 @dataclass(frozen=True)
 class Chart:
-    """A chart of dashboard.charts (by key, see exports.charts) with its caption (图1 …)."""
+    """A chart of dashboard.altair_charts (by key, see exports.chart_images) with its caption (图1 …)."""
     key: str
     caption: str
 

@@ -6,7 +6,7 @@ page numbers "— 1 —" in the footer.
 Fonts are set for East-Asian text through w:eastAsia (python-docx only sets w:ascii); each official
 font is declared in the font table with a common substitute (w:altName: 仿宋, 楷体, 黑体) so a
 machine without the GB2312 fonts falls back to the nearest one. The text comes from
-`narrative.briefing`, the charts from `exports.charts` (the pages' Altair charts as PNG).
+`narrative.briefing`, the charts from `exports.chart_images` (the pages' Altair charts as PNG).
 """
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from ..labels import STATUS_COLOURS, STATUS_FILLS, STATUS_UNMET
-from . import charts as export_charts
+from ..labels import FIGURE_STATUS_COLOURS, STATUS_FILLS, STATUS_UNMET
+from . import chart_images
 from .blocks import Chart, Heading, Para, Table
 from .narrative import briefing
 from .summary import StageSummary
@@ -279,7 +279,7 @@ def _table(doc, b: Table) -> None:
                 _cell_text(cell, text, size=b.font_size, east=HEI)
                 _shade(cell, "#E8EAF6")
             elif b.status_col == c and text == STATUS_UNMET:
-                _cell_text(cell, text, size=b.font_size, colour=STATUS_COLOURS[STATUS_UNMET])
+                _cell_text(cell, text, size=b.font_size, colour=FIGURE_STATUS_COLOURS[STATUS_UNMET])
                 _shade(cell, STATUS_FILLS[STATUS_UNMET])
             else:
                 _cell_text(cell, text, size=b.font_size, centre=c not in b.left_cols)
@@ -298,8 +298,8 @@ def _chart(doc, s: StageSummary, b: Chart, with_charts: bool) -> None:
     png, why = None, ""
     if with_charts:
         try:
-            png = export_charts.chart_png(s, b.key)
-        except export_charts.ChartUnavailable:
+            png = chart_images.chart_png(s, b.key)
+        except chart_images.ChartUnavailable:
             why = "本机未安装 vl-convert-python"
         except ValueError as exc:  # the renderer refused the spec: the briefing is written all the same
             why = f"图表渲染失败：{str(exc).splitlines()[-1][:80]}"

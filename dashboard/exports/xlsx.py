@@ -18,7 +18,7 @@ from datetime import date, datetime
 import xlsxwriter
 
 from ..figures.reporting import cell_text
-from ..labels import STATUS_COLOURS, STATUS_FILLS, STATUS_MET, STATUS_NONE, STATUS_UNMET, tenths
+from ..labels import FIGURE_STATUS_COLOURS, STATUS_FILLS, STATUS_MET, STATUS_NONE, STATUS_UNMET, tenths
 from ..periods import month_label
 from .safe import neutralise
 from .summary import StageSummary
@@ -137,7 +137,7 @@ class _Book:
                          "valign": "top"}),
             "h2": add({"font_name": FONT, "font_size": 11, "bold": True}),
         }
-        self.cf = {status: add({"bg_color": STATUS_FILLS[status], "font_color": STATUS_COLOURS[status]})
+        self.cf = {status: add({"bg_color": STATUS_FILLS[status], "font_color": FIGURE_STATUS_COLOURS[status]})
                    for status in (STATUS_MET, STATUS_UNMET, STATUS_NONE)}
         self.cf_status = {name: add({"bg_color": bg, "font_color": fg}) for name, (fg, bg) in {
             "按时": ("#2e7d32", "#e3f1e4"), "迟报": ("#ef8f00", "#fff1dc"),

@@ -58,8 +58,9 @@ DATED_SHEETS = {
 }
 SHEETS = tuple(name for name, _ in DATED_SHEETS.values())
 ON_TIME, LATE, MISSING, PENDING = "按时", "迟报", "未报", "待报"
-STATUS_COLOURS = {ON_TIME: ("#2e7d32", "#e3f1e4"), LATE: ("#ef8f00", "#fff1dc"),
-                  MISSING: ("#c62828", "#fbe3e3"), PENDING: ("#757575", "#eeeeee")}
+# A month's report status → (text colour, fill); a figure's status: labels.FIGURE_STATUS_COLOURS.
+REPORT_STATUS_COLOURS = {ON_TIME: ("#2e7d32", "#e3f1e4"), LATE: ("#ef8f00", "#fff1dc"),
+                         MISSING: ("#c62828", "#fbe3e3"), PENDING: ("#757575", "#eeeeee")}
 FAR_PAST, FAR_FUTURE = date(1900, 1, 1), date(2999, 12, 31)
 REPORT_SHARE = 0.2  # the share of a batch's dated records a month needs for the batch to report it
 

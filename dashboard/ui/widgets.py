@@ -17,7 +17,7 @@ import streamlit as st
 from dashboard.periods import Window
 from dashboard.figures.selection import Selection
 from dashboard.filenames import safe_filename
-from dashboard.labels import (BOOLEAN_COLUMNS, STATUS_BY_MET, STATUS_COLOURS, STATUS_FILLS, STATUS_NONE,
+from dashboard.labels import (BOOLEAN_COLUMNS, STATUS_BY_MET, FIGURE_STATUS_COLOURS, STATUS_FILLS, STATUS_NONE,
                               STATUS_SMALL, figure_text, fmt_date, fmt_datetime, label, short_name, short_of,
                               short_points)
 
@@ -121,14 +121,14 @@ def page_setup(title: str, sel) -> None:
 
 def colour(fig: dict) -> str:
     """The colour of a figure's status (green 达标, red 未达标, grey 无数据)."""
-    return STATUS_COLOURS[fig["status_text"]]
+    return FIGURE_STATUS_COLOURS[fig["status_text"]]
 
 
 def status_badges(fig: dict) -> str:
     """HTML badges of a figure's status, and 样本较少 when its denominator is small."""
     out = f'<span class="badge" style="--c:{colour(fig)}">{fig["status_text"]}</span>'
     if fig["small_sample"]:
-        out += f' <span class="badge" style="--c:{STATUS_COLOURS[STATUS_SMALL]}">{STATUS_SMALL}</span>'
+        out += f' <span class="badge" style="--c:{FIGURE_STATUS_COLOURS[STATUS_SMALL]}">{STATUS_SMALL}</span>'
     return out
 
 
@@ -167,7 +167,7 @@ def _coloured_matrix(cells: list[tuple[str, str, str, str]], *, row_title: str) 
     rows = list(dict.fromkeys(c[0] for c in cells))
     cols = list(dict.fromkeys(c[1] for c in cells))
     texts = {(row, col): cell for row, col, cell, _ in cells}
-    styles = {(row, col): f"background-color:{STATUS_FILLS[status]};color:{STATUS_COLOURS[status]}"
+    styles = {(row, col): f"background-color:{STATUS_FILLS[status]};color:{FIGURE_STATUS_COLOURS[status]}"
               for row, col, _, status in cells}
     text = pd.DataFrame([[texts.get((r, c), "") for c in cols] for r in rows], index=rows, columns=cols)
     style = pd.DataFrame([[styles.get((r, c), "") for c in cols] for r in rows], index=rows, columns=cols)
@@ -178,7 +178,7 @@ def _coloured_matrix(cells: list[tuple[str, str, str, str]], *, row_title: str) 
 
 def legend() -> None:
     """The colour legend and how to read a cell, under a status matrix."""
-    parts = [f'<span class="badge" style="--c:{c}">{s}</span>' for s, c in STATUS_COLOURS.items()]
+    parts = [f'<span class="badge" style="--c:{c}">{s}</span>' for s, c in FIGURE_STATUS_COLOURS.items()]
     st.markdown("图例：" + " ".join(parts) + "（橙框）　数字格式：完成率（完成数/总数）；样本较少：分母不足 5",
                 unsafe_allow_html=True)
 
@@ -423,15 +423,15 @@ def trend_frame(points: list[dict]) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=300)
 def _chart_spec(kind: str, digest: str, _args: tuple, _kwargs: tuple) -> dict:
-    """An Altair chart of dashboard.charts as its Vega-Lite dict: Altair's schema validation costs
+    """An Altair chart of dashboard.altair_charts as its Vega-Lite dict: Altair's schema validation costs
     0.1–0.2 s per chart, so the spec is built once per data. The key is `digest` (a hash of the
     pickled arguments: Streamlit's own hashing of rows and Pace objects costs more than pickling)."""
-    from dashboard import charts  # lazy: altair loads with the first chart, not with every page
-    return getattr(charts, kind)(*_args, **dict(_kwargs)).to_dict()
+    from dashboard import altair_charts  # lazy: altair loads with the first chart, not with every page
+    return getattr(altair_charts, kind)(*_args, **dict(_kwargs)).to_dict()
 
 
 def chart(kind: str, *args, width: str = "stretch", **kwargs) -> None:
-    """Show dashboard.charts.<kind>(*args, **kwargs), cached by its arguments."""
+    """Show dashboard.altair_charts.<kind>(*args, **kwargs), cached by its arguments."""
     kw = tuple(sorted(kwargs.items()))
     digest = hashlib.blake2b(pickle.dumps((args, kw), protocol=5), digest_size=16).hexdigest()
     st.vega_lite_chart(_chart_spec(kind, digest, args, kw), width=width)

@@ -10,13 +10,13 @@ from datetime import date
 import altair as alt
 import pandas as pd
 
-from .labels import (STATUS_COLOURS, STATUS_FILLS, STATUS_MET, STATUS_NONE, STATUS_SMALL, STATUS_UNMET,
+from .labels import (FIGURE_STATUS_COLOURS, STATUS_FILLS, STATUS_MET, STATUS_NONE, STATUS_SMALL, STATUS_UNMET,
                      percent_text, short_name)
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 STATUS_SCALE = alt.Scale(domain=[STATUS_MET, STATUS_UNMET, STATUS_NONE],
-                         range=[STATUS_COLOURS[STATUS_MET], STATUS_COLOURS[STATUS_UNMET],
-                                STATUS_COLOURS[STATUS_NONE]])
+                         range=[FIGURE_STATUS_COLOURS[STATUS_MET], FIGURE_STATUS_COLOURS[STATUS_UNMET],
+                                FIGURE_STATUS_COLOURS[STATUS_NONE]])
 # cell fills of the heatmaps: 达标 (or 可达标), 未达标 (or 难达标), 无数据
 STATUS_FILL_RANGE = [STATUS_FILLS[STATUS_MET], STATUS_FILLS[STATUS_UNMET], STATUS_FILLS[STATUS_NONE]]
 
@@ -165,11 +165,11 @@ def status_heatmap(figs: list[dict], *, rows: str = "unit_name", row_title: str 
         color=alt.Color("结果:N", legend=None, scale=alt.Scale(
             domain=[STATUS_MET, STATUS_UNMET, STATUS_NONE], range=STATUS_FILL_RANGE)))
     small = base.transform_filter("datum['样本'] != ''").mark_rect(
-        fill=None, stroke=STATUS_COLOURS[STATUS_SMALL], strokeWidth=2.5)
+        fill=None, stroke=FIGURE_STATUS_COLOURS[STATUS_SMALL], strokeWidth=2.5)
     value = base.mark_text(fontSize=13, fontWeight="bold", dy=-10, color="#212121").encode(text="完成率:N")
     nd = base.mark_text(fontSize=11, dy=5, color="#424242").encode(text="完成/总数:N")
     note = base.transform_filter("datum['样本'] != ''").mark_text(
-        fontSize=10, dy=18, color=STATUS_COLOURS[STATUS_SMALL]).encode(text="样本:N")
+        fontSize=10, dy=18, color=FIGURE_STATUS_COLOURS[STATUS_SMALL]).encode(text="样本:N")
     height = 52 * len(y_order)
     chart = alt.layer(cells, small, value, nd, note).resolve_scale(color="independent")
     return _config(chart.properties(width="container", height=height))

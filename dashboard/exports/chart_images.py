@@ -1,4 +1,4 @@
-"""The briefing's charts: the same Altair charts the pages show (dashboard.charts), rendered to PNG
+"""The briefing's charts: the same Altair charts the pages show (dashboard.altair_charts), rendered to PNG
 offline with vl-convert-python and a CJK font.
 
 vl-convert bundles its own Vega renderer and reads fonts from the system; the Noto CJK folder (Debian
@@ -11,7 +11,7 @@ import functools
 import os
 from pathlib import Path
 
-from .. import charts
+from .. import altair_charts
 from ..labels import short_name
 from .summary import StageSummary
 
@@ -31,9 +31,9 @@ def chart_for(s: StageSummary, key: str):
     if key == "heatmap":
         figs = [f for f in s.figures if f["unit_code"] == s.unit_code] + \
                [f for f in s.figures if f["unit_code"] != s.unit_code]
-        return charts.status_heatmap(figs)
+        return altair_charts.status_heatmap(figs)
     if key == "phases":
-        return charts.phase_comparison([{**f, "name": short_name(f)}
+        return altair_charts.phase_comparison([{**f, "name": short_name(f)}
                                         for f in s.phase_figures])
     raise KeyError(f"未知的图表：{key}")
 
