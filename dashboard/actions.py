@@ -8,8 +8,8 @@ before anything is read or written — like Datasette's write endpoints, which c
 permission for the actor themselves — and a refusal raises PermissionError, writing nothing but
 an `access_denied` audit row. The action then does its work and writes its audit row (`code`,
 named in audit.ACTIONS) inside the work's own transaction where the work is one transaction
-(upload, rollback, rebuild-rollups), so the row commits with the work or not at all. Account
-changes are audited by dashboard.auth itself in the same way for every caller, init-db is
+(upload, rollback, rebuild-rollups, every account change: dashboard.auth writes the row the action
+hands it in the change's transaction), so the row commits with the work or not at all. init-db is
 alembic's own transactions, and the demo rebuild imports workbook after workbook: those rows follow
 the work.
 
@@ -55,6 +55,10 @@ class Call:
             audit.record(self.engine, self.viewer.username, self.code, detail)
         else:
             audit.write(conn, self.viewer.username, self.code, detail)
+
+    def audit_row(self, conn: Connection, detail: dict) -> None:
+        """The action's audit row in `conn`'s transaction (the `on_write` hook of dashboard.auth)."""
+        self.audit(detail, conn)
 
 
 @dataclass(frozen=True)
@@ -159,39 +163,40 @@ def add_account(call: Call, username: str, password: str, role: str, unit=None, 
                 display_name: str | None = None):
     """A new active account (auth.AccountError for a bad name, role, unit or password)."""
     return auth.create_account(call.engine, username, password, role, unit, by=call.viewer.username,
-                               display_name=display_name)
+                               display_name=display_name, on_write=call.audit_row)
 
 
 @action("user_passwd", MANAGE_ACCOUNTS)
 def change_password(call: Call, username: str, password: str) -> None:
     """A new password: the lock is lifted and every session of the account ends."""
-    auth.set_password(call.engine, username, password, by=call.viewer.username)
+    auth.set_password(call.engine, username, password, by=call.viewer.username, on_write=call.audit_row)
 
 
 @action("user_update", MANAGE_ACCOUNTS)
 def change_role(call: Call, username: str, *, role: str, unit=None) -> None:
     """Another account's role and unit."""
     _not_own(call, username, "修改")
-    auth.update_account(call.engine, username, role=role, unit=unit, by=call.viewer.username)
+    auth.update_account(call.engine, username, role=role, unit=unit, by=call.viewer.username,
+                        on_write=call.audit_row)
 
 
 @action("user_disable", MANAGE_ACCOUNTS)
 def disable_account(call: Call, username: str) -> None:
     """Another account disabled; its sessions end at once."""
     _not_own(call, username, "停用")
-    auth.set_active(call.engine, username, False, by=call.viewer.username)
+    auth.set_active(call.engine, username, False, by=call.viewer.username, on_write=call.audit_row)
 
 
 @action("user_enable", MANAGE_ACCOUNTS)
 def enable_account(call: Call, username: str) -> None:
     """A disabled account enabled again."""
-    auth.set_active(call.engine, username, True, by=call.viewer.username)
+    auth.set_active(call.engine, username, True, by=call.viewer.username, on_write=call.audit_row)
 
 
 @action("user_unlock", MANAGE_ACCOUNTS)
 def unlock_account(call: Call, username: str) -> None:
     """A lockout lifted now."""
-    auth.unlock(call.engine, username, by=call.viewer.username)
+    auth.unlock(call.engine, username, by=call.viewer.username, on_write=call.audit_row)
 
 
 # ------------------------------------------------------------------ the database itself

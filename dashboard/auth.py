@@ -30,13 +30,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import DateTime, case, delete, func, inspect, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from . import audit
 from .access import ACCOUNT_ROLES, ROLES, Viewer, resolve_unit, viewer_for_account
@@ -122,8 +123,21 @@ def _unit_for(engine: Engine, role: str, unit) -> int:
         raise AccountError(str(exc)) from exc
 
 
+# An account change's audit row, written in the change's own transaction: `on_write(conn, detail)`
+# when the caller writes it (dashboard.actions: who asked, through which door), else audit.write
+# under `by`. Either way a failed audit write rolls the change back.
+AuditRow = Callable[[Connection, dict], None]
+
+
+def _audited(conn: Connection, on_write: AuditRow | None, by: str, action: str, detail: dict) -> None:
+    if on_write is None:
+        audit.write(conn, by, action, detail)
+    else:
+        on_write(conn, detail)
+
+
 def create_account(engine: Engine, username: str, password: str, role: str, unit=None, *, by: str,
-                   display_name: str | None = None) -> AppUser:
+                   display_name: str | None = None, on_write: AuditRow | None = None) -> AppUser:
     """A new active account; admin and leader default to the root unit, chief and clerk need one."""
     username = (username or "").strip()
     if not USERNAME_RE.match(username):
@@ -140,7 +154,7 @@ def create_account(engine: Engine, username: str, password: str, role: str, unit
             username=username, display_name=display_name, role=role, unit_id=unit_id,
             password_hash=hash_password(password), is_active=True,
             password_changed_at=when, created_at=when, created_by=by))
-    audit.record(engine, by, "user_add", {"account": username, "role": role, "unit_id": unit_id})
+        _audited(conn, on_write, by, "user_add", {"account": username, "role": role, "unit_id": unit_id})
     return get_account(engine, username)
 
 
@@ -151,16 +165,14 @@ def _require_account(conn, username: str) -> AppUser:
     return acc
 
 
-def revoke_sessions(engine: Engine, username: str) -> int:
-    """Revoke every open session of an account; returns how many."""
-    with engine.begin() as conn:
-        res = conn.execute(update(UserSession).where(UserSession.username == username,
-                                                     UserSession.revoked_at.is_(None))
-                           .values(revoked_at=now_utc()))
-    return res.rowcount or 0
+def _revoke_sessions(conn: Connection, username: str) -> None:
+    """Revoke every open session of an account."""
+    conn.execute(update(UserSession).where(UserSession.username == username, UserSession.revoked_at.is_(None))
+                 .values(revoked_at=now_utc()))
 
 
-def set_password(engine: Engine, username: str, password: str, *, by: str) -> None:
+def set_password(engine: Engine, username: str, password: str, *, by: str,
+                 on_write: AuditRow | None = None) -> None:
     """A new password; the lock is lifted and every session of the account ends."""
     with engine.begin() as conn:
         _require_account(conn, username)
@@ -168,21 +180,23 @@ def set_password(engine: Engine, username: str, password: str, *, by: str) -> No
         conn.execute(update(AppUser).where(AppUser.username == username).values(
             password_hash=hash_password(password), password_changed_at=now_utc()))
         _lift_locks(conn, username)
-    revoke_sessions(engine, username)
-    audit.record(engine, by, "user_passwd", {"account": username})
+        _revoke_sessions(conn, username)
+        _audited(conn, on_write, by, "user_passwd", {"account": username})
 
 
-def set_active(engine: Engine, username: str, active: bool, *, by: str) -> None:
+def set_active(engine: Engine, username: str, active: bool, *, by: str,
+               on_write: AuditRow | None = None) -> None:
     """Enable or disable an account; disabling ends every session of it at once."""
     with engine.begin() as conn:
         _require_account(conn, username)
         conn.execute(update(AppUser).where(AppUser.username == username).values(is_active=active))
-    if not active:
-        revoke_sessions(engine, username)
-    audit.record(engine, by, "user_enable" if active else "user_disable", {"account": username})
+        if not active:
+            _revoke_sessions(conn, username)
+        _audited(conn, on_write, by, "user_enable" if active else "user_disable", {"account": username})
 
 
-def update_account(engine: Engine, username: str, *, role: str, unit=None, by: str) -> None:
+def update_account(engine: Engine, username: str, *, role: str, unit=None, by: str,
+                   on_write: AuditRow | None = None) -> None:
     """Change an account's role and unit (takes effect on the holder's next page load)."""
     if role not in ACCOUNT_ROLES:
         raise AccountError(f"未知的角色：{role}")
@@ -191,15 +205,15 @@ def update_account(engine: Engine, username: str, *, role: str, unit=None, by: s
         _require_account(conn, username)
         conn.execute(update(AppUser).where(AppUser.username == username)
                      .values(role=role, unit_id=unit_id))
-    audit.record(engine, by, "user_update", {"account": username, "role": role, "unit_id": unit_id})
+        _audited(conn, on_write, by, "user_update", {"account": username, "role": role, "unit_id": unit_id})
 
 
-def unlock(engine: Engine, username: str, *, by: str) -> None:
+def unlock(engine: Engine, username: str, *, by: str, on_write: AuditRow | None = None) -> None:
     """Lift a lockout now."""
     with engine.begin() as conn:
         _require_account(conn, username)
         _lift_locks(conn, username)
-    audit.record(engine, by, "user_unlock", {"account": username})
+        _audited(conn, on_write, by, "user_unlock", {"account": username})
 
 
 def _lift_locks(conn, username: str) -> None:

@@ -90,6 +90,47 @@ def test_the_audit_row_commits_with_the_work_or_not_at_all(accounts_county, monk
     assert accounts_county.state() == before
 
 
+ACCOUNT_ACTIONS = ("user_add", "user_passwd", "user_update", "user_disable", "user_enable", "user_unlock")
+
+
+@pytest.mark.parametrize("code", ACCOUNT_ACTIONS)
+def test_an_account_change_and_its_audit_row_are_one_transaction(accounts_county, monkeypatch, code):
+    """A failed audit write rolls the account change back: no new account, the password, role,
+    unit, state and lock as they were, no session ended."""
+    engine, admin = accounts_county.engine, accounts_county.viewers["admin"]
+    token = auth.login(engine, "dt03_other", PASSWORD).token  # a session a password change would end
+    before, rows = accounts_county.state(), len(audit.events(engine))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("audit table unavailable")
+    monkeypatch.setattr(audit, "write", broken)
+    with pytest.raises(RuntimeError, match="audit table unavailable"):
+        CASES[code](accounts_county, admin)
+    monkeypatch.undo()
+    assert accounts_county.state() == before and len(audit.events(engine)) == rows
+    assert auth.get_account(engine, "new_clerk") is None and auth.viewer_for_token(engine, token) is not None
+    CASES[code](accounts_county, admin)  # with the audit table back, the change is made and audited
+    assert accounts_county.state() != before
+    assert [e["action"] for e in audit.events(engine)[:1]] == [code]
+
+
+def test_an_account_change_made_without_the_door_is_audited_in_its_transaction_too(accounts_county, monkeypatch):
+    """dashboard.auth's own callers (the demo accounts, tests) get the same guarantee."""
+    def broken(*args, **kwargs):
+        raise RuntimeError("audit table unavailable")
+    monkeypatch.setattr(audit, "write", broken)
+    before = accounts_county.state()
+    for change in (lambda e: auth.create_account(e, "x_clerk", PASSWORD, "clerk", "DT03", by="test"),
+                   lambda e: auth.set_password(e, "dt03_other", "another password 3", by="test"),
+                   lambda e: auth.update_account(e, "dt03_other", role="chief", unit="DT03", by="test"),
+                   lambda e: auth.set_active(e, "dt03_other", False, by="test"),
+                   lambda e: auth.unlock(e, "dt03_other", by="test")):
+        with pytest.raises(RuntimeError):
+            change(accounts_county.engine)
+    assert accounts_county.state() == before
+
+
+
 def test_the_importer_and_rollback_need_a_viewer(accounts_county):
     with pytest.raises(TypeError):
         import_workbook(accounts_county.engine, accounts_county.workbook, uploader="t")  # no silent system viewer
