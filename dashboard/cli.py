@@ -15,10 +15,10 @@ from pathlib import Path
 from . import auth
 from .access import MANAGE_ACCOUNTS, ROLES, Viewer, require, resolve_unit, system_viewer, viewer_for_username
 from .campaign import campaign_window, load_campaign, phase_window, prepare
-from .periods import Window, month_window
 from .db import get_engine, upgrade
 from .figures.selection import select
 from .figures.targets import compute_targets, format_table
+from .periods import Window, month_window
 
 
 class UsageError(Exception):

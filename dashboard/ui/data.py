@@ -24,11 +24,11 @@ from dashboard.figures.selection import Selection, select
 from dashboard.access import Viewer, system_viewer
 from dashboard.auth import ensure_demo_accounts
 from dashboard.campaign import active_code, campaigns_over, load_campaign, prepare
-from dashboard.periods import Window
 from dashboard.db import DEFAULT_DB_PATH, database_url, execute, get_engine, upgrade
 from dashboard.figures.gaps import missing_enterprises
 from dashboard.figures.targets import compute_targets, overdue_problems
 from dashboard.labels import figure_dict
+from dashboard.periods import Window
 from dashboard.ui import session
 
 
