@@ -68,12 +68,22 @@ COLUMN_LABELS = {
     "count_passed": "合格批次", "count_failed": "不合格批次", "pass_text": "合格率",
     "record_count": "记录数", "reported": "本月是否上报", "last_record_date": "最近记录日期",
     "last_upload": "最近上报时间", "behind_targets": "落后于进度的指标",
+    # 严打, 星级评比, 风险排查 and the grade history
+    "count_cases": "案件数", "amount_fines": "罚没金额（元）", "count_transferred": "移送公安",
+    "count_linked": "可追溯来源", "count_no_fine": "未填罚没金额", "transferred_text": "移送公安/案件数",
+    "linked_text": "可追溯来源/案件数", "source_kind": "来源记录", "source_date": "来源日期",
+    "source_label": "来源内容", "due_date": "应立案期限", "case_filed_date": "立案日期",
+    "count_star1": "一星级", "count_star2": "二星级", "count_star3": "三星级", "count_unrated": "未评上",
+    "count_rated": "参评企业", "count_model": "示范企业", "previous_score": "上年度考核得分",
+    "screening_date": "排查日期", "agency": "排查机构", "count_hazards": "风险隐患数",
+    "has_plan": "是否制定一企一策方案", "is_changed": "等级有变化", "is_unfiled": "满期未立案",
 }
 
 BOOLEAN_COLUMNS = {"is_large", "is_report_submitted", "has_principal", "has_safety_director",
                    "has_safety_officer", "is_daily_control_done", "is_weekly_check_done",
                    "is_monthly_review_done", "has_daily_list", "has_weekly_report",
-                   "has_monthly_record", "is_passed", "is_transferred_police", "is_numerator"}
+                   "has_monthly_record", "is_passed", "is_transferred_police", "is_numerator",
+                   "has_plan", "is_changed", "is_unfiled"}
 
 
 def label(column: str) -> str:

@@ -7,6 +7,8 @@ are in its numerator, and tests prove its counts equal the engine's for every ta
 """
 from __future__ import annotations
 
+import json
+
 from sqlalchemy.engine import Engine
 
 from ..access import Viewer, mask_exam_label, masked, resolve_unit
@@ -14,9 +16,11 @@ from ..db import execute
 from ..labels import normalise_dates
 from .members import check_target, members_of
 from .selection import Selection
+from .stars import model_years
 
 # The record tables of an enterprise's file, in the order of the plan's work, with Chinese titles.
 FILE_SECTIONS = {
+    "risk_screening": "风险排查（一企一策）",
     "self_inspection": "企业自查",
     "responsibility": "主体责任（三类人、三件事、三本账）",
     "management_system": "管理体系与追溯体系",
@@ -30,7 +34,7 @@ FILE_SECTIONS = {
     "enforcement_case": "违法案件",
 }
 SECTION_ORDER_BY = {
-    "self_inspection": "inspection_date", "responsibility": "month_date",
+    "risk_screening": "screening_date", "self_inspection": "inspection_date", "responsibility": "month_date",
     "management_system": "established_date", "supplier_evaluation": "evaluation_date",
     "officer_exam": "exam_date", "inspection": "inspection_date", "problem": "found_date",
     "sampling": "sampling_date", "cadre_visit": "visit_date", "star_rating": "year",
@@ -114,4 +118,41 @@ def enterprise_file(engine: Engine, viewer: Viewer, credit_code: str) -> dict | 
             if "person_name" in r:  # 姓名 is personal data (data-contract.md)
                 r["person_name"] = masked(viewer, r["person_name"])
         sections[table] = rows
-    return {"enterprise": found[0], "sections": sections}
+    return {"enterprise": found[0], "sections": sections,
+            "grade_history": grade_history(engine, viewer, credit_code, found[0]),
+            "model_years": model_years(sections["star_rating"])}
+
+
+GRADE_KEYS = ("risk_grade", "credit_grade")
+
+
+def grade_history(engine: Engine, viewer: Viewer, credit_code: str, current: dict) -> list[dict]:
+    """The enterprise's 风险等级 and 信用等级 as each committed upload set them, oldest first: every
+    prior state a batch replaced (batch_change keeps the row as it was, with the batch that wrote
+    it) and the current row, one row per writing batch with its file, uploader and upload time;
+    `is_changed` marks a state whose grades differ from the one before. Uploads that rolled back
+    are left out; a row written outside the importer (no batch change) is its current state alone."""
+    key = json.dumps([credit_code], ensure_ascii=False)
+    changes = execute(engine, "enterprise_grade_changes", scope_unit_id=viewer.scope_unit_id,
+                      credit_code=credit_code, record_key=key)
+    by_id = batches(engine)
+    states: dict[int, dict] = {}
+    for c in sorted(changes, key=lambda c: c["change_id"]):
+        if c["old_row_json"] is None:
+            continue
+        old = json.loads(c["old_row_json"])
+        if old.get("batch_id") is not None:
+            states.setdefault(int(old["batch_id"]), {k: old.get(k) for k in GRADE_KEYS})
+    if current.get("batch_id") is not None:
+        states[int(current["batch_id"])] = {k: current.get(k) for k in GRADE_KEYS}
+    out, before = [], None
+    for batch_id in sorted(states):
+        b = by_id.get(batch_id) or {}
+        if b and b.get("status") != "committed":
+            continue
+        row = {**states[batch_id], "batch_id": batch_id, "file_name": b.get("file_name"),
+               "uploader": b.get("uploader"), "uploaded_at": b.get("uploaded_at")}
+        row["is_changed"] = before is not None and any(row[k] != before[k] for k in GRADE_KEYS)
+        out.append(row)
+        before = row
+    return out

@@ -1,0 +1,154 @@
+"""严打 (enforcement) without Streamlit: the cases filed in a window — how many, the 罚没 total, how many
+went to the police, how many of each 违法类型 — for a unit and each unit directly below it (sums of
+the cases of their subtrees, never averages), every case with the record its 来源编号 names; and the
+meeting's 严打 exception, the serious 不合格 batches with no case 30 days after sampling.
+
+docs/indicators.md ("严打") defines both; the SQL is queries/enforcement_cases.sql and
+queries/serious_failed_samplings.sql.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy.engine import Engine
+
+from ..access import Viewer
+from ..campaign import CampaignConf, Window
+from ..db import execute
+from ..labels import as_date, nd_text, percent_text
+from .targets import Selection, resolve_selection
+
+# The plan's §三(二)3 names the violations to strike hardest: 非食用物质 (a 检验项目类别) and meat of
+# 病死 animals (named in a batch's 不合格项目). A 不合格 batch of either must have a case within:
+CASE_DUE_DAYS = 30
+SERIOUS_HAZARD_CLASS = "非食用物质"
+SERIOUS_ITEM_WORD = "病死"
+NO_TYPE = "未填写"
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Cases of one group: how many, the 罚没 total (元), how many went to the police, how many have
+    a 来源编号 naming a record, how many have no 罚没金额 filled in."""
+    count_cases: int = 0
+    amount_fines: float = 0.0
+    count_transferred: int = 0
+    count_linked: int = 0
+    count_no_fine: int = 0
+
+    def add(self, case: dict) -> "Tally":
+        fine = case["fine_amount"]
+        return Tally(self.count_cases + 1, self.amount_fines + float(fine or 0),
+                     self.count_transferred + int(case["is_transferred_police"]),
+                     self.count_linked + (case["source_kind"] is not None),
+                     self.count_no_fine + (fine is None))
+
+    def as_dict(self) -> dict:
+        return {"count_cases": self.count_cases, "amount_fines": round(self.amount_fines, 2),
+                "count_transferred": self.count_transferred, "count_linked": self.count_linked,
+                "count_no_fine": self.count_no_fine,
+                "transferred_text": nd_text(self.count_transferred, self.count_cases),
+                "linked_text": nd_text(self.count_linked, self.count_cases)}
+
+
+def case_rows(engine: Engine, sel: Selection) -> list[dict]:
+    """Every case of the selection's unit filed in its window (clipped to as_of), oldest first."""
+    rows = execute(engine, "enforcement_cases", unit_id=sel.unit["unit_id"],
+                   scope_unit_id=sel.params["scope_unit_id"], from_date=sel.params["from_date"],
+                   to_date=sel.params["to_date"])
+    for r in rows:
+        r["filed_date"] = as_date(r["filed_date"])
+        r["source_date"] = as_date(r["source_date"])
+        r["is_transferred_police"] = int(r["is_transferred_police"])
+        r["fine_amount"] = None if r["fine_amount"] is None else float(r["fine_amount"])
+        r["violation_type"] = (r["violation_type"] or "").strip() or NO_TYPE
+    return sorted(rows, key=lambda r: (r["filed_date"], r["case_no"]))
+
+
+def panel(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None,
+          window: Window | None = None, as_of: date | None = None) -> dict:
+    """The 严打 panel of a unit and window: `total` (Tally.as_dict of every case), `by_type` (one row
+    per 违法类型, most cases first), `by_unit` (the unit, then each unit directly below it, each the
+    sum over its subtree), `by_unit_type` (unit × 违法类型 counts, rows with cases only) and `cases`."""
+    sel = resolve_selection(engine, conf, viewer, unit=unit, window=window, as_of=as_of)
+    cases = case_rows(engine, sel)
+    report_units = [sel.unit, *sel.children]
+    units = {u["code"]: Tally() for u in report_units}
+    types: dict[str, Tally] = defaultdict(Tally)
+    unit_types: dict[tuple[str, str], int] = defaultdict(int)
+    total = Tally()
+    for c in cases:
+        total = total.add(c)
+        types[c["violation_type"]] = types[c["violation_type"]].add(c)
+        for code in sel.report_units_of(c["unit_code"]):
+            if code in units:
+                units[code] = units[code].add(c)
+                unit_types[(code, c["violation_type"])] += 1
+    by_type = [{"violation_type": k, **t.as_dict()}
+               for k, t in sorted(types.items(), key=lambda kv: (-kv[1].count_cases, kv[0]))]
+    by_unit = [{"unit_code": u["code"], "unit_name": u["name"], **units[u["code"]].as_dict()}
+               for u in report_units]
+    by_unit_type = [{"unit_code": u["code"], "unit_name": u["name"], "violation_type": t["violation_type"],
+                     "count_cases": unit_types[(u["code"], t["violation_type"])]}
+                    for u in report_units for t in by_type if unit_types[(u["code"], t["violation_type"])]]
+    return {"unit_code": sel.unit["code"], "unit_name": sel.unit["name"],
+            "from_date": sel.window.start_date, "to_date": sel.params["to_date"], "as_of": sel.as_of,
+            "total": total.as_dict(), "by_type": by_type, "by_unit": by_unit, "by_unit_type": by_unit_type,
+            "cases": cases}
+
+
+# ------------------------------------------------------------------ the exception
+def serious_samples(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None,
+                    as_of: date) -> list[dict]:
+    """Every serious 不合格 batch (监督抽检, not 风险监测; 检验项目类别 includes 非食用物质 or 不合格项目
+    names 病死) sampled from the campaign start to as_of, with its first linked case (filed by as_of:
+    case_no, filed_date, count_cases), `days_open` (as_of − sampling date), `due_date` (sampling date
+    + 30 days) and `is_unfiled` (no case and due_date ≤ as_of), oldest first."""
+    sel = resolve_selection(engine, conf, viewer, unit=unit, as_of=as_of)
+    rows = execute(engine, "serious_failed_samplings", unit_id=sel.unit["unit_id"],
+                   scope_unit_id=viewer.scope_unit_id, from_date=conf.start_date, to_date=as_of,
+                   non_food_pattern=f"%、{SERIOUS_HAZARD_CLASS}、%", dead_pattern=f"%{SERIOUS_ITEM_WORD}%")
+    out = []
+    for r in rows:
+        r = {**r, "sampling_date": as_date(r["sampling_date"]), "filed_date": as_date(r["filed_date"]),
+             "count_cases": int(r["count_cases"] or 0), "disposal_status": r["disposal_status"] or "未处置"}
+        r["due_date"] = r["sampling_date"] + timedelta(days=CASE_DUE_DAYS)
+        r["days_open"] = (as_of - r["sampling_date"]).days
+        r["is_unfiled"] = r["case_no"] is None and r["due_date"] <= as_of
+        r["reason"] = serious_reason(r)
+        out.append(r)
+    return sorted(out, key=lambda r: (r["sampling_date"], r["sample_no"]))
+
+
+def serious_reason(r: dict) -> str:
+    """Why a batch is serious: 非食用物质, 病死畜禽 or both."""
+    classes = {c.strip() for c in (r.get("hazard_classes") or "").split("、")}
+    parts = [SERIOUS_HAZARD_CLASS] if SERIOUS_HAZARD_CLASS in classes else []
+    if SERIOUS_ITEM_WORD in (r.get("failed_items") or ""):
+        parts.append("病死畜禽")
+    return "、".join(parts)
+
+
+def unfiled_samples(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None,
+                    as_of: date) -> list[dict]:
+    """The meeting's 严打 exception: serious 不合格 batches with no case CASE_DUE_DAYS days after their
+    sampling date (as of as_of), oldest first."""
+    return [r for r in serious_samples(engine, conf, viewer, unit=unit, as_of=as_of) if r["is_unfiled"]]
+
+
+def serious_summary(rows: list[dict]) -> dict:
+    """Counts of serious batches: all, with a case, unfiled past the due date, still within it."""
+    with_case = sum(r["case_no"] is not None for r in rows)
+    unfiled = sum(r["is_unfiled"] for r in rows)
+    return {"count_serious": len(rows), "count_with_case": with_case, "count_unfiled": unfiled,
+            "count_pending": len(rows) - with_case - unfiled,
+            "with_case_text": nd_text(with_case, len(rows)), "with_case_percent": percent_text(with_case, len(rows))}
+
+
+def yuan_text(amount: float) -> str:
+    """罚没金额 for a sentence: 3.50万元 from ten thousand yuan up, else 3500元."""
+    if amount >= 10000:
+        return f"{amount / 10000:.2f}万元"
+    return f"{amount:.2f}".rstrip("0").rstrip(".") + "元"

@@ -1,0 +1,134 @@
+-- one row per 不合格 监督抽检 batch (not 风险监测) of unit_id's subtree sampled in [from_date, to_date] that tested 非食用物质 or names 病死 in its 不合格项目, with the cases linked to it
+-- The 严打 exception (dashboard.figures.enforcement.unfiled_samples; docs/indicators.md). A case of the
+-- batch's enterprise filed by to_date is linked to the batch when its 来源编号 is the 抽样单编号, or
+-- the 问题编号 of a problem whose 来源编号 is the 抽样单编号, or when it has no 来源编号 and was filed on
+-- or after the sampling date. The class and item patterns are bound (non_food_pattern,
+-- dead_pattern); the 30-day rule is applied in Python.
+with
+
+org_units as (
+    select unit_id, code, name, sort_order from org_unit
+),
+
+enterprises as (
+    select credit_code, name, unit_id, cadre_name from enterprise
+),
+
+samplings as (
+    select sample_no, credit_code, food_name, sampling_date, task_source, hazard_classes, verdict,
+        failed_items, disposal_status, batch_id
+    from sampling
+),
+
+cases as (
+    select case_no, credit_code, filed_date, source_no from enforcement_case
+),
+
+problems as (
+    select problem_no, credit_code, source_no from problem
+),
+
+batches as (
+    select batch_id, file_name, uploader, uploaded_at from upload_batch
+),
+
+subtree as (
+    select descendant_id as unit_id from org_unit_closure where ancestor_id = :unit_id
+),
+
+scope as (
+    select descendant_id as unit_id from org_unit_closure where ancestor_id = :scope_unit_id
+),
+
+covered_units as (
+    select t.unit_id from subtree as t join scope as s on s.unit_id = t.unit_id
+),
+
+serious as (
+    select s.*
+    from samplings as s
+    join enterprises as e on e.credit_code = s.credit_code
+    join covered_units as cu on cu.unit_id = e.unit_id
+    where s.sampling_date >= :from_date and s.sampling_date <= :to_date
+        and s.verdict <> '合格'
+        and s.task_source <> '风险监测'
+        and ('、' || s.hazard_classes || '、' like :non_food_pattern
+             or coalesce(s.failed_items, '') like :dead_pattern)
+),
+
+by_source_no as (
+    select s.sample_no, c.case_no, c.filed_date
+    from serious as s
+    join cases as c on c.credit_code = s.credit_code and c.source_no = s.sample_no
+    where c.filed_date <= :to_date
+),
+
+by_problem as (
+    select s.sample_no, c.case_no, c.filed_date
+    from serious as s
+    join problems as p on p.credit_code = s.credit_code and p.source_no = s.sample_no
+    join cases as c on c.credit_code = s.credit_code and c.source_no = p.problem_no
+    where c.filed_date <= :to_date
+),
+
+without_source_no as (
+    select s.sample_no, c.case_no, c.filed_date
+    from serious as s
+    join cases as c on c.credit_code = s.credit_code
+    where coalesce(c.source_no, '') = ''
+        and c.filed_date >= s.sampling_date
+        and c.filed_date <= :to_date
+),
+
+links as (
+    select sample_no, case_no, filed_date from by_source_no
+    union
+    select sample_no, case_no, filed_date from by_problem
+    union
+    select sample_no, case_no, filed_date from without_source_no
+),
+
+ranked_links as (
+    select
+        sample_no,
+        case_no,
+        filed_date,
+        row_number() over (partition by sample_no order by filed_date, case_no) as link_rank,
+        count(*) over (partition by sample_no) as count_cases
+    from links
+),
+
+first_links as (
+    select sample_no, case_no, filed_date, count_cases from ranked_links where link_rank = 1
+),
+
+final as (
+    select
+        s.sample_no,
+        e.credit_code,
+        e.name,
+        u.code as unit_code,
+        u.name as unit_name,
+        u.sort_order as unit_order,
+        e.cadre_name,
+        s.food_name,
+        s.sampling_date,
+        s.task_source,
+        s.hazard_classes,
+        s.failed_items,
+        s.disposal_status,
+        l.case_no,
+        l.filed_date,
+        coalesce(l.count_cases, 0) as count_cases,
+        s.batch_id,
+        b.file_name,
+        b.uploader,
+        b.uploaded_at
+    from serious as s
+    join enterprises as e on e.credit_code = s.credit_code
+    join org_units as u on u.unit_id = e.unit_id
+    left join first_links as l on l.sample_no = s.sample_no
+    left join batches as b on b.batch_id = s.batch_id
+)
+
+select * from final

@@ -1,0 +1,151 @@
+"""严打 panel and exception, 星级评比 and 示范企业, the 一户一档 grade history and 风险排查: hand counts on
+the county of tests/strike_county.py, on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from dashboard.access import system_viewer, viewer_for_username  # noqa: F401
+from dashboard.campaign import load_campaign, phase_window
+from dashboard.figures import enforcement, records, stars
+from strike_county import E, HOSTILE_NAME, HOSTILE_TYPE, build
+
+CONF = load_campaign()
+D = date.fromisoformat
+PHASE2 = phase_window(CONF, 2)
+
+
+@pytest.fixture
+def county(small_county):
+    build(small_county)
+    return small_county
+
+
+def _panel(engine, unit=None, window=None, as_of=None):
+    return enforcement.panel(engine, CONF, system_viewer(engine), unit=unit, window=window, as_of=as_of)
+
+
+# ------------------------------------------------------------------ 严打 panel
+def test_panel_counts_phase_two_by_hand(county):
+    p = _panel(county, window=PHASE2)
+    assert [c["case_no"] for c in p["cases"]] == ["K1", "K2", "K3", "K4"]
+    assert p["total"] == {"count_cases": 4, "amount_fines": 73000.5, "count_transferred": 2, "count_linked": 3,
+                          "count_no_fine": 1, "transferred_text": "2/4", "linked_text": "3/4"}
+    assert [(t["violation_type"], t["count_cases"], t["amount_fines"], t["count_transferred"]) for t in p["by_type"]] == [
+        ("使用非食用物质", 2, 50000.0, 2), ("无检疫合格证明", 1, 20000.0, 0), ("超范围超限量使用食品添加剂", 1, 3000.5, 0)]
+    by_unit = {r["unit_code"]: (r["count_cases"], r["amount_fines"], r["count_transferred"]) for r in p["by_unit"]}
+    assert by_unit["DT"] == (4, 73000.5, 2)
+    assert by_unit["DT01"] == (3, 53000.5, 2) and by_unit["DT02"] == (1, 20000.0, 0)
+    assert all(by_unit[f"DT{i:02d}"] == (0, 0.0, 0) for i in range(3, 13))
+    assert [(r["unit_code"], r["violation_type"], r["count_cases"]) for r in p["by_unit_type"]] == [
+        ("DT", "使用非食用物质", 2), ("DT", "无检疫合格证明", 1), ("DT", "超范围超限量使用食品添加剂", 1),
+        ("DT01", "使用非食用物质", 2), ("DT01", "超范围超限量使用食品添加剂", 1), ("DT02", "无检疫合格证明", 1)]
+
+
+def test_each_case_links_to_the_record_its_source_no_names(county):
+    cases = {c["case_no"]: c for c in _panel(county)["cases"]}
+    assert len(cases) == 7
+    assert (cases["K1"]["source_kind"], cases["K1"]["source_date"], cases["K1"]["source_label"]) == (
+        "监督抽检", D("2023-05-01"), "酱肉S1（不合格）")
+    assert (cases["K2"]["source_kind"], cases["K2"]["source_label"]) == ("问题整改", "原料索证不全")
+    assert (cases["K4"]["source_kind"], cases["K4"]["source_date"]) == ("监督检查", D("2023-08-20"))
+    assert cases["K7"]["source_kind"] == "问题整改"
+    # K5 names S9, a batch of another enterprise; K3 and K6 name nothing
+    assert [cases[k]["source_kind"] for k in ("K3", "K5", "K6")] == [None, None, None]
+    assert cases["K5"]["violation_type"] == HOSTILE_TYPE and cases["K5"]["name"] == HOSTILE_NAME
+
+
+def test_panel_campaign_to_date_and_a_unit_below(county):
+    p = _panel(county)
+    assert (p["total"]["count_cases"], p["total"]["amount_fines"], p["total"]["count_transferred"],
+            p["total"]["count_linked"]) == (7, 82100.5, 3, 4)
+    dt02 = _panel(county, unit="DT02")
+    assert [c["case_no"] for c in dt02["cases"]] == ["K4", "K7", "K5"]
+    assert [r["unit_code"] for r in dt02["by_unit"]] == ["DT02"]  # no units below: itself
+    assert dt02["total"]["amount_fines"] == 28100.0
+    clipped = _panel(county, window=PHASE2, as_of=D("2023-06-30"))  # nothing filed after as_of
+    assert [c["case_no"] for c in clipped["cases"]] == ["K1", "K2"]
+
+
+def test_a_chief_sees_only_their_subtree(county):
+    from dashboard.auth import create_account
+    create_account(county, "dt02_chief", "pw-123456789-long", "chief", "DT02", by="test")
+    chief = viewer_for_username(county, "dt02_chief")
+    p = enforcement.panel(county, CONF, chief)
+    assert {c["case_no"] for c in p["cases"]} == {"K4", "K5", "K7"}
+    with pytest.raises(PermissionError):
+        enforcement.panel(county, CONF, chief, unit="DT01")
+    assert [r["sample_no"] for r in enforcement.unfiled_samples(county, CONF, chief, as_of=D("2023-08-31"))] == [
+        "S3", "S7"]
+
+
+# ------------------------------------------------------------------ the exception at 30 days
+@pytest.mark.parametrize("as_of, unfiled", [
+    ("2023-05-31", []),                    # S8 sampled 05-02: day 29
+    ("2023-06-01", ["S8"]),                # day 30: due
+    ("2023-07-09", ["S8"]),                # S3 sampled 06-10: day 29
+    ("2023-07-10", ["S8", "S3"]),          # day 30
+    ("2023-08-18", ["S8", "S3"]),          # S7 sampled 07-20: day 29
+    ("2023-08-19", ["S8", "S3", "S7"]),    # day 30
+    ("2023-08-31", ["S8", "S3", "S7"]),
+    ("2023-09-01", ["S8", "S3"]),          # K7 filed: S7 linked through P6
+])
+def test_unfiled_serious_batches_at_the_thirty_day_boundary(county, as_of, unfiled):
+    rows = enforcement.unfiled_samples(county, CONF, system_viewer(county), as_of=D(as_of))
+    assert [r["sample_no"] for r in rows] == unfiled
+
+
+def test_serious_batches_and_their_links(county):
+    rows = {r["sample_no"]: r for r in enforcement.serious_samples(county, CONF, system_viewer(county),
+                                                                  as_of=D("2023-09-30"))}
+    assert sorted(rows) == ["S1", "S2", "S3", "S7", "S8"]  # S4 风险监测, S5 not serious, S6/S9 合格
+    assert (rows["S1"]["case_no"], rows["S2"]["case_no"], rows["S7"]["case_no"]) == ("K1", "K3", "K7")
+    assert rows["S3"]["case_no"] is None and rows["S8"]["case_no"] is None
+    assert (rows["S3"]["reason"], rows["S2"]["reason"]) == ("病死畜禽", "非食用物质")
+    assert rows["S3"]["due_date"] == D("2023-07-10") and rows["S3"]["days_open"] == 112
+    # S2 at 06-30: no case yet (K3 is filed 07-01) but not due either
+    s2 = {r["sample_no"]: r for r in enforcement.serious_samples(county, CONF, system_viewer(county),
+                                                                as_of=D("2023-06-30"))}["S2"]
+    assert (s2["case_no"], s2["is_unfiled"]) == (None, False)
+    summary = enforcement.serious_summary(list(rows.values()))
+    assert summary == {"count_serious": 5, "count_with_case": 3, "count_unfiled": 2, "count_pending": 0,
+                       "with_case_text": "3/5", "with_case_percent": "60.0%"}
+    dt01 = enforcement.unfiled_samples(county, CONF, system_viewer(county), unit="DT01", as_of=D("2023-07-10"))
+    assert [r["sample_no"] for r in dt01] == ["S8"]
+
+
+# ------------------------------------------------------------------ 星级评比
+def test_star_distribution_and_models_by_hand(county):
+    t = stars.star_table(county, CONF, system_viewer(county), year=2023)
+    rows = {r["unit_code"]: r for r in t["by_unit"]}
+    keys = ("count_star1", "count_star2", "count_star3", "count_unrated", "count_total", "count_model")
+    assert tuple(rows["DT"][k] for k in keys) == (1, 0, 3, 1, 5, 1)
+    assert tuple(rows["DT01"][k] for k in keys) == (1, 0, 2, 0, 3, 1)
+    assert tuple(rows["DT02"][k] for k in keys) == (0, 0, 1, 1, 2, 0)
+    assert tuple(rows["DT03"][k] for k in keys) == (0, 0, 0, 0, 0, 0)
+    assert [(m["credit_code"], m["previous_score"], m["score"]) for m in t["models"]] == [(E[1], 95.0, 92.0)]
+    assert [(r["year"], r["count_star2"], r["count_star3"], r["count_total"], r["count_model"]) for r in t["by_year"]] == [
+        (2021, 0, 1, 1, 0), (2022, 1, 2, 3, 1), (2023, 0, 3, 5, 1)]
+    y22 = stars.star_table(county, CONF, system_viewer(county), unit="DT02", year=2022)
+    assert [m["credit_code"] for m in y22["models"]] == [E[5]]
+    assert [(r["unit_code"], r["count_star3"], r["count_model"]) for r in y22["by_unit"]] == [("DT02", 1, 1)]
+
+
+# ------------------------------------------------------------------ 一户一档
+def test_enterprise_file_grade_history_screenings_and_stars(county):
+    f = records.enterprise_file(county, system_viewer(county), E[1])
+    history = [(h["batch_id"], h["risk_grade"], h["credit_grade"], h["is_changed"], h["file_name"])
+               for h in f["grade_history"]]
+    assert history == [(1, "B", "A", False, "名录.xlsx"), (3, "C", "A", True, "名录3.xlsx"),
+                       (4, "C", "B", True, "名录4.xlsx")]  # batch 5 (D/B) was rolled back
+    assert f["enterprise"]["risk_grade"] == "C"
+    screenings = f["sections"]["risk_screening"]
+    assert [(r["screening_date"], r["count_hazards"], r["has_plan"]) for r in screenings] == [
+        (D("2023-04-10"), 2, 0), (D("2023-03-20"), 5, 1)]
+    assert [r["year"] for r in f["sections"]["star_rating"]] == [2023, 2022]
+    assert f["model_years"] == [2023]
+    assert records.enterprise_file(county, system_viewer(county), E[2])["model_years"] == []
+    e5 = records.enterprise_file(county, system_viewer(county), E[5])
+    assert e5["model_years"] == [2022]
+    assert [(h["batch_id"], h["risk_grade"]) for h in e5["grade_history"]] == [(1, "B")]
