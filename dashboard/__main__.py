@@ -44,6 +44,20 @@ def build_parser() -> argparse.ArgumentParser:
     tg.add_argument("--by-unit", action="store_true")
     tg.add_argument("--json", action="store_true")
 
+    for name, text in (("cases", "严打：立案查处的违法案件（按单位、违法类型）"),
+                       ("stars", "星级评比：各单位各星级企业数与示范企业")):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("--unit")
+        cwin = cmd.add_mutually_exclusive_group()
+        cwin.add_argument("--phase")
+        cwin.add_argument("--month")
+        cwin.add_argument("--from", dest="from_date", type=date.fromisoformat)
+        cmd.add_argument("--to", dest="to_date", type=date.fromisoformat)
+        cmd.add_argument("--as-of", dest="as_of", type=date.fromisoformat)
+        if name == "stars":
+            cmd.add_argument("--year", type=int, help="评比年度（默认：截至日所在年度）")
+        cmd.add_argument("--json", action="store_true")
+
     ex = sub.add_parser("export", help="导出阶段性总结")
     exw = ex.add_mutually_exclusive_group(required=True)
     exw.add_argument("--phase")
@@ -74,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; returns the exit code of cli.md (2 for bad usage)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "targets" and bool(args.from_date) != bool(args.to_date):
+    if args.command in ("targets", "cases", "stars") and bool(args.from_date) != bool(args.to_date):
         parser.error("--from 与 --to 须同时给出")
     handler = getattr(cli, "cmd_" + args.command.replace("-", "_"))
     try:

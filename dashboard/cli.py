@@ -159,6 +159,99 @@ def cmd_targets(args) -> int:
     return 0
 
 
+def _listing_args(args):
+    """engine, campaign, viewer, unit, window and as_of of `cases` and `stars` (as `targets` takes them)."""
+    engine = _ready_engine(args)
+    conf = load_campaign(args.campaign)
+    window = window_from_args(conf, args)
+    viewer = _viewer(args, engine)
+    try:
+        unit = resolve_unit(engine, args.unit or viewer.scope_unit_id)
+    except LookupError as exc:
+        raise UsageError(str(exc)) from exc
+    return engine, conf, viewer, unit, window, args.as_of or window.as_of()
+
+
+def text_table(headers: list[str], rows: list[list]) -> str:
+    """Rows under headers, columns padded to their CJK display width."""
+    from .figures.targets import _pad, _width  # lazily, as every command loads only what it needs
+    cells = [headers, *[["" if v is None else str(v) for v in r] for r in rows]]
+    widths = [max(_width(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(_pad(c, w) for c, w in zip(r, widths)).rstrip() for r in cells]
+    lines.insert(1, "-" * max(_width(line) for line in lines))
+    return "\n".join(lines)
+
+
+def cmd_cases(args) -> int:
+    """严打: the cases filed in the window (dashboard.figures.enforcement), and the serious 不合格
+    batches with no case 30 days after sampling as of the as-of date."""
+    from .figures import enforcement  # lazily, as every command loads only what it needs
+    engine, conf, viewer, unit, window, as_of = _listing_args(args)
+    p = enforcement.panel(engine, conf, viewer, unit=unit, window=window, as_of=as_of)
+    unfiled = enforcement.unfiled_samples(engine, conf, viewer, unit=unit, as_of=as_of)
+    total = p["total"]
+    if args.json:
+        keys = ("count_cases", "amount_fines", "count_transferred", "count_linked")
+        _print_json({
+            "unit": p["unit_code"], "unit_name": p["unit_name"], "from": p["from_date"].isoformat(),
+            "to": p["to_date"].isoformat(), "as_of": p["as_of"].isoformat(), **{k: total[k] for k in keys},
+            "by_type": [{"violation_type": r["violation_type"], **{k: r[k] for k in keys[:3]}} for r in p["by_type"]],
+            "by_unit": [{"unit": r["unit_code"], "unit_name": r["unit_name"], **{k: r[k] for k in keys}}
+                        for r in p["by_unit"]],
+            "cases": [{"case_no": c["case_no"], "credit_code": c["credit_code"], "name": c["name"],
+                       "unit": c["unit_code"], "filed_date": c["filed_date"].isoformat(),
+                       "violation_type": c["violation_type"], "fine_amount": c["fine_amount"],
+                       "is_transferred_police": bool(c["is_transferred_police"]), "source_no": c["source_no"],
+                       "source_kind": c["source_kind"]} for c in p["cases"]],
+            "unfiled": [{"sample_no": r["sample_no"], "credit_code": r["credit_code"], "name": r["name"],
+                         "unit": r["unit_code"], "sampling_date": r["sampling_date"].isoformat(),
+                         "due_date": r["due_date"].isoformat(), "reason": r["reason"]} for r in unfiled]})
+        return 0
+    print(f"统计区间：{p['from_date']} 至 {p['to_date']}（截至 {p['as_of']}）　{p['unit_name']}立案 {total['count_cases']} 件，"
+          f"罚没 {total['amount_fines']:.2f} 元，移送公安 {total['transferred_text']} 件，来源可追溯 {total['linked_text']} 件")
+    print(text_table(["单位", "案件数", "罚没金额（元）", "移送公安", "来源可追溯"],
+                     [[r["unit_name"], r["count_cases"], f"{r['amount_fines']:.2f}", r["count_transferred"],
+                       r["count_linked"]] for r in p["by_unit"]]))
+    print()
+    print(text_table(["违法类型", "案件数", "罚没金额（元）", "移送公安"],
+                     [[r["violation_type"], r["count_cases"], f"{r['amount_fines']:.2f}", r["count_transferred"]]
+                      for r in p["by_type"]]) if p["by_type"] else "（窗口内没有立案的案件）")
+    print()
+    print(f"不合格（非食用物质、病死畜禽）满{enforcement.CASE_DUE_DAYS}日未立案：{len(unfiled)} 批")
+    if unfiled:
+        print(text_table(["单位", "企业名称", "抽样单编号", "抽样日期", "应立案期限", "原因"],
+                         [[r["unit_name"], r["name"], r["sample_no"], r["sampling_date"], r["due_date"], r["reason"]]
+                          for r in unfiled]))
+    return 0
+
+
+def cmd_stars(args) -> int:
+    """星级评比 of a year (default: the as-of date's year) per unit, and the 示范企业."""
+    from .figures import stars  # lazily, as every command loads only what it needs
+    engine, conf, viewer, unit, window, as_of = _listing_args(args)
+    year = args.year or as_of.year
+    t = stars.star_table(engine, conf, viewer, unit=unit, year=year)
+    keys = ("count_star1", "count_star2", "count_star3", "count_unrated", "count_total", "count_model")
+    if args.json:
+        _print_json({"unit": t["unit_code"], "unit_name": t["unit_name"], "year": year,
+                     "by_unit": [{"unit": r["unit_code"], "unit_name": r["unit_name"], **{k: r[k] for k in keys}}
+                                 for r in t["by_unit"]],
+                     "models": [{"credit_code": m["credit_code"], "name": m["name"], "unit": m["unit_code"],
+                                 "unit_name": m["unit_name"], "previous_score": m["previous_score"],
+                                 "score": m["score"]} for m in t["models"]]})
+        return 0
+    print(f"{year}年度星级评比　{t['unit_name']}")
+    print(text_table(["单位", *stars.STARS, "合计", "示范企业"],
+                     [[r["unit_name"], *[r[k] for k in keys]] for r in t["by_unit"]]))
+    print()
+    print(f"示范企业（{year - 1}、{year}年度连续三星级）：{len(t['models'])} 家")
+    if t["models"]:
+        print(text_table(["单位", "企业名称", "统一社会信用代码", f"{year - 1}年得分", f"{year}年得分"],
+                         [[m["unit_name"], m["name"], m["credit_code"], m["previous_score"], m["score"]]
+                          for m in t["models"]]))
+    return 0
+
+
 def cmd_export(args) -> int:
     """The stage summary of a phase or a month for a unit, as xlsx, docx or pdf (exit 0 written,
     1 when the PDF cannot be made here or the unit lies outside the --as account's scope, 2 bad usage)."""

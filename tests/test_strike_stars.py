@@ -2,6 +2,8 @@
 the county of tests/strike_county.py, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import json
+import re
 from datetime import date
 
 import pytest
@@ -149,3 +151,61 @@ def test_enterprise_file_grade_history_screenings_and_stars(county):
     e5 = records.enterprise_file(county, system_viewer(county), E[5])
     assert e5["model_years"] == [2022]
     assert [(h["batch_id"], h["risk_grade"]) for h in e5["grade_history"]] == [(1, "B")]
+
+
+# ------------------------------------------------------------------ command line
+def _cli(capsys, engine, *argv):
+    from dashboard.__main__ import main
+    code = main(["--db", engine.url.render_as_string(hide_password=False), *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cases_command_json_exactly(county, capsys):
+    code, out, _ = _cli(capsys, county, "cases", "--unit", "DT02", "--phase", "2", "--json")
+    assert code == 0
+    assert json.loads(out) == {
+        "unit": "DT02", "unit_name": "开发区分局", "from": "2023-05-01", "to": "2023-08-31", "as_of": "2023-08-31",
+        "count_cases": 1, "amount_fines": 20000.0, "count_transferred": 0, "count_linked": 1,
+        "by_type": [{"violation_type": "无检疫合格证明", "count_cases": 1, "amount_fines": 20000.0,
+                     "count_transferred": 0}],
+        "by_unit": [{"unit": "DT02", "unit_name": "开发区分局", "count_cases": 1, "amount_fines": 20000.0,
+                     "count_transferred": 0, "count_linked": 1}],
+        "cases": [{"case_no": "K4", "credit_code": E[5], "name": "东台市第5肉制品有限公司", "unit": "DT02",
+                   "filed_date": "2023-08-31", "violation_type": "无检疫合格证明", "fine_amount": 20000.0,
+                   "is_transferred_police": False, "source_no": "I1", "source_kind": "监督检查"}],
+        "unfiled": [{"sample_no": "S3", "credit_code": E[5], "name": "东台市第5肉制品有限公司", "unit": "DT02",
+                     "sampling_date": "2023-06-10", "due_date": "2023-07-10", "reason": "病死畜禽"},
+                    {"sample_no": "S7", "credit_code": E[6], "name": HOSTILE_NAME, "unit": "DT02",
+                     "sampling_date": "2023-07-20", "due_date": "2023-08-19", "reason": "非食用物质"}]}
+    code, out, _ = _cli(capsys, county, "cases", "--month", "2023-07", "--json")
+    assert code == 0 and [c["case_no"] for c in json.loads(out)["cases"]] == ["K3"]
+    code, out, _ = _cli(capsys, county, "cases", "--from", "2023-05-01", "--to", "2023-06-30")
+    assert code == 0 and re.search(r"^城区分局 +2 +53000\.50 +1 +2$", out, re.M)
+    assert "使用非食用物质" in out and "S8" in out
+
+
+def test_stars_command_json_exactly(county, capsys):
+    code, out, _ = _cli(capsys, county, "stars", "--year", "2023", "--json")
+    assert code == 0
+    got = json.loads(out)
+    assert (got["unit"], got["year"], len(got["by_unit"])) == ("DT", 2023, 13)
+    assert got["by_unit"][:3] == [
+        {"unit": "DT", "unit_name": "东台市市场监督管理局", "count_star1": 1, "count_star2": 0, "count_star3": 3,
+         "count_unrated": 1, "count_total": 5, "count_model": 1},
+        {"unit": "DT01", "unit_name": "城区分局", "count_star1": 1, "count_star2": 0, "count_star3": 2,
+         "count_unrated": 0, "count_total": 3, "count_model": 1},
+        {"unit": "DT02", "unit_name": "开发区分局", "count_star1": 0, "count_star2": 0, "count_star3": 1,
+         "count_unrated": 1, "count_total": 2, "count_model": 0}]
+    assert got["models"] == [{"credit_code": E[1], "name": "东台市第1肉制品有限公司", "unit": "DT01",
+                              "unit_name": "城区分局", "previous_score": 95.0, "score": 92.0}]
+    # the year defaults to the as-of date's
+    code, out, _ = _cli(capsys, county, "stars", "--unit", "DT02", "--as-of", "2023-06-30", "--json")
+    assert json.loads(out)["year"] == 2023 and json.loads(out)["models"] == []
+    code, out, _ = _cli(capsys, county, "stars", "--unit", "开发区分局", "--year", "2022")
+    assert code == 0 and "示范企业（2021、2022年度连续三星级）：1 家" in out and E[5] in out
+
+
+def test_listing_commands_refuse_bad_usage(county, capsys):
+    assert _cli(capsys, county, "cases", "--unit", "不存在分局")[0] == 2
+    assert _cli(capsys, county, "stars", "--phase", "9")[0] == 2
