@@ -25,6 +25,8 @@ PAGES = [
     ("enterprise", "企业档案（一户一档）", ":material/folder_shared:", access.VIEW, True),
     ("sampling", "监督抽检", ":material/science:", access.VIEW, True),
     ("rectification", "问题整改", ":material/build:", access.VIEW, True),
+    ("enforcement", "严打（违法案件）", ":material/gavel:", access.VIEW, True),
+    ("stars", "星级评比", ":material/star:", access.VIEW, True),
     ("upload", "月报上报", ":material/upload_file:", access.UPLOAD, False),
     ("history", "上报记录", ":material/history:", access.VIEW, False),
     ("completeness", "上报完整性", ":material/fact_check:", access.VIEW, True),

@@ -1,5 +1,6 @@
 """企业档案（一户一档）: find an enterprise by name or credit code (`?ent=` links straight to one) and
-see its whole file — grades, certificates, self-inspections, exams, inspections, problems and their
+see its whole file — grades (and their history from every upload), 风险排查 and 一企一策 plans,
+certificates, self-inspections, exams, inspections, problems and their
 closure, samples, visits, star ratings, cases — every record with the upload it came from."""
 import streamlit as st
 
@@ -42,6 +43,17 @@ for col, (title, value) in zip(st.columns(4), (("统一社会信用代码", e["c
     col.markdown(f"**{title}**  \n{widgets.md(value)}")
 widgets.table([e], ["license_no", "is_large", "risk_grade", "credit_grade", "product_category", "address",
                     "file_name", "uploader", "uploaded_at"])
+stars = file["sections"]["star_rating"]
+if file["model_years"]:
+    years = "、".join(f"{y}年度" for y in file["model_years"])
+    st.success(f"示范企业：{years}（与上一年度连续评为三星级）")
+elif stars:
+    st.caption("星级评比：" + "；".join(f"{r['year']}年度{r['star']}" for r in stars) + "（尚未连续两年评为三星级）")
+history = file["grade_history"]
+changed = sum(h["is_changed"] for h in history)
+with st.expander(f"风险等级、信用等级历史（{len(history)} 次上报，其中 {changed} 次等级有变化）"):
+    widgets.table(history, ["risk_grade", "credit_grade", "is_changed", "batch_id", "file_name", "uploader",
+                            "uploaded_at"], empty="没有企业名录上报记录")
 
 BATCH = ["batch_id", "file_name", "uploader", "uploaded_at"]
 sections = file["sections"]

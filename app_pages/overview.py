@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard.campaign import current_phase
 
 from dashboard.figures.measures import LEVEL, cn_number, measures
+from dashboard.figures.enforcement import CASE_DUE_DAYS
 from dashboard.figures.exceptions import behind_units, compare, comparison_rows
 from dashboard.periods import Window, month_of
 from dashboard.ui import controls, data, widgets
@@ -23,6 +24,7 @@ below = [f for f in figs if f["unit_code"] != choice.unit_code]
 paces = data.paces(ver, sel)
 overdue = data.short_list("overdue", ver, sel, SHORT)
 undisposed = data.short_list("undisposed", ver, sel, SHORT)
+unfiled = data.short_list("unfiled", ver, sel, SHORT)  # 严打: no case 30 days on
 behind = behind_units(paces)
 # a unit without units below it (a chief's own): its own targets behind pace, never "下级单位"
 lagging = [{"target_name": p.name, "current_text": p.percent_text, "expected_text": p.expected_text}
@@ -34,14 +36,17 @@ st.markdown("#### 需要关注")
 month = month_of(choice.as_of).label
 behind_card = ("进度落后的下级单位", len(behind), "个") if below else ("进度落后的指标", len(lagging), "项")
 widgets.exception_cards([("逾期未整改问题", overdue["total"], "件"), ("不合格样品未处置完毕", undisposed["total"], "批"),
-                         behind_card, (f"{month}尚未上报的单位", len(silent), "个")])
+                         behind_card, (f"{month}尚未上报的单位", len(silent), "个"),
+                         (f"非食用物质、病死畜禽不合格满{CASE_DUE_DAYS}日未立案", unfiled["total"], "批")])
 OVERDUE_COLUMNS = ["unit_name", "enterprise_name", "cadre_name", "problem_no", "source", "description",
                    "deadline_date", "days_overdue", "problem_status"]
 UNDISPOSED_COLUMNS = ["unit_name", "name", "sample_no", "food_name", "sampling_date", "failed_items",
                       "disposal_status", "days_open"]
-with st.expander("异常明细（逾期问题、未处置样品、进度落后、未上报）"):
+UNFILED_COLUMNS = ["unit_name", "name", "sample_no", "food_name", "sampling_date", "reason", "due_date", "days_open"]
+with st.expander("异常明细（逾期问题、未处置样品、进度落后、未上报、未立案）"):
     tabs = st.tabs([f"逾期未整改问题（{overdue['total']}）", f"不合格样品未处置（{undisposed['total']}）",
-                    f"{behind_card[0]}（{behind_card[1]}）", f"{month}未上报（{len(silent)}）"])
+                    f"{behind_card[0]}（{behind_card[1]}）", f"{month}未上报（{len(silent)}）",
+                    f"满{CASE_DUE_DAYS}日未立案（{unfiled['total']}）"])
     with tabs[0]:
         widgets.short_list_note(overdue, "件", "逾期天数最多", "app_pages/rectification.py",
                                 f"全部 {overdue['total']} 件见“问题整改”页的问题清单（逾期在前）")
@@ -60,6 +65,10 @@ with st.expander("异常明细（逾期问题、未处置样品、进度落后�
             st.info("各下级单位均符合进度" if below else "各项指标均符合进度")
     with tabs[3]:
         widgets.table(silent, ["unit_name", "last_record_date", "last_upload"], empty="各单位本月均已上报")
+    with tabs[4]:
+        widgets.short_list_note(unfiled, "批", "抽样最早", "app_pages/enforcement.py",
+                                "全部案件及严重不合格批次的立案情况见“严打（违法案件）”页")
+        widgets.table(unfiled["rows"], UNFILED_COLUMNS, empty=f"非食用物质、病死畜禽不合格批次均已立案（或未满{CASE_DUE_DAYS}日）")
 
 # ---------------------------------------------------------------- the nine figures, timeline
 since = None

@@ -20,7 +20,8 @@ Serious 不合格 batches (non 风险监测, 非食用物质 tested or 病死 in
 Not serious: S4 (风险监测), S5 (食品添加剂 only), S6 (合格), S9 (合格).
 
 Ratings: e1 2022 三星级 2023 三星级 (示范 2023); e2 2022 二星级 2023 三星级; e3 2023 一星级;
-e5 2021 三星级 2022 三星级 (示范 2022) 2023 未评上; e6 2023 三星级.
+e5 2021 三星级 2022 三星级 (示范 2022) 2023 未评上; e6 (the hostile name) 2022 三星级 2023 三星级
+(示范 2023).
 Screenings: e1 2023-03-20 (5 hazards, plan) and 2023-04-10 (2 hazards, no plan).
 Grades of e1: B/A (seed, batch 1) → C/A (batch 3) → C/B (batch 4); D/B (batch 5) rolled back.
 """
@@ -97,7 +98,8 @@ def build(engine) -> None:
             dict(credit_code=E[n], year=y, score=s, star=star, batch_id=b)
             for n, y, s, star in [(1, 2022, 95, "三星级"), (1, 2023, 92, "三星级"), (2, 2022, 85, "二星级"),
                                   (2, 2023, 91, "三星级"), (3, 2023, 72, "一星级"), (5, 2021, 93, "三星级"),
-                                  (5, 2022, 94, "三星级"), (5, 2023, 60, "未评上"), (6, 2023, 90, "三星级")]])
+                                  (5, 2022, 94, "三星级"), (5, 2023, 60, "未评上"), (6, 2022, 91, "三星级"),
+                                  (6, 2023, 90, "三星级")]])
         conn.execute(insert(RiskScreening), [
             dict(credit_code=E[1], screening_date=D("2023-03-20"), agency="第三方机构甲", count_hazards=5,
                  has_plan=True, batch_id=b),

@@ -45,7 +45,7 @@ def test_enterprise_file_holds_every_record_with_its_batch(sample_county):
         counts = {t: conn.execute(text(f"select count(*) from {t} where credit_code = :c"), {"c": code}).scalar()
                   for t in ("self_inspection", "responsibility", "management_system", "supplier_evaluation",
                             "officer_exam", "inspection", "problem", "sampling", "cadre_visit",
-                            "star_rating", "enforcement_case")}  # fixed table names
+                            "star_rating", "enforcement_case", "risk_screening")}  # fixed table names
     file = enterprise_file(eng, viewer, code)
     assert file["enterprise"]["credit_code"] == code and file["enterprise"]["file_name"]
     assert {t: len(rows) for t, rows in file["sections"].items()} == counts

@@ -11,6 +11,7 @@ import pytest
 from dashboard.access import system_viewer, viewer_for_username  # noqa: F401
 from dashboard.campaign import load_campaign, phase_window
 from dashboard.figures import enforcement, records, stars
+from dashboard.ui.widgets import md
 from strike_county import E, HOSTILE_NAME, HOSTILE_TYPE, build
 
 CONF = load_campaign()
@@ -122,16 +123,17 @@ def test_star_distribution_and_models_by_hand(county):
     t = stars.star_table(county, CONF, system_viewer(county), year=2023)
     rows = {r["unit_code"]: r for r in t["by_unit"]}
     keys = ("count_star1", "count_star2", "count_star3", "count_unrated", "count_total", "count_model")
-    assert tuple(rows["DT"][k] for k in keys) == (1, 0, 3, 1, 5, 1)
+    assert tuple(rows["DT"][k] for k in keys) == (1, 0, 3, 1, 5, 2)
     assert tuple(rows["DT01"][k] for k in keys) == (1, 0, 2, 0, 3, 1)
-    assert tuple(rows["DT02"][k] for k in keys) == (0, 0, 1, 1, 2, 0)
+    assert tuple(rows["DT02"][k] for k in keys) == (0, 0, 1, 1, 2, 1)
     assert tuple(rows["DT03"][k] for k in keys) == (0, 0, 0, 0, 0, 0)
-    assert [(m["credit_code"], m["previous_score"], m["score"]) for m in t["models"]] == [(E[1], 95.0, 92.0)]
+    assert [(m["credit_code"], m["previous_score"], m["score"]) for m in t["models"]] == [
+        (E[1], 95.0, 92.0), (E[6], 91.0, 90.0)]
     assert [(r["year"], r["count_star2"], r["count_star3"], r["count_total"], r["count_model"]) for r in t["by_year"]] == [
-        (2021, 0, 1, 1, 0), (2022, 1, 2, 3, 1), (2023, 0, 3, 5, 1)]
+        (2021, 0, 1, 1, 0), (2022, 1, 3, 4, 1), (2023, 0, 3, 5, 2)]
     y22 = stars.star_table(county, CONF, system_viewer(county), unit="DT02", year=2022)
     assert [m["credit_code"] for m in y22["models"]] == [E[5]]
-    assert [(r["unit_code"], r["count_star3"], r["count_model"]) for r in y22["by_unit"]] == [("DT02", 1, 1)]
+    assert [(r["unit_code"], r["count_star3"], r["count_model"]) for r in y22["by_unit"]] == [("DT02", 2, 1)]
 
 
 # ------------------------------------------------------------------ 一户一档
@@ -192,16 +194,18 @@ def test_stars_command_json_exactly(county, capsys):
     assert (got["unit"], got["year"], len(got["by_unit"])) == ("DT", 2023, 13)
     assert got["by_unit"][:3] == [
         {"unit": "DT", "unit_name": "东台市市场监督管理局", "count_star1": 1, "count_star2": 0, "count_star3": 3,
-         "count_unrated": 1, "count_total": 5, "count_model": 1},
+         "count_unrated": 1, "count_total": 5, "count_model": 2},
         {"unit": "DT01", "unit_name": "城区分局", "count_star1": 1, "count_star2": 0, "count_star3": 2,
          "count_unrated": 0, "count_total": 3, "count_model": 1},
         {"unit": "DT02", "unit_name": "开发区分局", "count_star1": 0, "count_star2": 0, "count_star3": 1,
-         "count_unrated": 1, "count_total": 2, "count_model": 0}]
+         "count_unrated": 1, "count_total": 2, "count_model": 1}]
     assert got["models"] == [{"credit_code": E[1], "name": "东台市第1肉制品有限公司", "unit": "DT01",
-                              "unit_name": "城区分局", "previous_score": 95.0, "score": 92.0}]
+                              "unit_name": "城区分局", "previous_score": 95.0, "score": 92.0},
+                             {"credit_code": E[6], "name": HOSTILE_NAME, "unit": "DT02",
+                              "unit_name": "开发区分局", "previous_score": 91.0, "score": 90.0}]
     # the year defaults to the as-of date's
     code, out, _ = _cli(capsys, county, "stars", "--unit", "DT02", "--as-of", "2023-06-30", "--json")
-    assert json.loads(out)["year"] == 2023 and json.loads(out)["models"] == []
+    assert json.loads(out)["year"] == 2023 and [m["credit_code"] for m in json.loads(out)["models"]] == [E[6]]
     code, out, _ = _cli(capsys, county, "stars", "--unit", "开发区分局", "--year", "2022")
     assert code == 0 and "示范企业（2021、2022年度连续三星级）：1 家" in out and E[5] in out
 
@@ -209,3 +213,71 @@ def test_stars_command_json_exactly(county, capsys):
 def test_listing_commands_refuse_bad_usage(county, capsys):
     assert _cli(capsys, county, "cases", "--unit", "不存在分局")[0] == 2
     assert _cli(capsys, county, "stars", "--phase", "9")[0] == 2
+
+
+# ------------------------------------------------------------------ pages (AppTest, SQLite)
+@pytest.fixture
+def county_env(small_county_env):
+    from dashboard.auth import ensure_demo_accounts
+    build(small_county_env)
+    ensure_demo_accounts(small_county_env)  # open_page signs the leader in
+    return small_county_env
+
+
+def _markdown(at) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_enforcement_page_counts_and_escapes(county_env):
+    from tests.pages_support import displayed
+    from tests.test_pages import open_page
+    at = open_page("enforcement", window="2023-09")
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"立案案件": "2 件", "罚没金额": "8100元", "移送公安": "1/2 件", "来源可追溯": "1/2 件"}
+    text = _markdown(at)
+    assert HOSTILE_TYPE not in text and f"案件最多的违法类型：{md(HOSTILE_TYPE)}（1/2 件）" in text
+    assert f"案件最多的违法类型：{HOSTILE_TYPE}（1/2 件）" in displayed(text)
+    cases = next(d.value for d in at.dataframe if "案件编号" in d.value.columns)
+    assert list(cases["案件编号"]) == ["K7", "K5"] and list(cases["来源记录"]) == ["问题整改", ""]
+    assert HOSTILE_TYPE in set(cases["违法类型"]) and HOSTILE_NAME in set(cases["企业名称"])
+    serious = next(d.value for d in at.dataframe if "抽样单编号" in d.value.columns)
+    assert list(serious["抽样单编号"]) == ["S8", "S3", "S1", "S2", "S7"]  # unfiled first, then with a case
+    assert "共 5 批，已立案 3/5 批，满30日未立案 2 批" in text
+
+
+def test_stars_page_award_list_escapes_names(county_env):
+    from tests.pages_support import displayed
+    from tests.test_pages import open_page
+    at = open_page("stars", year="2023")
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["三星级"] == "3/5 家" and metrics["示范企业"] == "2 家"
+    text = _markdown(at)
+    assert HOSTILE_NAME not in text and md(HOSTILE_NAME) in text
+    assert f"获授牌企业：东台市第1肉制品有限公司、{HOSTILE_NAME}。" in displayed(text)
+    models = next(d.value for d in at.dataframe if "上年度考核得分" in d.value.columns)
+    assert list(models["统一社会信用代码"]) == [E[1], E[6]]
+
+
+def test_overview_shows_the_unfiled_exception(county_env):
+    from tests.test_pages import open_page
+    at = open_page(None, as_of="2023-08-31")
+    labels = [t.label for t in at.tabs]
+    assert "满30日未立案（3）" in labels
+    table = next(d.value for d in at.dataframe if "应立案期限" in d.value.columns)
+    assert list(table["抽样单编号"]) == ["S8", "S3", "S7"]
+
+
+def test_enterprise_page_grade_history_and_model(county_env):
+    from tests.test_pages import open_page
+    at = open_page("enterprise", q=E[1][:12], ent=E[1])
+    assert any("示范企业：2023年度" in s.value for s in at.success)
+    history = next(d.value for d in at.dataframe if "等级有变化" in d.value.columns)
+    assert list(history["风险等级"]) == ["B", "C", "C"] and list(history["信用等级"]) == ["A", "A", "B"]
+    assert list(history["等级有变化"]) == ["否", "是", "是"]
+    assert "风险排查（一企一策）（2）" in [t.label for t in at.tabs]
+    screening = next(d.value for d in at.dataframe if "是否制定一企一策方案" in d.value.columns)
+    assert list(screening["是否制定一企一策方案"]) == ["否", "是"]
+    at = open_page("enterprise", q=E[6][:12], ent=E[6])
+    assert f"#### {md(HOSTILE_NAME)}" in _markdown(at) and HOSTILE_NAME not in _markdown(at)

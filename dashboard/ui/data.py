@@ -19,7 +19,7 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy import inspect, text
 
-from dashboard.figures import breakdowns, exceptions as overview, pace, records
+from dashboard.figures import breakdowns, enforcement as strike, exceptions as overview, pace, records, stars
 from dashboard.figures.selection import Selection, select
 from dashboard.access import Viewer, system_viewer
 from dashboard.auth import ensure_demo_accounts
@@ -205,11 +205,35 @@ def short_list(kind: str, ver, sel: Selection, limit: int) -> dict:
     """An exception list as the overview shows it: `total` rows, `by_unit` (how many fall under
     each unit directly below the selection's unit, dashboard.figures.exceptions.count_by_child) and
     the first `limit` `rows` (the most urgent: overdue problems most overdue first, undisposed
-    batches oldest first). kind: overdue | undisposed. A rerun reads this short result from the
-    cache, not the whole list."""
-    rows = {"overdue": overdue, "undisposed": undisposed}[kind](ver, sel)
+    batches oldest first). kind: overdue | undisposed | unfiled. A rerun reads this short result
+    from the cache, not the whole list."""
+    rows = {"overdue": overdue, "undisposed": undisposed, "unfiled": unfiled}[kind](ver, sel)
     by_unit = overview.count_by_child(rows, units(ver), sel.unit["code"])
     return {"total": len(rows), "rows": rows[:limit], "by_unit": by_unit}
+
+
+@cached()
+def unfiled(ver, sel: Selection):
+    """Serious 不合格 batches with no case 30 days after sampling (dashboard.figures.enforcement)."""
+    return strike.unfiled_samples(engine(), sel)
+
+
+@cached()
+def serious(ver, sel: Selection):
+    """Every serious 不合格 batch with its linked case (dashboard.figures.enforcement)."""
+    return strike.serious_samples(engine(), sel)
+
+
+@cached()
+def enforcement(ver, sel: Selection):
+    """The 严打 panel: cases by unit and 违法类型 (dashboard.figures.enforcement)."""
+    return strike.panel(engine(), sel)
+
+
+@cached()
+def star_table(ver, sel: Selection, year: int):
+    """星级评比 per unit for a year and the 示范企业 (dashboard.figures.stars)."""
+    return stars.star_table(engine(), sel, year=year)
 
 
 @cached()
