@@ -281,3 +281,54 @@ def test_enterprise_page_grade_history_and_model(county_env):
     assert list(screening["是否制定一企一策方案"]) == ["否", "是"]
     at = open_page("enterprise", q=E[6][:12], ent=E[6])
     assert f"#### {md(HOSTILE_NAME)}" in _markdown(at) and HOSTILE_NAME not in _markdown(at)
+
+
+# ------------------------------------------------------------------ the stage summary
+def _summary(engine, phase):
+    from dashboard.exports import build_summary
+    return build_summary(engine, CONF, system_viewer(engine), phase=phase, completeness=False)
+
+
+def test_phase_two_briefing_speaks_of_strikes_and_hazard_classes(county):
+    from dashboard.exports.narrative import briefing, plain_text
+    s = _summary(county, 2)
+    text = plain_text(briefing(s))
+    assert ("严打违法违规。深入推进阶段立案的4件违法案件中，使用非食用物质2件、无检疫合格证明1件、"
+            "超范围超限量使用食品添加剂1件；移送公安机关2件（2/4）；来源编号可追溯到监督抽检、问题整改或监督检查记录的3件（3/4）；"
+            "行动以来抽检发现非食用物质、病死畜禽等严重不合格5批次，已立案查处2批次（2/5）。") in text
+    assert ("按检验项目类别分析。监督抽检（不含风险监测，一个批次检验多类项目时在每一类中各计一次）按检验项目类别统计："
+            "兽药残留3批次、不合格2批次（合格率33.3%）；食品添加剂1批次、不合格1批次（合格率0.0%）；"
+            "非食用物质5批次、不合格4批次（合格率20.0%）；动物源性成分1批次、不合格1批次（合格率0.0%）；"
+            "致病性微生物本期未检验。") in text
+    assert ("严打衔接不够紧密。抽检发现的5批次非食用物质、病死畜禽等严重不合格中，3批次抽样已满30日仍未立案查处"
+            f"（东台市第3肉制品有限公司（酱肉S8，非食用物质）、东台市第5肉制品有限公司（酱肉S3，病死畜禽）、"
+            f"{HOSTILE_NAME}（酱肉S7，非食用物质）），占60.0%。") in text
+    assert "附表1　严打情况（按单位）" in text and "附表3　监督抽检（按检验项目类别）" in text
+    assert "示范企业" not in text  # the award list belongs to the last phase
+
+
+def test_last_phase_summary_carries_the_award_list(county):
+    from dashboard.exports.narrative import Table, briefing, plain_text
+    from dashboard.exports.xlsx import build_xlsx
+    from openpyxl import load_workbook
+    import io
+    s = _summary(county, 3)
+    blocks = briefing(s)
+    text = plain_text(blocks)
+    assert ("开展星级评比和授牌表彰。2023年度全市参评企业5家，评为三星级3家、二星级0家、一星级1家，未评上1家；"
+            f"2022、2023年度连续评为三星级的示范企业2家（东台市第1肉制品有限公司、{HOSTILE_NAME}），"
+            "按实施方案表彰并授牌（名单见附表）。") in text
+    award = next(b for b in blocks if isinstance(b, Table) and "示范企业名单" in b.caption)
+    assert award.caption == "附表3　2023年度示范企业名单（2022、2023年度连续三星级）"
+    assert award.rows == [["1", "城区分局", "东台市第1肉制品有限公司", "95", "92"],
+                          ["2", "开发区分局", HOSTILE_NAME, "91", "90"]]
+    cases = next(b for b in blocks if isinstance(b, Table) and "违法类型" in b.caption)
+    assert cases.rows == [[HOSTILE_TYPE, "1", "0.01", "0"], ["使用非食用物质", "1", "0.80", "1"]]  # ties by name
+    wb = load_workbook(io.BytesIO(build_xlsx(s)))
+    assert {"严打情况", "违法案件清单", "严重不合格批次立案情况", "检验项目类别", "星级评比与示范企业"} <= set(wb.sheetnames)
+    rows = [[c for c in r if c is not None] for r in wb["星级评比与示范企业"].iter_rows(values_only=True)]
+    assert ["东台市市场监督管理局", 1, 0, 3, 1, 5, 2] in rows
+    assert ["开发区分局", HOSTILE_NAME, E[6], 91, 90] in rows
+    listed = [r for r in wb["违法案件清单"].iter_rows(min_row=3, values_only=True)]
+    assert [(r[3], r[5], r[7], r[9]) for r in listed] == [("K7", "使用非食用物质", "是", "问题整改"),
+                                                          ("K5", HOSTILE_TYPE, "否", None)]

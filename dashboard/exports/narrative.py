@@ -12,6 +12,7 @@ from collections import Counter
 
 from ..labels import fmt_date, short_name, short_of
 from .blocks import Chart, Heading, Para, Table, cn, join
+from .strike_summary import appendix, problem_items
 from .summary import StageSummary, cn_date, cn_range
 from .work_summary import work_blocks
 
@@ -244,6 +245,7 @@ def _problems(s: StageSummary, counter: dict) -> list:
             if late:
                 parts.append("、".join(f"{u}（{n}次）" for u, n in late.most_common()) + "存在迟报")
             items.append(("数据报送不够及时。", "；".join(parts) + "。"))
+    items += problem_items(s)  # serious 不合格 batches not filed (dashboard.exports.strike_summary)
     figs = s.unit_figures
     if not items and figs and all(f["met"] is None for f in figs):
         out.append(Para("统计区间内尚无上报数据，暂无法分析存在的问题。"))
@@ -328,6 +330,7 @@ def briefing(s: StageSummary) -> list:
                Para(cn_date(s.generated_at.date()), align="right", indent=False, style="signature"),
                Para("注：" + "".join(f"{i}.{n}" for i, n in enumerate(s.notes, 1)), indent=False,
                     style="note")]
+    blocks += appendix(s, Table)  # 附表: 严打, 检验项目类别, 示范企业 (dashboard.exports.strike_summary)
     return blocks
 
 

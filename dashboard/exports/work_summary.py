@@ -18,6 +18,7 @@ from ..db import execute
 from ..labels import percent_text
 from ..figures.selection import Selection
 from .blocks import Heading, Para, cn
+from .strike_summary import work_items as strike_items
 
 TASK_SOURCES = ("国抽", "省抽", "市抽", "县抽", "风险监测")
 STARS = ("三星级", "二星级", "一星级", "未评上")
@@ -203,6 +204,7 @@ def work_blocks(s, counter: dict) -> list:
     scope = s.word("scope") if s.is_root else s.unit_name  # the campaign file's wording (全市, 全区)
     who = f"{scope}市场监管部门" if s.is_root else s.unit_name
     items = _paragraphs(w, f"{s.window.label}，{scope}", s.word("subject"))
+    items += strike_items(s, scope)  # 严打, 检验项目类别, 星级 (dashboard.exports.strike_summary)
     met = {f["unit_name"]: sum(g["met"] is True for g in s.figures_of(f["unit_code"]))
            for f in s.figures if f["unit_code"] != s.unit_code}
     practice, short = _practice(counts, met), _shortfalls(w, counts)

@@ -293,6 +293,98 @@ def _completeness(book: _Book, s: StageSummary) -> int:
     return len(c.units)
 
 
+# ------------------------------------------------------------------ 严打, 检验项目类别, 星级 (new sheets)
+STRIKE_SHEET, CASES_SHEET, SERIOUS_SHEET, HAZARD_SHEET, STARS_SHEET = (
+    "严打情况", "违法案件清单", "严重不合格批次立案情况", "检验项目类别", "星级评比与示范企业")
+CASE_COLUMNS = [("unit_name", "单位"), ("name", "企业名称"), ("credit_code", "统一社会信用代码"), ("case_no", "案件编号"),
+                ("filed_date", "立案日期"), ("violation_type", "违法类型"), ("fine_amount", "罚没金额（元）"),
+                ("is_transferred_police", "是否移送公安"), ("source_no", "来源编号"), ("source_kind", "来源记录"),
+                ("source_date", "来源日期"), ("source_label", "来源内容")]
+SERIOUS_COLUMNS = [("unit_name", "单位"), ("name", "企业名称"), ("sample_no", "抽样单编号"), ("food_name", "食品名称"),
+                   ("sampling_date", "抽样日期"), ("reason", "原因"), ("due_date", "应立案期限"),
+                   ("is_unfiled", "满期未立案"), ("case_no", "案件编号"), ("filed_date", "立案日期")]
+
+
+def _block(book: _Book, sh: _Sheet, row: int, headers: list[str], rows: list[list], *,
+           caption: str | None = None, formats: dict | None = None) -> int:
+    """A captioned table at `row` (typed cells: numbers, dates, text; `formats` by column index
+    overrides); returns the row after it."""
+    f = book.f
+    if caption:
+        sh.put(row, 0, caption, f["h2"], measure=False)
+        row += 1
+    sh.header(row, headers)
+    for values in rows:
+        row += 1
+        for col, value in enumerate(values):
+            fmt = (f["date"] if isinstance(value, date) else f["num"] if isinstance(value, float)
+                   else f["int"] if isinstance(value, int) and not isinstance(value, bool) else None)
+            fmt = (formats or {}).get(col, fmt)
+            sh.put(row, col, value, fmt)
+    if not rows:
+        row += 1
+        sh.ws.merge_range(row, 0, row, len(headers) - 1, "无", f["centre"])
+    return row + 2
+
+
+def _records(rows: list[dict], columns: list[tuple[str, str]]) -> list[list]:
+    return [[bool(r[k]) if k.startswith("is_") else r.get(k) for k, _ in columns] for r in rows]
+
+
+def _strike(book: _Book, s: StageSummary) -> None:
+    part = s.extra["strike"]
+    p, suffix = part["enforcement"], f"　{s.unit_name}　{s.window.label}　数据截至 {s.as_of}"
+    sh = _Sheet(book, STRIKE_SHEET)
+    sh.title(f"严打情况（立案日期在统计区间内的违法案件）{suffix}", 6)
+    row = _block(book, sh, 1, ["单位", "案件数", "罚没金额（元）", "移送公安", "来源可追溯", "未填罚没金额"],
+                 [[r["unit_name"], r["count_cases"], float(r["amount_fines"]), r["count_transferred"],
+                   r["count_linked"], r["count_no_fine"]] for r in p["by_unit"]])
+    _block(book, sh, row, ["违法类型", "案件数", "罚没金额（元）", "移送公安", "来源可追溯", "未填罚没金额"],
+           [[r["violation_type"], r["count_cases"], float(r["amount_fines"]), r["count_transferred"],
+             r["count_linked"], r["count_no_fine"]] for r in p["by_type"]], caption="按违法类型")
+    sh.finish(ncols=6, print_title=s.title)
+    sh = _Sheet(book, CASES_SHEET)
+    sh.title(f"违法案件清单（{len(p['cases'])}件）{suffix}", len(CASE_COLUMNS))
+    _block(book, sh, 1, [h for _, h in CASE_COLUMNS], _records(p["cases"], CASE_COLUMNS))
+    sh.finish(ncols=len(CASE_COLUMNS), wrap={5, 11}, print_title=s.title)
+    sh = _Sheet(book, SERIOUS_SHEET)
+    sh.title(f"非食用物质、病死畜禽不合格批次的立案情况（行动开始至 {s.as_of}）　{s.unit_name}", len(SERIOUS_COLUMNS))
+    _block(book, sh, 1, [h for _, h in SERIOUS_COLUMNS], _records(part["serious"], SERIOUS_COLUMNS))
+    sh.finish(ncols=len(SERIOUS_COLUMNS), print_title=s.title)
+    sh = _Sheet(book, HAZARD_SHEET)
+    sh.title(f"监督抽检按检验项目类别（不含风险监测；多类项目的批次每类各计一次）{suffix}", 5)
+    _block(book, sh, 1, ["检验项目类别", "检验批次", "合格批次", "不合格批次", "合格率"],
+           [[h["hazard_class"], h["count_samples"], h["count_passed"], h["count_failed"],
+             truncated_percent(h["count_passed"], h["count_samples"])] for h in part["hazards"]],
+           formats={4: book.f["pct"]})
+    sh.finish(ncols=5, print_title=s.title)
+    st = part.get("stars")
+    if st:
+        y = st["year"]
+        sh = _Sheet(book, STARS_SHEET)
+        sh.title(f"{y}年度星级评比与示范企业（{y - 1}、{y}年度连续三星级）　{s.unit_name}", 6)
+        row = _block(book, sh, 1, ["单位", "一星级", "二星级", "三星级", "未评上", "参评企业", "示范企业"],
+                     [[r["unit_name"], r["count_star1"], r["count_star2"], r["count_star3"], r["count_unrated"],
+                       r["count_total"], r["count_model"]] for r in st["by_unit"]])
+        _block(book, sh, row, ["单位", "企业名称", "统一社会信用代码", f"{y - 1}年度得分", f"{y}年度得分"],
+               [[m["unit_name"], m["name"], m["credit_code"], m["previous_score"], m["score"]] for m in st["models"]],
+               caption="示范企业名单（授牌表彰）")
+        sh.finish(ncols=7, print_title=s.title)
+
+
+def _strike_sheets(s: StageSummary) -> list[tuple[str, str, int]]:
+    part = s.extra.get("strike")
+    if not part:
+        return []
+    out = [(STRIKE_SHEET, "各单位、各违法类型的案件数、罚没金额、移送公安", len(part["enforcement"]["by_unit"])),
+           (CASES_SHEET, "统计区间内立案的违法案件及其来源记录", len(part["enforcement"]["cases"])),
+           (SERIOUS_SHEET, "非食用物质、病死畜禽不合格批次及其立案情况", len(part["serious"])),
+           (HAZARD_SHEET, "监督抽检各检验项目类别的批次与不合格批次", len(part["hazards"]))]
+    if part.get("stars"):
+        out.append((STARS_SHEET, "各单位星级分布与示范企业名单", len(part["stars"]["models"])))
+    return out
+
+
 def build_xlsx(s: StageSummary) -> bytes:
     """The workbook's bytes."""
     book = _Book(s)
@@ -301,11 +393,14 @@ def build_xlsx(s: StageSummary) -> bytes:
     sheets += [(g.spec.title[:31], f"{g.spec.title}清单", len(g.rows)) for g in s.gaps]
     if s.completeness is not None:
         sheets.append((COMPLETENESS_SHEET, "各单位各月月报是否按时上报", len(s.completeness.units)))
+    sheets += _strike_sheets(s)
     _cover(book, s, sheets[1:])
     _targets(book, s)
     for g in s.gaps:
         _gap(book, s, g)
     if s.completeness is not None:
         _completeness(book, s)
+    if s.extra.get("strike"):
+        _strike(book, s)
     return book.close()
 
