@@ -62,9 +62,12 @@ def work_items(s, scope: str) -> list[tuple[str, str]]:
     texts = []
     if n:
         types = "、".join(f"{t['violation_type']}{t['count_cases']}件" for t in p["by_type"])
-        texts.append(f"{s.window.label}立案的{n}件违法案件中，{types}；移送公安机关{total['count_transferred']}件"
-                     f"（{total['transferred_text']}）；来源编号可追溯到监督抽检、问题整改或监督检查记录的"
-                     f"{total['count_linked']}件（{total['linked_text']}）")
+        text = (f"{s.window.label}立案的{n}件违法案件中，{types}；移送公安机关{total['count_transferred']}件"
+                f"（{total['transferred_text']}）")
+        if total["count_linked"]:  # units that do not yet fill in 来源编号 get no sentence about it
+            text += (f"；来源编号可追溯到监督抽检、问题整改或监督检查记录的{total['count_linked']}件"
+                     f"（{total['linked_text']}）")
+        texts.append(text)
     if counts["count_serious"]:
         texts.append(f"行动以来抽检发现非食用物质、病死畜禽等严重不合格{counts['count_serious']}批次，"
                      f"已立案查处{counts['count_with_case']}批次（{counts['with_case_text']}）")
