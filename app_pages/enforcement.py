@@ -25,14 +25,12 @@ if p["by_type"]:
     st.markdown(f"案件最多的违法类型：{widgets.md(top['violation_type'])}（{top['count_cases']}/"
                 f"{total['count_cases']} 件）。")
 
-left, right = st.columns(2)
-with left:
-    st.markdown("#### 按单位")
-    widgets.table(p["by_unit"], ["unit_name", "count_cases", "amount_fines", "transferred_text", "linked_text"])
-with right:
-    st.markdown("#### 按违法类型")
-    widgets.table(p["by_type"], ["violation_type", "count_cases", "amount_fines", "count_transferred"],
-                  empty="本期没有立案的案件")
+st.markdown("#### 按单位")
+widgets.table(p["by_unit"], ["unit_name", "count_cases", "amount_fines", "transferred_text", "linked_text",
+                             "count_no_fine"])
+st.markdown("#### 按违法类型")
+widgets.table(p["by_type"], ["violation_type", "count_cases", "amount_fines", "count_transferred", "count_linked"],
+              empty="本期没有立案的案件")
 if len(p["by_unit"]) > 1 and p["by_unit_type"]:
     with st.expander("各单位 × 违法类型（案件数）"):
         widgets.table(p["by_unit_type"], ["unit_name", "violation_type", "count_cases"])

@@ -37,7 +37,7 @@ month = month_of(choice.as_of).label
 behind_card = ("进度落后的下级单位", len(behind), "个") if below else ("进度落后的指标", len(lagging), "项")
 widgets.exception_cards([("逾期未整改问题", overdue["total"], "件"), ("不合格样品未处置完毕", undisposed["total"], "批"),
                          behind_card, (f"{month}尚未上报的单位", len(silent), "个"),
-                         (f"非食用物质、病死畜禽不合格满{CASE_DUE_DAYS}日未立案", unfiled["total"], "批")])
+                         (f"严重不合格满{CASE_DUE_DAYS}日未立案", unfiled["total"], "批")])
 OVERDUE_COLUMNS = ["unit_name", "enterprise_name", "cadre_name", "problem_no", "source", "description",
                    "deadline_date", "days_overdue", "problem_status"]
 UNDISPOSED_COLUMNS = ["unit_name", "name", "sample_no", "food_name", "sampling_date", "failed_items",

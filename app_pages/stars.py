@@ -12,7 +12,7 @@ years = [r["year"] for r in data.star_table(ver, sel, choice.as_of.year)["by_yea
 controls.seed("stars_year", "year", choice.as_of.year)
 if st.session_state["stars_year"] not in years:
     st.session_state["stars_year"] = choice.as_of.year
-year = st.selectbox("评比年度", years, key="stars_year", format_func=lambda y: f"{y}年度")
+year = st.columns([1, 3])[0].selectbox("评比年度", years, key="stars_year", format_func=lambda y: f"{y}年度")
 controls.publish("year", str(year))
 t = data.star_table(ver, sel, year)
 own = t["by_unit"][0]
@@ -23,13 +23,10 @@ for col, key in zip(st.columns(5), [*COUNTS, "count_model"]):
 st.caption(f"{choice.unit_name}{year}年度参评企业 {own['count_total']} 家（各星级为“n/参评企业数”）；示范企业：{year - 1}、"
            f"{year}年度连续评为三星级的企业。按企业所属单位汇总，不论企业目前状态。")
 
-left, right = st.columns(2)
-with left:
-    st.markdown(f"#### {year}年度各单位星级分布")
-    widgets.table(t["by_unit"], ["unit_name", *COUNTS, "count_total", "count_model"])
-with right:
-    st.markdown(f"#### {widgets.md(choice.unit_name)}历年星级分布")
-    widgets.table(t["by_year"], ["year", *COUNTS, "count_total", "count_model"])
+st.markdown(f"#### {year}年度各单位星级分布")
+widgets.table(t["by_unit"], ["unit_name", *COUNTS, "count_total", "count_model"])
+st.markdown(f"#### {widgets.md(choice.unit_name)}历年星级分布")
+widgets.table(t["by_year"], ["year", *COUNTS, "count_total", "count_model"])
 
 st.markdown(f"#### {year}年度示范企业（授牌表彰名单，{len(t['models'])} 家）")
 widgets.table(t["models"], ["unit_name", "name", "credit_code", "previous_score", "score", "status",
