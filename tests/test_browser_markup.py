@@ -121,6 +121,8 @@ LEADER_PAGES = [  # (name, path, text that must be on the page)
     ("sampling", "sampling", "不合格批次"),
     ("sampling_month", "sampling?window=2023-06&unit=DT05", "不合格批次"),
     ("rectification", "rectification", "问题清单"),
+    ("enforcement", "enforcement", "案件清单"),
+    ("stars", "stars", "示范企业"),
     ("history", "history", "查看一批"),
     ("completeness", "completeness", "分工作表查看"),
 ]

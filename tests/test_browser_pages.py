@@ -29,6 +29,8 @@ PAGES = [
     ("sampling", "sampling", "按检验项目类别"),
     ("sampling_month", "sampling?window=2023-06&unit=DT05", "不合格批次"),
     ("rectification", "rectification", "问题清单"),
+    ("enforcement", "enforcement", "案件清单"),
+    ("stars", "stars", "示范企业"),
 ]
 
 
