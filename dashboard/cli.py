@@ -160,7 +160,8 @@ def cmd_targets(args) -> int:
 
 
 def _listing_args(args):
-    """engine, campaign, viewer, unit, window and as_of of `cases` and `stars` (as `targets` takes them)."""
+    """The engine and the Selection of `cases` and `stars` (unit, window and as-of as `targets` takes them)."""
+    from .figures.selection import select  # lazily, as every command loads only what it needs
     engine = _ready_engine(args)
     conf = load_campaign(args.campaign)
     window = window_from_args(conf, args)
@@ -169,7 +170,7 @@ def _listing_args(args):
         unit = resolve_unit(engine, args.unit or viewer.scope_unit_id)
     except LookupError as exc:
         raise UsageError(str(exc)) from exc
-    return engine, conf, viewer, unit, window, args.as_of or window.as_of()
+    return engine, select(engine, conf, viewer, unit=unit, window=window, as_of=args.as_of)
 
 
 def text_table(headers: list[str], rows: list[list]) -> str:
@@ -186,9 +187,9 @@ def cmd_cases(args) -> int:
     """严打: the cases filed in the window (dashboard.figures.enforcement), and the serious 不合格
     batches with no case 30 days after sampling as of the as-of date."""
     from .figures import enforcement  # lazily, as every command loads only what it needs
-    engine, conf, viewer, unit, window, as_of = _listing_args(args)
-    p = enforcement.panel(engine, conf, viewer, unit=unit, window=window, as_of=as_of)
-    unfiled = enforcement.unfiled_samples(engine, conf, viewer, unit=unit, as_of=as_of)
+    engine, sel = _listing_args(args)
+    p = enforcement.panel(engine, sel)
+    unfiled = enforcement.unfiled_samples(engine, sel)
     total = p["total"]
     if args.json:
         keys = ("count_cases", "amount_fines", "count_transferred", "count_linked")
@@ -228,9 +229,9 @@ def cmd_cases(args) -> int:
 def cmd_stars(args) -> int:
     """星级评比 of a year (default: the as-of date's year) per unit, and the 示范企业."""
     from .figures import stars  # lazily, as every command loads only what it needs
-    engine, conf, viewer, unit, window, as_of = _listing_args(args)
-    year = args.year or as_of.year
-    t = stars.star_table(engine, conf, viewer, unit=unit, year=year)
+    engine, sel = _listing_args(args)
+    year = args.year or sel.as_of.year
+    t = stars.star_table(engine, sel, year=year)
     keys = ("count_star1", "count_star2", "count_star3", "count_unrated", "count_total", "count_model")
     if args.json:
         _print_json({"unit": t["unit_code"], "unit_name": t["unit_name"], "year": year,

@@ -9,14 +9,12 @@ or sentence: every part is new content, shown only when there is something to sa
 """
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy.engine import Engine
 
-from ..access import Viewer
-from ..campaign import CampaignConf, PhaseConf, Window
+from ..campaign import CampaignConf, PhaseConf
 from ..figures.breakdowns import pass_rate_by, sampling_rows
 from ..figures.enforcement import CASE_DUE_DAYS, panel, serious_samples, serious_summary
+from ..figures.selection import Selection
 from ..figures.stars import star_table
 from ..labels import percent_text
 
@@ -26,17 +24,14 @@ def is_award_phase(conf: CampaignConf, kind: str, phase: PhaseConf | None) -> bo
     return kind == "phase" and phase is not None and phase.seq == max(p.seq for p in conf.phases)
 
 
-def gather(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit, window: Window, as_of: date,
-           kind: str, phase: PhaseConf | None) -> dict:
+def gather(engine: Engine, sel: Selection, *, kind: str, phase: PhaseConf | None) -> dict:
     """enforcement (the 严打 panel of the window), serious (the serious 不合格 batches from the campaign
     start to as_of with their cases), hazards (counted batches and 不合格 per 检验项目类别 in the
     window) and, for the last phase, stars (星级 of as_of's year and the 示范企业)."""
-    rows = sampling_rows(engine, conf, viewer, unit=unit, window=window, as_of=as_of)
-    return {"enforcement": panel(engine, conf, viewer, unit=unit, window=window, as_of=as_of),
-            "serious": serious_samples(engine, conf, viewer, unit=unit, as_of=as_of),
-            "hazards": pass_rate_by(rows, "hazard_class"),
-            "stars": star_table(engine, conf, viewer, unit=unit, year=as_of.year)
-            if is_award_phase(conf, kind, phase) else None}
+    return {"enforcement": panel(engine, sel), "serious": serious_samples(engine, sel),
+            "hazards": pass_rate_by(sampling_rows(engine, sel), "hazard_class"),
+            "stars": star_table(engine, sel, year=sel.as_of.year)
+            if is_award_phase(sel.conf, kind, phase) else None}
 
 
 def wan(amount: float) -> str:

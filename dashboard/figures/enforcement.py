@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 
-from ..access import Viewer
-from ..campaign import CampaignConf, Window
 from ..db import execute
 from ..labels import as_date, nd_text, percent_text
-from .targets import Selection, resolve_selection
+from .selection import Selection
 
 # The plan's §三(二)3 names the violations to strike hardest: 非食用物质 (a 检验项目类别) and meat of
 # 病死 animals (named in a batch's 不合格项目). A 不合格 batch of either must have a case within:
@@ -67,12 +65,10 @@ def case_rows(engine: Engine, sel: Selection) -> list[dict]:
     return sorted(rows, key=lambda r: (r["filed_date"], r["case_no"]))
 
 
-def panel(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None,
-          window: Window | None = None, as_of: date | None = None) -> dict:
-    """The 严打 panel of a unit and window: `total` (Tally.as_dict of every case), `by_type` (one row
+def panel(engine: Engine, sel: Selection) -> dict:
+    """The 严打 panel of the selection's unit and window: `total` (Tally.as_dict of every case), `by_type` (one row
     per 违法类型, most cases first), `by_unit` (the unit, then each unit directly below it, each the
     sum over its subtree), `by_unit_type` (unit × 违法类型 counts, rows with cases only) and `cases`."""
-    sel = resolve_selection(engine, conf, viewer, unit=unit, window=window, as_of=as_of)
     cases = case_rows(engine, sel)
     report_units = [sel.unit, *sel.children]
     units = {u["code"]: Tally() for u in report_units}
@@ -100,15 +96,15 @@ def panel(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None,
 
 
 # ------------------------------------------------------------------ the exception
-def serious_samples(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None,
-                    as_of: date) -> list[dict]:
+def serious_samples(engine: Engine, sel: Selection) -> list[dict]:
     """Every serious 不合格 batch (监督抽检, not 风险监测; 检验项目类别 includes 非食用物质 or 不合格项目
-    names 病死) sampled from the campaign start to as_of, with its first linked case (filed by as_of:
+    names 病死) sampled from the campaign start to the selection's as_of (the window does not
+    matter), with its first linked case (filed by as_of:
     case_no, filed_date, count_cases), `days_open` (as_of − sampling date), `due_date` (sampling date
     + 30 days) and `is_unfiled` (no case and due_date ≤ as_of), oldest first."""
-    sel = resolve_selection(engine, conf, viewer, unit=unit, as_of=as_of)
+    as_of = sel.as_of
     rows = execute(engine, "serious_failed_samplings", unit_id=sel.unit["unit_id"],
-                   scope_unit_id=viewer.scope_unit_id, from_date=conf.start_date, to_date=as_of,
+                   scope_unit_id=sel.viewer.scope_unit_id, from_date=sel.conf.start_date, to_date=as_of,
                    non_food_pattern=f"%、{SERIOUS_HAZARD_CLASS}、%", dead_pattern=f"%{SERIOUS_ITEM_WORD}%")
     out = []
     for r in rows:
@@ -131,11 +127,10 @@ def serious_reason(r: dict) -> str:
     return "、".join(parts)
 
 
-def unfiled_samples(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None,
-                    as_of: date) -> list[dict]:
+def unfiled_samples(engine: Engine, sel: Selection) -> list[dict]:
     """The meeting's 严打 exception: serious 不合格 batches with no case CASE_DUE_DAYS days after their
-    sampling date (as of as_of), oldest first."""
-    return [r for r in serious_samples(engine, conf, viewer, unit=unit, as_of=as_of) if r["is_unfiled"]]
+    sampling date (as of the selection's as_of), oldest first."""
+    return [r for r in serious_samples(engine, sel) if r["is_unfiled"]]
 
 
 def serious_summary(rows: list[dict]) -> dict:

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
-from ..access import Viewer
-from ..campaign import CampaignConf
 from ..db import execute
-from .targets import Selection, resolve_selection
+from .selection import Selection
 
 STARS = ("一星级", "二星级", "三星级", "未评上")
 TOP = "三星级"
@@ -54,12 +52,11 @@ def model_enterprises(rows: list[dict], year: int) -> list[dict]:
     return sorted(out, key=lambda r: (r["unit_order"], r["credit_code"]))
 
 
-def star_table(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None, year: int) -> dict:
-    """For a unit and a year: `by_unit` (the unit, then each unit directly below it: count_star1,
+def star_table(engine: Engine, sel: Selection, *, year: int) -> dict:
+    """For the selection's unit (its window does not matter) and a year: `by_unit` (the unit, then each unit directly below it: count_star1,
     count_star2, count_star3, count_unrated, count_total, count_model), `by_year` (the unit's own
     distribution in every year it has ratings, and `year`), `models` (示范企业 of the year) and
     `ratings` (every rating of the year)."""
-    sel = resolve_selection(engine, conf, viewer, unit=unit)
     rows = rating_rows(engine, sel)
     models = model_enterprises(rows, year)
     report_units = [sel.unit, *sel.children]
