@@ -16,8 +16,9 @@ from . import auth
 from .access import MANAGE_ACCOUNTS, ROLES, Viewer, require, resolve_unit, system_viewer, viewer_for_username
 from .campaign import campaign_window, load_campaign, phase_window, prepare
 from .db import get_engine, upgrade
+from .figures import enforcement, stars
 from .figures.selection import select
-from .figures.targets import compute_targets, format_table
+from .figures.targets import _pad, _width, compute_targets, format_table
 from .periods import Window, month_window
 
 
@@ -161,7 +162,6 @@ def cmd_targets(args) -> int:
 
 def _listing_args(args):
     """The engine and the Selection of `cases` and `stars` (unit, window and as-of as `targets` takes them)."""
-    from .figures.selection import select  # lazily, as every command loads only what it needs
     engine = _ready_engine(args)
     conf = load_campaign(args.campaign)
     window = window_from_args(conf, args)
@@ -174,8 +174,7 @@ def _listing_args(args):
 
 
 def text_table(headers: list[str], rows: list[list]) -> str:
-    """Rows under headers, columns padded to their CJK display width."""
-    from .figures.targets import _pad, _width  # lazily, as every command loads only what it needs
+    """Rows under headers, columns padded to their CJK display width (the targets table's rule)."""
     cells = [headers, *[["" if v is None else str(v) for v in r] for r in rows]]
     widths = [max(_width(r[i]) for r in cells) for i in range(len(headers))]
     lines = ["  ".join(_pad(c, w) for c, w in zip(r, widths)).rstrip() for r in cells]
@@ -186,7 +185,6 @@ def text_table(headers: list[str], rows: list[list]) -> str:
 def cmd_cases(args) -> int:
     """严打: the cases filed in the window (dashboard.figures.enforcement), and the serious 不合格
     batches with no case 30 days after sampling as of the as-of date."""
-    from .figures import enforcement  # lazily, as every command loads only what it needs
     engine, sel = _listing_args(args)
     p = enforcement.panel(engine, sel)
     unfiled = enforcement.unfiled_samples(engine, sel)
@@ -228,7 +226,6 @@ def cmd_cases(args) -> int:
 
 def cmd_stars(args) -> int:
     """星级评比 of a year (default: the as-of date's year) per unit, and the 示范企业."""
-    from .figures import stars  # lazily, as every command loads only what it needs
     engine, sel = _listing_args(args)
     year = args.year or sel.as_of.year
     t = stars.star_table(engine, sel, year=year)
