@@ -62,12 +62,12 @@ def app_environment(db_url: str, campaign: str | None = None):
         os.environ["DASHBOARD_CAMPAIGN"] = str(campaign)
     else:
         os.environ.pop("DASHBOARD_CAMPAIGN", None)
-    data.campaign.clear()  # st.cache_resource: one campaign per process otherwise
+    data._campaign.clear()  # st.cache_resource: one campaign per process otherwise
     st.cache_data.clear()
     try:
         yield
     finally:
-        data.campaign.clear()
+        data._campaign.clear()
         st.cache_data.clear()
         for k, v in saved.items():
             if v is None:

@@ -9,12 +9,16 @@ the viewer's cached units, and a page derives any other window, date or unit it 
 (`Viewer.access`: role, scope, personal data), so ten leaders share one computation per data
 version while a viewer never gets rows computed for a different access; each cached function
 runs its core call for the viewer in its key. Concurrent misses of one key are merged by
-`st.cache_data` itself: the first caller computes under a per-key lock, the others wait and read
-its result (an exception releases them; they then compute in turn), and other keys do not wait
-(tests/test_cache_sharing.py). `clear_caches()` drops everything after an upload made here.
+the process's single flight (dashboard.ui.singleflight, around every cached function) and by
+`st.cache_data`'s own per-key lock: the first caller computes, the others wait and take its result
+(an exception releases them; they then compute in turn), and other keys do not wait
+(tests/test_cache_sharing.py, tests/test_singleflight.py). `clear_caches()` drops everything
+after an upload made here.
 Results are plain dicts and lists (pickled by `st.cache_data`).
 """
 from __future__ import annotations
+
+import functools
 
 import streamlit as st
 from sqlalchemy import inspect, text
@@ -30,6 +34,7 @@ from dashboard.figures.targets import compute_targets, overdue_problems
 from dashboard.labels import figure_dict
 from dashboard.periods import Window
 from dashboard.ui import session
+from dashboard.ui.singleflight import FLIGHTS
 
 
 @st.cache_resource(show_spinner=False)
@@ -106,8 +111,33 @@ def _who(ver) -> Viewer:
 
 def cached(**options):
     """st.cache_data for results of the core: no spinner, a Viewer hashed by its access and a
-    Selection by its key (campaign, access, unit, window, as_of)."""
-    return st.cache_data(show_spinner=False, hash_funcs={Viewer: _access_of, Selection: _key_of}, **options)
+    Selection by its key (campaign, access, unit, window, as_of); concurrent misses of one key are
+    merged by the process's single flight (dashboard.ui.singleflight): ten sessions missing
+    together after an upload compute once."""
+    def decorate(fn):
+        @functools.wraps(fn)  # st.cache_data keys the function by the wrapped one's name and source
+        def merged(*args, **kwargs):
+            try:
+                key = (fn.__module__, fn.__qualname__, _flight_key(args), _flight_key(tuple(sorted(kwargs.items()))))
+                hash(key)
+            except TypeError:  # an unhashable argument: nothing to merge on, compute
+                return fn(*args, **kwargs)
+            return FLIGHTS.do(key, lambda: fn(*args, **kwargs))
+        return st.cache_data(show_spinner=False, hash_funcs={Viewer: _access_of, Selection: _key_of},
+                             **options)(merged)
+    return decorate
+
+
+def _flight_key(value):
+    """A hashable key like st.cache_data's: a Viewer stands for its access, a Selection for its
+    key, tuples recursively."""
+    if isinstance(value, Viewer):
+        return ("Viewer", value.access)
+    if isinstance(value, Selection):
+        return ("Selection", value.key)
+    if isinstance(value, tuple):
+        return tuple(_flight_key(v) for v in value)
+    return value
 
 
 def _access_of(who: Viewer) -> tuple:
