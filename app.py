@@ -40,7 +40,7 @@ PAGES = [
 def router() -> None:
     # On a script run only: imported as the ASGI app (below), this file loads the server's routes,
     # not the pages' stack (pandas, the figures, Streamlit's caches).
-    from dashboard.ui import controls, data, session
+    from dashboard.ui import controls, data, runtiming, session
     from dashboard.ui.widgets import md
 
     st.set_page_config(page_title="提升行动督导看板", page_icon="📋", layout="wide",
@@ -72,13 +72,16 @@ def router() -> None:
         who.caption(f"当前账号：{md(viewer.username)}（{viewer.role_label}）")  # an account name: never Markdown
         with who:
             session.logout_button(engine)
+    runtiming.note_page(next((n for n, t in titles.items() if t == page.title), ""))  # benchmarks' timing line
     if {titles[name]: c for name, _, _, c in allowed}.get(page.title, True):
         controls.shared_controls()
     page.run()
 
 
 if __name__ == "__main__":
-    router()
+    from dashboard.ui import runtiming  # the script run, not the ASGI import, is timed
+    with runtiming.timed():  # with DASHBOARD_RUN_TIMING set: one line per run (benchmarks/browser.py)
+        router()
 else:
     from dashboard.ui import server
 

@@ -184,10 +184,32 @@ def units(ver) -> list[dict]:
     return out
 
 
+def _leaf_parent(sel: Selection) -> Selection | None:
+    """The same window and date for the parent, when the selection's unit has no unit below it and
+    its parent is in the viewer's scope; else None. Such a unit's figures, exception rows and
+    report status are exactly its rows of its parent's (each counts the unit's own subtree, which
+    is the unit alone), so the loaders below read them from the parent's cached result: one
+    computation serves every sibling and a sidebar switch between them is a lookup
+    (tests/test_cache_sharing.py checks the equality, tests/test_not_stale.py the freshness)."""
+    if sel.children:
+        return None
+    parent = sel.parents.get(sel.unit["code"])
+    return sel.of(parent) if parent else None
+
+
+def _rows_of(rows: list, sel: Selection) -> list:
+    """The rows of the selection's unit."""
+    return [r for r in rows if r["unit_code"] == sel.unit["code"]]
+
+
 # ------------------------------------------------------------------ figures
 @cached()
 def figures(ver, sel: Selection, by_unit: bool = False):
-    """The target engine's figures (as dicts with display texts) for a selection."""
+    """The target engine's figures (as dicts with display texts) for a selection. A unit with no
+    unit below it is its own row of its parent's figures (computed once for all its siblings:
+    switching to another such unit is a lookup)."""
+    if parent := _leaf_parent(sel):
+        return _rows_of(figures(ver, parent, True), sel)
     return [figure_dict(f) for f in compute_targets(engine(), sel, by_unit=by_unit)]
 
 
@@ -221,12 +243,16 @@ def missing(ver, sel: Selection, target: str):
 @cached()
 def overdue(ver, sel: Selection):
     """Problems past their 整改期限 and not rectified on as_of (dashboard.figures.targets)."""
+    if parent := _leaf_parent(sel):
+        return _rows_of(overdue(ver, parent), sel)
     return overdue_problems(engine(), sel)
 
 
 @cached()
 def undisposed(ver, sel: Selection):
     """不合格 batches whose 核查处置 is not finished (dashboard.figures.exceptions)."""
+    if parent := _leaf_parent(sel):
+        return _rows_of(undisposed(ver, parent), sel)
     return overview.undisposed_samples(engine(), sel)
 
 
@@ -269,6 +295,8 @@ def star_table(ver, sel: Selection, year: int):
 @cached()
 def report_status(ver, sel: Selection):
     """Whether each unit reported in the month of as_of (dashboard.figures.exceptions)."""
+    if parent := _leaf_parent(sel):
+        return _rows_of(report_status(ver, parent), sel)
     return overview.report_status(engine(), sel)
 
 
