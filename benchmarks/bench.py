@@ -8,7 +8,9 @@
 on SQLite and PostgreSQL against DuckDB's naive scan (benchmarks/province.py), the overview page's
 warm server time at province scale against the sample county and its cold time against 3 s
 (benchmarks/bench_pages.page_times), and ten sessions rerunning the overview at once after an
-upload against one session's cold rerun (bench_pages.concurrent_cold).
+upload against one session's cold rerun (bench_pages.concurrent_cold), and in Chromium (benchmarks/
+browser.py) the sidebar unit switch against a trivial app, the first page after sign-in and the
+p95 of the server's own run times with ten sessions against one.
 
 (a) a 10,000-row 监督抽检 workbook (plus the 企业名录 it needs): raw python-calamine read vs
     import_workbook dry run vs a real import into SQLite and PostgreSQL; rows/s and import/raw ratio.
@@ -282,6 +284,13 @@ def bench_province(pg_url: str | None, folder: Path, enterprises: int, samples: 
               f"最慢 {max(ten) * 1000:.0f} ms")
         rows.append((f"10 个会话上报后同时重跑，最慢 ÷ 单个会话冷重跑（{label}）", max(ten) / single,
                      GOALS["sessions"]))
+    print("\n(f) 浏览器（Chromium）：示例县总览侧栏切换单位 vs 空应用、登录后第一页、10 个会话时服务器每次运行的 p95"
+          "（benchmarks/browser.py）")
+    try:
+        from browser import browser_goals
+        rows += browser_goals(county_url)
+    except Exception as exc:  # noqa: BLE001 - no Chromium or Playwright here: the other goals still print
+        print(f"  未能运行浏览器部分：{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
     return rows
 
 

@@ -108,6 +108,7 @@ def test_provenance_lists_the_first_rows_with_the_true_count(sample_county_env, 
     monkeypatch.setattr(widgets, "PROVENANCE_ROWS", 50)
     at = sign_in(AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120))
     at.query_params["as_of"] = AS_OF.isoformat()
+    at.session_state[widgets.PROVENANCE_OPEN + "overview"] = True  # the expander opened
     at.run()
     assert not at.exception, at.exception
     pick = at.selectbox(key="prov_overview")

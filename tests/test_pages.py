@@ -18,6 +18,7 @@ from dashboard.figures.gaps import missing_enterprises
 from dashboard.labels import short_of
 from dashboard.figures.selection import select
 from dashboard.figures.targets import compute_targets, overdue_problems
+from dashboard.ui import widgets
 from tests.pages_support import PROJECT_DIR, sign_in
 
 CONF = load_campaign()
@@ -299,6 +300,10 @@ def test_rectification_page_equals_engine(sample_county_env):
 @pytest.mark.parametrize("page", [None, "sub_bureau", "phases", "sampling", "rectification"])
 def test_provenance_counts_equal_the_figure(sample_county_env, page):
     at = open_page(page, unit="DT04")
+    assert not any(s.key and s.key.startswith("prov_") for s in at.selectbox)  # read only when opened
+    key = {None: "overview", "rectification": "problems"}.get(page, page)
+    at.session_state[widgets.PROVENANCE_OPEN + key] = True  # what a click on the expander does
+    at.run()
     pick = next(s for s in at.selectbox if s.key and s.key.startswith("prov_"))
     label = pick.format_func(pick.value)
     n, d = re.search(r"（(\d+)/(\d+)）$", label).groups()

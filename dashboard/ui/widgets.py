@@ -223,12 +223,22 @@ PROVENANCE_COLUMNS = ["unit_name", "credit_code", "name", "member_label", "evide
 PROVENANCE_ROWS = 2000  # rows a provenance table shows (a province's run to 10⁵); all are downloadable
 
 
+PROVENANCE_OPEN = "prov_open_"  # + the page's key: whether its provenance expander is open
+
+
 def provenance(figs: list[dict], sel: Selection, *, key: str) -> None:
     """From any figure shown: the records behind its numerator and denominator, each with the upload
     (file, uploader, time) it came from. A table shows the first PROVENANCE_ROWS records; the tab
     carries the true count and the whole list downloads as CSV. `sel` is the page's Selection: each
-    figure's own (its unit, window and as-of date) is derived from it, not resolved again."""
-    with st.expander("数据来源：查看任一指标分子、分母背后的记录及其上报批次", icon=":material/search:"):
+    figure's own (its unit, window and as-of date) is derived from it, not resolved again. The
+    records are read only while the expander is open (its state is kept under PROVENANCE_OPEN +
+    key): at province scale the members of a figure are tens of thousands of rows, read for nobody
+    on every cold page."""
+    box = st.expander("数据来源：查看任一指标分子、分母背后的记录及其上报批次", icon=":material/search:",
+                      key=PROVENANCE_OPEN + key, on_change="rerun")
+    if not box.open:
+        return
+    with box:
         choices = [(f["unit_code"], f["target"]) for f in figs]
         by = {(f["unit_code"], f["target"]): f for f in figs}
         pick = st.selectbox("指标", choices, key=f"prov_{key}",
