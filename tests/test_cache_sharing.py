@@ -153,49 +153,44 @@ def test_the_page_caches_key_viewers_by_access(empty_engine, monkeypatch):
     assert [u["code"] for u in data.units(version(chief))] == [chief_unit["code"]]
 
 
-def test_a_unit_without_units_below_reads_its_parents_result(sample_county, sample_county_env):
+def test_a_unit_without_units_below_reads_its_parents_result(sample_county, sample_county_env, monkeypatch):
     """Goal 1 of #16 (a sidebar switch between sub-bureaus is a lookup): a sub-bureau's figures,
     overdue problems, undisposed batches and report status on the page caches are its rows of the
     county's, and equal to the core's own computation for the sub-bureau; the county's one
     computation serves every sub-bureau. A chief (whose scope has no parent) computes their own."""
     from datetime import date
 
-    from dashboard.campaign import Window, load_campaign, phase_window
+    import dashboard.figures.targets as targets_module
+    from dashboard.campaign import load_campaign, phase_window
     from dashboard.figures import exceptions
-    from dashboard.figures.targets import compute_targets, overdue_problems
     from dashboard.figures.records import data_version
+    from dashboard.figures.selection import select
     from dashboard.labels import figure_dict
 
     conf, eng = load_campaign(), sample_county.engine
     leader, chief = sample_county.viewers["leader"], sample_county.viewers["dt03_chief"]
     window, as_of = phase_window(conf, 2), date(2023, 8, 31)
-    calls = []
-    real = compute_targets
+    real, calls = targets_module.compute_targets, []
 
-    def counting(*args, **kwargs):
-        calls.append(kwargs.get("unit"))
-        return real(*args, **kwargs)
+    def counting(engine, sel, **kwargs):
+        calls.append(sel.unit["code"])
+        return real(engine, sel, **kwargs)
 
-    import dashboard.figures.targets as targets_module
-    original, targets_module.compute_targets = targets_module.compute_targets, counting
-    try:
-        for who in (leader, chief):
-            ver = (sample_county_env, *data_version(eng), conf.code, who)
-            scope = data.units(ver)
-            leaves = [u["code"] for u in scope if not any(v["parent_code"] == u["code"] for v in scope)]
-            assert len(leaves) == (12 if who is leader else 1) and "DT03" in leaves
-            for code in leaves:
-                own = [figure_dict(f) for f in real(eng, conf, who, unit=code, window=Window(
-                    window.start_date, window.end_date, ""), as_of=as_of, by_unit=True)]
-                assert data.figures(ver, code, window.start_date, window.end_date, as_of, True) == own
-                assert data.figures(ver, code, window.start_date, window.end_date, as_of, False) == own
-                assert data.overdue(ver, code, as_of) == overdue_problems(eng, conf, who, unit=code, as_of=as_of)
-                assert data.undisposed(ver, code, as_of) == exceptions.undisposed_samples(
-                    eng, conf, who, unit=code, as_of=as_of)
-                assert data.report_status(ver, code, as_of) == exceptions.report_status(
-                    eng, conf, who, unit=code, as_of=as_of)
-    finally:
-        targets_module.compute_targets = original
+    monkeypatch.setattr(targets_module, "compute_targets", counting)
+    for who in (leader, chief):
+        ver = (sample_county_env, *data_version(eng), conf.code, who)
+        scope = data.units(ver)
+        leaves = [u["code"] for u in scope if not any(v["parent_code"] == u["code"] for v in scope)]
+        assert len(leaves) == (12 if who is leader else 1) and "DT03" in leaves
+        for code in leaves:
+            sel = select(eng, conf, who, unit=code, window=window, as_of=as_of)
+            own = [figure_dict(f) for f in real(eng, sel, by_unit=True)]
+            assert own and {f["unit_code"] for f in own} == {code}
+            assert data.figures(ver, sel, True) == own
+            assert data.figures(ver, sel, False) == own
+            assert data.overdue(ver, sel) == targets_module.overdue_problems(eng, sel)
+            assert data.undisposed(ver, sel) == exceptions.undisposed_samples(eng, sel)
+            assert data.report_status(ver, sel) == exceptions.report_status(eng, sel)
     # twelve sub-bureaus (with and without by_unit), one computation of the county's figures; the
     # chief's own two (by_unit on and off are two keys)
     assert calls == [conf.root.code, "DT03", "DT03"]
