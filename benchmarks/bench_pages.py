@@ -138,6 +138,25 @@ def new_data_version(db_url: str) -> None:
             uploaded_at=datetime.now(), status="committed", rows_json="{}"))
 
 
+@contextmanager
+def one_compile_at_a_time():
+    """AppTest compiles the page scripts again on every run (a server compiles each once, in its
+    shared script cache); CPython 3.11's ast.parse is not safe in concurrent threads ("AST
+    constructor recursion depth mismatch"), so the concurrent reruns below compile one at a time."""
+    import threading
+    from streamlit.runtime.scriptrunner import script_cache
+    lock, real = threading.Lock(), script_cache.ScriptCache.get_bytecode
+
+    def get_bytecode(self, script_path):
+        with lock:
+            return real(self, script_path)
+    script_cache.ScriptCache.get_bytecode = get_bytecode
+    try:
+        yield
+    finally:
+        script_cache.ScriptCache.get_bytecode = real
+
+
 def concurrent_cold(db_url: str, campaign: str | None = None, sessions: int = 10,
                     username: str = "leader") -> tuple[float, list[float]]:
     """(one session's rerun after an upload, each of `sessions` sessions' reruns after another
@@ -147,7 +166,7 @@ def concurrent_cold(db_url: str, campaign: str | None = None, sessions: int = 10
     import threading
     from dashboard.access import viewer_for_username
     from dashboard.db import get_engine
-    with app_environment(db_url, campaign):
+    with app_environment(db_url, campaign), one_compile_at_a_time():
         who = viewer_for_username(get_engine(db_url), username)
         tabs = [session("overview", viewer=dataclasses.replace(who, username=f"{username}{i}"))
                 for i in range(sessions)]
