@@ -176,7 +176,7 @@ def test_a_unit_without_units_below_reads_its_parents_result(sample_county, samp
         calls.append(sel.unit["code"])
         return real(engine, sel, **kwargs)
 
-    monkeypatch.setattr(targets_module, "compute_targets", counting)
+    monkeypatch.setattr(data, "compute_targets", counting)
     for who in (leader, chief):
         ver = (sample_county_env, *data_version(eng), conf.code, who)
         scope = data.units(ver)
