@@ -123,6 +123,14 @@ if previous:
         flat = sum(r["is_flat"] for r in comparison)
         show_flat = st.toggle(f"显示持平的指标（{flat} 项）", value=False, key="ovw_show_flat")
         widgets.comparison_table([r for r in comparison if show_flat or not r["is_flat"]], key="ovw_compare")
+with rest, st.expander("风险分级监管：各单位按风险等级、信用等级的企业数与监督检查（已做/应做）"):
+    st.caption("每格：在产企业数｜行动以来监督检查次数 已做/截至统计日应做｜达到频次要求的企业数。"
+               "应做次数按行动配置中按风险等级的最少次数折算至统计日。")
+    for axis in ("风险等级", "信用等级"):
+        st.markdown(f"**按{axis}**")
+        widgets.table(data.grade_matrix(ver, sel, axis),
+                      ["unit_name", "grade_a", "grade_b", "grade_c", "grade_d", "grade_none", "grade_total"],
+                      key=f"ovw_grades_{axis}")
 with rest:
     widgets.provenance(figs, sel, key="overview")
 

@@ -43,7 +43,8 @@ else:
             columns = ["name", "credit_code", "cadre_name", *extra, "reason"]
             done = [r for r in rows if r.get("disposal_status") == "已完成"]  # 不合格, already disposed of
             todo = [r for r in rows if r.get("disposal_status") != "已完成"]
-            st.caption(f"{f['name']}：{f['figure_text']}，{widgets.gap_text(f)}。以下 {len(todo)} 个尚未计入分子"
+            note = data.gap_note(ver, sel, f["target"])  # a count of records lists nobody: say why
+            st.caption(note or f"{f['name']}：{f['figure_text']}，{widgets.gap_text(f)}。以下 {len(todo)} 个尚未计入分子"
                        + ("，请督促包保干部跟进。" if todo else "。"))
             if todo:
                 widgets.table(todo, columns, key=f"missing_{f['target']}")

@@ -77,6 +77,9 @@ COLUMN_LABELS = {
     "count_rated": "参评企业", "count_model": "示范企业", "previous_score": "上年度考核得分",
     "screening_date": "排查日期", "agency": "排查机构", "count_hazards": "风险隐患数",
     "has_plan": "是否制定一企一策方案", "is_changed": "等级有变化", "is_unfiled": "满期未立案",
+    # the grade matrix (dashboard.figures.grading): enterprises｜inspections done/required｜meeting it
+    "grade_a": "A级", "grade_b": "B级", "grade_c": "C级", "grade_d": "D级", "grade_none": "未定级",
+    "grade_total": "合计",
 }
 
 BOOLEAN_COLUMNS = {"is_large", "is_report_submitted", "has_principal", "has_safety_director",

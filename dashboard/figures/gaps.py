@@ -1,8 +1,10 @@
 """The "still missing" lists: for each target, what keeps it from 100 %.
 
-The rows are the members of the figure (dashboard.figures.members) outside its numerator, so for the same
-arguments there are exactly denominator − numerator of the figure in dashboard.figures.targets: the
-enterprises, people, problems or batches a sub-bureau must still act on.
+The rows are the measure's gap list (dashboard.figures.measures: Measure.gaps): for every ratio the
+members of the figure outside its numerator, so for the same arguments there are exactly
+denominator − numerator of the figure in dashboard.figures.targets: the enterprises, people,
+problems or batches a sub-bureau must still act on. A count against an absolute goal lists the
+candidates of its population not counted yet (or none, and its gap_note says why).
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from sqlalchemy.engine import Engine
 from ..access import masked
 from ..campaign import DEFAULT_CAMPAIGN, load_campaign
 from .measures import measures
-from .members import check_target, members_of
+from .members import check_target
 from .selection import Selection
 
 ENTERPRISE_KEYS = ("credit_code", "name", "unit_code", "unit_name", "cadre_name")
@@ -32,9 +34,7 @@ def missing_enterprises(engine: Engine, sel: Selection, *, target: str) -> list[
     exam failed, open 监督检查 problems or 不合格 batches; each row has a short Chinese reason."""
     measure = check_target(sel.conf, target)
     rows = []
-    for r in members_of(engine, sel, measure):
-        if r["is_numerator"]:
-            continue
+    for r in measure.gaps(engine, sel):
         row = {k: r[k] for k in (*ENTERPRISE_KEYS, *measure.gap_extra)}
         row["reason"] = r["reason"]
         if "person_name" in row:  # 姓名 is personal data (data-contract.md)
@@ -46,3 +46,8 @@ def missing_enterprises(engine: Engine, sel: Selection, *, target: str) -> list[
 def _sort_key(r: dict) -> tuple:
     item = r.get("person_name") or r.get("problem_no") or r.get("sample_no") or ""
     return r["unit_code"], r["credit_code"], item
+
+
+def gap_note(conf, target: str) -> str | None:
+    """Why a target has no gap list (a count of records), None when it has one."""
+    return check_target(conf, target).gap_note

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from math import ceil
 from typing import ClassVar
 
 from sqlalchemy.engine import Engine
@@ -30,10 +31,15 @@ CUMULATIVE, LEVEL = "cumulative", "level"
 CN_DIGITS = "零一二三四五六七八九十"
 
 # The record kinds a coverage or count may ask for (the sheets of the data contract).
-SUBJECT_RECORDS = ("企业自查", "供应商评价", "食安员抽考", "包保督导", "监督检查", "检查清单")
+SUBJECT_RECORDS = ("企业自查", "供应商评价", "食安员抽考", "包保督导", "监督检查", "检查清单", "风险排查", "监督抽检")
 PERIODS = {"统计区间": "统计区间内", "行动以来": "行动开始至统计日"}
 PROBLEM_SOURCES = ("监督检查", "监督抽检", "风险排查", "包保督导", "投诉举报", "企业自查")
 TASK_SOURCES = ("国抽", "省抽", "市抽", "县抽", "风险监测")
+INSPECTION_TYPES = ("日常检查", "飞行检查", "交叉检查", "双随机检查", "专项检查")
+# what `sources` / `exclude_sources` of a coverage or count select, per record kind
+RECORD_SOURCES = {"监督抽检": ("任务来源", TASK_SOURCES), "监督检查": ("检查类型", INSPECTION_TYPES)}
+GRADES = ("A", "B", "C", "D")
+GRADE_COLUMNS = {"风险等级": "risk_grade", "信用等级": "credit_grade"}
 # 主体责任月报's nine items: the Chinese item → its column of the responsibility table
 RESPONSIBILITY_ITEMS = {
     "主要负责人": "has_principal", "食品安全总监": "has_safety_director", "食品安全员": "has_safety_officer",
@@ -89,7 +95,8 @@ class Measure:
 
     # -------------------------------------------------------------- parameters
     def _checked(self, raw: dict) -> dict:
-        known = {**self.PARAMS, "population": Param(text="对象范围")}
+        known = {**self.PARAMS, "population": Param(text="对象范围"),
+                 "due_phase": Param(int, text="累积型：应在第几阶段结束时达到目标（进度线按该阶段末计）")}
         for key in raw:
             if key not in known:
                 raise MeasureError(key, f"度量“{self.kind}”没有参数“{key}”（可用：{'、'.join(known)}）")
@@ -103,6 +110,10 @@ class Measure:
             out[key] = self._value(key, spec, raw[key])
         if "checklist" in self.PARAMS and out["record"] == "检查清单" and not out["checklist"]:
             raise MeasureError("record", "record 为 检查清单 时须用 checklist 写明清单名称")
+        if out["due_phase"] is not None and not 1 <= out["due_phase"] <= len(self.conf.phases):
+            raise MeasureError("due_phase", f"须是 1 到 {len(self.conf.phases)} 之间的阶段序号")
+        if "plan_required" in self.PARAMS:
+            _check_record_filters(out)
         return out
 
     def _value(self, key: str, spec: Param, value):
@@ -166,9 +177,30 @@ class Measure:
         """An absolute denominator (count); None: the denominator is the members."""
         return None
 
+    def gaps(self, engine: Engine, sel) -> list[dict]:
+        """Who is still missing ("尚缺清单"): by default the members outside the numerator, so
+        there are exactly denominator − numerator of them. Rows are members (same columns)."""
+        return [r for r in self.members(engine, sel) if not r["is_numerator"]]
+
+    @property
+    def gap_note(self) -> str | None:
+        """Why the target has no gap list, when it has none (gap_columns empty)."""
+        return None
+
+    def pace_end(self) -> date:
+        """The day a cumulative target should reach its threshold: the end of its due_phase, else
+        the end of the last phase (the campaign's end without phases)."""
+        if self.p.get("due_phase"):
+            return self.conf.phases[self.p["due_phase"] - 1].end_date
+        return max((p.end_date for p in self.conf.phases), default=self.conf.end_date)
+
     def _run(self, engine: Engine, query: str, sel, **extra) -> list[dict]:
         return [normalise_dates(r) for r in execute(engine, query, unit_id=sel.unit["unit_id"],
                                                       **sel.params, **extra)]
+
+    def in_population(self, r: dict) -> bool:
+        """Whether a subject row (is_large, subject_type) is in the target's population."""
+        return self._in_population(r)
 
     def _in_population(self, r: dict) -> bool:
         pop = self.population
@@ -184,7 +216,28 @@ class Measure:
         return self.p.get("checklist") or ""
 
     def _record_text(self) -> str:
-        return self._record_name() or self.p["record"]
+        text = self._record_name() or self.p["record"]
+        if self.p.get("plan_required"):
+            text += "（已制定一企一策方案）"
+        if self.p.get("sources"):  # 监督检查's are its types (飞行检查、交叉检查), 监督抽检's its task sources
+            text = "、".join(self.p["sources"]) + ("" if self.p["record"] == "监督检查" else text)
+        if self.p.get("exclude_sources"):
+            text += f"（{'、'.join(self.p['exclude_sources'])}不计）"
+        return text
+
+    def _records(self, engine, sel, start: date, end: date) -> list[dict]:
+        """The subject_records of the record parameters dated in [start, end], filtered by the
+        sources and the plan the target asks for."""
+        p = self.p
+        return [r for r in self._run(engine, "subject_records", sel, record_kind=p["record"],
+                                     record_name=self._record_name(), record_from_date=start,
+                                     record_to_date=end)
+                if (not p.get("sources") or r["record_source"] in p["sources"])
+                and r["record_source"] not in (p.get("exclude_sources") or ())
+                and (not p.get("plan_required") or r["has_plan"])]
+
+    def _filtered(self) -> bool:
+        return bool(self.p.get("sources") or self.p.get("exclude_sources") or self.p.get("plan_required"))
 
     def _period(self, sel) -> tuple[date, date]:
         if self.p.get("period") == "行动以来":
@@ -208,7 +261,28 @@ def measure_kind(cls: type[Measure]) -> type[Measure]:
 
 # the records a coverage or count asks for (subject_records.sql)
 RECORD_PARAMS = {"record": Param(required=True, choices=SUBJECT_RECORDS, text="哪类记录"),
-                 "checklist": Param(text="record 为 检查清单 时：清单名称")}
+                 "checklist": Param(text="record 为 检查清单 时：清单名称"),
+                 "sources": Param(list, default=[], choices=TASK_SOURCES + INSPECTION_TYPES,
+                                  text="只计这些来源（监督抽检：任务来源；监督检查：检查类型）"),
+                 "exclude_sources": Param(list, default=[], choices=TASK_SOURCES + INSPECTION_TYPES,
+                                          text="不计这些来源（监督抽检：任务来源；监督检查：检查类型）"),
+                 "plan_required": Param(bool, default=False, text="风险排查：只计制定了一企一策方案的")}
+
+
+def _check_record_filters(p: dict) -> None:
+    """sources / exclude_sources only for a record kind that has them, from its own values;
+    plan_required only for 风险排查."""
+    for key in ("sources", "exclude_sources"):
+        if not p[key]:
+            continue
+        if p["record"] not in RECORD_SOURCES:
+            raise MeasureError(key, f"只有 {'、'.join(RECORD_SOURCES)} 可按来源筛选")
+        what, allowed = RECORD_SOURCES[p["record"]]
+        wrong = [x for x in p[key] if x not in allowed]
+        if wrong:
+            raise MeasureError(key, f"{p['record']}没有{what}“{'、'.join(wrong)}”（可用：{'、'.join(allowed)}）")
+    if p["plan_required"] and p["record"] != "风险排查":
+        raise MeasureError("plan_required", "只有 record 为 风险排查 时可用")
 
 
 # ------------------------------------------------------------------ coverage
@@ -225,7 +299,8 @@ class Coverage(Measure):
 
     @property
     def _flag(self) -> str | None:
-        return self.FLAGS.get((self.p["record"], self.p["period"])) if self._plain_population() else None
+        plain = self._plain_population() and not self._filtered()
+        return self.FLAGS.get((self.p["record"], self.p["period"])) if plain else None
 
     @property
     def count_key(self):
@@ -248,10 +323,7 @@ class Coverage(Measure):
             latest = {r["credit_code"]: (r[f"{f}_evidence_label"], r[f"{f}_evidence_date"],
                                          r[f"{f}_evidence_batch_id"]) for r in subjects if r[f"is_{f}"]}
         else:
-            latest = latest_records(self._run(engine, "subject_records", sel, record_kind=self.p["record"],
-                                              record_name=self._record_name(),
-                                              **dict(zip(("record_from_date", "record_to_date"),
-                                                         self._period(sel)))))
+            latest = latest_records(self._records(engine, sel, *self._period(sel)))
         return [{**_subject(r), **_evidence(latest.get(r["credit_code"]), self.word("missing"))}
                 for r in subjects]
 
@@ -527,7 +599,9 @@ class Closure(Measure):
 # ------------------------------------------------------------------ count
 @measure_kind
 class Count(Measure):
-    """A number of subjects with a record (or of records) against an absolute goal."""
+    """A number of subjects with a record (or of records) against an absolute goal. Its gap list:
+    counting distinct subjects, the candidates of the population not counted yet; counting
+    records, none (gap_note says why)."""
     kind, title, pace = "count", "数量", CUMULATIVE
     PARAMS = {**RECORD_PARAMS,
               "distinct": Param(default="subjects", choices=("subjects", "records"),
@@ -537,7 +611,10 @@ class Count(Measure):
               "goals": Param(dict, default={}, text="按单位代码另设的目标数")}
     subject_based = False
     gap_rank = 5
-    gap_columns = ()
+
+    def __init__(self, conf, target):
+        super().__init__(conf, target)
+        self.gap_columns = Measure.gap_columns if self.p["distinct"] == "subjects" else ()
 
     def _value(self, key, spec, value):
         if key != "goals":
@@ -549,6 +626,12 @@ class Count(Measure):
     def goal(self, unit_code: str) -> int:
         return self.p["goals"].get(unit_code, self.p["goal"])
 
+    @property
+    def gap_note(self) -> str | None:
+        if self.p["distinct"] == "subjects":
+            return None
+        return f"{self.name}按{self._record_text()}记录数计，尚未发生的记录无法列出，没有尚缺清单；差额见完成情况。"
+
     def default_word(self, key: str) -> str:
         rec, when = self._record_text(), PERIODS[self.p["period"]]
         who = self.population.name if self.p["population"] else "主体"
@@ -556,14 +639,13 @@ class Count(Measure):
         goals = "、".join(f"{code} {n}" for code, n in self.p["goals"].items())
         goal = f"目标数（{goals}，其他单位 {self.p['goal']}）" if goals else f"目标数{self.p['goal']}"
         return {"definition": f"分子：{when}{what}；分母：{goal}。",
-                "gap_title": f"{self.name}差额", "gap_issue": f"（{self.name}）尚未达到目标数",
+                "missing": f"{'行动以来' if self.p['period'] == '行动以来' else '本期'}无{rec}记录（尚未计入）",
+                "gap_title": f"尚未计入{self.name}的{self.population.name}（候选）",
+                "gap_issue": f"（{self.name}）尚未达到目标数",
                 "action": f"加快推进{self.name}，距目标尚差{{n}}"}[key]
 
     def members(self, engine, sel):
-        start, end = self._period(sel)
-        rows = [r for r in self._run(engine, "subject_records", sel, record_kind=self.p["record"],
-                                     record_name=self._record_name(), record_from_date=start,
-                                     record_to_date=end)
+        rows = [r for r in self._records(engine, sel, *self._period(sel))
                 if not self.p["population"] or (r["status"] == "在产" and (
                     not self.population.subject_types or r["subject_type"] in self.population.subject_types))]
         if self.p["distinct"] == "subjects":  # each subject once, by its latest record
@@ -573,6 +655,16 @@ class Count(Measure):
                  else r["evidence_label"], "evidence_date": r["record_date"],
                  "evidence_batch_id": r["batch_id"], "reason": None} for r in rows]
 
+    def gaps(self, engine, sel):
+        """The population's active subjects not counted yet (candidates for the goal); none when
+        the target counts records."""
+        if self.p["distinct"] != "subjects":
+            return []
+        counted = {r["credit_code"] for r in self.members(engine, sel)}
+        return [{**_subject(r), **_evidence(None, self.word("missing"))}
+                for r in self._run(engine, ENTERPRISE_FLAGS, sel)
+                if self._in_population(r) and r["credit_code"] not in counted]
+
 
 # ------------------------------------------------------------------ within days
 def working_days(start: date, end: date) -> int:
@@ -580,46 +672,284 @@ def working_days(start: date, end: date) -> int:
     return sum((start + timedelta(days=i)).weekday() < 5 for i in range(1, (end - start).days + 1))
 
 
+@dataclass(frozen=True)
+class SpanRecord:
+    """A record kind with dates a within-days measure may measure between: its query, its key and
+    label columns, its dates (Chinese name → column), the defaults, and what `sources` selects."""
+    query: str
+    key: str
+    what: str
+    dates: dict
+    start: str
+    end: str
+    source_column: str
+    source_choices: tuple
+    noun: str
+    unit: str  # its measure word: 个 (problems), 批 (batches)
+
+
+SPAN_RECORDS = {
+    "问题整改": SpanRecord("problems_listed", "problem_no", "description",
+                       {"发现日期": "found_date", "整改期限": "deadline_date", "整改完成日期": "closed_date"},
+                       "发现日期", "整改完成日期", "source", PROBLEM_SOURCES, "问题", "个"),
+    "不合格抽检": SpanRecord("sampling_cases", "sample_no", "food_name",
+                        {"抽样日期": "sampling_date", "立案日期": "filed_date"},
+                        "抽样日期", "立案日期", "task_source", TASK_SOURCES, "不合格批次", "批"),
+}
+# how a sentence speaks of a date: 整改完成 (日期), 自发现起
+DATE_VERBS = {"发现日期": "发现", "整改期限": "整改期限届满", "整改完成日期": "整改完成", "抽样日期": "抽样",
+              "立案日期": "立案"}
+
+
 @measure_kind
 class WithinDays(Measure):
-    """Records whose two dates are at most N (working) days apart ÷ records ending in the window."""
+    """Records whose two dates (declared in the campaign file) are at most N (working) days apart
+    ÷ records ending in the window (or, with `by: 开始日期`, starting in it: a record not ended
+    by as_of is then in the denominator and not in the numerator)."""
     kind, title, pace = "within_days", "时限内完成率", LEVEL
-    PARAMS = {"record": Param(default="问题整改", choices=("问题整改",),
-                              text="哪类记录（问题整改：发现日期→整改完成日期）"),
+    PARAMS = {"record": Param(default="问题整改", choices=tuple(SPAN_RECORDS),
+                              text="哪类记录（问题整改；不合格抽检：抽样日期→立案日期，按案件来源编号关联）"),
+              "from": Param(choices=tuple(DATE_VERBS), text="起算日期（默认：问题整改 发现日期，不合格抽检 抽样日期）"),
+              "to": Param(choices=tuple(DATE_VERBS), text="完成日期（默认：问题整改 整改完成日期，不合格抽检 立案日期）"),
               "days": Param(int, required=True, text="最多天数"),
               "working_days": Param(bool, default=False, text="按工作日（周一至周五）计"),
-              "sources": Param(list, default=list(PROBLEM_SOURCES), choices=PROBLEM_SOURCES,
-                               text="计入的问题来源")}
+              "by": Param(default="完成日期", choices=("完成日期", "起算日期"),
+                          text="按完成日期（默认）还是起算日期落在统计区间内计入"),
+              "sources": Param(list, default=[], choices=PROBLEM_SOURCES + TASK_SOURCES,
+                               text="计入的来源（问题整改：问题来源；不合格抽检：任务来源；默认全部）")}
     subject_based = False
     gap_rank = 5
-    gap_extra = ("problem_no", "description", "found_date", "closed_date")
-    gap_columns = ("unit_name", "name", "problem_no", "description", "found_date", "closed_date", "reason")
+
+    def __init__(self, conf, target):
+        super().__init__(conf, target)
+        rec = self.spec
+        self.gap_extra = (rec.key, rec.what, rec.dates[self.start], rec.dates[self.end])
+        self.gap_columns = ("unit_name", "name", *self.gap_extra, "reason")
+
+    def _checked(self, raw: dict) -> dict:
+        p = super()._checked(raw)
+        rec = SPAN_RECORDS[p["record"]]
+        for key in ("from", "to"):
+            if p[key] is not None and p[key] not in rec.dates:
+                raise MeasureError(key, f"{p['record']}没有“{p[key]}”（可用：{'、'.join(rec.dates)}）")
+        if (p["from"] or rec.start) == (p["to"] or rec.end):
+            raise MeasureError("to", "起算日期与完成日期相同")
+        wrong = [x for x in p["sources"] if x not in rec.source_choices]
+        if wrong:
+            raise MeasureError("sources", f"{p['record']}没有来源“{'、'.join(wrong)}”"
+                                          f"（可用：{'、'.join(rec.source_choices)}）")
+        return p
+
+    @property
+    def spec(self) -> SpanRecord:
+        return SPAN_RECORDS[self.p["record"]]
+
+    @property
+    def start(self) -> str:
+        return self.p["from"] or self.spec.start
+
+    @property
+    def end(self) -> str:
+        return self.p["to"] or self.spec.end
 
     def _span(self, a: date, b: date) -> int:
         return working_days(a, b) if self.p["working_days"] else (b - a).days
 
     def default_word(self, key: str) -> str:
         unit = "个工作日" if self.p["working_days"] else "天"
-        src = "" if set(self.p["sources"]) == set(PROBLEM_SOURCES) else "、".join(self.p["sources"])
-        return {"definition": f"分子：统计区间内整改完成、且自发现起不超过{self.p['days']}{unit}的{src}问题数；"
-                              f"分母：统计区间内整改完成的{src}问题数。",
-                "gap_title": f"超过{self.p['days']}{unit}完成的问题", "gap_issue": f"个问题超过{self.p['days']}{unit}才完成",
-                "action": f"督促缩短办理时限，{{n}}个超时事项逐一分析原因"}[key]
+        rec, days = self.spec, self.p["days"]
+        src = "" if not self.p["sources"] or set(self.p["sources"]) == set(rec.source_choices) \
+            else "、".join(self.p["sources"])
+        ended, began = DATE_VERBS[self.end], DATE_VERBS[self.start]
+        counted = (f"统计区间内{ended}" if self.p["by"] == "完成日期" else f"统计区间内{began}")
+        return {"definition": f"分子：{counted}、且自{began}起不超过{days}{unit}{ended}的{src}{rec.noun}数；"
+                              f"分母：{counted}的{src}{rec.noun}数。"
+                if (self.p["by"], self.start, self.end) != ("完成日期", "发现日期", "整改完成日期") else
+                f"分子：统计区间内整改完成、且自发现起不超过{days}{unit}的{src}问题数；"
+                f"分母：统计区间内整改完成的{src}问题数。",
+                "gap_title": f"超过{days}{unit}{ended}的{rec.noun}",
+                "gap_issue": f"{rec.unit}{rec.noun}超过{days}{unit}才{ended}",
+                "action": f"督促缩短办理时限，{{n}}{rec.unit}超时事项逐一分析原因"}[key]
 
     def members(self, engine, sel):
-        start, end, limit = sel.params["from_date"], sel.params["to_date"], self.p["days"]
+        rec, limit = self.spec, self.p["days"]
+        start_col, end_col = rec.dates[self.start], rec.dates[self.end]
+        lo, hi, as_of = sel.params["from_date"], sel.params["to_date"], sel.params["as_of"]
+        unit = "个工作日" if self.p["working_days"] else "天"
+        ended = DATE_VERBS[self.end]
         out = []
-        for r in self._run(engine, "problems_listed", sel):
-            if r["source"] not in self.p["sources"] or r["closed_date"] is None \
-                    or not start <= r["closed_date"] <= end:
+        for r in self._run(engine, rec.query, sel):
+            if self.p["sources"] and r[rec.source_column] not in self.p["sources"]:
                 continue
-            took = self._span(r["found_date"], r["closed_date"])
-            unit = "个工作日" if self.p["working_days"] else "天"
-            out.append({**r, "is_numerator": int(took <= limit),
-                        "member_label": f"{r['problem_no']}：{r['description']}",
-                        "evidence_label": f"用时{took}{unit}", "evidence_date": r["closed_date"],
-                        "evidence_batch_id": r["batch_id"],
+            a, b = r[start_col], r[end_col]
+            b = b if b is not None and b <= as_of else None
+            if self.p["by"] == "完成日期":
+                if b is None or not lo <= b <= hi:
+                    continue
+            elif a is None or not lo <= a <= hi:
+                continue
+            base = {**r, "member_label": f"{r[rec.key]}：{r[rec.what]}", "evidence_batch_id": r["batch_id"]}
+            if b is None:  # counted by its start, not ended by as_of
+                took = self._span(a, as_of)
+                out.append({**base, "is_numerator": 0, "evidence_label": f"尚未{ended}（已{took}{unit}）",
+                            "evidence_date": None, "reason": f"尚未{ended}（已{took}{unit}）"})
+                continue
+            took = self._span(a, b)
+            out.append({**base, "is_numerator": int(took <= limit), "evidence_label": f"用时{took}{unit}",
+                        "evidence_date": b,
+                        "evidence_batch_id": r.get("case_batch_id") or r["batch_id"],
                         "reason": None if took <= limit else f"用时{took}{unit}，超过{limit}{unit}"})
+        return out
+
+
+# ------------------------------------------------------------------ graded minimum
+def required_count(minimum: int, campaign_start: date, campaign_end: date, as_of: date) -> int:
+    """The share of a whole-campaign minimum due by as_of: ceil(m × d / D), d the days from the
+    campaign start to as_of and D the campaign's days (both inclusive; d within 0..D)."""
+    total = (campaign_end - campaign_start).days + 1
+    gone = min(max((as_of - campaign_start).days + 1, 0), total)
+    return ceil(minimum * gone / total) if minimum else 0
+
+
+@measure_kind
+class GradedMinimum(Measure):
+    """Subjects whose 监督检查 from the campaign start to as_of reach the number their grade
+    requires by then (the grade's whole-campaign minimum, pro rata) ÷ subjects of a listed grade."""
+    kind, title, pace = "graded_minimum", "按等级频次完成率", LEVEL
+    PARAMS = {"record": Param(default="监督检查", choices=("监督检查",), text="哪类记录（监督检查）"),
+              "grade": Param(default="风险等级", choices=tuple(GRADE_COLUMNS), text="按哪种等级（风险等级、信用等级）"),
+              "minimums": Param(dict, required=True,
+                                text="每个等级在整个行动期内至少的次数，如 {A: 1, B: 1, C: 2, D: 3}")}
+
+    def _value(self, key, spec, value):
+        if key != "minimums":
+            return super()._value(key, spec, value)
+        if not isinstance(value, dict) or not value:
+            raise MeasureError(key, "须是 等级: 次数 的映射，如 {A: 1, B: 1, C: 2, D: 3}")
+        out = {}
+        for grade, n in value.items():
+            if str(grade) not in GRADES:
+                raise MeasureError(key, f"没有等级“{grade}”（可用：{'、'.join(GRADES)}）")
+            if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+                raise MeasureError(key, f"等级{grade}的次数须是非负整数，而不是“{n}”")
+            out[str(grade)] = n
+        return out
+
+    def required(self, grade: str | None, as_of: date) -> int | None:
+        """The number a subject of the grade must have by as_of; None for a grade not listed."""
+        m = self.p["minimums"].get(grade or "")
+        return None if m is None else required_count(m, self.conf.start_date, self.conf.end_date, as_of)
+
+    def default_word(self, key: str) -> str:
+        pop, g = self.population.name, self.p["grade"]
+        mins = "、".join(f"{k}级{v}次" for k, v in self.p["minimums"].items())
+        return {
+            "definition": f"分子：行动开始至统计日{self.p['record']}次数不少于按{g}应达次数的{pop}数；分母：{g}为"
+                          f"{'、'.join(self.p['minimums'])}级的{pop}数。应达次数＝该等级全行动期最少次数（{mins}）"
+                          f"×行动开始至统计日天数÷行动总天数，向上取整。",
+            "missing": f"{self.p['record']}次数未达到{g}要求",
+            "gap_title": f"{self.p['record']}次数未达到{g}要求的{pop}",
+            "gap_issue": f"{self.conf.word('subject_unit')}{pop}{self.p['record']}次数未达到{g}要求",
+            "action": f"按{g}监管要求，对{{n}}{self.conf.word('subject_unit')}{pop}补足{self.p['record']}频次",
+        }[key]
+
+    def members(self, engine, sel):
+        as_of, col, g = sel.params["as_of"], GRADE_COLUMNS[self.p["grade"]], self.p["grade"]
+        out = []
+        for r in self._run(engine, "enterprise_grades", sel):
+            need = self.required(r[col], as_of)
+            if need is None or not self._in_population(r):
+                continue
+            done = int(r["count_inspections"])
+            last = r["last_inspection_no"]
+            out.append({**_subject(r), "is_numerator": int(done >= need), "member_label": None,
+                        "evidence_label": f"{g}{r[col]}级：{self.p['record']}{done}次，应达{need}次"
+                                          + (f"（最近：{last}）" if last else ""),
+                        "evidence_date": r["last_inspection_date"],
+                        "evidence_batch_id": r["last_inspection_batch_id"],
+                        "reason": None if done >= need else
+                        f"{g}{r[col]}级：行动以来{self.p['record']}{done}次，截至统计日应不少于{need}次"})
+        return out
+
+
+# ------------------------------------------------------------------ follow-up of flagged subjects
+@measure_kind
+class Followup(Measure):
+    """Subjects flagged in the window (a 不合格 sampling batch, or the N-th problem of the listed
+    sources) that had an inspection of the listed types on or after their first flagging date and
+    by as_of ÷ flagged subjects."""
+    kind, title, pace = "followup", "风险隐患跟进检查率", LEVEL
+    PARAMS = {"exclude_sources": Param(list, default=["风险监测"], choices=TASK_SOURCES,
+                                       text="不计入的抽检任务来源（默认 风险监测）"),
+              "complaint_sources": Param(list, default=["投诉举报"], choices=PROBLEM_SOURCES,
+                                         text="计入“问题聚集”的问题来源"),
+              "complaints": Param(int, default=3, text="统计区间内发现第几个这类问题时列为风险隐患企业"),
+              "inspection_types": Param(list, default=["飞行检查", "交叉检查"], choices=INSPECTION_TYPES,
+                                        text="算作跟进的检查类型")}
+
+    def _checked(self, raw):
+        p = super()._checked(raw)
+        if p["complaints"] < 1:
+            raise MeasureError("complaints", "须是正整数")
+        return p
+
+    def default_word(self, key: str) -> str:
+        pop, n = self.population.name, self.p["complaints"]
+        src, kinds = "、".join(self.p["complaint_sources"]), "或".join(self.p["inspection_types"])
+        ex = f"（{'、'.join(self.p['exclude_sources'])}不计）" if self.p["exclude_sources"] else ""
+        return {
+            "definition": f"分子：风险隐患{pop}中，在首次列为风险隐患之日至统计日接受过{kinds}的数；"
+                          f"分母：统计区间内有监督抽检不合格批次{ex}或{src}问题达到{n}个的{pop}数（风险隐患{pop}）。",
+            "missing": f"列为风险隐患后未接受{kinds}",
+            "gap_title": f"未接受{kinds}的风险隐患{pop}",
+            "gap_issue": f"{self.conf.word('subject_unit')}风险隐患{pop}尚未接受{kinds}",
+            "action": f"对{{n}}{self.conf.word('subject_unit')}风险隐患{pop}组织{kinds}",
+        }[key]
+
+    def _flags(self, engine, sel) -> dict[str, tuple[date, str]]:
+        """credit_code → (first flagging date, why) for the subjects flagged in the window."""
+        lo, hi = sel.params["from_date"], sel.params["to_date"]
+        flags: dict[str, tuple[date, str]] = {}
+        for r in sorted(self._run(engine, "sampling_batches", sel), key=lambda r: (r["sampling_date"], r["sample_no"])):
+            if not r["is_passed"] and r["task_source"] not in self.p["exclude_sources"]:
+                flags.setdefault(r["credit_code"], (r["sampling_date"], f"{r['sample_no']}抽检不合格"))
+        found: dict[str, list[dict]] = {}
+        for r in sorted(self._run(engine, "problems_listed", sel), key=lambda r: (r["found_date"], r["problem_no"])):
+            if r["source"] in self.p["complaint_sources"] and lo <= r["found_date"] <= hi:
+                found.setdefault(r["credit_code"], []).append(r)
+        n = self.p["complaints"]
+        for code, rows in found.items():
+            if len(rows) >= n:
+                day = rows[n - 1]["found_date"]
+                why = f"第{n}个{rows[n - 1]['source']}问题（{rows[n - 1]['problem_no']}）"
+                if code not in flags or day < flags[code][0]:
+                    flags[code] = (day, why)
+        return flags
+
+    def members(self, engine, sel):
+        flags = self._flags(engine, sel)
+        if not flags:
+            return []
+        checks: dict[str, list[dict]] = {}
+        for r in self._run(engine, "subject_records", sel, record_kind="监督检查", record_name="",
+                           record_from_date=sel.params["from_date"], record_to_date=sel.params["as_of"]):
+            if r["record_source"] in self.p["inspection_types"]:
+                checks.setdefault(r["credit_code"], []).append(r)
+        kinds = "或".join(self.p["inspection_types"])
+        out = []
+        for r in self._run(engine, "enterprise_grades", sel):
+            if r["credit_code"] not in flags or not self._in_population(r):
+                continue
+            day, why = flags[r["credit_code"]]
+            after = sorted((c for c in checks.get(r["credit_code"], ()) if c["record_date"] >= day),
+                           key=lambda c: (c["record_date"], c["evidence_label"]))
+            first = after[0] if after else None
+            out.append({**_subject(r), "is_numerator": int(first is not None),
+                        "member_label": f"{day}因{why}列为风险隐患",
+                        "evidence_label": first and first["record_source"] + first["evidence_label"].removeprefix("监督检查"),
+                        "evidence_date": first and first["record_date"],
+                        "evidence_batch_id": first and first["batch_id"],
+                        "reason": None if first else f"{day}因{why}列为风险隐患，此后至统计日未接受{kinds}"})
         return out
 
 

@@ -3,7 +3,8 @@
 The expected trajectory of every target is a straight line from the campaign start to the end of
 the last phase; its measure (dashboard.figures.measures) says which:
 - a *cumulative* target (coverage, valid certificates, counts: they grow as work is done) rises
-  from 0 on the start day to its threshold on the last day;
+  from 0 on the start day to its threshold on the last day (or on the last day of the phase its
+  campaign file gives as its deadline, `due_phase`: 风险排查 is phase 1's work);
 - a *level* target (checklists, pass rates, closure, within-days: rates that should hold all
   along) is the flat line at its threshold.
 
@@ -46,9 +47,17 @@ def end_date(conf: CampaignConf) -> date:
     return max((p.end_date for p in conf.phases), default=conf.end_date)
 
 
-def elapsed_fraction(conf: CampaignConf, on: date) -> Fraction:
-    """Share of the campaign's days gone by at the end of `on` (0 before the start, 1 after)."""
-    total = (end_date(conf) - conf.start_date).days + 1
+def due_date(conf: CampaignConf, target: str) -> date:
+    """The day a target's straight line reaches its threshold: the end of the phase its campaign
+    file names (due_phase), else the end of the last phase."""
+    found = next((m for m in measures(conf) if m.code == target), None)
+    return found.pace_end() if found is not None else end_date(conf)
+
+
+def elapsed_fraction(conf: CampaignConf, on: date, until: date | None = None) -> Fraction:
+    """Share of the days from the campaign start to `until` (default: the end of the last phase)
+    gone by at the end of `on` (0 before the start, 1 after)."""
+    total = ((until or end_date(conf)) - conf.start_date).days + 1
     gone = (on - conf.start_date).days + 1
     return Fraction(min(max(gone, 0), total), total)
 
@@ -58,7 +67,7 @@ def expected(conf: CampaignConf, target: str, threshold: float, on: date) -> Fra
     t = Fraction(threshold).limit_denominator()
     if pace_kind(conf, target) == LEVEL:
         return t
-    return t * elapsed_fraction(conf, on)
+    return t * elapsed_fraction(conf, on, due_date(conf, target))
 
 
 @dataclass(frozen=True)
@@ -121,7 +130,7 @@ def pace_of(conf: CampaignConf, fig) -> Pace:
     else:
         value = Fraction(n, d)
         if pace_kind(conf, target) == CUMULATIVE:
-            gone = elapsed_fraction(conf, as_of)
+            gone = elapsed_fraction(conf, as_of, due_date(conf, target))
             projected = min(Fraction(1), value / gone) if gone else Fraction(0)
         else:
             projected = value
@@ -156,6 +165,7 @@ def trajectory(engine: Engine, sel: Selection, *, by_unit: bool = False) -> list
 
 
 def expected_line(conf: CampaignConf, target: str, threshold: float) -> list[dict]:
-    """The straight line itself: its value on the start day and on the last day."""
+    """The straight line itself: its value on the start day, on its due day (when a phase's end)
+    and on the last day."""
     return [{"point": d, "expected": float(expected(conf, target, threshold, d))}
-            for d in (conf.start_date, end_date(conf))]
+            for d in sorted({conf.start_date, due_date(conf, target), end_date(conf)})]

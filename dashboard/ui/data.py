@@ -23,7 +23,8 @@ import functools
 import streamlit as st
 from sqlalchemy import inspect, text
 
-from dashboard.figures import breakdowns, enforcement as strike, exceptions as overview, pace, records, stars
+from dashboard.figures import (breakdowns, enforcement as strike, exceptions as overview, gaps, grading, pace,
+                               records, stars)
 from dashboard.figures.selection import Selection, select
 from dashboard.access import Viewer, system_viewer
 from dashboard.auth import ensure_demo_accounts
@@ -237,6 +238,18 @@ def members(ver, sel: Selection, target: str):
 def missing(ver, sel: Selection, target: str):
     """What is still missing for a target (dashboard.figures.gaps)."""
     return missing_enterprises(engine(), sel, target=target)
+
+
+@cached()
+def gap_note(ver, sel: Selection, target: str):
+    """Why a target has no gap list (a count of records), None when it has one."""
+    return gaps.gap_note(sel.conf, target)
+
+
+@cached()
+def grade_matrix(ver, sel: Selection, grade: str):
+    """The unit × grade table of 风险分级监管 (dashboard.figures.grading), one row per unit."""
+    return grading.matrix_table(grading.grade_matrix(engine(), sel, grade=grade))
 
 
 # ------------------------------------------------------------------ exceptions and listings
