@@ -67,7 +67,7 @@ def test_every_campaign_target_has_its_section_in_docs_indicators():
     """A section `### `code` name` per target of each campaign file, with the file's threshold."""
     doc = (ROOT / "docs" / "indicators.md").read_text(encoding="utf-8")
     targets = load_campaign("dongtai-2023").targets
-    assert len(targets) == 9
+    assert len(targets) == 13  # the nine of 工作目标, then the four of the campaign's work
     for t in targets:
         section = _section(doc, f"### `{t.code}` ")
         assert section.splitlines()[0] == f"### `{t.code}` {t.name}"
