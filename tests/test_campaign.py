@@ -21,7 +21,7 @@ def test_campaign_synced(empty_engine):
         pairs = conn.execute(text("select count(*) from org_unit_closure")).scalar()
         targets = conn.execute(text("select code from target order by sort_order")).scalars().all()
     assert units == 13 and pairs == 13 + 12
-    assert targets[0] == "self_inspection" and targets[-1] == "supervision_coverage" and len(targets) == 9
+    assert targets[0] == "self_inspection" and targets[-1] == "risk_followup" and len(targets) == 13
 
 
 def test_second_campaign_is_configuration_only(empty_engine):

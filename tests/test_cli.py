@@ -69,7 +69,7 @@ def test_import_rollback_and_targets_end_to_end(tmp_path, capsys):
                             "numerator": 99, "denominator": 100, "value": 0.99, "threshold": 0.99,
                             "met": True}
     code, out, _ = run(capsys, "--db", url, "targets", "--by-unit", "--phase", "2", "--json")
-    assert code == 0 and len(json.loads(out)) == 13 * 9
+    assert code == 0 and len(json.loads(out)) == 13 * 13  # units × targets
 
     assert run(capsys, "--db", url, "rollback", str(first["batch_id"]))[0] == 0
     code, _, err = run(capsys, "--db", url, "rollback", str(first["batch_id"]))

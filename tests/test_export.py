@@ -100,7 +100,7 @@ def test_workbook_holds_every_target_figure(phase2_summary):
     wb = load_workbook(io.BytesIO(phase2_summary["xlsx"]))
     ws = wb[TARGETS_SHEET]
     rows = {(r[0], r[1]): r for r in ws.iter_rows(min_row=3, values_only=True)}
-    assert len(rows) == len(s.figures) == 13 * 9
+    assert len(rows) == len(s.figures) == 13 * 13  # units × targets
     for f in s.figures:
         r = rows[(f["unit_name"], f["name"])]
         assert r[2:7] == (f["numerator"], f["denominator"], truncated_percent(f["numerator"], f["denominator"]),
@@ -114,11 +114,13 @@ def test_workbook_holds_every_target_figure(phase2_summary):
     assert '$G3="未达标"' in rules
     assert wb["逾期未整改问题"]["H3"].is_date and wb["逾期未整改问题"]["H3"].number_format == "yyyy-mm-dd"
     assert wb.sheetnames[0] == "封面" and "上报完整性" in wb.sheetnames
-    # gap sheets hold exactly denominator − numerator rows
+    # gap sheets hold exactly denominator − numerator rows (or the one 无 row)
     root = {f["target"]: f for f in s.unit_figures}
     for g in s.gaps:
         if g.spec.key in root:
-            assert wb[g.spec.title].max_row - 2 == root[g.spec.key]["denominator"] - root[g.spec.key]["numerator"]
+            short = root[g.spec.key]["denominator"] - root[g.spec.key]["numerator"]
+            assert wb[g.spec.title].max_row - 2 == max(short, 1)  # an empty list holds one 无 row
+            assert short or wb[g.spec.title]["A3"].value == "无"
 
 
 def test_briefing_holds_every_target_figure_and_names_best_and_lagging(phase2_summary):

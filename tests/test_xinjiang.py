@@ -94,7 +94,7 @@ def test_the_county_is_untouched_and_the_briefing_speaks_for_the_region(region, 
     capsys.readouterr()
     assert main(["--db", region, "targets", "--json"]) == 0  # the default campaign, same database
     county = {f["target"]: (f["numerator"], f["denominator"]) for f in json.loads(capsys.readouterr().out)}
-    assert len(county) == 9 and county["self_inspection"][1] > 150
+    assert len(county) == 13 and county["self_inspection"][1] > 150
     engine = get_engine(region)
     s = build_summary(engine, CONF, system_viewer(engine, "XJ"), phase=2, as_of=date(2026, 8, 31),
                       completeness=False)
