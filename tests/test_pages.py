@@ -15,6 +15,7 @@ from dashboard.campaign import load_campaign, phase_window
 from dashboard.periods import Window, month_window
 from dashboard.db import get_engine
 from dashboard.figures.gaps import missing_enterprises
+from dashboard.figures.grading import grade_matrix, matrix_table
 from dashboard.labels import short_of
 from dashboard.figures.selection import select
 from dashboard.figures.targets import compute_targets, overdue_problems
@@ -91,7 +92,7 @@ def test_overview_cards_and_matrix_equal_the_engine(sample_county_env):
     at = open_page()
     figs = engine_figures(sample_county_env, by_unit=True)
     county = [f for f in figs if f.unit_code == "DT"]
-    assert cards(at)[:9] == expected_cards(county)
+    assert cards(at)[:13] == expected_cards(county)
     table = matrix(at)
     for f in figs:
         if f.unit_code != "DT":
@@ -102,13 +103,29 @@ def test_overview_cards_and_matrix_equal_the_engine(sample_county_env):
     assert_chinese_headers(at)
 
 
+
+def test_overview_shows_the_grade_matrices_of_the_figures_layer(sample_county_env):
+    """风险分级监管: the unit × 风险等级 and × 信用等级 tables are dashboard.figures.grading's, the
+    required numbers from the campaign file's graded target (hand counts: test_campaign_file.py)."""
+    at = open_page()
+    eng = get_engine(sample_county_env)
+    shown = [d.value for d in at.dataframe if "A级" in d.value.columns]
+    assert len(shown) == 2
+    for frame, axis in zip(shown, ("风险等级", "信用等级")):
+        rows = matrix_table(grade_matrix(eng, CONF, system_viewer(eng), grade=axis,
+                                         window=Window(CONF.start_date, CONF.end_date, ""), as_of=AS_OF))
+        assert list(frame.columns) == ["所属单位", "A级", "B级", "C级", "D级", "未定级", "合计"]
+        assert frame.values.tolist() == [[r["unit_name"], r["grade_a"], r["grade_b"], r["grade_c"], r["grade_d"],
+                                          r["grade_none"], r["grade_total"]] for r in rows]
+    assert shown[0].iloc[0, 6].startswith("174家｜检查 ")  # every active enterprise has a 风险等级
+
 def test_overview_unit_filter_narrows(sample_county_env):
     at = open_page(unit="DT03", window="phase2")
     figs = engine_figures(sample_county_env, unit="DT03", window=phase_window(CONF, 2))
-    assert cards(at)[:9] == expected_cards(figs)
+    assert cards(at)[:13] == expected_cards(figs)
     assert "安丰分局" in all_text(at)
     county = engine_figures(sample_county_env, window=phase_window(CONF, 2))
-    assert cards(at)[:9] != expected_cards(county)
+    assert cards(at)[:13] != expected_cards(county)
 
 
 def test_overview_since_last_meeting(sample_county_env):
@@ -156,7 +173,7 @@ def test_no_data_shown_where_denominator_is_zero(sample_county_env):
 def test_sub_bureau_page_equals_engine_and_lists_the_missing(sample_county_env):
     at = open_page("sub_bureau", unit="DT03")
     figs = engine_figures(sample_county_env, unit="DT03")
-    assert cards(at)[:9] == expected_cards(figs)
+    assert cards(at)[:13] == expected_cards(figs)
     short = [f for f in figs if f.value is not None and f.value < 1]
     tab_labels = [t.label for t in at.tabs]
     eng = get_engine(sample_county_env)
@@ -195,7 +212,7 @@ def test_a_chiefs_home_is_their_own_units_overview(sample_county_env):
 
 def test_sub_bureau_unit_filter_and_root_picker(sample_county_env):
     at = open_page("sub_bureau", unit="DT05")
-    assert cards(at)[:9] == expected_cards(engine_figures(sample_county_env, unit="DT05"))
+    assert cards(at)[:13] == expected_cards(engine_figures(sample_county_env, unit="DT05"))
     assert "分局看板 · 时堰分局" in all_text(at)
     root = open_page("sub_bureau")
     assert "请选择一个分局" in "\n".join(i.value for i in root.info)
