@@ -1,5 +1,6 @@
 -- one row per active enterprise (在产) of unit_id's subtree, with its 风险等级, 信用等级 and its 监督检查 from the campaign start to as_of
--- The members of a graded-frequency measure and the cells of the grade matrix
+-- The active subjects the measures count without the enterprise flags query (coverage with record
+-- filters, the candidates of a count, follow-ups), the members of a graded-frequency measure and the cells of the grade matrix
 -- (dashboard.figures.measures, dashboard.figures.grading): count_inspections is the number of
 -- 监督检查 dated from the campaign start to as_of; last_inspection_* name the latest of them (the
 -- record that decides, for provenance). The required number per grade is the campaign file's.

@@ -47,6 +47,7 @@ RESPONSIBILITY_ITEMS = {
     "日管控清单": "has_daily_list", "周排查报告": "has_weekly_report", "月调度记录": "has_monthly_record"}
 ENTERPRISE_FLAGS = "enterprise_target_flags"
 ENTERPRISE_COUNTS = "enterprise_target_counts_by_unit"
+SUBJECTS = "enterprise_grades"  # the active subjects alone (with grades): lighter than every flag
 
 
 class MeasureError(ValueError):
@@ -317,7 +318,8 @@ class Coverage(Measure):
         }[key]
 
     def members(self, engine, sel):
-        subjects = [r for r in self._run(engine, ENTERPRISE_FLAGS, sel) if self._in_population(r)]
+        subjects = [r for r in self._run(engine, ENTERPRISE_FLAGS if self._flag else SUBJECTS, sel)
+                    if self._in_population(r)]
         if self._flag:
             f = self._flag
             latest = {r["credit_code"]: (r[f"{f}_evidence_label"], r[f"{f}_evidence_date"],
@@ -662,7 +664,7 @@ class Count(Measure):
             return []
         counted = {r["credit_code"] for r in self.members(engine, sel)}
         return [{**_subject(r), **_evidence(None, self.word("missing"))}
-                for r in self._run(engine, ENTERPRISE_FLAGS, sel)
+                for r in self._run(engine, SUBJECTS, sel)
                 if self._in_population(r) and r["credit_code"] not in counted]
 
 
@@ -856,7 +858,7 @@ class GradedMinimum(Measure):
     def members(self, engine, sel):
         as_of, col, g = sel.params["as_of"], GRADE_COLUMNS[self.p["grade"]], self.p["grade"]
         out = []
-        for r in self._run(engine, "enterprise_grades", sel):
+        for r in self._run(engine, SUBJECTS, sel):
             need = self.required(r[col], as_of)
             if need is None or not self._in_population(r):
                 continue
@@ -910,8 +912,9 @@ class Followup(Measure):
         """credit_code → (first flagging date, why) for the subjects flagged in the window."""
         lo, hi = sel.params["from_date"], sel.params["to_date"]
         flags: dict[str, tuple[date, str]] = {}
-        for r in sorted(self._run(engine, "sampling_batches", sel), key=lambda r: (r["sampling_date"], r["sample_no"])):
-            if not r["is_passed"] and r["task_source"] not in self.p["exclude_sources"]:
+        # the 不合格 batches alone (sampling_cases.sql: every 不合格 batch sampled by as_of)
+        for r in sorted(self._run(engine, "sampling_cases", sel), key=lambda r: (r["sampling_date"], r["sample_no"])):
+            if lo <= r["sampling_date"] <= hi and r["task_source"] not in self.p["exclude_sources"]:
                 flags.setdefault(r["credit_code"], (r["sampling_date"], f"{r['sample_no']}抽检不合格"))
         found: dict[str, list[dict]] = {}
         for r in sorted(self._run(engine, "problems_listed", sel), key=lambda r: (r["found_date"], r["problem_no"])):
@@ -937,7 +940,7 @@ class Followup(Measure):
                 checks.setdefault(r["credit_code"], []).append(r)
         kinds = "或".join(self.p["inspection_types"])
         out = []
-        for r in self._run(engine, "enterprise_grades", sel):
+        for r in self._run(engine, SUBJECTS, sel):
             if r["credit_code"] not in flags or not self._in_population(r):
                 continue
             day, why = flags[r["credit_code"]]
