@@ -112,8 +112,8 @@ def test_overview_shows_the_grade_matrices_of_the_figures_layer(sample_county_en
     shown = [d.value for d in at.dataframe if "A级" in d.value.columns]
     assert len(shown) == 2
     for frame, axis in zip(shown, ("风险等级", "信用等级")):
-        rows = matrix_table(grade_matrix(eng, CONF, system_viewer(eng), grade=axis,
-                                         window=Window(CONF.start_date, CONF.end_date, ""), as_of=AS_OF))
+        rows = matrix_table(grade_matrix(eng, select(eng, CONF, system_viewer(eng), as_of=AS_OF,
+                                                     window=Window(CONF.start_date, CONF.end_date, "")), grade=axis))
         assert list(frame.columns) == ["所属单位", "A级", "B级", "C级", "D级", "未定级", "合计"]
         assert frame.values.tolist() == [[r["unit_name"], r["grade_a"], r["grade_b"], r["grade_c"], r["grade_d"],
                                           r["grade_none"], r["grade_total"]] for r in rows]
