@@ -1,5 +1,5 @@
 """The printed meeting sheet: the overview printed by Chromium (print media, A4 landscape) is at
-most two pages, readable at arm's length (body text ≥ 12 px = 9 pt, figures larger) and carries the
+most three pages (two before the campaign's work targets), readable at arm's length (body text ≥ 12 px = 9 pt, figures larger) and carries the
 exception lists and the since-last-meeting comparison.
 
 Skipped with a reason when Chromium or Playwright is missing, except in CI (CI=true).
@@ -60,8 +60,10 @@ def printed(sample_county_url, tmp_path_factory):  # noqa: F811
     return {"sizes": sizes, "text": text, "pages": text.count("\f") + (not text.endswith("\f"))}
 
 
-def test_the_meeting_sheet_is_two_pages_at_most(printed):
-    assert printed["pages"] <= 2
+def test_the_meeting_sheet_is_three_pages_at_most(printed):
+    # thirteen targets (the nine of 工作目标 and four of the campaign's work): the cards, the units ×
+    # targets matrix whole on its own page (13 × 12 cells with n/d at 12 px), then the lists
+    assert printed["pages"] <= 3
 
 
 def test_the_meeting_sheet_is_readable_at_arms_length(printed):
@@ -73,8 +75,8 @@ def test_the_meeting_sheet_is_readable_at_arms_length(printed):
 
 def test_the_meeting_sheet_carries_the_exceptions_and_the_comparison(printed):
     text = re.sub(r"[ \t]+", " ", printed["text"])
-    # the nine figures and the units' matrix (figures of the engine, see test_pages)
-    assert "九项工作目标" in text and "各下级单位完成情况" in text
+    # the thirteen figures and the units' matrix (figures of the engine, see test_pages)
+    assert "十三项工作目标" in text and "各下级单位完成情况" in text
     # the overdue list: 7 problems at 2023-08-31, the longest 81 days (梁垛分局, 产品标签标识不规范)
     assert "逾期未整改问题（共 7 项，逾期最久的在前）" in text
     assert re.search(r"产品标签标识不规范 81 未整改（已超期）", text)

@@ -79,6 +79,10 @@ CSS = """
   .matrix td, .matrix th {font-size:12px; line-height:1.25; padding:1px 3px;}
   .matrix td {text-align:center; white-space:nowrap;}
   .matrix td.unit, .matrix th {text-align:left; white-space:normal;}
+  /* a matrix of many targets: a cell's n/d under its percentage, unit names on one line, the
+     matrix and its heading whole on one page */
+  .print-sheet:has(.matrix) {break-inside:avoid;}
+  .matrix td {white-space:normal;} .matrix td b {display:block;} .matrix td.unit {white-space:nowrap;}
 }
 </style>
 """
