@@ -84,7 +84,7 @@ def test_chief_logs_in_keeps_the_login_and_is_refused_another_units_enterprise(c
     page.goto(f"{served}/", wait_until="domcontentloaded")
     settle(page)
     main = _main(page)
-    assert "九项工作目标（安丰分局）" in main and page.get_by_label("用户名").count() == 0
+    assert "十三项工作目标（安丰分局）" in main and page.get_by_label("用户名").count() == 0
     assert "城区分局" not in page.locator('[data-testid="stApp"]').inner_text()
     assert "dt03_chief（分局长）" in page.locator('[data-testid="stSidebar"]').inner_text()
     nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
@@ -133,6 +133,6 @@ def test_a_forged_cookie_gets_the_login_page(chromium, served, sample_county_url
     page = context.new_page()
     page.goto(f"{served}/", wait_until="domcontentloaded")
     settle(page)
-    assert page.get_by_label("用户名").count() == 1 and "九项工作目标" not in _main(page)
+    assert page.get_by_label("用户名").count() == 1 and "十三项工作目标" not in _main(page)
     page.screenshot(path=str(SHOTS / "access_forged_cookie.png"))
     context.close()

@@ -110,7 +110,7 @@ def _enterprises(engine) -> list[str]:
 
 
 LEADER_PAGES = [  # (name, path, text that must be on the page)
-    ("overview", "", "九项工作目标"),
+    ("overview", "", "十三项工作目标"),
     ("overview_bad_unit", f"?unit={LINK}<img src=x onerror=top.__pwned=9>", "无权查看单位"),
     ("overview_unit", "?unit=DT03&window=phase2&as_of=2023-08-31&since=2023-07-31", "与上次会议"),
     ("sub_bureau", "sub_bureau?unit=DT01", "还缺哪些"),

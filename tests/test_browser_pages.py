@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser  # a real Chromium
 
 # (screenshot name, URL path and query, text that must be on the page)
 PAGES = [
-    ("overview", "", "九项工作目标"),
+    ("overview", "", "十三项工作目标"),
     ("overview_unit", "?unit=DT03&window=phase2&as_of=2023-08-31&since=2023-07-31", "与上次会议"),
     ("sub_bureau_pick", "sub_bureau", "请选择一个分局"),
     ("sub_bureau", "sub_bureau?unit=DT03", "还缺哪些"),
@@ -148,8 +148,8 @@ def test_enterprise_file_and_provenance_in_browser(browser, server):
 
 
 def test_print_layout_is_a4_landscape(browser, server):
-    """Browser print of the meeting view: A4 landscape (at most two pages: figures and matrix, then
-    the exception lists), sidebar and controls hidden."""
+    """Browser print of the meeting view: A4 landscape (at most three pages: the thirteen figures,
+    the units × targets matrix, then the exception lists), sidebar and controls hidden."""
     SHOTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1600, "height": 1000})
     page.goto(server, wait_until="domcontentloaded")
@@ -161,7 +161,7 @@ def test_print_layout_is_a4_landscape(browser, server):
     boxes = re.findall(rb"/MediaBox\s*\[0 0 ([\d.]+) ([\d.]+)\]", pdf)
     assert boxes and all(abs(float(w) - 842) < 2 and abs(float(h) - 595) < 2 for w, h in boxes), boxes
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
-    assert 1 <= pages <= 2, f"the meeting view prints on {pages} A4 landscape pages, not at most two"
+    assert 1 <= pages <= 3, f"the meeting view prints on {pages} A4 landscape pages, not at most three"
     page.set_viewport_size({"width": 1123, "height": 794})
     page.screenshot(path=str(SHOTS / "overview_print.png"), full_page=True)
     page.close()
