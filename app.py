@@ -44,7 +44,7 @@ def router() -> None:
     from dashboard.ui.widgets import md
 
     st.set_page_config(page_title="提升行动督导看板", page_icon="📋", layout="wide",
-                       initial_sidebar_state="expanded")
+                       initial_sidebar_state="auto")
     engine = data.engine()  # builds the sample county on first start
     session.production_gate(engine)
 

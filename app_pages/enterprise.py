@@ -38,9 +38,8 @@ if file is None:
     st.stop()
 e = file["enterprise"]
 st.markdown(f"#### {widgets.md(e['name'])}")
-for col, (title, value) in zip(st.columns(4), (("统一社会信用代码", e["credit_code"]), ("所属单位", e["unit_name"]),
-                                               ("包保干部", e["cadre_name"] or "未填写"), ("企业状态", e["status"]))):
-    col.markdown(f"**{title}**  \n{widgets.md(value)}")
+widgets.facts([("统一社会信用代码", e["credit_code"]), ("所属单位", e["unit_name"]),
+               ("包保干部", e["cadre_name"] or "未填写"), ("企业状态", e["status"])])
 widgets.table([e], ["license_no", "is_large", "risk_grade", "credit_grade", "product_category", "address",
                     "file_name", "uploader", "uploaded_at"])
 stars = file["sections"]["star_rating"]

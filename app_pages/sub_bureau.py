@@ -55,7 +55,7 @@ else:
 # ---------------------------------------------------------------- trend by month
 st.markdown("#### 各指标逐月走势（行动以来累计，虚线为按进度应达）")
 points = data.trajectory(ver, sel)
-widgets.chart("trend_small_multiples", points, width="content")
+widgets.chart("trend_small_multiples", points, width="content", narrow={"columns": 1})
 with st.expander("逐月数据表"):
     st.dataframe(widgets.trend_frame(points), hide_index=True, width="stretch")
 

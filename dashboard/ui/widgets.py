@@ -25,15 +25,24 @@ from . import data
 
 CSS = """
 <style>
+/* Cards are HTML grids sized by the box they sit in (a container query), not by the screen: one
+   column on a phone (390 px), two in a narrow column, `--cols` otherwise. */
+.fig-wrap {container-type:inline-size;}
 .fig-grid {display:grid; grid-template-columns:repeat(var(--cols,3),minmax(0,1fr)); gap:8px; margin-bottom:6px;}
 .fig-card {border:1px solid #ddd; border-left:6px solid var(--c); border-radius:6px; padding:6px 10px;
            background:#fff; break-inside:avoid; min-width:0;}
 .fig-card .t {font-size:0.85rem; color:#444; line-height:1.25; height:2.5em; overflow:hidden;}
-.fig-card .v {font-size:1.55rem; font-weight:700; color:var(--c); line-height:1.2; white-space:nowrap;}
-.fig-card .nd {font-size:0.95rem; color:#333; font-weight:400; margin-left:4px;}
-.fig-card .s {font-size:0.8rem; color:#555;}
+.fig-card .v {font-size:1.55rem; font-weight:700; color:var(--c); line-height:1.2;}
+.fig-card .nd {font-size:0.95rem; color:#333; font-weight:400; margin-left:4px; white-space:nowrap;
+               display:inline-block;}
+.fig-card .s {font-size:0.8rem; color:#555; overflow-wrap:anywhere;}
+@container (max-width: 499px) {.fig-grid {grid-template-columns:repeat(var(--cols2,2),minmax(0,1fr));}}
+@container (max-width: 419px) {.fig-grid {grid-template-columns:minmax(0,1fr);} .fig-card .t {height:auto;}}
 .badge {display:inline-block; border-radius:4px; padding:0 5px; font-size:0.75rem; color:#fff; background:var(--c);}
-.exc-card {border-radius:6px; padding:6px 10px; background:var(--bg); border:1px solid var(--c);}
+.exc-grid {display:grid; grid-template-columns:repeat(var(--n,4),minmax(0,1fr)); gap:8px; margin-bottom:4px;}
+.facts {display:grid; grid-template-columns:repeat(auto-fit,minmax(10rem,1fr)); gap:4px 12px; margin-bottom:8px;}
+.facts div {min-width:0; overflow-wrap:anywhere;} .facts b {display:block;}
+.exc-card {border-radius:6px; padding:6px 10px; background:var(--bg); border:1px solid var(--c); min-width:0;}
 .exc-card .n {font-size:1.6rem; font-weight:700; color:var(--c); line-height:1.2;}
 .exc-card .t {font-size:0.85rem; color:#333;}
 .print-only, .print-sheet {display:none;}
@@ -42,6 +51,21 @@ CSS = """
     white-space:normal; word-break:break-word;}
 .wrap-table th {background:#f5f5f5; font-weight:600;}
 .wrap-table td.num {text-align:right; white-space:nowrap;}
+/* A chart of fixed width (the small multiples) scrolls in its own box, never the page. */
+[data-testid="stVegaLiteChart"] {max-width:100%; overflow-x:auto;}
+[class*="st-key-narrowonly"], .narrow-only {display:none;}
+/* A phone (Streamlit collapses the sidebar below 768 px and stacks columns below 640 px): the
+   exception strip two by two, the charts drawn for a narrow screen, and where the controls are. */
+@media screen and (max-width: 640px) {
+  .exc-grid {grid-template-columns:repeat(var(--n2,2),minmax(0,1fr));}
+  [class*="st-key-narrowonly"] {display:block;}
+  [class*="st-key-wideonly"] {display:none;}
+  .narrow-only {display:block;}
+  [data-testid="stMainBlockContainer"] {padding-top:3.75rem;}
+  [class*="st-key-scrollchart"] [data-testid="stFullScreenFrame"] {overflow-x:auto;}
+  [class*="st-key-scrollchart"] [data-testid="stVegaLiteChart"] {min-width:800px; max-width:none; overflow:visible;}
+  [class*="st-key-scrollchart"]::before {content:"左右滑动查看全部指标 ⇆"; font-size:0.75rem; color:#777;}
+}
 /* The printed meeting sheet (the overview on A4 landscape, at most two pages): read at arm's length,
    so body text 12px (9pt) and up, figures 22px; the screen-only widgets are hidden and the exception
    lists and the comparison print as plain tables (.print-sheet) on the second page. */
@@ -116,9 +140,14 @@ def html_text(value) -> str:
     return html.escape(_BREAKS.sub(" ", str(value)), quote=True)
 
 
+# On a phone the sidebar starts closed: where the pages and the unit / window controls are.
+PHONE_HINT = ('<div class="narrow-only" style="font-size:0.8rem;color:#555">点左上角 » 打开菜单，'
+              '切换页面、单位和统计区间</div>')
+
+
 def page_setup(title: str, sel) -> None:
     """Every page's top: the print CSS, the title and the caption of what is shown (unit, window, as_of)."""
-    st.markdown(CSS, unsafe_allow_html=True)
+    st.markdown(CSS + PHONE_HINT, unsafe_allow_html=True)
     st.markdown(f"### {title}")
     st.caption(sel.caption)
 
@@ -126,6 +155,13 @@ def page_setup(title: str, sel) -> None:
 def colour(fig: dict) -> str:
     """The colour of a figure's status (green 达标, red 未达标, grey 无数据)."""
     return FIGURE_STATUS_COLOURS[fig["status_text"]]
+
+
+def facts(items: list[tuple[str, object]]) -> None:
+    """Title–value pairs side by side (a workbook's values, escaped), two or more to a row as the
+    width allows: four across a desktop, two by two on a phone."""
+    cells = "".join(f"<div><b>{html_text(t)}</b>{html_text(v)}</div>" for t, v in items)
+    st.markdown(f'<div class="facts">{cells}</div>', unsafe_allow_html=True)
 
 
 def status_badges(fig: dict) -> str:
@@ -154,8 +190,8 @@ def figure_cards(figs: list[dict], *, extra: dict | None = None, columns: int = 
             f'<div class="fig-card" style="--c:{colour(f)}"><div class="t">{html_text(f["name"])}</div>'
             f'<div class="v">{f["percent_text"]}<span class="nd">（{f["nd_text"]}）</span></div>'
             f'<div class="s">{status_badges(f)} {html_text(gap_text(f))}</div>{more}</div>')
-    st.markdown(f'<div class="fig-grid" style="--cols:{columns}">{"".join(cards)}</div>',
-                unsafe_allow_html=True)
+    st.markdown(f'<div class="fig-wrap"><div class="fig-grid" style="--cols:{columns};--cols2:{min(columns, 2)}">'
+                f'{"".join(cards)}</div></div>', unsafe_allow_html=True)
 
 
 def status_matrix(figs: list[dict], *, row_key: str = "unit_name", col_key: str = "name",
@@ -405,13 +441,16 @@ def uploader_in_chinese(limit_mb: float) -> None:
 
 
 def exception_cards(items: list[tuple[str, int, str]]) -> None:
-    """The exceptions strip: (title, count, unit word); red when non-zero, green when zero."""
-    cols = st.columns(len(items))
-    for col, (title, count, unit) in zip(cols, items):
+    """The exceptions strip: (title, count, unit word); red when non-zero, green when zero. One
+    HTML grid: a row on a wide screen, two by two on a phone."""
+    cards = []
+    for title, count, unit in items:
         c, bg = ("#c62828", "#fdecea") if count else ("#2e7d32", "#e8f5e9")
-        col.markdown(f'<div class="exc-card" style="--c:{c};--bg:{bg}"><div class="n">{count}'
-                     f'<span style="font-size:0.9rem;font-weight:400"> {unit}</span></div>'
-                     f'<div class="t">{html_text(title)}</div></div>', unsafe_allow_html=True)
+        cards.append(f'<div class="exc-card" style="--c:{c};--bg:{bg}"><div class="n">{count}'
+                     f'<span style="font-size:0.9rem;font-weight:400"> {html_text(unit)}</span></div>'
+                     f'<div class="t">{html_text(title)}</div></div>')
+    st.markdown(f'<div class="exc-grid" style="--n:{len(items)};--n2:{min(len(items), 2)}">{"".join(cards)}</div>',
+                unsafe_allow_html=True)
 
 
 def forecast_matrix(paces, *, row_title: str = "单位") -> None:
@@ -444,8 +483,25 @@ def _chart_spec(kind: str, digest: str, _args: tuple, _kwargs: tuple) -> dict:
     return getattr(altair_charts, kind)(*_args, **dict(_kwargs)).to_dict()
 
 
-def chart(kind: str, *args, width: str = "stretch", **kwargs) -> None:
-    """Show dashboard.altair_charts.<kind>(*args, **kwargs), cached by its arguments."""
+# Charts of the container's width that cannot be read narrower than 800 px (a unit × target matrix
+# has nine columns of "98.9% / 97/98"): on a phone they keep 800 px and scroll in their own box.
+SCROLL_ON_PHONE = {"status_heatmap", "forecast_heatmap"}
+
+
+def chart(kind: str, *args, width: str = "stretch", narrow: dict | None = None, **kwargs) -> None:
+    """Show dashboard.altair_charts.<kind>(*args, **kwargs), cached by its arguments. A chart of
+    fixed width (small multiples) can give `narrow`, the keyword arguments of its phone version
+    (e.g. {"columns": 1}): both are sent, and CSS shows the one that fits the screen."""
     kw = tuple(sorted(kwargs.items()))
-    digest = hashlib.blake2b(pickle.dumps((args, kw), protocol=5), digest_size=16).hexdigest()
-    st.vega_lite_chart(_chart_spec(kind, digest, args, kw), width=width)
+    digest = hashlib.blake2b(pickle.dumps((kind, args, kw), protocol=5), digest_size=16).hexdigest()
+    if kind in SCROLL_ON_PHONE:
+        with st.container(key=f"scrollchart_{digest[:12]}"):
+            st.vega_lite_chart(_chart_spec(kind, digest, args, kw), width=width)
+        return
+    if narrow is None:
+        st.vega_lite_chart(_chart_spec(kind, digest, args, kw), width=width)
+        return
+    with st.container(key=f"wideonly_{digest[:12]}"):
+        chart(kind, *args, width=width, **kwargs)
+    with st.container(key=f"narrowonly_{digest[:12]}"):
+        chart(kind, *args, width=width, **(kwargs | narrow))
