@@ -23,6 +23,6 @@ if not rows:
     st.stop()
 st.dataframe(pd.DataFrame([{
     "时间": fmt_datetime(r["created_at"]), "账号": r["username"], "操作": r["action_name"],
-    "内容": "；".join(f"{k}={v}" for k, v in r["detail"].items())} for r in rows]),
+    "内容": audit.detail_text(r["detail"])} for r in rows]),
     hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 640), key="audit_table",
     column_config={"内容": st.column_config.TextColumn(width="large")})

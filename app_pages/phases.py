@@ -46,7 +46,8 @@ if compare_rows:
     widgets.status_matrix(picked, row_key="unit_name", col_key="phase")
     widgets.legend()
     st.markdown(f"**{choice.unit_name}：各指标分阶段**")
-    widgets.chart("phase_comparison", [f for f in compare_rows if f["unit_code"] == choice.unit_code], width="content")
+    widgets.chart("phase_comparison", [f for f in compare_rows if f["unit_code"] == choice.unit_code], width="content",
+                  narrow={"columns": 2})
     last = max((f for f in compare_rows), key=lambda f: f["phase"])["phase"]
     widgets.provenance([f for f in compare_rows if f["phase"] == last], sel, key="phases")
 else:

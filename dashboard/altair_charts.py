@@ -125,8 +125,9 @@ def stacked_status(rows: list[dict], category: str, title: str) -> alt.Chart:
     return _config(chart.properties(height=alt.Step(24), width="container"))
 
 
-def phase_comparison(rows: list[dict]) -> alt.Chart:
-    """Grouped bars: each target's figure at the end of each phase (rows from the phase page)."""
+def phase_comparison(rows: list[dict], *, columns: int = 4) -> alt.Chart:
+    """Grouped bars: each target's figure at the end of each phase (rows from the phase page),
+    `columns` targets to a row (four fit a desktop beside the sidebar, two a phone)."""
     df = pd.DataFrame([{"指标": r["name"], "阶段": r["phase"], "比率": r["value"],
                         "标注": r["figure_text"]} for r in rows if r["value"] is not None])
     if df.empty:
@@ -137,7 +138,7 @@ def phase_comparison(rows: list[dict]) -> alt.Chart:
         color=alt.Color("阶段:N", title=None, scale=alt.Scale(range=["#90caf9", "#42a5f5", "#1565c0", "#0d47a1"])),
         tooltip=["指标", "阶段", "标注"]).properties(width=120, height=110).facet(
         facet=alt.Facet("指标:N", title=None, header=alt.Header(labelFont=FONT, labelLimit=200),
-                        sort=list(dict.fromkeys(r["name"] for r in rows))), columns=5)
+                        sort=list(dict.fromkeys(r["name"] for r in rows))), columns=columns)
     return _config(chart)
 
 

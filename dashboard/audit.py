@@ -15,6 +15,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
+from .access import role_info
 from .models import AuditEvent
 
 # The actions written, with their Chinese names for the audit page.
@@ -26,6 +27,38 @@ ACTIONS = {
     "access_denied": "越权访问被拒",
     "init_db": "初始化或升级数据库", "rebuild_rollups": "重算汇总表", "demo": "重建示例县数据",
 }
+# A row's detail in Chinese for the audit page: its keys, and the coded values of some (a key or a
+# value not listed here is shown as written).
+DETAIL_KEYS = {
+    "account": "账号", "role": "角色", "unit_id": "单位编号", "unit": "单位", "source": "来源",
+    "client": "客户端地址", "reason": "原因", "minutes": "锁定分钟数", "file": "文件", "status": "状态",
+    "batch_id": "批次", "rows": "行数", "errors": "错误数", "formats": "格式", "window": "区间",
+    "from": "起", "to": "止", "as_of": "数据截至", "campaign": "行动", "force": "强制重建",
+    "result": "结果", "action": "操作",
+}
+_SOURCES = {"web": "网页", "cli": "命令行", "oidc": "统一身份认证"}
+_REASONS = {"ok": "成功", "unknown": "无此账号", "wrong_password": "密码错误", "disabled": "账号已停用",
+            "lockout": "连续失败被锁定"}
+
+
+def detail_value(key: str, value) -> str:
+    """One detail value as a reader sees it: roles, sources, reasons, actions and yes/no in Chinese."""
+    if key == "role":
+        try:
+            return role_info(str(value)).label
+        except KeyError:
+            return str(value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    table = {"source": _SOURCES, "reason": _REASONS, "action": ACTIONS}.get(key, {})
+    return table.get(value, str(value)) if isinstance(value, str) else str(value)
+
+
+def detail_text(detail: dict) -> str:
+    """A row's detail as 账号：dt03_clerk；角色：填报员 (keys in DETAIL_KEYS' words)."""
+    return "；".join(f"{DETAIL_KEYS.get(k, k)}：{detail_value(k, v)}" for k, v in detail.items())
 
 
 def write(conn: Connection, username: str, action: str, detail: dict | None = None, *,

@@ -22,6 +22,20 @@ def test_record_writes_who_when_what(empty_engine):
     assert before - timedelta(seconds=1) <= row["created_at"] <= auth.now_utc() + timedelta(seconds=1)
 
 
+def test_the_audit_page_reads_a_detail_in_chinese():
+    """The page's 内容 column: keys and coded values (roles, sources, reasons, actions, yes/no) in
+    Chinese; an unknown key or value as written."""
+    assert audit.detail_text({"account": "dt03_clerk", "role": "clerk", "unit_id": 4}) == \
+        "账号：dt03_clerk；角色：填报员；单位编号：4"
+    assert audit.detail_text({"source": "web", "client": "10.0.0.9", "reason": "wrong_password"}) == \
+        "来源：网页；客户端地址：10.0.0.9；原因：密码错误"
+    assert audit.detail_text({"source": "cli", "action": "upload", "reason": "账号无权执行此操作"}) == \
+        "来源：命令行；操作：上报导入；原因：账号无权执行此操作"
+    assert audit.detail_text({"formats": ["docx", "xlsx"], "force": True, "role": "nobody", "new_key": "x"}) == \
+        "格式：docx、xlsx；强制重建：是；角色：nobody；new_key：x"
+    assert audit.detail_text({}) == ""
+
+
 def test_record_never_breaks_the_action(empty_engine, capsys):
     audit.record(empty_engine, "x", "export", {"bad": object()})  # not JSON: written as text
     assert audit.events(empty_engine)[0]["detail"]["bad"].startswith("<object")

@@ -54,16 +54,17 @@ CSS = """
 /* A chart of fixed width (the small multiples) scrolls in its own box, never the page. */
 [data-testid="stVegaLiteChart"] {max-width:100%; overflow-x:auto;}
 [class*="st-key-narrowonly"], .narrow-only {display:none;}
-/* A phone (Streamlit collapses the sidebar below 768 px and stacks columns below 640 px): the
-   exception strip two by two, the charts drawn for a narrow screen, and where the controls are. */
+/* Streamlit starts with the sidebar closed up to 768 px wide: the hint says where the controls are.
+   A phone (up to 640 px, where Streamlit stacks columns): the exception strip two by two, the
+   charts drawn for a narrow screen. */
+@media screen and (max-width: 768px) {.narrow-only {display:block;}}
 @media screen and (max-width: 640px) {
   .exc-grid {grid-template-columns:repeat(var(--n2,2),minmax(0,1fr));}
-  [class*="st-key-narrowonly"] {display:block;}
+  [class*="st-key-narrowonly"] {display:flex;}
   [class*="st-key-wideonly"] {display:none;}
-  .narrow-only {display:block;}
   [data-testid="stMainBlockContainer"] {padding-top:3.75rem;}
   [class*="st-key-scrollchart"] [data-testid="stFullScreenFrame"] {overflow-x:auto;}
-  [class*="st-key-scrollchart"] [data-testid="stVegaLiteChart"] {min-width:800px; max-width:none; overflow:visible;}
+  [class*="st-key-scrollchart"] [data-testid="stVegaLiteChart"] {min-width:900px; max-width:none; overflow:visible;}
   [class*="st-key-scrollchart"]::before {content:"左右滑动查看全部指标 ⇆"; font-size:0.75rem; color:#777;}
 }
 /* The printed meeting sheet (the overview on A4 landscape, at most two pages): read at arm's length,
@@ -483,8 +484,8 @@ def _chart_spec(kind: str, digest: str, _args: tuple, _kwargs: tuple) -> dict:
     return getattr(altair_charts, kind)(*_args, **dict(_kwargs)).to_dict()
 
 
-# Charts of the container's width that cannot be read narrower than 800 px (a unit × target matrix
-# has nine columns of "98.9% / 97/98"): on a phone they keep 800 px and scroll in their own box.
+# Charts of the container's width that cannot be read narrower than 900 px (a unit × target matrix
+# has nine columns of "98.9% / 97/98"): on a phone they keep 900 px and scroll in their own box.
 SCROLL_ON_PHONE = {"status_heatmap", "forecast_heatmap"}
 
 
