@@ -63,8 +63,13 @@ def router() -> None:
     # a chief's or clerk's home is their own unit's overview, not the leadership group's
     home = "领导小组总览" if viewer.role in ("leader", "admin") else "本单位总览"
     titles = {name: home if name == "overview" else title for name, title, _, _ in allowed}
+    # A page the role may not open keeps its URL (a link passed on by a colleague) as a hidden page
+    # saying so in Chinese, instead of Streamlit's English "Page not found".
+    refused = [st.Page(lambda title=title: st.error(f"您的账号（{viewer.role_label}）无权打开“{title}”页面。"),
+                       title=title, url_path=name, visibility="hidden")
+               for name, title, _, permission, _ in PAGES if not viewer.can(permission)]
     page = st.navigation([st.Page(f"app_pages/{name}.py", title=titles[name], icon=icon, url_path=name,
-                                  default=name == "overview") for name, _, icon, _ in allowed])
+                                  default=name == "overview") for name, _, icon, _ in allowed] + refused)
     controls.campaign_switch()  # before anything reads data.campaign()
     with st.sidebar:
         st.caption(data.campaign().name)
@@ -73,7 +78,7 @@ def router() -> None:
         with who:
             session.logout_button(engine)
     runtiming.note_page(next((n for n, t in titles.items() if t == page.title), ""))  # benchmarks' timing line
-    if {titles[name]: c for name, _, _, c in allowed}.get(page.title, True):
+    if {titles[name]: c for name, _, _, c in allowed}.get(page.title, False):
         controls.shared_controls()
     page.run()
 

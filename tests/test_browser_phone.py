@@ -116,7 +116,8 @@ def test_board_overview_and_file_read_on_a_phone(chromium, sample_county, server
 
 def test_the_controls_are_one_tap_away_and_the_desktop_keeps_its_sidebar(chromium, sample_county, server):
     """On the phone the menu button opens the sidebar with the unit and window controls; on a
-    desktop the sidebar is open from the start and the phone's hint is not shown."""
+    desktop the sidebar is open from the start and the phone's hint is not shown; a page the role
+    may not open answers in Chinese."""
     browser = SignedInBrowser(chromium, sample_county.url, "dt03_chief")
     page = _open(browser, f"{server}/sub_bureau")
     page.locator('[data-testid="stExpandSidebarButton"]').click()
@@ -134,4 +135,11 @@ def test_the_controls_are_one_tap_away_and_the_desktop_keeps_its_sidebar(chromiu
     side = page.evaluate(SIDEBAR)
     assert side["right"] >= 200 and side["width"] >= 200, side
     assert not page.get_by_text("点左上角 » 打开菜单").is_visible()
+    page.context.close()
+
+    # a link to a page the role may not open (a clerk's upload page): said in Chinese, not
+    # Streamlit's English "Page not found"
+    page = _open(browser, f"{server}/upload", viewport={"width": 1440, "height": 900})
+    assert "您的账号（分局长）无权打开“月报上报”页面。" in page.locator('[data-testid="stMain"]').inner_text()
+    assert page.get_by_text("Page not found").count() == 0
     page.context.close()
