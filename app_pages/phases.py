@@ -47,7 +47,7 @@ if compare_rows:
     widgets.legend()
     st.markdown(f"**{choice.unit_name}：各指标分阶段**")
     widgets.chart("phase_comparison", [f for f in compare_rows if f["unit_code"] == choice.unit_code], width="content",
-                  narrow={"columns": 2})
+                  narrow={"columns": 1})
     last = max((f for f in compare_rows), key=lambda f: f["phase"])["phase"]
     widgets.provenance([f for f in compare_rows if f["phase"] == last], sel, key="phases")
 else:

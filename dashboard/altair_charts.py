@@ -127,7 +127,7 @@ def stacked_status(rows: list[dict], category: str, title: str) -> alt.Chart:
 
 def phase_comparison(rows: list[dict], *, columns: int = 4) -> alt.Chart:
     """Grouped bars: each target's figure at the end of each phase (rows from the phase page),
-    `columns` targets to a row (four fit a desktop beside the sidebar, two a phone)."""
+    `columns` targets to a row (four fit a desktop beside the sidebar, one a phone)."""
     df = pd.DataFrame([{"指标": r["name"], "阶段": r["phase"], "比率": r["value"],
                         "标注": r["figure_text"]} for r in rows if r["value"] is not None])
     if df.empty:
