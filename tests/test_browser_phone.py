@@ -65,6 +65,8 @@ def _open(browser, url: str, viewport=PHONE):
     page = browser.new_page(viewport=viewport)
     page.goto(url, wait_until="domcontentloaded")
     settle(page)
+    # widgets drawn as grey placeholders until their code has loaded (seconds on a busy machine)
+    page.wait_for_function("""() => !document.querySelector('[data-testid="stSkeleton"]')""", timeout=60_000)
     page.wait_for_timeout(400)  # the sidebar's closing transition
     return page
 
