@@ -93,8 +93,9 @@ CSS = """
   .fig-card .t {font-size:14px; height:auto; font-weight:600;}
   .fig-card .v {font-size:22px;} .fig-card .nd {font-size:14px;}
   .fig-card .s, .badge {font-size:12px;}
-  .exc-card {display:flex; align-items:baseline; gap:10px; padding:3px 10px;}
-  .exc-card .n {font-size:22px;} .exc-card .t {font-size:14px;}
+  .exc-grid {gap:6px;}
+  .exc-card {display:flex; align-items:center; gap:8px; padding:2px 8px;}
+  .exc-card .n {font-size:22px; flex:none; white-space:nowrap;} .exc-card .t {font-size:13px; line-height:1.2;}
   .print-sheet .wrap-table {font-size:12px; break-inside:auto;}
   .print-sheet .wrap-table tr {break-inside:avoid;}
   .print-sheet p {font-size:12px; margin:2px 0;}
