@@ -64,7 +64,7 @@ CSS = """
   [class*="st-key-wideonly"] {display:none;}
   [data-testid="stMainBlockContainer"] {padding-top:3.75rem;}
   [class*="st-key-scrollchart"] [data-testid="stFullScreenFrame"] {overflow-x:auto;}
-  [class*="st-key-scrollchart"] [data-testid="stVegaLiteChart"] {min-width:900px; max-width:none; overflow:visible;}
+  [class*="st-key-scrollchart"] [data-testid="stVegaLiteChart"] {min-width:1200px; max-width:none; overflow:visible;}
   [class*="st-key-scrollchart"]::before {content:"左右滑动查看全部指标 ⇆"; font-size:0.75rem; color:#777;}
 }
 /* The printed meeting sheet (the overview on A4 landscape, at most two pages): read at arm's length,
@@ -485,8 +485,8 @@ def _chart_spec(kind: str, digest: str, _args: tuple, _kwargs: tuple) -> dict:
     return getattr(altair_charts, kind)(*_args, **dict(_kwargs)).to_dict()
 
 
-# Charts of the container's width that cannot be read narrower than 900 px (a unit × target matrix
-# has nine columns of "98.9% / 97/98"): on a phone they keep 900 px and scroll in their own box.
+# Charts of the container's width that cannot be read narrower than 1200 px (a unit × target matrix
+# has thirteen columns of "98.9% / 97/98"): on a phone they keep 1200 px and scroll in their own box.
 SCROLL_ON_PHONE = {"status_heatmap", "forecast_heatmap"}
 
 
