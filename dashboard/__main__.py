@@ -3,16 +3,62 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from datetime import date
+
+from sqlalchemy import exc as db_errors
 
 from . import cli
 from .campaign import CampaignError
 
+# argparse's own refusals, said in Chinese (its messages are English whatever the locale).
+PARSER_MESSAGES = [
+    (r"unrecognized arguments: (.*)", r"不认识的参数：\1"),
+    (r"argument (\S+): invalid choice: '(.*?)' \(choose from (.*)\)", r"参数 \1 不能取“\2”（可用：\3）"),
+    (r"the following arguments are required: (.*)", r"缺少必需的参数：\1"),
+    (r"argument (\S+): not allowed with argument (\S+)", r"参数 \1 不能与 \2 同时使用"),
+    (r"argument (\S+): expected one argument", r"参数 \1 后须跟一个值"),
+    (r"argument (\S+): invalid int value: '(.*)'", r"参数 \1 须是整数，收到“\2”"),
+    (r"argument (\S+): (.*)", r"参数 \1：\2"),  # a message of our own type functions
+]
+
+
+def chinese(message: str) -> str:
+    """An argparse error message in Chinese (unknown ones are kept as they are)."""
+    for pattern, text in PARSER_MESSAGES:
+        if re.fullmatch(pattern, message):
+            return re.sub(pattern, text, message)
+    return message
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with its usage errors in Chinese (still exit 2); subcommands inherit it."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}：错误：{chinese(message)}\n")
+
+
+def day(text: str) -> date:
+    """A YYYY-MM-DD option value."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期须写成 YYYY-MM-DD（如 2023-05-31），收到“{text}”") from None
+
+
+def month(text: str) -> str:
+    """A YYYY-MM option value, kept as text."""
+    found = re.fullmatch(r"(\d{4})-(\d{1,2})", text.strip())
+    if not found or not 1 <= int(found[2]) <= 12:
+        raise argparse.ArgumentTypeError(f"月份须写成 YYYY-MM（如 2023-05），收到“{text}”")
+    return f"{found[1]}-{int(found[2]):02d}"
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command (also read by the documentation test)."""
-    p = argparse.ArgumentParser(prog="python -m dashboard", description="提升行动督导看板 命令行")
+    p = Parser(prog="python -m dashboard", description="提升行动督导看板 命令行")
     p.add_argument("--db", help="数据库 URL（SQLAlchemy 格式），默认 DASHBOARD_DB_URL 或 data/dashboard.sqlite")
     p.add_argument("--as", dest="as_user", help="以该账号的权限范围执行")
     p.add_argument("--campaign", help="行动配置（campaigns/ 下的文件名），默认 dongtai-2023")
@@ -37,10 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     tg.add_argument("--unit")
     win = tg.add_mutually_exclusive_group()
     win.add_argument("--phase")
-    win.add_argument("--month")
-    win.add_argument("--from", dest="from_date", type=date.fromisoformat)
-    tg.add_argument("--to", dest="to_date", type=date.fromisoformat)
-    tg.add_argument("--as-of", dest="as_of", type=date.fromisoformat)
+    win.add_argument("--month", type=month)
+    win.add_argument("--from", dest="from_date", type=day)
+    tg.add_argument("--to", dest="to_date", type=day)
+    tg.add_argument("--as-of", dest="as_of", type=day)
     tg.add_argument("--by-unit", action="store_true")
     tg.add_argument("--json", action="store_true")
 
@@ -50,10 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--unit")
         cwin = cmd.add_mutually_exclusive_group()
         cwin.add_argument("--phase")
-        cwin.add_argument("--month")
-        cwin.add_argument("--from", dest="from_date", type=date.fromisoformat)
-        cmd.add_argument("--to", dest="to_date", type=date.fromisoformat)
-        cmd.add_argument("--as-of", dest="as_of", type=date.fromisoformat)
+        cwin.add_argument("--month", type=month)
+        cwin.add_argument("--from", dest="from_date", type=day)
+        cmd.add_argument("--to", dest="to_date", type=day)
+        cmd.add_argument("--as-of", dest="as_of", type=day)
         if name == "stars":
             cmd.add_argument("--year", type=int, help="评比年度（默认：截至日所在年度）")
         cmd.add_argument("--json", action="store_true")
@@ -61,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex = sub.add_parser("export", help="导出阶段性总结")
     exw = ex.add_mutually_exclusive_group(required=True)
     exw.add_argument("--phase")
-    exw.add_argument("--month")
+    exw.add_argument("--month", type=month)
     ex.add_argument("--unit")
     ex.add_argument("--format", required=True, choices=("xlsx", "docx", "pdf"))
     ex.add_argument("--out", required=True)
@@ -102,6 +148,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except PermissionError as exc:
         print(f"权限不足：{exc}", file=sys.stderr)
+        return 1
+    except (db_errors.OperationalError, db_errors.InterfaceError) as exc:  # unreachable or unusable database
+        print(f"数据库无法使用（--db 或环境变量 DASHBOARD_DB_URL）：{getattr(exc, 'orig', None) or exc}",
+              file=sys.stderr)
         return 1
 
 

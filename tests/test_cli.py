@@ -92,3 +92,39 @@ def test_refusal_comes_before_the_same_file_check(tmp_path, capsys):
 def test_missing_file_is_bad_usage(tmp_path, capsys):
     code, _, err = run(capsys, "--db", f"sqlite:///{tmp_path / 'x.sqlite'}", "import", str(tmp_path / "no.xlsx"))
     assert code == 2 and "找不到文件" in err
+
+
+# ------------------------------------------------------------------ usage errors in Chinese
+def _usage_error(capsys, *argv) -> str:
+    """The parser's refusal: exit 2 and its message (the last line of stderr)."""
+    with pytest.raises(SystemExit) as exc:
+        main(list(argv))
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return err.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["targets", "--bogus"], "python -m dashboard：错误：不认识的参数：--bogus"),
+    (["targets", "--month", "2023-13"],
+     "python -m dashboard targets：错误：参数 --month：月份须写成 YYYY-MM（如 2023-05），收到“2023-13”"),
+    (["export", "--month", "May", "--format", "xlsx", "--out", "x.xlsx"],
+     "python -m dashboard export：错误：参数 --month：月份须写成 YYYY-MM（如 2023-05），收到“May”"),
+    (["targets", "--as-of", "yesterday"],
+     "python -m dashboard targets：错误：参数 --as-of：日期须写成 YYYY-MM-DD（如 2023-05-31），收到“yesterday”"),
+    (["rollback", "abc"], "python -m dashboard rollback：错误：参数 batch_id 须是整数，收到“abc”"),
+    (["targets", "--phase", "1", "--month", "2023-05"],
+     "python -m dashboard targets：错误：参数 --month 不能与 --phase 同时使用"),
+    (["export", "--phase", "1"], "python -m dashboard export：错误：缺少必需的参数：--format, --out"),
+    (["export", "--phase", "1", "--format", "doc", "--out", "x.doc"],
+     "python -m dashboard export：错误：参数 --format 不能取“doc”（可用：'xlsx', 'docx', 'pdf'）"),
+])
+def test_bad_arguments_are_refused_in_chinese(tmp_path, capsys, argv, message):
+    assert _usage_error(capsys, "--db", f"sqlite:///{tmp_path / 'x.sqlite'}", *argv) == message
+
+
+def test_a_month_may_drop_its_leading_zero(tmp_path, capsys):
+    code, out, _ = run(capsys, "--db", f"sqlite:///{tmp_path / 'x.sqlite'}", "targets", "--month", "2023-5",
+                       "--json")
+    assert code == 0 and {(r["from"], r["to"]) for r in json.loads(out)} == {("2023-05-01", "2023-05-31")}
