@@ -12,6 +12,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
 from . import auth
 from .access import MANAGE_ACCOUNTS, ROLES, Viewer, require, resolve_unit, system_viewer, viewer_for_username
 from .campaign import campaign_window, load_campaign, phase_window, prepare
@@ -27,7 +29,13 @@ class UsageError(Exception):
 
 
 def _engine(args):
-    return get_engine(args.db)
+    """The engine of --db; a URL that names no usable database is bad usage (exit 2)."""
+    try:
+        return get_engine(args.db)
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:  # malformed URL, unknown dialect or driver
+        raise UsageError(f"数据库地址不可用（--db 或环境变量 DASHBOARD_DB_URL）：{exc}") from exc
+    except OSError as exc:  # the SQLite file or its folder cannot be created
+        raise UsageError(f"无法创建数据库文件：{exc.filename or args.db}（{exc.strerror}）") from exc
 
 
 def _ready_engine(args):

@@ -128,3 +128,16 @@ def test_a_month_may_drop_its_leading_zero(tmp_path, capsys):
     code, out, _ = run(capsys, "--db", f"sqlite:///{tmp_path / 'x.sqlite'}", "targets", "--month", "2023-5",
                        "--json")
     assert code == 0 and {(r["from"], r["to"]) for r in json.loads(out)} == {("2023-05-01", "2023-05-31")}
+
+
+# ------------------------------------------------------------------ a database that cannot be used
+@pytest.mark.parametrize("url, code, start", [
+    ("nonsense://", 2, "错误：数据库地址不可用（--db 或环境变量 DASHBOARD_DB_URL）：Can't load plugin"),
+    ("mysql://a@localhost/x", 2, "错误：数据库地址不可用（--db 或环境变量 DASHBOARD_DB_URL）："),
+    ("sqlite:////proc/no/such/x.sqlite", 2, "错误：无法创建数据库文件：/proc/no"),
+    ("postgresql+psycopg://nobody@127.0.0.1:1/none", 1, "数据库无法使用（--db 或环境变量 DASHBOARD_DB_URL）："),
+])
+def test_a_database_that_cannot_be_used_is_a_message_not_a_traceback(capsys, url, code, start):
+    got, out, err = run(capsys, "--db", url, "targets")
+    assert (got, out) == (code, "") and err.startswith(start) and "Traceback" not in err
+
