@@ -288,9 +288,12 @@ def cmd_export(args) -> int:
         return 1
     summary, data = made.summary, made.files[args.format]
     out = Path(args.out)
-    if out.parent and not out.parent.exists():
+    try:
         out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(data)
+        out.write_bytes(data)
+    except OSError as exc:
+        print(f"错误：无法写入 {out}：{exc.strerror or exc}", file=sys.stderr)
+        return 1
     print(f"已导出：{out}（{summary.unit_name}，{summary.window.label}，{args.format}，"
           f"{len(data) // 1024} KB，用时 {time.perf_counter() - started:.1f} 秒）")
     return 0

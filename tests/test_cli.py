@@ -141,3 +141,9 @@ def test_a_database_that_cannot_be_used_is_a_message_not_a_traceback(capsys, url
     got, out, err = run(capsys, "--db", url, "targets")
     assert (got, out) == (code, "") and err.startswith(start) and "Traceback" not in err
 
+
+def test_an_export_that_cannot_be_written_is_a_message(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'x.sqlite'}"
+    code, out, err = run(capsys, "--db", url, "export", "--phase", "1", "--format", "xlsx",
+                         "--out", "/proc/no/such/x.xlsx")
+    assert (code, out) == (1, "") and err.startswith("错误：无法写入 /proc/no/such/x.xlsx：")
