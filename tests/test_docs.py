@@ -8,6 +8,7 @@ from pathlib import Path
 
 from dashboard.__main__ import build_parser
 from dashboard.campaign import load_campaign
+from dashboard.figures.measures import MEASURES
 from dashboard.importer.schemas import SHEETS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,3 +126,15 @@ def test_every_public_module_class_and_function_has_a_docstring():
             if not ast.get_docstring(node):
                 undocumented.append(f"{rel}:{node.name}")
     assert undocumented == []
+
+
+def test_campaigns_md_documents_every_measure_with_its_parameters_and_an_example():
+    """docs/campaigns.md §三 has a section per kind of the registry, naming each parameter and
+    showing a target of that kind."""
+    text = (ROOT / "docs" / "campaigns.md").read_text(encoding="utf-8")
+    sections = dict(re.findall(r"\n### \d+\. `(\w+)`(.*?)(?=\n### |\n## )", text, re.S))
+    assert set(sections) == set(MEASURES)
+    for kind, cls in MEASURES.items():
+        missing = [p for p in cls.PARAMS if f"`{p}`" not in sections[kind]]
+        assert not missing, f"docs/campaigns.md, {kind}: parameters not described: {missing}"
+        assert f"measure: {kind}" in sections[kind], f"docs/campaigns.md, {kind}: no example target"
