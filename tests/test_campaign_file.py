@@ -494,6 +494,10 @@ def _refusal(tmp_path, text: str) -> str:
     ("subject_types: [小作坊]", "subject_types: [作坊]",
      "bad.yaml 第21行，键“subject_types”：没有这个主体类型“作坊”（config/subjects.yaml 中有：生产企业、小作坊、"
      "屠宰企业、副产品加工点、餐饮服务、景区餐饮、星级酒店、农家乐、网红餐厅、团餐）"),
+    ("code: fast_closure,", "code: pilots,",
+     "bad.yaml 第41行，键“code”：目标代码“pilots”重复"),
+    ("record: 监督检查, period", "record: 检查清单, period",
+     "bad.yaml 第24行，键“record”：record 为 检查清单 时须用 checklist 写明清单名称"),
     ("wording: {scope: 全县", "wording: {scop: 全县",
      "bad.yaml 第22行，键“scop”：不认识的措辞键（可用：scope、children、child、units、subject、subject_unit）"),
     # the parameters of the new kinds and record filters
