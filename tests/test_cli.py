@@ -133,17 +133,19 @@ def test_a_month_may_drop_its_leading_zero(tmp_path, capsys):
 # ------------------------------------------------------------------ a database that cannot be used
 @pytest.mark.parametrize("url, code, start", [
     ("nonsense://", 2, "错误：数据库地址不可用（--db 或环境变量 DASHBOARD_DB_URL）：Can't load plugin"),
-    ("mysql://a@localhost/x", 2, "错误：数据库地址不可用（--db 或环境变量 DASHBOARD_DB_URL）："),
-    ("sqlite:////proc/no/such/x.sqlite", 2, "错误：无法创建数据库文件：/proc/no"),
+    ("postgresql+nodriver://a@localhost/x", 2, "错误：数据库地址不可用（--db 或环境变量 DASHBOARD_DB_URL）："),
+    ("sqlite:///{tmp}/a-file/x.sqlite", 2, "错误：无法创建数据库文件：{tmp}/a-file"),  # a file where the folder goes
     ("postgresql+psycopg://nobody@127.0.0.1:1/none", 1, "数据库无法使用（--db 或环境变量 DASHBOARD_DB_URL）："),
 ])
-def test_a_database_that_cannot_be_used_is_a_message_not_a_traceback(capsys, url, code, start):
-    got, out, err = run(capsys, "--db", url, "targets")
-    assert (got, out) == (code, "") and err.startswith(start) and "Traceback" not in err
+def test_a_database_that_cannot_be_used_is_a_message_not_a_traceback(tmp_path, capsys, url, code, start):
+    (tmp_path / "a-file").write_text("")
+    got, out, err = run(capsys, "--db", url.format(tmp=tmp_path), "targets")
+    assert (got, out) == (code, "") and err.startswith(start.format(tmp=tmp_path)) and "Traceback" not in err
 
 
 def test_an_export_that_cannot_be_written_is_a_message(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'x.sqlite'}"
-    code, out, err = run(capsys, "--db", url, "export", "--phase", "1", "--format", "xlsx",
-                         "--out", "/proc/no/such/x.xlsx")
-    assert (code, out) == (1, "") and err.startswith("错误：无法写入 /proc/no/such/x.xlsx：")
+    (tmp_path / "a-file").write_text("")
+    target = tmp_path / "a-file" / "x.xlsx"  # a file where the folder goes
+    code, out, err = run(capsys, "--db", url, "export", "--phase", "1", "--format", "xlsx", "--out", str(target))
+    assert (code, out) == (1, "") and err.startswith(f"错误：无法写入 {target}：")
