@@ -1,10 +1,10 @@
 """严打（违法案件）: the cases filed in the window — how many, 罚没, 移送公安, by unit and 违法类型, each
 with the sample, problem or inspection its 来源编号 names — and the serious 不合格 batches (非食用物质,
 病死畜禽) with the case each led to, those without one 30 days after sampling first
-(dashboard.figures.enforcement; docs/indicators.md "严打")."""
+(dashboard.figures.strikes; docs/indicators.md "严打")."""
 import streamlit as st
 
-from dashboard.figures.enforcement import CASE_DUE_DAYS, serious_summary, yuan_text
+from dashboard.figures.strikes import CASE_DUE_DAYS, serious_summary, yuan_text
 from dashboard.ui import controls, data, widgets
 
 choice, sel, ver = controls.current(), controls.selection(), data.version()

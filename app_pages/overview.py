@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard.campaign import current_phase
 
 from dashboard.figures.measures import LEVEL, cn_number, measures
-from dashboard.figures.enforcement import CASE_DUE_DAYS
+from dashboard.figures.strikes import CASE_DUE_DAYS
 from dashboard.figures.exceptions import behind_units, compare, comparison_rows
 from dashboard.periods import Window, month_of
 from dashboard.ui import controls, data, widgets

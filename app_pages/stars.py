@@ -1,6 +1,6 @@
 """星级评比: for a year, each unit's enterprises at each 星级 (一星级 规范企业, 二星级 标准企业, 三星级 优秀企业,
 未评上), the unit's distribution in every year, and the 示范企业 — 三星级 two years running — as the
-award list for 授牌表彰 (dashboard.figures.stars; docs/indicators.md "星级评比")."""
+award list for 授牌表彰 (dashboard.figures.star_ratings; docs/indicators.md "星级评比")."""
 import streamlit as st
 
 from dashboard.labels import label

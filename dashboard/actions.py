@@ -7,7 +7,7 @@ An action is a function `act(engine, viewer, …, via="web" | "cli")` declared w
 before anything is read or written — like Datasette's write endpoints, which check a named
 permission for the actor themselves — and a refusal raises PermissionError, writing nothing but
 an `access_denied` audit row. The action then does its work and writes its audit row (`code`,
-named in audit.ACTIONS) inside the work's own transaction where the work is one transaction
+named in audit_trail.ACTIONS) inside the work's own transaction where the work is one transaction
 (upload, rollback, rebuild-rollups, every account change: dashboard.auth writes the row the action
 hands it in the change's transaction), so the row commits with the work or not at all. init-db is
 alembic's own transactions, and the demo rebuild imports workbook after workbook: those rows follow
@@ -17,7 +17,7 @@ REGISTRY lists every action with its permission; tests/test_actions.py enumerate
 each one refuses a viewer without the permission and audits one with it, so an action added here
 without a test case fails the suite. A future change of state — e.g. the status of the campaign's
 work items (工作事项) — is one more `@action` function here, its permission named in access.py
-(PERMISSION_LABELS, and the roles that hold it) and its name in audit.ACTIONS.
+(PERMISSION_LABELS, and the roles that hold it) and its name in audit_trail.ACTIONS.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from typing import Any, Callable
 
 from sqlalchemy.engine import Connection, Engine
 
-from . import audit, auth, rollups
+from . import audit_trail, auth, rollups
 from .access import (EXPORT, MAINTAIN, MANAGE_ACCOUNTS, PERMISSION_LABELS, REBUILD_DEMO, ROLLBACK, UPLOAD,
                      Viewer, require)
 from .campaign import CampaignConf, prepare
@@ -52,9 +52,9 @@ class Call:
         """The action's audit row: in `conn`'s transaction when given, else on its own."""
         detail = {"source": self.via, **detail}
         if conn is None:
-            audit.record(self.engine, self.viewer.username, self.code, detail)
+            audit_trail.record(self.engine, self.viewer.username, self.code, detail)
         else:
-            audit.write(conn, self.viewer.username, self.code, detail)
+            audit_trail.write(conn, self.viewer.username, self.code, detail)
 
     def audit_row(self, conn: Connection, detail: dict) -> None:
         """The action's audit row in `conn`'s transaction (the `on_write` hook of dashboard.auth)."""
@@ -74,7 +74,7 @@ REGISTRY: dict[str, Action] = {}
 
 def action(code: str, permission: str):
     """Register `work(call, …)` as the action `code` behind a door that checks `permission`."""
-    assert code in audit.ACTIONS and permission in PERMISSION_LABELS and code not in REGISTRY, code
+    assert code in audit_trail.ACTIONS and permission in PERMISSION_LABELS and code not in REGISTRY, code
 
     def register(work):
         @functools.wraps(work)
@@ -83,7 +83,7 @@ def action(code: str, permission: str):
                 require(viewer, permission)
                 return work(Call(engine, viewer, via, code), *args, **kwargs)
             except PermissionError as exc:  # the role, or a scope or rule the work itself checks
-                audit.record(engine, viewer.username, "access_denied",
+                audit_trail.record(engine, viewer.username, "access_denied",
                              {"source": via, "action": code, "reason": str(exc)})
                 raise
         REGISTRY[code] = Action(code, permission, door)

@@ -39,7 +39,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
-from . import audit
+from . import audit_trail
 from .access import ACCOUNT_ROLES, ROLES, Viewer, resolve_unit, viewer_for_account
 from .db import PROJECT_DIR, private_dir
 from .models import AppUser, LoginThrottle, OrgUnit, UserSession
@@ -124,14 +124,14 @@ def _unit_for(engine: Engine, role: str, unit) -> int:
 
 
 # An account change's audit row, written in the change's own transaction: `on_write(conn, detail)`
-# when the caller writes it (dashboard.actions: who asked, through which door), else audit.write
+# when the caller writes it (dashboard.actions: who asked, through which door), else audit_trail.write
 # under `by`. Either way a failed audit write rolls the change back.
 AuditRow = Callable[[Connection, dict], None]
 
 
 def _audited(conn: Connection, on_write: AuditRow | None, by: str, action: str, detail: dict) -> None:
     if on_write is None:
-        audit.write(conn, by, action, detail)
+        audit_trail.write(conn, by, action, detail)
     else:
         on_write(conn, detail)
 
@@ -326,11 +326,11 @@ def login(engine: Engine, username: str, password: str, *, now: datetime | None 
     if result.ok:
         token = start_session(engine, username, now=now)
         result = LoginResult(True, result.message, viewer_for_account(engine, acc), token, "ok")
-        audit.record(engine, username, "login", {**where, "role": result.viewer.role})
+        audit_trail.record(engine, username, "login", {**where, "role": result.viewer.role})
     else:
-        audit.record(engine, username or "(空)", "login_failed", {**where, "reason": result.reason})
+        audit_trail.record(engine, username or "(空)", "login_failed", {**where, "reason": result.reason})
         if result.reason == "lockout":
-            audit.record(engine, username, "account_locked",
+            audit_trail.record(engine, username, "account_locked",
                          {**where, "minutes": int(LOCKOUT.total_seconds() // 60)})
     return result
 
@@ -443,7 +443,7 @@ def end_session(engine: Engine, token: str | None) -> None:
         conn.execute(update(UserSession).where(UserSession.session_hash == _session_hash(session_id),
                                                UserSession.revoked_at.is_(None))
                      .values(revoked_at=now_utc()))
-    audit.record(engine, username, "logout", {})
+    audit_trail.record(engine, username, "logout", {})
 
 
 # ------------------------------------------------------------------ single sign-on

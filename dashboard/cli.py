@@ -18,7 +18,7 @@ from . import auth
 from .access import MANAGE_ACCOUNTS, ROLES, Viewer, require, resolve_unit, system_viewer, viewer_for_username
 from .campaign import campaign_window, load_campaign, phase_window, prepare
 from .db import get_engine, upgrade
-from .figures import enforcement, stars
+from .figures import star_ratings, strikes
 from .figures.selection import select
 from .figures.targets import _pad, _width, compute_targets, format_table
 from .periods import Window, month_window
@@ -191,11 +191,11 @@ def text_table(headers: list[str], rows: list[list]) -> str:
 
 
 def cmd_cases(args) -> int:
-    """严打: the cases filed in the window (dashboard.figures.enforcement), and the serious 不合格
+    """严打: the cases filed in the window (dashboard.figures.strikes), and the serious 不合格
     batches with no case 30 days after sampling as of the as-of date."""
     engine, sel = _listing_args(args)
-    p = enforcement.panel(engine, sel)
-    unfiled = enforcement.unfiled_samples(engine, sel)
+    p = strikes.panel(engine, sel)
+    unfiled = strikes.unfiled_samples(engine, sel)
     total = p["total"]
     if args.json:
         keys = ("count_cases", "amount_fines", "count_transferred", "count_linked")
@@ -224,7 +224,7 @@ def cmd_cases(args) -> int:
                      [[r["violation_type"], r["count_cases"], f"{r['amount_fines']:.2f}", r["count_transferred"]]
                       for r in p["by_type"]]) if p["by_type"] else "（窗口内没有立案的案件）")
     print()
-    print(f"不合格（非食用物质、病死畜禽）满{enforcement.CASE_DUE_DAYS}日未立案：{len(unfiled)} 批")
+    print(f"不合格（非食用物质、病死畜禽）满{strikes.CASE_DUE_DAYS}日未立案：{len(unfiled)} 批")
     if unfiled:
         print(text_table(["单位", "企业名称", "抽样单编号", "抽样日期", "应立案期限", "原因"],
                          [[r["unit_name"], r["name"], r["sample_no"], r["sampling_date"], r["due_date"], r["reason"]]
@@ -236,7 +236,7 @@ def cmd_stars(args) -> int:
     """星级评比 of a year (default: the as-of date's year) per unit, and the 示范企业."""
     engine, sel = _listing_args(args)
     year = args.year or sel.as_of.year
-    t = stars.star_table(engine, sel, year=year)
+    t = star_ratings.star_table(engine, sel, year=year)
     keys = ("count_star1", "count_star2", "count_star3", "count_unrated", "count_total", "count_model")
     if args.json:
         _print_json({"unit": t["unit_code"], "unit_name": t["unit_name"], "year": year,
@@ -247,7 +247,7 @@ def cmd_stars(args) -> int:
                                  "score": m["score"]} for m in t["models"]]})
         return 0
     print(f"{year}年度星级评比　{t['unit_name']}")
-    print(text_table(["单位", *stars.STARS, "合计", "示范企业"],
+    print(text_table(["单位", *star_ratings.STARS, "合计", "示范企业"],
                      [[r["unit_name"], *[r[k] for k in keys]] for r in t["by_unit"]]))
     print()
     print(f"示范企业（{year - 1}、{year}年度连续三星级）：{len(t['models'])} 家")

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from dashboard import audit, auth
+from dashboard import audit_trail, auth
 from dashboard.__main__ import main
 from dashboard.db import table_snapshot
 from dashboard.models import RECORD_MODELS
@@ -57,7 +57,7 @@ def test_a_workbook_with_another_units_enterprise_is_refused_with_its_rows(two_u
     own = _file(tmp_path, "own.xlsx", sampling([sampling_row("N1", 2), sampling_row("N3", 2)]))
     assert main(["--db", url, "--as", "dt03_clerk", "import", own]) == 0
     uploads = [(e["username"], e["detail"]["file"], e["detail"]["status"])
-               for e in reversed(audit.events(engine, action="upload"))]
+               for e in reversed(audit_trail.events(engine, action="upload"))]
     assert uploads[-2:] == [("dt03_clerk", "mixed.xlsx", "rejected"), ("dt03_clerk", "own.xlsx", "imported")]
 
 
@@ -84,7 +84,7 @@ def test_rollback_only_within_ones_unit(two_units, capsys):
     assert main(["--db", url, "--as", "dt03_chief", "rollback", "2"]) == 1
     assert main(["--db", url, "--as", "dt03_clerk", "rollback", "2"]) == 0
     assert main(["--db", url, "--as", "sysadmin", "rollback", "1"]) == 0
-    rollbacks = [(e["username"], e["detail"]["batch_id"]) for e in reversed(audit.events(engine, action="rollback"))]
+    rollbacks = [(e["username"], e["detail"]["batch_id"]) for e in reversed(audit_trail.events(engine, action="rollback"))]
     assert rollbacks == [("dt03_clerk", 2), ("sysadmin", 1)]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import actions, audit, auth
+from dashboard import actions, audit_trail, auth
 from dashboard.access import PERMISSION_LABELS, Viewer, viewer_for_username
 from dashboard.campaign import load_campaign
 from dashboard.importer import import_workbook, rollback_batch
@@ -36,7 +36,7 @@ UNCHANGED = {"export", "init_db", "rebuild_rollups"}  # their only row is the au
 def test_every_action_has_a_case_and_a_named_permission():
     assert set(CASES) == set(actions.REGISTRY)
     for act in actions.REGISTRY.values():
-        assert act.code in audit.ACTIONS and act.permission in PERMISSION_LABELS
+        assert act.code in audit_trail.ACTIONS and act.permission in PERMISSION_LABELS
 
 
 def refusers(county: AccountsCounty, permission: str) -> list[Viewer]:
@@ -49,11 +49,11 @@ def refusers(county: AccountsCounty, permission: str) -> list[Viewer]:
 def test_an_action_refuses_a_viewer_without_its_permission(accounts_county, code):
     permission = actions.REGISTRY[code].permission
     for viewer in refusers(accounts_county, permission):
-        before, rows = accounts_county.state(), len(audit.events(accounts_county.engine))
+        before, rows = accounts_county.state(), len(audit_trail.events(accounts_county.engine))
         with pytest.raises(PermissionError, match=PERMISSION_LABELS[permission]):
             CASES[code](accounts_county, viewer)
         assert accounts_county.state() == before, (code, viewer.username)
-        new = audit.events(accounts_county.engine)[: len(audit.events(accounts_county.engine)) - rows]
+        new = audit_trail.events(accounts_county.engine)[: len(audit_trail.events(accounts_county.engine)) - rows]
         assert [(e["username"], e["action"], e["detail"]["action"]) for e in new] == [
             (viewer.username, "access_denied", code)]
 
@@ -70,15 +70,15 @@ def test_an_action_does_its_work_and_audits_a_viewer_with_its_permission(account
     before = accounts_county.state()
     CASES[code](accounts_county, viewer)
     assert (accounts_county.state() == before) == (code in UNCHANGED)
-    mine = [e for e in audit.events(accounts_county.engine, action=code) if e["username"] == viewer.username]
+    mine = [e for e in audit_trail.events(accounts_county.engine, action=code) if e["username"] == viewer.username]
     assert len(mine) == 1 and mine[0]["detail"].get("source", "web") == "web"
-    assert not audit.events(accounts_county.engine, action="access_denied")
+    assert not audit_trail.events(accounts_county.engine, action="access_denied")
 
 
 def test_the_audit_row_commits_with_the_work_or_not_at_all(accounts_county, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("audit table unavailable")
-    monkeypatch.setattr(audit, "write", broken)
+    monkeypatch.setattr(audit_trail, "write", broken)
     before = accounts_county.state()
     clerk = accounts_county.viewers["dt03_clerk"]
     with pytest.raises(RuntimeError):
@@ -99,26 +99,26 @@ def test_an_account_change_and_its_audit_row_are_one_transaction(accounts_county
     unit, state and lock as they were, no session ended."""
     engine, admin = accounts_county.engine, accounts_county.viewers["admin"]
     token = auth.login(engine, "dt03_other", PASSWORD).token  # a session a password change would end
-    before, rows = accounts_county.state(), len(audit.events(engine))
+    before, rows = accounts_county.state(), len(audit_trail.events(engine))
 
     def broken(*args, **kwargs):
         raise RuntimeError("audit table unavailable")
-    monkeypatch.setattr(audit, "write", broken)
+    monkeypatch.setattr(audit_trail, "write", broken)
     with pytest.raises(RuntimeError, match="audit table unavailable"):
         CASES[code](accounts_county, admin)
     monkeypatch.undo()
-    assert accounts_county.state() == before and len(audit.events(engine)) == rows
+    assert accounts_county.state() == before and len(audit_trail.events(engine)) == rows
     assert auth.get_account(engine, "new_clerk") is None and auth.viewer_for_token(engine, token) is not None
     CASES[code](accounts_county, admin)  # with the audit table back, the change is made and audited
     assert accounts_county.state() != before
-    assert [e["action"] for e in audit.events(engine)[:1]] == [code]
+    assert [e["action"] for e in audit_trail.events(engine)[:1]] == [code]
 
 
 def test_an_account_change_made_without_the_door_is_audited_in_its_transaction_too(accounts_county, monkeypatch):
     """dashboard.auth's own callers (the demo accounts, tests) get the same guarantee."""
     def broken(*args, **kwargs):
         raise RuntimeError("audit table unavailable")
-    monkeypatch.setattr(audit, "write", broken)
+    monkeypatch.setattr(audit_trail, "write", broken)
     before = accounts_county.state()
     for change in (lambda e: auth.create_account(e, "x_clerk", PASSWORD, "clerk", "DT03", by="test"),
                    lambda e: auth.set_password(e, "dt03_other", "another password 3", by="test"),
@@ -150,7 +150,7 @@ def test_an_admin_cannot_change_their_own_role_or_disable_themselves(accounts_co
     acc = auth.get_account(engine, "admin")
     assert (acc.role, acc.is_active, viewer_for_username(engine, "admin").can_see_personal_data) == (
         "admin", True, False)
-    assert len(audit.events(engine, action="access_denied", username="admin")) == 3
+    assert len(audit_trail.events(engine, action="access_denied", username="admin")) == 3
     auth.create_account(engine, "admin2", PASSWORD, "admin", None, by="test")
     actions.change_role(engine, viewer_for_username(engine, "admin2"), "admin", role="leader")
     assert auth.get_account(engine, "admin").role == "leader"  # another administrator may

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from dashboard import audit, auth
+from dashboard import audit_trail, auth
 from dashboard.__main__ import main
 from dashboard.access import resolve_unit, viewer_for_username
 from dashboard.db import PROJECT_DIR
@@ -20,7 +20,7 @@ PASSWORD = "correct horse 1"
 
 
 def _actions(engine, username=None) -> list[str]:
-    return [e["action"] for e in reversed(audit.events(engine, username=username))]
+    return [e["action"] for e in reversed(audit_trail.events(engine, username=username))]
 
 
 @pytest.fixture
@@ -98,7 +98,7 @@ def test_unknown_and_disabled_accounts_fail_alike(chief):
     auth.set_active(chief, "dt03_chief", False, by="admin")
     disabled = auth.login(chief, "dt03_chief", PASSWORD)
     assert not unknown.ok and not disabled.ok and unknown.message == disabled.message == auth.GENERIC_FAILURE
-    failed = audit.events(chief, action="login_failed")
+    failed = audit_trail.events(chief, action="login_failed")
     assert {(e["username"], e["detail"]["reason"]) for e in failed} == {("nobody", "unknown"),
                                                                         ("dt03_chief", "disabled")}
 
@@ -156,7 +156,7 @@ def test_an_attacker_cannot_lock_the_holder_out_from_elsewhere(chief):
     assert auth.list_accounts(chief)[0]["locked_until"] is not None
     auth.unlock(chief, "dt03_chief", by="admin")
     assert auth.list_accounts(chief)[0]["locked_until"] is None
-    clients = {(e["detail"]["client"], e["detail"]["reason"]) for e in audit.events(chief, action="login_failed")}
+    clients = {(e["detail"]["client"], e["detail"]["reason"]) for e in audit_trail.events(chief, action="login_failed")}
     assert clients == {("203.0.113.9", "wrong_password"), ("203.0.113.9", "lockout"), ("203.0.113.9", "locked"),
                        ("203.0.113.9", "throttled")}
 
@@ -367,7 +367,7 @@ def test_user_commands_and_their_audit_rows(empty_engine, monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
     assert main(["--db", url, "--as", "dt03_clerk", "user", "add", "x2", "--role", "admin", "--password-stdin"]) == 1
     assert auth.get_account(empty_engine, "x2") is None
-    changes = [(e["username"], e["action"], e["detail"].get("account")) for e in reversed(audit.events(empty_engine))
+    changes = [(e["username"], e["action"], e["detail"].get("account")) for e in reversed(audit_trail.events(empty_engine))
                if e["action"].startswith("user_")]
     assert changes == [("cli", "user_add", "dt03_clerk"), ("cli", "user_passwd", "dt03_clerk"),
                        ("cli", "user_disable", "dt03_clerk"), ("test", "user_enable", "dt03_clerk")]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from dashboard import audit, auth
+from dashboard import audit_trail, auth
 from dashboard.db import get_engine
 from tests.pages_support import ARGS, CHROMIUM, SHOTS, free_port, full_height, playwright_or_skip, serve, settle
 
@@ -119,7 +119,7 @@ def test_chief_logs_in_keeps_the_login_and_is_refused_another_units_enterprise(c
     assert _session_cookie(context) is None
     page.screenshot(path=str(SHOTS / "access_logged_out.png"))
     assert violations == []
-    actions = [(e["username"], e["action"]) for e in reversed(audit.events(eng, username="dt03_chief"))][-3:]
+    actions = [(e["username"], e["action"]) for e in reversed(audit_trail.events(eng, username="dt03_chief"))][-3:]
     assert actions == [("dt03_chief", "login_failed"), ("dt03_chief", "login"), ("dt03_chief", "logout")]
     context.close()
 

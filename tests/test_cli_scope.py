@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import audit, auth
+from dashboard import audit_trail, auth
 from dashboard.__main__ import main
 from tests.pages_support import PROJECT_DIR
 
@@ -26,7 +26,7 @@ def test_maintenance_commands_honour_as(cli, capsys, command):
     assert main(["--db", cli.url, "--as", "dt03_chief", *command]) == 1
     assert "权限不足" in capsys.readouterr().err
     assert cli.state() == before
-    assert [e["detail"]["action"] for e in audit.events(cli.engine, action="access_denied")] == [
+    assert [e["detail"]["action"] for e in audit_trail.events(cli.engine, action="access_denied")] == [
         command[0].replace("-", "_")]
 
 
@@ -40,10 +40,10 @@ def test_maintenance_commands_are_audited_with_and_without_as(cli):
     assert main(["--db", cli.url, "demo", "--force"]) == 0
     assert cli.state() != before
     rows = [(e["username"], e["action"], e["detail"].get("source"))
-            for e in reversed(audit.events(cli.engine)) if e["action"] in ("rebuild_rollups", "init_db", "demo")]
+            for e in reversed(audit_trail.events(cli.engine)) if e["action"] in ("rebuild_rollups", "init_db", "demo")]
     assert rows == [("admin", "rebuild_rollups", "cli"), ("admin", "init_db", "cli"), ("cli", "init_db", "cli"),
                     ("cli", "demo", "cli")]
-    assert audit.events(cli.engine, action="demo")[0]["detail"]["force"] is True
+    assert audit_trail.events(cli.engine, action="demo")[0]["detail"]["force"] is True
 
 
 def test_production_mode_refuses_demo_force(cli, monkeypatch, capsys):
@@ -54,16 +54,16 @@ def test_production_mode_refuses_demo_force(cli, monkeypatch, capsys):
     assert main(["--db", cli.url, "demo", "--force"]) == 1
     assert "生产模式" in capsys.readouterr().err
     assert cli.state() == before
-    assert audit.events(cli.engine, action="access_denied")[0]["username"] == "cli"
+    assert audit_trail.events(cli.engine, action="access_denied")[0]["username"] == "cli"
 
 
 def test_without_as_the_cli_acts_as_the_operator_and_is_audited(cli, tmp_path):
     wb = tmp_path / "june.xlsx"
     wb.write_bytes(cli.workbook)
     assert main(["--db", cli.url, "import", str(wb)]) == 0
-    batch = audit.events(cli.engine, action="upload")[0]["detail"]["batch_id"]
+    batch = audit_trail.events(cli.engine, action="upload")[0]["detail"]["batch_id"]
     assert main(["--db", cli.url, "rollback", str(batch)]) == 0
-    assert [(e["username"], e["action"]) for e in reversed(audit.events(cli.engine))
+    assert [(e["username"], e["action"]) for e in reversed(audit_trail.events(cli.engine))
             if e["action"] in ("upload", "rollback")] == [("cli", "upload"), ("cli", "rollback")]
 
 

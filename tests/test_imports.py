@@ -176,3 +176,14 @@ def test_the_function_import_check_finds_an_unexplained_import(tmp_path):
         assert unexplained_imports(tmp_path / "m.py") == ["m.py:16: import re", "m.py:7: import json"]
     finally:
         ROOT = saved
+
+
+def test_no_module_shares_its_name_with_a_page():
+    """A page (app_pages/x.py) and a module (dashboard/…/x.py) of one name make a reader guess which
+    `x` a line means: the figures behind a page take a name of their own (figures/strikes.py behind
+    app_pages/enforcement.py, audit_trail.py behind the audit page …)."""
+    pages = {p.stem for p in (ROOT / "app_pages").glob("*.py")}
+    assert {"overview", "enforcement", "audit"} <= pages  # the check compares something
+    twins = sorted(f"app_pages/{p.stem}.py ~ {p.relative_to(ROOT)}" for p in (ROOT / "dashboard").rglob("*.py")
+                   if p.stem in pages and "migrations" not in p.parts)
+    assert not twins, "页面与模块同名：\n" + "\n".join(twins)

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from dashboard import audit, auth
+from dashboard import audit_trail, auth
 from dashboard.db import get_engine
 from tests.pages_support import PROJECT_DIR, copy_county, free_port, serve
 
@@ -98,14 +98,14 @@ def test_a_failed_login_returns_to_the_form_with_a_fixed_message(site):
 
 def test_forms_posted_from_another_site_are_refused(site):
     engine = get_engine(site.db_url)
-    before = len(audit.events(engine, username="leader"))
+    before = len(audit_trail.events(engine, username="leader"))
     for origin in ("https://evil.example", None):
         headers = {"Origin": origin} if origin else {}
         status, response_headers, _ = site.request("POST", "/account/login",
                                                    {"username": "leader", "password": "demo-leader"}, **headers)
         assert status == 403 and _cookie(response_headers) is None
         assert site.request("POST", "/account/logout", {}, **headers)[0] == 403
-    assert len(audit.events(engine, username="leader")) == before  # no login was even tried
+    assert len(audit_trail.events(engine, username="leader")) == before  # no login was even tried
     status, _, _ = site.post("/account/login", {"username": "leader", "password": "x" * 5000})
     assert status == 413
 
@@ -137,7 +137,7 @@ def test_a_throttled_attacker_does_not_lock_out_the_holder(site):
     right = {"username": "dt03_clerk", "password": "demo-clerk"}
     assert _cookie(site.post("/account/login", right, **attacker)[1]) is None
     assert _cookie(site.post("/account/login", right, **holder)[1]) is not None
-    clients = [e["detail"]["client"] for e in audit.events(get_engine(site.db_url), username="dt03_clerk")
+    clients = [e["detail"]["client"] for e in audit_trail.events(get_engine(site.db_url), username="dt03_clerk")
                if e["action"] in ("login", "login_failed")]
     assert set(clients) == {"198.51.100.7", "10.20.30.40"}
 

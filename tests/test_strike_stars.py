@@ -10,7 +10,7 @@ import pytest
 
 from dashboard.access import system_viewer, viewer_for_username  # noqa: F401
 from dashboard.campaign import load_campaign, phase_window
-from dashboard.figures import enforcement, records, stars
+from dashboard.figures import records, star_ratings, strikes
 from dashboard.figures.selection import select
 from dashboard.ui.widgets import md
 from strike_county import E, HOSTILE_NAME, HOSTILE_TYPE, build
@@ -31,7 +31,7 @@ def _sel(engine, viewer=None, **kw):
 
 
 def _panel(engine, unit=None, window=None, as_of=None):
-    return enforcement.panel(engine, _sel(engine, unit=unit, window=window, as_of=as_of))
+    return strikes.panel(engine, _sel(engine, unit=unit, window=window, as_of=as_of))
 
 
 # ------------------------------------------------------------------ 严打 panel
@@ -80,11 +80,11 @@ def test_a_chief_sees_only_their_subtree(county):
     from dashboard.auth import create_account
     create_account(county, "dt02_chief", "pw-123456789-long", "chief", "DT02", by="test")
     chief = viewer_for_username(county, "dt02_chief")
-    p = enforcement.panel(county, _sel(county, chief))
+    p = strikes.panel(county, _sel(county, chief))
     assert {c["case_no"] for c in p["cases"]} == {"K4", "K5", "K7"}
     with pytest.raises(PermissionError):
-        enforcement.panel(county, _sel(county, chief, unit="DT01"))
-    assert [r["sample_no"] for r in enforcement.unfiled_samples(county, _sel(county, chief, as_of=D("2023-08-31")))] == [
+        strikes.panel(county, _sel(county, chief, unit="DT01"))
+    assert [r["sample_no"] for r in strikes.unfiled_samples(county, _sel(county, chief, as_of=D("2023-08-31")))] == [
         "S3", "S7"]
 
 
@@ -100,30 +100,30 @@ def test_a_chief_sees_only_their_subtree(county):
     ("2023-09-01", ["S8", "S3"]),          # K7 filed: S7 linked through P6
 ])
 def test_unfiled_serious_batches_at_the_thirty_day_boundary(county, as_of, unfiled):
-    rows = enforcement.unfiled_samples(county, _sel(county, as_of=D(as_of)))
+    rows = strikes.unfiled_samples(county, _sel(county, as_of=D(as_of)))
     assert [r["sample_no"] for r in rows] == unfiled
 
 
 def test_serious_batches_and_their_links(county):
-    rows = {r["sample_no"]: r for r in enforcement.serious_samples(county, _sel(county, as_of=D("2023-09-30")))}
+    rows = {r["sample_no"]: r for r in strikes.serious_samples(county, _sel(county, as_of=D("2023-09-30")))}
     assert sorted(rows) == ["S1", "S2", "S3", "S7", "S8"]  # S4 风险监测, S5 not serious, S6/S9 合格
     assert (rows["S1"]["case_no"], rows["S2"]["case_no"], rows["S7"]["case_no"]) == ("K1", "K3", "K7")
     assert rows["S3"]["case_no"] is None and rows["S8"]["case_no"] is None
     assert (rows["S3"]["reason"], rows["S2"]["reason"]) == ("病死畜禽", "非食用物质")
     assert rows["S3"]["due_date"] == D("2023-07-10") and rows["S3"]["days_open"] == 112
     # S2 at 06-30: no case yet (K3 is filed 07-01) but not due either
-    s2 = {r["sample_no"]: r for r in enforcement.serious_samples(county, _sel(county, as_of=D("2023-06-30")))}["S2"]
+    s2 = {r["sample_no"]: r for r in strikes.serious_samples(county, _sel(county, as_of=D("2023-06-30")))}["S2"]
     assert (s2["case_no"], s2["is_unfiled"]) == (None, False)
-    summary = enforcement.serious_summary(list(rows.values()))
+    summary = strikes.serious_summary(list(rows.values()))
     assert summary == {"count_serious": 5, "count_with_case": 3, "count_unfiled": 2, "count_pending": 0,
                        "with_case_text": "3/5", "with_case_percent": "60.0%"}
-    dt01 = enforcement.unfiled_samples(county, _sel(county, unit="DT01", as_of=D("2023-07-10")))
+    dt01 = strikes.unfiled_samples(county, _sel(county, unit="DT01", as_of=D("2023-07-10")))
     assert [r["sample_no"] for r in dt01] == ["S8"]
 
 
 # ------------------------------------------------------------------ 星级评比
 def test_star_distribution_and_models_by_hand(county):
-    t = stars.star_table(county, _sel(county), year=2023)
+    t = star_ratings.star_table(county, _sel(county), year=2023)
     rows = {r["unit_code"]: r for r in t["by_unit"]}
     keys = ("count_star1", "count_star2", "count_star3", "count_unrated", "count_total", "count_model")
     assert tuple(rows["DT"][k] for k in keys) == (1, 0, 3, 1, 5, 2)
@@ -134,7 +134,7 @@ def test_star_distribution_and_models_by_hand(county):
         (E[1], 95.0, 92.0), (E[6], 91.0, 90.0)]
     assert [(r["year"], r["count_star2"], r["count_star3"], r["count_total"], r["count_model"]) for r in t["by_year"]] == [
         (2021, 0, 1, 1, 0), (2022, 1, 3, 4, 1), (2023, 0, 3, 5, 2)]
-    y22 = stars.star_table(county, _sel(county, unit="DT02"), year=2022)
+    y22 = star_ratings.star_table(county, _sel(county, unit="DT02"), year=2022)
     assert [m["credit_code"] for m in y22["models"]] == [E[5]]
     assert [(r["unit_code"], r["count_star3"], r["count_model"]) for r in y22["by_unit"]] == [("DT02", 2, 1)]
 

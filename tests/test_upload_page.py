@@ -65,7 +65,7 @@ def test_good_workbook_dry_run_then_confirm(small_county_env):
     at.button(key="up_confirm").click().run()
     assert not at.exception, at.exception
     assert "已上报，第 2 批" in texts(at)
-    from dashboard.audit import events
+    from dashboard.audit_trail import events
     assert [(e["action"], e["detail"]["batch_id"]) for e in events(small_county_env, action="upload")] == [("upload", 2)]
     after = figures(small_county_env)
     assert before["sampling_pass"] == (0, 0) and after["sampling_pass"] == (2, 3)

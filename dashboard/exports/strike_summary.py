@@ -1,7 +1,7 @@
 """严打, the sampling by 检验项目类别 and the 星级 award list in a stage summary (the plan's §三(二)2–3,
 §三(三)5 and §五(四): 阶段性总结 with its 典型做法 and 问题不足).
 
-`gather` asks the core (dashboard.figures.enforcement, .breakdowns, .stars) through the summary's
+`gather` asks the core (dashboard.figures.strikes, .breakdowns, .star_ratings) through the summary's
 viewer; build_summary keeps the result on StageSummary.extra["strike"]. The briefing's sentences
 (`work_items` in 工作开展情况, `problem_items` in 存在的问题) and its 附表 (`appendix`) are written from it
 alone; the workbook's sheets are dashboard.exports.xlsx's. Nothing here changes an existing figure
@@ -13,9 +13,9 @@ from sqlalchemy.engine import Engine
 
 from ..campaign import CampaignConf, PhaseConf
 from ..figures.breakdowns import pass_rate_by, sampling_rows
-from ..figures.enforcement import CASE_DUE_DAYS, panel, serious_samples, serious_summary
+from ..figures.strikes import CASE_DUE_DAYS, panel, serious_samples, serious_summary
 from ..figures.selection import Selection
-from ..figures.stars import star_table
+from ..figures.star_ratings import star_table
 from ..labels import percent_text
 
 

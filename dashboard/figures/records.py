@@ -16,7 +16,7 @@ from ..db import execute
 from ..labels import normalise_dates
 from .members import check_target, members_of
 from .selection import Selection
-from .stars import model_years
+from .star_ratings import model_years
 
 # The record tables of an enterprise's file, in the order of the plan's work, with Chinese titles.
 FILE_SECTIONS = {

@@ -23,8 +23,8 @@ import functools
 import streamlit as st
 from sqlalchemy import inspect, text
 
-from dashboard.figures import (breakdowns, enforcement as strike, exceptions as overview, gaps, grading, pace,
-                               records, stars)
+from dashboard.figures import (breakdowns, exceptions as overview, gaps, grading, pace, records, star_ratings,
+                               strikes)
 from dashboard.figures.selection import Selection, select
 from dashboard.access import Viewer, system_viewer
 from dashboard.auth import ensure_demo_accounts
@@ -283,26 +283,26 @@ def short_list(kind: str, ver, sel: Selection, limit: int) -> dict:
 
 @cached()
 def unfiled(ver, sel: Selection):
-    """Serious 不合格 batches with no case 30 days after sampling (dashboard.figures.enforcement)."""
-    return strike.unfiled_samples(engine(), sel)
+    """Serious 不合格 batches with no case 30 days after sampling (dashboard.figures.strikes)."""
+    return strikes.unfiled_samples(engine(), sel)
 
 
 @cached()
 def serious(ver, sel: Selection):
-    """Every serious 不合格 batch with its linked case (dashboard.figures.enforcement)."""
-    return strike.serious_samples(engine(), sel)
+    """Every serious 不合格 batch with its linked case (dashboard.figures.strikes)."""
+    return strikes.serious_samples(engine(), sel)
 
 
 @cached()
 def enforcement(ver, sel: Selection):
-    """The 严打 panel: cases by unit and 违法类型 (dashboard.figures.enforcement)."""
-    return strike.panel(engine(), sel)
+    """The 严打 panel: cases by unit and 违法类型 (dashboard.figures.strikes)."""
+    return strikes.panel(engine(), sel)
 
 
 @cached()
 def star_table(ver, sel: Selection, year: int):
-    """星级评比 per unit for a year and the 示范企业 (dashboard.figures.stars)."""
-    return stars.star_table(engine(), sel, year=year)
+    """星级评比 per unit for a year and the 示范企业 (dashboard.figures.star_ratings)."""
+    return star_ratings.star_table(engine(), sel, year=year)
 
 
 @cached()

@@ -19,7 +19,7 @@ from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
-from dashboard import audit, auth
+from dashboard import audit_trail, auth
 from dashboard.access import Viewer, viewer_for_username
 from dashboard.ui import server
 
@@ -74,7 +74,7 @@ def logout_button(engine) -> None:
     if st.session_state.get(_OIDC):
         if st.button("退出登录", key="auth_logout", icon=":material/logout:"):
             viewer = st.session_state.get(VIEWER_KEY)
-            audit.record(engine, viewer.username, "logout", {"source": "oidc"})
+            audit_trail.record(engine, viewer.username, "logout", {"source": "oidc"})
             _forget()
             st.logout()
         return
@@ -154,7 +154,7 @@ def _oidc_viewer(engine) -> Viewer | None:
         st.session_state["auth_oidc_unknown"] = str(st.user.get(claim) or "")
         return None
     if not st.session_state.get(_OIDC):
-        audit.record(engine, viewer.username, "login", {"source": "oidc", "role": viewer.role})
+        audit_trail.record(engine, viewer.username, "login", {"source": "oidc", "role": viewer.role})
     st.session_state[_OIDC] = True
     st.session_state[VIEWER_KEY] = viewer
     return viewer
