@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard.periods import Window
 from dashboard.ui import controls, data, widgets
+from dashboard.ui.widgets import md
 
 choice, sel, ver, conf = controls.current(), controls.selection(), data.version(), data.campaign()
 widgets.page_setup("阶段进展", choice)
@@ -28,7 +29,8 @@ for phase in conf.phases:
         left, right = st.columns([2, 3])
         with left:
             st.markdown("**工作任务（实施方案第四部分）**")
-            st.markdown("\n".join(f"{i}. {item}" for i, item in enumerate(phase.work_items, 1)))
+            st.markdown("\n".join(f"{i}. {md(item.text)}（{md(item.owner)}，{item.deadline} 前）"
+                                  for i, item in enumerate(phase.work_items, 1)))
         with right:
             figs = phase_figures(phase)
             if not figs:

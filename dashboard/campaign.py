@@ -14,8 +14,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from .campaign_check import (CampaignError, check_campaign, load_yaml, population_conf, refuse,  # noqa: F401
-                             target_conf)
+from .campaign_check import (UNASSIGNED, CampaignError, check_campaign, leader_conf, load_yaml,  # noqa: F401
+                             population_conf, refuse, target_conf, work_item_conf)
 from .db import PROJECT_DIR, upgrade
 from .models import Campaign, OrgUnit, OrgUnitClosure, Phase, Target
 from .periods import Window
@@ -25,13 +25,37 @@ DEFAULT_CAMPAIGN = "dongtai-2023"
 
 
 @dataclass(frozen=True)
+class WorkItem:
+    """One work item of a phase (工作任务): a stable code (the office's status is stored under it),
+    its text, its 责任科室 and its deadline (by default its phase's end)."""
+    code: str
+    text: str
+    owner: str = UNASSIGNED
+    deadline: date | None = None
+    phase_seq: int = 0
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
 class PhaseConf:
     """A work phase of section 四: number, name, dates, work items."""
     seq: int
     name: str
     start_date: date
     end_date: date
-    work_items: tuple[str, ...] = ()
+    work_items: tuple[WorkItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class LeaderConf:
+    """A member of the leadership group (领导小组): 组长, 副组长 or 成员, name, post, and for a member
+    the department (责任科室) they head."""
+    role: str
+    name: str
+    post: str
+    department: str | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +71,7 @@ class TargetConf:
     short_name: str | None = None
     wording: dict = field(default_factory=dict, compare=False, hash=False)
     line: int = 0
+    owner: str = UNASSIGNED  # 责任科室 (one of the campaign's departments), 未指定 when the file names none
 
 
 @dataclass(frozen=True)
@@ -91,6 +116,21 @@ class CampaignConf:
     extra: dict = field(default_factory=dict, compare=False, hash=False)
     populations: tuple[PopulationConf, ...] = ()
     wording: dict = field(default_factory=dict, compare=False, hash=False)
+    leadership: tuple[LeaderConf, ...] = ()
+    departments: tuple[str, ...] = ()  # 责任科室, in the file's order
+
+    @property
+    def work_items(self) -> tuple[WorkItem, ...]:
+        """Every phase's work items, phase by phase."""
+        return tuple(item for p in self.phases for item in p.work_items)
+
+    def owner_of(self, target_code: str) -> str:
+        """The 责任科室 of a target (未指定 when the file names none or there is no such target)."""
+        return next((t.owner for t in self.targets if t.code == target_code), UNASSIGNED)
+
+    def head_of(self, department: str) -> LeaderConf | None:
+        """The leadership group's member who heads a department, if the file names one."""
+        return next((p for p in self.leadership if p.department == department), None)
 
     def population(self, code: str | None) -> PopulationConf:
         """A population by code (the first one by default)."""
@@ -116,17 +156,19 @@ def parse_campaign(data: dict, source: str = "行动配置") -> CampaignConf:
     (dashboard.campaign_check)."""
     check_campaign(data, source)
     phases = tuple(PhaseConf(i + 1, p["name"], p["start_date"], p["end_date"],
-                             tuple(p.get("work_items") or ()))
+                             tuple(work_item_conf(w, i + 1, p["end_date"]) for w in p.get("work_items") or ()))
                    for i, p in enumerate(data["phases"]))
     targets = tuple(target_conf(t) for t in data["targets"])
     populations = tuple(population_conf(p) for p in data.get("populations") or ()) or (
         PopulationConf("active", "在产企业", "在产企业"),)
     known = {"code", "name", "start_date", "end_date", "org_units", "phases", "targets", "on_time_day",
-             "populations", "wording"}
+             "populations", "wording", "leadership", "departments"}
     conf = CampaignConf(data["code"], data["name"], data["start_date"], data["end_date"],
                         _unit(data["org_units"]), phases, targets, int(data.get("on_time_day", 5)),
                         {k: v for k, v in data.items() if k not in known}, populations,
-                        dict(data.get("wording") or {}))
+                        dict(data.get("wording") or {}),
+                        tuple(leader_conf(p) for p in data.get("leadership") or ()),
+                        tuple(data.get("departments") or ()))
     check_measures(conf, data, source)
     return conf
 
@@ -203,7 +245,7 @@ def sync_campaign(engine: Engine, conf: CampaignConf) -> None:
         s.execute(delete(Phase).where(Phase.campaign_id == camp.campaign_id))
         s.execute(delete(Target).where(Target.campaign_id == camp.campaign_id))
         s.add_all(Phase(campaign_id=camp.campaign_id, seq=p.seq, name=p.name, start_date=p.start_date,
-                        end_date=p.end_date, work_items="\n".join(p.work_items)) for p in conf.phases)
+                        end_date=p.end_date, work_items="\n".join(w.text for w in p.work_items)) for p in conf.phases)
         s.add_all(Target(campaign_id=camp.campaign_id, code=t.code, name=t.name, threshold=t.threshold,
                          sort_order=i) for i, t in enumerate(conf.targets))
 

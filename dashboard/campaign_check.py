@@ -3,6 +3,7 @@ key, so a wrong file is refused with the file, the line and the key (docs/campai
 messages), never with a traceback in the middle of a page."""
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 import yaml
@@ -11,14 +12,19 @@ from .subjects import subjects
 
 TOP_KEYS = {"code": True, "name": True, "start_date": True, "end_date": True, "org_units": True,
             "phases": True, "targets": True, "short_name": False, "year": False, "on_time_day": False,
-            "populations": False, "wording": False, "sample": False}
+            "populations": False, "wording": False, "sample": False, "leadership": False,
+            "departments": False}
 SAMPLE_KEYS = {"workbooks": True, "generator": True, "missing": False}
 PHASE_KEYS = {"name": True, "start_date": True, "end_date": True, "work_items": False}
 UNIT_KEYS = {"code": True, "name": True, "short_name": False, "children": False}
 POPULATION_KEYS = {"code": True, "name": True, "label": False, "subject_types": False,
                    "statuses": False, "large_only": False}
 TARGET_KEYS = {"code": True, "name": True, "measure": True, "threshold": True, "short_name": False,
-               "wording": False}  # anything else is a parameter of the measure
+               "wording": False, "owner": False}  # anything else is a parameter of the measure
+WORK_ITEM_KEYS = {"code": True, "text": True, "owner": False, "deadline": False}
+LEADER_KEYS = {"role": True, "name": True, "post": True, "department": False}
+LEADER_ROLES = ("组长", "副组长", "成员")
+UNASSIGNED = "未指定"  # the owner of a target or work item the file names none for
 WORDING_KEYS = ("scope", "children", "child", "units", "subject", "subject_unit")
 TARGET_WORDING_KEYS = ("definition", "missing", "held", "gap_title", "gap_issue", "action")
 
@@ -106,17 +112,84 @@ def _units(source: str, m, seen: set) -> None:
         _units(source, child, seen)
 
 
+def work_item_code(seq: int, text: str) -> str:
+    """The stable code of a work item written as a plain string (older files): its phase and a
+    digest of its text, so the office's status stays with the item whatever its position."""
+    return f"p{seq}_" + hashlib.sha1(str(text).encode("utf-8")).hexdigest()[:8]
+
+
+def _departments(source: str, data) -> list[str]:
+    """The 责任科室 list (departments:); [] when the file has none."""
+    deps = data.get("departments")
+    if deps is None:
+        return []
+    if not isinstance(deps, list) or not all(isinstance(d, str) and d.strip() for d in deps):
+        refuse(source, data, "departments", "须是科室名称的列表，如 [办公室, 食品安全监管科]")
+    if len(set(deps)) != len(deps):
+        refuse(source, data, "departments", "科室名称重复")
+    return deps
+
+
+def _owner(source: str, m, key: str, departments: list[str]) -> None:
+    """An owner (责任科室) must be one of departments:."""
+    owner = m.get(key)
+    if owner is None:
+        return
+    if owner not in departments:
+        known = "、".join(departments) if departments else "departments 尚未列出任何科室"
+        refuse(source, m, key, f"没有这个责任科室“{owner}”（{known}）")
+
+
+def _leadership(source: str, data, departments: list[str]) -> None:
+    """组长, 副组长, 成员: each with a name and a post; a member's department among departments:."""
+    group = data.get("leadership")
+    if group is None:
+        return
+    if not isinstance(group, list) or not group:
+        refuse(source, data, "leadership", "须是领导小组成员的列表（role、name、post）")
+    for person in group:
+        _keys(source, person, LEADER_KEYS, "领导小组成员")
+        if person["role"] not in LEADER_ROLES:
+            refuse(source, person, "role", f"须是 {'、'.join(LEADER_ROLES)} 之一，而不是“{person['role']}”")
+        _owner(source, person, "department", departments)
+    if not any(p["role"] == "组长" for p in group):
+        refuse(source, data, "leadership", "领导小组须有一名组长")
+
+
+def _work_items(source: str, p, seq: int, departments: list[str], codes: set) -> None:
+    items = p.get("work_items") or []
+    if not isinstance(items, list):
+        refuse(source, p, "work_items", "须是工作任务的列表")
+    for item in items:
+        if isinstance(item, str):
+            code = work_item_code(seq, item)
+        else:
+            _keys(source, item, WORK_ITEM_KEYS, "工作任务")
+            code = str(item["code"])
+            _owner(source, item, "owner", departments)
+            if item.get("deadline") is not None and not isinstance(item["deadline"], date):
+                refuse(source, item, "deadline", f"须是日期（如 2023-04-30），而不是“{item['deadline']}”")
+        if code in codes:
+            refuse(source, item if isinstance(item, dict) else p, "code" if isinstance(item, dict) else "work_items",
+                   f"工作任务代码“{code}”重复")
+        codes.add(code)
+
+
 def check_campaign(data, source: str = "行动配置") -> None:
     """Structure, keys, dates, unique codes; the measures' own parameters are checked when they
     are built (dashboard.figures.measures)."""
     _keys(source, data, TOP_KEYS, "行动配置")
     _span(source, data, "行动")
     _units(source, data["org_units"], set())
+    departments = _departments(source, data)
+    _leadership(source, data, departments)
     if not isinstance(data["phases"], list):
         refuse(source, data, "phases", "须是阶段列表")
-    for p in data["phases"]:
+    item_codes: set = set()
+    for seq, p in enumerate(data["phases"], 1):
         _keys(source, p, PHASE_KEYS, "阶段")
         _span(source, p, "阶段")
+        _work_items(source, p, seq, departments, item_codes)
     pops = data.get("populations") or []
     known_types = subjects().types
     for p in pops:
@@ -150,6 +223,7 @@ def check_campaign(data, source: str = "行动配置") -> None:
                        f"不认识的措辞键（可用：{'、'.join(TARGET_WORDING_KEYS)}）")
         if t.get("population") is not None and t["population"] not in {p["code"] for p in pops}:
             refuse(source, t, "population", f"没有这个对象范围“{t['population']}”（见 populations）")
+        _owner(source, t, "owner", departments)
 
 
 def target_conf(t: dict):
@@ -157,7 +231,23 @@ def target_conf(t: dict):
     from .campaign import TargetConf  # a real cycle: campaign.py runs these checks at load
     params = {k: v for k, v in t.items() if k not in TARGET_KEYS}
     return TargetConf(str(t["code"]), t["name"], float(t["threshold"]), t["measure"], params,
-                      t.get("short_name"), dict(t.get("wording") or {}), line_of(t))
+                      t.get("short_name"), dict(t.get("wording") or {}), line_of(t),
+                      t.get("owner") or UNASSIGNED)
+
+
+def work_item_conf(item, seq: int, phase_end: date):
+    """A WorkItem from a checked work item (a mapping, or a plain string of an older file)."""
+    from .campaign import WorkItem
+    if isinstance(item, str):
+        return WorkItem(work_item_code(seq, item), item, UNASSIGNED, phase_end, seq)
+    return WorkItem(str(item["code"]), item["text"], item.get("owner") or UNASSIGNED,
+                    item.get("deadline") or phase_end, seq)
+
+
+def leader_conf(p: dict):
+    """A LeaderConf from a checked leadership entry."""
+    from .campaign import LeaderConf
+    return LeaderConf(p["role"], str(p["name"]), p["post"], p.get("department"))
 
 
 def population_conf(p: dict):

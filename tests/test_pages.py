@@ -233,7 +233,7 @@ def test_phases_page_equals_engine(sample_county_env):
     assert table.loc["开发区分局", "第1阶段"].startswith(f"{first.percent_text}（{first.nd_text}）")
     text = all_text(at)
     for p in CONF.phases:
-        assert p.name in text and all(item in text for item in p.work_items)
+        assert p.name in text and all(item.text in text for item in p.work_items)
 
 
 # ------------------------------------------------------------------ 企业档案

@@ -293,7 +293,7 @@ def _next_steps(s: StageSummary, counter: dict) -> list:
         same = s.phase is not None and nxt.seq == s.phase.seq
         lead = (f"按照实施方案继续做好{nxt.name}各项工作（{when}）。" if same else
                 f"按照实施方案部署开展{nxt.name}工作（{when}）。")
-        items.append((lead, [f"{item}。" for item in nxt.work_items]))
+        items.append((lead, [f"{item.text}。" for item in nxt.work_items]))
     else:
         items.append(("巩固提升行动成果。", [
             f"对照实施方案目标任务全面开展评估，总结典型做法和先进经验，形成{s.word('subject')}质量安全监管长效机制。"]))
