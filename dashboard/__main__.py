@@ -104,6 +104,22 @@ def build_parser() -> argparse.ArgumentParser:
             cmd.add_argument("--year", type=int, help="评比年度（默认：截至日所在年度）")
         cmd.add_argument("--json", action="store_true")
 
+    tk = sub.add_parser("tasks", help="工作任务台账（行动工作任务与各单位上报的工作任务，逾期在前）")
+    tk.add_argument("--unit")
+    tkw = tk.add_mutually_exclusive_group()
+    tkw.add_argument("--phase")
+    tkw.add_argument("--month")
+    tkw.add_argument("--from", dest="from_date", type=date.fromisoformat)
+    tk.add_argument("--to", dest="to_date", type=date.fromisoformat)
+    tk.add_argument("--as-of", dest="as_of", type=date.fromisoformat)
+    tk.add_argument("--json", action="store_true")
+
+    wi = sub.add_parser("work-item", help="标记行动工作任务的完成情况（办公室）")
+    wi.add_argument("code", metavar="CODE")
+    wi.add_argument("--status", required=True, choices=("未开始", "进行中", "已完成"))
+    wi.add_argument("--done-date", dest="done_date", type=date.fromisoformat)
+    wi.add_argument("--note")
+
     ex = sub.add_parser("export", help="导出阶段性总结")
     exw = ex.add_mutually_exclusive_group(required=True)
     exw.add_argument("--phase")
@@ -134,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; returns the exit code of cli.md (2 for bad usage)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command in ("targets", "cases", "stars") and bool(args.from_date) != bool(args.to_date):
+    if args.command in ("targets", "cases", "stars", "tasks") and bool(args.from_date) != bool(args.to_date):
         parser.error("--from 与 --to 须同时给出")
     handler = getattr(cli, "cmd_" + args.command.replace("-", "_"))
     try:

@@ -10,10 +10,15 @@ Roles (README "账号与权限" documents the same table):
 | role | scope | exam takers' names | may |
 |---|---|---|---|
 | admin 管理员 | the whole county | masked | view, export, roll back, manage accounts, audit log, maintenance |
-| leader 领导小组 | the whole county | shown | view, export |
+| leader 领导小组 | the whole county | shown | view, export, mark the campaign's work items |
 | chief 分局长 | own unit's subtree | shown | view, export |
 | clerk 填报员 | own unit's subtree | shown | view, export, upload, roll back |
 | system (command line without --as) | the whole tree | shown | everything, and rebuild the demo |
+
+Marking the status of the campaign's own work items (工作任务台账: 未开始 / 进行中 / 已完成) is the
+leadership group's office work (办公室 is one of its members, §二), so the leader role holds it; the
+administrator runs the system, not the campaign's casework, and does not; chiefs and clerks report
+their own units' tasks in their 工作任务 sheet instead.
 
 The administrator runs the system, not the campaign's casework: exam takers' names (personal data,
 data-contract.md) are masked for it, as for anyone outside the exam taker's own sub-bureau and the
@@ -37,8 +42,10 @@ from .models import AppUser, OrgUnit, OrgUnitClosure, UploadBatch
 VIEW, EXPORT, UPLOAD, ROLLBACK, MANAGE_ACCOUNTS, READ_AUDIT, MAINTAIN, REBUILD_DEMO = (
     "view", "export", "upload", "rollback", "manage_accounts", "read_audit", "maintain_database",
     "rebuild_demo")
+MARK_WORK_ITEMS = "mark_work_items"
 PERMISSION_LABELS = {VIEW: "查看", EXPORT: "导出", UPLOAD: "上报", ROLLBACK: "撤销上报", MANAGE_ACCOUNTS: "账号管理",
-                     READ_AUDIT: "查看审计日志", MAINTAIN: "数据库维护", REBUILD_DEMO: "重建示例县数据"}
+                     READ_AUDIT: "查看审计日志", MAINTAIN: "数据库维护", REBUILD_DEMO: "重建示例县数据",
+                     MARK_WORK_ITEMS: "标记行动工作任务完成情况"}
 
 
 @dataclass(frozen=True)
@@ -55,13 +62,13 @@ class Role:
 ROLES: dict[str, Role] = {
     "admin": Role("admin", "管理员", True, False,
                   frozenset({VIEW, EXPORT, ROLLBACK, MANAGE_ACCOUNTS, READ_AUDIT, MAINTAIN})),
-    "leader": Role("leader", "领导小组", True, True, frozenset({VIEW, EXPORT})),
+    "leader": Role("leader", "领导小组", True, True, frozenset({VIEW, EXPORT, MARK_WORK_ITEMS})),
     "chief": Role("chief", "分局长", False, True, frozenset({VIEW, EXPORT})),
     "clerk": Role("clerk", "填报员", False, True, frozenset({VIEW, EXPORT, UPLOAD, ROLLBACK})),
 }
 SYSTEM_ROLE = Role("system", "系统（命令行）", True, True,
                    frozenset({VIEW, EXPORT, UPLOAD, ROLLBACK, MANAGE_ACCOUNTS, READ_AUDIT, MAINTAIN,
-                              REBUILD_DEMO}))
+                              REBUILD_DEMO, MARK_WORK_ITEMS}))
 ACCOUNT_ROLES = tuple(ROLES)
 
 

@@ -15,9 +15,9 @@ the work.
 
 REGISTRY lists every action with its permission; tests/test_actions.py enumerates it and proves
 each one refuses a viewer without the permission and audits one with it, so an action added here
-without a test case fails the suite. A future change of state — e.g. the status of the campaign's
-work items (工作事项) — is one more `@action` function here, its permission named in access.py
-(PERMISSION_LABELS, and the roles that hold it) and its name in audit_trail.ACTIONS.
+without a test case fails the suite. A new change of state is one more `@action` function here, its
+permission named in access.py (PERMISSION_LABELS, and the roles that hold it) and its name in
+audit_trail.ACTIONS — as the status of the campaign's work items (mark_work_item) was added.
 """
 from __future__ import annotations
 
@@ -27,16 +27,19 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
 
+from sqlalchemy import delete, insert
 from sqlalchemy.engine import Connection, Engine
 
 from . import audit_trail, auth, rollups
-from .access import (EXPORT, MAINTAIN, MANAGE_ACCOUNTS, PERMISSION_LABELS, REBUILD_DEMO, ROLLBACK, UPLOAD,
-                     Viewer, require)
+from .access import (EXPORT, MAINTAIN, MANAGE_ACCOUNTS, MARK_WORK_ITEMS, PERMISSION_LABELS, REBUILD_DEMO,
+                     ROLLBACK, UPLOAD, Viewer, require)
 from .campaign import CampaignConf, prepare
 from .demo import build_demo
 from .exports import StageSummary, build_summary, render
 from .exports.pdf import PdfUnavailable
+from .figures.tasks import DONE, STATUSES
 from .importer import ImportResult, import_workbook, rollback_batch
+from .models import WorkItemStatus
 
 
 @dataclass(frozen=True)
@@ -197,6 +200,38 @@ def enable_account(call: Call, username: str) -> None:
 def unlock_account(call: Call, username: str) -> None:
     """A lockout lifted now."""
     auth.unlock(call.engine, username, by=call.viewer.username, on_write=call.audit_row)
+
+
+# ------------------------------------------------------------------ the campaign's work items
+class WorkItemError(ValueError):
+    """A status that cannot be recorded (unknown item or status, a bad date): nothing changed."""
+
+
+@action("work_item_mark", MARK_WORK_ITEMS)
+def mark_work_item(call: Call, conf: CampaignConf, item_code: str, status: str, *,
+                   done_date: date | None = None, note: str | None = None,
+                   now: datetime | None = None) -> dict:
+    """The office's status of one of the campaign file's work items (未开始 / 进行中 / 已完成): the
+    row replaced and the audit row written in one transaction. 已完成 takes its 完成日期 (today when
+    none is given); the other statuses keep none. Returns the stored row."""
+    item = next((w for w in conf.work_items if w.code == item_code), None)
+    if item is None:
+        raise WorkItemError(f"行动“{conf.name}”没有代码为“{item_code}”的工作任务")
+    if status not in STATUSES:
+        raise WorkItemError(f"完成情况须是 {'、'.join(STATUSES)} 之一，而不是“{status}”")
+    now = now or datetime.now().replace(microsecond=0)
+    done = (done_date or now.date()) if status == DONE else None
+    if done is not None and done > now.date():
+        raise WorkItemError(f"完成日期 {done} 晚于今天")
+    row = {"campaign_code": conf.code, "item_code": item.code, "status": status, "done_date": done,
+           "note": (note or "").strip()[:1000] or None, "updated_at": now, "updated_by": call.viewer.username}
+    with call.engine.begin() as conn:
+        table = WorkItemStatus.__table__
+        conn.execute(delete(table).where(table.c.campaign_code == conf.code, table.c.item_code == item.code))
+        conn.execute(insert(table).values(**row))
+        call.audit({"campaign": conf.code, "item": item.code, "status": status, "done_date": done,
+                    "note": row["note"]}, conn)
+    return row
 
 
 # ------------------------------------------------------------------ the database itself

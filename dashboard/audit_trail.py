@@ -26,6 +26,7 @@ ACTIONS = {
     "user_enable": "启用账号", "user_update": "修改角色或单位", "user_unlock": "解锁账号",
     "access_denied": "越权访问被拒",
     "init_db": "初始化或升级数据库", "rebuild_rollups": "重算汇总表", "demo": "重建示例县数据",
+    "work_item_mark": "标记行动工作任务",
 }
 # A row's detail in Chinese for the audit page: its keys, and the coded values of some (a key or a
 # value not listed here is shown as written).

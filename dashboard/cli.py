@@ -258,6 +258,33 @@ def cmd_stars(args) -> int:
     return 0
 
 
+def cmd_tasks(args) -> int:
+    """工作任务台账 of a unit (default: the viewer's) on the window's as_of (or --as-of)."""
+    engine, sel = _listing_args(args)
+    ledger = work_ledger(engine, sel)
+    if args.json:
+        _print_json(ledger.to_json())
+    else:
+        print(format_ledger(ledger))
+    return 0
+
+
+def cmd_work_item(args) -> int:
+    """The office's status of one of the campaign's work items (exit 1: no permission or a wrong code)."""
+    engine = _ready_engine(args)
+    conf = load_campaign(args.campaign)
+    actions = _actions()
+    try:
+        row = actions.mark_work_item(engine, _viewer(args, engine), conf, args.code, args.status,
+                                     done_date=args.done_date, note=args.note, via="cli")
+    except actions.WorkItemError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    print(f"已标记工作任务 {row['item_code']}：{row['status']}"
+          + (f"（完成日期 {row['done_date']}）" if row["done_date"] else ""))
+    return 0
+
+
 def cmd_export(args) -> int:
     """The stage summary of a phase or a month for a unit, as xlsx, docx or pdf (exit 0 written,
     1 when the PDF cannot be made here or the unit lies outside the --as account's scope, 2 bad usage)."""

@@ -29,6 +29,7 @@ CASES = {
     "init_db": lambda w, v: actions.init_database(w.engine, v, CONF),
     "rebuild_rollups": lambda w, v: actions.recompute_rollups(w.engine, v),
     "demo": lambda w, v: actions.rebuild_demo(w.engine, v, CONF, force=True, sample_dir=w.sample_dir),
+    "work_item_mark": lambda w, v: actions.mark_work_item(w.engine, v, CONF, "p1_meeting", "进行中"),
 }
 UNCHANGED = {"export", "init_db", "rebuild_rollups"}  # their only row is the audit row
 
