@@ -22,6 +22,7 @@ PAGES = [
     ("overview", "领导小组总览", ":material/dashboard:", access.VIEW, True),
     ("sub_bureau", "分局看板", ":material/apartment:", access.VIEW, True),
     ("phases", "阶段进展", ":material/timeline:", access.VIEW, True),
+    ("tasks", "工作任务台账", ":material/checklist:", access.VIEW, True),
     ("enterprise", "企业档案（一户一档）", ":material/folder_shared:", access.VIEW, True),
     ("sampling", "监督抽检", ":material/science:", access.VIEW, True),
     ("rectification", "问题整改", ":material/build:", access.VIEW, True),

@@ -33,6 +33,13 @@ COLUMN_LABELS = {
     "expected_text": "按进度应达", "pace_text": "进度", "forecast_text": "期末预测",
     "forecast_status": "预测结论", "previous_text": "上次", "change_text": "变化",
     "current_text": "本次", "month": "月份", "change_points": "变化（百分点）",
+    # work ledger (dashboard.figures.tasks; the page renames status and deadline to these keys)
+    "owner": "责任科室", "head": "科室负责人", "item_code": "任务代码", "phase_name": "阶段", "item_text": "工作任务",
+    "work_status": "完成情况", "due_date": "完成期限", "done_date": "完成日期", "note": "备注",
+    "updated_by": "标记人", "task_no": "任务编号", "content": "细化措施", "owner_name": "责任人",
+    "evidence": "佐证材料", "done_text": "已完成/任务数", "count_in_progress": "进行中",
+    "count_not_started": "未开始", "count_late": "逾期", "measures_text": "细化措施上报",
+    "target_names": "负责的指标", "unmet_targets": "未达标指标", "late_items": "逾期的工作任务",
     # records
     "inspection_date": "检查/自查日期", "count_items": "自查项目数", "count_problems": "发现问题数",
     "is_report_submitted": "是否提交自查报告", "month_date": "月份",

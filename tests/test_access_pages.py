@@ -25,7 +25,7 @@ ROLES = ("admin", "leader", "dt03_chief", "dt03_clerk")
 SCOPED = ("dt03_chief", "dt03_clerk")
 VIEWS = PROJECT_DIR / "app_pages"
 # The pages each demo account's router lists, written out: a page deleted or not routed fails.
-BROWSE = {"overview", "sub_bureau", "phases", "enterprise", "sampling", "rectification", "enforcement",
+BROWSE = {"overview", "sub_bureau", "phases", "tasks", "enterprise", "sampling", "rectification", "enforcement",
           "stars", "history", "completeness", "export"}
 ROUTED = {
     "admin": BROWSE | {"admin", "audit"},

@@ -25,6 +25,7 @@ PAGES = [
     ("sub_bureau_pick", "sub_bureau", "请选择一个分局"),
     ("sub_bureau", "sub_bureau?unit=DT03", "还缺哪些"),
     ("phases", "phases", "分阶段对比"),
+    ("tasks", "tasks?as_of=2023-08-31", "行动工作任务"),
     ("enterprise_search", "enterprise?q=肉", "找到"),
     ("sampling", "sampling", "按检验项目类别"),
     ("sampling_month", "sampling?window=2023-06&unit=DT05", "不合格批次"),

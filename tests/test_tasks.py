@@ -20,12 +20,13 @@ import json
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select as sql_select
 
 from dashboard import actions, audit_trail
 from dashboard.__main__ import main
 from dashboard.access import MARK_WORK_ITEMS, Viewer, resolve_unit, system_viewer
 from dashboard.campaign import CampaignError, load_campaign, phase_window
+from dashboard.figures.selection import select
 from dashboard.figures.tasks import format_ledger, is_overdue, status_on, work_ledger
 from dashboard.models import BatchChange, UploadBatch, WorkItemStatus, WorkTask
 
@@ -66,8 +67,8 @@ def ledger_county(empty_engine):
     return eng
 
 
-def ledger(eng, as_of, **kw):
-    return work_ledger(eng, CONF, system_viewer(eng), as_of=D(as_of), **kw)
+def ledger(eng, as_of, viewer=None, **kw):
+    return work_ledger(eng, select(eng, CONF, viewer or system_viewer(eng), as_of=D(as_of), **kw))
 
 
 # ------------------------------------------------------------------ status and overdue
@@ -131,18 +132,18 @@ def test_a_sub_bureau_without_measures_by_the_end_of_phase_one_is_an_exception(l
     dt02 = next(u for u in may.units if u["unit_code"] == "DT02")
     assert (dt02["has_measures"], dt02["first_uploaded_at"]) == (False, datetime(2023, 5, 1, 8, 0))
     # a phase window takes its as_of from the window
-    assert work_ledger(ledger_county, CONF, system_viewer(ledger_county),
-                       window=phase_window(CONF, 1)).missing_measures == []
+    assert work_ledger(ledger_county, select(ledger_county, CONF, system_viewer(ledger_county),
+                                             window=phase_window(CONF, 1))).missing_measures == []
 
 
 def test_a_chief_sees_their_own_unit_and_the_campaign_items(ledger_county):
     chief = Viewer("dt01_chief", "chief", resolve_unit(ledger_county, "DT01").unit_id)
-    lg = work_ledger(ledger_county, CONF, chief, as_of=D("2023-06-30"))
+    lg = ledger(ledger_county, "2023-06-30", chief)
     assert (lg.unit_code, [u["unit_code"] for u in lg.units], len(lg.tasks), len(lg.items)) == (
         "DT01", ["DT01"], 3, 14)
     assert [u["is_missing_measures"] for u in lg.units] == [False]
     with pytest.raises(PermissionError):
-        work_ledger(ledger_county, CONF, chief, unit="DT02", as_of=D("2023-06-30"))
+        ledger(ledger_county, "2023-06-30", chief, unit="DT02")
 
 
 # ------------------------------------------------------------------ the office marks a work item
@@ -161,7 +162,7 @@ def test_marking_a_work_item_needs_the_permission_and_is_audited(ledger_county):
                                  note="4月26日召开推进会", now=datetime(2023, 6, 1, 9))
     assert (row["status"], row["done_date"], row["updated_by"]) == ("已完成", D("2023-05-20"), "leader")
     with eng.connect() as conn:
-        assert conn.execute(select(WorkItemStatus.status, WorkItemStatus.done_date)
+        assert conn.execute(sql_select(WorkItemStatus.status, WorkItemStatus.done_date)
                             .where(WorkItemStatus.item_code == "p1_meeting")).all() == [("已完成", D("2023-05-20"))]
     food = next(d for d in ledger(eng, "2023-06-30").departments if d["owner"] == "食品安全监管科")
     assert (food["count_done"], food["count_overdue"]) == (1, 0)
@@ -311,3 +312,56 @@ def test_the_work_item_command_marks_as_the_account_may(ledger_county, capsys):
     assert "没有代码为“p1_nothing”的工作任务" in capsys.readouterr().err
     assert [(e["username"], e["detail"]["source"]) for e in audit_trail.events(ledger_county, action="work_item_mark")] == [
         ("leader", "cli")]
+
+
+# ------------------------------------------------------------------ the page
+def _page(engine, viewer: Viewer, **params):
+    from streamlit.testing.v1 import AppTest  # only the page tests load Streamlit
+    from dashboard.ui.session import VIEWER_KEY
+    from tests.pages_support import PROJECT_DIR
+    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120)
+    at.session_state[VIEWER_KEY] = viewer
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page("app_pages/tasks.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_the_page_lists_overdue_first_and_the_office_marks_an_item(small_county_env):
+    eng = small_county_env
+    root = resolve_unit(eng, None).unit_id
+    with eng.begin() as conn:
+        b = _batch(conn, "DT01", datetime(2023, 4, 20, 9))
+        conn.execute(insert(WorkTask), [{"unit_id": resolve_unit(eng, "DT01").unit_id, "task_no": "DT01-1",
+                                         "content": "每周走访一家企业", "owner_name": "李明", "due_date": D("2023-05-31"),
+                                         "status": "进行中", "done_date": None, "evidence": None, "batch_id": b}])
+    leader = Viewer("leader", "leader", root)
+    at = _page(eng, leader, as_of="2023-06-30")
+    text = "\n".join(m.value for m in at.markdown)
+    assert "行动工作任务（共 14 项，已完成 0 项，逾期 4 项）" in text
+    assert "各单位工作任务（细化措施）" in text and "上报了细化措施的单位 1/12" in text
+    cards = [m.value for m in at.markdown if m.value.startswith("<div class=\"exc-card")]
+    assert [c.split('class="n">')[1].split("<")[0] for c in cards] == ["4", "1", "11"]
+    units = next(d.value for d in at.dataframe if "细化措施上报" in d.value.columns)
+    assert list(units["所属单位"])[-1] == "城区分局" and list(units["细化措施上报"])[-1] == "已上报（2023-04-20）"
+    tasks = next(d.value for d in at.dataframe if "细化措施" in d.value.columns)
+    assert list(tasks["超期天数"]) == [30] and list(tasks["完成情况"]) == ["进行中"]
+
+    at.selectbox(key="tasks_mark_item").set_value("p1_meeting")
+    at.radio(key="tasks_mark_status").set_value("已完成")
+    at.date_input(key="tasks_mark_date").set_value(D("2023-04-26"))
+    at.button(key="tasks_mark_save").click()
+    at.run()
+    assert not at.exception, at.exception
+    text = "\n".join(m.value for m in at.markdown)
+    assert "行动工作任务（共 14 项，已完成 1 项，逾期 3 项）" in text
+    [event] = audit.events(eng, action="work_item_mark")
+    assert (event["username"], event["detail"]["item"], event["detail"]["done_date"]) == (
+        "leader", "p1_meeting", "2023-04-26")
+
+    # a chief sees the ledger but no form
+    chief = _page(eng, Viewer("dt01_chief", "chief", resolve_unit(eng, "DT01").unit_id), as_of="2023-06-30")
+    assert not [w for w in chief.selectbox if w.key == "tasks_mark_item"]

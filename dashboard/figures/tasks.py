@@ -23,11 +23,10 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
-from ..access import Viewer
-from ..campaign import UNASSIGNED, CampaignConf, Window
+from ..campaign import UNASSIGNED, CampaignConf
 from ..db import execute
 from ..labels import as_date
-from .targets import resolve_selection
+from .selection import Selection
 
 STATUSES = ("未开始", "进行中", "已完成")
 NOT_STARTED, IN_PROGRESS, DONE = STATUSES
@@ -58,10 +57,12 @@ def _order(row: dict) -> tuple:
 
 
 # ------------------------------------------------------------------ the campaign's work items
-def campaign_items(engine: Engine, conf: CampaignConf, viewer: Viewer, *, as_of: date) -> list[dict]:
-    """Every work item of the campaign file with its status on as_of, overdue first."""
+def campaign_items(engine: Engine, sel: Selection) -> list[dict]:
+    """Every work item of the campaign file with its status on the selection's as_of, overdue first
+    (the unit and window do not matter: the items are the campaign's)."""
+    conf, as_of = sel.conf, sel.as_of
     recorded = {r["item_code"]: r for r in execute(engine, "work_item_statuses", campaign_code=conf.code,
-                                                   scope_unit_id=viewer.scope_unit_id)}
+                                                   scope_unit_id=sel.viewer.scope_unit_id)}
     phases = {p.seq: p for p in conf.phases}
     out = []
     for item in conf.work_items:
@@ -96,13 +97,13 @@ def by_department(conf: CampaignConf, items: list[dict]) -> list[dict]:
 
 
 # ------------------------------------------------------------------ the units' own tasks
-def unit_tasks(engine: Engine, sel, viewer: Viewer) -> list[dict]:
+def unit_tasks(engine: Engine, sel: Selection) -> list[dict]:
     """Every 工作任务 row of the selected unit's subtree with its status on as_of, overdue first;
     `report_unit_code` is the unit directly below the selected one it counts for."""
     as_of = sel.as_of
     below = {u["code"] for u in sel.children}
     out = []
-    for r in execute(engine, "work_tasks", unit_id=sel.unit["unit_id"], scope_unit_id=viewer.scope_unit_id):
+    for r in execute(engine, "work_tasks", unit_id=sel.unit["unit_id"], scope_unit_id=sel.viewer.scope_unit_id):
         due, done = as_date(r["due_date"]), as_date(r["done_date"])
         row = {**r, "deadline_date": due, "due_date": due, "done_date": done, "recorded_status": r["status"],
                "status": status_on(r["status"], done, as_of),
@@ -111,7 +112,7 @@ def unit_tasks(engine: Engine, sel, viewer: Viewer) -> list[dict]:
     return sorted(out, key=lambda r: (*_order(r), r["unit_code"], r["task_no"]))
 
 
-def _report_unit(sel, unit_code: str, below: set) -> str:
+def _report_unit(sel: Selection, unit_code: str, below: set) -> str:
     """The unit directly below the selected one that a unit counts for (the selected unit when it has
     none below)."""
     for code in sel.report_units_of(unit_code):
@@ -120,7 +121,7 @@ def _report_unit(sel, unit_code: str, below: set) -> str:
     return sel.unit["code"]
 
 
-def by_unit(engine: Engine, conf: CampaignConf, sel, viewer: Viewer, tasks: list[dict]) -> list[dict]:
+def by_unit(engine: Engine, sel: Selection, tasks: list[dict]) -> list[dict]:
     """Per unit directly below the selected one (itself when it has none below), in configuration
     order: its tasks by status, how many are overdue, when it first uploaded 工作任务 rows, and
     whether that came by the end of the first phase (`has_measures`); `is_missing_measures` marks
@@ -128,11 +129,12 @@ def by_unit(engine: Engine, conf: CampaignConf, sel, viewer: Viewer, tasks: list
     units = list(sel.children) or [sel.unit]
     below = {u["code"] for u in sel.children}
     first: dict[str, datetime] = {}
-    for r in execute(engine, "work_task_uploads", unit_id=sel.unit["unit_id"], scope_unit_id=viewer.scope_unit_id):
+    for r in execute(engine, "work_task_uploads", unit_id=sel.unit["unit_id"],
+                     scope_unit_id=sel.viewer.scope_unit_id):
         code = _report_unit(sel, r["unit_code"], below)
         when = _as_datetime(r["uploaded_at"])
         first[code] = min(first.get(code, when), when)
-    end = conf.phases[0].end_date
+    end = sel.conf.phases[0].end_date
     cutoff = datetime.combine(end + timedelta(days=1), datetime.min.time())
     out = []
     for u in units:
@@ -200,15 +202,14 @@ UNIT_KEYS = ("unit_code", "unit_name", "count_tasks", "count_done", "count_in_pr
              "count_overdue", "first_uploaded_at", "has_measures", "is_missing_measures")
 
 
-def work_ledger(engine: Engine, conf: CampaignConf, viewer: Viewer, *, unit=None, window: Window | None = None,
-                as_of: date | None = None) -> Ledger:
-    """The ledger of a unit (default: the viewer's) on as_of (default: the window's, the campaign to
-    date by default); a unit outside the viewer's scope raises PermissionError."""
-    sel = resolve_selection(engine, conf, viewer, unit=unit, window=window, as_of=as_of)
-    items = campaign_items(engine, conf, viewer, as_of=sel.as_of)
-    tasks = unit_tasks(engine, sel, viewer)
+def work_ledger(engine: Engine, sel: Selection) -> Ledger:
+    """The ledger of the selection's unit on its as_of (the window only gives the as_of: the
+    ledger is the campaign's whole, dashboard.figures.selection.select checked the unit's scope)."""
+    conf = sel.conf
+    items = campaign_items(engine, sel)
+    tasks = unit_tasks(engine, sel)
     return Ledger(sel.unit["code"], sel.unit["name"], sel.as_of, conf.phases[0].end_date, items, tasks,
-                  by_department(conf, items), by_unit(engine, conf, sel, viewer, tasks), sel.window.label)
+                  by_department(conf, items), by_unit(engine, sel, tasks), sel.window.label)
 
 
 # ------------------------------------------------------------------ text table

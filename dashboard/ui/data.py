@@ -25,6 +25,7 @@ from sqlalchemy import inspect, text
 
 from dashboard.figures import (breakdowns, exceptions as overview, gaps, grading, pace, records, star_ratings,
                                strikes)
+from dashboard.figures import tasks as work
 from dashboard.figures.selection import Selection, select
 from dashboard.access import Viewer, system_viewer
 from dashboard.auth import ensure_demo_accounts
@@ -335,3 +336,9 @@ def search(ver, text: str, unit_code: str | None = None):
 def enterprise(ver, credit_code: str):
     """An enterprise's file (一户一档) with every record and its upload (dashboard.figures.records)."""
     return records.enterprise_file(engine(), _who(ver), credit_code)
+
+
+@cached()
+def ledger(ver, sel: Selection):
+    """工作任务台账 of the selection's unit on its as_of (dashboard.figures.tasks.Ledger)."""
+    return work.work_ledger(engine(), sel)
