@@ -10,6 +10,7 @@ from dashboard.campaign import current_phase
 from dashboard.figures.measures import LEVEL, cn_number, measures
 from dashboard.figures.strikes import CASE_DUE_DAYS
 from dashboard.figures.exceptions import behind_units, compare, comparison_rows
+from dashboard.figures.tasks import behind_by_owner
 from dashboard.periods import Window, month_of
 from dashboard.ui import controls, data, widgets
 
@@ -30,6 +31,15 @@ behind = behind_units(paces)
 lagging = [{"target_name": p.name, "current_text": p.percent_text, "expected_text": p.expected_text}
            for p in paces if p.unit_code == choice.unit_code and p.is_behind] if not below else []
 silent = [r for r in data.report_status(ver, sel) if not r["reported"]]
+# 工作任务台账: the campaign's own items are the county's (shown on the campaign root's view), the
+# units' tasks and the §四(一) measures each unit's
+ledger = data.ledger(ver, sel)
+late_work = ([{**r, "kind": "行动工作任务"} for r in ledger.overdue_items] if choice.unit_code == conf.root.code else []) \
+    + [{**r, "kind": f"{r['unit_name']}工作任务", "text": r["content"], "owner": r["owner_name"]}
+       for r in ledger.overdue_tasks]
+late_work.sort(key=lambda r: -r["days_overdue"])
+no_measures = ledger.missing_measures
+owners = {t.code: t.owner for t in conf.targets}
 
 # ---------------------------------------------------------------- exceptions first
 st.markdown("#### 需要关注")
@@ -37,16 +47,18 @@ month = month_of(choice.as_of).label
 behind_card = ("进度落后的下级单位", len(behind), "个") if below else ("进度落后的指标", len(lagging), "项")
 widgets.exception_cards([("逾期未整改问题", overdue["total"], "件"), ("不合格样品未处置完毕", undisposed["total"], "批"),
                          behind_card, (f"{month}尚未上报的单位", len(silent), "个"),
-                         (f"严重不合格满{CASE_DUE_DAYS}日未立案", unfiled["total"], "批")])
+                         (f"严重不合格满{CASE_DUE_DAYS}日未立案", unfiled["total"], "批"),
+                         ("逾期的工作任务", len(late_work), "项"), ("未按期上报细化措施的单位", len(no_measures), "个")])
 OVERDUE_COLUMNS = ["unit_name", "enterprise_name", "cadre_name", "problem_no", "source", "description",
                    "deadline_date", "days_overdue", "problem_status"]
 UNDISPOSED_COLUMNS = ["unit_name", "name", "sample_no", "food_name", "sampling_date", "failed_items",
                       "disposal_status", "days_open"]
 UNFILED_COLUMNS = ["unit_name", "name", "sample_no", "food_name", "sampling_date", "reason", "due_date", "days_open"]
-with st.expander("异常明细（逾期问题、未处置样品、进度落后、未上报、未立案）"):
+with st.expander("异常明细（逾期问题、未处置样品、进度落后、未上报、未立案、工作任务）"):
     tabs = st.tabs([f"逾期未整改问题（{overdue['total']}）", f"不合格样品未处置（{undisposed['total']}）",
                     f"{behind_card[0]}（{behind_card[1]}）", f"{month}未上报（{len(silent)}）",
-                    f"满{CASE_DUE_DAYS}日未立案（{unfiled['total']}）"])
+                    f"满{CASE_DUE_DAYS}日未立案（{unfiled['total']}）",
+                    f"工作任务（逾期 {len(late_work)}，未报细化措施 {len(no_measures)}）"])
     with tabs[0]:
         widgets.short_list_note(overdue, "件", "逾期天数最多", "app_pages/rectification.py",
                                 f"全部 {overdue['total']} 件见“问题整改”页的问题清单（逾期在前）")
@@ -69,6 +81,14 @@ with st.expander("异常明细（逾期问题、未处置样品、进度落后�
         widgets.short_list_note(unfiled, "批", "抽样最早", "app_pages/enforcement.py",
                                 "全部案件及严重不合格批次的立案情况见“严打（违法案件）”页")
         widgets.table(unfiled["rows"], UNFILED_COLUMNS, empty=f"非食用物质、病死畜禽不合格批次均已立案（或未满{CASE_DUE_DAYS}日）")
+    with tabs[5]:
+        st.page_link("app_pages/tasks.py", label="工作任务台账（全部工作任务、按责任科室和单位统计、标记完成情况）",
+                     icon=":material/checklist:")
+        widgets.table([{**r, "item_text": r["text"], "due_date": r["deadline_date"], "work_status": r["status"]}
+                       for r in late_work], ["kind", "item_text", "owner", "due_date", "work_status", "days_overdue"],
+                      empty="没有逾期的工作任务")
+        st.caption(f"第一阶段结束（{ledger.measures_due_date}）前未上报细化措施（工作任务）的单位："
+                   + ("、".join(widgets.md(u["unit_name"]) for u in no_measures) or "无"))
 
 # ---------------------------------------------------------------- the nine figures, timeline
 since = None
@@ -96,7 +116,7 @@ for t, c in changes.items():
 with left:
     st.markdown(f"#### {cn_number(len(own))}项工作目标（{choice.unit_name}）<small class='print-only'>　当前阶段："
                 f"{phase.name if phase else '行动期外'}</small>", unsafe_allow_html=True)
-    widgets.figure_cards(own, extra=extra)
+    widgets.figure_cards(own, extra=extra, owners=owners)
 
 # ---------------------------------------------------------------- matrix, pace, comparison
 if below:
@@ -109,6 +129,16 @@ if below:
     widgets.print_sheet("<h4>各下级单位完成情况（绿色达标，红色未达标，灰色无数据）</h4>" + widgets.print_matrix(below))
 comparison = comparison_rows(figs, previous) if previous else []
 rest = st.container(key="noprint_rest")  # the printed meeting sheet: the print_sheet parts below
+by_owner = behind_by_owner(conf, own, ledger.items if choice.unit_code == conf.root.code else [])
+rest.markdown(f"#### 按责任科室：未达标指标与逾期工作任务（{len(by_owner)} 个科室）")
+with rest:
+    if by_owner:
+        st.markdown(widgets.html_table([{**r, "unmet_text": f"{r['count_unmet']}/{r['count_targets']}",
+                                         "late_text": f"{r['count_late']}/{r['count_items']}"} for r in by_owner],
+                                       ["owner", "unmet_text", "unmet_targets", "late_text", "late_items"]),
+                    unsafe_allow_html=True)
+    else:
+        st.info("各责任科室的指标均已达标（或无数据），没有逾期的工作任务。")
 if below:
     rest.markdown("#### 进度与期末预测（行动以来，按当前进度推算至 "
                   f"{max(p.end_date for p in conf.phases)}）")
@@ -136,4 +166,4 @@ with rest:
 
 # ---------------------------------------------------------------- the printed sheet's second page
 widgets.meeting_sheet_lists(overdue, undisposed, (behind if below else lagging, behind_card),
-                            (f"{month}尚未上报的单位", silent), (since, comparison))
+                            (f"{month}尚未上报的单位", silent), (since, comparison), (late_work, no_measures))

@@ -22,7 +22,8 @@ if choice.is_root and any(u["parent_code"] is not None for u in units):  # a chi
 
 widgets.page_setup(f"分局看板 · {choice.unit_name}", choice)
 figs = data.figures(ver, sel)
-widgets.figure_cards(figs)
+conf = data.campaign()
+widgets.figure_cards(figs, owners={t.code: t.owner for t in conf.targets})
 
 # ---------------------------------------------------------------- still missing, by target
 short = [f for f in figs if f["value"] is not None and f["value"] < 1]
@@ -46,6 +47,7 @@ else:
             note = data.gap_note(ver, sel, f["target"])  # a count of records lists nobody: say why
             st.caption(note or f"{f['name']}：{f['figure_text']}，{widgets.gap_text(f)}。以下 {len(todo)} 个尚未计入分子"
                        + ("，请督促包保干部跟进。" if todo else "。"))
+            st.caption(f"责任科室：{widgets.md(conf.owner_of(f['target']))}")
             if todo:
                 widgets.table(todo, columns, key=f"missing_{f['target']}")
             if done:

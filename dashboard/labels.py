@@ -40,6 +40,7 @@ COLUMN_LABELS = {
     "evidence": "佐证材料", "done_text": "已完成/任务数", "count_in_progress": "进行中",
     "count_not_started": "未开始", "count_late": "逾期", "measures_text": "细化措施上报",
     "target_names": "负责的指标", "unmet_targets": "未达标指标", "late_items": "逾期的工作任务",
+    "kind": "类别", "unmet_text": "未达标/指标数", "late_text": "逾期/工作任务数",
     # records
     "inspection_date": "检查/自查日期", "count_items": "自查项目数", "count_problems": "发现问题数",
     "is_report_submitted": "是否提交自查报告", "month_date": "月份",

@@ -365,3 +365,34 @@ def test_the_page_lists_overdue_first_and_the_office_marks_an_item(small_county_
     # a chief sees the ledger but no form
     chief = _page(eng, Viewer("dt01_chief", "chief", resolve_unit(eng, "DT01").unit_id), as_of="2023-06-30")
     assert not [w for w in chief.selectbox if w.key == "tasks_mark_item"]
+
+
+def test_the_meeting_view_shows_work_exceptions_and_groups_by_owner(small_county_env):
+    from streamlit.testing.v1 import AppTest  # only the page tests load Streamlit
+    from dashboard.ui.session import VIEWER_KEY
+    from tests.pages_support import PROJECT_DIR
+    eng = small_county_env
+    with eng.begin() as conn:
+        b = _batch(conn, "DT01", datetime(2023, 5, 3, 9))
+        conn.execute(insert(WorkTask), [{"unit_id": resolve_unit(eng, "DT01").unit_id, "task_no": "DT01-1",
+                                         "content": "每周走访一家企业", "owner_name": "李明", "due_date": D("2023-06-20"),
+                                         "status": "未开始", "done_date": None, "evidence": None, "batch_id": b}])
+    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120)
+    at.session_state[VIEWER_KEY] = Viewer("leader", "leader", resolve_unit(eng, None).unit_id)
+    at.query_params["as_of"] = "2023-06-30"
+    at.run()
+    assert not at.exception, at.exception
+    cards = {c.split('class="t">')[1].split("<")[0]: c.split('class="n">')[1].split("<")[0]
+             for c in (m.value for m in at.markdown) if c.startswith('<div class="exc-card')}
+    # 4 campaign items (phase 1 but none marked) + DT01's task 10 days late; DT01 uploaded on 05-03: late too
+    assert cards["逾期的工作任务"] == "5" and cards["未按期上报细化措施的单位"] == "12"
+    text = "\n".join(m.value for m in at.markdown)
+    assert "<span class=\"own\">｜食品安全监管科</span>" in text  # the cards name their owner
+    assert "按责任科室：未达标指标与逾期工作任务" in text
+    table = next(m.value for m in at.markdown if "<th>责任科室</th>" in m.value)
+    # 办公室: p1_plan (due 04-03, 88 days) and p1_unit_measures (61 days) of its 4 items
+    # and its one target (两个责任督导, nothing visited in the small county) is unmet
+    assert "<tr><td>办公室</td><td>1/1</td><td>两个责任督导覆盖率（0.0%）</td><td>2/4</td>" in table
+    assert "（逾期88天）" in table and "<td>综合行政执法大队</td>" not in table  # nothing behind: no row
+    printed = next(m.value for m in at.markdown if "未按期上报细化措施的单位（12 个）" in m.value)
+    assert "逾期的工作任务（5 项）" in printed and "每周走访一家企业（李明，逾期10天）" in printed

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..campaign_check import UNASSIGNED
 from ..labels import fmt_date, short_name, short_of
 from .blocks import Chart, Heading, Para, Table, cn, join
 from .strike_summary import appendix, problem_items
@@ -280,8 +281,10 @@ def _next_steps(s: StageSummary, counter: dict) -> list:
         for f in unmet:
             gap = s.gap(f["target"])
             n = len(gap.rows) if gap is not None else short_of(f)
-            action = s.target(f["target"])["action"].replace("{n}", str(n))
-            lines.append(f"{f['name']}（目前{f['percent_text']}，目标{f['threshold_text']}）：{action}。")
+            entry = s.target(f["target"])
+            action = entry["action"].replace("{n}", str(n))
+            owner = f"，责任科室：{entry['owner']}" if entry.get("owner", UNASSIGNED) != UNASSIGNED else ""
+            lines.append(f"{f['name']}（目前{f['percent_text']}，目标{f['threshold_text']}{owner}）：{action}。")
         _, lagging = best_and_lagging(s)
         lead = f"聚焦未达标指标补齐短板。针对{len(unmet)}项未达标指标，逐项明确责任人和完成时限"
         if lagging:
@@ -293,7 +296,8 @@ def _next_steps(s: StageSummary, counter: dict) -> list:
         same = s.phase is not None and nxt.seq == s.phase.seq
         lead = (f"按照实施方案继续做好{nxt.name}各项工作（{when}）。" if same else
                 f"按照实施方案部署开展{nxt.name}工作（{when}）。")
-        items.append((lead, [f"{item.text}。" for item in nxt.work_items]))
+        items.append((lead, [f"{item.text}" + (f"（责任科室：{item.owner}）" if item.owner != UNASSIGNED else "") + "。"
+                             for item in nxt.work_items]))
     else:
         items.append(("巩固提升行动成果。", [
             f"对照实施方案目标任务全面开展评估，总结典型做法和先进经验，形成{s.word('subject')}质量安全监管长效机制。"]))

@@ -310,4 +310,4 @@ def target_entry(m) -> dict:
             "threshold_text": threshold_text(t.threshold), "definition": m.definition,
             "action": m.word("action"), "subject_based": m.subject_based, "gap_rank": m.gap_rank,
             "population": m.population.code, "record": m.p.get("record"),
-            "sources": "、".join(m.p.get("sources") or ())}
+            "sources": "、".join(m.p.get("sources") or ()), "owner": t.owner}

@@ -96,6 +96,28 @@ def by_department(conf: CampaignConf, items: list[dict]) -> list[dict]:
     return out
 
 
+def behind_by_owner(conf: CampaignConf, figs: list[dict], items: list[dict]) -> list[dict]:
+    """What is behind, per 责任科室 (the meeting view's 按责任科室): the unmet targets among `figs`
+    (one unit's figure dicts) and the overdue campaign work items, for each department with either,
+    in the file's order (未指定 last); n of how many for both."""
+    def owner(name: str) -> str:
+        return name if name in conf.departments else UNASSIGNED
+    out = []
+    for d in [*conf.departments, UNASSIGNED]:
+        mine = [f for f in figs if owner(conf.owner_of(f["target"])) == d]
+        unmet = [f for f in mine if f["met"] is False]
+        tasks = [r for r in items if owner(r["owner"]) == d]
+        late = [r for r in tasks if r["is_overdue"]]
+        if not unmet and not late:
+            continue
+        out.append({"owner": d, "count_unmet": len(unmet), "count_targets": len(mine),
+                    "count_late": len(late), "count_items": len(tasks),
+                    "unmet_targets": "、".join(f"{f.get('short_name') or f['name']}（{f['percent_text']}）"
+                                               for f in unmet) or "—",
+                    "late_items": "；".join(f"{r['text']}（逾期{r['days_overdue']}天）" for r in late) or "—"})
+    return out
+
+
 # ------------------------------------------------------------------ the units' own tasks
 def unit_tasks(engine: Engine, sel: Selection) -> list[dict]:
     """Every 工作任务 row of the selected unit's subtree with its status on as_of, overdue first;

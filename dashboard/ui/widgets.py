@@ -38,6 +38,7 @@ CSS = """
 .fig-card .s {font-size:0.8rem; color:#555; overflow-wrap:anywhere;}
 @container (max-width: 499px) {.fig-grid {grid-template-columns:repeat(var(--cols2,2),minmax(0,1fr));}}
 @container (max-width: 419px) {.fig-grid {grid-template-columns:minmax(0,1fr);} .fig-card .t {height:auto;}}
+.fig-card .own {color:#777; white-space:nowrap;}
 .badge {display:inline-block; border-radius:4px; padding:0 5px; font-size:0.75rem; color:#fff; background:var(--c);}
 .exc-grid {display:grid; grid-template-columns:repeat(var(--n,4),minmax(0,1fr)); gap:8px; margin-bottom:4px;}
 .facts {display:grid; grid-template-columns:repeat(auto-fit,minmax(10rem,1fr)); gap:4px 12px; margin-bottom:8px;}
@@ -183,15 +184,19 @@ def gap_text(fig: dict) -> str:
     return f"目标 {fig['threshold_text']}，还差 {short_of(fig)} 个（{short_points(fig):.1f} 个百分点）"
 
 
-def figure_cards(figs: list[dict], *, extra: dict | None = None, columns: int = 3) -> None:
-    """One card per figure: value, n/d, target, status (and 样本较少); extra[target] adds a line."""
+def figure_cards(figs: list[dict], *, extra: dict | None = None, columns: int = 3,
+                 owners: dict | None = None) -> None:
+    """One card per figure: value, n/d, target, status (and 样本较少); extra[target] adds a line;
+    owners[target] (the campaign file's 责任科室) ends the status line."""
     cards = []
     for f in figs:
         more = f'<div class="s">{html_text(extra[f["target"]])}</div>' if extra and f["target"] in extra else ""
+        owner = (f'<span class="own">｜{html_text(owners[f["target"]])}</span>'
+                 if owners and f["target"] in owners else "")
         cards.append(
             f'<div class="fig-card" style="--c:{colour(f)}"><div class="t">{html_text(f["name"])}</div>'
             f'<div class="v">{f["percent_text"]}<span class="nd">（{f["nd_text"]}）</span></div>'
-            f'<div class="s">{status_badges(f)} {html_text(gap_text(f))}</div>{more}</div>')
+            f'<div class="s">{status_badges(f)} {html_text(gap_text(f))}{owner}</div>{more}</div>')
     st.markdown(f'<div class="fig-wrap"><div class="fig-grid" style="--cols:{columns};--cols2:{min(columns, 2)}">'
                 f'{"".join(cards)}</div></div>', unsafe_allow_html=True)
 
@@ -386,7 +391,7 @@ def _print_list(title: str, total: int, rows: list[dict], columns: list[str], em
 
 
 def meeting_sheet_lists(overdue: dict, undisposed: dict, behind: tuple[list[dict], tuple], silent: tuple,
-                        since: tuple) -> None:
+                        since: tuple, work: tuple | None = None) -> None:
     """The printed meeting sheet's second page: the exception lists (short lists of
     dashboard.ui.data.short_list, units or targets behind pace, units not reported) and the change
     since the last meeting (dashboard.figures.exceptions.comparison_rows, falls first)."""
@@ -413,6 +418,14 @@ def meeting_sheet_lists(overdue: dict, undisposed: dict, behind: tuple[list[dict
     silent_title, silent_rows = silent
     names = "、".join(html.escape(r["unit_name"]) for r in silent_rows)
     parts.append(f"<h4>{html.escape(silent_title)}（{len(silent_rows)} 个）</h4><p>{names or '各单位均已上报'}。</p>")
+    if work is not None:  # 工作任务台账 (dashboard.figures.tasks): overdue items, units without measures
+        late, missing = work
+        items = "；".join(f"{html.escape(r['text'])}（{html.escape(r['owner'])}，逾期{r['days_overdue']}天）"
+                         for r in late[:PRINT_ROWS // 2])
+        more = f"等 {len(late)} 项" if len(late) > PRINT_ROWS // 2 else ""
+        units = "、".join(html.escape(r["unit_name"]) for r in missing)
+        parts.append(f"<h4>逾期的工作任务（{len(late)} 项）</h4><p>{items + more or '没有逾期的工作任务'}。</p>"
+                     f"<h4>未按期上报细化措施的单位（{len(missing)} 个）</h4><p>{units or '各单位均已按期上报'}。</p>")
     print_sheet(f'<div class="print-cols">{"".join(f"<section>{p}</section>" for p in parts)}</div>',
                 new_page=True)
 
