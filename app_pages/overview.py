@@ -48,7 +48,7 @@ behind_card = ("进度落后的下级单位", len(behind), "个") if below else 
 widgets.exception_cards([("逾期未整改问题", overdue["total"], "件"), ("不合格样品未处置完毕", undisposed["total"], "批"),
                          behind_card, (f"{month}尚未上报的单位", len(silent), "个"),
                          (f"严重不合格满{CASE_DUE_DAYS}日未立案", unfiled["total"], "批"),
-                         ("逾期的工作任务", len(late_work), "项"), ("未按期上报细化措施的单位", len(no_measures), "个")])
+                         ("逾期的工作任务", len(late_work), "项"), ("未报细化措施的单位", len(no_measures), "个")])
 OVERDUE_COLUMNS = ["unit_name", "enterprise_name", "cadre_name", "problem_no", "source", "description",
                    "deadline_date", "days_overdue", "problem_status"]
 UNDISPOSED_COLUMNS = ["unit_name", "name", "sample_no", "food_name", "sampling_date", "failed_items",

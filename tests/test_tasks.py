@@ -385,7 +385,7 @@ def test_the_meeting_view_shows_work_exceptions_and_groups_by_owner(small_county
     cards = {c.split('class="t">')[1].split("<")[0]: c.split('class="n">')[1].split("<")[0]
              for c in (m.value for m in at.markdown) if c.startswith('<div class="exc-card')}
     # 4 campaign items (phase 1 but none marked) + DT01's task 10 days late; DT01 uploaded on 05-03: late too
-    assert cards["逾期的工作任务"] == "5" and cards["未按期上报细化措施的单位"] == "12"
+    assert cards["逾期的工作任务"] == "5" and cards["未报细化措施的单位"] == "12"
     text = "\n".join(m.value for m in at.markdown)
     assert "<span class=\"own\">｜食品安全监管科</span>" in text  # the cards name their owner
     assert "按责任科室：未达标指标与逾期工作任务" in text

@@ -94,6 +94,7 @@ CSS = """
   .fig-card .t {font-size:14px; height:auto; font-weight:600;}
   .fig-card .v {font-size:22px;} .fig-card .nd {font-size:14px;}
   .fig-card .s, .badge {font-size:12px;}
+  .fig-card .own {display:none;}  /* the printed sheet lists owners with the overdue work instead */
   .exc-grid {gap:6px;}
   .exc-card {display:flex; align-items:center; gap:8px; padding:2px 8px;}
   .exc-card .n {font-size:22px; flex:none; white-space:nowrap;} .exc-card .t {font-size:13px; line-height:1.2;}
