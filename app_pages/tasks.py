@@ -25,19 +25,21 @@ st.caption(f"逾期：截至 {ledger.as_of} 尚未完成且完成期限早于该
 
 
 def item_rows(items: list[dict]) -> list[dict]:
-    return [{**r, "item_text": r["text"], "work_status": r["status"], "due_date": r["deadline_date"]} for r in items]
+    return [{**r, "item_text": r["text"], "work_status": r["status"], "due_date": r["deadline_date"],
+             "days_overdue": r["days_overdue"] or None} for r in items]
 
 
 ITEM_COLUMNS = ["phase_name", "item_text", "owner", "due_date", "work_status", "days_overdue", "done_date", "note",
-                "updated_by", "item_code"]
+                "updated_by"]
 
 # ---------------------------------------------------------------- the campaign's work items
 done = sum(r["status"] == DONE for r in ledger.items)
 st.markdown(f"#### 行动工作任务（共 {len(ledger.items)} 项，已完成 {done} 项，逾期 {len(late_items)} 项）")
 dept_rows = [{**d, "done_text": f"{d['count_done']}/{d['count_items']}", "count_late": d["count_overdue"],
               "target_names": "、".join(names[c] for c in d["targets"])} for d in ledger.departments]
-widgets.table(dept_rows, ["owner", "head", "done_text", "count_in_progress", "count_not_started", "count_late",
-                          "target_names"], key="tasks_departments")
+st.markdown(widgets.html_table(dept_rows, ["owner", "head", "done_text", "count_in_progress", "count_not_started",
+                                           "count_late", "target_names"], numeric=("count_in_progress",
+                                           "count_not_started", "count_late")), unsafe_allow_html=True)
 if st.toggle("按责任科室分组", value=True, key="tasks_by_owner"):
     for d in ledger.departments:
         mine = [r for r in ledger.items if (r["owner"] if r["owner"] in conf.departments else "未指定") == d["owner"]]
@@ -46,9 +48,11 @@ if st.toggle("按责任科室分组", value=True, key="tasks_by_owner"):
         title = (f"{d['owner']}　已完成 {d['count_done']}/{d['count_items']}"
                  + (f"　逾期 {d['count_overdue']} 项" if d["count_overdue"] else ""))
         with st.expander(md(title), expanded=bool(d["count_overdue"])):
-            widgets.table(item_rows(mine), ITEM_COLUMNS, key=f"tasks_items_{d['owner']}")
+            st.markdown(widgets.html_table(item_rows(mine), ITEM_COLUMNS, numeric=("days_overdue",)),
+                        unsafe_allow_html=True)
 else:
-    widgets.table(item_rows(ledger.items), ITEM_COLUMNS, key="tasks_items")
+    st.markdown(widgets.html_table(item_rows(ledger.items), ITEM_COLUMNS, numeric=("days_overdue",)),
+                unsafe_allow_html=True)
 
 viewer = data.viewer()
 if viewer.can(MARK_WORK_ITEMS):
@@ -86,7 +90,7 @@ widgets.table(unit_rows, ["unit_name", "done_text", "count_in_progress", "count_
                           "measures_text"], key="tasks_units")
 choices = {"": "全部单位"} | {u["unit_code"]: u["unit_name"] for u in units if u["count_tasks"]}
 picked = st.selectbox("单位", list(choices), format_func=choices.get, key="tasks_unit") if len(choices) > 2 else ""
-rows = [{**r, "work_status": r["status"], "due_date": r["deadline_date"]}
+rows = [{**r, "work_status": r["status"], "due_date": r["deadline_date"], "days_overdue": r["days_overdue"] or None}
         for r in ledger.tasks if not picked or r["report_unit_code"] == picked]
 widgets.table(rows, ["unit_name", "task_no", "content", "owner_name", "due_date", "work_status", "days_overdue",
                      "done_date", "evidence", "uploaded_at"], key="tasks_rows",

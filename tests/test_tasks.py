@@ -387,7 +387,7 @@ def test_the_meeting_view_shows_work_exceptions_and_groups_by_owner(small_county
     # 4 campaign items (phase 1 but none marked) + DT01's task 10 days late; DT01 uploaded on 05-03: late too
     assert cards["逾期的工作任务"] == "5" and cards["未报细化措施的单位"] == "12"
     text = "\n".join(m.value for m in at.markdown)
-    assert "<span class=\"own\">｜食品安全监管科</span>" in text  # the cards name their owner
+    assert '<div class="own">责任科室：食品安全监管科</div>' in text  # the cards name their owner
     assert "按责任科室：未达标指标与逾期工作任务" in text
     table = next(m.value for m in at.markdown if "<th>责任科室</th>" in m.value)
     # 办公室: p1_plan (due 04-03, 88 days) and p1_unit_measures (61 days) of its 4 items

@@ -38,7 +38,7 @@ CSS = """
 .fig-card .s {font-size:0.8rem; color:#555; overflow-wrap:anywhere;}
 @container (max-width: 499px) {.fig-grid {grid-template-columns:repeat(var(--cols2,2),minmax(0,1fr));}}
 @container (max-width: 419px) {.fig-grid {grid-template-columns:minmax(0,1fr);} .fig-card .t {height:auto;}}
-.fig-card .own {color:#777; white-space:nowrap;}
+.fig-card .own {font-size:0.8rem; color:#777;}
 .badge {display:inline-block; border-radius:4px; padding:0 5px; font-size:0.75rem; color:#fff; background:var(--c);}
 .exc-grid {display:grid; grid-template-columns:repeat(var(--n,4),minmax(0,1fr)); gap:8px; margin-bottom:4px;}
 .facts {display:grid; grid-template-columns:repeat(auto-fit,minmax(10rem,1fr)); gap:4px 12px; margin-bottom:8px;}
@@ -188,16 +188,16 @@ def gap_text(fig: dict) -> str:
 def figure_cards(figs: list[dict], *, extra: dict | None = None, columns: int = 3,
                  owners: dict | None = None) -> None:
     """One card per figure: value, n/d, target, status (and 样本较少); extra[target] adds a line;
-    owners[target] (the campaign file's 责任科室) ends the status line."""
+    owners[target] (the campaign file's 责任科室) adds a line of its own (not printed)."""
     cards = []
     for f in figs:
         more = f'<div class="s">{html_text(extra[f["target"]])}</div>' if extra and f["target"] in extra else ""
-        owner = (f'<span class="own">｜{html_text(owners[f["target"]])}</span>'
+        owner = (f'<div class="own">责任科室：{html_text(owners[f["target"]])}</div>'
                  if owners and f["target"] in owners else "")
         cards.append(
             f'<div class="fig-card" style="--c:{colour(f)}"><div class="t">{html_text(f["name"])}</div>'
             f'<div class="v">{f["percent_text"]}<span class="nd">（{f["nd_text"]}）</span></div>'
-            f'<div class="s">{status_badges(f)} {html_text(gap_text(f))}{owner}</div>{more}</div>')
+            f'<div class="s">{status_badges(f)} {html_text(gap_text(f))}</div>{owner}{more}</div>')
     st.markdown(f'<div class="fig-wrap"><div class="fig-grid" style="--cols:{columns};--cols2:{min(columns, 2)}">'
                 f'{"".join(cards)}</div></div>', unsafe_allow_html=True)
 
