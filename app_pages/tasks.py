@@ -48,7 +48,8 @@ if st.toggle("按责任科室分组", value=True, key="tasks_by_owner"):
         title = (f"{d['owner']}　已完成 {d['count_done']}/{d['count_items']}"
                  + (f"　逾期 {d['count_overdue']} 项" if d["count_overdue"] else ""))
         with st.expander(md(title), expanded=bool(d["count_overdue"])):
-            st.markdown(widgets.html_table(item_rows(mine), ITEM_COLUMNS, numeric=("days_overdue",)),
+            st.markdown(widgets.html_table(item_rows(mine), [c for c in ITEM_COLUMNS if c != "owner"],
+                                           numeric=("days_overdue",)),
                         unsafe_allow_html=True)
 else:
     st.markdown(widgets.html_table(item_rows(ledger.items), ITEM_COLUMNS, numeric=("days_overdue",)),
