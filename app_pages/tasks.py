@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard import actions
 from dashboard.access import MARK_WORK_ITEMS
 from dashboard.figures.tasks import DONE, STATUSES, measures_text
-from dashboard.ui import controls, data, widgets
+from dashboard.ui import controls, data, session, widgets
 from dashboard.ui.widgets import md
 
 choice, sel, ver, conf = controls.current(), controls.selection(), data.version(), data.campaign()
@@ -55,7 +55,7 @@ else:
     st.markdown(widgets.html_table(item_rows(ledger.items), ITEM_COLUMNS, numeric=("days_overdue",)),
                 unsafe_allow_html=True)
 
-viewer = data.viewer()
+viewer = session.viewer()
 if viewer.can(MARK_WORK_ITEMS):
     with st.expander("标记行动工作任务的完成情况（领导小组办公室）"):
         by_code = {r["item_code"]: r for r in ledger.items}

@@ -237,7 +237,7 @@ def target_conf(t: dict):
 
 def work_item_conf(item, seq: int, phase_end: date):
     """A WorkItem from a checked work item (a mapping, or a plain string of an older file)."""
-    from .campaign import WorkItem
+    from .campaign import WorkItem  # a real cycle, as above
     if isinstance(item, str):
         return WorkItem(work_item_code(seq, item), item, UNASSIGNED, phase_end, seq)
     return WorkItem(str(item["code"]), item["text"], item.get("owner") or UNASSIGNED,
@@ -246,7 +246,7 @@ def work_item_conf(item, seq: int, phase_end: date):
 
 def leader_conf(p: dict):
     """A LeaderConf from a checked leadership entry."""
-    from .campaign import LeaderConf
+    from .campaign import LeaderConf  # a real cycle, as above
     return LeaderConf(p["role"], str(p["name"]), p["post"], p.get("department"))
 
 

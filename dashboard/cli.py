@@ -21,6 +21,7 @@ from .db import get_engine, upgrade
 from .figures import star_ratings, strikes
 from .figures.selection import select
 from .figures.targets import _pad, _width, compute_targets, format_table
+from .figures.tasks import format_ledger, work_ledger
 from .periods import Window, month_window
 
 
