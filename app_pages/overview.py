@@ -35,7 +35,8 @@ silent = [r for r in data.report_status(ver, sel) if not r["reported"]]
 # units' tasks and the §四(一) measures each unit's
 ledger = data.ledger(ver, sel)
 late_work = ([{**r, "kind": "行动工作任务"} for r in ledger.overdue_items] if choice.unit_code == conf.root.code else []) \
-    + [{**r, "kind": f"{r['unit_name']}工作任务", "text": r["content"], "owner": r["owner_name"]}
+    + [{**r, "kind": f"{r['unit_name']}工作任务", "text": r["content"],
+        "owner": f"{r['unit_name']}，责任人{r['owner_name']}"}
        for r in ledger.overdue_tasks]
 late_work.sort(key=lambda r: -r["days_overdue"])
 no_measures = ledger.missing_measures
