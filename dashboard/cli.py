@@ -170,7 +170,7 @@ def cmd_targets(args) -> int:
 
 
 def _listing_args(args):
-    """The engine and the Selection of `cases` and `stars` (unit, window and as-of as `targets` takes them)."""
+    """The engine and the Selection of `cases`, `stars` and `tasks` (unit, window and as-of as `targets` takes them)."""
     engine = _ready_engine(args)
     conf = load_campaign(args.campaign)
     window = window_from_args(conf, args)
