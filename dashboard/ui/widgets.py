@@ -421,12 +421,15 @@ def meeting_sheet_lists(overdue: dict, undisposed: dict, behind: tuple[list[dict
     parts.append(f"<h4>{html.escape(silent_title)}（{len(silent_rows)} 个）</h4><p>{names or '各单位均已上报'}。</p>")
     if work is not None:  # 工作任务台账 (dashboard.figures.tasks): overdue items, units without measures
         late, missing = work
-        items = "；".join(f"{html.escape(r['text'])}（{html.escape(r['owner'])}，逾期{r['days_overdue']}天）"
-                         for r in late[:PRINT_ROWS // 2])
-        more = f"等 {len(late)} 项" if len(late) > PRINT_ROWS // 2 else ""
+
+        def short(text: str) -> str:
+            return text if len(text) <= 24 else text[:23] + "…"
+        items = "；".join(f"{html.escape(short(r['text']))}（{html.escape(r['owner'])}，逾期{r['days_overdue']}天）"
+                         for r in late[:3])
+        more = f"等 {len(late)} 项" if len(late) > 3 else ""
         units = "、".join(html.escape(r["unit_name"]) for r in missing)
-        parts.append(f"<h4>逾期的工作任务（{len(late)} 项）</h4><p>{items + more or '没有逾期的工作任务'}。</p>"
-                     f"<h4>未按期上报细化措施的单位（{len(missing)} 个）</h4><p>{units or '各单位均已按期上报'}。</p>")
+        parts.append(f"<h4>工作任务：逾期 {len(late)} 项，未按期上报细化措施的单位 {len(missing)} 个</h4>"
+                     f"<p>{items + more or '没有逾期的工作任务'}。{('未报细化措施：' + units + '。') if units else ''}</p>")
     print_sheet(f'<div class="print-cols">{"".join(f"<section>{p}</section>" for p in parts)}</div>',
                 new_page=True)
 
