@@ -35,7 +35,7 @@ DETAIL_KEYS = {
     "client": "客户端地址", "reason": "原因", "minutes": "锁定分钟数", "file": "文件", "status": "状态",
     "batch_id": "批次", "rows": "行数", "errors": "错误数", "formats": "格式", "window": "区间",
     "from": "起", "to": "止", "as_of": "数据截至", "campaign": "行动", "force": "强制重建",
-    "result": "结果", "action": "操作",
+    "result": "结果", "action": "操作", "item": "工作任务代码", "done_date": "完成日期", "note": "备注",
 }
 _SOURCES = {"web": "网页", "cli": "命令行", "oidc": "统一身份认证"}
 _REASONS = {"ok": "成功", "unknown": "无此账号", "wrong_password": "密码错误", "disabled": "账号已停用",
