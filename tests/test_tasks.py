@@ -17,6 +17,7 @@ due 08-31), phase 3 (four due 11-30); their 责任科室 as in campaigns/dongtai
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 
 import pytest
@@ -315,6 +316,12 @@ def test_the_work_item_command_marks_as_the_account_may(ledger_county, capsys):
 
 
 # ------------------------------------------------------------------ the page
+def exception_cards(at) -> list[tuple[str, str]]:
+    """(count, title) of every exception card on the page (widgets.exception_cards' HTML grid)."""
+    grid = next(m.value for m in at.markdown if m.value.startswith('<div class="exc-grid'))
+    return re.findall(r'class="n">(\d+)<.*?class="t">([^<]*)<', grid)
+
+
 def _page(engine, viewer: Viewer, **params):
     from streamlit.testing.v1 import AppTest  # only the page tests load Streamlit
     from dashboard.ui.session import VIEWER_KEY
@@ -343,8 +350,7 @@ def test_the_page_lists_overdue_first_and_the_office_marks_an_item(small_county_
     text = "\n".join(m.value for m in at.markdown)
     assert "行动工作任务（共 14 项，已完成 0 项，逾期 4 项）" in text
     assert "各单位工作任务（细化措施）" in text and "上报了细化措施的单位 1/12" in text
-    cards = [m.value for m in at.markdown if m.value.startswith("<div class=\"exc-card")]
-    assert [c.split('class="n">')[1].split("<")[0] for c in cards] == ["4", "1", "11"]
+    assert [n for n, _ in exception_cards(at)] == ["4", "1", "11"]
     units = next(d.value for d in at.dataframe if "细化措施上报" in d.value.columns)
     assert list(units["所属单位"])[-1] == "城区分局" and list(units["细化措施上报"])[-1] == "已上报（2023-04-20）"
     tasks = next(d.value for d in at.dataframe if "细化措施" in d.value.columns)
@@ -382,8 +388,7 @@ def test_the_meeting_view_shows_work_exceptions_and_groups_by_owner(small_county
     at.query_params["as_of"] = "2023-06-30"
     at.run()
     assert not at.exception, at.exception
-    cards = {c.split('class="t">')[1].split("<")[0]: c.split('class="n">')[1].split("<")[0]
-             for c in (m.value for m in at.markdown) if c.startswith('<div class="exc-card')}
+    cards = {t: n for n, t in exception_cards(at)}
     # 4 campaign items (phase 1 but none marked) + DT01's task 10 days late; DT01 uploaded on 05-03: late too
     assert cards["逾期的工作任务"] == "5" and cards["未报细化措施的单位"] == "12"
     text = "\n".join(m.value for m in at.markdown)
