@@ -47,6 +47,6 @@ st.caption(f"行动开始至 {choice.as_of} 的监督抽检（不含风险监测
 st.markdown(f"共 {counts['count_serious']} 批，已立案 {counts['with_case_text']} 批，满{CASE_DUE_DAYS}日未立案 "
             f"{counts['count_unfiled']} 批，未满{CASE_DUE_DAYS}日尚未立案 {counts['count_pending']} 批。")
 ordered = sorted(serious, key=lambda r: (not r["is_unfiled"], r["case_no"] is not None, r["sampling_date"]))
-widgets.table(ordered, ["unit_name", "name", "sample_no", "food_name", "sampling_date", "reason", "due_date",
+widgets.table(ordered, ["unit_name", "name", "sample_no", "food_name", "sampling_date", "reason", "case_due_date",
                         "is_unfiled", "case_no", "filed_date", "days_open", "disposal_status"],
               empty="没有非食用物质、病死畜禽不合格批次")

@@ -10,7 +10,7 @@ from dashboard.campaign import current_phase
 from dashboard.figures.measures import LEVEL, cn_number, measures
 from dashboard.figures.strikes import CASE_DUE_DAYS
 from dashboard.figures.exceptions import behind_units, compare, comparison_rows
-from dashboard.figures.tasks import behind_by_owner
+from dashboard.figures.work_ledger import behind_by_owner
 from dashboard.periods import Window, month_of
 from dashboard.ui import controls, data, widgets
 
@@ -54,7 +54,7 @@ OVERDUE_COLUMNS = ["unit_name", "enterprise_name", "cadre_name", "problem_no", "
                    "deadline_date", "days_overdue", "problem_status"]
 UNDISPOSED_COLUMNS = ["unit_name", "name", "sample_no", "food_name", "sampling_date", "failed_items",
                       "disposal_status", "days_open"]
-UNFILED_COLUMNS = ["unit_name", "name", "sample_no", "food_name", "sampling_date", "reason", "due_date", "days_open"]
+UNFILED_COLUMNS = ["unit_name", "name", "sample_no", "food_name", "sampling_date", "reason", "case_due_date", "days_open"]
 with st.expander("异常明细（逾期问题、未处置样品、进度落后、未上报、未立案、工作任务）"):
     tabs = st.tabs([f"逾期未整改问题（{overdue['total']}）", f"不合格样品未处置（{undisposed['total']}）",
                     f"{behind_card[0]}（{behind_card[1]}）", f"{month}未上报（{len(silent)}）",

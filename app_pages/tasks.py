@@ -1,6 +1,6 @@
 """工作任务台账: the campaign's own work items (责任科室, 完成期限, the office's status) and each unit's
 uploaded 工作任务 rows, overdue first, grouped by 责任科室 and by unit, each count as n of how many
-(dashboard.figures.tasks). The leadership group's office marks a campaign work item's status here
+(dashboard.figures.work_ledger). The leadership group's office marks a campaign work item's status here
 (dashboard.actions.mark_work_item: permission, one transaction, audit row)."""
 from datetime import date
 
@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard import actions
 from dashboard.access import MARK_WORK_ITEMS
-from dashboard.figures.tasks import DONE, STATUSES, measures_text
+from dashboard.figures.work_ledger import DONE, STATUSES, measures_text
 from dashboard.ui import controls, data, session, widgets
 from dashboard.ui.widgets import md
 

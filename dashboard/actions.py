@@ -37,7 +37,7 @@ from .campaign import CampaignConf, prepare
 from .demo import build_demo
 from .exports import StageSummary, build_summary, render
 from .exports.pdf import PdfUnavailable
-from .figures.tasks import DONE, STATUSES
+from .figures.work_ledger import DONE, STATUSES
 from .importer import ImportResult, import_workbook, rollback_batch
 from .models import WorkItemStatus
 

@@ -21,7 +21,7 @@ from .db import get_engine, upgrade
 from .figures import star_ratings, strikes
 from .figures.selection import select
 from .figures.targets import _pad, _width, compute_targets, format_table
-from .figures.tasks import format_ledger, work_ledger
+from .figures.work_ledger import format_ledger, work_ledger
 from .periods import Window, month_window
 
 
@@ -213,7 +213,7 @@ def cmd_cases(args) -> int:
                        "source_kind": c["source_kind"]} for c in p["cases"]],
             "unfiled": [{"sample_no": r["sample_no"], "credit_code": r["credit_code"], "name": r["name"],
                          "unit": r["unit_code"], "sampling_date": r["sampling_date"].isoformat(),
-                         "due_date": r["due_date"].isoformat(), "reason": r["reason"]} for r in unfiled]})
+                         "case_due_date": r["case_due_date"].isoformat(), "reason": r["reason"]} for r in unfiled]})
         return 0
     print(f"统计区间：{p['from_date']} 至 {p['to_date']}（截至 {p['as_of']}）　{p['unit_name']}立案 {total['count_cases']} 件，"
           f"罚没 {total['amount_fines']:.2f} 元，移送公安 {total['transferred_text']} 件，来源可追溯 {total['linked_text']} 件")
@@ -228,7 +228,7 @@ def cmd_cases(args) -> int:
     print(f"不合格（非食用物质、病死畜禽）满{strikes.CASE_DUE_DAYS}日未立案：{len(unfiled)} 批")
     if unfiled:
         print(text_table(["单位", "企业名称", "抽样单编号", "抽样日期", "应立案期限", "原因"],
-                         [[r["unit_name"], r["name"], r["sample_no"], r["sampling_date"], r["due_date"], r["reason"]]
+                         [[r["unit_name"], r["name"], r["sample_no"], r["sampling_date"], r["case_due_date"], r["reason"]]
                           for r in unfiled]))
     return 0
 

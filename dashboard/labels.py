@@ -33,7 +33,7 @@ COLUMN_LABELS = {
     "expected_text": "按进度应达", "pace_text": "进度", "forecast_text": "期末预测",
     "forecast_status": "预测结论", "previous_text": "上次", "change_text": "变化",
     "current_text": "本次", "month": "月份", "change_points": "变化（百分点）",
-    # work ledger (dashboard.figures.tasks; the page renames status and deadline to these keys)
+    # work ledger (dashboard.figures.work_ledger; the page renames status and deadline to these keys)
     "owner": "责任科室", "head": "科室负责人", "item_code": "任务代码", "phase_name": "阶段", "item_text": "工作任务",
     "work_status": "完成情况", "due_date": "完成期限", "done_date": "完成日期", "note": "备注",
     "updated_by": "标记人", "task_no": "任务编号", "content": "细化措施", "owner_name": "责任人",
@@ -80,7 +80,7 @@ COLUMN_LABELS = {
     "count_cases": "案件数", "amount_fines": "罚没金额（元）", "count_transferred": "移送公安",
     "count_linked": "可追溯来源", "count_no_fine": "未填罚没金额", "transferred_text": "移送公安/案件数",
     "linked_text": "可追溯来源/案件数", "source_kind": "来源记录", "source_date": "来源日期",
-    "source_label": "来源内容", "due_date": "应立案期限", "case_filed_date": "立案日期",
+    "source_label": "来源内容", "case_due_date": "应立案期限", "case_filed_date": "立案日期",
     "count_star1": "一星级", "count_star2": "二星级", "count_star3": "三星级", "count_unrated": "未评上",
     "count_rated": "参评企业", "count_model": "示范企业", "previous_score": "上年度考核得分",
     "screening_date": "排查日期", "agency": "排查机构", "count_hazards": "风险隐患数",

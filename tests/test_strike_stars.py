@@ -110,7 +110,7 @@ def test_serious_batches_and_their_links(county):
     assert (rows["S1"]["case_no"], rows["S2"]["case_no"], rows["S7"]["case_no"]) == ("K1", "K3", "K7")
     assert rows["S3"]["case_no"] is None and rows["S8"]["case_no"] is None
     assert (rows["S3"]["reason"], rows["S2"]["reason"]) == ("病死畜禽", "非食用物质")
-    assert rows["S3"]["due_date"] == D("2023-07-10") and rows["S3"]["days_open"] == 112
+    assert rows["S3"]["case_due_date"] == D("2023-07-10") and rows["S3"]["days_open"] == 112
     # S2 at 06-30: no case yet (K3 is filed 07-01) but not due either
     s2 = {r["sample_no"]: r for r in strikes.serious_samples(county, _sel(county, as_of=D("2023-06-30")))}["S2"]
     assert (s2["case_no"], s2["is_unfiled"]) == (None, False)
@@ -180,9 +180,9 @@ def test_cases_command_json_exactly(county, capsys):
                    "filed_date": "2023-08-31", "violation_type": "无检疫合格证明", "fine_amount": 20000.0,
                    "is_transferred_police": False, "source_no": "I1", "source_kind": "监督检查"}],
         "unfiled": [{"sample_no": "S3", "credit_code": E[5], "name": "东台市第5肉制品有限公司", "unit": "DT02",
-                     "sampling_date": "2023-06-10", "due_date": "2023-07-10", "reason": "病死畜禽"},
+                     "sampling_date": "2023-06-10", "case_due_date": "2023-07-10", "reason": "病死畜禽"},
                     {"sample_no": "S7", "credit_code": E[6], "name": HOSTILE_NAME, "unit": "DT02",
-                     "sampling_date": "2023-07-20", "due_date": "2023-08-19", "reason": "非食用物质"}]}
+                     "sampling_date": "2023-07-20", "case_due_date": "2023-08-19", "reason": "非食用物质"}]}
     code, out, _ = _cli(capsys, county, "cases", "--month", "2023-07", "--json")
     assert code == 0 and [c["case_no"] for c in json.loads(out)["cases"]] == ["K3"]
     code, out, _ = _cli(capsys, county, "cases", "--from", "2023-05-01", "--to", "2023-06-30")

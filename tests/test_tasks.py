@@ -1,4 +1,4 @@
-"""工作任务台账 (dashboard.figures.tasks), the office's status action, the `tasks` command and the
+"""工作任务台账 (dashboard.figures.work_ledger), the office's status action, the `tasks` command and the
 campaign file's leadership group, on SQLite and PostgreSQL. Every count below is counted by hand
 from the rows written here (until the 工作任务 sheet's importer lands, rows go in directly):
 
@@ -28,7 +28,7 @@ from dashboard.__main__ import main
 from dashboard.access import MARK_WORK_ITEMS, Viewer, resolve_unit, system_viewer
 from dashboard.campaign import CampaignError, load_campaign, phase_window
 from dashboard.figures.selection import select
-from dashboard.figures.tasks import format_ledger, is_overdue, status_on, work_ledger
+from dashboard.figures.work_ledger import format_ledger, is_overdue, status_on, work_ledger
 from dashboard.models import BatchChange, UploadBatch, WorkItemStatus, WorkTask
 
 CONF = load_campaign()
@@ -364,7 +364,7 @@ def test_the_page_lists_overdue_first_and_the_office_marks_an_item(small_county_
     assert not at.exception, at.exception
     text = "\n".join(m.value for m in at.markdown)
     assert "行动工作任务（共 14 项，已完成 1 项，逾期 3 项）" in text
-    [event] = audit.events(eng, action="work_item_mark")
+    [event] = audit_trail.events(eng, action="work_item_mark")
     assert (event["username"], event["detail"]["item"], event["detail"]["done_date"]) == (
         "leader", "p1_meeting", "2023-04-26")
 

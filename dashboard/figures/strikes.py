@@ -100,8 +100,8 @@ def serious_samples(engine: Engine, sel: Selection) -> list[dict]:
     """Every serious 不合格 batch (监督抽检, not 风险监测; 检验项目类别 includes 非食用物质 or 不合格项目
     names 病死) sampled from the campaign start to the selection's as_of (the window does not
     matter), with its first linked case (filed by as_of:
-    case_no, filed_date, count_cases), `days_open` (as_of − sampling date), `due_date` (sampling date
-    + 30 days) and `is_unfiled` (no case and due_date ≤ as_of), oldest first."""
+    case_no, filed_date, count_cases), `days_open` (as_of − sampling date), `case_due_date` (sampling date
+    + 30 days) and `is_unfiled` (no case and case_due_date ≤ as_of), oldest first."""
     as_of = sel.as_of
     rows = execute(engine, "serious_failed_samplings", unit_id=sel.unit["unit_id"],
                    scope_unit_id=sel.viewer.scope_unit_id, from_date=sel.conf.start_date, to_date=as_of,
@@ -110,9 +110,9 @@ def serious_samples(engine: Engine, sel: Selection) -> list[dict]:
     for r in rows:
         r = {**r, "sampling_date": as_date(r["sampling_date"]), "filed_date": as_date(r["filed_date"]),
              "count_cases": int(r["count_cases"] or 0), "disposal_status": r["disposal_status"] or "未处置"}
-        r["due_date"] = r["sampling_date"] + timedelta(days=CASE_DUE_DAYS)
+        r["case_due_date"] = r["sampling_date"] + timedelta(days=CASE_DUE_DAYS)
         r["days_open"] = (as_of - r["sampling_date"]).days
-        r["is_unfiled"] = r["case_no"] is None and r["due_date"] <= as_of
+        r["is_unfiled"] = r["case_no"] is None and r["case_due_date"] <= as_of
         r["reason"] = serious_reason(r)
         out.append(r)
     return sorted(out, key=lambda r: (r["sampling_date"], r["sample_no"]))

@@ -25,7 +25,7 @@ from sqlalchemy import inspect, text
 
 from dashboard.figures import (breakdowns, exceptions as overview, gaps, grading, pace, records, star_ratings,
                                strikes)
-from dashboard.figures import tasks as work
+from dashboard.figures import work_ledger as work
 from dashboard.figures.selection import Selection, select
 from dashboard.access import Viewer, system_viewer
 from dashboard.auth import ensure_demo_accounts
@@ -340,5 +340,5 @@ def enterprise(ver, credit_code: str):
 
 @cached()
 def ledger(ver, sel: Selection):
-    """工作任务台账 of the selection's unit on its as_of (dashboard.figures.tasks.Ledger)."""
+    """工作任务台账 of the selection's unit on its as_of (dashboard.figures.work_ledger.Ledger)."""
     return work.work_ledger(engine(), sel)

@@ -419,7 +419,7 @@ def meeting_sheet_lists(overdue: dict, undisposed: dict, behind: tuple[list[dict
     silent_title, silent_rows = silent
     names = "、".join(html.escape(r["unit_name"]) for r in silent_rows)
     parts.append(f"<h4>{html.escape(silent_title)}（{len(silent_rows)} 个）</h4><p>{names or '各单位均已上报'}。</p>")
-    if work is not None:  # 工作任务台账 (dashboard.figures.tasks): overdue items, units without measures
+    if work is not None:  # 工作任务台账 (dashboard.figures.work_ledger): overdue items, units without measures
         late, missing = work
 
         def short(text: str) -> str:
