@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from datetime import date
@@ -56,6 +55,18 @@ def month(text: str) -> str:
     return f"{found[1]}-{int(found[2]):02d}"
 
 
+def listing_options(cmd: argparse.ArgumentParser) -> None:
+    """--unit, one window (--phase, --month or --from/--to), --as-of and --json."""
+    cmd.add_argument("--unit")
+    window = cmd.add_mutually_exclusive_group()
+    window.add_argument("--phase")
+    window.add_argument("--month", type=month)
+    window.add_argument("--from", dest="from_date", type=day)
+    cmd.add_argument("--to", dest="to_date", type=day)
+    cmd.add_argument("--as-of", dest="as_of", type=day)
+    cmd.add_argument("--json", action="store_true")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command (also read by the documentation test)."""
     p = Parser(prog="python -m dashboard", description="提升行动督导看板 命令行")
@@ -79,45 +90,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("rebuild-rollups", help="由记录表重算全部汇总表（抽检、自查按企业×月）")
 
-    tg = sub.add_parser("targets", help="目标完成情况")
-    tg.add_argument("--unit")
-    win = tg.add_mutually_exclusive_group()
-    win.add_argument("--phase")
-    win.add_argument("--month", type=month)
-    win.add_argument("--from", dest="from_date", type=day)
-    tg.add_argument("--to", dest="to_date", type=day)
-    tg.add_argument("--as-of", dest="as_of", type=day)
-    tg.add_argument("--by-unit", action="store_true")
-    tg.add_argument("--json", action="store_true")
-
-    for name, text in (("cases", "严打：立案查处的违法案件（按单位、违法类型）"),
-                       ("stars", "星级评比：各单位各星级企业数与示范企业")):
-        cmd = sub.add_parser(name, help=text)
-        cmd.add_argument("--unit")
-        cwin = cmd.add_mutually_exclusive_group()
-        cwin.add_argument("--phase")
-        cwin.add_argument("--month", type=month)
-        cwin.add_argument("--from", dest="from_date", type=day)
-        cmd.add_argument("--to", dest="to_date", type=day)
-        cmd.add_argument("--as-of", dest="as_of", type=day)
-        if name == "stars":
-            cmd.add_argument("--year", type=int, help="评比年度（默认：截至日所在年度）")
-        cmd.add_argument("--json", action="store_true")
-
-    tk = sub.add_parser("tasks", help="工作任务台账（行动工作任务与各单位上报的工作任务，逾期在前）")
-    tk.add_argument("--unit")
-    tkw = tk.add_mutually_exclusive_group()
-    tkw.add_argument("--phase")
-    tkw.add_argument("--month")
-    tkw.add_argument("--from", dest="from_date", type=date.fromisoformat)
-    tk.add_argument("--to", dest="to_date", type=date.fromisoformat)
-    tk.add_argument("--as-of", dest="as_of", type=date.fromisoformat)
-    tk.add_argument("--json", action="store_true")
+    # the listing commands share targets' options: a unit, one window, as-of, --json
+    listings = sub.add_parser("targets", help="目标完成情况"), \
+        sub.add_parser("cases", help="严打：立案查处的违法案件（按单位、违法类型）"), \
+        sub.add_parser("stars", help="星级评比：各单位各星级企业数与示范企业"), \
+        sub.add_parser("tasks", help="工作任务台账（行动工作任务与各单位上报的工作任务，逾期在前）")
+    for cmd in listings:
+        listing_options(cmd)
+    listings[0].add_argument("--by-unit", action="store_true")
+    listings[2].add_argument("--year", type=int, help="评比年度（默认：截至日所在年度）")
 
     wi = sub.add_parser("work-item", help="标记行动工作任务的完成情况（办公室）")
     wi.add_argument("code", metavar="CODE")
     wi.add_argument("--status", required=True, choices=("未开始", "进行中", "已完成"))
-    wi.add_argument("--done-date", dest="done_date", type=date.fromisoformat)
+    wi.add_argument("--done-date", dest="done_date", type=day)
     wi.add_argument("--note")
 
     ex = sub.add_parser("export", help="导出阶段性总结")
