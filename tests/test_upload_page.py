@@ -203,11 +203,11 @@ def test_the_template_download_is_offered(small_county_env):
 
 
 def test_an_unforeseen_failure_is_a_sentence_not_a_traceback(small_county_env, monkeypatch):
-    import dashboard.importer as importer
+    import dashboard.annotate as annotate  # the page's dry run (annotate.checked_dry_run) calls the importer
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
-    monkeypatch.setattr(importer, "import_workbook", broken)
+    monkeypatch.setattr(annotate, "import_workbook", broken)
     at = upload(open_upload(), ("怪文件.xlsx", good_workbook(2)))
     assert not at.exception
     assert "无法读取“怪文件.xlsx”（RuntimeError）" in texts(at)
