@@ -231,6 +231,7 @@ def _markdown(at) -> str:
     return "\n".join(m.value for m in at.markdown)
 
 
+@pytest.mark.slow  # a Streamlit AppTest page run
 def test_enforcement_page_counts_and_escapes(county_env):
     from tests.pages_support import displayed
     from tests.test_pages import open_page
@@ -249,6 +250,7 @@ def test_enforcement_page_counts_and_escapes(county_env):
     assert "共 5 批，已立案 3/5 批，满30日未立案 2 批" in text
 
 
+@pytest.mark.slow  # a Streamlit AppTest page run
 def test_stars_page_award_list_escapes_names(county_env):
     from tests.pages_support import displayed
     from tests.test_pages import open_page
@@ -263,6 +265,7 @@ def test_stars_page_award_list_escapes_names(county_env):
     assert list(models["统一社会信用代码"]) == [E[1], E[6]]
 
 
+@pytest.mark.slow  # a Streamlit AppTest page run
 def test_overview_shows_the_unfiled_exception(county_env):
     from tests.test_pages import open_page
     at = open_page(None, as_of="2023-08-31")
@@ -272,6 +275,7 @@ def test_overview_shows_the_unfiled_exception(county_env):
     assert list(table["抽样单编号"]) == ["S8", "S3", "S7"]
 
 
+@pytest.mark.slow  # a Streamlit AppTest page run
 def test_enterprise_page_grade_history_and_model(county_env):
     from tests.test_pages import open_page
     at = open_page("enterprise", q=E[1][:12], ent=E[1])

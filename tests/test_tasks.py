@@ -337,6 +337,7 @@ def _page(engine, viewer: Viewer, **params):
     return at
 
 
+@pytest.mark.slow  # a Streamlit AppTest page run
 def test_the_page_lists_overdue_first_and_the_office_marks_an_item(small_county_env):
     eng = small_county_env
     root = resolve_unit(eng, None).unit_id
@@ -373,6 +374,7 @@ def test_the_page_lists_overdue_first_and_the_office_marks_an_item(small_county_
     assert not [w for w in chief.selectbox if w.key == "tasks_mark_item"]
 
 
+@pytest.mark.slow  # a Streamlit AppTest page run
 def test_the_meeting_view_shows_work_exceptions_and_groups_by_owner(small_county_env):
     from streamlit.testing.v1 import AppTest  # only the page tests load Streamlit
     from dashboard.ui.session import VIEWER_KEY
