@@ -327,6 +327,17 @@ def access_lines(cluster: Cluster) -> list[dict]:
     return [m.groupdict() for m in map(LOG_LINE.search, cluster.access_log.read_text().splitlines()) if m]
 
 
+def access_line(cluster: Cluster, path: str) -> dict:
+    """The access-log line of a request to `path`. nginx logs a request after sending its response,
+    so the client can get there first: wait (up to 10 s) for the line rather than read too early."""
+    deadline = time.monotonic() + 10
+    while True:
+        served = {line["request"].split()[1]: line for line in access_lines(cluster)}
+        if path in served or time.monotonic() > deadline:
+            return served[path]
+        time.sleep(0.05)
+
+
 def board(url: str) -> dict[str, str]:
     """Each target's name → its figure text ("0.0%（0/10）") as dashboard.figures.targets computes it from the
     database for DT10 in October: what 分局看板 must show."""
@@ -561,6 +572,6 @@ def test_a_stopped_node_fails_over_to_the_other(cluster):
     status, headers, body = _get(cluster.https_port, "/_stcore/health?failover=1", tls=True,
                                  cookie="dashboard_node=b")
     assert (status, body) == (200, b"ok") and "Set-Cookie" not in dict(headers)
-    served = {line["request"].split()[1]: line for line in access_lines(cluster)}["/_stcore/health?failover=1"]
+    served = access_line(cluster, "/_stcore/health?failover=1")
     a, b = (f"127.0.0.1:{cluster.ports[n]}" for n in "ab")
     assert served["node"] == "b" and served["upstream"] == f"{b}, {a}"  # tried b, served by a
