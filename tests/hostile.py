@@ -84,7 +84,19 @@ def build_hostile_county(engine) -> int:
                                      uploaded_at=gen.upload_time(month, unit))
             assert result.status == "imported", result.to_text()
     ensure_demo_accounts(engine)
+    _mark_work_items(engine)
     return len(paths)
+
+
+def _mark_work_items(engine) -> None:
+    """The office's status of every campaign work item, each with a hostile note (typed by an account:
+    shown on the 工作任务台账 page), through the one door for writes."""
+    from dashboard import actions
+    from dashboard.access import Viewer, resolve_unit
+    from dashboard.campaign import load_campaign
+    conf, leader = load_campaign(), Viewer("leader", "leader", resolve_unit(engine, None).unit_id)
+    for i, item in enumerate(conf.work_items):
+        actions.mark_work_item(engine, leader, conf, item.code, "进行中", note=PAYLOADS[i % len(PAYLOADS)] + LINK)
 
 
 _BUILT: dict[str, str] = {}
