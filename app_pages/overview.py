@@ -12,7 +12,7 @@ from dashboard.figures.strikes import CASE_DUE_DAYS
 from dashboard.figures.exceptions import behind_units, compare, comparison_rows
 from dashboard.figures.work_ledger import behind_by_owner
 from dashboard.periods import Window, month_of
-from dashboard.ui import controls, data, widgets
+from dashboard.ui import controls, data, meeting_sheet, widgets
 
 SHORT = 20  # rows of each exception list shown here (the most urgent); the full lists are on their pages
 
@@ -46,10 +46,11 @@ owners = {t.code: t.owner for t in conf.targets}
 st.markdown("#### 需要关注")
 month = month_of(choice.as_of).label
 behind_card = ("进度落后的下级单位", len(behind), "个") if below else ("进度落后的指标", len(lagging), "项")
-widgets.exception_cards([("逾期未整改问题", overdue["total"], "件"), ("不合格样品未处置完毕", undisposed["total"], "批"),
-                         behind_card, (f"{month}尚未上报的单位", len(silent), "个"),
-                         (f"严重不合格满{CASE_DUE_DAYS}日未立案", unfiled["total"], "批"),
-                         ("逾期的工作任务", len(late_work), "项"), ("未报细化措施的单位", len(no_measures), "个")])
+strip = [("逾期未整改问题", overdue["total"], "件"), ("不合格样品未处置完毕", undisposed["total"], "批"),
+         behind_card, (f"{month}尚未上报的单位", len(silent), "个"),
+         (f"严重不合格满{CASE_DUE_DAYS}日未立案", unfiled["total"], "批"),
+         ("逾期的工作任务", len(late_work), "项"), ("未报细化措施的单位", len(no_measures), "个")]
+widgets.exception_cards(strip)
 OVERDUE_COLUMNS = ["unit_name", "enterprise_name", "cadre_name", "problem_no", "source", "description",
                    "deadline_date", "days_overdue", "problem_status"]
 UNDISPOSED_COLUMNS = ["unit_name", "name", "sample_no", "food_name", "sampling_date", "failed_items",
@@ -115,8 +116,7 @@ extra = {t: f"应达 {p.expected_text}｜{p.forecast_text}" for t, p in pace_by.
 for t, c in changes.items():
     extra[t] = extra.get(t, "") + f"｜较上次 {c['change_text']}"
 with left:
-    st.markdown(f"#### {cn_number(len(own))}项工作目标（{choice.unit_name}）<small class='print-only'>　当前阶段："
-                f"{phase.name if phase else '行动期外'}</small>", unsafe_allow_html=True)
+    st.markdown(f"#### {cn_number(len(own))}项工作目标（{widgets.md(choice.unit_name)}）")
     widgets.figure_cards(own, extra=extra, owners=owners)
 
 # ---------------------------------------------------------------- matrix, pace, comparison
@@ -127,9 +127,8 @@ if below:
         widgets.legend()
         with st.expander("表格视图（各下级单位 × 指标）"):
             widgets.status_matrix(below)
-    widgets.print_sheet("<h4>各下级单位完成情况（绿色达标，红色未达标，灰色无数据）</h4>" + widgets.print_matrix(below))
 comparison = comparison_rows(figs, previous) if previous else []
-rest = st.container(key="noprint_rest")  # the printed meeting sheet: the print_sheet parts below
+rest = st.container(key="noprint_rest")  # the printed meeting sheet (below) carries what is read in the meeting
 by_owner = behind_by_owner(conf, own, ledger.items if choice.unit_code == conf.root.code else [])
 rest.markdown(f"#### 按责任科室：未达标指标与逾期工作任务（{len(by_owner)} 个科室）")
 with rest:
@@ -165,6 +164,27 @@ with rest, st.expander("风险分级监管：各单位按风险等级、信用�
 with rest:
     widgets.provenance(figs, sel, key="overview")
 
-# ---------------------------------------------------------------- the printed sheet's second page
-widgets.meeting_sheet_lists(overdue, undisposed, (behind if below else lagging, behind_card),
-                            (f"{month}尚未上报的单位", silent), (since, comparison), (late_work, no_measures))
+# ---------------------------------------------------------------- the printed meeting sheet (one A4 page)
+scope = conf.word("scope") if choice.unit_code == conf.root.code else choice.unit_name
+behind_section = meeting_sheet.section(
+    f"{behind_card[0]}（{behind_card[1]} {behind_card[2]}）",
+    meeting_sheet.names(meeting_sheet.behind_counts(paces, choice.unit_code), "均符合进度。") if below else
+    meeting_sheet.names([f"{r['target_name']} {r['current_text']}（应达 {r['expected_text']}）" for r in lagging],
+                        "均符合进度。"))
+meeting_sheet.render(
+    "领导小组总览" if choice.unit_code == conf.root.code else f"{choice.unit_name}总览",
+    f"{choice.caption} ｜ 当前阶段：{phase.name if phase else '行动期外'}", strip,
+    [[meeting_sheet.short_section("逾期未整改问题", overdue, "件", "逾期最久",
+                                  ["unit_name", "enterprise_name", "description", "days_overdue"],
+                                  "没有逾期未整改的问题。", numeric=("days_overdue",)),
+      meeting_sheet.short_section("不合格样品未处置完毕", undisposed, "批", "抽样最早",
+                                  ["unit_name", "name", "food_name", "days_open"], "不合格样品均已处置。",
+                                  numeric=("days_open",), rows=3)],
+     [behind_section] + ([meeting_sheet.comparison(since, comparison)] if previous else []),
+     [meeting_sheet.section(f"{month}尚未上报的单位（{len(silent)} 个）",
+                            meeting_sheet.names([r["unit_name"] for r in silent], "各单位均已上报。")),
+      meeting_sheet.short_section(f"严重不合格满{CASE_DUE_DAYS}日未立案", unfiled, "批", "抽样最早",
+                                  ["unit_name", "name", "food_name", "days_open"], "均已立案（或未满期限）。",
+                                  numeric=("days_open",), rows=3),
+      meeting_sheet.work(late_work, no_measures, ledger.measures_due_date)]],
+    meeting_sheet.figure_table(own, below, scope, pace_by, changes))

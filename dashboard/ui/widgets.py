@@ -46,7 +46,7 @@ CSS = """
 .exc-card {border-radius:6px; padding:6px 10px; background:var(--bg); border:1px solid var(--c); min-width:0;}
 .exc-card .n {font-size:1.6rem; font-weight:700; color:var(--c); line-height:1.2;}
 .exc-card .t {font-size:0.85rem; color:#333;}
-.print-only, .print-sheet {display:none;}
+.meeting-sheet {display:none;}
 .wrap-table {border-collapse:collapse; width:100%; font-size:0.9rem;}
 .wrap-table th, .wrap-table td {border:1px solid #ddd; padding:3px 6px; text-align:left; vertical-align:top;
     white-space:normal; word-break:break-word;}
@@ -68,9 +68,9 @@ CSS = """
   [class*="st-key-scrollchart"] [data-testid="stVegaLiteChart"] {min-width:1200px; max-width:none; overflow:visible;}
   [class*="st-key-scrollchart"]::before {content:"左右滑动查看全部指标 ⇆"; font-size:0.75rem; color:#777;}
 }
-/* The printed meeting sheet (the overview on A4 landscape, at most two pages): read at arm's length,
-   so body text 12px (9pt) and up, figures 22px; the screen-only widgets are hidden and the exception
-   lists and the comparison print as plain tables (.print-sheet) on the second page. */
+/* Print: the sidebar, the header and the controls are hidden; a page's blocks print as on screen,
+   read at arm's length (body text 12px = 9pt and up). A page that carries the meeting sheet
+   (dashboard.ui.meeting_sheet, the overview) prints the sheet alone: one A4 landscape page. */
 @media print {
   @page {size: A4 landscape; margin: 8mm;}
   [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
@@ -82,9 +82,6 @@ CSS = """
   [data-testid="stVerticalBlock"] {gap:4px !important;}
   [data-testid="stColumn"]:has([class*="st-key-noprint"]) {display:none !important;}
   [data-testid="stColumn"] {flex:1 1 0 !important; width:auto !important; min-width:0 !important;}
-  .print-only {display:inline;}
-  .print-sheet {display:block;}
-  .print-break {break-before:page;}
   body {-webkit-print-color-adjust:exact; print-color-adjust:exact; font-size:13px;}
   h3 {font-size:20px !important; padding:0 0 2px 0 !important;}
   h4 {font-size:16px !important; padding:2px 0 0 0 !important; margin:0 !important;}
@@ -94,23 +91,37 @@ CSS = """
   .fig-card .t {font-size:14px; height:auto; font-weight:600;}
   .fig-card .v {font-size:22px;} .fig-card .nd {font-size:14px;}
   .fig-card .s, .badge {font-size:12px;}
-  .fig-card .own {display:none;}  /* the printed sheet lists owners with the overdue work instead */
+  .fig-card .own {display:none;}
   .exc-grid {gap:6px;}
   .exc-card {display:flex; align-items:center; gap:8px; padding:2px 8px;}
   .exc-card .n {font-size:22px; flex:none; white-space:nowrap;} .exc-card .t {font-size:13px; line-height:1.2;}
-  .print-sheet .wrap-table {font-size:12px; break-inside:auto;}
-  .print-sheet .wrap-table tr {break-inside:avoid;}
-  .print-sheet p {font-size:12px; margin:2px 0;}
-  .print-sheet h4 {margin:6px 0 3px 0;}
-  .print-cols {column-count:2; column-gap:12px; column-fill:balance;}
-  .print-cols h4 {break-after:avoid;}
-  .matrix td, .matrix th {font-size:12px; line-height:1.25; padding:1px 3px;}
-  .matrix td {text-align:center; white-space:nowrap;}
-  .matrix td.unit, .matrix th {text-align:left; white-space:normal;}
-  /* a matrix of many targets: a cell's n/d under its percentage, unit names on one line, the
-     matrix and its heading whole on one page */
-  .print-sheet:has(.matrix) {break-inside:avoid;}
-  .matrix td {white-space:normal;} .matrix td b {display:block;} .matrix td.unit {white-space:nowrap;}
+  /* the meeting sheet alone: every top-level block of the page without it is hidden */
+  body:has(.meeting-sheet) [data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"]
+    > :not(:has(.meeting-sheet)) {display:none !important;}
+  .meeting-sheet {display:block; font-size:11px; line-height:1.25; color:#222;}
+  .meeting-sheet h3 {font-size:18px !important; margin:0 !important; padding:0 !important; line-height:1.3;}
+  .meeting-sheet p {margin:0 0 2px 0; font-size:11px;}
+  .meeting-sheet .cap {color:#555; margin-bottom:3px;}
+  .meeting-sheet h5 {font-size:12px !important; margin:3px 0 1px 0 !important; padding:0 !important;
+                     font-weight:700; line-height:1.3;}
+  .meeting-sheet .exc-grid {gap:4px; margin-bottom:2px;}
+  .meeting-sheet .exc-card {padding:1px 6px; gap:6px;}
+  .meeting-sheet .exc-card .n {font-size:17px;} .meeting-sheet .exc-card .n span {font-size:11px !important;}
+  .meeting-sheet .exc-card .t {font-size:11px;}
+  .ms-lists {display:grid; grid-template-columns:repeat(var(--n,3),minmax(0,1fr)); gap:10px; margin-bottom:3px;}
+  .meeting-sheet table {border-collapse:collapse; width:100%; margin:0; font-size:11px;}
+  .meeting-sheet th, .meeting-sheet td {border:1px solid #ccc !important; padding:0 3px !important;
+      font-size:11px !important; line-height:1.2 !important; vertical-align:middle; word-break:break-word;}
+  .meeting-sheet th {background:#f2f2f2; font-weight:600; text-align:center;}
+  .ms-lists > div {min-width:0; overflow:hidden;}
+  .meeting-sheet .ms-list td {white-space:nowrap; overflow:hidden;}
+  .meeting-sheet .ms-list td.num {text-align:right;} .meeting-sheet .ms-list th {white-space:nowrap;}
+  .ms-fig td {text-align:center; white-space:nowrap;}
+  .ms-fig td.name {text-align:left; white-space:normal; font-weight:600; width:15em;}
+  .ms-fig td.name small {font-weight:400; font-size:10px !important; color:#555;}
+  .ms-fig td.own {font-size:11.5px !important;} .ms-fig td.pace {color:#444;}
+  .ms-fig td.pace .late {color:#c62828; font-weight:600;}
+  .ms-fig.alone {width:auto;} .ms-fig.alone td {padding:0 12px !important;}
 }
 </style>
 """
@@ -356,84 +367,6 @@ def html_table(rows: list[dict], columns: list[str], *, numeric: tuple[str, ...]
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def print_sheet(markup: str, *, new_page: bool = False) -> None:
-    """A part of the printed meeting sheet (markup built with html_text/html_table): hidden on
-    screen, printed (from a new page)."""
-    st.markdown(f'<div class="print-sheet{" print-break" if new_page else ""}">{markup}</div>',
-                unsafe_allow_html=True)
-
-
-def print_matrix(figs: list[dict]) -> str:
-    """Units × targets for print: each cell the percentage over n/d, coloured by status."""
-    units = list(dict.fromkeys(f["unit_name"] for f in figs))
-    targets = list(dict.fromkeys((f["target"], short_name(f)) for f in figs))
-    by = {(f["unit_name"], f["target"]): f for f in figs}
-    head = "<th>单位</th>" + "".join(f"<th>{html.escape(n)}</th>" for _, n in targets)
-    rows = []
-    for u in units:
-        cells = []
-        for t, _ in targets:
-            f = by.get((u, t))
-            cells.append("<td></td>" if f is None else
-                         f'<td style="background:{STATUS_FILLS[f["status_text"]]};color:{colour(f)}">'
-                         f'<b>{f["percent_text"]}</b>（{f["nd_text"]}）</td>')
-        rows.append(f'<tr><td class="unit">{html.escape(u)}</td>{"".join(cells)}</tr>')
-    return f'<table class="wrap-table matrix"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
-
-
-PRINT_ROWS = 10  # rows of each list on the printed meeting sheet (two A4 pages at any scale)
-
-
-def _print_list(title: str, total: int, rows: list[dict], columns: list[str], empty: str, *,
-                limit: int = PRINT_ROWS, numeric: tuple[str, ...] = (), order: str = "") -> str:
-    shown = (f"，列出{order}的 {limit} 项" if total > limit else f"，{order}的在前" if order and total else "")
-    body = html_table(rows[:limit], columns, numeric=numeric) if rows else f"<p>{html.escape(empty)}</p>"
-    return f"<h4>{html.escape(title)}（共 {total} 项{shown}）</h4>{body}"
-
-
-def meeting_sheet_lists(overdue: dict, undisposed: dict, behind: tuple[list[dict], tuple], silent: tuple,
-                        since: tuple, work: tuple | None = None) -> None:
-    """The printed meeting sheet's second page: the exception lists (short lists of
-    dashboard.ui.data.short_list, units or targets behind pace, units not reported) and the change
-    since the last meeting (dashboard.figures.exceptions.comparison_rows, falls first)."""
-    rows, (behind_title, _, _) = behind
-    parts = [_print_list("逾期未整改问题", overdue["total"], overdue["rows"],
-                         ["unit_name", "enterprise_name", "description", "days_overdue", "problem_status"],
-                         "没有逾期未整改的问题。", numeric=("days_overdue",), order="逾期最久")]
-    columns = ["unit_name", "behind_targets"] if rows and "behind_targets" in rows[0] else \
-        ["target_name", "current_text", "expected_text"]
-    parts.append(_print_list(behind_title, len(rows), rows, columns, "均符合进度。", limit=6))
-    day, comparison = since
-    if day is not None:
-        moved = [{**r, "target_name": r["short_name"]}
-                 for r in comparison if not r["is_flat"]]
-        down = sum((r["change_points"] or 0) < 0 for r in moved)
-        parts.append(_print_list(f"与上次会议（{day}）相比：下降 {down} 项，上升 {len(moved) - down} 项，"
-                                 f"持平 {len(comparison) - len(moved)} 项", len(moved), moved,
-                                 ["unit_name", "target_name", "previous_text", "current_text", "change_points"],
-                                 "各项指标均持平。", limit=10, order="下降最多",
-                                 numeric=("previous_text", "current_text", "change_points")))
-    parts.append(_print_list("不合格样品未处置完毕", undisposed["total"], undisposed["rows"],
-                             ["unit_name", "name", "food_name", "disposal_status", "days_open"],
-                             "不合格样品均已处置。", limit=5, numeric=("days_open",)))
-    silent_title, silent_rows = silent
-    names = "、".join(html.escape(r["unit_name"]) for r in silent_rows)
-    parts.append(f"<h4>{html.escape(silent_title)}（{len(silent_rows)} 个）</h4><p>{names or '各单位均已上报'}。</p>")
-    if work is not None:  # 工作任务台账 (dashboard.figures.work_ledger): overdue items, units without measures
-        late, missing = work
-
-        def short(text: str) -> str:
-            return text if len(text) <= 24 else text[:23] + "…"
-        items = "；".join(f"{html.escape(short(r['text']))}（{html.escape(r['owner'])}，逾期{r['days_overdue']}天）"
-                         for r in late[:3])
-        more = f"等 {len(late)} 项" if len(late) > 3 else ""
-        units = "、".join(html.escape(r["unit_name"]) for r in missing)
-        parts.append(f"<h4>工作任务：逾期 {len(late)} 项，未按期上报细化措施的单位 {len(missing)} 个</h4>"
-                     f"<p>{items + more or '没有逾期的工作任务'}。{('未报细化措施：' + units + '。') if units else ''}</p>")
-    print_sheet(f'<div class="print-cols">{"".join(f"<section>{p}</section>" for p in parts)}</div>',
-                new_page=True)
-
-
 def comparison_table(rows: list[dict], *, key: str) -> None:
     """The since-last-meeting rows (dashboard.figures.exceptions.comparison_rows) with 变化 as a number, so
     the grid sorts −3.8 before −0.5."""
@@ -460,16 +393,20 @@ def uploader_in_chinese(limit_mb: float) -> None:
 
 
 def exception_cards(items: list[tuple[str, int, str]]) -> None:
-    """The exceptions strip: (title, count, unit word); red when non-zero, green when zero. One
-    HTML grid: a row on a wide screen, two by two on a phone."""
+    """The exceptions strip (exception_strip) on a page."""
+    st.markdown(exception_strip(items), unsafe_allow_html=True)
+
+
+def exception_strip(items: list[tuple[str, int, str]]) -> str:
+    """The exceptions strip's markup: (title, count, unit word); red when non-zero, green when
+    zero. One HTML grid: a row on a wide screen and on paper, two by two on a phone."""
     cards = []
     for title, count, unit in items:
         c, bg = ("#c62828", "#fdecea") if count else ("#2e7d32", "#e8f5e9")
         cards.append(f'<div class="exc-card" style="--c:{c};--bg:{bg}"><div class="n">{count}'
                      f'<span style="font-size:0.9rem;font-weight:400"> {html_text(unit)}</span></div>'
                      f'<div class="t">{html_text(title)}</div></div>')
-    st.markdown(f'<div class="exc-grid" style="--n:{len(items)};--n2:{min(len(items), 2)}">{"".join(cards)}</div>',
-                unsafe_allow_html=True)
+    return f'<div class="exc-grid" style="--n:{len(items)};--n2:{min(len(items), 2)}">{"".join(cards)}</div>'
 
 
 def forecast_matrix(paces, *, row_title: str = "单位") -> None:
