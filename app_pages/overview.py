@@ -166,11 +166,10 @@ with rest:
 
 # ---------------------------------------------------------------- the printed meeting sheet (one A4 page)
 scope = conf.word("scope") if choice.unit_code == conf.root.code else choice.unit_name
-behind_section = meeting_sheet.section(
+behind_section = meeting_sheet.names(
     f"{behind_card[0]}（{behind_card[1]} {behind_card[2]}）",
-    meeting_sheet.names(meeting_sheet.behind_counts(paces, choice.unit_code), "均符合进度。") if below else
-    meeting_sheet.names([f"{r['target_name']} {r['current_text']}（应达 {r['expected_text']}）" for r in lagging],
-                        "均符合进度。"))
+    meeting_sheet.behind_counts(paces, choice.unit_code) if below else
+    [f"{r['target_name']} {r['current_text']}（应达 {r['expected_text']}）" for r in lagging], "均符合进度。")
 meeting_sheet.render(
     "领导小组总览" if choice.unit_code == conf.root.code else f"{choice.unit_name}总览",
     f"{choice.caption} ｜ 当前阶段：{phase.name if phase else '行动期外'}", strip,
@@ -181,10 +180,10 @@ meeting_sheet.render(
                                   ["unit_name", "name", "food_name", "days_open"], "不合格样品均已处置。",
                                   numeric=("days_open",), rows=3)],
      [behind_section] + ([meeting_sheet.comparison(since, comparison)] if previous else []),
-     [meeting_sheet.section(f"{month}尚未上报的单位（{len(silent)} 个）",
-                            meeting_sheet.names([r["unit_name"] for r in silent], "各单位均已上报。")),
+     [meeting_sheet.names(f"{month}尚未上报的单位（{len(silent)} 个）", [r["unit_name"] for r in silent],
+                          "各单位均已上报。"),
       meeting_sheet.short_section(f"严重不合格满{CASE_DUE_DAYS}日未立案", unfiled, "批", "抽样最早",
                                   ["unit_name", "name", "food_name", "days_open"], "均已立案（或未满期限）。",
                                   numeric=("days_open",), rows=3),
       meeting_sheet.work(late_work, no_measures, ledger.measures_due_date)]],
-    meeting_sheet.figure_table(own, below, scope, pace_by, changes))
+    meeting_sheet.figure_table(own, below, scope, pace_by, changes, owners))

@@ -149,8 +149,8 @@ def test_enterprise_file_and_provenance_in_browser(browser, server):
 
 
 def test_print_layout_is_a4_landscape(browser, server):
-    """Browser print of the meeting view: A4 landscape (at most three pages: the thirteen figures,
-    the units × targets matrix, then the exception lists), sidebar and controls hidden."""
+    """Browser print of the meeting view: ONE A4 landscape page (the meeting sheet: exceptions,
+    the thirteen figures × the units below), sidebar and controls hidden."""
     SHOTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1600, "height": 1000})
     page.goto(server, wait_until="domcontentloaded")
@@ -162,7 +162,7 @@ def test_print_layout_is_a4_landscape(browser, server):
     boxes = re.findall(rb"/MediaBox\s*\[0 0 ([\d.]+) ([\d.]+)\]", pdf)
     assert boxes and all(abs(float(w) - 842) < 2 and abs(float(h) - 595) < 2 for w, h in boxes), boxes
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
-    assert 1 <= pages <= 3, f"the meeting view prints on {pages} A4 landscape pages, not at most three"
+    assert pages == 1, f"the meeting view prints on {pages} A4 landscape pages, not one"
     page.set_viewport_size({"width": 1123, "height": 794})
     page.screenshot(path=str(SHOTS / "overview_print.png"), full_page=True)
     page.close()

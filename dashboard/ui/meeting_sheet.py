@@ -38,12 +38,12 @@ def section(title: str, body: str) -> str:
     return f'<section><h5>{html_text(title)}</h5>{body}</section>'
 
 
-def names(values: list[str], empty: str, *, limit: int = NAMES) -> str:
-    """Names in one line (、), the first `limit` and "等 N 个"; `empty` when there are none."""
-    if not values:
-        return f"<p>{html_text(empty)}</p>"
+def names(title: str, values: list[str], empty: str, *, limit: int = NAMES) -> str:
+    """A list of names run on after its title, one paragraph: "title：a、b、c 等 N 个" (the
+    first `limit`), or "title：empty"."""
     more = f" 等 {len(values)} 个" if len(values) > limit else ""
-    return f'<p>{"、".join(html_text(v) for v in values[:limit])}{more}</p>'
+    listed = "、".join(html_text(v) for v in values[:limit]) + more if values else html_text(empty)
+    return f'<p class="names"><b>{html_text(title)}：</b>{listed}</p>'
 
 
 def short_section(name: str, lst: dict, unit_word: str, order: str, columns: list[str], empty: str, *,
@@ -86,8 +86,8 @@ def work(late: list[dict], missing: list[dict], due) -> str:
                      for r in late[:3])
     more = f"等 {len(late)} 项" if len(late) > 3 else ""
     return (section(f"逾期的工作任务（{len(late)} 项）", f"<p>{items + more or '没有逾期的工作任务。'}</p>")
-            + section(f"{due}前未报细化措施的单位（{len(missing)} 个）",
-                      names([r["unit_name"] for r in missing], "各单位均已上报细化措施。")))
+            + names(f"{due}前未报细化措施的单位（{len(missing)} 个）", [r["unit_name"] for r in missing],
+                    "各单位均已上报细化措施。"))
 
 
 def clip(text: str, most: int) -> str:
@@ -95,18 +95,27 @@ def clip(text: str, most: int) -> str:
     return text if len(text) <= most else text[:most - 1] + "…"
 
 
-def figure_table(own: list[dict], below: list[dict], scope: str, paces: dict, changes: dict) -> str:
-    """A row per target of `own`: name and target value, the own figure, pace and change since the
-    last meeting (`paces`/`changes` by target), then the figure of each unit of `below`."""
+def figure_table(own: list[dict], below: list[dict], scope: str, paces: dict, changes: dict,
+                 owners: dict) -> str:
+    """A row per target of `own`: its name (one line) over its target value and 责任科室 (`owners`),
+    the own figure, pace and change since the last meeting (`paces`/`changes` by target), then
+    the figure of each unit of `below`."""
     units = list(dict.fromkeys(f["unit_name"] for f in below))
     by = {(f["unit_name"], f["target"]): f for f in below}
-    head = (f"<th>指标（目标值）</th><th>{html_text(scope)}</th><th>应达｜预测｜较上次</th>"
+    head = (f"<th>指标（目标值｜责任科室）</th><th>{html_text(scope)}</th><th>应达｜预测｜较上次</th>"
             + "".join(f"<th>{html_text(u)}</th>" for u in units))
     rows = "".join(
-        f'<tr><td class="name">{html_text(f["name"])}<small>（{html_text(f["threshold_text"])}）</small></td>'
-        f'{own_cell(f)}{pace_cell(paces.get(f["target"]), changes.get(f["target"]))}'
+        f"<tr>{name_cell(f, owners.get(f['target']))}{own_cell(f)}"
+        f'{pace_cell(paces.get(f["target"]), changes.get(f["target"]))}'
         + "".join(unit_cell(by.get((u, f["target"]))) for u in units) + "</tr>" for f in own)
     return f'<table class="ms-fig{"" if units else " alone"}"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+
+
+def name_cell(f: dict, owner: str | None) -> str:
+    """The target's full name on a line of its own, under it 目标 100%｜责任科室."""
+    more = f"｜{html_text(owner)}" if owner else ""
+    return (f'<td class="name">{html_text(f["name"])}<br><small>目标 {html_text(f["threshold_text"])}'
+            f"{more}</small></td>")
 
 
 def _fill(f: dict) -> str:

@@ -104,6 +104,7 @@ CSS = """
   .meeting-sheet .cap {color:#555; margin-bottom:3px;}
   .meeting-sheet h5 {font-size:12px !important; margin:3px 0 1px 0 !important; padding:0 !important;
                      font-weight:700; line-height:1.3;}
+  .meeting-sheet p.names {margin:3px 0 1px 0;} .meeting-sheet p.names b {font-size:12px;}
   .meeting-sheet .exc-grid {gap:4px; margin-bottom:2px;}
   .meeting-sheet .exc-card {padding:1px 6px; gap:6px;}
   .meeting-sheet .exc-card .n {font-size:17px;} .meeting-sheet .exc-card .n span {font-size:11px !important;}
@@ -113,12 +114,13 @@ CSS = """
   .meeting-sheet th, .meeting-sheet td {border:1px solid #ccc !important; padding:0 3px !important;
       font-size:11px !important; line-height:1.2 !important; vertical-align:middle; word-break:break-word;}
   .meeting-sheet th {background:#f2f2f2; font-weight:600; text-align:center;}
+  .ms-fig th {padding:0 1px !important;}
   .ms-lists > div {min-width:0; overflow:hidden;}
   .meeting-sheet .ms-list td {white-space:nowrap; overflow:hidden;}
   .meeting-sheet .ms-list td.num {text-align:right;} .meeting-sheet .ms-list th {white-space:nowrap;}
   .ms-fig td {text-align:center; white-space:nowrap;}
-  .ms-fig td.name {text-align:left; white-space:normal; font-weight:600; width:15em;}
-  .ms-fig td.name small {font-weight:400; font-size:10px !important; color:#555;}
+  .ms-fig td.name {text-align:left; font-weight:600;}
+  .ms-fig td.name small {font-weight:400; font-size:10.5px !important; color:#555;}
   .ms-fig td.own {font-size:11.5px !important;} .ms-fig td.pace {color:#444;}
   .ms-fig td.pace .late {color:#c62828; font-weight:600;}
   .ms-fig.alone {width:auto;} .ms-fig.alone td {padding:0 12px !important;}
