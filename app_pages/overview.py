@@ -2,7 +2,8 @@
 matrix of the units directly below × targets, the phase timeline, pace and forecast, and the change
 since the last meeting. Every figure comes from the target engine (through dashboard.ui.data).
 At province scale an exception list runs to tens of thousands: the page lists the most urgent
-SHORT with the true total, the count under each unit below and a link to the page listing all."""
+SHORT with the true total, the count under each unit below and a link to the page listing all.
+Printed, the page is one A4 landscape sheet for the meeting (dashboard.ui.meeting_sheet, built last)."""
 import streamlit as st
 
 from dashboard.campaign import current_phase
@@ -17,7 +18,8 @@ from dashboard.ui import controls, data, meeting_sheet, widgets
 SHORT = 20  # rows of each exception list shown here (the most urgent); the full lists are on their pages
 
 choice, sel, ver, conf = controls.current(), controls.selection(), data.version(), data.campaign()
-widgets.page_setup("领导小组总览" if choice.unit_code == conf.root.code else f"{choice.unit_name}总览", choice)
+title = "领导小组总览" if choice.unit_code == conf.root.code else f"{choice.unit_name}总览"
+widgets.page_setup(title, choice)
 
 figs = data.figures(ver, sel, True)
 own = [f for f in figs if f["unit_code"] == choice.unit_code]
@@ -171,8 +173,7 @@ behind_section = meeting_sheet.names(
     meeting_sheet.behind_counts(paces, choice.unit_code) if below else
     [f"{r['target_name']} {r['current_text']}（应达 {r['expected_text']}）" for r in lagging], "均符合进度。")
 meeting_sheet.render(
-    "领导小组总览" if choice.unit_code == conf.root.code else f"{choice.unit_name}总览",
-    f"{choice.caption} ｜ 当前阶段：{phase.name if phase else '行动期外'}", strip,
+    title, f"{choice.caption} ｜ 当前阶段：{phase.name if phase else '行动期外'}", strip,
     [[meeting_sheet.short_section("逾期未整改问题", overdue, "件", "逾期最久",
                                   ["unit_name", "enterprise_name", "description", "days_overdue"],
                                   "没有逾期未整改的问题。", numeric=("days_overdue",)),

@@ -4,7 +4,7 @@ print CSS of dashboard.ui.widgets hides every other block of a page that carries
 
 Top to bottom: the title and what is shown; the exception strip (the screen's); the short
 exception lists side by side (the most urgent rows, each with the true total); then one table,
-a row per target: its full name and target value, the unit's own figure (percentage, n/总数,
+a row per target: its full name over its target value and 责任科室, the unit's own figure (percentage, n/总数,
 status, how many short), its pace and the change since the last meeting, and a column per unit
 directly below (the screen's units × targets matrix turned a quarter, so thirteen targets and a
 dozen units fit the width). Everything from a workbook or a file is escaped (html_text)."""
@@ -69,14 +69,15 @@ def behind_counts(paces, unit_code: str) -> list[str]:
 
 
 def comparison(day, rows: list[dict]) -> str:
-    """Since the last meeting: the counts of falls, rises and flats, and the worst falls (now and
-    the change: the figure then is the screen's)."""
+    """Since the last meeting: the counts of falls, rises and flats, and the worst falls (the
+    change, then the figure now; the figure then is on the screen). A province's long unit names
+    may cut the last column, never the change."""
     moved = [r for r in rows if not r["is_flat"]]
     down = [r for r in moved if (r["change_points"] or 0) < 0]
     title = f"与上次会议（{day}）相比：下降 {len(down)} 项，上升 {len(moved) - len(down)} 项，持平 {len(rows) - len(moved)} 项"
     body = list_table([{**r, "target_name": r["short_name"]} for r in down[:ROWS]],
-                      ["unit_name", "target_name", "current_text", "change_points"],
-                      ("current_text", "change_points")) if down else "<p>没有下降的指标。</p>"
+                      ["unit_name", "target_name", "change_points", "current_text"],
+                      ("change_points", "current_text")) if down else "<p>没有下降的指标。</p>"
     return section(title, body)
 
 

@@ -18,7 +18,7 @@ from dashboard.periods import Window
 from dashboard.figures.selection import Selection
 from dashboard.filenames import safe_filename
 from dashboard.labels import (BOOLEAN_COLUMNS, STATUS_BY_MET, FIGURE_STATUS_COLOURS, STATUS_FILLS, STATUS_NONE,
-                              STATUS_SMALL, figure_text, fmt_date, fmt_datetime, label, short_name, short_of,
+                              STATUS_SMALL, figure_text, fmt_date, fmt_datetime, label, short_of,
                               short_points)
 
 from . import data
@@ -120,7 +120,7 @@ CSS = """
   .meeting-sheet .ms-list td.num {text-align:right;} .meeting-sheet .ms-list th {white-space:nowrap;}
   .ms-fig td {text-align:center; white-space:nowrap;}
   .ms-fig td.name {text-align:left; font-weight:600;}
-  .ms-fig td.name small {font-weight:400; font-size:10.5px !important; color:#555;}
+  .ms-fig td.name small {font-weight:400; font-size:11px !important; color:#555;}
   .ms-fig td.own {font-size:11.5px !important;} .ms-fig td.pace {color:#444;}
   .ms-fig td.pace .late {color:#c62828; font-weight:600;}
   .ms-fig.alone {width:auto;} .ms-fig.alone td {padding:0 12px !important;}
