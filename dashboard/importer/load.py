@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from json.encoder import encode_basestring as _json_string  # json.dumps's, ensure_ascii=False
@@ -54,6 +55,29 @@ def lock_writers(conn: Connection) -> None:
         conn.execute(text("select pg_advisory_xact_lock(:k)"), {"k": WRITER_LOCK_KEY})
     else:
         conn.execute(delete(CommittedUpload).where(CommittedUpload.sha256 == ""))
+
+
+IMPORT_CACHE_KIB = 64 * 1024  # SQLite page cache of an import's connection while it writes
+
+
+@contextmanager
+def roomy_page_cache(conn: Connection):
+    """On SQLite, a page cache of IMPORT_CACHE_KIB for the block, the connection's own size
+    restored after it. With the default 2 MB, a 10,000-row batch (its rows and index pages)
+    spills to the WAL in the middle of the transaction, page by page and again when a spilled page
+    changes: on a busy disk that writing took more time than the inserts themselves (sampling
+    rows: 58 ms of CPU, 150-350 ms wall; with the cache, 60-90 ms wall). Set on the driver
+    connection, outside SQLAlchemy's transaction: a PRAGMA neither begins nor ends one."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    driver = conn.connection.driver_connection
+    before = driver.execute("PRAGMA cache_size").fetchone()[0]
+    driver.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")  # a constant
+    try:
+        yield
+    finally:
+        driver.execute(f"PRAGMA cache_size = {int(before)}")  # read back from SQLite: an int
 
 
 @dataclass
@@ -182,7 +206,7 @@ def _load(engine: Engine, result: ImportResult, book: raw.RawWorkbook, sheets, e
           viewer: Viewer, data: bytes, file_name: str, uploader: str, uploaded_at: datetime,
           sha: str, on_write: OnWrite | None) -> ImportResult:
     """The database part of import_workbook: one transaction, writers serialised."""
-    with engine.begin() as conn:
+    with engine.connect() as conn, roomy_page_cache(conn), conn.begin():
         if not result.dry_run:
             lock_writers(conn)
             earlier = conn.execute(select(CommittedUpload.batch_id)
