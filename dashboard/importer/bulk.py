@@ -53,15 +53,24 @@ def _table(conn: Connection, table: Table) -> str:
 def insert_rows(conn: Connection, table: Table, rows: list[dict], constants: dict | None = None) -> None:
     """INSERT every row (dicts with the same keys; `constants` are the same for all of them):
     PostgreSQL COPY, SQLite one executemany of tuples, any other driver Core's executemany."""
-    if not rows:
+    if rows:
+        insert_columns(conn, table, {n: [r[n] for r in rows] for n in rows[0] if n not in (constants or {})},
+                       constants)
+
+
+def insert_columns(conn: Connection, table: Table, columns: dict[str, list], constants: dict | None = None) -> None:
+    """insert_rows for rows given by column: {column: its value in each row} (lists of one length)."""
+    count = len(next(iter(columns.values()), []))
+    if not count:
         return
     constants = constants or {}
-    names = [n for n in rows[0] if n not in constants] + list(constants)
+    names = [n for n in columns if n not in constants] + list(constants)
     path = _fast_path(conn)
     if path is None or _needs_python_defaults(table, names):
+        rows = [dict(zip(columns, values)) for values in zip(*columns.values())]
         conn.execute(table.insert(), [{**r, **constants} for r in rows])
         return
-    values = _bound_rows(conn, table, names, rows, constants)
+    values = _bound_rows(conn, table, names, columns, constants, count)
     if path == "copy":
         _copy(conn, table, names, values)
     else:
@@ -73,15 +82,15 @@ def _needs_python_defaults(table: Table, names: list[str]) -> bool:
     return any(c.default is not None for c in table.columns if c.name not in names)
 
 
-def _bound_rows(conn: Connection, table: Table, names: list[str], rows: list[dict],
-                constants: dict) -> list[tuple]:
+def _bound_rows(conn: Connection, table: Table, names: list[str], columns: dict[str, list],
+                constants: dict, count: int) -> list[tuple]:
     """Driver parameters per row, converted column by column with the columns' bind processors."""
-    dialect, columns = conn.dialect, []
+    dialect, bound = conn.dialect, []
     for name in names:
-        values = [constants[name]] * len(rows) if name in constants else [r[name] for r in rows]
+        values = [constants[name]] * count if name in constants else columns[name]
         process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        columns.append(values if process is None else _processed(process, values))
-    return list(zip(*columns))
+        bound.append(values if process is None else _processed(process, values))
+    return list(zip(*bound))
 
 
 _EXACT_KINDS = {str, int, bool, date, type(None)}  # equal values of one type bind alike (not 0.0, -0.0)
