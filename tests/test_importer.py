@@ -2,6 +2,7 @@
 from datetime import date, datetime
 
 import openpyxl
+import pytest
 from sqlalchemy import select, text
 
 from builders import (ENTERPRISE_HEADERS, SAMPLING_HEADERS, code, enterprise_row, registry, sampling,
@@ -278,3 +279,22 @@ def test_to_text_lists_every_error(empty_engine):
     assert result.to_text().splitlines()[1] == (
         "  工作表 监督抽检 第2行 列“抽样日期”：日期格式无法识别，应为 2023-05-08、2023/5/8、2023年5月8日 或 20230508"
         "（填写的是“五月八日”）")
+
+
+def test_sqlite_import_writes_with_a_roomy_page_cache_and_gives_it_back(empty_engine):
+    """SQLite only: the import's connection caches IMPORT_CACHE_KIB of pages while it writes (a
+    10,000-row batch no longer spills to the WAL mid-transaction), and has SQLite's default again
+    once the import is over (the pool's connections do not keep 64 MB each)."""
+    if empty_engine.dialect.name != "sqlite":
+        pytest.skip("a SQLite pragma")
+    seen = {}
+
+    def on_write(conn, result):
+        seen["during"] = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+        seen["driver"] = conn.connection.driver_connection
+
+    result = import_workbook(empty_engine, xlsx(registry(1, 2)), viewer=system_viewer(empty_engine),
+                             uploader="张三", on_write=on_write)
+    assert result.status == "imported"
+    assert seen["during"] == -64 * 1024
+    assert seen["driver"].execute("PRAGMA cache_size").fetchone()[0] == -2000
