@@ -27,7 +27,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from sqlalchemy import delete, insert
 from sqlalchemy.engine import Connection, Engine
 
 from . import audit_trail, auth, rollups
@@ -37,9 +36,8 @@ from .campaign import CampaignConf, prepare
 from .demo import build_demo
 from .exports import StageSummary, build_summary, render
 from .exports.pdf import PdfUnavailable
-from .figures.work_ledger import DONE, STATUSES
 from .importer import ImportResult, import_workbook, rollback_batch
-from .models import WorkItemStatus
+from .work_status import WorkItemError, record_status  # noqa: F401  (WorkItemError: callers catch actions.WorkItemError)
 
 
 @dataclass(frozen=True)
@@ -203,35 +201,18 @@ def unlock_account(call: Call, username: str) -> None:
 
 
 # ------------------------------------------------------------------ the campaign's work items
-class WorkItemError(ValueError):
-    """A status that cannot be recorded (unknown item or status, a bad date): nothing changed."""
-
-
 @action("work_item_mark", MARK_WORK_ITEMS)
 def mark_work_item(call: Call, conf: CampaignConf, item_code: str, status: str, *,
                    done_date: date | None = None, note: str | None = None,
                    now: datetime | None = None) -> dict:
     """The office's status of one of the campaign file's work items (未开始 / 进行中 / 已完成): the
-    row replaced and the audit row written in one transaction. 已完成 takes its 完成日期 (today when
-    none is given); the other statuses keep none. Returns the stored row."""
-    item = next((w for w in conf.work_items if w.code == item_code), None)
-    if item is None:
-        raise WorkItemError(f"行动“{conf.name}”没有代码为“{item_code}”的工作任务")
-    if status not in STATUSES:
-        raise WorkItemError(f"完成情况须是 {'、'.join(STATUSES)} 之一，而不是“{status}”")
-    now = now or datetime.now().replace(microsecond=0)
-    done = (done_date or now.date()) if status == DONE else None
-    if done is not None and done > now.date():
-        raise WorkItemError(f"完成日期 {done} 晚于今天")
-    row = {"campaign_code": conf.code, "item_code": item.code, "status": status, "done_date": done,
-           "note": (note or "").strip()[:1000] or None, "updated_at": now, "updated_by": call.viewer.username}
-    with call.engine.begin() as conn:
-        table = WorkItemStatus.__table__
-        conn.execute(delete(table).where(table.c.campaign_code == conf.code, table.c.item_code == item.code))
-        conn.execute(insert(table).values(**row))
-        call.audit({"campaign": conf.code, "item": item.code, "status": status, "done_date": done,
-                    "note": row["note"]}, conn)
-    return row
+    row replaced and the audit row written in one transaction (work_status.record_status; a bad
+    code, status or date raises WorkItemError). Returns the stored row."""
+    def audited(conn: Connection, row: dict) -> None:
+        call.audit({"campaign": conf.code, "item": row["item_code"], "status": status,
+                    "done_date": row["done_date"], "note": row["note"]}, conn)
+    return record_status(call.engine, call.viewer, conf, item_code, status, done_date=done_date,
+                         note=note, now=now, on_write=audited)
 
 
 # ------------------------------------------------------------------ the database itself

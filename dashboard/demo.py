@@ -7,7 +7,9 @@ completeness has a gap to show (DEMO_MISSING for the sample county).
 
 `python -m dashboard [--campaign CODE] demo [--force]` and the app's first start call `build_demo`.
 The workbooks are imported in month order, then unit order, each with the time its clerk uploaded it,
-exactly as real uploads would arrive. Several campaigns' samples can live in one database.
+exactly as real uploads would arrive; then the office's statuses of the campaign's own work items
+that the generator carries (`office_statuses()`, optional) are recorded. Several campaigns' samples
+can live in one database.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from .campaign import DEFAULT_CAMPAIGN, CampaignConf, load_campaign, prepare
 from .db import PROJECT_DIR
 from .importer.load import import_workbook
 from .models import Base, Enterprise, OrgUnit, OrgUnitClosure, UploadBatch
+from .work_status import record_status
 
 SAMPLE_DIR = PROJECT_DIR / "sample_data" / "workbooks"
 GENERATOR = PROJECT_DIR / "sample_data" / "generate.py"
@@ -132,9 +135,20 @@ def build_demo(engine: Engine, conf: CampaignConf, *, force: bool = False,
             raise DemoImportError(f"示例工作簿 {path.name} 未能导入：\n{result.to_text()}")
         for sheet, count in result.rows.items():
             rows[sheet] = rows.get(sheet, 0) + count
+    statuses = record_office_statuses(engine, conf, viewer, sample_generator(generator))
     refresh_statistics(engine)
     ensure_demo_accounts(engine, {u.code for u, _, _ in conf.root.walk()})
-    return _summary(engine, conf, files, rows)
+    return _summary(engine, conf, files, rows) + (f"\n办公室已标记行动工作任务完成情况 {statuses} 项。" if statuses else "")
+
+
+def record_office_statuses(engine: Engine, conf: CampaignConf, viewer, generator: ModuleType) -> int:
+    """The office's statuses of the campaign's own work items that the sample's generator carries
+    (its optional `office_statuses()`), each through the same write and checks as a status marked on
+    the page (like the workbooks, without an audit row each: the demo action audits itself)."""
+    statuses = getattr(generator, "office_statuses", list)()
+    for status in statuses:
+        record_status(engine, viewer, conf, **status)
+    return len(statuses)
 
 
 def refresh_statistics(engine: Engine) -> None:

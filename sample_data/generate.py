@@ -923,6 +923,39 @@ def sheet_stars_2022(county: County) -> None:
                                                    "star": star(score)})
 
 
+# The office's (办公室) status of the campaign file's own work items, as it would mark them on the
+# 工作任务台账 page: fixed data (no draw from either Random, so no workbook row moves), recorded by
+# the demo builder through dashboard.work_status. Most were done on time; 风险排查 finished late (4
+# firms were screened only in May–June); two stay open past their deadline, matching the records
+# (头灶分局 never sent its 细化措施; 梁垛分局's overdue problems are still open); 全面完成目标任务 is
+# still 进行中 on the campaign's last day, its deadline (not yet overdue then).
+# (item code, status, 完成日期, 备注, the day the office marked it)
+OFFICE_STATUSES = (
+    ("p1_plan", "已完成", date(2023, 4, 3), "东市监〔2023〕21号印发", date(2023, 4, 3)),
+    ("p1_unit_measures", "进行中", None, "三仓分局6月才上报细化措施，头灶分局仍未上报", date(2023, 6, 12)),
+    ("p1_meeting", "已完成", date(2023, 4, 18), "召开肉制品生产企业质量提升推进会", date(2023, 4, 18)),
+    ("p1_risk_screening", "已完成", date(2023, 6, 28), "4家企业迟至5—6月完成第三方排查", date(2023, 6, 28)),
+    ("p2_inspection", "已完成", date(2023, 8, 31), None, date(2023, 8, 31)),
+    ("p2_rectification", "进行中", None, "梁垛分局仍有逾期未整改问题", date(2023, 9, 4)),
+    ("p2_cadres", "已完成", date(2023, 8, 25), None, date(2023, 8, 25)),
+    ("p2_sampling", "已完成", date(2023, 8, 30), "全覆盖监督抽检计划已完成", date(2023, 8, 30)),
+    ("p2_training", "已完成", date(2023, 8, 18), "培训考核已完成，不合格人员补考", date(2023, 8, 18)),
+    ("p2_standards", "已完成", date(2023, 8, 29), None, date(2023, 8, 29)),
+    ("p3_targets", "进行中", None, None, date(2023, 11, 20)),
+    ("p3_stars", "已完成", date(2023, 11, 17), "星级评比结果已公布，示范企业授牌", date(2023, 11, 17)),
+    ("p3_brands", "已完成", date(2023, 11, 24), None, date(2023, 11, 24)),
+    ("p3_mechanism", "已完成", date(2023, 11, 28), "形成长效监管机制文件", date(2023, 11, 28)),
+)
+
+
+def office_statuses() -> list[dict]:
+    """OFFICE_STATUSES as keyword arguments of dashboard.work_status.record_status (the day marked
+    at 17:00 as its `now`)."""
+    return [{"item_code": code, "status": status, "done_date": done, "note": note,
+             "now": datetime.combine(marked, time(17, 0))}
+            for code, status, done, note, marked in OFFICE_STATUSES]
+
+
 STEPS = (make_enterprises, sheet_registry, sheet_self_inspection, sheet_responsibility, sheet_systems,
          sheet_suppliers, sheet_exams, sheet_risk_screening, sheet_inspections, sheet_visits,
          sheet_complaints, sheet_sampling, sheet_stars, sheet_cases, sheet_problems, sheet_checklists,

@@ -27,6 +27,7 @@ from dashboard import actions, audit_trail
 from dashboard.__main__ import main
 from dashboard.access import MARK_WORK_ITEMS, Viewer, resolve_unit, system_viewer
 from dashboard.campaign import CampaignError, load_campaign, phase_window
+from dashboard.db import get_engine
 from dashboard.figures.selection import select
 from dashboard.figures.work_ledger import format_ledger, is_overdue, status_on, work_ledger
 from dashboard.models import BatchChange, UploadBatch, WorkItemStatus, WorkTask
@@ -404,3 +405,32 @@ def test_the_meeting_view_shows_work_exceptions_and_groups_by_owner(small_county
     printed = next(m.value for m in at.markdown if "工作任务：逾期 5 项，未按期上报细化措施的单位 12 个" in m.value)
     assert "市局及时召开会议研究，结合实际情况，制定实施方…（办公室，逾期88天）" in printed  # the 3 most overdue
     assert "等 5 项" in printed and "未报细化措施：城区分局、" in printed
+
+
+# ------------------------------------------------------------------ the sample county's office
+def test_the_sample_county_office_marked_its_work_items(sample_county_url):
+    """The demo records the office's statuses of the 14 items (sample_data/generate.py,
+    OFFICE_STATUSES). Counted by hand, as of the campaign's last day 2023-11-30: done on time 10
+    (p1_plan 04-03 on its deadline 04-03, p1_meeting, p2_inspection 08-31 on its deadline, p2_cadres,
+    p2_sampling, p2_training, p2_standards, p3_stars, p3_brands, p3_mechanism); done late 1
+    (p1_risk_screening 06-28, due 04-30); open and overdue 2 (p1_unit_measures 214 days past 04-30,
+    p2_rectification 91 days past 08-31); open, not overdue 1 (p3_targets, due that very day)."""
+    eng = get_engine(sample_county_url)
+    items = {r["item_code"]: r for r in ledger(eng, "2023-11-30").items}
+    done = {c for c, r in items.items() if r["status"] == "已完成"}
+    late = {c for c in done if items[c]["done_date"] > items[c]["deadline_date"]}
+    overdue = {c: r["days_overdue"] for c, r in items.items() if r["is_overdue"]}
+    still_open = {c for c, r in items.items() if r["status"] != "已完成"}
+    assert (len(items), len(done) - len(late), len(late), len(overdue), len(still_open - set(overdue))) == (
+        14, 10, 1, 2, 1)
+    assert late == {"p1_risk_screening"} and still_open - set(overdue) == {"p3_targets"}
+    assert overdue == {"p1_unit_measures": 214, "p2_rectification": 91}
+    assert {r["updated_by"] for r in items.values()} == {"system"}
+    # at the end of 深入推进阶段 (08-31): p1_risk_screening is done (late) and phase 2's items are not
+    # yet overdue on their deadline day; p2_inspection was done that day
+    mid = ledger(eng, "2023-08-31").items
+    assert {r["item_code"] for r in mid if r["is_overdue"]} == {"p1_unit_measures"}
+    assert sum(r["status"] == "已完成" for r in mid) == 8
+    office = next(d for d in ledger(eng, "2023-11-30").departments if d["owner"] == "办公室")
+    assert (office["count_items"], office["count_done"], office["count_in_progress"], office["count_overdue"]) == (
+        4, 2, 2, 1)
