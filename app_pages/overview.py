@@ -9,7 +9,6 @@ import streamlit as st
 from dashboard.campaign import current_phase
 
 from dashboard.figures.measures import LEVEL, cn_number, measures
-from dashboard.figures.strikes import CASE_DUE_DAYS
 from dashboard.figures.exceptions import behind_units, compare, comparison_rows
 from dashboard.figures.work_ledger import behind_by_owner
 from dashboard.periods import Window, month_of
@@ -50,7 +49,7 @@ month = month_of(choice.as_of).label
 behind_card = ("进度落后的下级单位", len(behind), "个") if below else ("进度落后的指标", len(lagging), "项")
 strip = [("逾期未整改问题", overdue["total"], "件"), ("不合格样品未处置完毕", undisposed["total"], "批"),
          behind_card, (f"{month}尚未上报的单位", len(silent), "个"),
-         (f"严重不合格满{CASE_DUE_DAYS}日未立案", unfiled["total"], "批"),
+         (f"严重不合格满{conf.strike.case_due_days}日未立案", unfiled["total"], "批"),
          ("逾期的工作任务", len(late_work), "项"), ("未报细化措施的单位", len(no_measures), "个")]
 widgets.exception_cards(strip)
 OVERDUE_COLUMNS = ["unit_name", "enterprise_name", "cadre_name", "problem_no", "source", "description",
@@ -61,7 +60,7 @@ UNFILED_COLUMNS = ["unit_name", "name", "sample_no", "food_name", "sampling_date
 with st.expander("异常明细（逾期问题、未处置样品、进度落后、未上报、未立案、工作任务）"):
     tabs = st.tabs([f"逾期未整改问题（{overdue['total']}）", f"不合格样品未处置（{undisposed['total']}）",
                     f"{behind_card[0]}（{behind_card[1]}）", f"{month}未上报（{len(silent)}）",
-                    f"满{CASE_DUE_DAYS}日未立案（{unfiled['total']}）",
+                    f"满{conf.strike.case_due_days}日未立案（{unfiled['total']}）",
                     f"工作任务（逾期 {len(late_work)}，未报细化措施 {len(no_measures)}）"])
     with tabs[0]:
         widgets.short_list_note(overdue, "件", "逾期天数最多", "app_pages/rectification.py",
@@ -84,7 +83,7 @@ with st.expander("异常明细（逾期问题、未处置样品、进度落后�
     with tabs[4]:
         widgets.short_list_note(unfiled, "批", "抽样最早", "app_pages/enforcement.py",
                                 "全部案件及严重不合格批次的立案情况见“严打（违法案件）”页")
-        widgets.table(unfiled["rows"], UNFILED_COLUMNS, empty=f"非食用物质、病死畜禽不合格批次均已立案（或未满{CASE_DUE_DAYS}日）")
+        widgets.table(unfiled["rows"], UNFILED_COLUMNS, empty=f"{conf.strike.label}不合格批次均已立案（或未满{conf.strike.case_due_days}日）")
     with tabs[5]:
         st.page_link("app_pages/tasks.py", label="工作任务台账（全部工作任务、按责任科室和单位统计、标记完成情况）",
                      icon=":material/checklist:")
@@ -183,7 +182,7 @@ meeting_sheet.render(
      [behind_section] + ([meeting_sheet.comparison(since, comparison)] if previous else []),
      [meeting_sheet.names(f"{month}尚未上报的单位（{len(silent)} 个）", [r["unit_name"] for r in silent],
                           "各单位均已上报。"),
-      meeting_sheet.short_section(f"严重不合格满{CASE_DUE_DAYS}日未立案", unfiled, "批", "抽样最早",
+      meeting_sheet.short_section(f"严重不合格满{conf.strike.case_due_days}日未立案", unfiled, "批", "抽样最早",
                                   ["unit_name", "name", "food_name", "days_open"], "均已立案（或未满期限）。",
                                   numeric=("days_open",), rows=3),
       meeting_sheet.work(late_work, no_measures, ledger.measures_due_date)]],

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from .campaign_check import (UNASSIGNED, CampaignError, check_campaign, leader_conf, load_yaml,  # noqa: F401
-                             population_conf, refuse, target_conf, work_item_conf)
+                             population_conf, refuse, strike_conf, target_conf, work_item_conf)
 from .db import PROJECT_DIR, upgrade
 from .models import Campaign, OrgUnit, OrgUnitClosure, Phase, Target
 from .periods import Window
@@ -103,6 +103,28 @@ class UnitConf:
 
 
 @dataclass(frozen=True)
+class StrikeConf:
+    """严打 (the file's strike:): a serious 不合格 batch — one whose 检验项目类别 include one of
+    `hazard_classes`, or whose 不合格项目 name one of `failed_item_words` (word, how the reason reads)
+    — must have a case within `case_due_days` days of its sampling date."""
+    case_due_days: int = 30
+    hazard_classes: tuple[str, ...] = ("非食用物质",)
+    failed_item_words: tuple[tuple[str, str], ...] = (("病死", "病死畜禽"),)
+
+    @property
+    def label(self) -> str:
+        """What counts as serious, for a sentence: 非食用物质、病死畜禽."""
+        return "、".join(dict.fromkeys([*self.hazard_classes, *(label for _, label in self.failed_item_words)]))
+
+    def reason(self, hazard_classes: str | None, failed_items: str | None) -> str:
+        """Why a batch is serious (its classes and the labels of the words its items name), '' when not."""
+        classes = {c.strip() for c in (hazard_classes or "").split("、")}
+        return "、".join(dict.fromkeys([*(c for c in self.hazard_classes if c in classes),
+                                        *(label for word, label in self.failed_item_words
+                                          if word in (failed_items or ""))]))
+
+
+@dataclass(frozen=True)
 class CampaignConf:
     """One campaign file, parsed."""
     code: str
@@ -118,6 +140,7 @@ class CampaignConf:
     wording: dict = field(default_factory=dict, compare=False, hash=False)
     leadership: tuple[LeaderConf, ...] = ()
     departments: tuple[str, ...] = ()  # 责任科室, in the file's order
+    strike: StrikeConf = StrikeConf()
 
     @property
     def work_items(self) -> tuple[WorkItem, ...]:
@@ -162,13 +185,13 @@ def parse_campaign(data: dict, source: str = "行动配置") -> CampaignConf:
     populations = tuple(population_conf(p) for p in data.get("populations") or ()) or (
         PopulationConf("active", "在产企业", "在产企业"),)
     known = {"code", "name", "start_date", "end_date", "org_units", "phases", "targets", "on_time_day",
-             "populations", "wording", "leadership", "departments"}
+             "populations", "wording", "leadership", "departments", "strike"}
     conf = CampaignConf(data["code"], data["name"], data["start_date"], data["end_date"],
                         _unit(data["org_units"]), phases, targets, int(data.get("on_time_day", 5)),
                         {k: v for k, v in data.items() if k not in known}, populations,
                         dict(data.get("wording") or {}),
                         tuple(leader_conf(p) for p in data.get("leadership") or ()),
-                        tuple(data.get("departments") or ()))
+                        tuple(data.get("departments") or ()), strike_conf(data))
     check_measures(conf, data, source)
     return conf
 

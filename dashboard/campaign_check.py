@@ -8,12 +8,13 @@ from datetime import date
 
 import yaml
 
+from .labels import HAZARD_CLASSES
 from .subjects import subjects
 
 TOP_KEYS = {"code": True, "name": True, "start_date": True, "end_date": True, "org_units": True,
             "phases": True, "targets": True, "short_name": False, "year": False, "on_time_day": False,
             "populations": False, "wording": False, "sample": False, "leadership": False,
-            "departments": False}
+            "departments": False, "strike": False}
 SAMPLE_KEYS = {"workbooks": True, "generator": True, "missing": False}
 PHASE_KEYS = {"name": True, "start_date": True, "end_date": True, "work_items": False}
 UNIT_KEYS = {"code": True, "name": True, "short_name": False, "children": False}
@@ -22,6 +23,10 @@ POPULATION_KEYS = {"code": True, "name": True, "label": False, "subject_types": 
 TARGET_KEYS = {"code": True, "name": True, "measure": True, "threshold": True, "short_name": False,
                "wording": False, "owner": False}  # anything else is a parameter of the measure
 WORK_ITEM_KEYS = {"code": True, "text": True, "owner": False, "deadline": False}
+STRIKE_KEYS = {"case_due_days": False, "hazard_classes": False, "failed_item_words": False}
+# The plan's §三(二)3 (the Dongtai file's values): a 不合格 batch testing 非食用物质, or naming 病死 in
+# its 不合格项目, must have a case within 30 days of sampling. A file without strike: gets these.
+DEFAULT_STRIKE = {"case_due_days": 30, "hazard_classes": ["非食用物质"], "failed_item_words": {"病死": "病死畜禽"}}
 LEADER_KEYS = {"role": True, "name": True, "post": True, "department": False}
 LEADER_ROLES = ("组长", "副组长", "成员")
 UNASSIGNED = "未指定"  # the owner of a target or work item the file names none for
@@ -175,6 +180,29 @@ def _work_items(source: str, p, seq: int, departments: list[str], codes: set) ->
         codes.add(code)
 
 
+def _strike(source: str, data) -> None:
+    """strike: the days a serious 不合格 batch may wait for its case, and what makes a batch serious."""
+    s = data.get("strike")
+    if s is None:
+        return
+    _keys(source, s, STRIKE_KEYS, "严打设置")
+    days = s.get("case_due_days", DEFAULT_STRIKE["case_due_days"])
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 365:
+        refuse(source, s, "case_due_days", f"须是 1 到 365 之间的整数（抽样后的天数），而不是“{days}”")
+    classes = s.get("hazard_classes", DEFAULT_STRIKE["hazard_classes"])
+    if not isinstance(classes, list) or not all(isinstance(c, str) for c in classes):
+        refuse(source, s, "hazard_classes", "须是检验项目类别的列表，如 [非食用物质]")
+    for c in classes:
+        if c not in HAZARD_CLASSES:
+            refuse(source, s, "hazard_classes", f"没有这个检验项目类别“{c}”（可用：{'、'.join(HAZARD_CLASSES)}）")
+    words = s.get("failed_item_words", DEFAULT_STRIKE["failed_item_words"])
+    if not isinstance(words, dict) or not all(isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip()
+                                              for k, v in words.items()):
+        refuse(source, s, "failed_item_words", "须是“不合格项目中的词: 原因说法”的映射，如 {病死: 病死畜禽}")
+    if not classes and not words:
+        refuse(source, data, "strike", "严打设置的 hazard_classes 与 failed_item_words 不能都为空（否则没有批次算作严重）")
+
+
 def check_campaign(data, source: str = "行动配置") -> None:
     """Structure, keys, dates, unique codes; the measures' own parameters are checked when they
     are built (dashboard.figures.measures)."""
@@ -190,6 +218,7 @@ def check_campaign(data, source: str = "行动配置") -> None:
         _keys(source, p, PHASE_KEYS, "阶段")
         _span(source, p, "阶段")
         _work_items(source, p, seq, departments, item_codes)
+    _strike(source, data)
     pops = data.get("populations") or []
     known_types = subjects().types
     for p in pops:
@@ -242,6 +271,14 @@ def work_item_conf(item, seq: int, phase_end: date):
         return WorkItem(work_item_code(seq, item), item, UNASSIGNED, phase_end, seq)
     return WorkItem(str(item["code"]), item["text"], item.get("owner") or UNASSIGNED,
                     item.get("deadline") or phase_end, seq)
+
+
+def strike_conf(data: dict):
+    """The StrikeConf of a checked file (DEFAULT_STRIKE for what it leaves out)."""
+    from .campaign import StrikeConf  # a real cycle, as above
+    s = {**DEFAULT_STRIKE, **(data.get("strike") or {})}
+    return StrikeConf(int(s["case_due_days"]), tuple(s["hazard_classes"]),
+                      tuple((str(k), str(v)) for k, v in s["failed_item_words"].items()))
 
 
 def leader_conf(p: dict):

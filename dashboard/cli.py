@@ -193,7 +193,7 @@ def text_table(headers: list[str], rows: list[list]) -> str:
 
 def cmd_cases(args) -> int:
     """严打: the cases filed in the window (dashboard.figures.strikes), and the serious 不合格
-    batches with no case 30 days after sampling as of the as-of date."""
+    batches with no case the campaign's strike.case_due_days after sampling as of the as-of date."""
     engine, sel = _listing_args(args)
     p = strikes.panel(engine, sel)
     unfiled = strikes.unfiled_samples(engine, sel)
@@ -225,7 +225,8 @@ def cmd_cases(args) -> int:
                      [[r["violation_type"], r["count_cases"], f"{r['amount_fines']:.2f}", r["count_transferred"]]
                       for r in p["by_type"]]) if p["by_type"] else "（窗口内没有立案的案件）")
     print()
-    print(f"不合格（非食用物质、病死畜禽）满{strikes.CASE_DUE_DAYS}日未立案：{len(unfiled)} 批")
+    rule = sel.conf.strike
+    print(f"不合格（{rule.label}）满{rule.case_due_days}日未立案：{len(unfiled)} 批")
     if unfiled:
         print(text_table(["单位", "企业名称", "抽样单编号", "抽样日期", "应立案期限", "原因"],
                          [[r["unit_name"], r["name"], r["sample_no"], r["sampling_date"], r["case_due_date"], r["reason"]]

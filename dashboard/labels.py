@@ -9,6 +9,10 @@ import math
 from datetime import date, datetime
 from fractions import Fraction
 
+# The data contract's 检验项目类别 (a sampling batch may name several, joined by 、): the importer's
+# dropdown and the campaign file's strike.hazard_classes both read this list.
+HAZARD_CLASSES = ("兽药残留", "致病性微生物", "食品添加剂", "非食用物质", "动物源性成分", "其他")
+
 # A figure resting on fewer than this many enterprises (records) is marked 样本较少.
 SMALL_SAMPLE = 5
 

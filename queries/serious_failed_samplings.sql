@@ -1,9 +1,10 @@
--- one row per 不合格 监督抽检 batch (not 风险监测) of unit_id's subtree sampled in [from_date, to_date] that tested 非食用物质 or names 病死 in its 不合格项目, with the cases linked to it
--- The 严打 exception (dashboard.figures.enforcement.unfiled_samples; docs/indicators.md). A case of the
+-- one row per 不合格 监督抽检 batch (not 风险监测) of unit_id's subtree sampled in [from_date, to_date], with the cases linked to it
+-- The 严打 exception (dashboard.figures.strikes.unfiled_samples; docs/indicators.md). A case of the
 -- batch's enterprise filed by to_date is linked to the batch when its 来源编号 is the 抽样单编号, or
 -- the 问题编号 of a problem whose 来源编号 is the 抽样单编号, or when it has no 来源编号 and was filed on
--- or after the sampling date. The class and item patterns are bound (non_food_pattern,
--- dead_pattern); the 30-day rule is applied in Python.
+-- or after the sampling date. Which batches are serious (the campaign file's strike.hazard_classes
+-- and failed_item_words) and the days a case may take are applied in Python: the lists are the
+-- campaign's, of any length.
 with
 
 org_units as (
@@ -44,7 +45,7 @@ covered_units as (
     select t.unit_id from subtree as t join scope as s on s.unit_id = t.unit_id
 ),
 
-serious as (
+failed as (
     select s.*
     from samplings as s
     join enterprises as e on e.credit_code = s.credit_code
@@ -52,20 +53,18 @@ serious as (
     where s.sampling_date >= :from_date and s.sampling_date <= :to_date
         and s.verdict <> '合格'
         and s.task_source <> '风险监测'
-        and ('、' || s.hazard_classes || '、' like :non_food_pattern
-             or coalesce(s.failed_items, '') like :dead_pattern)
 ),
 
 by_source_no as (
     select s.sample_no, c.case_no, c.filed_date
-    from serious as s
+    from failed as s
     join cases as c on c.credit_code = s.credit_code and c.source_no = s.sample_no
     where c.filed_date <= :to_date
 ),
 
 by_problem as (
     select s.sample_no, c.case_no, c.filed_date
-    from serious as s
+    from failed as s
     join problems as p on p.credit_code = s.credit_code and p.source_no = s.sample_no
     join cases as c on c.credit_code = s.credit_code and c.source_no = p.problem_no
     where c.filed_date <= :to_date
@@ -73,7 +72,7 @@ by_problem as (
 
 without_source_no as (
     select s.sample_no, c.case_no, c.filed_date
-    from serious as s
+    from failed as s
     join cases as c on c.credit_code = s.credit_code
     where coalesce(c.source_no, '') = ''
         and c.filed_date >= s.sampling_date
@@ -124,7 +123,7 @@ final as (
         b.file_name,
         b.uploader,
         b.uploaded_at
-    from serious as s
+    from failed as s
     join enterprises as e on e.credit_code = s.credit_code
     join org_units as u on u.unit_id = e.unit_id
     left join first_links as l on l.sample_no = s.sample_no

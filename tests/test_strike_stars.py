@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from dashboard.access import system_viewer, viewer_for_username  # noqa: F401
-from dashboard.campaign import load_campaign, phase_window
+from dashboard.campaign import CampaignError, load_campaign, phase_window
 from dashboard.figures import records, star_ratings, strikes
 from dashboard.figures.selection import select
 from dashboard.ui.widgets import md
@@ -339,3 +340,65 @@ def test_last_phase_summary_carries_the_award_list(county):
     listed = [r for r in wb["违法案件清单"].iter_rows(min_row=3, values_only=True)]
     assert [(r[3], r[5], r[7], r[9]) for r in listed] == [("K7", "使用非食用物质", "是", "问题整改"),
                                                           ("K5", HOSTILE_TYPE, "否", None)]
+
+
+# ------------------------------------------------------------------ the campaign file's strike: settings
+DONGTAI_STRIKE = "strike:\n  case_due_days: 30\n  hazard_classes: [非食用物质]\n  failed_item_words: {病死: 病死畜禽}\n"
+
+
+def _with_strike(tmp_path, block: str):
+    """The Dongtai file with its strike: block replaced (the same campaign code: the county's database
+    holds it), and the path written."""
+    text = (Path(__file__).resolve().parent.parent / "campaigns" / "dongtai-2023.yaml").read_text(encoding="utf-8")
+    assert DONGTAI_STRIKE in text
+    path = tmp_path / "strike.yaml"
+    path.write_text(text.replace(DONGTAI_STRIKE, block), encoding="utf-8")
+    return path, text.replace(DONGTAI_STRIKE, block).splitlines().index("strike:") + 1
+
+
+def test_the_dongtai_file_carries_the_plans_strike_settings():
+    assert (CONF.strike.case_due_days, CONF.strike.hazard_classes, CONF.strike.failed_item_words) == (
+        30, ("非食用物质",), (("病死", "病死畜禽"),))
+    assert CONF.strike.label == "非食用物质、病死畜禽"
+
+
+@pytest.mark.parametrize(("as_of", "unfiled"), [
+    ("2023-06-24", []),                    # S3 sampled 06-10: day 14
+    ("2023-06-25", ["S3"]),                # day 15
+    ("2023-07-15", ["S3"]),                # S5 sampled 07-01: day 14
+    ("2023-07-16", ["S3", "S5"]),          # day 15
+])
+def test_a_campaign_with_other_strike_settings_is_read(county, tmp_path, as_of, unfiled):
+    """15 days; serious = 食品添加剂 tested, or 检出 in the failed items. On the strike county: S3
+    (兽药残留, items “病死畜禽肉检出…”) by its word, S5 (食品添加剂) by its class; S1, S2, S7, S8
+    (非食用物质, items 亚硝酸盐…) are no longer serious. Neither S3 nor S5 has a linked case."""
+    path, _ = _with_strike(tmp_path, "strike:\n  case_due_days: 15\n  hazard_classes: [食品添加剂]\n"
+                                     "  failed_item_words: {检出: 检出禁用物质}\n")
+    conf = load_campaign(str(path))
+    assert conf.strike.label == "食品添加剂、检出禁用物质"
+    sel = select(county, conf, system_viewer(county), as_of=D(as_of))
+    rows = {r["sample_no"]: r for r in strikes.serious_samples(county, sel)}
+    assert sorted(rows) == ["S3"] + (["S5"] if as_of >= "2023-07-01" else [])  # S5 is sampled 07-01
+    assert (rows["S3"]["reason"], rows["S3"]["case_due_date"]) == ("检出禁用物质", D("2023-06-25"))
+    if "S5" in rows:
+        assert (rows["S5"]["reason"], rows["S5"]["case_due_date"]) == ("食品添加剂", D("2023-07-16"))
+    assert [r["sample_no"] for r in strikes.unfiled_samples(county, sel)] == unfiled
+
+
+@pytest.mark.parametrize(("block", "key_line", "message"), [
+    ("strike:\n  case_due_days: 一个月\n", 1,
+     "键“case_due_days”：须是 1 到 365 之间的整数（抽样后的天数），而不是“一个月”"),
+    ("strike:\n  case_due_days: 0\n", 1, "键“case_due_days”：须是 1 到 365 之间的整数（抽样后的天数），而不是“0”"),
+    ("strike:\n  hazard_classes: [非食用物质, 农药残留]\n", 1,
+     "键“hazard_classes”：没有这个检验项目类别“农药残留”（可用：兽药残留、致病性微生物、食品添加剂、非食用物质、动物源性成分、其他）"),
+    ("strike:\n  failed_item_words: [病死]\n", 1,
+     "键“failed_item_words”：须是“不合格项目中的词: 原因说法”的映射，如 {病死: 病死畜禽}"),
+    ("strike:\n  hazard_classes: []\n  failed_item_words: {}\n", 0,
+     "键“strike”：严打设置的 hazard_classes 与 failed_item_words 不能都为空（否则没有批次算作严重）"),
+    ("strike:\n  days: 30\n", 1, "键“days”：严打设置不认识这个键（可用：case_due_days、hazard_classes、failed_item_words）"),
+])
+def test_a_bad_strike_setting_is_refused_with_its_line_and_key(tmp_path, block, key_line, message):
+    path, line = _with_strike(tmp_path, block)
+    with pytest.raises(CampaignError) as err:
+        load_campaign(str(path))
+    assert str(err.value) == f"strike.yaml 第{line + key_line}行，{message}"

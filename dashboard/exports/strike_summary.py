@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from ..campaign import CampaignConf, PhaseConf
 from ..figures.breakdowns import pass_rate_by, sampling_rows
-from ..figures.strikes import CASE_DUE_DAYS, panel, serious_samples, serious_summary
+from ..figures.strikes import panel, serious_samples, serious_summary
 from ..figures.selection import Selection
 from ..figures.star_ratings import star_table
 from ..labels import percent_text
@@ -27,8 +27,9 @@ def is_award_phase(conf: CampaignConf, kind: str, phase: PhaseConf | None) -> bo
 def gather(engine: Engine, sel: Selection, *, kind: str, phase: PhaseConf | None) -> dict:
     """enforcement (the 严打 panel of the window), serious (the serious 不合格 batches from the campaign
     start to as_of with their cases), hazards (counted batches and 不合格 per 检验项目类别 in the
-    window) and, for the last phase, stars (星级 of as_of's year and the 示范企业)."""
-    return {"enforcement": panel(engine, sel), "serious": serious_samples(engine, sel),
+    window), rule (the campaign's StrikeConf: what is serious, the days a case may take) and, for
+    the last phase, stars (星级 of as_of's year and the 示范企业)."""
+    return {"enforcement": panel(engine, sel), "serious": serious_samples(engine, sel), "rule": sel.conf.strike,
             "hazards": pass_rate_by(sampling_rows(engine, sel), "hazard_class"),
             "stars": star_table(engine, sel, year=sel.as_of.year)
             if is_award_phase(sel.conf, kind, phase) else None}
@@ -89,7 +90,8 @@ def work_items(s, scope: str) -> list[tuple[str, str]]:
 
 
 def problem_items(s) -> list[tuple[str, str]]:
-    """(lead, text) of 存在的问题: serious 不合格 batches with no case CASE_DUE_DAYS days after sampling."""
+    """(lead, text) of 存在的问题: serious 不合格 batches with no case strike.case_due_days days after
+    sampling."""
     part = s.extra.get("strike")
     if not part:
         return []
@@ -99,8 +101,9 @@ def problem_items(s) -> list[tuple[str, str]]:
     counts = serious_summary(part["serious"])
     where = "、".join(f"{r['name']}（{r['food_name']}，{r['reason']}）" for r in unfiled[:3]) + \
         ("等" if len(unfiled) > 3 else "")
-    return [("严打衔接不够紧密。", f"抽检发现的{counts['count_serious']}批次非食用物质、病死畜禽等严重不合格中，"
-             f"{len(unfiled)}批次抽样已满{CASE_DUE_DAYS}日仍未立案查处（{where}），"
+    rule = part["rule"]
+    return [("严打衔接不够紧密。", f"抽检发现的{counts['count_serious']}批次{rule.label}等严重不合格中，"
+             f"{len(unfiled)}批次抽样已满{rule.case_due_days}日仍未立案查处（{where}），"
              f"占{percent_text(len(unfiled), counts['count_serious'])}。")]
 
 

@@ -348,7 +348,7 @@ def _strike(book: _Book, s: StageSummary) -> None:
     _block(book, sh, 1, [h for _, h in CASE_COLUMNS], _records(p["cases"], CASE_COLUMNS))
     sh.finish(ncols=len(CASE_COLUMNS), wrap={5, 11}, print_title=s.title)
     sh = _Sheet(book, SERIOUS_SHEET)
-    sh.title(f"非食用物质、病死畜禽不合格批次的立案情况（行动开始至 {s.as_of}）　{s.unit_name}", len(SERIOUS_COLUMNS))
+    sh.title(f"{part['rule'].label}不合格批次的立案情况（行动开始至 {s.as_of}）　{s.unit_name}", len(SERIOUS_COLUMNS))
     _block(book, sh, 1, [h for _, h in SERIOUS_COLUMNS], _records(part["serious"], SERIOUS_COLUMNS))
     sh.finish(ncols=len(SERIOUS_COLUMNS), print_title=s.title)
     sh = _Sheet(book, HAZARD_SHEET)
@@ -378,7 +378,7 @@ def _strike_sheets(s: StageSummary) -> list[tuple[str, str, int]]:
         return []
     out = [(STRIKE_SHEET, "各单位、各违法类型的案件数、罚没金额、移送公安", len(part["enforcement"]["by_unit"])),
            (CASES_SHEET, "统计区间内立案的违法案件及其来源记录", len(part["enforcement"]["cases"])),
-           (SERIOUS_SHEET, "非食用物质、病死畜禽不合格批次及其立案情况", len(part["serious"])),
+           (SERIOUS_SHEET, f"{part['rule'].label}不合格批次及其立案情况", len(part["serious"])),
            (HAZARD_SHEET, "监督抽检各检验项目类别的批次与不合格批次", len(part["hazards"]))]
     if part.get("stars"):
         out.append((STARS_SHEET, "各单位星级分布与示范企业名单", len(part["stars"]["models"])))

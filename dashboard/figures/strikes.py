@@ -1,7 +1,8 @@
 """严打 (enforcement) without Streamlit: the cases filed in a window — how many, the 罚没 total, how many
 went to the police, how many of each 违法类型 — for a unit and each unit directly below it (sums of
 the cases of their subtrees, never averages), every case with the record its 来源编号 names; and the
-meeting's 严打 exception, the serious 不合格 batches with no case 30 days after sampling.
+meeting's 严打 exception, the serious 不合格 batches with no case some days after sampling (the
+campaign file's strike: — campaign.StrikeConf: 30 days, 非食用物质 or 病死 in the Dongtai file).
 
 docs/indicators.md ("严打") defines both; the SQL is queries/enforcement_cases.sql and
 queries/serious_failed_samplings.sql.
@@ -18,11 +19,6 @@ from ..db import execute
 from ..labels import as_date, nd_text, percent_text
 from .selection import Selection
 
-# The plan's §三(二)3 names the violations to strike hardest: 非食用物质 (a 检验项目类别) and meat of
-# 病死 animals (named in a batch's 不合格项目). A 不合格 batch of either must have a case within:
-CASE_DUE_DAYS = 30
-SERIOUS_HAZARD_CLASS = "非食用物质"
-SERIOUS_ITEM_WORD = "病死"
 NO_TYPE = "未填写"
 
 
@@ -97,39 +93,33 @@ def panel(engine: Engine, sel: Selection) -> dict:
 
 # ------------------------------------------------------------------ the exception
 def serious_samples(engine: Engine, sel: Selection) -> list[dict]:
-    """Every serious 不合格 batch (监督抽检, not 风险监测; 检验项目类别 includes 非食用物质 or 不合格项目
-    names 病死) sampled from the campaign start to the selection's as_of (the window does not
-    matter), with its first linked case (filed by as_of:
-    case_no, filed_date, count_cases), `days_open` (as_of − sampling date), `case_due_date` (sampling date
-    + 30 days) and `is_unfiled` (no case and case_due_date ≤ as_of), oldest first."""
-    as_of = sel.as_of
+    """Every serious 不合格 batch (监督抽检, not 风险监测; one of the campaign's strike.hazard_classes
+    tested, or one of its failed_item_words in 不合格项目) sampled from the campaign start to the
+    selection's as_of (the window does not matter), with its first linked case (filed by as_of:
+    case_no, filed_date, count_cases), `reason`, `days_open` (as_of − sampling date),
+    `case_due_date` (sampling date + strike.case_due_days) and `is_unfiled` (no case and
+    case_due_date ≤ as_of), oldest first."""
+    as_of, strike = sel.as_of, sel.conf.strike
     rows = execute(engine, "serious_failed_samplings", unit_id=sel.unit["unit_id"],
-                   scope_unit_id=sel.viewer.scope_unit_id, from_date=sel.conf.start_date, to_date=as_of,
-                   non_food_pattern=f"%、{SERIOUS_HAZARD_CLASS}、%", dead_pattern=f"%{SERIOUS_ITEM_WORD}%")
+                   scope_unit_id=sel.viewer.scope_unit_id, from_date=sel.conf.start_date, to_date=as_of)
     out = []
     for r in rows:
+        reason = strike.reason(r["hazard_classes"], r["failed_items"])
+        if not reason:
+            continue
         r = {**r, "sampling_date": as_date(r["sampling_date"]), "filed_date": as_date(r["filed_date"]),
-             "count_cases": int(r["count_cases"] or 0), "disposal_status": r["disposal_status"] or "未处置"}
-        r["case_due_date"] = r["sampling_date"] + timedelta(days=CASE_DUE_DAYS)
+             "count_cases": int(r["count_cases"] or 0), "disposal_status": r["disposal_status"] or "未处置",
+             "reason": reason}
+        r["case_due_date"] = r["sampling_date"] + timedelta(days=strike.case_due_days)
         r["days_open"] = (as_of - r["sampling_date"]).days
         r["is_unfiled"] = r["case_no"] is None and r["case_due_date"] <= as_of
-        r["reason"] = serious_reason(r)
         out.append(r)
     return sorted(out, key=lambda r: (r["sampling_date"], r["sample_no"]))
 
 
-def serious_reason(r: dict) -> str:
-    """Why a batch is serious: 非食用物质, 病死畜禽 or both."""
-    classes = {c.strip() for c in (r.get("hazard_classes") or "").split("、")}
-    parts = [SERIOUS_HAZARD_CLASS] if SERIOUS_HAZARD_CLASS in classes else []
-    if SERIOUS_ITEM_WORD in (r.get("failed_items") or ""):
-        parts.append("病死畜禽")
-    return "、".join(parts)
-
-
 def unfiled_samples(engine: Engine, sel: Selection) -> list[dict]:
-    """The meeting's 严打 exception: serious 不合格 batches with no case CASE_DUE_DAYS days after their
-    sampling date (as of the selection's as_of), oldest first."""
+    """The meeting's 严打 exception: serious 不合格 batches with no case strike.case_due_days days
+    after their sampling date (as of the selection's as_of), oldest first."""
     return [r for r in serious_samples(engine, sel) if r["is_unfiled"]]
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from ..labels import HAZARD_CLASSES
 from ..subjects import subjects
 
 CREDIT_ALIASES = ("统一社会信用代码", "社会信用代码", "信用代码", "统一代码", "统一社会信用代码/注册号",
@@ -282,7 +283,6 @@ class ProblemSheet(SheetModel):
 
 
 # ------------------------------------------------------------------ 监督抽检
-HAZARD_CLASSES = ("兽药残留", "致病性微生物", "食品添加剂", "非食用物质", "动物源性成分", "其他")
 
 
 class SamplingSheet(SheetModel):
