@@ -62,7 +62,7 @@ def test_every_place_shows_the_status_of_the_as_of_date(sample_county_env):
     # the workbook's 监督检查问题未整改 sheet: no row reads 未整改完成（已整改）
     s = build_summary(eng, CONF, viewer, phase=2, unit="DT02", as_of=AS_OF)
     wb = load_workbook(io.BytesIO(render(s, "xlsx")))
-    rows = [r for r in wb["监督检查问题未整改"].iter_rows(min_row=3, values_only=True) if r[4] == NO]
+    rows = [r for r in wb["监督检查问题未整改"].iter_rows(min_row=4, values_only=True) if r[4] == NO]
     assert len(rows) == 1 and rows[0][-1] == STATUS
     cells = [str(c) for row in wb["监督检查问题未整改"].iter_rows(values_only=True) for c in row]
     assert not any("已整改" in c and "未整改" in c and "日已整改" not in c for c in cells)

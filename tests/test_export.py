@@ -94,6 +94,37 @@ def test_a_formula_in_an_enterprise_name_comes_out_as_text(sample_county_url, tm
     eng.dispose()
 
 
+# ------------------------------------------------------------------ owners in the gap sheets
+# Each gap sheet's 责任科室, read off campaigns/dongtai-2023.yaml's `owner:` by hand; the overdue
+# list is no target's (未指定).
+GAP_SHEET_OWNERS = {
+    "未开展自查企业": "食品安全监管科", "三类人三件事三本账未落实企业": "食品安全监管科",
+    "规上企业体系或追溯未建立": "质量安全监管科", "未开展供应商评价企业": "食品安全监管科",
+    "未开展食安员抽考企业": "食品安全监管科", "未开展包保督导企业": "办公室",
+    "未完成风险排查或一企一策方案的企业"[:31]: "质量安全监管科", "未监督抽检企业": "质量安全监管科",
+    "监督检查次数未达到风险等级要求的在产企业"[:31]: "食品安全监管科",
+    "未接受飞行检查或交叉检查的风险隐患在产企业"[:31]: "综合行政执法大队",
+    "食安员抽考不合格人员": "食品安全监管科", "监督检查问题未整改": "综合行政执法大队",
+    "逾期未整改问题": "未指定", "抽检不合格及核查处置": "质量安全监管科"}
+
+
+def test_each_gap_sheet_names_its_owner_under_its_title(phase2_summary):
+    """Like the screen's gap tabs and the briefing's 下一步工作: the line under the title names the
+    责任科室; the header row follows it (frozen below it, repeated in print), the rows after."""
+    s = phase2_summary["summary"]
+    wb = load_workbook(io.BytesIO(phase2_summary["xlsx"]))
+    assert {g.spec.title[:31] for g in s.gaps} == set(GAP_SHEET_OWNERS)
+    for title, owner in GAP_SHEET_OWNERS.items():
+        ws = wb[title]
+        assert (ws["A2"].value, ws["A3"].value, ws.freeze_panes, ws.print_title_rows) == (
+            f"责任科室：{owner}", "序号", "A4", "$1:$3"), title
+    # 27 open 监督检查 problems at 08-31: numbered 1…27 from the fourth row
+    rows = [r for r in wb["监督检查问题未整改"].iter_rows(min_row=4, values_only=True)]
+    assert [r[0] for r in rows] == list(range(1, 28))
+    # an empty list says so on the first row under the header
+    assert wb["未监督抽检企业"]["A4"].value == "无"
+
+
 # ------------------------------------------------------------------ readers find every figure
 def test_workbook_holds_every_target_figure(phase2_summary):
     s = phase2_summary["summary"]
@@ -112,15 +143,15 @@ def test_workbook_holds_every_target_figure(phase2_summary):
     assert ws.print_title_rows == "$1:$2"
     rules = [rule.formula[0] for rng in ws.conditional_formatting for rule in rng.rules]
     assert '$G3="未达标"' in rules
-    assert wb["逾期未整改问题"]["H3"].is_date and wb["逾期未整改问题"]["H3"].number_format == "yyyy-mm-dd"
+    assert wb["逾期未整改问题"]["H4"].is_date and wb["逾期未整改问题"]["H4"].number_format == "yyyy-mm-dd"
     assert wb.sheetnames[0] == "封面" and "上报完整性" in wb.sheetnames
     # gap sheets hold exactly denominator − numerator rows (or the one 无 row)
     root = {f["target"]: f for f in s.unit_figures}
     for g in s.gaps:
         if g.spec.key in root:
             short = root[g.spec.key]["denominator"] - root[g.spec.key]["numerator"]
-            assert wb[g.spec.title].max_row - 2 == max(short, 1)  # an empty list holds one 无 row
-            assert short or wb[g.spec.title]["A3"].value == "无"
+            assert wb[g.spec.title].max_row - 3 == max(short, 1)  # an empty list holds one 无 row
+            assert short or wb[g.spec.title]["A4"].value == "无"
 
 
 def test_briefing_holds_every_target_figure_and_names_best_and_lagging(phase2_summary):
@@ -312,7 +343,7 @@ def test_an_empty_database_exports_without_error(empty_engine):
     words = plain_text(briefing(s))
     assert "无数据的有：" in words and "0.0%" not in words
     wb = load_workbook(io.BytesIO(render(s, "xlsx")))
-    assert wb["未开展自查企业"]["A3"].value == "无"
+    assert wb["未开展自查企业"]["A4"].value == "无"
     doc = Document(io.BytesIO(render(s, "docx")))
     assert doc.paragraphs[0].text.startswith("东台市肉制品质量安全提升行动")
 

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from ..access import Viewer
 from ..figures.breakdowns import split_failed_items
-from ..campaign import CampaignConf, PhaseConf, current_phase, phase_of
+from ..campaign import UNASSIGNED, CampaignConf, PhaseConf, current_phase, phase_of
 from ..periods import Window, month_of, month_window
 from ..figures.gaps import missing_enterprises
 from ..figures.measures import measures
@@ -135,6 +135,10 @@ class StageSummary:
     def target(self, code: str) -> dict:
         """The target entry of a code (summary.target_entry)."""
         return next(t for t in self.targets if t["code"] == code)
+
+    def owner_of(self, key: str) -> str:
+        """The 责任科室 of a gap list's target (未指定 for a list that is no target's, e.g. overdue)."""
+        return next((t["owner"] for t in self.targets if t["code"] == key), UNASSIGNED)
 
     def word(self, key: str) -> str:
         """The campaign's wording (scope 全市, children 各分局（所）, child 分局（所）, subject 肉制品)."""

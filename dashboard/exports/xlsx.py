@@ -2,9 +2,10 @@
 
 Sheets: 封面 (campaign, window, unit, as-of, generated time, every target's definition), 目标完成情况
 (the nine targets per unit: n, d, value, target, result, change since the previous phase or month),
-one sheet per gap list, and 上报完整性 (unit × month). Real number formats (percent with one decimal,
-dates), frozen headers, column widths measured in Chinese characters, conditional colouring of
-unmet targets, A4 landscape with the header rows repeated on every printed page.
+one sheet per gap list (its 责任科室 on the line under the title), and 上报完整性 (unit × month).
+Real number formats (percent with one decimal, dates), frozen headers, column widths measured in
+Chinese characters, conditional colouring of unmet targets, A4 landscape with the header rows
+repeated on every printed page.
 
 Every text cell goes through `safe.neutralise` and `write_string`: nothing from user data can ever be
 stored or taken as a formula.
@@ -233,13 +234,17 @@ def _targets(book: _Book, s: StageSummary) -> None:
 
 
 def _gap(book: _Book, s: StageSummary, gap) -> None:
+    """One gap list: title, the line naming its 责任科室 (as the screen and the briefing do), the
+    header row, then the rows."""
     sh = _Sheet(book, gap.spec.title[:31])
     f = book.f
     headers = ["序号", *gap.headers]
     sh.title(f"{gap.spec.title}（{len(gap.rows)}条）　{s.unit_name}　{s.window.label}　数据截至 {s.as_of}",
              len(headers))
-    sh.header(1, headers)
-    row = 1
+    sh.ws.merge_range(1, 0, 1, max(len(headers) - 1, 1), neutralise(f"责任科室：{s.owner_of(gap.spec.key)}"),
+                      f["label"])
+    sh.header(2, headers)
+    row = 2
     for i, r in enumerate(gap.rows, 1):
         row += 1
         sh.put(row, 0, i, f["centre"])
@@ -252,12 +257,12 @@ def _gap(book: _Book, s: StageSummary, gap) -> None:
             else:
                 sh.put(row, col, value if value is None or isinstance(value, str) else str(value))
     if not gap.rows:
-        sh.ws.merge_range(2, 0, 2, len(headers) - 1, "无", f["centre"])
+        sh.ws.merge_range(3, 0, 3, len(headers) - 1, "无", f["centre"])
     else:
-        sh.ws.autofilter(1, 0, row, len(headers) - 1)
+        sh.ws.autofilter(2, 0, row, len(headers) - 1)
     wrap = {col for col, key in enumerate(gap.spec.columns, 1)
             if key in ("reason", "description", "failed_items")}
-    sh.finish(ncols=len(headers), wrap=wrap, print_title=s.title)
+    sh.finish(header_row=2, ncols=len(headers), wrap=wrap, print_title=s.title)
 
 
 def _completeness(book: _Book, s: StageSummary) -> int:
