@@ -65,7 +65,7 @@ def work_items(s, scope: str) -> list[tuple[str, str]]:
                      f"（{total['linked_text']}）")
         texts.append(text)
     if counts["count_serious"]:
-        texts.append(f"行动以来抽检发现非食用物质、病死畜禽等严重不合格{counts['count_serious']}批次，"
+        texts.append(f"行动以来抽检发现{part['rule'].label}等严重不合格{counts['count_serious']}批次，"
                      f"已立案查处{counts['count_with_case']}批次（{counts['with_case_text']}）")
     if texts:
         out.append(("严打违法违规。", "；".join(texts) + "。"))
