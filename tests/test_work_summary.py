@@ -17,7 +17,7 @@ from dashboard.access import system_viewer
 from dashboard.campaign import load_campaign, phase_window
 from dashboard.db import get_engine
 from dashboard.exports import build_summary, pdf
-from dashboard.exports.blocks import Heading
+from dashboard.exports.blocks import Heading, Table, cn
 from dashboard.exports.narrative import briefing, plain_text
 from dashboard.exports.work_summary import gather
 from dashboard.figures.selection import select
@@ -77,3 +77,37 @@ def test_pdf_conversion_maps_the_official_fonts_to_fandol(tmp_path, monkeypatch)
     monkeypatch.setattr(pdf, "FONT_DIRS", ())
     assert "FONTCONFIG_FILE" not in pdf._fontconfig_env(tmp_path) or \
         pdf._fontconfig_env(tmp_path)["FONTCONFIG_FILE"] == __import__("os").environ.get("FONTCONFIG_FILE")
+
+
+def test_the_briefing_carries_the_work_ledger(engine):
+    """As of 2023-08-31 the phases begun are 1 and 2: 10 of the 14 work items (sample_data/generate.py,
+    OFFICE_STATUSES): done 8 (p1_plan, p1_meeting, p1_risk_screening — 06-28, after its 04-30
+    deadline —, p2_inspection, p2_cadres, p2_sampling, p2_training, p2_standards), 进行中 2
+    (p1_unit_measures, 123 days past 04-30; p2_rectification, due that day, not yet overdue). The
+    units' 99 tasks, 4 overdue, one each at 富安, 梁垛, 溱东, 三仓; 三仓 (its June list uploaded 07-02) and 头灶
+    (never) had no 细化措施 by 04-30."""
+    blocks = briefing(build_summary(engine, CONF, system_viewer(engine), phase=2, as_of=AS_OF))
+    text = plain_text(blocks)
+    assert ("推进工作任务落实。实施方案部署的10项工作任务（截至8月31日已开始的阶段）中，已完成8项（其中超期完成1项）、"
+            "进行中2项，逾期未完成1项；各分局（所）细化工作措施99条，明确责任人和完成时限，已完成71条、逾期未完成4条"
+            "（台账见附表）。") in text
+    assert ("工作任务推进不够到位。1项工作任务逾期未完成（各分局（所）进一步细化工作措施，明确责任人、责任时限，"
+            "责任科室：办公室，逾期123天）；三仓分局、头灶分局在4月30日第一阶段结束时尚未报送细化工作措施；"
+            "细化措施逾期未完成的有富安分局（1条）、梁垛分局（1条）、溱东分局（1条）、三仓分局（1条）。") in text
+    tables = {b.caption: b for b in blocks if isinstance(b, Table)}
+    items = tables["附表4　行动工作任务台账（逾期的在前）"]
+    assert len(items.rows) == 10 and items.rows[0][2:] == [
+        "各分局（所）进一步细化工作措施，明确责任人、责任时限", "办公室", "2023-04-30", "进行中，逾期123天"]
+    by_text = {r[2]: r[5] for r in items.rows}
+    assert by_text["组织第三方机构开展风险排查，形成“一户一档”风险隐患清单和“一企一策”提升方案，建立动态管理台账"] == \
+        "超期完成（6月28日）"
+    assert by_text["督促辖区内肉制品生产企业落实主体责任，完成问题整改闭环和软、硬件改造提升"] == "进行中"
+    units = {r[0]: r for r in tables["附表5　各分局（所）细化工作措施"].rows}
+    assert units["头灶分局"][1:] == ["0", "0", "0", "0", "0", "未报送"]
+    assert units["三仓分局"][-1] == "2023-07-02"
+    assert sum(int(r[1]) for r in units.values()) == 99 and sum(int(r[5]) for r in units.values()) == 4
+
+
+def test_chinese_numbers_pass_ten():
+    """A briefing's 工作开展情况 can hold more than ten items: （十一）, not （11）."""
+    assert [cn(n) for n in (1, 9, 10, 11, 19, 20, 21, 99)] == ["一", "九", "十", "十一", "十九", "二十", "二十一", "九十九"]

@@ -49,8 +49,13 @@ class Chart:
 
 
 def cn(n: int) -> str:
-    """1 → 一 … 10 → 十 (enough for headings)."""
-    return CN_NUMBERS[n - 1] if 1 <= n <= 10 else str(n)
+    """1 → 一 … 10 → 十, 11 → 十一, 20 → 二十, 21 → 二十一 … 99 (a briefing's numbered items pass ten)."""
+    if not 1 <= n <= 99:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    if not tens:
+        return CN_NUMBERS[ones - 1]
+    return (CN_NUMBERS[tens - 1] if tens > 1 else "") + "十" + (CN_NUMBERS[ones - 1] if ones else "")
 
 
 def join(items: list[str], last: str = "和") -> str:

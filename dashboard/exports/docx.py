@@ -224,6 +224,14 @@ def _repeat_header(row) -> None:
     trpr.append(el)
 
 
+def _keep_rows_whole(table) -> None:
+    """No row split across a page break (a work item's three lines stay together)."""
+    for row in table.rows:
+        el = OxmlElement("w:cantSplit")
+        el.set(qn("w:val"), "true")
+        row._tr.get_or_add_trPr().append(el)
+
+
 def _cell_text(cell, text: str, *, size: float, bold=False, centre=True, colour=None, east=BODY) -> None:
     p = cell.paragraphs[0]
     p.paragraph_format.first_line_indent = Pt(0)
@@ -284,6 +292,7 @@ def _table(doc, b: Table) -> None:
             else:
                 _cell_text(cell, text, size=b.font_size, centre=c not in b.left_cols)
     _repeat_header(table.rows[0])
+    _keep_rows_whole(table)
     spacer = doc.add_paragraph()
     spacer.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
     spacer.paragraph_format.space_after = Pt(4)

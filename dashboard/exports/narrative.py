@@ -13,7 +13,8 @@ from collections import Counter
 from ..campaign_check import UNASSIGNED
 from ..labels import fmt_date, short_name, short_of
 from .blocks import Chart, Heading, Para, Table, cn, join
-from .strike_summary import appendix, problem_items
+from .ledger_summary import appendix_tables as ledger_tables, problem_items as ledger_problems
+from .strike_summary import appendix_tables as strike_tables, problem_items
 from .summary import StageSummary, cn_date, cn_range
 from .work_summary import work_blocks
 
@@ -247,6 +248,7 @@ def _problems(s: StageSummary, counter: dict) -> list:
                 parts.append("、".join(f"{u}（{n}次）" for u, n in late.most_common()) + "存在迟报")
             items.append(("数据报送不够及时。", "；".join(parts) + "。"))
     items += problem_items(s)  # serious 不合格 batches not filed (dashboard.exports.strike_summary)
+    items += ledger_problems(s)  # overdue work, no 细化措施 (dashboard.exports.ledger_summary)
     figs = s.unit_figures
     if not items and figs and all(f["met"] is None for f in figs):
         out.append(Para("统计区间内尚无上报数据，暂无法分析存在的问题。"))
@@ -334,7 +336,9 @@ def briefing(s: StageSummary) -> list:
                Para(cn_date(s.generated_at.date()), align="right", indent=False, style="signature"),
                Para("注：" + "".join(f"{i}.{n}" for i, n in enumerate(s.notes, 1)), indent=False,
                     style="note")]
-    blocks += appendix(s, Table)  # 附表: 严打, 检验项目类别, 示范企业 (dashboard.exports.strike_summary)
+    # 附表: 严打, 检验项目类别, 示范企业 (strike_summary), then the work ledger (ledger_summary)
+    blocks += [Table(f"附表{i}　{caption}", header, rows, widths=widths, font_size=9, left_cols=left)
+               for i, (caption, header, rows, widths, left) in enumerate(strike_tables(s) + ledger_tables(s), 1)]
     return blocks
 
 

@@ -3,7 +3,7 @@
 
 `gather` asks the core (dashboard.figures.strikes, .breakdowns, .star_ratings) through the summary's
 viewer; build_summary keeps the result on StageSummary.extra["strike"]. The briefing's sentences
-(`work_items` in 工作开展情况, `problem_items` in 存在的问题) and its 附表 (`appendix`) are written from it
+(`work_items` in 工作开展情况, `problem_items` in 存在的问题) and its 附表 (`appendix_tables`) are written from it
 alone; the workbook's sheets are dashboard.exports.xlsx's. Nothing here changes an existing figure
 or sentence: every part is new content, shown only when there is something to say.
 """
@@ -107,9 +107,10 @@ def problem_items(s) -> list[tuple[str, str]]:
              f"占{percent_text(len(unfiled), counts['count_serious'])}。")]
 
 
-def appendix(s, table_cls) -> list:
-    """The 附表 after the briefing's signature: 严打 by unit (with units below) and by 违法类型, the
-    检验项目类别 breakdown, and the last phase's 示范企业 list; each only when it has rows."""
+def appendix_tables(s) -> list[tuple]:
+    """(caption, header, rows, widths, left columns) of the 附表 after the briefing's signature: 严打
+    by unit (with units below) and by 违法类型, the 检验项目类别 breakdown, and the last phase's 示范企业
+    list; each only when it has rows."""
     part = s.extra.get("strike")
     if not part:
         return []
@@ -138,5 +139,4 @@ def appendix(s, table_cls) -> list:
         tables.append((f"{y}年度示范企业名单（{y - 1}、{y}年度连续三星级）",
                        ["序号", "单位", "企业名称", f"{y - 1}年度得分", f"{y}年度得分"], rows,
                        [1.0, 2.2, 5.0, 1.6, 1.6], (2,)))
-    return [table_cls(f"附表{i}　{caption}", header, rows, widths=widths, font_size=9, left_cols=left)
-            for i, (caption, header, rows, widths, left) in enumerate(tables, 1)]
+    return tables

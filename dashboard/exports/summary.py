@@ -23,6 +23,7 @@ from ..figures.reporting import reporting_completeness
 from ..labels import figure_dict, label, points_text, shown_change, threshold_text
 from ..figures.selection import select
 from ..figures.targets import compute_targets, overdue_problems
+from .ledger_summary import gather as gather_ledger
 from .strike_summary import gather as gather_strike
 from .work_summary import gather as gather_work
 
@@ -273,8 +274,9 @@ def build_summary(engine: Engine, conf: CampaignConf, viewer: Viewer, *, phase=N
         gaps.append(GapList(spec, _gap_rows(spec, rows)))
     step(0.88, "统计工作开展情况")
     work = gather_work(engine, sel)
-    step(0.89, "统计严打、检验项目类别与星级评比")
+    step(0.89, "统计严打、检验项目类别、星级评比与工作任务台账")
     strike = gather_strike(engine, sel, kind=kind, phase=the_phase)
+    ledger = gather_ledger(engine, sel)
     comp = None
     if completeness:
         step(0.9, "统计上报完整性")
@@ -291,7 +293,7 @@ def build_summary(engine: Engine, conf: CampaignConf, viewer: Viewer, *, phase=N
         targets=[target_entry(m) for m in measures(conf)],
         figures=_with_change(figs, before), phase_figures=phase_figs, gaps=gaps, completeness=comp,
         notes=general_notes(conf),
-        extra={"is_root": unit_code == conf.root.code, "work": work, "strike": strike,
+        extra={"is_root": unit_code == conf.root.code, "work": work, "strike": strike, "ledger": ledger,
                "wording": {k: conf.word(k) for k in ("scope", "children", "child", "subject")},
                "populations": [(p.code, p.label, within(conf.populations[0], p)) for p in conf.populations]})
 

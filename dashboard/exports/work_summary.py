@@ -18,6 +18,7 @@ from ..db import execute
 from ..labels import percent_text
 from ..figures.selection import Selection
 from .blocks import Heading, Para, cn
+from .ledger_summary import work_items as ledger_items
 from .strike_summary import work_items as strike_items
 
 TASK_SOURCES = ("国抽", "省抽", "市抽", "县抽", "风险监测")
@@ -205,6 +206,7 @@ def work_blocks(s, counter: dict) -> list:
     who = f"{scope}市场监管部门" if s.is_root else s.unit_name
     items = _paragraphs(w, f"{s.window.label}，{scope}", s.word("subject"))
     items += strike_items(s, scope)  # 严打, 检验项目类别, 星级 (dashboard.exports.strike_summary)
+    items += ledger_items(s)  # the work items and 细化措施 (dashboard.exports.ledger_summary)
     met = {f["unit_name"]: sum(g["met"] is True for g in s.figures_of(f["unit_code"]))
            for f in s.figures if f["unit_code"] != s.unit_code}
     practice, short = _practice(counts, met), _shortfalls(w, counts)
