@@ -111,3 +111,17 @@ def test_the_briefing_carries_the_work_ledger(engine):
 def test_chinese_numbers_pass_ten():
     """A briefing's 工作开展情况 can hold more than ten items: （十一）, not （11）."""
     assert [cn(n) for n in (1, 9, 10, 11, 19, 20, 21, 99)] == ["一", "九", "十", "十一", "十九", "二十", "二十一", "九十九"]
+
+
+def test_a_sub_bureau_briefing_lists_its_own_measures(engine):
+    """安丰分局's July summary (as of 07-31): none below it, so its own 9 细化措施 one by one, overdue
+    first — 督促企业落实“三类人、三件事、三本账”, due 06-30, 进行中 31 days past it; no campaign work
+    items (the office's, in the county's summary only)."""
+    s = build_summary(engine, CONF, system_viewer(engine), month="2023-07", unit="DT03", as_of=date(2023, 7, 31))
+    blocks = briefing(s)
+    assert "推进工作任务落实。安丰分局细化工作措施9条，明确责任人和完成时限，已完成5条、逾期未完成1条（台账见附表）。" in \
+        plain_text(blocks)
+    [table] = [b for b in blocks if isinstance(b, Table) and "细化工作措施" in b.caption]
+    assert table.caption == "附表3　安丰分局细化工作措施（逾期的在前）" and len(table.rows) == 9
+    assert (table.rows[0][3], table.rows[0][4]) == ("2023-06-30", "进行中，逾期31天")
+    assert not [b for b in blocks if isinstance(b, Table) and "行动工作任务" in b.caption]

@@ -1,6 +1,7 @@
 """工作任务台账 in the stage summary (dashboard.figures.work_ledger on the summary's as_of): a 工作开展情况
-item, a 存在的问题 item (overdue work, units without 细化措施) and two 附表 — the campaign's work items
-of the phases begun by as_of with their 责任科室 and status, and each unit's 细化措施 by status.
+item, a 存在的问题 item (overdue work, units without 细化措施) and the 附表 — the campaign's work items
+of the phases begun by as_of with their 责任科室 and status, and each unit's 细化措施 by status (a
+unit with none below: its own 细化措施, one by one).
 
 The campaign's items are the office's (办公室 marks them): the summary of the campaign's root unit
 speaks of them; every summary speaks of the units' own 工作任务 rows of its subtree.
@@ -68,7 +69,8 @@ def work_items(s) -> list[tuple[str, str]]:
         done, overdue = sum(r["status"] == DONE for r in tasks), sum(r["is_overdue"] for r in tasks)
         texts.append(f"{who}细化工作措施{len(tasks)}条，明确责任人和完成时限，已完成{done}条"
                      + (f"、逾期未完成{overdue}条" if overdue else ""))
-    return [("推进工作任务落实。", "；".join(texts) + "（台账见附表）。")] if texts else []
+    see = "（台账见附表）" if appendix_tables(s) else ""
+    return [("推进工作任务落实。", "；".join(texts) + see + "。")] if texts else []
 
 
 def problem_items(s) -> list[tuple[str, str]]:
@@ -94,7 +96,7 @@ def problem_items(s) -> list[tuple[str, str]]:
 
 def appendix_tables(s) -> list[tuple]:
     """(caption, header, rows, widths, left columns) of the 附表: the campaign's work items (the root's
-    summary) and each unit's 细化措施 (when it has units below)."""
+    summary), and each unit's 细化措施 counts (with units below) or the unit's own 细化措施 (without)."""
     part = s.extra.get("ledger")
     if not part:
         return []
@@ -104,6 +106,11 @@ def appendix_tables(s) -> list[tuple]:
                 for i, r in enumerate(part["items"], 1)]
         tables.append(("行动工作任务台账（逾期的在前）", ["序号", "阶段", "工作任务", "责任科室", "完成期限", "完成情况"],
                        rows, [0.8, 1.4, 4.6, 2.6, 2.2, 3.4], (2,)))
+    if not s.child_units and part["tasks"]:  # a unit with none below: its own 细化措施, one by one
+        rows = [[str(i), r["content"], r["owner_name"] or "", fmt_date(r["deadline_date"]), status_text(r)]
+                for i, r in enumerate(part["tasks"], 1)]
+        tables.append((f"{s.unit_name}细化工作措施（逾期的在前）", ["序号", "细化措施", "责任人", "完成期限", "完成情况"],
+                       rows, [0.8, 6.4, 1.6, 2.2, 3.4], (1,)))
     if s.child_units and any(u["count_tasks"] or u["is_missing_measures"] for u in part["units"]):
         rows = [[u["unit_name"], str(u["count_tasks"]), str(u["count_done"]), str(u["count_in_progress"]),
                  str(u["count_not_started"]), str(u["count_overdue"]),
