@@ -46,6 +46,8 @@ from dashboard.access import system_viewer  # noqa: E402
 from dashboard.campaign import campaign_window, load_campaign, phase_window, sync_campaign  # noqa: E402
 from dashboard.db import get_engine, upgrade  # noqa: E402
 from dashboard.demo import build_demo, empty_records, sample_generator  # noqa: E402
+from dashboard.figures.selection import select  # noqa: E402
+from dashboard.figures.targets import compute_targets  # noqa: E402
 from dashboard.importer import read, sandbox  # noqa: E402
 from dashboard.importer.load import import_workbook  # noqa: E402
 from dashboard.workbook import write_workbook  # noqa: E402
@@ -254,9 +256,6 @@ def report(label: str, seconds: float, rows: int, raw: float) -> None:
 # ------------------------------------------------------------------ (b) target engine
 def time_targets(engine, conf) -> dict[str, float]:
     """Best-of-3 seconds for all targets × every unit: the campaign to date and each phase."""
-    from dashboard.figures.selection import select
-    from dashboard.figures.targets import compute_targets
-
     viewer, root = system_viewer(engine), conf.root.code
     windows = {"行动以来": campaign_window(conf), **{p.name: phase_window(conf, p.seq) for p in conf.phases}}
     sel = select(engine, conf, viewer, unit=root, window=windows["行动以来"])  # resolved once, as a page does
@@ -308,6 +307,7 @@ COLD_SECONDS = 3.0  # issue #16 goal 2: the province overview's first run after 
 
 def bench_province(pg_url: str | None, folder: Path, enterprises: int, samples: int) -> list[tuple]:
     """Issue #7's goals, each measured in this run: (goal, measured ratio, limit) rows."""
+    # only --scale province needs these two: they load DuckDB and Streamlit, which (a) and (b) do without
     import province
     from bench_pages import concurrent_cold, page_times
 
@@ -345,6 +345,8 @@ def bench_province(pg_url: str | None, folder: Path, enterprises: int, samples: 
     print("\n(f) 浏览器（Chromium）：示例县总览侧栏切换单位 vs 空应用、登录后第一页、10 个会话时服务器每次运行的 p95"
           "（benchmarks/browser.py）")
     try:
+        # here, not at the top: browser imports Playwright (the failure is reported below) and this
+        # module (print_goals), a cycle at import time
         from browser import browser_goals
         rows += browser_goals(county_url)
     except Exception as exc:  # noqa: BLE001 - no Chromium or Playwright here: the other goals still print

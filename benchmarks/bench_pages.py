@@ -14,11 +14,13 @@ measurement as a function (benchmarks/bench.py uses it for the province/county r
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from datetime import datetime
@@ -27,6 +29,18 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 if str(PROJECT_DIR) not in sys.path:
     sys.path.insert(0, str(PROJECT_DIR))
+
+import streamlit as st  # noqa: E402
+from sqlalchemy import func, insert, select  # noqa: E402
+from streamlit.runtime.scriptrunner import script_cache  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from dashboard.access import viewer_for_username  # noqa: E402
+from dashboard.campaign import load_campaign  # noqa: E402
+from dashboard.db import get_engine  # noqa: E402
+from dashboard.demo import build_demo  # noqa: E402
+from dashboard.models import UploadBatch  # noqa: E402
+from dashboard.ui.session import VIEWER_KEY  # noqa: E402
 
 PAGES = ["overview", "sub_bureau", "phases", "enterprise", "sampling", "rectification"]
 # bare-mode warnings printed by every AppTest run ("missing ScriptRunContext", "No runtime found")
@@ -42,7 +56,6 @@ def _params(page: str) -> dict:
     """Query parameters a page is opened with: the sub-bureau page on DT03 (the sample county), else
     on the first unit below the active campaign's root; the enterprise page on a search."""
     if page == "sub_bureau":
-        from dashboard.campaign import load_campaign
         codes = [u.code for u in load_campaign().root.children] or [load_campaign().root.code]
         return {"unit": "DT03" if "DT03" in codes else codes[0]}
     return {"q": "食品"} if page == "enterprise" else {}
@@ -54,8 +67,7 @@ def app_environment(db_url: str, campaign: str | None = None):
     cached campaign and results dropped on entry and exit; the environment restored afterwards."""
     for name in QUIET:
         logging.getLogger(name).disabled = True
-    import streamlit as st
-    from dashboard.ui import data
+    from dashboard.ui import data  # after the line above: its st.cache_data functions warn as they are defined
     saved = {k: os.environ.get(k) for k in ("DASHBOARD_DB_URL", "DASHBOARD_CAMPAIGN")}
     os.environ["DASHBOARD_DB_URL"] = db_url
     if campaign:
@@ -79,10 +91,6 @@ def app_environment(db_url: str, campaign: str | None = None):
 def session(page: str, username: str = "leader", viewer=None):
     """A new AppTest session already on `page` (one run done, so the script is compiled), signed
     in as `username` or as the given Viewer."""
-    from streamlit.testing.v1 import AppTest
-    from dashboard.access import viewer_for_username
-    from dashboard.db import get_engine
-    from dashboard.ui.session import VIEWER_KEY
     at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=600)
     # signed in as a login would (the leadership account: everything visible)
     at.session_state[VIEWER_KEY] = viewer or viewer_for_username(get_engine(os.environ["DASHBOARD_DB_URL"]), username)
@@ -111,7 +119,6 @@ def page_times(db_url: str, campaign: str | None = None, pages=("overview",), re
     cold = the page's run right after st.cache_data.clear(), warm = the same session's next run
     (caches filled). `campaign` is the configuration the database was built with (DASHBOARD_CAMPAIGN;
     None: the default campaign)."""
-    import streamlit as st
     out = {}
     with app_environment(db_url, campaign):
         for page in pages:
@@ -128,9 +135,6 @@ def page_times(db_url: str, campaign: str | None = None, pages=("overview",), re
 def new_data_version(db_url: str) -> None:
     """What an upload does to every cache key: a new committed batch (no records: the figures
     stay the same, every page cache misses)."""
-    from sqlalchemy import func, insert, select
-    from dashboard.db import get_engine
-    from dashboard.models import UploadBatch
     with get_engine(db_url).begin() as conn:
         newest = conn.execute(select(func.max(UploadBatch.batch_id))).scalar() or 0
         conn.execute(insert(UploadBatch).values(
@@ -143,8 +147,6 @@ def one_compile_at_a_time():
     """AppTest compiles the page scripts again on every run (a server compiles each once, in its
     shared script cache); CPython 3.11's ast.parse is not safe in concurrent threads ("AST
     constructor recursion depth mismatch"), so the concurrent reruns below compile one at a time."""
-    import threading
-    from streamlit.runtime.scriptrunner import script_cache
     lock, real = threading.Lock(), script_cache.ScriptCache.get_bytecode
 
     def get_bytecode(self, script_path):
@@ -162,10 +164,6 @@ def concurrent_cold(db_url: str, campaign: str | None = None, sessions: int = 10
     """(one session's rerun after an upload, each of `sessions` sessions' reruns after another
     upload when they all rerun at once), seconds. The sessions are different people of the same
     access (`username`'s viewer under other names), each already showing the overview."""
-    import dataclasses
-    import threading
-    from dashboard.access import viewer_for_username
-    from dashboard.db import get_engine
     with app_environment(db_url, campaign), one_compile_at_a_time():
         who = viewer_for_username(get_engine(db_url), username)
         tabs = [session("overview", viewer=dataclasses.replace(who, username=f"{username}{i}"))
@@ -189,7 +187,6 @@ def concurrent_cold(db_url: str, campaign: str | None = None, sessions: int = 10
 
 def empty_page_time(repeat: int = 3) -> float:
     """Median seconds of a rerun of a one-line page through st.navigation (the floor)."""
-    from streamlit.testing.v1 import AppTest
     times = []
     with tempfile.TemporaryDirectory() as tmp:
         empty_path = Path(tmp) / "empty_app.py"
@@ -205,9 +202,6 @@ def empty_page_time(repeat: int = 3) -> float:
 
 def build_sample_county(folder: Path) -> str:
     """The sample county (dashboard.demo) in a SQLite file in `folder`; returns its URL."""
-    from dashboard.campaign import load_campaign
-    from dashboard.db import get_engine
-    from dashboard.demo import build_demo
     url = f"sqlite:///{folder / 'county.sqlite'}"
     build_demo(get_engine(url), load_campaign())
     return url

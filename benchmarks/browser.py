@@ -42,6 +42,14 @@ for _p in (PROJECT_DIR, PROJECT_DIR / "benchmarks"):
     if str(_p) not in sys.path:
         sys.path.insert(0, str(_p))
 
+from playwright.async_api import async_playwright  # noqa: E402
+
+from dashboard.auth import COOKIE_NAME, start_session  # noqa: E402
+from dashboard.campaign import load_campaign  # noqa: E402
+from dashboard.db import get_engine  # noqa: E402
+from dashboard.ui import runtiming  # noqa: E402
+
+from bench_pages import build_sample_county  # noqa: E402
 from load import ARGS, CARDS, CHROMIUM, READY, Server, percentile  # noqa: E402
 
 GOALS = {"switch": 2.0, "sign_in_s": 1.5, "p95": 3.0}
@@ -77,7 +85,6 @@ class PinnedServer(Server):
 
 def unit_names(db_url: str, campaign: str | None) -> dict[str, str]:
     """{code: indented name} of every unit, as the sidebar lists them (root first)."""
-    from dashboard.campaign import load_campaign
     conf = load_campaign(campaign) if campaign else load_campaign()
     out = {}
 
@@ -128,20 +135,16 @@ async def switch_unit(page, name: str, timeout: float) -> float:
 
 def session_cookie(db_url: str, username: str) -> dict:
     """A valid session cookie of `username` for the servers started here (as tests/pages_support)."""
-    from dashboard.auth import COOKIE_NAME, start_session
-    from dashboard.db import get_engine
     return {"name": COOKIE_NAME, "value": start_session(get_engine(db_url), username),
             "domain": "127.0.0.1", "path": "/", "sameSite": "Strict"}
 
 
 def server_runs(path: Path, since: float, until: float, page: str = "overview") -> list[dict]:
-    from dashboard.ui import runtiming
     return [r for r in runtiming.read(path)
             if since <= r["end_time"] <= until and r["page"] == page and r["outcome"] == "ok"]
 
 
 async def measure(base: str, trivial: str, timing: Path, names: dict, cookie: dict, args) -> dict:
-    from playwright.async_api import async_playwright
     out: dict = {}
     timeout = args.timeout
     async with async_playwright() as p:
@@ -266,11 +269,10 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    from bench import print_goals
+    from bench import print_goals  # bench imports this module for its goal (f): not at the top, no cycle
     with tempfile.TemporaryDirectory(prefix="bench_browser_db_") as tmp:
         url = args.db
         if not url:
-            from bench_pages import build_sample_county
             url = build_sample_county(Path(tmp))
         print_goals(browser_goals(url, args.campaign, args.port, args.sessions, args))
     return 0

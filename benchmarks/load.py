@@ -36,6 +36,12 @@ for _p in (PROJECT_DIR, PROJECT_DIR / "benchmarks"):
     if str(_p) not in sys.path:
         sys.path.insert(0, str(_p))
 
+from playwright.async_api import async_playwright  # noqa: E402
+
+from dashboard.auth import COOKIE_NAME  # noqa: E402
+
+from bench_pages import build_sample_county  # noqa: E402
+
 CHROMIUM = "/usr/bin/chromium"  # as tests/pages_support.py (`playwright install` is not used)
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
@@ -102,7 +108,6 @@ class Server:
 # ------------------------------------------------------------------ the browser
 async def sign_in(context, base: str, username: str, password: str) -> None:
     """Log in through the form of a light page; returns once the browser holds the session cookie."""
-    from dashboard.auth import COOKIE_NAME
     page = await context.new_page()
     await page.goto(f"{base}/{SIGN_IN_PATH}", wait_until="domcontentloaded")
     await page.get_by_label("用户名").fill(username)
@@ -186,7 +191,6 @@ def table(rows: list[tuple[str, list[float]]], single_p50: float | None) -> str:
 async def measure(base: str, args, server_pid: int | None) -> tuple[dict[str, list[float]], dict[str, Phase]]:
     """Sign every context in, then time the first load, the single loads and the concurrent rounds;
     returns the times and each phase's wall and CPU seconds."""
-    from playwright.async_api import async_playwright
     url = f"{base}/{args.query}"
     times: dict[str, list[float]] = {}
     phases: dict[str, Phase] = {}
@@ -257,7 +261,6 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 db = args.db
                 if not db:
-                    from bench_pages import build_sample_county
                     t = time.perf_counter()
                     db = build_sample_county(Path(tmp))
                     print(f"sample county built in {time.perf_counter() - t:.1f} s", flush=True)

@@ -32,16 +32,19 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import duckdb  # noqa: E402
+import pandas as pd  # noqa: E402
 import yaml  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from dashboard.access import Viewer, system_viewer  # noqa: E402
+from dashboard.auth import create_account  # noqa: E402
 from dashboard.campaign import campaign_path, parse_campaign, sync_campaign  # noqa: E402
-from dashboard.periods import Window
 from dashboard.db import execute, get_engine, upgrade  # noqa: E402
-from dashboard.rollups import rebuild  # noqa: E402
 from dashboard.figures.selection import query_params  # noqa: E402
 from dashboard.figures.targets import TARGET_QUERIES  # noqa: E402
+from dashboard.periods import Window  # noqa: E402
+from dashboard.rollups import rebuild  # noqa: E402
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 START, END = date(2023, 3, 1), date(2023, 11, 30)
@@ -218,9 +221,6 @@ RAW_DIR = Path(__file__).resolve().parent / "raw_queries"  # the count queries a
 
 def duckdb_setup(tables: dict, closure: list[tuple]):
     """An in-memory DuckDB holding the raw tables (no rollups, no indexes)."""
-    import duckdb
-    import pandas as pd
-
     con = duckdb.connect()
     for name in LOAD_ORDER:
         cols, rows = tables[name]
@@ -266,7 +266,6 @@ def prepare(engine, conf, tables: dict, leader: tuple[str, str] | None = None) -
     loaded = time.perf_counter() - start
     counts = rebuild(engine)
     if leader:
-        from dashboard.auth import create_account
         create_account(engine, leader[0], leader[1], "leader", conf.root.code, by="bench")
     return loaded, counts
 
@@ -336,7 +335,6 @@ def run(engines: list[tuple[str, object]], *, enterprises: int, samples: int,
 
 def print_run(result: dict, say=print) -> None:
     """The timing table: every engine against DuckDB, per window."""
-    import duckdb
     say(f"\n九项指标 × 全部 {result['units']} 个单位（一次查询全部单位；3 次取最好；DuckDB {duckdb.__version__}）")
     timings = result["timings"]
     for wlabel in WINDOWS:

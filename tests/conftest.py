@@ -27,13 +27,20 @@ import uuid
 from datetime import datetime
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 
-from dashboard.access import system_viewer, viewer_for_username
+from dashboard import auth
+from dashboard.access import resolve_unit, system_viewer, viewer_for_username
+from dashboard.auth import hash_password
 from dashboard.campaign import load_campaign, sync_campaign
-from dashboard.db import get_engine, upgrade
+from dashboard.db import get_engine, table_snapshot, upgrade
 from dashboard.demo import build_demo
-from dashboard.models import Base
+from dashboard.importer import import_workbook
+from dashboard.models import AppUser, Base, LoginThrottle
+
+from pages_support import ARGS, CHROMIUM, playwright_or_skip
+from tests.builders import registry, sampling, sampling_row, xlsx
 from tiny_county import build_county
 from upload_support import seed_county
 
@@ -96,7 +103,6 @@ def _prepared_sqlite_template() -> str:
 def _production_check_forgotten():
     """auth.check_production remembers a pass per database for the process; tests change the
     accounts and the environment between checks (and share one PostgreSQL database)."""
-    from dashboard import auth
     auth._PRODUCTION_PASSED.clear()
     yield
     auth._PRODUCTION_PASSED.clear()
@@ -273,7 +279,6 @@ ACCOUNTS = (("admin", "admin", None), ("leader", "leader", None), ("dt03_chief",
 
 @functools.lru_cache(maxsize=1)
 def _password_hash() -> str:
-    from dashboard.auth import hash_password
     return hash_password(ACCOUNTS_PASSWORD)  # once: argon2 is slow by design
 
 
@@ -283,10 +288,6 @@ class AccountsCounty:
     (workbook) and a one-workbook sample folder for the demo (sample_dir)."""
 
     def __init__(self, engine, tmp_path):
-        from dashboard.access import resolve_unit, system_viewer, viewer_for_username
-        from dashboard.importer import import_workbook
-        from dashboard.models import AppUser, LoginThrottle
-        from tests.builders import registry, sampling, sampling_row, xlsx
         self.engine = engine
         self.url = engine.url.render_as_string(hide_password=False)
         operator = system_viewer(engine)
@@ -312,7 +313,6 @@ class AccountsCounty:
     def state(self) -> dict:
         """Every table but the audit log; phases and targets without their surrogate ids, which
         every command's campaign sync renumbers on PostgreSQL (sequences do not reuse ids)."""
-        from dashboard.db import table_snapshot
         snap = table_snapshot(self.engine)
         snap.pop("audit_event")
         for table in ("phase", "target"):
@@ -328,7 +328,6 @@ def accounts_county(empty_engine, tmp_path) -> AccountsCounty:
 @pytest.fixture(scope="module")
 def chromium():
     """Debian's Chromium through Playwright, one per test module (browser tests)."""
-    from pages_support import ARGS, CHROMIUM, playwright_or_skip
     sync_playwright = playwright_or_skip()
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -342,9 +341,6 @@ def _cheap_password_hashing():
     suite hashes and verifies hundreds of passwords, and what it tests is who may sign in, not the
     hash's cost. Hashes keep their own parameters, so a served app verifies them as usual (and
     rehashes them at its own cost on the next sign-in)."""
-    from argon2 import PasswordHasher
-
-    from dashboard import auth
     saved = auth._hasher, auth._DUMMY_HASH
     auth._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     auth._DUMMY_HASH = auth._hasher.hash("not a password of anyone")

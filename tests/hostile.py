@@ -12,6 +12,16 @@ import tempfile
 import zlib
 from pathlib import Path
 
+from dashboard import actions
+from dashboard.access import Viewer, resolve_unit, system_viewer
+from dashboard.auth import ensure_demo_accounts
+from dashboard.campaign import load_campaign, prepare
+from dashboard.db import get_engine
+from dashboard.demo import sample_generator
+from dashboard.importer import import_workbook
+from dashboard.importer.schemas import SHEET_BY_NAME
+from dashboard.models import Base
+
 EVIL = "evil.example"
 LINK = f"[请重新登录](https://{EVIL}/login)"
 PAYLOADS = (  # each sets top.__pwned or points at evil.example if it ever becomes markup
@@ -48,8 +58,6 @@ def poison(value: str, limit: int) -> str:
 
 def _text_fields() -> dict[str, dict[str, int]]:
     """sheet → {free-text field: its column's length in the database}."""
-    from dashboard.importer.schemas import SHEET_BY_NAME
-    from dashboard.models import Base
     out = {}
     for sheet, model in SHEET_BY_NAME.items():
         columns = Base.metadata.tables[model.table()].columns
@@ -61,11 +69,6 @@ def _text_fields() -> dict[str, dict[str, int]]:
 def build_hostile_county(engine) -> int:
     """Migrate, configure and fill `engine` with the hostile county (and the demo accounts);
     returns how many workbooks were imported."""
-    from dashboard.access import system_viewer
-    from dashboard.auth import ensure_demo_accounts
-    from dashboard.campaign import load_campaign, prepare
-    from dashboard.demo import sample_generator
-    from dashboard.importer import import_workbook
     gen, fields = sample_generator(), _text_fields()
     prepare(engine, load_campaign())
     county = gen.build_county()
@@ -91,9 +94,6 @@ def build_hostile_county(engine) -> int:
 def _mark_work_items(engine) -> None:
     """The office's status of every campaign work item, each with a hostile note (typed by an account:
     shown on the 工作任务台账 page), through the one door for writes."""
-    from dashboard import actions
-    from dashboard.access import Viewer, resolve_unit
-    from dashboard.campaign import load_campaign
     conf, leader = load_campaign(), Viewer("leader", "leader", resolve_unit(engine, None).unit_id)
     for i, item in enumerate(conf.work_items):
         actions.mark_work_item(engine, leader, conf, item.code, "进行中", note=PAYLOADS[i % len(PAYLOADS)] + LINK)
@@ -105,7 +105,6 @@ _BUILT: dict[str, str] = {}
 def hostile_county_url(tmp_path_factory) -> str:
     """The URL of the session's hostile-county SQLite database (built once, then reused)."""
     if "url" not in _BUILT:
-        from dashboard.db import get_engine
         url = f"sqlite:///{tmp_path_factory.mktemp('hostile') / 'hostile.sqlite'}"
         build_hostile_county(get_engine(url))
         _BUILT["url"] = url

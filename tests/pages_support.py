@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -12,13 +13,17 @@ from pathlib import Path
 
 import pytest
 
+from dashboard.access import viewer_for_username
+from dashboard.auth import COOKIE_NAME, start_session
+from dashboard.db import get_engine
+from dashboard.ui.session import VIEWER_KEY
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 def copy_county(url: str, folder: Path) -> str:
     """A private copy of a sample-county SQLite database (sqlite3's backup: its write-ahead log
     included), for a test that changes accounts or logs in many times; returns its URL."""
-    import sqlite3
     db = folder / "county.sqlite"
     with sqlite3.connect(url.split("///", 1)[1]) as src, sqlite3.connect(db) as dst:
         src.backup(dst)
@@ -34,9 +39,6 @@ def displayed(markdown: str) -> str:
 def sign_in(at, username: str = "leader"):
     """Put a demo account's viewer into an AppTest's session before its first run (what a login
     does; a URL cannot set it). Needs DASHBOARD_DB_URL (sample_county_env)."""
-    from dashboard.access import viewer_for_username
-    from dashboard.db import get_engine
-    from dashboard.ui.session import VIEWER_KEY
     at.session_state[VIEWER_KEY] = viewer_for_username(get_engine(os.environ["DASHBOARD_DB_URL"]), username)
     return at
 
@@ -46,8 +48,6 @@ class SignedInBrowser:
     (a fresh server-side session of the sample county, signed with the app's secret key)."""
 
     def __init__(self, browser, db_url: str, username: str = "leader"):
-        from dashboard.auth import COOKIE_NAME, start_session
-        from dashboard.db import get_engine
         self.browser = browser
         self.cookie = {"name": COOKIE_NAME, "value": start_session(get_engine(db_url), username),
                        "domain": "127.0.0.1", "path": "/", "sameSite": "Strict"}
@@ -100,7 +100,7 @@ def playwright_or_skip():
     if not Path(CHROMIUM).exists():
         missing.append(f"{CHROMIUM} (apt-get install -y chromium fonts-noto-cjk)")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import sync_playwright  # lazy: a missing Playwright skips, not fails, here
     except ImportError:
         sync_playwright = None
         missing.append("playwright (pip install playwright==1.65.2)")

@@ -19,6 +19,15 @@ import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
+from docx import Document
+from openpyxl import load_workbook
+
+from dashboard.access import system_viewer
+from dashboard.campaign import load_campaign
+from dashboard.db import get_engine
+from dashboard.demo import build_demo
+from dashboard.exports import build_summary, render
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -35,9 +44,6 @@ CASES = {
 
 def build_case(engine, name: str, viewer=None):
     """The StageSummary of a golden case on a sample-county database (system viewer by default)."""
-    from dashboard.access import system_viewer
-    from dashboard.campaign import load_campaign
-    from dashboard.exports import build_summary
     conf = load_campaign()
     viewer = viewer or system_viewer(engine, conf.root.code)
     return build_summary(engine, conf, viewer, generated_at=FROZEN_AT, **CASES[name])
@@ -55,7 +61,6 @@ def _plain(value):
 
 def xlsx_cells(data: bytes) -> dict[str, list[list]]:
     """Every sheet's cell values as read by openpyxl (dates as ISO text, trailing empties dropped)."""
-    from openpyxl import load_workbook
     wb = load_workbook(io.BytesIO(data))
     out = {}
     for ws in wb.worksheets:
@@ -73,7 +78,6 @@ def xlsx_cells(data: bytes) -> dict[str, list[list]]:
 
 def docx_content(data: bytes) -> dict[str, list]:
     """The briefing's paragraphs (style and text, in order) and every table's cell texts."""
-    from docx import Document
     doc = Document(io.BytesIO(data))
     return {"paragraphs": [[p.style.name, p.text] for p in doc.paragraphs],
             "tables": [[[c.text for c in row.cells] for row in t.rows] for t in doc.tables]}
@@ -86,7 +90,6 @@ def golden_path(name: str, fmt: str) -> Path:
 
 def extract(summary, fmt: str):
     """The golden content of one format of a summary."""
-    from dashboard.exports import render
     data = render(summary, fmt)
     return xlsx_cells(data) if fmt == "xlsx" else docx_content(data)
 
@@ -101,9 +104,6 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="重新生成阶段性总结导出的金标准文件（tests/golden）")
     parser.add_argument("--db", help="已建好的示例县数据库 URL（默认：临时建库）")
     args = parser.parse_args(argv)
-    from dashboard.campaign import load_campaign
-    from dashboard.db import get_engine
-    from dashboard.demo import build_demo
     with tempfile.TemporaryDirectory() as tmp:
         url = args.db or f"sqlite:///{Path(tmp) / 'county.sqlite'}"
         engine = get_engine(url)

@@ -20,15 +20,17 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
-from dashboard.figures import breakdowns, exceptions as overview, pace, records
 from dashboard.access import (Viewer, check_rollback, mask_exam_label, mask_name, resolve_unit,
                               system_viewer)
 from dashboard.campaign import load_campaign
-from dashboard.periods import Window
 from dashboard.db import execute
+from dashboard.figures import breakdowns, exceptions as overview, pace, records
 from dashboard.figures.gaps import missing_enterprises
+from dashboard.figures.reporting import reporting_completeness, upload_history
 from dashboard.figures.selection import select
 from dashboard.figures.targets import TARGET_QUERIES, compute_targets, overdue_problems
+from dashboard.periods import Window
+from dashboard.templates import unit_enterprises
 
 CONF = load_campaign()
 AS_OF = date(2023, 11, 30)
@@ -50,17 +52,14 @@ def on_day(eng, v, unit=None):
 
 
 def _completeness(eng, v):
-    from dashboard.figures.reporting import reporting_completeness
     return reporting_completeness(eng, on_day(eng, v))
 
 
 def _upload_history(eng, v):
-    from dashboard.figures.reporting import upload_history
     return upload_history(eng, v)
 
 
 def _template_enterprises(eng, v):
-    from dashboard.templates import unit_enterprises
     return unit_enterprises(eng, None, v)
 
 

@@ -14,11 +14,13 @@ import os
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
 from dashboard.access import viewer_for_username
 from dashboard.db import get_engine
 from dashboard.ui.session import VIEWER_KEY
+
 from tests.pages_support import PROJECT_DIR
 
 ROLES = ("admin", "leader", "dt03_chief", "dt03_clerk")
@@ -134,7 +136,6 @@ def test_role_by_page_shows_only_the_viewers_units(sample_county_env, sample_cou
 @pytest.mark.parametrize("role", ROLES)
 def test_exam_names_on_the_enterprise_page(sample_county_env, sample_county, role):
     eng = sample_county.engine
-    from sqlalchemy import text
     with eng.connect() as conn:
         credit_code, name = conn.execute(text(
             "select e.credit_code, o.person_name from officer_exam o join enterprise e on e.credit_code = o.credit_code "

@@ -13,16 +13,19 @@ from docx import Document
 from openpyxl import load_workbook
 
 from dashboard.access import system_viewer
-from dashboard.figures.breakdowns import problem_rows
 from dashboard.campaign import load_campaign, phase_window
 from dashboard.db import get_engine
 from dashboard.exports import build_summary, render
+from dashboard.exports.xlsx import TARGETS_SHEET
+from dashboard.figures.breakdowns import problem_rows
 from dashboard.figures.gaps import missing_enterprises
 from dashboard.figures.problem_state import problem_on
 from dashboard.figures.records import figure_members
 from dashboard.figures.selection import select
 from dashboard.figures.targets import overdue_problems
-from tests.test_pages import open_page
+
+from tests.test_export import need_soffice, pdftotext, squash
+from tests.test_pages import cards, open_page
 
 CONF = load_campaign()
 AS_OF = date(2023, 8, 31)
@@ -87,9 +90,6 @@ def test_every_place_shows_the_status_of_the_as_of_date(sample_county_env):
 def test_page_workbook_briefing_and_pdf_agree(sample_county_env, tmp_path):
     """开发区分局, 深入推进阶段, as of 2023-08-31: the same thirteen figures on the sub-bureau board, in the
     workbook, the briefing and its PDF, and the same overdue problem (7 days) in each export."""
-    from tests.test_export import need_soffice, pdftotext, squash
-    from tests.test_pages import cards
-    from dashboard.exports.xlsx import TARGETS_SHEET
     eng = get_engine(sample_county_env)
     s = build_summary(eng, CONF, system_viewer(eng), phase=2, unit="DT02", as_of=AS_OF)
     expected = [(f["name"], f["percent_text"], f["nd_text"]) for f in s.unit_figures]

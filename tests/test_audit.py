@@ -5,9 +5,11 @@ import io
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import create_engine
 
 from dashboard import audit_trail, auth
 from dashboard.__main__ import main
+
 from tests.builders import registry, sampling, sampling_row, xlsx
 
 PASSWORD = "correct horse 1"
@@ -40,7 +42,6 @@ def test_record_never_breaks_the_action(empty_engine, capsys):
     audit_trail.record(empty_engine, "x", "export", {"bad": object()})  # not JSON: written as text
     assert audit_trail.events(empty_engine)[0]["detail"]["bad"].startswith("<object")
     empty_engine.dispose()
-    from sqlalchemy import create_engine
     broken = create_engine("sqlite:////nonexistent-dir/x.sqlite")
     audit_trail.record(broken, "x", "export", {})  # no table, no database: reported, not raised
     assert "审计日志写入失败" in capsys.readouterr().err

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from dashboard import audit_trail, auth
+from dashboard import audit_trail, auth, db
 from dashboard.__main__ import main
 from dashboard.access import resolve_unit, viewer_for_username
 from dashboard.db import PROJECT_DIR
@@ -323,7 +323,6 @@ def test_an_oidc_email_must_be_verified():
 def test_data_files_are_private(tmp_path, monkeypatch):
     """The quick start's data/ is 0700 (tightened if an earlier version left it 0755), the SQLite
     file and its write-ahead log 0600, the generated signing key 0600."""
-    from dashboard import db
     data = tmp_path / "data"
     data.mkdir(mode=0o755)
     data.chmod(0o755)

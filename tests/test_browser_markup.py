@@ -12,6 +12,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
+from dashboard.db import get_engine
+
+from tests.builders import ENTERPRISE_HEADERS, enterprise_row, sheet, xlsx
 from tests.hostile import EVIL, LINK, PAYLOADS, hostile_county_url, injected
 from tests.pages_support import SHOTS, SignedInBrowser, free_port, full_height, serve, settle
 
@@ -21,7 +24,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory):
     """The hostile county served: (base URL, database URL, engine)."""
-    from dashboard.db import get_engine
     url = hostile_county_url(tmp_path_factory)
     port = free_port()
     proc = serve(url, port, tmp_path_factory.mktemp("hostile_server") / "server.log")
@@ -168,7 +170,6 @@ def test_no_payload_becomes_markup_for_the_administrator(chromium, hostile):  # 
 def test_no_payload_becomes_markup_on_upload(chromium, hostile):  # noqa: F811
     """A clerk uploads a workbook whose file name, sheet name, headers and cells are hostile: the
     dry run's headings, messages and error table show them as text."""
-    from tests.builders import ENTERPRISE_HEADERS, enterprise_row, sheet, xlsx
     base, db_url, _ = hostile
     bad = PAYLOADS[0] + LINK
     content = xlsx(sheet("企业名录", [*ENTERPRISE_HEADERS, LINK],

@@ -7,11 +7,15 @@ a failure.
 """
 from __future__ import annotations
 
-
 import pytest
+
+from dashboard.auth import create_account
+from dashboard.campaign import load_campaign, sync_campaign
+from dashboard.db import get_engine, upgrade
 
 from tests.pages_support import (ARGS, CHROMIUM, SHOTS, free_port, full_height, playwright_or_skip,
                                  serve, settle)
+from upload_support import bad_workbook, figures, good_workbook, seed_county
 
 pytestmark = pytest.mark.browser  # a real Chromium
 
@@ -23,10 +27,6 @@ PASSWORD = "clerk-pass-2023"
 @pytest.fixture(scope="module")
 def upload_server(tmp_path_factory):
     """The app served on a small county with a 城区分局 clerk account."""
-    from dashboard.auth import create_account
-    from dashboard.campaign import load_campaign, sync_campaign
-    from dashboard.db import get_engine, upgrade
-    from upload_support import seed_county
     folder = tmp_path_factory.mktemp("browser_upload")
     url = f"sqlite:///{folder / 'county.sqlite'}"
     engine = get_engine(url)
@@ -51,7 +51,6 @@ def _assert_clean(page) -> str:
 
 
 def test_upload_errors_in_the_browser(upload_server):
-    from upload_support import bad_workbook, figures, good_workbook
     sync_playwright = playwright_or_skip()
     base, engine, folder = upload_server
     bad, good = folder / "5月月报（有错）.xlsx", folder / "5月月报.xlsx"

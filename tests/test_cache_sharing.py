@@ -6,11 +6,18 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import date
 
 import pytest
 import streamlit as st
 
-from dashboard.access import Viewer
+import dashboard.figures.targets as targets_module
+from dashboard.access import Viewer, resolve_unit
+from dashboard.campaign import load_campaign, phase_window, sync_campaign
+from dashboard.figures import exceptions
+from dashboard.figures.records import data_version
+from dashboard.figures.selection import select
+from dashboard.labels import figure_dict
 from dashboard.ui import data
 
 JOIN_TIMEOUT = 30  # a deadlocked thread fails the test instead of hanging it
@@ -133,7 +140,6 @@ def test_viewers_share_a_key_only_with_the_same_access():
 def test_the_page_caches_key_viewers_by_access(empty_engine, monkeypatch):
     """dashboard.ui.data's own cached functions: ten leaders reading the org units at once run the
     query once; a chief's scope is read for the chief."""
-    from dashboard.campaign import load_campaign, sync_campaign
     sync_campaign(empty_engine, load_campaign())
     monkeypatch.setattr(data, "engine", lambda: empty_engine)
     queries = []
@@ -148,7 +154,6 @@ def test_the_page_caches_key_viewers_by_access(empty_engine, monkeypatch):
     assert errors == [None] * 10 and queries == [("scope_units", 1)]
     assert all(r == results[0] for r in results) and results[0][0]["depth"] == 0
     chief_unit = results[0][1]
-    from dashboard.access import resolve_unit
     chief = Viewer("chief", "chief", resolve_unit(empty_engine, chief_unit["code"]).unit_id)
     assert [u["code"] for u in data.units(version(chief))] == [chief_unit["code"]]
 
@@ -158,15 +163,6 @@ def test_a_unit_without_units_below_reads_its_parents_result(sample_county, samp
     overdue problems, undisposed batches and report status on the page caches are its rows of the
     county's, and equal to the core's own computation for the sub-bureau; the county's one
     computation serves every sub-bureau. A chief (whose scope has no parent) computes their own."""
-    from datetime import date
-
-    import dashboard.figures.targets as targets_module
-    from dashboard.campaign import load_campaign, phase_window
-    from dashboard.figures import exceptions
-    from dashboard.figures.records import data_version
-    from dashboard.figures.selection import select
-    from dashboard.labels import figure_dict
-
     conf, eng = load_campaign(), sample_county.engine
     leader, chief = sample_county.viewers["leader"], sample_county.viewers["dt03_chief"]
     window, as_of = phase_window(conf, 2), date(2023, 8, 31)

@@ -1,7 +1,6 @@
 from sqlalchemy import text
 
-from dashboard.campaign import load_campaign, phase_window
-
+from dashboard.campaign import load_campaign, phase_window, sync_campaign
 from dashboard.periods import month_window
 
 
@@ -26,7 +25,6 @@ def test_campaign_synced(empty_engine):
 
 def test_second_campaign_is_configuration_only(empty_engine):
     """A three-level tree, other phases and its own targets, loaded beside the default one."""
-    from dashboard.campaign import sync_campaign
     conf = load_campaign("xinjiang-2026")
     sync_campaign(empty_engine, conf)
     with empty_engine.connect() as conn:

@@ -18,21 +18,23 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import insert, select
 
+from dashboard.__main__ import main
 from dashboard.access import system_viewer
 from dashboard.campaign import CampaignError, campaign_window, load_campaign, phase_window, sync_campaign
 from dashboard.db import get_engine, upgrade
 from dashboard.exports import build_summary
 from dashboard.exports.narrative import briefing, plain_text
 from dashboard.exports.summary import gap_specs
+from dashboard.figures import selection  # its select, beside SQLAlchemy's
 from dashboard.figures.gaps import gap_note, missing_enterprises
 from dashboard.figures.grading import grade_matrix, matrix_table
 from dashboard.figures.measures import CUMULATIVE, LEVEL, MEASURES, measures, required_count
-from dashboard.models import (CadreVisit, ChecklistItem, EnforcementCase, Enterprise, Inspection, ManagementSystem,
-                              OrgUnit, Problem, Responsibility, RiskScreening, Sampling, UploadBatch)
 from dashboard.figures.pace import pace_of
 from dashboard.figures.records import figure_members
-from dashboard.figures import selection  # its select, beside SQLAlchemy's
 from dashboard.figures.targets import compute_targets
+from dashboard.models import (CadreVisit, ChecklistItem, EnforcementCase, Enterprise, Inspection, ManagementSystem,
+                              OrgUnit, Problem, Responsibility, RiskScreening, Sampling, UploadBatch)
+
 from tests.conftest import BACKENDS, _drop_pg_database, PG_URL, new_database
 
 D = date.fromisoformat
@@ -526,7 +528,6 @@ def test_a_missing_key_and_broken_yaml_are_refused(tmp_path):
 
 
 def test_the_command_line_refuses_a_wrong_file_without_a_traceback(tmp_path, capsys):
-    from dashboard.__main__ import main
     path = tmp_path / "bad.yaml"
     path.write_text(CAMPAIGN.replace("measure: checklist", "measure: checklst", 1), encoding="utf-8")
     assert main(["--db", f"sqlite:///{tmp_path / 'x.sqlite'}", "--campaign", str(path), "targets"]) == 2

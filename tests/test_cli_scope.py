@@ -6,10 +6,13 @@ leader (who sees the exam takers' names the administrator's role masks)."""
 from __future__ import annotations
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard import audit_trail, auth
 from dashboard.__main__ import main
+from dashboard.ui.session import VIEWER_KEY
+
 from tests.pages_support import PROJECT_DIR
 
 
@@ -70,9 +73,7 @@ def test_without_as_the_cli_acts_as_the_operator_and_is_audited(cli, tmp_path):
 def test_the_account_page_refuses_a_change_of_ones_own_role(request, monkeypatch, backend):
     if backend != "sqlite":
         pytest.skip("the page runs on the SQLite file")
-    import streamlit as st
 
-    from dashboard.ui.session import VIEWER_KEY
     county = request.getfixturevalue("accounts_county")
     monkeypatch.setenv("DASHBOARD_DB_URL", county.url)
     st.cache_data.clear()

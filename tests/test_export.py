@@ -6,6 +6,7 @@ page; the same workbook and briefing on PostgreSQL; the time each export takes.
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import shutil
@@ -17,15 +18,18 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import text
+from streamlit.testing.v1 import AppTest
 
-from dashboard.__main__ import main as cli_main
 from dashboard import altair_charts
+from dashboard.__main__ import main as cli_main
 from dashboard.access import Viewer, resolve_unit, system_viewer
 from dashboard.campaign import load_campaign
 from dashboard.db import get_engine
+from dashboard.demo import build_demo
 from dashboard.exports import build_summary, file_name, render
 from dashboard.exports import chart_images
 from dashboard.exports import pdf
@@ -33,6 +37,8 @@ from dashboard.exports.blocks import Chart, Para, Table
 from dashboard.exports.narrative import briefing, plain_text
 from dashboard.exports.safe import is_dangerous, neutralise
 from dashboard.exports.xlsx import TARGETS_SHEET, truncated_percent
+
+from tests.pages_support import PROJECT_DIR, sign_in
 from tests.regen_golden import CASES, FROZEN_AT, build_case, extract, golden_path
 
 CONF = load_campaign()
@@ -292,10 +298,6 @@ def test_file_names(phase2_summary):
 
 # ------------------------------------------------------------------ the page
 def test_export_page_builds_previews_and_offers_downloads(sample_county_url, monkeypatch):
-    import streamlit as st
-    from streamlit.testing.v1 import AppTest
-
-    from tests.pages_support import PROJECT_DIR, sign_in
     monkeypatch.setenv("DASHBOARD_DB_URL", sample_county_url)
     monkeypatch.setenv("DASHBOARD_SOFFICE", "/nonexistent/soffice")  # the page must say so, not fail
     st.cache_data.clear()
@@ -326,10 +328,8 @@ def test_the_same_files_on_postgresql(empty_engine, backend):
     golden files made on SQLite (SQLite is covered by the golden tests)."""
     if backend != "postgresql":
         pytest.skip("SQLite is covered by test_export_golden.py")
-    from dashboard.demo import build_demo
     build_demo(empty_engine, CONF)
     s = build_case(empty_engine, "county_phase2")
-    import json
     for fmt in ("xlsx", "docx"):
         assert extract(s, fmt) == json.loads(golden_path("county_phase2", fmt).read_text(encoding="utf-8"))
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 import pytest
 
 from dashboard.access import Viewer, resolve_unit, system_viewer
-from dashboard.figures.gaps import missing_enterprises
+from dashboard.figures.gaps import ENTERPRISE_TARGETS, RECORD_TARGETS, missing_enterprises
 from dashboard.figures.selection import select
 from dashboard.figures.targets import compute_targets
+
 from tiny_county import CONF, E1, E2, E3, E4, E5, E6, TARGETS, WINDOWS, D
 
 
@@ -35,7 +36,6 @@ def test_gap_count_is_denominator_minus_numerator(tiny_county, key):
 
 
 def test_every_configured_target_has_a_gap_list():
-    from dashboard.figures.gaps import ENTERPRISE_TARGETS, RECORD_TARGETS
     assert set(TARGETS) == set(ENTERPRISE_TARGETS) | set(RECORD_TARGETS)
 
 

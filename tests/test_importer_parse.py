@@ -3,6 +3,7 @@ from datetime import date, datetime
 
 import pytest
 
+from dashboard.credit import make_credit_code
 from dashboard.importer import parse
 from dashboard.importer.raw import normalise_header
 from dashboard.importer.read import sheet_model_by_name
@@ -84,7 +85,6 @@ def test_enum_and_multi():
 
 def test_credit_code():
     meta = SAMPLING["credit_code"]
-    from dashboard.credit import make_credit_code
     good = make_credit_code("91320981MA1X2Y3K4")
     assert one(meta, " " + good.lower() + " ") == (good, [])
     assert one(meta, "９１" + good[2:]) == (good, [])  # full-width digits folded

@@ -5,10 +5,12 @@ import zipfile
 
 import pytest
 
-from builders import inline_cell, raw_xlsx, registry, sampling, sampling_row, xlsx
 from dashboard.access import system_viewer
 from dashboard.db import table_snapshot
 from dashboard.importer import import_workbook, read
+from dashboard.workbook import SheetData
+
+from builders import inline_cell, raw_xlsx, registry, sampling, sampling_row, xlsx
 
 
 def refused(engine, data, file_name="report.xlsx"):
@@ -167,6 +169,5 @@ def test_crash_in_the_reader_is_a_refusal(empty_engine, monkeypatch):
 
 
 def test_no_sheet_recognised(empty_engine):
-    from dashboard.workbook import SheetData
     data = xlsx(SheetData(headers=["说明"], rows=[["请按模板填写"]], name="填表说明"))
     assert "没有可识别的工作表" in refused(empty_engine, data)

@@ -1,12 +1,14 @@
 """Every rule of the data contract, and a workbook with many errors reported all at once."""
 from datetime import date
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
-from builders import ENTERPRISE_HEADERS, code, enterprise_row, registry, sampling, sampling_row, sheet, xlsx
 from dashboard.access import system_viewer
 from dashboard.db import table_snapshot
 from dashboard.importer import import_workbook
+from dashboard.models import Enterprise
+
+from builders import ENTERPRISE_HEADERS, code, enterprise_row, registry, sampling, sampling_row, sheet, xlsx
 
 SUPPLIER = ["统一社会信用代码", "评价日期", "评价供应商数", "不合格供应商数"]
 SYSTEMS = ["统一社会信用代码", "体系类型", "证书编号", "建立日期", "有效期至"]
@@ -105,8 +107,6 @@ def test_license_format_and_workshops(empty_engine):
 
 
 def test_subject_type_is_stored_with_the_configured_default(empty_engine):
-    from sqlalchemy import select
-    from dashboard.models import Enterprise
     rows = [enterprise_row(1) + [None], enterprise_row(2, 食品生产许可证编号=None) + ["小作坊"]]
     assert errors_of(empty_engine, sheet("企业名录", [*ENTERPRISE_HEADERS, "主体类型"], rows)) == []
     with empty_engine.connect() as conn:

@@ -153,9 +153,17 @@ def unexplained_imports(path: Path) -> list[str]:
 
 
 def checked_files(root: Path = ROOT) -> list[Path]:
-    """Every Python file of the app: dashboard/ (migrations are alembic's), app.py, app_pages/."""
+    """Every Python file of the project: dashboard/ (migrations are alembic's), app.py, app_pages/,
+    tests/ and benchmarks/."""
     files = [p for p in (root / "dashboard").rglob("*.py") if "migrations" not in p.parts]
-    return sorted(files + [root / "app.py", *(root / "app_pages").glob("*.py")])
+    return sorted(files + [root / "app.py", *(root / "app_pages").glob("*.py"),
+                           *(root / "tests").rglob("*.py"), *(root / "benchmarks").rglob("*.py")])
+
+
+def test_the_function_import_check_reads_tests_and_benchmarks():
+    files = {p.relative_to(ROOT).as_posix() for p in checked_files()}
+    assert {"dashboard/db.py", "app.py", "tests/conftest.py", "tests/test_imports.py",
+            "benchmarks/bench.py"} <= files
 
 
 def test_every_import_inside_a_function_says_why():

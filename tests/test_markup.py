@@ -14,8 +14,13 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
+from dashboard.access import system_viewer
+from dashboard.campaign import load_campaign
+from dashboard.db import get_engine
+from dashboard.exports import build_summary, pdf, render
 from dashboard.ui.widgets import WORD_JOINER as W
 from dashboard.ui.widgets import html_text, md
+
 from tests.hostile import EVIL, FORMULA, LINK, PAYLOADS, hostile_county_url
 
 ASCII_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
@@ -67,10 +72,6 @@ def test_html_text_escapes_tags_quotes_and_keeps_the_html_block_whole(value, exp
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory):
     """The hostile county's phase-2 summary as a workbook and a briefing."""
-    from dashboard.access import system_viewer
-    from dashboard.campaign import load_campaign
-    from dashboard.db import get_engine
-    from dashboard.exports import build_summary, render
     engine = get_engine(hostile_county_url(tmp_path_factory))
     s = build_summary(engine, load_campaign(), system_viewer(engine), phase=2, as_of=date(2023, 8, 31))
     return {"summary": s, "xlsx": render(s, "xlsx"), "docx": render(s, "docx")}
@@ -112,7 +113,6 @@ def test_workbook_holds_the_payloads_only_as_text(exports):
 
 @pytest.mark.slow  # builds the hostile county (108 workbooks) and renders the exports
 def test_pdf_holds_the_payloads_only_as_text(exports, tmp_path):
-    from dashboard.exports import pdf, render
     if not pdf.available():
         pytest.skip("LibreOffice is not installed")
     data = render(exports["summary"], "pdf", docx=exports["docx"])

@@ -10,10 +10,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dashboard.campaign import CAMPAIGNS_DIR, load_campaign
-from dashboard.db import PROJECT_DIR
+from dashboard.access import system_viewer
+from dashboard.campaign import CAMPAIGNS_DIR, campaign_window, load_campaign, phase_window
+from dashboard.db import PROJECT_DIR, get_engine
+from dashboard.figures import measures as registry
 from dashboard.figures.measures import MEASURES, measures
+from dashboard.figures.targets import compute_targets
 from dashboard.models import Base
+from dashboard.periods import month_window
 
 TABLES = set(Base.metadata.tables)
 
@@ -83,12 +87,6 @@ def test_member_counts_equal_the_count_queries_on_the_sample_county(sample_count
     """With no count query, every measure counts its members in Python and coverage reads the raw
     records (subject_records.sql), as a target whose parameters the count queries do not answer
     would: the nine Dongtai figures of every unit are the same."""
-    from dashboard.access import system_viewer
-    from dashboard.campaign import campaign_window, phase_window
-    from dashboard.periods import month_window
-    from dashboard.db import get_engine
-    from dashboard.figures import measures as registry
-    from dashboard.figures.targets import compute_targets
     engine = get_engine(sample_county_url)
     conf = load_campaign()
     w = {"campaign": campaign_window(conf), "phase2": phase_window(conf, 2),

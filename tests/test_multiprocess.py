@@ -45,6 +45,15 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+
+from dashboard.__main__ import main
+from dashboard.access import system_viewer
+from dashboard.campaign import load_campaign
+from dashboard.db import get_engine
+from dashboard.figures.targets import compute_targets
+from dashboard.labels import figure_dict
+from dashboard.periods import month_window
 
 from tests.pages_support import (ARGS, CHROMIUM, READY, SHOTS, free_port, playwright_or_skip,
                                  skip_unless_installed)
@@ -201,7 +210,6 @@ class Cluster:
 
 
 def _create_database() -> str:
-    from sqlalchemy import create_engine, text
     name = f"dashboard_mp_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -211,8 +219,6 @@ def _create_database() -> str:
 
 
 def _drop_database(url: str) -> None:
-    from sqlalchemy import create_engine, text
-    from dashboard.db import get_engine
     get_engine(url).dispose()
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -222,7 +228,6 @@ def _drop_database(url: str) -> None:
 
 def _cli(*argv: str, stdin: str | None = None) -> None:
     """`python -m dashboard …` in this process (the commands docs/deploy.md shows)."""
-    from dashboard.__main__ import main
     saved = sys.stdin
     sys.stdin = io.StringIO(stdin or "")
     try:
@@ -341,12 +346,6 @@ def access_line(cluster: Cluster, path: str) -> dict:
 def board(url: str) -> dict[str, str]:
     """Each target's name → its figure text ("0.0%（0/10）") as dashboard.figures.targets computes it from the
     database for DT10 in October: what 分局看板 must show."""
-    from dashboard.access import system_viewer
-    from dashboard.campaign import load_campaign
-    from dashboard.periods import month_window
-    from dashboard.db import get_engine
-    from dashboard.labels import figure_dict
-    from dashboard.figures.targets import compute_targets
     engine, conf = get_engine(url), load_campaign()
     figs = map(figure_dict, compute_targets(engine, conf, system_viewer(engine, conf.root.code), unit=UNIT,
                                             window=month_window(MONTH), as_of=AS_OF))
@@ -434,10 +433,8 @@ def _no_exception(page) -> None:
 
 
 def test_upload_through_one_process_shows_through_the_other(cluster):
-    from playwright.sync_api import expect
     sync_playwright = playwright_or_skip()
-    from dashboard.db import get_engine
-    from sqlalchemy import text
+    from playwright.sync_api import expect  # after the line above: without Playwright the test skips
     SHOTS.mkdir(exist_ok=True)
     started = time.time()
     with sync_playwright() as p:
@@ -536,8 +533,6 @@ def test_upload_through_one_process_shows_through_the_other(cluster):
 def test_backup_script_dumps_everything_and_restores(cluster, tmp_path):
     """deploy/dashboard-backup.sh: pg_dump -Fc of the database; pg_restore of it into an empty
     database gives the same uploads (with their original files) and the same figures."""
-    from dashboard.db import get_engine
-    from sqlalchemy import text
     for tool in ("pg_dump", "pg_restore"):
         if not shutil.which(tool):
             pytest.skip(f"needs {tool} (apt-get install -y postgresql-client)")

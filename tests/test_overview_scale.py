@@ -18,6 +18,8 @@ from dashboard.db import get_engine
 from dashboard.figures.exceptions import count_by_child
 from dashboard.figures.selection import select
 from dashboard.figures.targets import overdue_problems
+from dashboard.ui import widgets
+
 from tests.pages_support import PROJECT_DIR, sign_in
 
 CONF = load_campaign()
@@ -104,7 +106,6 @@ def test_overview_lists_the_most_overdue_and_the_true_total(crowded_env):
 def test_provenance_lists_the_first_rows_with_the_true_count(sample_county_env, monkeypatch):
     """A denominator longer than a provenance table shows: the tab carries the figure's d, the table
     the first PROVENANCE_ROWS records, and the whole list is offered for download."""
-    from dashboard.ui import widgets
     monkeypatch.setattr(widgets, "PROVENANCE_ROWS", 50)
     at = sign_in(AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120))
     at.query_params["as_of"] = AS_OF.isoformat()

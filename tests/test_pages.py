@@ -8,18 +8,20 @@ from datetime import date
 from html import unescape
 
 import pytest
+from sqlalchemy import text as sql
 from streamlit.testing.v1 import AppTest
 
 from dashboard.access import system_viewer
 from dashboard.campaign import load_campaign, phase_window
-from dashboard.periods import Window, month_window
 from dashboard.db import get_engine
 from dashboard.figures.gaps import missing_enterprises
 from dashboard.figures.grading import grade_matrix, matrix_table
-from dashboard.labels import short_of
 from dashboard.figures.selection import select
 from dashboard.figures.targets import compute_targets, overdue_problems
+from dashboard.labels import short_of
+from dashboard.periods import Window, month_window
 from dashboard.ui import widgets
+
 from tests.pages_support import PROJECT_DIR, sign_in
 
 CONF = load_campaign()
@@ -238,7 +240,6 @@ def test_phases_page_equals_engine(sample_county_env):
 
 # ------------------------------------------------------------------ 企业档案
 def test_enterprise_file_shows_every_record_with_its_upload(sample_county_env):
-    from sqlalchemy import text as sql
     eng = get_engine(sample_county_env)
     with eng.connect() as conn:
         code, name = conn.execute(sql(
@@ -288,7 +289,6 @@ def test_sampling_page_equals_engine(sample_county_env):
 
 def _risk_failures(url, unit, window) -> int:
     """不合格 风险监测 batches: listed on the page, not counted in the pass rate."""
-    from sqlalchemy import text as sql
     with get_engine(url).connect() as conn:
         return conn.execute(sql("select count(*) from sampling where task_source = '风险监测' and verdict <> '合格' "
                                 "and sampling_date >= :a and sampling_date <= :b"),

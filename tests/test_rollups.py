@@ -6,23 +6,31 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
+from alembic import command
+from alembic.config import Config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, inspect as sa_inspect, select
+from sqlalchemy import func, inspect as sa_inspect, select, text, update
 
+import dashboard.db
+from dashboard.__main__ import main
 from dashboard.access import system_viewer
 from dashboard.campaign import load_campaign
-from dashboard.periods import Window
+from dashboard.db import execute, load_query
 from dashboard.demo import build_demo
-from dashboard.importer import import_workbook, rollback_batch
+from dashboard.figures import selection  # its select, beside SQLAlchemy's
 from dashboard.figures.records import figure_members
-from dashboard.models import Enterprise, OrgUnit, OrgUnitClosure, Sampling, SelfInspection
+from dashboard.figures.reporting import DATED_SHEETS
+from dashboard.figures.targets import compute_targets
+from dashboard.importer import import_workbook, rollback_batch
+from dashboard.models import Base, Enterprise, OrgUnit, OrgUnitClosure, Sampling, SelfInspection
+from dashboard.periods import Window
 from dashboard.periods import month_bounds
 from dashboard.rollups import rebuild, rollup_rows
-from dashboard.figures import selection  # its select, beside SQLAlchemy's
-from dashboard.figures.targets import compute_targets
+
 from tests.builders import code, registry, sampling, sampling_row, sheet, xlsx
 from tests.conftest import BACKENDS, _drop_pg_database, PG_URL, new_database, prepared_engine
 
@@ -220,7 +228,6 @@ def _unit_id(engine, name: str) -> int:
 
 
 def test_rebuild_rollups_command(tmp_path, capsys):
-    from dashboard.__main__ import main
     url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
     engine = prepared_engine(url)
     data = xlsx(registry(1), sampling([sampling_row("C1", 1, 抽样日期=date(2023, 6, 3))]))
@@ -236,11 +243,6 @@ def test_rebuild_rollups_command(tmp_path, capsys):
 def test_migration_0004_builds_the_unit_day_rollup_of_existing_records(empty_engine):
     """A database at 0003 that already holds samples gets rollup_sampling_unit_day filled by the
     upgrade, equal to what the importer keeps."""
-    from alembic import command
-    from alembic.config import Config
-    from pathlib import Path
-    import dashboard.db
-
     data = xlsx(registry(1, 2), sampling([sampling_row("U1", 1, 抽样日期=date(2023, 6, 3)),
                                           sampling_row("U2", 2, 抽样日期=date(2023, 6, 3), 检验结论="不合格",
                                                        不合格项目="x║1║0", 核查处置状态="未处置")]))
@@ -261,8 +263,6 @@ def test_migration_0004_builds_the_unit_day_rollup_of_existing_records(empty_eng
 # ------------------------------------------------------------------ the overview's cold-path queries
 def _dated_records(engine) -> list[tuple[str, date]]:
     """(credit_code, record date) of every record of every dated sheet, read plainly."""
-    from dashboard.figures.reporting import DATED_SHEETS
-    from dashboard.models import Base
     out = []
     with engine.connect() as conn:
         for table_name, (_, column) in DATED_SHEETS.items():
@@ -281,7 +281,6 @@ def test_report_unit_record_dates_equal_the_raw_records(sample_county_each_backe
     """queries/report_unit_record_dates.sql (sampling read from its unit × day rollup, the other
     sheets reduced per sheet) gives exactly the (report unit, date) pairs of the raw records of
     all nine dated sheets, as the query over the raw rows did."""
-    from dashboard.db import execute
     engine, facts = sample_county_each_backend
     unit_ids = sorted(facts["closure"])
     scope = unit_ids[scope_index]
@@ -305,8 +304,6 @@ def test_undisposed_samplings_equal_the_raw_records(sample_county_each_backend, 
     lists exactly the 不合格 batches of the unit's subtree whose 核查处置 is not 已完成. The sample
     county has every failed batch disposed, so some are reopened and some passed ones failed, in a
     transaction rolled back afterwards."""
-    from dashboard.db import execute
-    from sqlalchemy import update
     engine, facts = sample_county_each_backend
     unit_id = sorted(facts["closure"])[unit_index]
     start, end = date(2023, 3, 1), date(2023, 10, 20)
@@ -331,8 +328,6 @@ def test_undisposed_samplings_equal_the_raw_records(sample_county_each_backend, 
 def test_undisposed_samplings_read_the_failed_batch_index(sample_county_each_backend):
     """On SQLite the query plan reads the partial index (a province's two million batches are
     not scanned); the index holds exactly the 不合格 batches."""
-    from dashboard.db import load_query
-    from sqlalchemy import text
     engine, facts = sample_county_each_backend
     with engine.connect() as conn:
         failed = conn.execute(select(func.count()).select_from(Sampling).where(Sampling.verdict != "合格")).scalar()

@@ -2,19 +2,29 @@
 the county of tests/strike_county.py, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import io
 import json
 import re
 from datetime import date
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
+from dashboard.__main__ import main
 from dashboard.access import system_viewer, viewer_for_username  # noqa: F401
+from dashboard.auth import create_account, ensure_demo_accounts
 from dashboard.campaign import CampaignError, load_campaign, phase_window
+from dashboard.exports import build_summary
+from dashboard.exports.narrative import Table, briefing, plain_text
+from dashboard.exports.xlsx import build_xlsx
 from dashboard.figures import records, star_ratings, strikes
 from dashboard.figures.selection import select
 from dashboard.ui.widgets import md
+
 from strike_county import E, HOSTILE_NAME, HOSTILE_TYPE, build
+from tests.pages_support import displayed
+from tests.test_pages import open_page
 
 CONF = load_campaign()
 D = date.fromisoformat
@@ -78,7 +88,6 @@ def test_panel_campaign_to_date_and_a_unit_below(county):
 
 
 def test_a_chief_sees_only_their_subtree(county):
-    from dashboard.auth import create_account
     create_account(county, "dt02_chief", "pw-123456789-long", "chief", "DT02", by="test")
     chief = viewer_for_username(county, "dt02_chief")
     p = strikes.panel(county, _sel(county, chief))
@@ -161,7 +170,6 @@ def test_enterprise_file_grade_history_screenings_and_stars(county):
 
 # ------------------------------------------------------------------ command line
 def _cli(capsys, engine, *argv):
-    from dashboard.__main__ import main
     code = main(["--db", engine.url.render_as_string(hide_password=False), *argv])
     out, err = capsys.readouterr()
     return code, out, err
@@ -222,7 +230,6 @@ def test_listing_commands_refuse_bad_usage(county, capsys):
 # ------------------------------------------------------------------ pages (AppTest, SQLite)
 @pytest.fixture
 def county_env(small_county_env):
-    from dashboard.auth import ensure_demo_accounts
     build(small_county_env)
     ensure_demo_accounts(small_county_env)  # open_page signs the leader in
     return small_county_env
@@ -234,8 +241,6 @@ def _markdown(at) -> str:
 
 @pytest.mark.slow  # a Streamlit AppTest page run
 def test_enforcement_page_counts_and_escapes(county_env):
-    from tests.pages_support import displayed
-    from tests.test_pages import open_page
     at = open_page("enforcement", window="2023-09")
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
@@ -253,8 +258,6 @@ def test_enforcement_page_counts_and_escapes(county_env):
 
 @pytest.mark.slow  # a Streamlit AppTest page run
 def test_stars_page_award_list_escapes_names(county_env):
-    from tests.pages_support import displayed
-    from tests.test_pages import open_page
     at = open_page("stars", year="2023")
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
@@ -268,7 +271,6 @@ def test_stars_page_award_list_escapes_names(county_env):
 
 @pytest.mark.slow  # a Streamlit AppTest page run
 def test_overview_shows_the_unfiled_exception(county_env):
-    from tests.test_pages import open_page
     at = open_page(None, as_of="2023-08-31")
     labels = [t.label for t in at.tabs]
     assert "满30日未立案（3）" in labels
@@ -278,7 +280,6 @@ def test_overview_shows_the_unfiled_exception(county_env):
 
 @pytest.mark.slow  # a Streamlit AppTest page run
 def test_enterprise_page_grade_history_and_model(county_env):
-    from tests.test_pages import open_page
     at = open_page("enterprise", q=E[1][:12], ent=E[1])
     assert any("示范企业：2023年度" in s.value for s in at.success)
     history = next(d.value for d in at.dataframe if "等级有变化" in d.value.columns)
@@ -293,12 +294,10 @@ def test_enterprise_page_grade_history_and_model(county_env):
 
 # ------------------------------------------------------------------ the stage summary
 def _summary(engine, phase):
-    from dashboard.exports import build_summary
     return build_summary(engine, CONF, system_viewer(engine), phase=phase, completeness=False)
 
 
 def test_phase_two_briefing_speaks_of_strikes_and_hazard_classes(county):
-    from dashboard.exports.narrative import briefing, plain_text
     s = _summary(county, 2)
     text = plain_text(briefing(s))
     assert ("严打违法违规。深入推进阶段立案的4件违法案件中，使用非食用物质2件、无检疫合格证明1件、"
@@ -316,10 +315,6 @@ def test_phase_two_briefing_speaks_of_strikes_and_hazard_classes(county):
 
 
 def test_last_phase_summary_carries_the_award_list(county):
-    from dashboard.exports.narrative import Table, briefing, plain_text
-    from dashboard.exports.xlsx import build_xlsx
-    from openpyxl import load_workbook
-    import io
     s = _summary(county, 3)
     blocks = briefing(s)
     text = plain_text(blocks)

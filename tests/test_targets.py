@@ -6,11 +6,13 @@ import json
 
 import pytest
 
+from dashboard.__main__ import main
 from dashboard.access import Viewer, resolve_unit, system_viewer
-from dashboard.periods import Window
 from dashboard.figures.selection import select
 from dashboard.figures.targets import (TargetFigure, compute_targets, format_table, is_met,
                                overdue_problems)
+from dashboard.periods import Window
+
 from tiny_county import CONF, D, E4, TARGETS, WINDOWS
 
 # (numerator, denominator) per unit, in the campaign's target order. Active enterprises:
@@ -242,7 +244,6 @@ def test_format_table(tiny_county):
 
 
 def test_cli_targets_json(tiny_county, capsys):
-    from dashboard.__main__ import main
     url = tiny_county.url.render_as_string(hide_password=False)
     assert main(["--db", url, "targets", "--by-unit", "--phase", "2", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)

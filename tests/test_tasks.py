@@ -26,6 +26,7 @@ from sqlalchemy import insert, select as sql_select
 from dashboard import actions, audit_trail
 from dashboard.__main__ import main
 from dashboard.access import MARK_WORK_ITEMS, Viewer, resolve_unit, system_viewer
+from dashboard.auth import create_account
 from dashboard.campaign import CampaignError, load_campaign, phase_window
 from dashboard.db import get_engine
 from dashboard.figures.selection import select
@@ -301,7 +302,6 @@ def test_a_bad_owner_or_leadership_entry_is_refused_with_its_line_and_key(tmp_pa
 
 
 def test_the_work_item_command_marks_as_the_account_may(ledger_county, capsys):
-    from dashboard.auth import create_account
     url = ledger_county.url.render_as_string(hide_password=False)
     create_account(ledger_county, "leader", "correct horse 1", "leader", None, by="test")
     create_account(ledger_county, "admin", "correct horse 1", "admin", None, by="test")

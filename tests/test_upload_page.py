@@ -3,25 +3,27 @@ written), then the confirm button commits and the figures move; wrong files get 
 from __future__ import annotations
 
 import io
+import re
+import tomllib
 
 import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.access import system_viewer
-from dashboard.annotate import annotate_workbook, error_rows, upload_refusal
-from dashboard.db import table_snapshot
+from dashboard.access import Viewer, resolve_unit, system_viewer
+from dashboard.annotate import DEFAULT_UPLOAD_LIMIT_MB, annotate_workbook, error_rows, upload_refusal
+from dashboard.audit_trail import events
+from dashboard.db import database_url, get_engine, table_snapshot
 from dashboard.importer import import_workbook
-from dashboard.access import Viewer
-from upload_support import bad_workbook, figures, good_workbook, notice_workbook, signed
-from builders import code, sheet, xlsx
+
+from builders import SAMPLING_HEADERS, code, sampling_row, sheet, xlsx
 from tests.pages_support import PROJECT_DIR, displayed
+from upload_support import bad_workbook, figures, good_workbook, notice_workbook, signed
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def open_upload(viewer: Viewer | None = None) -> AppTest:
-    from dashboard.db import database_url, get_engine
     at = AppTest.from_file(str(PROJECT_DIR / "app_pages/upload.py"), default_timeout=60)
     signed(at, get_engine(database_url()), viewer)
     at.run()
@@ -65,7 +67,6 @@ def test_good_workbook_dry_run_then_confirm(small_county_env):
     at.button(key="up_confirm").click().run()
     assert not at.exception, at.exception
     assert "已上报，第 2 批" in texts(at)
-    from dashboard.audit_trail import events
     assert [(e["action"], e["detail"]["batch_id"]) for e in events(small_county_env, action="upload")] == [("upload", 2)]
     after = figures(small_county_env)
     assert before["sampling_pass"] == (0, 0) and after["sampling_pass"] == (2, 3)
@@ -116,7 +117,6 @@ def test_the_annotated_copy_marks_each_bad_cell(small_county_env):
 
 
 def test_missing_column_is_annotated_on_the_header(small_county_env):
-    from builders import SAMPLING_HEADERS, sampling_row, sheet, xlsx
     headers = [h for h in SAMPLING_HEADERS if h != "检验结论"]
     rows = [[v for h, v in zip(SAMPLING_HEADERS, sampling_row("D1")) if h != "检验结论"]]
     data = xlsx(sheet("监督抽检", headers, rows, title="标题"))
@@ -165,7 +165,6 @@ def test_wrong_type_and_oversized_files_get_a_clear_message(small_county_env, mo
 
 
 def test_only_roles_that_may_upload_see_the_page_and_only_for_their_own_units(small_county_env):
-    from dashboard.access import resolve_unit
     leader = Viewer("leader", "leader", resolve_unit(small_county_env, "DT").unit_id)
     at = open_upload(leader)
     assert "无权访问" in texts(at) and not at.file_uploader
@@ -187,9 +186,6 @@ def test_upload_refusal(name, size, expected):
 def test_the_server_refuses_what_the_page_would():
     """Streamlit holds an upload in memory before the page sees it: its own limit is the page's, so
     a 200 MB body is turned away by the server (and nginx, with 1 MB for the multipart envelope)."""
-    import re
-    import tomllib
-    from dashboard.annotate import DEFAULT_UPLOAD_LIMIT_MB
     config = tomllib.loads((PROJECT_DIR / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["server"]["maxUploadSize"] == DEFAULT_UPLOAD_LIMIT_MB
     nginx = (PROJECT_DIR / "deploy" / "nginx" / "dashboard.conf").read_text(encoding="utf-8")

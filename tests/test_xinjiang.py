@@ -5,18 +5,23 @@ the tree; 哈密's “三个时段” checklist counts all fourteen items."""
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date
 
 import pytest
 from sqlalchemy import text
+from streamlit.testing.v1 import AppTest
 
+from dashboard import campaign as campaign_module
 from dashboard.__main__ import main
 from dashboard.access import system_viewer
-from dashboard.campaign import load_campaign
+from dashboard.campaign import CAMPAIGNS_DIR, load_campaign
 from dashboard.db import get_engine
 from dashboard.exports import build_summary
 from dashboard.exports.narrative import briefing, plain_text
 from dashboard.figures.measures import measures
+
+from tests.pages_support import PROJECT_DIR, sign_in
 
 CONF = load_campaign("xinjiang-2026")
 PREFECTURES = ("XJ01", "XJ02", "XJ03", "XJ04")
@@ -129,11 +134,6 @@ targets:
 def test_the_campaign_switch_is_kept_in_the_url(sample_county_env, tmp_path, monkeypatch):
     """Two campaigns over the sample county's units: ?campaign= opens the second one, its figures
     are its own (the county's 小作坊 checklists), and the switch writes the campaign back to the URL."""
-    import shutil
-    from streamlit.testing.v1 import AppTest
-    from dashboard import campaign as campaign_module
-    from dashboard.campaign import CAMPAIGNS_DIR
-    from tests.pages_support import PROJECT_DIR, sign_in
     shutil.copy(CAMPAIGNS_DIR / "dongtai-2023.yaml", tmp_path / "dongtai-2023.yaml")
     (tmp_path / "dongtai-2024.yaml").write_text(SECOND, encoding="utf-8")
     monkeypatch.setattr(campaign_module, "CAMPAIGNS_DIR", tmp_path)

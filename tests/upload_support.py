@@ -8,12 +8,14 @@ from datetime import date, datetime
 
 import openpyxl
 
-from builders import ENTERPRISE_HEADERS, code, enterprise_row, sampling, sampling_row, sheet, xlsx  # noqa: F401
 from dashboard.access import system_viewer
 from dashboard.campaign import load_campaign
-from dashboard.periods import month_window
-from dashboard.importer import import_workbook
 from dashboard.figures.targets import compute_targets
+from dashboard.importer import import_workbook
+from dashboard.periods import month_window
+from dashboard.ui.session import VIEWER_KEY
+
+from builders import ENTERPRISE_HEADERS, code, enterprise_row, sampling, sampling_row, sheet, xlsx  # noqa: F401
 
 CONF = load_campaign()
 PUBLISHED_HEADERS = ["序号", "标称生产企业名称", "标称生产企业地址", "被抽样单位名称", "被抽样单位地址", "食品名称",
@@ -96,6 +98,5 @@ def notice_workbook(*, unmatched: bool = False) -> bytes:
 def signed(at, engine, viewer=None):
     """Put a viewer (default: the system viewer, full rights) into an AppTest's session before its
     first run, as the login page would."""
-    from dashboard.ui.session import VIEWER_KEY
     at.session_state[VIEWER_KEY] = viewer or system_viewer(engine)
     return at
