@@ -9,7 +9,7 @@ One name per database:
 | `small_county` | `empty_engine` with the small county's registry: 城区分局 enterprises 1–4 (4 停产), 开发区分局 5–6 (tests/upload_support.py) |
 | `small_county_env` | the small county in a SQLite file named by DASHBOARD_DB_URL, for AppTest pages; yields the engine |
 | `tiny_county` | `empty_engine` with the hand-built county of the target tests (tests/tiny_county.py) |
-| `accounts_county` | `empty_engine` with one DT03 upload and an account of every role (AccountsCounty below) |
+| `accounts_county` | `empty_engine` with one DT03 upload and an account of every role (tests/accounts_county.py) |
 | `sample_county_url` | the sample county (12 sub-bureaus × 9 months through the importer, dashboard.demo), SQLite, built once per session — read only |
 | `sample_county` | the same database: its engine, system viewer, demo accounts' viewers and enterprises by unit |
 | `sample_county_env` | the same database named by DASHBOARD_DB_URL, with Streamlit's caches cleared; yields the URL |
@@ -19,84 +19,22 @@ PostgreSQL parametrisation, given here to every test that runs on the `backend` 
 """
 from __future__ import annotations
 
-import functools
-import os
-import sqlite3
-import tempfile
-import uuid
-from datetime import datetime
-
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from dashboard import auth
-from dashboard.access import resolve_unit, system_viewer, viewer_for_username
-from dashboard.auth import hash_password
-from dashboard.campaign import load_campaign, sync_campaign
-from dashboard.db import get_engine, table_snapshot, upgrade
+from dashboard.access import system_viewer, viewer_for_username
+from dashboard.campaign import load_campaign
+from dashboard.db import get_engine
 from dashboard.demo import build_demo
-from dashboard.importer import import_workbook
-from dashboard.models import AppUser, Base, LoginThrottle
+from dashboard.models import Base
 
 from pages_support import ARGS, CHROMIUM, playwright_or_skip
-from tests.builders import registry, sampling, sampling_row, xlsx
+from tests.accounts_county import AccountsCounty
+from tests.databases import BACKENDS, PG_URL, drop_pg_database, new_database, pg_database, prepared_engine
 from tiny_county import build_county
 from upload_support import seed_county
-
-PG_URL = os.environ.get("DASHBOARD_TEST_PG_URL")
-BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
-
-
-def _pg_database(base_url: str) -> str:
-    """Create a fresh database on the test server; return its URL."""
-    name = f"dashboard_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))  # name is generated above, never user input
-    admin.dispose()
-    return base_url.rsplit("/", 1)[0] + "/" + name
-
-
-def _drop_pg_database(base_url: str, url: str) -> None:
-    get_engine(url).dispose()
-    name = url.rsplit("/", 1)[1]
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def new_database(kind: str, tmp_path_factory) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
-    return _pg_database(PG_URL)
-
-
-def prepared_engine(url: str):
-    """A migrated database with the default campaign. A new SQLite file is a copy of one built once
-    per process (alembic's eight migrations and the campaign sync cost a few hundred milliseconds,
-    paid by hundreds of tests otherwise); PostgreSQL databases are migrated in place."""
-    if url.startswith("sqlite:///") and not os.path.exists(url.removeprefix("sqlite:///")):
-        with sqlite3.connect(_prepared_sqlite_template()) as src, \
-                sqlite3.connect(url.removeprefix("sqlite:///")) as dst:
-            src.backup(dst)  # the backup API copies a consistent image, WAL or not
-        return get_engine(url)
-    engine = get_engine(url)
-    upgrade(engine)
-    sync_campaign(engine, load_campaign())
-    return engine
-
-
-@functools.lru_cache(maxsize=1)
-def _prepared_sqlite_template() -> str:
-    folder = tempfile.mkdtemp(prefix="dashboard-template-")
-    path = os.path.join(folder, "template.sqlite")
-    engine = get_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    sync_campaign(engine, load_campaign())
-    engine.dispose()
-    return path
 
 
 @pytest.fixture(autouse=True)
@@ -118,10 +56,10 @@ def _session_pg_url(tmp_path_factory):
     if not PG_URL:
         yield None
         return
-    url = _pg_database(PG_URL)
+    url = pg_database(PG_URL)
     prepared_engine(url)
     yield url
-    _drop_pg_database(PG_URL, url)
+    drop_pg_database(PG_URL, url)
 
 
 RECORD_TABLES_FIRST = [t.name for t in reversed(Base.metadata.sorted_tables)]
@@ -269,55 +207,6 @@ def pytest_terminal_summary(terminalreporter):
                     counts[kind][outcome] += 1
     for kind, c in counts.items():
         terminalreporter.write_line(f"on {kind}: " + ", ".join(f"{n} {o}" for o, n in sorted(c.items())))
-
-
-# ------------------------------------------------------------------ a small county with accounts
-ACCOUNTS_PASSWORD = "correct horse 1"
-ACCOUNTS = (("admin", "admin", None), ("leader", "leader", None), ("dt03_chief", "chief", "DT03"),
-            ("dt03_clerk", "clerk", "DT03"), ("dt03_other", "clerk", "DT03"), ("gone", "clerk", "DT03"))
-
-
-@functools.lru_cache(maxsize=1)
-def _password_hash() -> str:
-    return hash_password(ACCOUNTS_PASSWORD)  # once: argon2 is slow by design
-
-
-class AccountsCounty:
-    """An empty county with one DT03 upload (batch_id), an account of every role (password
-    ACCOUNTS_PASSWORD; dt03_other locked, gone disabled), a DT03 workbook not yet uploaded
-    (workbook) and a one-workbook sample folder for the demo (sample_dir)."""
-
-    def __init__(self, engine, tmp_path):
-        self.engine = engine
-        self.url = engine.url.render_as_string(hide_password=False)
-        operator = system_viewer(engine)
-        self.batch_id = import_workbook(engine, xlsx(registry(2, unit="安丰分局"), sampling([sampling_row("S2", 2)])),
-                                        viewer=operator, uploader="t").batch_id
-        now = datetime(2023, 5, 1)
-        with engine.begin() as conn:
-            conn.execute(AppUser.__table__.insert(), [{
-                "username": u, "role": role, "unit_id": resolve_unit(engine, unit).unit_id,
-                "password_hash": _password_hash(), "is_active": u != "gone",
-                "password_changed_at": now, "created_at": now, "created_by": "test"} for u, role, unit in ACCOUNTS])
-            conn.execute(LoginThrottle.__table__.insert().values(  # dt03_other locked at one client
-                username="dt03_other", source="10.0.0.9", attempts=5, locked_until=datetime(2099, 1, 1),
-                updated_at=now))
-        self.viewers = {u: viewer_for_username(engine, u) for u, _, _ in ACCOUNTS if u != "gone"}
-        self.viewers["system"] = operator
-        self.workbook = xlsx(sampling([sampling_row("S3", 2)]))
-        self.sample_dir = tmp_path / "sample"
-        self.sample_dir.mkdir()
-        (self.sample_dir / "2023-05_DT03_安丰分局.xlsx").write_bytes(
-            xlsx(registry(3, unit="安丰分局"), sampling([sampling_row("D3", 3)])))
-
-    def state(self) -> dict:
-        """Every table but the audit log; phases and targets without their surrogate ids, which
-        every command's campaign sync renumbers on PostgreSQL (sequences do not reuse ids)."""
-        snap = table_snapshot(self.engine)
-        snap.pop("audit_event")
-        for table in ("phase", "target"):
-            snap[table] = sorted(row[1:] for row in snap[table])
-        return snap
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from dashboard import actions, audit_trail, auth
 from dashboard.access import PERMISSION_LABELS, Viewer, viewer_for_username
 from dashboard.campaign import load_campaign
 from dashboard.importer import import_workbook, rollback_batch
-from tests.conftest import ACCOUNTS_PASSWORD as PASSWORD, AccountsCounty
+from tests.accounts_county import ACCOUNTS_PASSWORD as PASSWORD, AccountsCounty
 
 CONF = load_campaign()
 

@@ -35,7 +35,7 @@ from dashboard.figures.targets import compute_targets
 from dashboard.models import (CadreVisit, ChecklistItem, EnforcementCase, Enterprise, Inspection, ManagementSystem,
                               OrgUnit, Problem, Responsibility, RiskScreening, Sampling, UploadBatch)
 
-from tests.conftest import BACKENDS, _drop_pg_database, PG_URL, new_database
+from tests.databases import BACKENDS, PG_URL, drop_pg_database, new_database
 
 D = date.fromisoformat
 CAMPAIGN = """\
@@ -214,7 +214,7 @@ def qingxi(request, tmp_path_factory):
     _build(engine)
     yield engine, conf
     if request.param == "postgresql":
-        _drop_pg_database(PG_URL, url)
+        drop_pg_database(PG_URL, url)
     else:
         engine.dispose()
 

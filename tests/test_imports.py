@@ -195,3 +195,34 @@ def test_no_module_shares_its_name_with_a_page():
     twins = sorted(f"app_pages/{p.stem}.py ~ {p.relative_to(ROOT)}" for p in (ROOT / "dashboard").rglob("*.py")
                    if p.stem in pages and "migrations" not in p.parts)
     assert not twins, "页面与模块同名：\n" + "\n".join(twins)
+
+
+# ------------------------------------------------------------------ conftest is pytest's
+def conftest_importers(root: Path = ROOT) -> list[str]:
+    """`file:line` of every import of conftest (as `conftest` or `tests.conftest`) under tests/ and
+    benchmarks/: pytest loads conftest.py itself, and an import makes a second copy of it. Its
+    fixtures reach a test as arguments; plain helpers live in a module of their own
+    (tests/databases.py, tests/accounts_county.py, tests/builders.py …)."""
+    out = []
+    for path in sorted([*(root / "tests").rglob("*.py"), *(root / "benchmarks").rglob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or "", *(a.name for a in node.names)] if isinstance(node, ast.ImportFrom)
+                     else [])
+            if any(n.split(".")[-1] == "conftest" for n in names):
+                out.append((path.relative_to(root).as_posix(), node.lineno))
+    return [f"{file}:{line}" for file, line in sorted(out)]
+
+
+def test_no_module_imports_conftest():
+    assert conftest_importers() == []
+
+
+def test_the_conftest_check_finds_each_spelling(tmp_path):
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "benchmarks").mkdir()
+    (tmp_path / "tests" / "test_a.py").write_text("from tests.conftest import X\nimport json\n")
+    (tmp_path / "tests" / "test_b.py").write_text("def f():\n    import conftest\n\nfrom tests import conftest\n")
+    (tmp_path / "benchmarks" / "c.py").write_text("from conftest import Y\nfrom tests.builders import xlsx\n")
+    assert conftest_importers(tmp_path) == ["benchmarks/c.py:1", "tests/test_a.py:1", "tests/test_b.py:2",
+                                          "tests/test_b.py:4"]

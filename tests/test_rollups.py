@@ -32,7 +32,7 @@ from dashboard.periods import month_bounds
 from dashboard.rollups import rebuild, rollup_rows
 
 from tests.builders import code, registry, sampling, sampling_row, sheet, xlsx
-from tests.conftest import BACKENDS, _drop_pg_database, PG_URL, new_database, prepared_engine
+from tests.databases import BACKENDS, PG_URL, drop_pg_database, new_database, prepared_engine
 
 pytestmark = pytest.mark.slow  # builds the sample county on each backend
 
@@ -48,7 +48,7 @@ def sample_county_each_backend(request, tmp_path_factory):
     build_demo(engine, load_campaign())
     yield engine, _raw_facts(engine)
     if request.param == "postgresql":
-        _drop_pg_database(PG_URL, url)
+        drop_pg_database(PG_URL, url)
     else:
         engine.dispose()
 
