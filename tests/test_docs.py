@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import argparse
 import ast
+import dataclasses
 import re
 from pathlib import Path
 
 from dashboard.__main__ import build_parser
 from dashboard.campaign import load_campaign
-from dashboard.figures.measures import MEASURES
+from dashboard.figures.measures import MEASURES, measure_of, measures
 from dashboard.importer.schemas import SHEETS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,6 +78,40 @@ def test_every_campaign_target_has_its_section_in_docs_indicators():
         assert "分子：" in section and "分母：" in section
     headed = re.findall(r"^### `([a-z_]+)` ", doc, flags=re.M)
     assert headed == [t.code for t in targets]  # no section for a target the campaign lacks
+
+
+DEFINITION_LINE = "- 定义（页面、导出与命令行显示的原文）："
+
+
+def definition_mismatches(doc: str, targets) -> list[str]:
+    """`code: what the docs say ≠ what the pages show` for every target whose section's 定义 line is
+    not, word for word, its definition (the campaign file's wording, else the measure's default)."""
+    out = []
+    for m in targets:
+        lines = [line for line in _section(doc, f"### `{m.code}` ").splitlines() if line.startswith(DEFINITION_LINE)]
+        said = lines[0].removeprefix(DEFINITION_LINE) if len(lines) == 1 else f"{len(lines)} 定义 lines"
+        if said != m.definition:
+            out.append(f"{m.code}: {said} ≠ {m.definition}")
+    return out
+
+
+def test_docs_indicators_gives_each_targets_definition_word_for_word():
+    doc = (ROOT / "docs" / "indicators.md").read_text(encoding="utf-8")
+    targets = measures(load_campaign("dongtai-2023"))
+    assert any("definition" in m.target.wording for m in targets)  # the campaign's own wording is read too
+    assert definition_mismatches(doc, targets) == []
+
+
+def test_the_definition_check_fails_on_one_word_changed_on_either_side():
+    doc = (ROOT / "docs" / "indicators.md").read_text(encoding="utf-8")
+    conf = load_campaign("dongtai-2023")
+    assert definition_mismatches(doc.replace("有企业自查记录", "有企业检查记录", 1), measures(conf)) == [
+        "self_inspection: 分子：统计区间内有企业检查记录的在产企业数；分母：在产企业数。"
+        " ≠ 分子：统计区间内有企业自查记录的在产企业数；分母：在产企业数。"]
+    qms = next(t for t in conf.targets if t.code == "qms_traceability")  # its wording is the campaign file's
+    changed = dataclasses.replace(qms, wording={"definition": qms.wording["definition"].replace("规上企业数。", "企业数。")})
+    assert [line.split(":")[0] for line in definition_mismatches(doc, [measure_of(conf, changed)])] == [
+        "qms_traceability"]
 
 
 def test_every_sheet_and_column_of_the_schemas_is_in_docs_data_contract():
