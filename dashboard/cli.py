@@ -17,7 +17,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from . import auth
 from .access import MANAGE_ACCOUNTS, ROLES, Viewer, require, resolve_unit, system_viewer, viewer_for_username
 from .campaign import campaign_window, load_campaign, phase_window, prepare
-from .db import get_engine, upgrade
+from .db import database_url, get_engine, sqlite_file, upgrade
 from .figures import star_ratings, strikes
 from .figures.selection import select
 from .figures.targets import _pad, _width, compute_targets, format_table
@@ -29,8 +29,16 @@ class UsageError(Exception):
     """Bad arguments: exit code 2."""
 
 
+CREATES_DATABASE = ("init-db", "demo")  # every other command refuses a SQLite file that is not there
+
+
 def _engine(args):
-    """The engine of --db; a URL that names no usable database is bad usage (exit 2)."""
+    """The engine of --db; a URL that names no usable database is bad usage (exit 2), and so is a
+    SQLite file that does not exist for a command that does not create one (a mistyped --db would
+    otherwise leave an empty database behind and answer from it)."""
+    path = sqlite_file(database_url(args.db))
+    if path and args.command not in CREATES_DATABASE and not path.exists():
+        raise UsageError(f"数据库文件不存在：{path}；先运行 init-db 或 demo")
     try:
         return get_engine(args.db)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:  # malformed URL, unknown dialect or driver

@@ -42,6 +42,15 @@ def private_dir(folder: Path) -> Path:
     return folder
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The database file a SQLite URL names (None for another database, an in-memory one or a
+    `file:` URI, which SQLite opens itself)."""
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split("///", 1)[-1]
+    return Path(path) if path and path != ":memory:" and not path.startswith("file:") else None
+
+
 @functools.lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
     """One engine per URL per process; SQLite gets WAL and foreign keys on every connection, and
@@ -49,9 +58,9 @@ def get_engine(url: str | None = None) -> Engine:
     files the database file's mode)."""
     url = database_url(url)
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:" and not path.startswith("file:"):
-            private_dir(Path(path).parent)
+        path = sqlite_file(url)
+        if path:
+            private_dir(path.parent)
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)

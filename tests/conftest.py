@@ -6,6 +6,7 @@ One name per database:
 | fixture | database |
 |---|---|
 | `empty_engine` | empty, migrated, default campaign configured: a new SQLite file, or one PostgreSQL database per session emptied between tests (each backend) |
+| `db_url` | the URL of a new SQLite file as `init-db` leaves it (for the command line) |
 | `small_county` | `empty_engine` with the small county's registry: 城区分局 enterprises 1–4 (4 停产), 开发区分局 5–6 (tests/upload_support.py) |
 | `small_county_env` | the small county in a SQLite file named by DASHBOARD_DB_URL, for AppTest pages; yields the engine |
 | `tiny_county` | `empty_engine` with the hand-built county of the target tests (tests/tiny_county.py) |
@@ -84,6 +85,15 @@ def empty_engine(backend, tmp_path_factory, _session_pg_url):
         engine.dispose()
     else:
         yield _empty_pg(_session_pg_url)
+
+
+@pytest.fixture
+def db_url(tmp_path) -> str:
+    """The URL of a SQLite file as `init-db` leaves it (migrated, default campaign), for commands
+    that refuse a database file that is not there."""
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    prepared_engine(url).dispose()
+    return url
 
 
 @pytest.fixture

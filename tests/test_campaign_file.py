@@ -527,9 +527,9 @@ def test_a_missing_key_and_broken_yaml_are_refused(tmp_path):
         "bad.yaml 第")
 
 
-def test_the_command_line_refuses_a_wrong_file_without_a_traceback(tmp_path, capsys):
+def test_the_command_line_refuses_a_wrong_file_without_a_traceback(db_url, tmp_path, capsys):
     path = tmp_path / "bad.yaml"
     path.write_text(CAMPAIGN.replace("measure: checklist", "measure: checklst", 1), encoding="utf-8")
-    assert main(["--db", f"sqlite:///{tmp_path / 'x.sqlite'}", "--campaign", str(path), "targets"]) == 2
+    assert main(["--db", db_url, "--campaign", str(path), "targets"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("行动配置有误：bad.yaml 第27行，键“measure”：没有这个度量“checklst”") and "Traceback" not in err

@@ -27,8 +27,8 @@ def test_init_db_is_idempotent_and_at_head(tmp_path, capsys):
         assert conn.execute(text("pragma foreign_keys")).scalar() == 1
 
 
-def test_bad_usage_exits_2(tmp_path, capsys):
-    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+def test_bad_usage_exits_2(db_url, capsys):
+    url = db_url
     code, _, err = run(capsys, "--db", url, "targets", "--phase", "9")
     assert code == 2 and "没有这个阶段" in err
     code, _, err = run(capsys, "--db", url, "targets", "--unit", "不存在分局")
@@ -48,8 +48,8 @@ def _write(tmp_path, name, data: bytes):
     return str(path)
 
 
-def test_import_rollback_and_targets_end_to_end(tmp_path, capsys):
-    url = f"sqlite:///{tmp_path / 'e2e.sqlite'}"
+def test_import_rollback_and_targets_end_to_end(db_url, tmp_path, capsys):
+    url = db_url
     rows = [sampling_row(f"S{i}", 1 + i % 2) for i in range(99)]
     rows.append(sampling_row("S99", 2, 检验结论="不合格", 不合格项目="氯霉素║0.52μg/kg║不得检出", 核查处置状态="处置中"))
     good = _write(tmp_path, "good.xlsx", xlsx(registry(1, 2), sampling(rows)))
@@ -79,9 +79,9 @@ def test_import_rollback_and_targets_end_to_end(tmp_path, capsys):
     assert (after["numerator"], after["denominator"], after["value"], after["met"]) == (0, 0, None, None)
 
 
-def test_refusal_comes_before_the_same_file_check(tmp_path, capsys):
+def test_refusal_comes_before_the_same_file_check(db_url, tmp_path, capsys):
     """An .xlsm is refused even when the same bytes were imported before as .xlsx."""
-    url = f"sqlite:///{tmp_path / 'x.sqlite'}"
+    url = db_url
     data = xlsx(registry(1))
     assert run(capsys, "--db", url, "import", _write(tmp_path, "a.xlsx", data))[0] == 0
     code, out, _ = run(capsys, "--db", url, "import", _write(tmp_path, "a.xlsm", data), "--json")
@@ -124,28 +124,54 @@ def test_bad_arguments_are_refused_in_chinese(tmp_path, capsys, argv, message):
     assert _usage_error(capsys, "--db", f"sqlite:///{tmp_path / 'x.sqlite'}", *argv) == message
 
 
-def test_a_month_may_drop_its_leading_zero(tmp_path, capsys):
-    code, out, _ = run(capsys, "--db", f"sqlite:///{tmp_path / 'x.sqlite'}", "targets", "--month", "2023-5",
-                       "--json")
+def test_a_month_may_drop_its_leading_zero(db_url, capsys):
+    code, out, _ = run(capsys, "--db", db_url, "targets", "--month", "2023-5", "--json")
     assert code == 0 and {(r["from"], r["to"]) for r in json.loads(out)} == {("2023-05-01", "2023-05-31")}
 
 
 # ------------------------------------------------------------------ a database that cannot be used
-@pytest.mark.parametrize("url, code, start", [
-    ("nonsense://", 2, "错误：数据库地址不可用（--db 或环境变量 DASHBOARD_DB_URL）：Can't load plugin"),
-    ("postgresql+nodriver://a@localhost/x", 2, "错误：数据库地址不可用（--db 或环境变量 DASHBOARD_DB_URL）："),
-    ("sqlite:///{tmp}/a-file/x.sqlite", 2, "错误：无法创建数据库文件：{tmp}/a-file"),  # a file where the folder goes
-    ("postgresql+psycopg://nobody@127.0.0.1:1/none", 1, "数据库无法使用（--db 或环境变量 DASHBOARD_DB_URL）："),
+@pytest.mark.parametrize("url, command, code, start", [
+    ("nonsense://", "targets", 2, "错误：数据库地址不可用（--db 或环境变量 DASHBOARD_DB_URL）：Can't load plugin"),
+    ("postgresql+nodriver://a@localhost/x", "targets", 2, "错误：数据库地址不可用（--db 或环境变量 DASHBOARD_DB_URL）："),
+    ("sqlite:///{tmp}/a-file/x.sqlite", "init-db", 2, "错误：无法创建数据库文件：{tmp}/a-file"),  # a file where the folder goes
+    ("sqlite:///{tmp}/a-file/x.sqlite", "targets", 2, "错误：数据库文件不存在：{tmp}/a-file/x.sqlite；先运行 init-db 或 demo"),
+    ("postgresql+psycopg://nobody@127.0.0.1:1/none", "targets", 1, "数据库无法使用（--db 或环境变量 DASHBOARD_DB_URL）："),
 ])
-def test_a_database_that_cannot_be_used_is_a_message_not_a_traceback(tmp_path, capsys, url, code, start):
+def test_a_database_that_cannot_be_used_is_a_message_not_a_traceback(tmp_path, capsys, url, command, code, start):
     (tmp_path / "a-file").write_text("")
-    got, out, err = run(capsys, "--db", url.format(tmp=tmp_path), "targets")
+    got, out, err = run(capsys, "--db", url.format(tmp=tmp_path), command)
     assert (got, out) == (code, "") and err.startswith(start.format(tmp=tmp_path)) and "Traceback" not in err
 
 
-def test_an_export_that_cannot_be_written_is_a_message(tmp_path, capsys):
-    url = f"sqlite:///{tmp_path / 'x.sqlite'}"
+def test_an_export_that_cannot_be_written_is_a_message(db_url, tmp_path, capsys):
+    url = db_url
     (tmp_path / "a-file").write_text("")
     target = tmp_path / "a-file" / "x.xlsx"  # a file where the folder goes
     code, out, err = run(capsys, "--db", url, "export", "--phase", "1", "--format", "xlsx", "--out", str(target))
     assert (code, out) == (1, "") and err.startswith(f"错误：无法写入 {target}：")
+
+
+# ------------------------------------------------------------------ a database file that is not there
+MISTYPED = [["targets"], ["cases"], ["stars"], ["tasks"], ["export", "--phase", "1", "--format", "xlsx", "--out", "o.xlsx"],
+            ["import", "{wb}"], ["rollback", "1"], ["rebuild-rollups"], ["work-item", "p1_meeting", "--status", "进行中"],
+            ["user", "list"], ["--as", "admin", "targets"]]
+
+
+@pytest.mark.parametrize("argv", MISTYPED, ids=lambda a: " ".join(a[:2]))
+def test_a_mistyped_database_file_is_refused_and_not_created(tmp_path, capsys, argv):
+    """Only init-db and demo create a database: any other command given a SQLite file that is not
+    there says so (exit 2) and leaves no file, nor the folder it would be in, behind."""
+    wb = _write(tmp_path, "wb.xlsx", xlsx(registry(1)))
+    typo = tmp_path / "dta" / "dashbaord.sqlite"
+    argv = [a.format(wb=wb) for a in argv]
+    code, out, err = run(capsys, "--db", f"sqlite:///{typo}", *argv)
+    assert (code, out, err) == (2, "", f"错误：数据库文件不存在：{typo}；先运行 init-db 或 demo\n")
+    assert not typo.parent.exists()
+
+
+def test_init_db_creates_the_file_that_other_commands_refuse(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'new' / 'dashboard.sqlite'}"
+    assert run(capsys, "--db", url, "targets")[0] == 2
+    assert run(capsys, "--db", url, "init-db")[0] == 0 and (tmp_path / "new" / "dashboard.sqlite").is_file()
+    code, out, _ = run(capsys, "--db", url, "targets", "--json")
+    assert code == 0 and len(json.loads(out)) == 13
