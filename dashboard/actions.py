@@ -11,7 +11,7 @@ named in audit_trail.ACTIONS) inside the work's own transaction where the work i
 (upload, rollback, rebuild-rollups, every account change: dashboard.auth writes the row the action
 hands it in the change's transaction), so the row commits with the work or not at all. init-db is
 alembic's own transactions, and the demo rebuild imports workbook after workbook: those rows follow
-the work.
+the work. An export's row follows its files: built, and on the command line written to disk.
 
 REGISTRY lists every action with its permission; tests/test_actions.py enumerates it and proves
 each one refuses a viewer without the permission and audits one with it, so an action added here
@@ -132,9 +132,12 @@ RENDERING = {"xlsx": "正在生成 Excel 数据表…", "docx": "正在生成 Wo
 
 @action("export", EXPORT)
 def export(call: Call, conf: CampaignConf, *, formats: tuple[str, ...], phase=None, month: str | None = None,
-           unit=None, as_of: date | None = None, progress: Callable[[float, str], None] | None = None) -> Export:
+           unit=None, as_of: date | None = None, progress: Callable[[float, str], None] | None = None,
+           deliver: Callable[[Export], None] | None = None) -> Export:
     """The stage summary of a phase or month for a unit of the viewer's, in each format (the
-    briefing's docx is reused for its PDF). Audited when any file was made."""
+    briefing's docx is reused for its PDF). Audited when any file was made, and only once
+    `deliver` (the command line's writing of the file) has returned: when it raises, no row claims
+    an export that never reached its file."""
     step = progress or (lambda fraction, text: None)
     summary = build_summary(call.engine, conf, call.viewer, phase=phase, month=month, unit=unit, as_of=as_of,
                             progress=lambda fraction, text: step(0.4 * fraction, text))
@@ -145,10 +148,13 @@ def export(call: Call, conf: CampaignConf, *, formats: tuple[str, ...], phase=No
             files[fmt] = render(summary, fmt, docx=files.get("docx"))
         except PdfUnavailable as exc:
             problems[fmt] = str(exc)
+    made = Export(summary, files, problems)
     if files:
+        if deliver:
+            deliver(made)
         call.audit({"formats": sorted(files), "unit": summary.unit_code, "window": summary.window.label,
                     "from": summary.window.start_date, "to": summary.window.end_date, "as_of": summary.as_of})
-    return Export(summary, files, problems)
+    return made
 
 
 # ------------------------------------------------------------------ accounts

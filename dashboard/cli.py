@@ -295,6 +295,18 @@ def cmd_work_item(args) -> int:
     return 0
 
 
+class ExportNotWritten(Exception):
+    """The export's file could not be written (its OSError's reason as the message)."""
+
+
+def _write_export(out: Path, data: bytes) -> None:
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(data)
+    except OSError as exc:
+        raise ExportNotWritten(exc.strerror or str(exc)) from exc
+
+
 def cmd_export(args) -> int:
     """The stage summary of a phase or a month for a unit, as xlsx, docx or pdf (exit 0 written,
     1 when the PDF cannot be made here or the unit lies outside the --as account's scope, 2 bad usage)."""
@@ -312,27 +324,23 @@ def cmd_export(args) -> int:
             unit = resolve_unit(engine, args.unit)
         except LookupError as exc:
             raise UsageError(str(exc)) from exc
-    started = time.perf_counter()
-    try:
+    started, out = time.perf_counter(), Path(args.out)
+    try:  # the file is written inside the action, before its audit row: a failed write leaves no row
         made = _actions().export(engine, viewer, conf, formats=(args.format,), phase=args.phase, month=args.month,
-                              unit=unit, via="cli")
+                                 unit=unit, deliver=lambda made: _write_export(out, made.files[args.format]),
+                                 via="cli")
     except KeyError as exc:
         raise UsageError(str(exc).strip("'\"")) from exc
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
+    except ExportNotWritten as exc:
+        print(f"错误：无法写入 {out}：{exc}", file=sys.stderr)
+        return 1
     if args.format in made.problems:
         print(f"错误：{made.problems[args.format]}", file=sys.stderr)
         return 1
-    summary, data = made.summary, made.files[args.format]
-    out = Path(args.out)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(data)
-    except OSError as exc:
-        print(f"错误：无法写入 {out}：{exc.strerror or exc}", file=sys.stderr)
-        return 1
-    print(f"已导出：{out}（{summary.unit_name}，{summary.window.label}，{args.format}，"
-          f"{len(data) // 1024} KB，用时 {time.perf_counter() - started:.1f} 秒）")
+    print(f"已导出：{out}（{made.summary.unit_name}，{made.summary.window.label}，{args.format}，"
+          f"{len(made.files[args.format]) // 1024} KB，用时 {time.perf_counter() - started:.1f} 秒）")
     return 0
 
 

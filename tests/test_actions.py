@@ -155,3 +155,15 @@ def test_an_admin_cannot_change_their_own_role_or_disable_themselves(accounts_co
     auth.create_account(engine, "admin2", PASSWORD, "admin", None, by="test")
     actions.change_role(engine, viewer_for_username(engine, "admin2"), "admin", role="leader")
     assert auth.get_account(engine, "admin").role == "leader"  # another administrator may
+
+
+def test_an_export_whose_delivery_fails_writes_no_audit_row(accounts_county):
+    """The command line writes the file in `deliver`; when that fails, the export is not audited."""
+    def full_disk(made):
+        assert set(made.files) == {"xlsx"} and made.files["xlsx"]  # built, not yet delivered
+        raise OSError(28, "No space left on device")
+    before = audit_trail.events(accounts_county.engine)
+    with pytest.raises(OSError):
+        actions.export(accounts_county.engine, accounts_county.viewers["leader"], CONF, formats=("xlsx",),
+                       month="2023-05", deliver=full_disk, via="cli")
+    assert audit_trail.events(accounts_county.engine) == before

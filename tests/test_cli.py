@@ -6,6 +6,7 @@ import json
 import pytest
 from sqlalchemy import text
 
+from dashboard import audit_trail
 from dashboard.__main__ import main
 from dashboard.db import get_engine
 
@@ -149,6 +150,12 @@ def test_an_export_that_cannot_be_written_is_a_message(db_url, tmp_path, capsys)
     target = tmp_path / "a-file" / "x.xlsx"  # a file where the folder goes
     code, out, err = run(capsys, "--db", url, "export", "--phase", "1", "--format", "xlsx", "--out", str(target))
     assert (code, out) == (1, "") and err.startswith(f"错误：无法写入 {target}：")
+    assert audit_trail.events(get_engine(url), action="export") == []  # no row claims the export
+    target = tmp_path / "out" / "x.xlsx"
+    assert run(capsys, "--db", url, "export", "--phase", "1", "--format", "xlsx", "--out", str(target))[0] == 0
+    assert target.stat().st_size > 0
+    assert [(e["username"], e["detail"]["formats"], e["detail"]["source"])
+            for e in audit_trail.events(get_engine(url), action="export")] == [("cli", ["xlsx"], "cli")]
 
 
 # ------------------------------------------------------------------ a database file that is not there
