@@ -31,8 +31,25 @@ def chinese(message: str) -> str:
     return message
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's help with its usage line headed 用法： and its section headings ending in a full-width colon."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+    def format_help(self) -> str:
+        # argparse ends a section heading with an ASCII colon of its own: 选项: → 选项：
+        return re.sub(r"^( *)(\S+):$", r"\1\2：", super().format_help(), flags=re.M)
+
+
 class Parser(argparse.ArgumentParser):
-    """argparse with its usage errors in Chinese (still exit 2); subcommands inherit it."""
+    """argparse with its help and usage errors in Chinese (errors still exit 2); subcommands
+    inherit it (add_subparsers makes its parsers of the parent's class)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **{"formatter_class": HelpFormatter, **kwargs, "add_help": False})
+        self._positionals.title, self._optionals.title = "位置参数", "选项"
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="显示帮助并退出")
 
     def error(self, message: str):
         self.print_usage(sys.stderr)
@@ -57,36 +74,36 @@ def month(text: str) -> str:
 
 def listing_options(cmd: argparse.ArgumentParser) -> None:
     """--unit, one window (--phase, --month or --from/--to), --as-of and --json."""
-    cmd.add_argument("--unit")
+    cmd.add_argument("--unit", metavar="U", help="单位代码或名称（默认：--as 账号的单位，否则全县）")
     window = cmd.add_mutually_exclusive_group()
-    window.add_argument("--phase")
-    window.add_argument("--month", type=month)
-    window.add_argument("--from", dest="from_date", type=day)
-    cmd.add_argument("--to", dest="to_date", type=day)
-    cmd.add_argument("--as-of", dest="as_of", type=day)
-    cmd.add_argument("--json", action="store_true")
+    window.add_argument("--phase", metavar="P", help="阶段名称或序号")
+    window.add_argument("--month", type=month, metavar="YYYY-MM", help="一个月")
+    window.add_argument("--from", dest="from_date", type=day, metavar="D", help="起始日（与 --to 同时给出）")
+    cmd.add_argument("--to", dest="to_date", type=day, metavar="D", help="截止日")
+    cmd.add_argument("--as-of", dest="as_of", type=day, metavar="D", help="截至日（默认：窗口的止日，进行中为今天）")
+    cmd.add_argument("--json", action="store_true", help="以 JSON 输出")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command (also read by the documentation test)."""
     p = Parser(prog="python -m dashboard", description="提升行动督导看板 命令行")
-    p.add_argument("--db", help="数据库 URL（SQLAlchemy 格式），默认 DASHBOARD_DB_URL 或 data/dashboard.sqlite")
-    p.add_argument("--as", dest="as_user", help="以该账号的权限范围执行")
-    p.add_argument("--campaign", help="行动配置（campaigns/ 下的文件名），默认 dongtai-2023")
-    sub = p.add_subparsers(dest="command", required=True)
+    p.add_argument("--db", metavar="URL", help="数据库 URL（SQLAlchemy 格式），默认 DASHBOARD_DB_URL 或 data/dashboard.sqlite")
+    p.add_argument("--as", dest="as_user", metavar="USERNAME", help="以该账号的权限范围执行")
+    p.add_argument("--campaign", metavar="NAME", help="行动配置（campaigns/ 下的文件名），默认 dongtai-2023")
+    sub = p.add_subparsers(dest="command", required=True, metavar="命令", help="下列命令之一（其选项：python -m dashboard 命令 -h）")
 
     sub.add_parser("init-db", help="创建或升级数据库结构")
     demo = sub.add_parser("demo", help="用 sample_data/ 的示例县数据建库")
     demo.add_argument("--force", action="store_true", help="清空已有数据后重建")
 
     imp = sub.add_parser("import", help="校验并导入月报工作簿")
-    imp.add_argument("files", nargs="+", metavar="FILE")
+    imp.add_argument("files", nargs="+", metavar="FILE", help="月报工作簿（.xlsx）")
     imp.add_argument("--dry-run", action="store_true", help="只校验，不写入")
-    imp.add_argument("--json", action="store_true")
+    imp.add_argument("--json", action="store_true", help="以 JSON 输出")
     imp.add_argument("--uploader", default=None, help="上报人（默认：--as 账号或 cli）")
 
     rb = sub.add_parser("rollback", help="撤销一次已提交的上报")
-    rb.add_argument("batch_id", type=int)
+    rb.add_argument("batch_id", type=int, help="上报批次号")
 
     sub.add_parser("rebuild-rollups", help="由记录表重算全部汇总表（抽检、自查按企业×月）")
 
@@ -97,38 +114,38 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_parser("tasks", help="工作任务台账（行动工作任务与各单位上报的工作任务，逾期在前）")
     for cmd in listings:
         listing_options(cmd)
-    listings[0].add_argument("--by-unit", action="store_true")
+    listings[0].add_argument("--by-unit", action="store_true", help="同时列出所选单位的每个直属下级单位")
     listings[2].add_argument("--year", type=int, help="评比年度（默认：截至日所在年度）")
 
     wi = sub.add_parser("work-item", help="标记行动工作任务的完成情况（办公室）")
-    wi.add_argument("code", metavar="CODE")
-    wi.add_argument("--status", required=True, choices=("未开始", "进行中", "已完成"))
-    wi.add_argument("--done-date", dest="done_date", type=day)
-    wi.add_argument("--note")
+    wi.add_argument("code", metavar="CODE", help="行动配置中的工作任务代码（如 p1_meeting）")
+    wi.add_argument("--status", required=True, choices=("未开始", "进行中", "已完成"), help="完成情况")
+    wi.add_argument("--done-date", dest="done_date", type=day, metavar="D", help="完成日期（已完成时默认为今天）")
+    wi.add_argument("--note", help="备注")
 
     ex = sub.add_parser("export", help="导出阶段性总结")
     exw = ex.add_mutually_exclusive_group(required=True)
-    exw.add_argument("--phase")
-    exw.add_argument("--month", type=month)
-    ex.add_argument("--unit")
-    ex.add_argument("--format", required=True, choices=("xlsx", "docx", "pdf"))
-    ex.add_argument("--out", required=True)
+    exw.add_argument("--phase", metavar="P", help="阶段名称或序号")
+    exw.add_argument("--month", type=month, metavar="YYYY-MM", help="月份（月度总结）")
+    ex.add_argument("--unit", metavar="U", help="单位代码或名称（默认：--as 账号的单位，否则全县）")
+    ex.add_argument("--format", required=True, choices=("xlsx", "docx", "pdf"), help="文件格式")
+    ex.add_argument("--out", required=True, metavar="FILE", help="写入的文件（必要时创建目录）")
 
     user = sub.add_parser("user", help="管理本地账号（新建、改密码、停用、列出）")
-    us = user.add_subparsers(dest="user_command", required=True)
+    us = user.add_subparsers(dest="user_command", required=True, metavar="命令", help="下列命令之一")
     add = us.add_parser("add", help="新建账号")
-    add.add_argument("username", metavar="USERNAME")
-    add.add_argument("--role", required=True, choices=("admin", "leader", "chief", "clerk"))
+    add.add_argument("username", metavar="USERNAME", help="用户名")
+    add.add_argument("--role", required=True, choices=("admin", "leader", "chief", "clerk"), help="角色")
     add.add_argument("--unit", help="所属单位代码或名称（分局长、填报员必填；默认本局）")
     add.add_argument("--name", help="显示名称")
     add.add_argument("--password-stdin", action="store_true", help="从标准输入的第一行读取密码")
     pw = us.add_parser("passwd", help="修改密码（该账号已登录的会话全部失效）")
-    pw.add_argument("username", metavar="USERNAME")
+    pw.add_argument("username", metavar="USERNAME", help="用户名")
     pw.add_argument("--password-stdin", action="store_true", help="从标准输入的第一行读取密码")
     dis = us.add_parser("disable", help="停用账号（立即退出其所有会话）")
-    dis.add_argument("username", metavar="USERNAME")
+    dis.add_argument("username", metavar="USERNAME", help="用户名")
     ls = us.add_parser("list", help="列出账号")
-    ls.add_argument("--json", action="store_true")
+    ls.add_argument("--json", action="store_true", help="以 JSON 输出")
     return p
 
 

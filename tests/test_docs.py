@@ -65,6 +65,24 @@ def test_every_cli_command_and_option_is_in_docs_cli():
                          "user add", "user passwd", "user disable", "user list"}
 
 
+ARGPARSE_ENGLISH = ("usage:", "options:", "optional arguments:", "positional arguments:", "show this help message",
+                    "error:")
+
+
+def test_every_commands_help_is_in_chinese():
+    """`python -m dashboard [COMMAND …] -h`: argparse's own headings and the help option in Chinese,
+    and every option and argument says what it is."""
+    english, silent = [], []
+    for path, parser in _parsers(build_parser()):
+        text = parser.format_help()
+        assert text.startswith(f"用法：python -m dashboard {path}".rstrip() + " ") and "\n选项：\n" in text, path
+        assert "  -h, --help" in text and "显示帮助并退出" in text
+        english += [f"{path or '（全局）'}: {word}" for word in ARGPARSE_ENGLISH if word in text.lower()]
+        silent += [f"{path} {a.option_strings or a.dest}" for a in parser._actions if not a.help]
+    assert english == [] and silent == []
+    assert "\n位置参数：\n" in build_parser().format_help()
+
+
 def test_every_campaign_target_has_its_section_in_docs_indicators():
     """A section `### `code` name` per target of each campaign file, with the file's threshold."""
     doc = (ROOT / "docs" / "indicators.md").read_text(encoding="utf-8")
