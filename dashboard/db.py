@@ -1,12 +1,14 @@
 """Engine, schema upgrades and the one way SQL is run: `execute(engine, name, **params)`.
 
 Every query lives in `queries/NAME.sql` (bound parameters only, SQL that runs on SQLite and
-PostgreSQL). A list or tuple parameter is bound as an expanding `IN (...)` list.
+PostgreSQL). A list or tuple parameter is bound as an expanding `IN (...)` list. A CTE body that many
+queries share is written once in `queries/_fragments/` and named by a `-- include: NAME` line.
 """
 from __future__ import annotations
 
 import functools
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,8 @@ from .models import Base
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 QUERIES_DIR = PROJECT_DIR / "queries"
+FRAGMENTS_DIR = QUERIES_DIR / "_fragments"
+INCLUDE = re.compile(r"^( *)-- include: (\w+) *$", re.M)
 DEFAULT_DB_PATH = PROJECT_DIR / "data" / "dashboard.sqlite"
 
 
@@ -75,8 +79,14 @@ def get_engine(url: str | None = None) -> Engine:
 
 @functools.lru_cache(maxsize=None)
 def load_query(name: str) -> str:
-    """The text of queries/NAME.sql."""
-    return (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    """The text of queries/NAME.sql, each line `-- include: FRAGMENT` replaced by the lines of
+    queries/_fragments/FRAGMENT.sql at the same indent (a CTE body many queries share, written once)."""
+    return INCLUDE.sub(_fragment, (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8"))
+
+
+def _fragment(found: re.Match) -> str:
+    indent, lines = found[1], (FRAGMENTS_DIR / f"{found[2]}.sql").read_text(encoding="utf-8").splitlines()
+    return "\n".join(indent + line if line else line for line in lines)
 
 
 def _statement(name: str, params: dict[str, Any]):

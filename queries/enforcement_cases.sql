@@ -39,12 +39,7 @@ batches as (
 ),
 
 covered_units as (
-    select report.descendant_id as unit_id
-    from closure as report
-    join closure as scope
-        on scope.descendant_id = report.descendant_id
-        and scope.ancestor_id = :scope_unit_id
-    where report.ancestor_id = :unit_id
+    -- include: scope_covered_units
 ),
 
 final as (

@@ -10,12 +10,7 @@ batches as (
 ),
 
 covered_units as (
-    select report.ancestor_id as report_unit_id, report.descendant_id as unit_id
-    from closure as report
-    join closure as scope
-        on scope.descendant_id = report.descendant_id
-        and scope.ancestor_id = :scope_unit_id
-    where report.ancestor_id in :report_unit_ids
+    -- include: scope_covered_units_by_report_unit
 ),
 
 final as (

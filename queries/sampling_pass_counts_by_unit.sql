@@ -16,13 +16,7 @@ sampling_days as (
 ),
 
 covered_units as (
-    -- report unit → every unit of its subtree that the viewer may see
-    select report.ancestor_id as report_unit_id, report.descendant_id as unit_id
-    from closure as report
-    join closure as scope
-        on scope.descendant_id = report.descendant_id
-        and scope.ancestor_id = :scope_unit_id
-    where report.ancestor_id in :report_unit_ids
+    -- include: scope_covered_units_by_report_unit
 ),
 
 counts_by_own_unit as (

@@ -17,12 +17,7 @@ enterprises as (
 ),
 
 in_scope as (
-    select unit.descendant_id as unit_id
-    from closure as unit
-    join closure as scope
-        on scope.descendant_id = unit.descendant_id
-        and scope.ancestor_id = :scope_unit_id
-    where unit.ancestor_id = :unit_id
+    -- include: scope_covered_units
 ),
 
 final as (

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.access import resolve_unit
-from dashboard.db import QUERIES_DIR, execute
+from dashboard.db import FRAGMENTS_DIR, QUERIES_DIR, execute, load_query
 from dashboard.figures.targets import TARGET_QUERIES
 
 SQL_FILES = sorted(QUERIES_DIR.glob("*.sql"))
@@ -32,7 +32,7 @@ def test_sql_house_rules(path):
 def test_no_bind_parameter_in_comments(path):
     # text() turns ":name" inside a comment into a bind too; SQLite then counts one parameter
     # fewer than it is given and refuses the statement ("Incorrect number of bindings").
-    comments = [ln for ln in path.read_text(encoding="utf-8").splitlines()
+    comments = [ln for ln in load_query(path.stem).splitlines()  # with its fragments
                 if ln.lstrip().startswith("--")]
     assert not [ln for ln in comments if re.search(r"(?<![:\w]):\w", ln)]
 
@@ -49,7 +49,7 @@ UNSCOPED = {
 
 @pytest.mark.parametrize("path", SQL_FILES, ids=lambda p: p.name)
 def test_every_query_is_scoped_to_the_viewer_unless_allowed(path):
-    code = "\n".join(ln for ln in path.read_text(encoding="utf-8").splitlines() if not ln.lstrip().startswith("--"))
+    code = "\n".join(ln for ln in load_query(path.stem).splitlines() if not ln.lstrip().startswith("--"))
     assert (":scope_unit_id" in code) != (path.stem in UNSCOPED)
 
 
@@ -72,7 +72,7 @@ def test_engine_query_runs_on_an_empty_database(empty_engine, name):
     if name == "subject_records":
         params |= dict(record_kind="风险排查", record_name="", record_from_date=date(2023, 3, 1),
                        record_to_date=date(2023, 8, 31))
-    if ":report_unit_ids" not in (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8"):
+    if ":report_unit_ids" not in load_query(name):
         del params["report_unit_ids"]  # an expanding list must be used by the statement
     rows = execute(empty_engine, name, **params)
     assert len(rows) == (13 if name == "scope_units" else 0)
@@ -82,3 +82,18 @@ def test_no_page_calls_execute_itself():
     """Pages call the core; SQL runs only through dashboard's functions (which scope it)."""
     pages = sorted((Path(__file__).resolve().parent.parent / "app_pages").glob("*.py"))
     assert pages and [p.name for p in pages if "execute(" in p.read_text(encoding="utf-8")] == []
+
+
+# ------------------------------------------------------------------ shared CTE bodies
+def test_an_include_line_becomes_its_fragment_at_the_same_indent():
+    query = load_query("problems_listed")
+    fragment = (FRAGMENTS_DIR / "scope_covered_units.sql").read_text(encoding="utf-8").splitlines()
+    assert "-- include:" not in query and "-- include: scope_covered_units" in (
+        QUERIES_DIR / "problems_listed.sql").read_text(encoding="utf-8")
+    assert "covered_units as (\n" + "\n".join("    " + line for line in fragment) + "\n),\n" in query
+
+
+def test_every_fragment_is_included_and_every_include_names_one():
+    included = {m for p in SQL_FILES for m in re.findall(r"^ *-- include: (\w+) *$", p.read_text(encoding="utf-8"), re.M)}
+    assert included == {p.stem for p in FRAGMENTS_DIR.glob("*.sql")} == {
+        "scope_covered_units", "scope_covered_units_by_report_unit"}
