@@ -57,7 +57,13 @@ OVERDUE_COLUMNS = ["unit_name", "enterprise_name", "cadre_name", "problem_no", "
 UNDISPOSED_COLUMNS = ["unit_name", "name", "sample_no", "food_name", "sampling_date", "failed_items",
                       "disposal_status", "days_open"]
 UNFILED_COLUMNS = ["unit_name", "name", "sample_no", "food_name", "sampling_date", "reason", "case_due_date", "days_open"]
-with st.expander("异常明细（逾期问题、未处置样品、进度落后、未上报、未立案、工作任务）"):
+# The expanders' tables are built only while open (widgets.lazy_expander): a unit switch renders
+# every element of the page again, and these tables were most of the overview's.
+OPEN_KEYS = ("ovw_open_exceptions", "ovw_open_matrix", "ovw_open_grades")
+
+
+def exception_tabs() -> None:
+    """The exception lists in full (the short lists), one tab each."""
     tabs = st.tabs([f"逾期未整改问题（{overdue['total']}）", f"不合格样品未处置（{undisposed['total']}）",
                     f"{behind_card[0]}（{behind_card[1]}）", f"{month}未上报（{len(silent)}）",
                     f"满{conf.strike.case_due_days}日未立案（{unfiled['total']}）",
@@ -93,6 +99,12 @@ with st.expander("异常明细（逾期问题、未处置样品、进度落后�
         st.caption(f"第一阶段结束（{ledger.measures_due_date}）前未上报细化措施（工作任务）的单位："
                    + ("、".join(widgets.md(u["unit_name"]) for u in no_measures) or "无"))
 
+
+details = widgets.lazy_expander("异常明细（逾期问题、未处置样品、进度落后、未上报、未立案、工作任务）", OPEN_KEYS[0])
+if details is not None:
+    with details:
+        exception_tabs()
+
 # ---------------------------------------------------------------- the nine figures, timeline
 since = None
 left, right = st.columns([3, 2])
@@ -126,8 +138,10 @@ if below:
         st.markdown("#### 各下级单位完成情况")
         widgets.chart("status_heatmap", below, width="stretch")
         widgets.legend()
-        with st.expander("表格视图（各下级单位 × 指标）"):
-            widgets.status_matrix(below)
+        table_view = widgets.lazy_expander("表格视图（各下级单位 × 指标）", OPEN_KEYS[1])
+        if table_view is not None:
+            with table_view:
+                widgets.status_matrix(below)
 comparison = comparison_rows(figs, previous) if previous else []
 rest = st.container(key="noprint_rest")  # the printed meeting sheet (below) carries what is read in the meeting
 by_owner = behind_by_owner(conf, own, ledger.items if choice.unit_code == conf.root.code else [])
@@ -154,14 +168,17 @@ if previous:
         flat = sum(r["is_flat"] for r in comparison)
         show_flat = st.toggle(f"显示持平的指标（{flat} 项）", value=False, key="ovw_show_flat")
         widgets.comparison_table([r for r in comparison if show_flat or not r["is_flat"]], key="ovw_compare")
-with rest, st.expander("风险分级监管：各单位按风险等级、信用等级的企业数与监督检查（已做/应做）"):
-    st.caption("每格：在产企业数｜行动以来监督检查次数 已做/截至统计日应做｜达到频次要求的企业数。"
-               "应做次数按行动配置中按风险等级的最少次数折算至统计日。")
-    for axis in ("风险等级", "信用等级"):
-        st.markdown(f"**按{axis}**")
-        widgets.table(data.grade_matrix(ver, sel, axis),
-                      ["unit_name", "grade_a", "grade_b", "grade_c", "grade_d", "grade_none", "grade_total"],
-                      key=f"ovw_grades_{axis}")
+with rest:
+    grades = widgets.lazy_expander("风险分级监管：各单位按风险等级、信用等级的企业数与监督检查（已做/应做）", OPEN_KEYS[2])
+if grades is not None:
+    with grades:
+        st.caption("每格：在产企业数｜行动以来监督检查次数 已做/截至统计日应做｜达到频次要求的企业数。"
+                   "应做次数按行动配置中按风险等级的最少次数折算至统计日。")
+        for axis in ("风险等级", "信用等级"):
+            st.markdown(f"**按{axis}**")
+            widgets.table(data.grade_matrix(ver, sel, axis),
+                          ["unit_name", "grade_a", "grade_b", "grade_c", "grade_d", "grade_none", "grade_total"],
+                          key=f"ovw_grades_{axis}")
 with rest:
     widgets.provenance(figs, sel, key="overview")
 

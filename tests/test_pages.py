@@ -36,8 +36,15 @@ def engine_figures(url, unit=None, window=None, as_of=AS_OF, by_unit=False):
                            as_of=min(as_of, window.end_date), by_unit=by_unit)
 
 
-def open_page(page: str | None = None, **params) -> AppTest:
+# The overview's expanders build their tables only while open (widgets.lazy_expander); the tests
+# read those tables, so they open them as a click does.
+OVERVIEW_EXPANDERS = ("ovw_open_exceptions", "ovw_open_matrix", "ovw_open_grades")
+
+
+def open_page(page: str | None = None, *, expanded: bool = True, **params) -> AppTest:
     at = sign_in(AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120))
+    for key in OVERVIEW_EXPANDERS if expanded else ():
+        at.session_state[key] = True
     for k, v in params.items():
         at.query_params[k] = v
     at.run()
@@ -120,6 +127,20 @@ def test_overview_shows_the_grade_matrices_of_the_figures_layer(sample_county_en
         assert frame.values.tolist() == [[r["unit_name"], r["grade_a"], r["grade_b"], r["grade_c"], r["grade_d"],
                                           r["grade_none"], r["grade_total"]] for r in rows]
     assert shown[0].iloc[0, 6].startswith("174家｜检查 ")  # every active enterprise has a 风险等级
+
+def test_the_overviews_closed_expanders_build_no_tables(sample_county_env):
+    """Closed (as a page opens), the overview's three expanders send the browser no table and the
+    grade matrices are not read; opening one builds its tables."""
+    at = open_page(expanded=False)
+    assert not at.dataframe and not at.tabs
+    assert [e.label for e in at.expander][:3] == [
+        "异常明细（逾期问题、未处置样品、进度落后、未上报、未立案、工作任务）", "表格视图（各下级单位 × 指标）",
+        "风险分级监管：各单位按风险等级、信用等级的企业数与监督检查（已做/应做）"]
+    at.session_state["ovw_open_grades"] = True  # what a click on the expander does
+    at.run()
+    assert [list(d.value.columns)[:2] for d in at.dataframe] == [["所属单位", "A级"]] * 2
+    assert not at.tabs
+
 
 def test_overview_unit_filter_narrows(sample_county_env):
     at = open_page(unit="DT03", window="phase2")
@@ -204,6 +225,8 @@ def test_sub_bureau_page_equals_engine_and_lists_the_missing(sample_county_env):
 
 def test_a_chiefs_home_is_their_own_units_overview(sample_county_env):
     at = sign_in(AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120), "dt03_chief")
+    for key in OVERVIEW_EXPANDERS:
+        at.session_state[key] = True
     at.run()
     assert not at.exception, at.exception
     text = all_text(at)

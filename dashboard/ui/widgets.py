@@ -287,6 +287,15 @@ PROVENANCE_ROWS = 2000  # rows a provenance table shows (a province's run to 10�
 PROVENANCE_OPEN = "prov_open_"  # + the page's key: whether its provenance expander is open
 
 
+def lazy_expander(label: str, key: str, **options):
+    """An expander whose content is built only while it is open (None while closed; its state is
+    kept under `key`, and opening it reruns the page). A closed expander is one element for the
+    browser, not the tables inside it: every rerun (a unit switch) sends and renders each element
+    of the page again, open or not, and a table is among the dearest to render."""
+    box = st.expander(label, key=key, on_change="rerun", **options)
+    return box if box.open else None
+
+
 def provenance(figs: list[dict], sel: Selection, *, key: str) -> None:
     """From any figure shown: the records behind its numerator and denominator, each with the upload
     (file, uploader, time) it came from. A table shows the first PROVENANCE_ROWS records; the tab
@@ -295,9 +304,9 @@ def provenance(figs: list[dict], sel: Selection, *, key: str) -> None:
     records are read only while the expander is open (its state is kept under PROVENANCE_OPEN +
     key): at province scale the members of a figure are tens of thousands of rows, read for nobody
     on every cold page."""
-    box = st.expander("数据来源：查看任一指标分子、分母背后的记录及其上报批次", icon=":material/search:",
-                      key=PROVENANCE_OPEN + key, on_change="rerun")
-    if not box.open:
+    box = lazy_expander("数据来源：查看任一指标分子、分母背后的记录及其上报批次", PROVENANCE_OPEN + key,
+                        icon=":material/search:")
+    if box is None:
         return
     with box:
         choices = [(f["unit_code"], f["target"]) for f in figs]
