@@ -28,9 +28,11 @@ def render(title: str, caption: str, strip: list[tuple[str, int, str]], lists: l
     """The sheet: `lists` are the columns of exception sections (built below), `table` the
     figure table (figure_table)."""
     cols = "".join(f'<div>{"".join(col)}</div>' for col in lists)
-    st.markdown(f'<div class="meeting-sheet"><h3>{html_text(title)}</h3><p class="cap">{html_text(caption)}</p>'
-                f'{exception_strip(strip)}<div class="ms-lists" style="--n:{len(lists)}">{cols}</div>'
-                f'{table}</div>', unsafe_allow_html=True)
+    # st.html, not st.markdown: a sheet hidden on screen is parsed by the browser natively, not run
+    # through Streamlit's Markdown pipeline in script on every rerun
+    st.html(f'<div class="meeting-sheet"><h3>{html_text(title)}</h3><p class="cap">{html_text(caption)}</p>'
+            f'{exception_strip(strip)}<div class="ms-lists" style="--n:{len(lists)}">{cols}</div>'
+            f'{table}</div>')
 
 
 def section(title: str, body: str) -> str:

@@ -164,7 +164,7 @@ PHONE_HINT = ('<div class="narrow-only" style="font-size:0.8rem;color:#555">ç‚¹å
 
 def page_setup(title: str, sel) -> None:
     """Every page's top: the print CSS, the title and the caption of what is shown (unit, window, as_of)."""
-    st.markdown(CSS + PHONE_HINT, unsafe_allow_html=True)
+    st.html(CSS + PHONE_HINT)  # not st.markdown: the browser parses it natively, not as Markdown in script
     st.markdown(f"### {title}")
     st.caption(sel.caption)
 
