@@ -932,11 +932,11 @@ def sheet_stars_2022(county: County) -> None:
 # (item code, status, 完成日期, 备注, the day the office marked it)
 OFFICE_STATUSES = (
     ("p1_plan", "已完成", date(2023, 4, 3), "东市监〔2023〕21号印发", date(2023, 4, 3)),
-    ("p1_unit_measures", "进行中", None, "三仓分局6月才上报细化措施，头灶分局仍未上报", date(2023, 6, 12)),
+    ("p1_unit_measures", "进行中", None, "一个分局6月才上报细化措施，另一个分局仍未上报", date(2023, 6, 12)),
     ("p1_meeting", "已完成", date(2023, 4, 18), "召开肉制品生产企业质量提升推进会", date(2023, 4, 18)),
     ("p1_risk_screening", "已完成", date(2023, 6, 28), "4家企业迟至5—6月完成第三方排查", date(2023, 6, 28)),
     ("p2_inspection", "已完成", date(2023, 8, 31), None, date(2023, 8, 31)),
-    ("p2_rectification", "进行中", None, "梁垛分局仍有逾期未整改问题", date(2023, 9, 4)),
+    ("p2_rectification", "进行中", None, "个别分局仍有逾期未整改问题", date(2023, 9, 4)),
     ("p2_cadres", "已完成", date(2023, 8, 25), None, date(2023, 8, 25)),
     ("p2_sampling", "已完成", date(2023, 8, 30), "全覆盖监督抽检计划已完成", date(2023, 8, 30)),
     ("p2_training", "已完成", date(2023, 8, 18), "培训考核已完成，不合格人员补考", date(2023, 8, 18)),
