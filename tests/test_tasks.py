@@ -402,9 +402,11 @@ def test_the_meeting_view_shows_work_exceptions_and_groups_by_owner(small_county
     # and its one target (两个责任督导, nothing visited in the small county) is unmet
     assert "<tr><td>办公室</td><td>1/1</td><td>两个责任督导覆盖率（0.0%）</td><td>2/4</td>" in table
     assert "（逾期88天）" in table and "<td>综合行政执法大队</td>" not in table  # nothing behind: no row
-    printed = next(m.value for m in at.markdown if "工作任务：逾期 5 项，未按期上报细化措施的单位 12 个" in m.value)
-    assert "市局及时召开会议研究，结合实际情况，制定实施方…（办公室，逾期88天）" in printed  # the 3 most overdue
-    assert "等 5 项" in printed and "未报细化措施：城区分局、" in printed
+    # the printed meeting sheet (dashboard/ui/meeting_sheet.py, through st.html): the 3 most overdue
+    printed = next(h.value for h in at.html if "逾期的工作任务（5 项）" in h.value)
+    assert "市局及时召开会议研究，结合实际情况，制…（办公室，逾期 88 天）" in printed
+    assert "组织召开肉制品生产企业质量提升推进会（食品安全监管科，逾期 61 天）等 5 项" in printed
+    assert "2023-04-30前未报细化措施的单位（12 个）：</b>城区分局、开发区分局、" in printed
 
 
 # ------------------------------------------------------------------ the sample county's office
