@@ -36,15 +36,23 @@ monthly = [{**f, "month": m.label} for m in months
 widgets.status_matrix([{**f, "unit_name": choice.unit_name} for f in monthly], row_key="month",
                       col_key="unit_name", row_title="月份")
 
+
+
+def rate_breakdown(key: str, title: str) -> None:
+    by = pass_rate_by(rows, key)
+    if by:
+        widgets.chart("rate_bars", by, key, title, threshold=threshold, width="stretch")
+    else:  # a period before the first batch: say so rather than draw empty axes
+        st.info("本期没有监督抽检批次。")
+
+
 c1, c2 = st.columns(2)
 with c1:
     st.markdown("#### 按食品类别")
-    widgets.chart("rate_bars", pass_rate_by(rows, "food_category"), "food_category", "食品类别",
-                                     threshold=threshold, width="stretch")
+    rate_breakdown("food_category", "食品类别")
 with c2:
     st.markdown("#### 按检验项目类别")
-    widgets.chart("rate_bars", pass_rate_by(rows, "hazard_class"), "hazard_class", "检验项目类别",
-                                     threshold=threshold, width="stretch")
+    rate_breakdown("hazard_class", "检验项目类别")
     st.caption("一个批次检验多类项目时，在每一类中各计一次。")
 
 failed = [{**r, "failed_items": split_failed_items(r["failed_items"]),

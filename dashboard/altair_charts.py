@@ -81,7 +81,7 @@ def rate_bars(rows: list[dict], category: str, title: str, *, threshold: float |
     df = pd.DataFrame([{title: r[category], "合格率": r["value"], "标注": f"{r['pass_text']}（{r['nd_text']}）",
                         "状态": (STATUS_NONE if r["value"] is None else
                                STATUS_MET if threshold is None or r["value"] >= threshold else STATUS_UNMET)}
-                       for r in rows])
+                       for r in rows], columns=[title, "合格率", "标注", "状态"])  # columns: an empty period too
     df["合格率显示"] = df["合格率"].fillna(0)
     base = alt.Chart(df).encode(y=alt.Y(f"{title}:N", title=None, sort=None, axis=alt.Axis(labelLimit=160)))
     bars = base.mark_bar(height=14).encode(
@@ -100,7 +100,7 @@ def rate_bars(rows: list[dict], category: str, title: str, *, threshold: float |
 def count_bars(rows: list[dict], category: str, title: str, value: str, value_title: str,
                *, colour: str = "#ef6c00") -> alt.Chart:
     """Plain counts per category (e.g. open problems per age bucket), labelled with the count."""
-    df = pd.DataFrame([{title: r[category], value_title: r[value]} for r in rows])
+    df = pd.DataFrame([{title: r[category], value_title: r[value]} for r in rows], columns=[title, value_title])
     base = alt.Chart(df).encode(x=alt.X(f"{title}:N", title=None, sort=None, axis=alt.Axis(labelAngle=0)))
     bars = base.mark_bar(color=colour, width=36).encode(y=alt.Y(f"{value_title}:Q", title=value_title),
                                                          tooltip=[title, value_title])
