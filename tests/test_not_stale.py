@@ -1,54 +1,113 @@
 """Nothing is stale (#16): the page caches are keyed by the data version, and a unit without units
 below it reads its figures from its parent's cached result (dashboard.ui.data). After an upload,
-and again after its rollback, the overview of the county and of a sub-bureau, read through AppTest
-in the same session, equal compute_targets on the raw records — never the figures cached before."""
+and again after its rollback, every page that shows target figures — the overview of the county and
+of a sub-bureau, the sub-bureau page, the phases, 监督抽检 and 问题整改 — read through AppTest in
+the session opened before the upload, equals compute_targets on the raw records, never the figures
+cached before; on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import re
 from datetime import date
 from html import unescape
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.access import system_viewer
 from dashboard.campaign import campaign_window, load_campaign
+from dashboard.figures.measures import first_measure
 from dashboard.figures.targets import compute_targets
 from dashboard.importer import import_workbook, rollback_batch
+from dashboard.periods import Window
 from tests.builders import sampling, sampling_row, xlsx
 from tests.pages_support import PROJECT_DIR
 from tests.upload_support import signed
 
+pytestmark = pytest.mark.slow
+
 CARD = re.compile(r'<div class="t">(.*?)</div><div class="v">(.*?)<span class="nd">（(.*?)）</span>')
 AS_OF = date(2023, 5, 31)
+CONF = load_campaign()
+ROOT = CONF.root.code
+# (page file, ?unit=, ctl_unit to pick, which figures the page's cards show)
+PAGES = {
+    "总览（县）": ("overview", None, ROOT, "all"),
+    "总览（分局）": ("overview", None, "DT01", "all"),
+    "分局看板": ("sub_bureau", "DT01", None, "all"),
+    "阶段进展": ("phases", None, ROOT, "phases"),
+    "监督抽检": ("sampling", None, ROOT, ("pass_rate", {"record": "监督抽检"})),
+    "问题整改": ("rectification", None, ROOT, ("closure", {})),
+}
 
 
 def cards(at: AppTest) -> list[tuple[str, str, str]]:
-    """(name, percent, n/d) of every figure card on the page, in order."""
-    return [(unescape(n), v, nd) for m in at.markdown if "fig-card" in m.value for n, v, nd in CARD.findall(m.value)]
+    """(name, percent, n/d) of every figure card on the page, in order (Markdown or st.html)."""
+    blocks = [m.value for m in at.markdown] + [h.value for h in getattr(at, "html", [])]
+    return [(unescape(n), v, nd) for b in blocks if "fig-card" in b for n, v, nd in CARD.findall(b)]
 
 
-def expected(engine, unit: str) -> list[tuple[str, str, str]]:
-    conf = load_campaign()
-    figs = compute_targets(engine, conf, system_viewer(engine), unit=unit, window=campaign_window(conf), as_of=AS_OF)
+def computed(engine, unit: str, window: Window) -> list[tuple[str, str, str]]:
+    figs = compute_targets(engine, CONF, system_viewer(engine), unit=unit, window=window,
+                           as_of=min(AS_OF, window.end_date))
     return [(f.name, f.percent_text, f.nd_text) for f in figs]
 
 
-def shown(at: AppTest, unit: str) -> list[tuple[str, str, str]]:
-    at.selectbox(key="ctl_unit").set_value(unit)
+def expected(engine, label: str) -> list[tuple[str, str, str]]:
+    """What the page must show, from the raw records."""
+    _, query_unit, pick, shows = PAGES[label]
+    unit = query_unit or pick
+    if shows == "phases":
+        return [row for ph in CONF.phases if ph.start_date <= AS_OF
+                for row in computed(engine, unit, Window(ph.start_date, ph.end_date, ph.name))]
+    rows = computed(engine, unit, campaign_window(CONF))
+    if shows == "all":
+        return rows
+    kind, params = shows
+    name = first_measure(CONF, kind, **params).name
+    return [r for r in rows if r[0] == name]
+
+
+def opened(engine, label: str) -> AppTest:
+    page, query_unit, _, _ = PAGES[label]
+    at = signed(AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120), engine)
+    at.query_params["as_of"] = AS_OF.isoformat()
+    if query_unit:
+        at.query_params["unit"] = query_unit
+    at.run()
+    assert not at.exception, at.exception
+    if page != "overview":
+        at.switch_page(f"app_pages/{page}.py")
+        at.run()
+        assert not at.exception, at.exception
+    return at
+
+
+def shown(at: AppTest, label: str) -> list[tuple[str, str, str]]:
+    pick = PAGES[label][2]
+    if pick:
+        at.selectbox(key="ctl_unit").set_value(pick)
     at.run()
     assert not at.exception, at.exception
     return cards(at)
 
 
-def test_an_upload_and_its_rollback_show_at_once_on_county_and_sub_bureau(small_county_env):
-    engine = small_county_env
-    at = signed(AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120), engine)
-    at.query_params["as_of"] = AS_OF.isoformat()
-    at.run()
-    assert not at.exception, at.exception
-    root = load_campaign().root.code
-    before = {u: shown(at, u) for u in (root, "DT01")}  # the county first: DT01 is read from its result
-    assert before == {u: expected(engine, u) for u in (root, "DT01")}
+@pytest.fixture
+def county_env(small_county, monkeypatch):
+    """The small county (each backend) named by DASHBOARD_DB_URL, with no cached result of another test."""
+    import streamlit as st  # only the page fixtures need Streamlit loaded
+
+    monkeypatch.setenv("DASHBOARD_DB_URL", small_county.url.render_as_string(hide_password=False))
+    st.cache_data.clear()
+    yield small_county
+    st.cache_data.clear()
+
+
+def test_an_upload_and_its_rollback_show_at_once_on_every_figure_page(county_env):
+    engine = county_env
+    sessions = {label: opened(engine, label) for label in PAGES}
+    before = {label: shown(at, label) for label, at in sessions.items()}
+    assert before == {label: expected(engine, label) for label in PAGES}
+    assert all(before.values()), before  # every page shows cards: an empty page would prove nothing
 
     # five May batches of 城区分局's enterprise 1, one of them 不合格: the sampling figures move
     rows = [sampling_row(f"NS-2023-05-{i:03d}", 1, 抽样日期=date(2023, 5, 10 + i)) for i in range(4)]
@@ -57,10 +116,12 @@ def test_an_upload_and_its_rollback_show_at_once_on_county_and_sub_bureau(small_
     result = import_workbook(engine, xlsx(sampling(rows)), viewer=system_viewer(engine), uploader="clerk",
                              file_name="五月抽检.xlsx")
     assert result.status == "imported", result.to_text()
-    after = {u: shown(at, u) for u in ("DT01", root)}  # the sub-bureau first this time
-    assert after == {u: expected(engine, u) for u in (root, "DT01")}
-    assert after["DT01"] != before["DT01"] and after[root] != before[root]
+    order = list(reversed(PAGES))  # the sub-bureau pages before the county this time
+    after = {label: shown(sessions[label], label) for label in order}
+    assert after == {label: expected(engine, label) for label in PAGES}
+    for label in ("总览（县）", "总览（分局）", "分局看板", "阶段进展", "监督抽检"):
+        assert after[label] != before[label], label  # the upload moved what this page shows
 
     rollback_batch(engine, result.batch_id, system_viewer(engine))
-    again = {u: shown(at, u) for u in (root, "DT01")}
-    assert again == before == {u: expected(engine, u) for u in (root, "DT01")}
+    again = {label: shown(at, label) for label, at in sessions.items()}
+    assert again == before == {label: expected(engine, label) for label in PAGES}
