@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, create_engine, event, text
+from sqlalchemy import String, bindparam, create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 
 from .models import Base
@@ -91,7 +91,9 @@ def _fragment(found: re.Match) -> str:
 
 def _statement(name: str, params: dict[str, Any]):
     stmt = text(load_query(name))
-    expanding = [bindparam(k, expanding=True) for k, v in params.items()
+    # an empty list is bound as text: untyped, PostgreSQL would read its empty set as integers and
+    # refuse `task_source not in (…)` (a measure's parameter lists may be empty: no exclusion)
+    expanding = [bindparam(k, expanding=True, type_=None if v else String()) for k, v in params.items()
                  if isinstance(v, (list, tuple, set, frozenset))]
     return stmt.bindparams(*expanding) if expanding else stmt
 

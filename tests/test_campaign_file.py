@@ -13,27 +13,31 @@ A wrong campaign file is refused at load, naming the file, the line and the key.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import insert, select
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, insert, select
 
 from dashboard.__main__ import main
 from dashboard.access import system_viewer
-from dashboard.campaign import CampaignError, campaign_window, load_campaign, phase_window, sync_campaign
-from dashboard.db import get_engine, upgrade
+from dashboard.campaign import CampaignError, TargetConf, campaign_window, load_campaign, phase_window, sync_campaign
+from dashboard.db import execute, get_engine, upgrade
 from dashboard.exports import build_summary
 from dashboard.exports.narrative import briefing, plain_text
 from dashboard.exports.summary import gap_specs
-from dashboard.figures import selection  # its select, beside SQLAlchemy's
+from dashboard.figures import selection, targets  # selection.select, beside SQLAlchemy's select
 from dashboard.figures.gaps import gap_note, missing_enterprises
 from dashboard.figures.grading import grade_matrix, matrix_table
-from dashboard.figures.measures import CUMULATIVE, LEVEL, MEASURES, measures, required_count
+from dashboard.figures.measures import (CUMULATIVE, INSPECTION_TYPES, LEVEL, MEASURES, PROBLEM_SOURCES, TASK_SOURCES,
+                                        measure_of, measures, required_count)
 from dashboard.figures.pace import pace_of
 from dashboard.figures.records import figure_members
 from dashboard.figures.targets import compute_targets
 from dashboard.models import (CadreVisit, ChecklistItem, EnforcementCase, Enterprise, Inspection, ManagementSystem,
                               OrgUnit, Problem, Responsibility, RiskScreening, Sampling, UploadBatch)
+from dashboard.periods import Window
 
 from tests.databases import BACKENDS, PG_URL, drop_pg_database, new_database
 
@@ -533,3 +537,125 @@ def test_the_command_line_refuses_a_wrong_file_without_a_traceback(db_url, tmp_p
     assert main(["--db", db_url, "--campaign", str(path), "targets"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("行动配置有误：bad.yaml 第27行，键“measure”：没有这个度量“checklst”") and "Traceback" not in err
+
+
+# ------------------------------------------------------------------ the count queries equal the members
+# The four measures counted by queries binding their own parameters (record_coverage_, graded_minimum_
+# and followup_counts_by_unit.sql) against their members (dashboard.figures.measures), on random
+# subjects, records, parameters, windows, as-of dates and viewers: every report unit's n of d agrees.
+# few days, at the edges that matter (the start, phase 1's end, 04-30/05-01 where D needs 2 then 3, the
+# end), so records share days with each other and with windows: ties and boundaries are frequent
+RANDOM_DAYS = st.sampled_from([D(d) for d in ("2024-12-31", "2025-01-01", "2025-01-02", "2025-03-31", "2025-04-01",
+                                              "2025-04-30", "2025-05-01", "2025-06-29", "2025-06-30", "2025-07-01")])
+SUBJECT_ROWS = st.tuples(st.sampled_from(["QX", "QX1", "QX2", "QX21"]), st.booleans(),
+                         st.sampled_from(["在产", "在产", "在产", "停产"]), st.sampled_from(["生产企业", "小作坊"]),
+                         st.sampled_from(["A", "B", "C", "D", "X"]), st.sampled_from(["A", "B", "D", None]))
+SUBJECT_INDEX = st.integers(min_value=0, max_value=7)
+RECORDS = st.fixed_dictionaries({
+    "subjects": st.lists(SUBJECT_ROWS, min_size=8, max_size=8),
+    "inspections": st.lists(st.tuples(SUBJECT_INDEX, RANDOM_DAYS, st.sampled_from(INSPECTION_TYPES)), min_size=10,
+                            max_size=30),
+    "screenings": st.lists(st.tuples(SUBJECT_INDEX, RANDOM_DAYS, st.booleans()), max_size=12,
+                           unique_by=lambda r: (r[0], r[1])),
+    "samplings": st.lists(st.tuples(SUBJECT_INDEX, RANDOM_DAYS, st.sampled_from(TASK_SOURCES),
+                                    st.sampled_from(["合格", "不合格"])), min_size=6,
+                         max_size=20),
+    "problems": st.lists(st.tuples(SUBJECT_INDEX, RANDOM_DAYS, st.sampled_from(PROBLEM_SOURCES)), min_size=10,
+                         max_size=30)})
+
+
+def _some(values, most: int | None = None) -> st.SearchStrategy:
+    return st.lists(st.sampled_from(values), min_size=1, max_size=most or len(values), unique=True)
+
+
+@st.composite
+def _coverage_params(draw) -> dict:
+    record = draw(st.sampled_from(["风险排查", "监督抽检", "监督检查"]))
+    p = {"record": record, "period": draw(st.sampled_from(["统计区间", "行动以来"]))}
+    if record == "风险排查":
+        p["plan_required"] = draw(st.booleans())
+    else:
+        allowed = TASK_SOURCES if record == "监督抽检" else INSPECTION_TYPES
+        for key in ("sources", "exclude_sources"):
+            if draw(st.booleans()):
+                p[key] = draw(_some(allowed))
+    return p
+
+
+MEASURE_PARAMS = st.tuples(
+    _coverage_params(),
+    st.fixed_dictionaries({"grade": st.sampled_from(["风险等级", "信用等级"]),
+                           "minimums": st.dictionaries(st.sampled_from(["A", "B", "C", "D"]),
+                                                       st.integers(0, 3), min_size=1)}),
+    st.fixed_dictionaries({"exclude_sources": _some(TASK_SOURCES, 2), "complaint_sources": _some(PROBLEM_SOURCES),
+                           "complaints": st.integers(1, 3), "inspection_types": _some(INSPECTION_TYPES)}))
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def qingxi_empty(request, tmp_path_factory):
+    """The campaign's units and no record: each example below writes its own."""
+    path = tmp_path_factory.mktemp("campaigns") / "qingxi-2025.yaml"
+    path.write_text(CAMPAIGN, encoding="utf-8")
+    conf = load_campaign(str(path))
+    url = new_database(request.param, tmp_path_factory)
+    engine = get_engine(url)
+    upgrade(engine)
+    sync_campaign(engine, conf)
+    yield engine, conf
+    if request.param == "postgresql":
+        drop_pg_database(PG_URL, url)
+    else:
+        engine.dispose()
+
+
+def _write_random(engine, data: dict) -> None:
+    codes = [f"91330000QXRAND{n:04d}" for n in range(8)]
+    with engine.begin() as conn:
+        for table in (Inspection, RiskScreening, Sampling, Problem, Enterprise, UploadBatch):
+            conn.execute(delete(table))
+        units = dict(conn.execute(select(OrgUnit.code, OrgUnit.unit_id)).all())
+        b = conn.execute(insert(UploadBatch).returning(UploadBatch.batch_id), dict(
+            file_name="random.xlsx", sha256="2" * 64, uploader="test", uploaded_at=datetime(2025, 7, 1),
+            status="committed")).scalar_one()
+        conn.execute(insert(Enterprise), [
+            dict(credit_code=c, name=f"主体{n}", unit_id=units[u], is_large=big, status=status, subject_type=kind,
+                 risk_grade=risk, credit_grade=credit, cadre_name=None, batch_id=b)
+            for n, (c, (u, big, status, kind, risk, credit)) in enumerate(zip(codes, data["subjects"]))])
+        rows = {
+            Inspection: [dict(inspection_no=f"J{n}", credit_code=codes[i], inspection_date=d, inspection_type=t,
+                              count_problems=0, result="符合", batch_id=b)
+                         for n, (i, d, t) in enumerate(data["inspections"])],
+            RiskScreening: [dict(credit_code=codes[i], screening_date=d, agency="第三方", count_hazards=1,
+                                 has_plan=plan, batch_id=b) for i, d, plan in data["screenings"]],
+            Sampling: [_sample(f"A{n}", codes[i], d.isoformat(), src, "食品添加剂", verdict, b)
+                       for n, (i, d, src, verdict) in enumerate(data["samplings"])],
+            Problem: [_problem(f"P{n}", codes[i], src, d.isoformat(), d.isoformat(), None, None, b)
+                      for n, (i, d, src) in enumerate(data["problems"])]}
+        for table, values in rows.items():
+            if values:
+                conn.execute(insert(table), values)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=RECORDS, params=MEASURE_PARAMS, a=RANDOM_DAYS, b=RANDOM_DAYS, extra=st.sampled_from([0, 1, 30]),
+       population=st.sampled_from([None, None, "large", "workshops"]), viewer_unit=st.sampled_from(["QX", "QX2"]))
+def test_the_count_queries_equal_the_members_on_random_records(qingxi_empty, data, params, a, b, extra,
+                                                                population, viewer_unit):
+    engine, conf = qingxi_empty
+    _write_random(engine, data)
+    start, end = min(a, b), max(a, b)
+    sel = selection.select(engine, conf, system_viewer(engine, viewer_unit), window=Window(start, end, "w"),
+                           as_of=end + timedelta(days=extra))
+    units = [sel.unit, *sel.children]
+    for kind, p in zip(("coverage", "graded_minimum", "followup"), params):
+        m = measure_of(conf, TargetConf("random", "随机", 1.0, kind, {**p, "population": population}))
+        query, key = m.count_key
+        rows = execute(engine, query, report_unit_ids=[u["unit_id"] for u in units], **sel.params,
+                       **m.count_params(sel.params))
+        counted = {(r["unit_id"], m.code): (int(r["numerator"] or 0), int(r["denominator"] or 0))
+                   for r in rows if r["count_key"] == key}
+        members = {k: v for k, v in targets._member_counts(engine, m, sel, units).items() if v != (0, 0)}
+        assert counted == members, (kind, p)
+        # --hypothesis-show-statistics: how often each kind had members, and members missing
+        event(f"{kind}: {'some' if members else 'no'} member, "
+              f"{'some' if any(n < d for n, d in members.values()) else 'none'} missing")

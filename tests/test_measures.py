@@ -74,8 +74,14 @@ def test_every_dongtai_target_is_a_measure_of_the_registry():
                    # the campaign's work beyond the nine (实施方案 三、五)
                    ("risk_screening", "coverage", "cumulative"), ("sampling_coverage", "coverage", "cumulative"),
                    ("graded_inspection", "graded_minimum", "level"), ("risk_followup", "followup", "level")]
-    # the nine Dongtai targets all read the province-scale count queries; the four others count members
-    assert [bool(m.count_key) for m in measures(conf)] == [True] * 9 + [False] * 4
+    # every Dongtai target is counted by a count query (the nine by the rollup-backed ones, with fixed
+    # parameters; the four others by queries binding the measure's own parameters); none counts members
+    assert [m.count_key[0] for m in measures(conf)][9:] == [
+        "record_coverage_counts_by_unit", "record_coverage_counts_by_unit", "graded_minimum_counts_by_unit",
+        "followup_counts_by_unit"]
+    assert [bool(m.count_params({"as_of": conf.end_date, **dict.fromkeys(
+        ("from_date", "to_date", "campaign_start_date"), conf.start_date)})) for m in measures(conf)] == \
+        [False] * 9 + [True] * 4
     assert measures(conf)[9].pace_end() == conf.phases[0].end_date  # 风险排查 is phase 1's work
     assert set(MEASURES) == {"coverage", "checklist", "valid_certificate", "pass_rate", "closure", "count",
                              "within_days", "graded_minimum", "followup"}

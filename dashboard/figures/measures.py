@@ -8,9 +8,10 @@ missing, its definition, its pace rule (cumulative or level) and its sentences. 
 the CLI and provenance ask the measure; no Python module names a target code.
 
 Counting: a measure whose parameters are ones the province-scale count queries answer (the
-rollup-backed `queries/*_counts_by_unit.sql`, one per family, several targets per run) names its
-`count_key` there; any other parameters count the members in Python (exact, slower at scale).
-Tests prove both ways agree with the members for every Dongtai target.
+`queries/*_counts_by_unit.sql`, one per family, every report unit in one run) names its `count_key`
+there and binds its own parameters with `count_params`; the rollup-backed queries of the nine
+Dongtai targets answer fixed parameters, several targets per run. Any other parameters count the
+members in Python (exact, slower at scale). Tests prove both ways agree with the members.
 """
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ RESPONSIBILITY_ITEMS = {
 ENTERPRISE_FLAGS = "enterprise_target_flags"
 ENTERPRISE_COUNTS = "enterprise_target_counts_by_unit"
 SUBJECTS = "enterprise_grades"  # the active subjects alone (with grades): lighter than every flag
+RECORD_COVERAGE = "record_coverage_counts_by_unit"
 
 
 class MeasureError(ValueError):
@@ -164,8 +166,18 @@ class Measure:
 
     @property
     def count_key(self) -> tuple[str, str] | None:
-        """(count query, count_key) when the rollup-backed count queries answer these parameters."""
+        """(count query, count_key) when a count query answers these parameters."""
         return None
+
+    def count_params(self, params: dict) -> dict:
+        """The count query's bound parameters beyond the selection's `params` (the measure's own)."""
+        return {}
+
+    def _population_params(self) -> dict:
+        """The population as the count queries bind it (large_only, all_subject_types, subject_types)."""
+        pop = self.population
+        return {"large_only": int(pop.large_only), "all_subject_types": int(not pop.subject_types),
+                "subject_types": list(pop.subject_types)}
 
     # -------------------------------------------------------------- figures
     def members(self, engine: Engine, sel) -> list[dict]:
@@ -241,9 +253,12 @@ class Measure:
         return bool(self.p.get("sources") or self.p.get("exclude_sources") or self.p.get("plan_required"))
 
     def _period(self, sel) -> tuple[date, date]:
+        return self._period_of(sel.params)
+
+    def _period_of(self, params: dict) -> tuple[date, date]:
         if self.p.get("period") == "行动以来":
-            return sel.params["campaign_start_date"], sel.params["as_of"]
-        return sel.params["from_date"], sel.params["to_date"]
+            return params["campaign_start_date"], params["as_of"]
+        return params["from_date"], params["to_date"]
 
 
 def _subject(r: dict) -> dict:
@@ -305,7 +320,17 @@ class Coverage(Measure):
 
     @property
     def count_key(self):
-        return (ENTERPRISE_COUNTS, self._flag) if self._flag else None
+        return (ENTERPRISE_COUNTS, self._flag) if self._flag else (RECORD_COVERAGE, "covered")
+
+    def count_params(self, params):
+        if self._flag:
+            return {}
+        start, end = self._period_of(params)
+        p = self.p
+        return {**self._population_params(), "record_kind": p["record"], "record_name": self._record_name(),
+                "record_from_date": start, "record_to_date": end, "any_source": int(not p["sources"]),
+                "sources": list(p["sources"]), "exclude_sources": list(p["exclude_sources"]),
+                "plan_required": int(p["plan_required"])}
 
     def default_word(self, key: str) -> str:
         rec, pop, when = self._record_text(), self.population.name, self.p["period"]
@@ -837,6 +862,15 @@ class GradedMinimum(Measure):
             out[str(grade)] = n
         return out
 
+    @property
+    def count_key(self):
+        return ("graded_minimum_counts_by_unit", "graded_met")
+
+    def count_params(self, params):
+        need = {g: self.required(g, params["as_of"]) for g in GRADES}
+        return {**self._population_params(), "grade_column": GRADE_COLUMNS[self.p["grade"]],
+                **{f"required_{g.lower()}": -1 if n is None else n for g, n in need.items()}}
+
     def required(self, grade: str | None, as_of: date) -> int | None:
         """The number a subject of the grade must have by as_of; None for a grade not listed."""
         m = self.p["minimums"].get(grade or "")
@@ -907,6 +941,16 @@ class Followup(Measure):
             "gap_issue": f"{self.conf.word('subject_unit')}风险隐患{pop}尚未接受{kinds}",
             "action": f"对{{n}}{self.conf.word('subject_unit')}风险隐患{pop}组织{kinds}",
         }[key]
+
+    @property
+    def count_key(self):
+        return ("followup_counts_by_unit", "followed_up")
+
+    def count_params(self, params):
+        p = self.p
+        return {**self._population_params(), "exclude_sources": list(p["exclude_sources"]),
+                "complaint_sources": list(p["complaint_sources"]), "complaints": p["complaints"],
+                "inspection_types": list(p["inspection_types"])}
 
     def _flags(self, engine, sel) -> dict[str, tuple[date, str]]:
         """credit_code → (first flagging date, why) for the subjects flagged in the window."""

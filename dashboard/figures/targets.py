@@ -99,23 +99,30 @@ class TargetFigure:
 
 # ------------------------------------------------------------------ the figures
 def _count_rows(engine: Engine, conf: CampaignConf, sel: Selection, report_units: list[dict]) -> dict:
-    """(unit_id, target code) → (numerator, denominator); absent pairs are 0 of 0. Measures the
-    rollup-backed count queries answer share one run per query; the others count their members."""
+    """(unit_id, target code) → (numerator, denominator); absent pairs are 0 of 0. Measures a count
+    query answers share one run per query and parameters (every report unit at once); the others
+    count their members."""
     ids = [u["unit_id"] for u in report_units]
-    by_query: dict[str, list] = {}
+    runs: dict[tuple, tuple[dict, list]] = {}
     counts = {}
     for m in measures(conf):
         if m.count_key:
-            by_query.setdefault(m.count_key[0], []).append(m)
+            extra = m.count_params(sel.params)
+            runs.setdefault((m.count_key[0], _hashable(extra)), (extra, []))[1].append(m)
         else:
             counts |= _member_counts(engine, m, sel, report_units)
     with engine.connect() as conn:
-        for name, group in by_query.items():
+        for (name, _), (extra, group) in runs.items():
             rows = {(r["unit_id"], r["count_key"]): (int(r["numerator"] or 0), int(r["denominator"] or 0))
-                    for r in execute(conn, name, report_unit_ids=ids, **sel.params)}
+                    for r in execute(conn, name, report_unit_ids=ids, **sel.params, **extra)}
             for m in group:
                 counts |= {(i, m.code): rows[(i, m.count_key[1])] for i in ids if (i, m.count_key[1]) in rows}
     return counts
+
+
+def _hashable(params: dict) -> tuple:
+    """A measure's count parameters as a key: two measures asking the same share one run."""
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
 
 
 def _member_counts(engine: Engine, m, sel: Selection, report_units: list[dict]) -> dict:

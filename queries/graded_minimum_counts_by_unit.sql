@@ -1,0 +1,73 @@
+-- one row per report unit: active subjects of a listed grade whose 监督检查 from the campaign start to as_of reach the number their grade requires (numerator), and the active subjects of a listed grade (denominator)
+-- The count of a graded-frequency measure (dashboard.figures.measures.GradedMinimum). grade_column
+-- names the grade ('risk_grade' or 'credit_grade'); required_a … required_d are the numbers each
+-- grade must have by as_of (the campaign file's minimum pro rata, computed in Python), -1 for a
+-- grade the measure does not list (and a subject without a listed grade is in neither count).
+-- The subjects are the active ones of each report unit's subtree inside the viewer's scope, of the
+-- population (large_only, all_subject_types and subject_types as in record_coverage_counts_by_unit).
+-- Same logic as GradedMinimum.members over enterprise_grades.sql (the members: gap lists and
+-- provenance); tests prove both agree. A report unit with no such subject has no row (0 of 0).
+with
+
+closure as (
+    select ancestor_id, descendant_id from org_unit_closure
+),
+
+subjects as (
+    select
+        credit_code,
+        unit_id,
+        case when :grade_column = 'credit_grade' then credit_grade else risk_grade end as grade
+    from enterprise
+    where status = '在产'
+        and (:large_only = 0 or is_large)
+        and (:all_subject_types = 1 or subject_type in :subject_types)
+),
+
+inspection_counts as (
+    select credit_code, count(*) as count_inspections
+    from inspection
+    where inspection_date >= :campaign_start_date and inspection_date <= :as_of
+    group by credit_code
+),
+
+covered_units as (
+    -- include: scope_covered_units_by_report_unit
+),
+
+graded_subjects as (
+    select
+        s.credit_code,
+        s.unit_id,
+        case s.grade
+            when 'A' then :required_a
+            when 'B' then :required_b
+            when 'C' then :required_c
+            when 'D' then :required_d
+            else -1 end as count_required
+    from subjects as s
+),
+
+counts_by_own_unit as (
+    select
+        g.unit_id,
+        count(*) as count_graded,
+        sum(case when coalesce(i.count_inspections, 0) >= g.count_required then 1 else 0 end) as count_met
+    from graded_subjects as g
+    left join inspection_counts as i on i.credit_code = g.credit_code
+    where g.count_required >= 0
+    group by g.unit_id
+),
+
+final as (
+    select
+        cu.report_unit_id as unit_id,
+        'graded_met' as count_key,
+        sum(c.count_met) as numerator,
+        sum(c.count_graded) as denominator
+    from covered_units as cu
+    join counts_by_own_unit as c on c.unit_id = cu.unit_id
+    group by cu.report_unit_id
+)
+
+select * from final

@@ -1,0 +1,96 @@
+-- one row per report unit: active subjects of the population with a record of record_kind in [record_from_date, record_to_date] (numerator), and the active subjects of the population (denominator)
+-- The count of a coverage measure (dashboard.figures.measures.Coverage) whose parameters the
+-- enterprise flags query does not answer: a population, a period or record filters of its own
+-- (风险排查 with a 一企一策 plan, 监督抽检 without 风险监测, 监督检查 of some types). The subjects are
+-- the active ones of each report unit's subtree inside the viewer's scope, of the population
+-- (large_only 1: 规上 only; all_subject_types 0: subject_type in subject_types); a subject counts
+-- when one of its records of the kind (checklist named record_name, '' for any) is dated in the
+-- period, its record_source is in sources (when any_source is 0) and not in exclude_sources, and
+-- it left a plan when plan_required is 1. Same logic as Coverage.members over subject_records.sql
+-- and enterprise_grades.sql (the members: gap lists and provenance); tests prove both agree.
+-- Each arm of the union tests its own kind, so only the asked kind's table is read, once, into an
+-- uncorrelated IN list probed per subject. A report unit with no such subject has no row (0 of 0).
+with
+
+closure as (
+    select ancestor_id, descendant_id from org_unit_closure
+),
+
+subjects as (
+    select credit_code, unit_id
+    from enterprise
+    where status = '在产'
+        and (:large_only = 0 or is_large)
+        and (:all_subject_types = 1 or subject_type in :subject_types)
+),
+
+records as (
+    select credit_code, inspection_date as record_date, '' as record_source, 0 as has_plan
+    from self_inspection
+    where :record_kind = '企业自查'
+    union all
+    select credit_code, evaluation_date, '', 0
+    from supplier_evaluation
+    where :record_kind = '供应商评价'
+    union all
+    select credit_code, exam_date, '', 0
+    from officer_exam
+    where :record_kind = '食安员抽考'
+    union all
+    select credit_code, visit_date, '', 0
+    from cadre_visit
+    where :record_kind = '包保督导'
+    union all
+    select credit_code, inspection_date, inspection_type, 0
+    from inspection
+    where :record_kind = '监督检查'
+    union all
+    select credit_code, check_date, '', 0
+    from checklist_item
+    where :record_kind = '检查清单'
+        and (checklist = cast(:record_name as varchar(100)) or cast(:record_name as varchar(100)) = '')
+    union all
+    select credit_code, screening_date, '', case when has_plan then 1 else 0 end
+    from risk_screening
+    where :record_kind = '风险排查'
+    union all
+    select credit_code, sampling_date, task_source, 0
+    from sampling
+    where :record_kind = '监督抽检'
+),
+
+covering_records as (
+    select credit_code
+    from records
+    where record_date >= :record_from_date and record_date <= :record_to_date
+        and (:any_source = 1 or record_source in :sources)
+        and record_source not in :exclude_sources
+        and (:plan_required = 0 or has_plan = 1)
+),
+
+covered_units as (
+    -- include: scope_covered_units_by_report_unit
+),
+
+counts_by_own_unit as (
+    select
+        unit_id,
+        count(*) as count_subjects,
+        sum(case when credit_code in (select credit_code from covering_records) then 1 else 0 end)
+            as count_covered
+    from subjects
+    group by unit_id
+),
+
+final as (
+    select
+        cu.report_unit_id as unit_id,
+        'covered' as count_key,
+        sum(c.count_covered) as numerator,
+        sum(c.count_subjects) as denominator
+    from covered_units as cu
+    join counts_by_own_unit as c on c.unit_id = cu.unit_id
+    group by cu.report_unit_id
+)
+
+select * from final
