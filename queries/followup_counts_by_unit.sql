@@ -3,9 +3,9 @@
 -- the window [from_date, to_date] (to_date already clipped to as_of) by a 不合格 监督抽检 batch whose
 -- 任务来源 is not in exclude_sources (on its sampling day), or by its complaints-th problem of
 -- complaint_sources found in the window (on that problem's day); the earlier of the two is its
--- first flagging date. The subjects are the active ones of each report unit's subtree inside the
--- viewer's scope, of the population (large_only, all_subject_types and subject_types as in
--- record_coverage_counts_by_unit). Same logic as Followup.members over sampling_cases.sql,
+-- first flagging date. The subjects are the active ones of the population
+-- (queries/_fragments/population_subjects.sql) in each report unit's subtree inside the viewer's
+-- scope. Same logic as Followup.members over sampling_cases.sql,
 -- problems_listed.sql, subject_records.sql and enterprise_grades.sql (the members: gap lists and
 -- provenance); tests prove both agree. A report unit with no flagged subject has no row (0 of 0).
 with
@@ -15,11 +15,7 @@ closure as (
 ),
 
 subjects as (
-    select credit_code, unit_id
-    from enterprise
-    where status = '在产'
-        and (:large_only = 0 or is_large)
-        and (:all_subject_types = 1 or subject_type in :subject_types)
+    -- include: population_subjects
 ),
 
 failed_samplings as (

@@ -3,8 +3,8 @@
 -- names the grade ('risk_grade' or 'credit_grade'); required_a … required_d are the numbers each
 -- grade must have by as_of (the campaign file's minimum pro rata, computed in Python), -1 for a
 -- grade the measure does not list (and a subject without a listed grade is in neither count).
--- The subjects are the active ones of each report unit's subtree inside the viewer's scope, of the
--- population (large_only, all_subject_types and subject_types as in record_coverage_counts_by_unit).
+-- The subjects are the active ones of the population (queries/_fragments/population_subjects.sql)
+-- in each report unit's subtree inside the viewer's scope.
 -- Same logic as GradedMinimum.members over enterprise_grades.sql (the members: gap lists and
 -- provenance); tests prove both agree. A report unit with no such subject has no row (0 of 0).
 with
@@ -14,14 +14,7 @@ closure as (
 ),
 
 subjects as (
-    select
-        credit_code,
-        unit_id,
-        case when :grade_column = 'credit_grade' then credit_grade else risk_grade end as grade
-    from enterprise
-    where status = '在产'
-        and (:large_only = 0 or is_large)
-        and (:all_subject_types = 1 or subject_type in :subject_types)
+    -- include: population_subjects
 ),
 
 inspection_counts as (
@@ -39,7 +32,7 @@ graded_subjects as (
     select
         s.credit_code,
         s.unit_id,
-        case s.grade
+        case case when :grade_column = 'credit_grade' then s.credit_grade else s.risk_grade end
             when 'A' then :required_a
             when 'B' then :required_b
             when 'C' then :required_c

@@ -2,11 +2,11 @@
 -- The count of a coverage measure (dashboard.figures.measures.Coverage) whose parameters the
 -- enterprise flags query does not answer: a population, a period or record filters of its own
 -- (风险排查 with a 一企一策 plan, 监督抽检 without 风险监测, 监督检查 of some types). The subjects are
--- the active ones of each report unit's subtree inside the viewer's scope, of the population
--- (large_only 1: 规上 only; all_subject_types 0: subject_type in subject_types); a subject counts
--- when one of its records of the kind (checklist named record_name, '' for any) is dated in the
--- period, its record_source is in sources (when any_source is 0) and not in exclude_sources, and
--- it left a plan when plan_required is 1. Same logic as Coverage.members over subject_records.sql
+-- the active ones of the population (queries/_fragments/population_subjects.sql) in each report
+-- unit's subtree inside the viewer's scope; a subject counts when one of its records of the kind
+-- (checklist named record_name, '' for any) is dated in the period, its record_source is in
+-- sources (when any_source is 0) and not in exclude_sources, and it left a plan when
+-- plan_required is 1. Same logic as Coverage.members over subject_records.sql
 -- and enterprise_grades.sql (the members: gap lists and provenance); tests prove both agree.
 -- Each arm of the union tests its own kind, so only the asked kind's table is read, once, into an
 -- uncorrelated IN list probed per subject. A report unit with no such subject has no row (0 of 0).
@@ -17,11 +17,7 @@ closure as (
 ),
 
 subjects as (
-    select credit_code, unit_id
-    from enterprise
-    where status = '在产'
-        and (:large_only = 0 or is_large)
-        and (:all_subject_types = 1 or subject_type in :subject_types)
+    -- include: population_subjects
 ),
 
 records as (

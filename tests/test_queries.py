@@ -101,4 +101,4 @@ def test_an_include_line_becomes_its_fragment_at_the_same_indent():
 def test_every_fragment_is_included_and_every_include_names_one():
     included = {m for p in SQL_FILES for m in re.findall(r"^ *-- include: (\w+) *$", p.read_text(encoding="utf-8"), re.M)}
     assert included == {p.stem for p in FRAGMENTS_DIR.glob("*.sql")} == {
-        "scope_covered_units", "scope_covered_units_by_report_unit"}
+        "scope_covered_units", "scope_covered_units_by_report_unit", "population_subjects"}
