@@ -206,21 +206,28 @@ def _build(engine) -> None:
             for c, d in [(S1, "2025-02-01"), (S1, "2025-03-01"), (S4, "2025-04-01")]])
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def qingxi(request, tmp_path_factory):
+def _campaign_database(backend: str, tmp_path_factory, build=None):
+    """(engine, conf) of the campaign above on a new database of the backend, its records written
+    by `build` (none without); dropped or disposed when the generator is closed."""
     path = tmp_path_factory.mktemp("campaigns") / "qingxi-2025.yaml"
     path.write_text(CAMPAIGN, encoding="utf-8")
     conf = load_campaign(str(path))
-    url = new_database(request.param, tmp_path_factory)
+    url = new_database(backend, tmp_path_factory)
     engine = get_engine(url)
     upgrade(engine)
     sync_campaign(engine, conf)
-    _build(engine)
+    if build:
+        build(engine)
     yield engine, conf
-    if request.param == "postgresql":
+    if backend == "postgresql":
         drop_pg_database(PG_URL, url)
     else:
         engine.dispose()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def qingxi(request, tmp_path_factory):
+    yield from _campaign_database(request.param, tmp_path_factory, _build)
 
 
 def _figures(engine, conf, window, as_of, unit=None):
@@ -594,18 +601,7 @@ MEASURE_PARAMS = st.tuples(
 @pytest.fixture(scope="module", params=BACKENDS)
 def qingxi_empty(request, tmp_path_factory):
     """The campaign's units and no record: each example below writes its own."""
-    path = tmp_path_factory.mktemp("campaigns") / "qingxi-2025.yaml"
-    path.write_text(CAMPAIGN, encoding="utf-8")
-    conf = load_campaign(str(path))
-    url = new_database(request.param, tmp_path_factory)
-    engine = get_engine(url)
-    upgrade(engine)
-    sync_campaign(engine, conf)
-    yield engine, conf
-    if request.param == "postgresql":
-        drop_pg_database(PG_URL, url)
-    else:
-        engine.dispose()
+    yield from _campaign_database(request.param, tmp_path_factory)
 
 
 def _write_random(engine, data: dict) -> None:
