@@ -429,3 +429,20 @@ class RollupSelfInspectionMonth(Base):
     count_self_inspections: Mapped[int] = mapped_column(Integer)
     last_inspection_date: Mapped[date] = mapped_column(Date)
     __table_args__ = (Index("ix_rollup_self_inspection_month_month", "month_date", "month_end_date"),)
+
+
+class RollupEnterpriseSpan(Base):
+    """The first and last record date of an enterprise in each record table whose target asks
+    "any record from the campaign start to as_of" (供应商评价, 食安员抽考, 包保督导), kept by the
+    importer (dashboard.rollups). One row per enterprise with any such record; a table it has no
+    record in leaves its two dates null. A record falls in [start, as_of] when the first or the
+    last date does; when neither does, only first < start and last > as_of still leaves room for
+    one, and only then are the raw rows read (queries/enterprise_target_counts_by_unit.sql)."""
+    __tablename__ = "rollup_enterprise_span"
+    credit_code: Mapped[str] = mapped_column(String(18), primary_key=True)
+    first_supplier_evaluation_date: Mapped[date | None] = mapped_column(Date)
+    last_supplier_evaluation_date: Mapped[date | None] = mapped_column(Date)
+    first_officer_exam_date: Mapped[date | None] = mapped_column(Date)
+    last_officer_exam_date: Mapped[date | None] = mapped_column(Date)
+    first_cadre_visit_date: Mapped[date | None] = mapped_column(Date)
+    last_cadre_visit_date: Mapped[date | None] = mapped_column(Date)

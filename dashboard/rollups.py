@@ -6,7 +6,10 @@ At province scale 监督抽检 holds millions of rows and 企业自查 hundreds 
   window as a sum over its days: exact at mid-month edges, no raw row read;
 - `rollup_self_inspection_month` (one row per enterprise × month) answers "self-inspected in the
   window" for the months wholly inside it; the partial months at the edges probe the raw rows by
-  the (credit_code, inspection_date) key (queries/enterprise_target_counts_by_unit.sql).
+  the (credit_code, inspection_date) key (queries/enterprise_target_counts_by_unit.sql);
+- `rollup_enterprise_span` (one row per enterprise) holds the first and last date of its 供应商评价,
+  食安员抽考 and 包保督导 records, which answers "any record from the campaign start to as_of" without
+  reading them unless both fall outside, one before the start and one after as_of.
 
 The rollups are always written in the same transaction as the records:
 
@@ -26,17 +29,25 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Iterable
 
-from sqlalchemy import Date, and_, bindparam, case, delete, func, insert, select
+from sqlalchemy import Date, and_, bindparam, case, cast, delete, func, insert, null, select, union_all
 from sqlalchemy.engine import Connection, Engine
 
-from .models import Enterprise, RollupSamplingUnitDay, RollupSelfInspectionMonth, Sampling, SelfInspection
+from .models import (CadreVisit, Enterprise, OfficerExam, RollupEnterpriseSpan, RollupSamplingUnitDay,
+                     RollupSelfInspectionMonth, Sampling, SelfInspection, SupplierEvaluation)
 from .periods import month_bounds, month_start, next_month
 
 CHUNK = 1000  # values per IN list
 
 # table → keys the change touches: self_inspection {(credit_code, month)}, sampling
-# {(credit_code, day, unit_id or None)}, enterprise {(unit_id,)}
+# {(credit_code, day, unit_id or None)}, enterprise {(unit_id,)}, a SPAN_SOURCES table {(credit_code,)}
 Pairs = dict[str, set[tuple]]
+
+# record table → its date column, whose first and last date per enterprise rollup_enterprise_span
+# keeps in first_<table>_date and last_<table>_date
+SPAN_SOURCES = {"supplier_evaluation": SupplierEvaluation.evaluation_date,
+                "officer_exam": OfficerExam.exam_date,
+                "cadre_visit": CadreVisit.visit_date}
+SOURCE_TABLES = ("self_inspection", "sampling", "enterprise", *SPAN_SOURCES)  # the tables a rollup reads
 
 
 @dataclass(frozen=True)
@@ -48,8 +59,9 @@ class RollupSpec:
 
 ROLLUPS = (RollupSpec(RollupSamplingUnitDay, "sampling"),
            RollupSpec(RollupSamplingUnitDay, "enterprise"),  # a moved enterprise moves its samples
-           RollupSpec(RollupSelfInspectionMonth, "self_inspection"))
-ROLLUP_TABLES = (RollupSamplingUnitDay, RollupSelfInspectionMonth)
+           RollupSpec(RollupSelfInspectionMonth, "self_inspection"),
+           *(RollupSpec(RollupEnterpriseSpan, name) for name in SPAN_SOURCES))
+ROLLUP_TABLES = (RollupSamplingUnitDay, RollupSelfInspectionMonth, RollupEnterpriseSpan)
 
 
 def _as_date(value) -> date:
@@ -66,17 +78,22 @@ def pairs_of_rows(table_name: str, rows: Iterable[dict]) -> set[tuple]:
         return {(r["credit_code"], _as_date(r["sampling_date"]), None) for r in rows}
     if table_name == "enterprise":
         return {(r["unit_id"],) for r in rows if r.get("unit_id") is not None}
+    if table_name in SPAN_SOURCES:
+        return {(r["credit_code"],) for r in rows}
     return set()
 
 
 def pairs_of_changes(conn: Connection, table_name: str, keys: list[str], changes) -> set[tuple]:
     """The keys a batch's changes of one table touch, read before they are undone: the prior rows
     kept in batch_change and the rows as they stand now (what the batch wrote). Sampling keys get
-    their unit now, while the enterprise still exists (undoing may delete it)."""
-    if table_name not in ("self_inspection", "sampling", "enterprise"):
+    their unit now, while the enterprise still exists (undoing may delete it). A span table's
+    keys hold the credit code, so its keys need no read."""
+    if table_name not in SOURCE_TABLES:
         return set()
     old = [json.loads(c.old_row_json) for c in changes if c.old_row_json is not None]
     key_rows = [dict(zip(keys, json.loads(c.record_key))) for c in changes]
+    if table_name in SPAN_SOURCES:
+        return pairs_of_rows(table_name, old + key_rows)
     rows = old + _current_rows(conn, table_name, keys, key_rows)
     if table_name != "sampling":
         return pairs_of_rows(table_name, rows)
@@ -183,6 +200,32 @@ def _refresh_unit_days(conn: Connection, sample_keys: set[tuple], moved_units: s
         _insert_unit_days(conn, units, chunk)
 
 
+# ------------------------------------------------------------------ enterprise spans
+def _insert_spans(conn: Connection, codes: list[str] | None) -> None:
+    """INSERT … SELECT the span row of each enterprise (of codes, or every one when None) with a
+    record in any SPAN_SOURCES table: one grouped arm per table, merged per enterprise."""
+    columns = [f"{edge}_{name}_date" for name in SPAN_SOURCES for edge in ("first", "last")]
+    arms = []
+    for name, day in SPAN_SOURCES.items():
+        code = day.class_.credit_code
+        dates = {f"first_{name}_date": func.min(day), f"last_{name}_date": func.max(day)}
+        stmt = select(code, *(dates.get(c, cast(null(), Date)).label(c) for c in columns)).group_by(code)
+        arms.append(stmt if codes is None else stmt.where(code.in_(codes)))
+    merged = union_all(*arms).subquery()
+    stmt = select(merged.c.credit_code, *(func.max(merged.c[c]) for c in columns)).group_by(merged.c.credit_code)
+    conn.execute(insert(RollupEnterpriseSpan.__table__).from_select(["credit_code", *columns], stmt))
+
+
+def _refresh_spans(conn: Connection, codes: set[str]) -> None:
+    """Recompute the span rows of the given enterprises (deleted when they have no record left)."""
+    rollup = RollupEnterpriseSpan.__table__
+    codes = sorted(codes)
+    for i in range(0, len(codes), CHUNK):
+        chunk = codes[i:i + CHUNK]
+        conn.execute(delete(rollup).where(rollup.c.credit_code.in_(chunk)))
+        _insert_spans(conn, chunk)
+
+
 # ------------------------------------------------------------------ entry points
 def refresh_pairs(conn: Connection, pairs: Pairs) -> int:
     """Recompute the rollup rows of the touched keys from the records, inside the caller's
@@ -192,7 +235,10 @@ def refresh_pairs(conn: Connection, pairs: Pairs) -> int:
     if pairs.get("sampling") or pairs.get("enterprise"):
         _refresh_unit_days(conn, pairs.get("sampling", set()),
                            {unit for (unit,) in pairs.get("enterprise", set())})
-    return sum(len(p) for name, p in pairs.items() if name in ("self_inspection", "sampling", "enterprise"))
+    span_codes = {code for name in SPAN_SOURCES for (code,) in pairs.get(name, set())}
+    if span_codes:
+        _refresh_spans(conn, span_codes)
+    return sum(len(p) for name, p in pairs.items() if name in SOURCE_TABLES)
 
 
 def rebuild_self_inspection_months(conn: Connection) -> None:
@@ -212,6 +258,8 @@ def rebuild_rollups(conn: Connection) -> dict[str, int]:
     conn.execute(delete(RollupSamplingUnitDay.__table__))
     _insert_unit_days(conn, None, None)
     rebuild_self_inspection_months(conn)
+    conn.execute(delete(RollupEnterpriseSpan.__table__))
+    _insert_spans(conn, None)
     return {t.__tablename__: conn.execute(select(func.count()).select_from(t.__table__)).scalar_one()
             for t in ROLLUP_TABLES}
 

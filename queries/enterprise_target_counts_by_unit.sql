@@ -11,6 +11,10 @@
 -- Each flag is an existence probe per active enterprise on a (credit_code, date) key, so the cost
 -- grows with the enterprises, not the records. self_inspection reads rollup_self_inspection_month
 -- for the whole months and probes the raw rows only in the partial months at the window's edges.
+-- 供应商评价, 食安员抽考 and 包保督导 read rollup_enterprise_span (each enterprise's first and last
+-- record date per table): a record lies in [campaign start, as_of] when the first or the last
+-- does; when neither does, one lies there only if first < start and last > as_of, and only then is
+-- the enterprise's own rows probed.
 with
 
 closure as (
@@ -19,6 +23,10 @@ closure as (
 
 active_enterprises as (
     select credit_code, unit_id, is_large from enterprise where status = '在产'
+),
+
+spans as (
+    select * from rollup_enterprise_span
 ),
 
 covered_units as (
@@ -34,7 +42,8 @@ valid_systems as (
 ),
 
 active_enterprise_flags as (
-    -- each flag is an uncorrelated IN list, built once per query and probed per enterprise
+    -- self-inspection and systems: uncorrelated IN lists, built once per query and probed per
+    -- enterprise; the three since-start flags: the enterprise's span row (raw rows only in the gap case)
     select
         e.credit_code,
         e.unit_id,
@@ -65,19 +74,35 @@ active_enterprise_flags as (
             and e.credit_code in (select credit_code from valid_systems
                                   where system_type = '智能化追溯体系')
             then 1 else 0 end as is_qms_traceable,
-        case when e.credit_code in (
-                select credit_code from supplier_evaluation
-                where evaluation_date >= :campaign_start_date and evaluation_date <= :as_of)
+        case when sp.first_supplier_evaluation_date between :campaign_start_date and :as_of
+            or sp.last_supplier_evaluation_date between :campaign_start_date and :as_of
+            or (sp.first_supplier_evaluation_date < :campaign_start_date
+                and sp.last_supplier_evaluation_date > :as_of
+                and exists (
+                    select 1 from supplier_evaluation as x
+                    where x.credit_code = e.credit_code
+                        and x.evaluation_date >= :campaign_start_date and x.evaluation_date <= :as_of))
             then 1 else 0 end as is_supplier_evaluated,
-        case when e.credit_code in (
-                select credit_code from officer_exam
-                where exam_date >= :campaign_start_date and exam_date <= :as_of)
+        case when sp.first_officer_exam_date between :campaign_start_date and :as_of
+            or sp.last_officer_exam_date between :campaign_start_date and :as_of
+            or (sp.first_officer_exam_date < :campaign_start_date
+                and sp.last_officer_exam_date > :as_of
+                and exists (
+                    select 1 from officer_exam as x
+                    where x.credit_code = e.credit_code
+                        and x.exam_date >= :campaign_start_date and x.exam_date <= :as_of))
             then 1 else 0 end as is_officer_examined,
-        case when e.credit_code in (
-                select credit_code from cadre_visit
-                where visit_date >= :campaign_start_date and visit_date <= :as_of)
+        case when sp.first_cadre_visit_date between :campaign_start_date and :as_of
+            or sp.last_cadre_visit_date between :campaign_start_date and :as_of
+            or (sp.first_cadre_visit_date < :campaign_start_date
+                and sp.last_cadre_visit_date > :as_of
+                and exists (
+                    select 1 from cadre_visit as x
+                    where x.credit_code = e.credit_code
+                        and x.visit_date >= :campaign_start_date and x.visit_date <= :as_of))
             then 1 else 0 end as is_supervised
     from active_enterprises as e
+    left join spans as sp on sp.credit_code = e.credit_code
 ),
 
 counts_by_own_unit as (

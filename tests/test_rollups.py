@@ -5,15 +5,15 @@ another unit) equals a full rebuild."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.config import Config
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, inspect as sa_inspect, select, text, update
+from sqlalchemy import func, insert, inspect as sa_inspect, select, text, update
 
 import dashboard.db
 from dashboard.__main__ import main
@@ -26,10 +26,11 @@ from dashboard.figures.records import figure_members
 from dashboard.figures.reporting import DATED_SHEETS
 from dashboard.figures.targets import compute_targets
 from dashboard.importer import import_workbook, rollback_batch
-from dashboard.models import Base, Enterprise, OrgUnit, OrgUnitClosure, Sampling, SelfInspection
+from dashboard.models import (Base, CadreVisit, Enterprise, OfficerExam, OrgUnit, OrgUnitClosure, Sampling,
+                              SelfInspection, SupplierEvaluation, UploadBatch)
 from dashboard.periods import Window
 from dashboard.periods import month_bounds
-from dashboard.rollups import rebuild, rollup_rows
+from dashboard.rollups import rebuild, rebuild_rollups, rollup_rows
 
 from tests.builders import code, registry, sampling, sampling_row, sheet, xlsx
 from tests.databases import BACKENDS, PG_URL, drop_pg_database, new_database, prepared_engine
@@ -144,7 +145,6 @@ def test_demo_rollups_equal_a_full_rebuild(sample_county_each_backend):
     assert kept["rollup_sampling_unit_day"] and kept["rollup_self_inspection_month"]
     assert sum(r[2] for r in kept["rollup_sampling_unit_day"]) == len(_raw_facts(engine)["samples"])
     # rebuild in a transaction that is rolled back, so the session's database stays as built
-    from dashboard.rollups import rebuild_rollups
     with engine.connect() as conn:
         trans = conn.begin()
         rebuild_rollups(conn)
@@ -196,8 +196,109 @@ def test_import_rollback_rollups_equal_a_full_rebuild(empty_engine):
         (code(1), *may, 1, date(2023, 5, 8))]
 
     rollback_batch(empty_engine, first.batch_id, system_viewer(empty_engine))
-    assert rollup_rows(empty_engine) == {"rollup_sampling_unit_day": [],
-                                         "rollup_self_inspection_month": []}
+    assert rollup_rows(empty_engine) == {"rollup_sampling_unit_day": [], "rollup_self_inspection_month": [],
+                                         "rollup_enterprise_span": []}
+
+
+SUPPLIER_HEADERS = ["统一社会信用代码", "评价日期", "评价供应商数", "不合格供应商数"]
+EXAM_HEADERS = ["统一社会信用代码", "姓名", "岗位", "考试日期", "成绩", "是否合格"]
+VISIT_HEADERS = ["统一社会信用代码", "督导日期", "包保干部", "干部层级", "发现问题数"]
+
+
+def _spans(engine) -> dict[str, tuple]:
+    return {r[0]: r[1:] for r in rollup_rows(engine)["rollup_enterprise_span"]}
+
+
+def test_enterprise_spans_through_import_and_rollback_equal_a_full_rebuild(empty_engine):
+    """rollup_enterprise_span follows every batch (new rows, a replaced row, an earlier record)
+    and every rollback, and always equals a full rebuild."""
+    d = date
+    first = import_workbook(empty_engine, xlsx(
+        registry(1, 2, 3),
+        sheet("供应商评价", SUPPLIER_HEADERS, [[code(1), d(2023, 5, 8), 3, 0], [code(1), d(2023, 7, 1), 2, 0]]),
+        sheet("食安员抽考", EXAM_HEADERS, [[code(2), "张三", "食品安全员", d(2023, 6, 2), 80, "是"]]),
+        sheet("包保督导", VISIT_HEADERS, [[code(1), d(2023, 4, 3), "王明", "A级", 0]])),
+                            viewer=system_viewer(empty_engine), uploader="t")
+    assert first.status == "imported", first.to_text()
+    assert _spans(empty_engine) == {
+        code(1): (d(2023, 5, 8), d(2023, 7, 1), None, None, d(2023, 4, 3), d(2023, 4, 3)),
+        code(2): (None, None, d(2023, 6, 2), d(2023, 6, 2), None, None)}
+    second = import_workbook(empty_engine, xlsx(
+        sheet("供应商评价", SUPPLIER_HEADERS, [[code(1), d(2023, 7, 1), 5, 1], [code(1), d(2023, 2, 1), 1, 0]]),
+        sheet("食安员抽考", EXAM_HEADERS, [[code(3), "李四", "食品安全员", d(2023, 9, 9), 50, "否"]])),
+                             viewer=system_viewer(empty_engine), uploader="t")
+    assert second.status == "imported", second.to_text()
+    after_second = rollup_rows(empty_engine)
+    assert _spans(empty_engine)[code(1)][:2] == (d(2023, 2, 1), d(2023, 7, 1))
+    assert _spans(empty_engine)[code(3)] == (None, None, d(2023, 9, 9), d(2023, 9, 9), None, None)
+    rebuild(empty_engine)
+    assert rollup_rows(empty_engine) == after_second
+    rollback_batch(empty_engine, second.batch_id, system_viewer(empty_engine))
+    after_rollback = rollup_rows(empty_engine)
+    assert set(_spans(empty_engine)) == {code(1), code(2)}
+    assert _spans(empty_engine)[code(1)][:2] == (d(2023, 5, 8), d(2023, 7, 1))
+    rebuild(empty_engine)
+    assert rollup_rows(empty_engine) == after_rollback
+    rollback_batch(empty_engine, first.batch_id, system_viewer(empty_engine))
+    assert _spans(empty_engine) == {}
+
+
+SPAN_FLAGS = {"suppliers_evaluated": (SupplierEvaluation, "evaluation_date"),
+              "officers_examined": (OfficerExam, "exam_date"),
+              "supervised": (CadreVisit, "visit_date")}
+span_days = st.integers(min_value=0, max_value=300).map(lambda n: date(2022, 12, 1) + timedelta(days=n))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records=st.lists(st.tuples(st.integers(0, 5), st.sampled_from(sorted(SPAN_FLAGS)), span_days), max_size=60),
+       active=st.lists(st.booleans(), min_size=6, max_size=6), start=span_days, as_of=span_days)
+@example(records=[(0, flag, date(2023, d, 1)) for flag in SPAN_FLAGS for d in (1, 5, 9)]  # the gap case:
+         + [(1, flag, date(2023, d, 1)) for flag in SPAN_FLAGS for d in (1, 9)],  # with and without a record inside
+         active=[True] * 6, start=date(2023, 3, 1), as_of=date(2023, 6, 30))
+def test_span_flags_equal_the_raw_records(empty_engine, records, active, start, as_of):
+    """The three since-start flags read from rollup_enterprise_span equal "any record dated from
+    start to as_of" counted on the raw rows, for any start and as_of (before, inside and after
+    each enterprise's records), on both databases."""
+    conf, viewer = load_campaign(), system_viewer(empty_engine)
+    records = {(n, flag, day) for n, flag, day in records}
+    with empty_engine.connect() as conn, conn.begin() as trans:
+        homes, subtrees = _seed_span_records(conn, records, active)
+        params = selection.query_params(conf, viewer, Window(start, max(start, as_of), "w"), as_of)
+        got = {(r["unit_id"], r["count_key"]): (int(r["numerator"]), int(r["denominator"]))
+               for r in execute(conn, "enterprise_target_counts_by_unit", report_unit_ids=sorted(subtrees),
+                                **(params | {"campaign_start_date": start})) if r["count_key"] in SPAN_FLAGS}
+        trans.rollback()
+    want = {}
+    for unit_id, below in subtrees.items():
+        mine = {n for n in range(6) if active[n] and homes[n] in below}
+        for flag in SPAN_FLAGS if mine else ():
+            hit = {n for n, f, day in records if f == flag and start <= day <= as_of}
+            want[(unit_id, flag)] = (len(hit & mine), len(mine))
+    assert got == want
+
+
+def _seed_span_records(conn, records: set, active: list[bool]):
+    """Six enterprises over the tree's leaves (status from active), the drawn records, a full
+    rollup rebuild; returns ({n: its unit}, {unit: the units of its subtree})."""
+    subtrees = defaultdict(set)
+    for a, d in conn.execute(select(OrgUnitClosure.ancestor_id, OrgUnitClosure.descendant_id)):
+        subtrees[a].add(d)
+    leaves = sorted(u for u, below in subtrees.items() if below == {u})
+    conn.execute(insert(UploadBatch), [{"batch_id": 1, "file_name": "t.xlsx", "sha256": "0" * 64, "uploader": "t",
+                                        "uploaded_at": datetime(2023, 1, 1), "status": "committed", "rows_json": "{}"}])
+    homes = {n: leaves[n % len(leaves)] for n in range(6)}
+    conn.execute(insert(Enterprise), [{"credit_code": code(n), "name": f"企业{n}", "unit_id": homes[n], "is_large": True,
+                                       "risk_grade": "B", "status": "在产" if active[n] else "停产", "batch_id": 1}
+                                      for n in range(6)])
+    extra = {"suppliers_evaluated": {"count_suppliers": 1},
+             "officers_examined": {"person_name": "张三", "post": "食品安全员", "score": 80.0, "is_passed": True},
+             "supervised": {"cadre_name": "王明", "cadre_level": "A级", "count_problems": 0}}
+    for flag, (model, column) in SPAN_FLAGS.items():
+        rows = [{"credit_code": code(n), column: day, "batch_id": 1, **extra[flag]} for n, f, day in records if f == flag]
+        if rows:
+            conn.execute(insert(model), rows)
+    rebuild_rollups(conn)
+    return homes, subtrees
 
 
 def test_an_enterprise_moving_unit_moves_its_samples(empty_engine):
