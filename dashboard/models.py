@@ -197,7 +197,10 @@ class OfficerExam(Base):
     score: Mapped[float] = mapped_column(Float)
     is_passed: Mapped[bool] = mapped_column(Boolean)
     batch_id: Mapped[int] = _batch_fk()
-    __table_args__ = (UniqueConstraint("credit_code", "person_name", "exam_date"),)
+    # the natural key, and the same with is_passed: officer_exam_pass_counts_by_unit finds each
+    # person's latest exam and its result in the index alone (SQLite read every row's page)
+    __table_args__ = (UniqueConstraint("credit_code", "person_name", "exam_date"),
+                      Index("ix_officer_exam_person_result", "credit_code", "person_name", "exam_date", "is_passed"))
 
 
 class Inspection(Base):
