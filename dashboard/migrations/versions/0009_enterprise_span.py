@@ -8,7 +8,7 @@ transaction. officer_exam gets an index on its natural key plus is_passed, so th
 each person and its result are read from the index alone (officer_exam_pass_counts_by_unit: on
 SQLite about 40 % less CPU at province scale).
 
-Revision ID: 0010
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-02 20:45:00
 """
@@ -16,7 +16,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0010'
+revision = '0009'
 down_revision = '0008'
 branch_labels = None
 depends_on = None
