@@ -14,9 +14,10 @@ import streamlit as st
 import dashboard.figures.targets as targets_module
 from dashboard.access import Viewer, resolve_unit
 from dashboard.campaign import load_campaign, phase_window, sync_campaign
-from dashboard.figures import exceptions
+from dashboard.figures import exceptions, strikes
 from dashboard.figures.records import data_version
 from dashboard.figures.selection import select
+from dashboard.figures.work_ledger import work_ledger
 from dashboard.labels import figure_dict
 from dashboard.ui import data
 
@@ -160,8 +161,8 @@ def test_the_page_caches_key_viewers_by_access(empty_engine, monkeypatch):
 
 def test_a_unit_without_units_below_reads_its_parents_result(sample_county, sample_county_env, monkeypatch):
     """Goal 1 of #16 (a sidebar switch between sub-bureaus is a lookup): a sub-bureau's figures,
-    overdue problems, undisposed batches and report status on the page caches are its rows of the
-    county's, and equal to the core's own computation for the sub-bureau; the county's one
+    overdue problems, undisposed batches, report status, serious and unfiled batches and work
+    ledger on the page caches are its rows of the county's, and equal to the core's own computation for the sub-bureau; the county's one
     computation serves every sub-bureau. A chief (whose scope has no parent) computes their own."""
     conf, eng = load_campaign(), sample_county.engine
     leader, chief = sample_county.viewers["leader"], sample_county.viewers["dt03_chief"]
@@ -173,6 +174,7 @@ def test_a_unit_without_units_below_reads_its_parents_result(sample_county, samp
         return real(engine, sel, **kwargs)
 
     monkeypatch.setattr(data, "compute_targets", counting)
+    seen = {"unfiled": 0, "tasks": 0}  # the comparisons are not of empty lists only
     for who in (leader, chief):
         ver = (sample_county_env, *data_version(eng), conf.code, who)
         scope = data.units(ver)
@@ -187,6 +189,13 @@ def test_a_unit_without_units_below_reads_its_parents_result(sample_county, samp
             assert data.overdue(ver, sel) == targets_module.overdue_problems(eng, sel)
             assert data.undisposed(ver, sel) == exceptions.undisposed_samples(eng, sel)
             assert data.report_status(ver, sel) == exceptions.report_status(eng, sel)
+            for late in (sel, sel.at(as_of=date(2023, 11, 30))):  # the county's serious batch is in October
+                assert data.unfiled(ver, late) == strikes.unfiled_samples(eng, late)
+                assert data.serious(ver, late) == strikes.serious_samples(eng, late)
+                assert data.ledger(ver, late) == work_ledger(eng, late)
+                seen.update(unfiled=seen["unfiled"] + len(data.unfiled(ver, late)),
+                            tasks=seen["tasks"] + len(data.ledger(ver, late).tasks))
     # twelve sub-bureaus (with and without by_unit), one computation of the county's figures; the
     # chief's own two (by_unit on and off are two keys)
     assert calls == [conf.root.code, "DT03", "DT03"]
+    assert seen["unfiled"] > 0 and seen["tasks"] > 0, seen

@@ -18,6 +18,7 @@ Results are plain dicts and lists (pickled by `st.cache_data`).
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import streamlit as st
@@ -285,12 +286,16 @@ def short_list(kind: str, ver, sel: Selection, limit: int) -> dict:
 @cached()
 def unfiled(ver, sel: Selection):
     """Serious 不合格 batches with no case 30 days after sampling (dashboard.figures.strikes)."""
+    if parent := _leaf_parent(sel):
+        return _rows_of(unfiled(ver, parent), sel)
     return strikes.unfiled_samples(engine(), sel)
 
 
 @cached()
 def serious(ver, sel: Selection):
     """Every serious 不合格 batch with its linked case (dashboard.figures.strikes)."""
+    if parent := _leaf_parent(sel):
+        return _rows_of(serious(ver, parent), sel)
     return strikes.serious_samples(engine(), sel)
 
 
@@ -340,5 +345,19 @@ def enterprise(ver, credit_code: str):
 
 @cached()
 def ledger(ver, sel: Selection):
-    """工作任务台账 of the selection's unit on its as_of (dashboard.figures.work_ledger.Ledger)."""
+    """工作任务台账 of the selection's unit on its as_of (dashboard.figures.work_ledger.Ledger). A unit
+    with no unit below it reads its parent's (one computation for all its siblings)."""
+    if parent := _leaf_parent(sel):
+        return _ledger_of_child(ledger(ver, parent), sel.unit)
     return work.work_ledger(engine(), sel)
+
+
+def _ledger_of_child(parents: work.Ledger, unit: dict) -> work.Ledger:
+    """The ledger of a unit directly below `parents`' unit with no unit below it, from its parent's:
+    the same campaign items and departments (the campaign's), its own tasks (each counts for it in
+    both) and its row of the units (its first upload is its own); equal to work_ledger on the unit
+    itself (tests/test_cache_sharing.py)."""
+    code = unit["code"]
+    return dataclasses.replace(parents, unit_code=code, unit_name=unit["name"],
+                               tasks=[r for r in parents.tasks if r["unit_code"] == code],
+                               units=[u for u in parents.units if u["unit_code"] == code])
