@@ -95,7 +95,10 @@ _FORM_STYLE = """<style>
 .dash-login button:hover { background: rgb(255, 51, 51); }
 .dash-logout button { color: rgb(49, 51, 63); background: #fff; border: 1px solid rgba(49, 51, 63, 0.2); }
 .dash-logout button:hover { color: rgb(255, 75, 75); border-color: rgb(255, 75, 75); }
+.st-key-login_warm { display: none; }
 </style>"""
+# A one-point Vega-Lite chart for _warm_browser (inline values: no Arrow table to send).
+_WARM_CHART = {"data": {"values": [{"x": 0}]}, "mark": "point", "encoding": {"x": {"field": "x", "type": "quantitative"}}}
 
 
 def _here() -> str:
@@ -132,11 +135,26 @@ def login_form(engine, campaign_name: str) -> None:
                     '<label>密码<input name="password" type="password" maxlength="200" '
                     'autocomplete="current-password" required></label>'
                     '<button type="submit">登录</button></form>' + _FORM_STYLE)
+        _warm_browser()
         st.caption(f"同一账号在一台电脑上连续 {auth.MAX_FAILURES} 次密码错误，该电脑将暂停登录此账号 "
                    f"{int(auth.LOCKOUT.total_seconds() // 60)} 分钟。忘记密码请联系管理员。")
         if not auth.list_accounts(engine):
             st.info("系统中还没有任何账号。请在服务器上用命令行新建管理员账号："
                     "`python -m dashboard user add 用户名 --role admin`")
+
+
+def _warm_browser() -> None:
+    """The kinds of element the first page after sign-in shows (the sidebar's select box and
+    date, a text box, Markdown with HTML, a Vega-Lite chart), hidden (CSS: display none). Streamlit's
+    browser code loads each kind's scripts the first time one is drawn (about 60 files, Vega the
+    largest); drawn here, the browser fetches and caches them (immutable) while the password is
+    typed, instead of after the sign-in. Nothing here is read or can be used."""
+    with st.container(key="login_warm"):
+        st.selectbox("warm", ["-"], key="login_warm_select", label_visibility="collapsed")
+        st.date_input("warm", value=None, key="login_warm_date", label_visibility="collapsed")
+        st.text_input("warm", key="login_warm_text", label_visibility="collapsed")
+        st.markdown("<span></span>", unsafe_allow_html=True)
+        st.vega_lite_chart(_WARM_CHART, width="content")
 
 
 # ------------------------------------------------------------------ single sign-on (optional)
