@@ -145,14 +145,14 @@ def login_form(engine, campaign_name: str) -> None:
 
 def _warm_browser() -> None:
     """The kinds of element the first page after sign-in shows (the sidebar's select box and
-    date, a text box, Markdown with HTML, a Vega-Lite chart), hidden (CSS: display none). Streamlit's
+    date, Markdown with HTML, a Vega-Lite chart), hidden (CSS: display none); no text box: the
+    login page has none that a password could be typed into (tests/test_access_pages.py). Streamlit's
     browser code loads each kind's scripts the first time one is drawn (about 60 files, Vega the
     largest); drawn here, the browser fetches and caches them (immutable) while the password is
     typed, instead of after the sign-in. Nothing here is read or can be used."""
     with st.container(key="login_warm"):
         st.selectbox("warm", ["-"], key="login_warm_select", label_visibility="collapsed")
         st.date_input("warm", value=None, key="login_warm_date", label_visibility="collapsed")
-        st.text_input("warm", key="login_warm_text", label_visibility="collapsed")
         st.markdown("<span></span>", unsafe_allow_html=True)
         st.vega_lite_chart(_WARM_CHART, width="content")
 
