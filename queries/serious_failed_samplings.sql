@@ -52,8 +52,10 @@ failed as (
     select s.*
     from samplings as s
     join enterprises as e on e.credit_code = s.credit_code
-    join covered_units as cu on cu.unit_id = e.unit_id
-    where s.sampling_date >= :from_date and s.sampling_date <= :to_date
+    -- an IN list, not a join: joined, SQLite looped every failed batch once per covered unit
+    -- (111 × the window's failed batches at province scale: 0.45 s of this query's 0.5 s)
+    where e.unit_id in (select unit_id from covered_units)
+        and s.sampling_date >= :from_date and s.sampling_date <= :to_date
         and s.verdict <> '合格'
         and s.task_source <> '风险监测'
 ),
