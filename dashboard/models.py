@@ -449,3 +449,32 @@ class RollupEnterpriseSpan(Base):
     last_officer_exam_date: Mapped[date | None] = mapped_column(Date)
     first_cadre_visit_date: Mapped[date | None] = mapped_column(Date)
     last_cadre_visit_date: Mapped[date | None] = mapped_column(Date)
+
+
+class StoredFigureKey(Base):
+    """One count query run with one set of bound parameters at one data version
+    (dashboard.figures.stored): `params_hash` is the sha256 of the query's name and text, the
+    campaign configuration's fingerprint and every parameter but the report units; the version is
+    queries/data_version.sql's three numbers. A new upload or a rollback changes the version, so a
+    key of an older one is never read again and is pruned."""
+    __tablename__ = "stored_figure_key"
+    key_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    query_name: Mapped[str] = mapped_column(String(100))
+    params_hash: Mapped[str] = mapped_column(String(64))
+    max_batch_id: Mapped[int] = mapped_column(Integer)
+    count_committed: Mapped[int] = mapped_column(Integer)
+    count_other: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (UniqueConstraint("params_hash", "max_batch_id", "count_committed", "count_other",
+                                       name="uq_stored_figure_key"),)
+
+
+class StoredFigure(Base):
+    """The rows a key's count query gave for one report unit: one per count_key, or one row with
+    count_key '' when it gave none (the unit was computed: 0 of 0)."""
+    __tablename__ = "stored_figure"
+    key_id: Mapped[int] = mapped_column(ForeignKey("stored_figure_key.key_id", ondelete="CASCADE"),
+                                        primary_key=True)
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    numerator: Mapped[int] = mapped_column(Integer)
+    denominator: Mapped[int] = mapped_column(Integer)

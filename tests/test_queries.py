@@ -45,6 +45,8 @@ UNSCOPED = {
     "batch_changes": "one batch's changed keys, for a batch_id taken from the viewer's scoped upload history",
     "batch_file": "one batch's original file, likewise",
     "data_version": "batch counts and the newest batch id: a cache key, no record",
+    "stored_figures": "stored count rows found by a hash that includes the viewer's scope unit, for "
+                      "report units already checked against that scope",
     "upload_batches": "batch times by id, looked up for records that were already scoped",
 }
 

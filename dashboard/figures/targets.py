@@ -23,6 +23,7 @@ from .measures import measures
 from ..labels import STATUS_BY_MET, normalise_dates, nd_text, percent_text, threshold_text
 from .problem_state import problem_on
 from .selection import Selection, select
+from . import stored
 from ..labels import as_date  # noqa: F401  (dashboard.figures.reporting imports it from here)
 
 
@@ -98,10 +99,12 @@ class TargetFigure:
 
 
 # ------------------------------------------------------------------ the figures
-def _count_rows(engine: Engine, conf: CampaignConf, sel: Selection, report_units: list[dict]) -> dict:
+def _count_rows(engine: Engine, conf: CampaignConf, sel: Selection, report_units: list[dict],
+                from_store: bool = True) -> dict:
     """(unit_id, target code) → (numerator, denominator); absent pairs are 0 of 0. Measures a count
-    query answers share one run per query and parameters (every report unit at once); the others
-    count their members."""
+    query answers share one run per query and parameters (every report unit at once), read from the
+    stored figures (dashboard.figures.stored) unless `from_store` is False; the others count their
+    members."""
     ids = [u["unit_id"] for u in report_units]
     runs: dict[tuple, tuple[dict, list]] = {}
     counts = {}
@@ -111,12 +114,17 @@ def _count_rows(engine: Engine, conf: CampaignConf, sel: Selection, report_units
             runs.setdefault((m.count_key[0], _hashable(extra)), (extra, []))[1].append(m)
         else:
             counts |= _member_counts(engine, m, sel, report_units)
-    with engine.connect() as conn:
-        for (name, _), (extra, group) in runs.items():
-            rows = {(r["unit_id"], r["count_key"]): (int(r["numerator"] or 0), int(r["denominator"] or 0))
-                    for r in execute(conn, name, report_unit_ids=ids, **sel.params, **extra)}
-            for m in group:
-                counts |= {(i, m.code): rows[(i, m.count_key[1])] for i in ids if (i, m.count_key[1]) in rows}
+    asked = [(name, {**sel.params, **extra}) for (name, _), (extra, _) in runs.items()]
+    if from_store:
+        results = stored.counts(engine, conf, asked, ids)
+    else:
+        with engine.connect() as conn:
+            results = [execute(conn, name, report_unit_ids=ids, **params) for name, params in asked]
+    for (extra, group), result in zip(runs.values(), results):
+        rows = {(r["unit_id"], r["count_key"]): (int(r["numerator"] or 0), int(r["denominator"] or 0))
+                for r in result}
+        for m in group:
+            counts |= {(i, m.code): rows[(i, m.count_key[1])] for i in ids if (i, m.count_key[1]) in rows}
     return counts
 
 
@@ -143,7 +151,7 @@ def _member_counts(engine: Engine, m, sel: Selection, report_units: list[dict]) 
 
 def compute_targets(engine: Engine, sel: Selection | CampaignConf, viewer: Viewer | None = None, *,
                     unit=None, window: Window | None = None, as_of: date | None = None,
-                    by_unit: bool = False) -> list[TargetFigure]:
+                    by_unit: bool = False, from_store: bool = True) -> list[TargetFigure]:
     """The configured targets for the selection's unit, and with by_unit for each unit directly
     below it too, in the campaign's order.
 
@@ -156,7 +164,7 @@ def compute_targets(engine: Engine, sel: Selection | CampaignConf, viewer: Viewe
         raise TypeError("compute_targets: a Selection already holds the viewer, unit, window and as_of")
     conf = sel.conf
     report_units = [sel.unit, *sel.children] if by_unit else [sel.unit]
-    counts = _count_rows(engine, conf, sel, report_units)
+    counts = _count_rows(engine, conf, sel, report_units, from_store)
     return [TargetFigure(u["code"], u["name"], sel.window.start_date, sel.window.end_date,
                          sel.as_of, m.code, m.name, *counts.get((u["unit_id"], m.code), (0, 0)),
                          m.target.threshold, m.short_name)
