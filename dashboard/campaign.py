@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from .campaign_check import (UNASSIGNED, CampaignError, check_campaign, leader_conf, load_yaml,  # noqa: F401
                              population_conf, refuse, strike_conf, target_conf, work_item_conf)
 from .db import PROJECT_DIR, upgrade
+from .figures import stored
 from .models import Campaign, OrgUnit, OrgUnitClosure, Phase, Target
 from .periods import Window
 
@@ -281,13 +282,21 @@ def prepare(engine: Engine, conf: CampaignConf) -> None:
 
 
 def _rebuild_closure(s: Session) -> None:
+    """org_unit_closure from the parents; when the tree changed, the stored figures go too (they
+    were counted over the old tree, and no upload batch marks the change)."""
     parents = {u.unit_id: u.parent_id for u in s.scalars(select(OrgUnit))}
+    before = {tuple(r) for r in s.execute(select(OrgUnitClosure.ancestor_id, OrgUnitClosure.descendant_id,
+                                                 OrgUnitClosure.distance))}
     s.execute(delete(OrgUnitClosure))
+    after = set()
     for unit_id in parents:
         node, distance = unit_id, 0
         while node is not None:
-            s.add(OrgUnitClosure(ancestor_id=node, descendant_id=unit_id, distance=distance))
+            after.add((node, unit_id, distance))
             node, distance = parents[node], distance + 1
+    s.add_all(OrgUnitClosure(ancestor_id=a, descendant_id=d, distance=n) for a, d, n in sorted(after))
+    if after != before:
+        stored.empty(s.connection())
 
 
 # ------------------------------------------------------------------ windows (dashboard.periods: months)

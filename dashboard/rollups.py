@@ -34,6 +34,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from .models import (CadreVisit, Enterprise, OfficerExam, RollupEnterpriseSpan, RollupSamplingUnitDay,
                      RollupSelfInspectionMonth, Sampling, SelfInspection, SupplierEvaluation)
+from .figures import stored
 from .periods import month_bounds, month_start, next_month
 
 CHUNK = 1000  # values per IN list
@@ -254,7 +255,9 @@ def rebuild_self_inspection_months(conn: Connection) -> None:
 
 
 def rebuild_rollups(conn: Connection) -> dict[str, int]:
-    """Delete and recompute every rollup row from the records; returns rollup table → rows."""
+    """Delete and recompute every rollup row from the records, and empty the stored figures (they
+    were counted from the rollups this replaces); returns rollup table → rows."""
+    stored.empty(conn)
     conn.execute(delete(RollupSamplingUnitDay.__table__))
     _insert_unit_days(conn, None, None)
     rebuild_self_inspection_months(conn)
