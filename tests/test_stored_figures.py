@@ -1,0 +1,172 @@
+"""Stored figures (dashboard.figures.stored) equal the figures counted from the records, whatever
+happened before: random uploads (enterprises moving between units among them), rollbacks and reads
+over random windows, as-of dates, viewers and units, on SQLite and PostgreSQL. And the store stays
+bounded, and is keyed by the campaign file and emptied by the writes that bypass upload batches."""
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select, text
+
+from dashboard.access import Viewer, system_viewer
+from dashboard.campaign import load_campaign, sync_campaign
+from dashboard.figures import stored
+from dashboard.figures.records import figure_members
+from dashboard.figures.selection import select as select_units
+from dashboard.figures.targets import compute_targets
+from dashboard.importer import RollbackError, import_workbook, rollback_batch
+from dashboard.models import StoredFigure, StoredFigureKey
+from dashboard.periods import Window
+from dashboard.rollups import rebuild
+from tests.builders import ENTERPRISE_HEADERS, UNITS, code, enterprise_row, registry, sampling, sampling_row, sheet, xlsx
+from tests.upload_support import seed_county
+
+CONF = load_campaign()
+START, END = CONF.start_date, CONF.end_date
+SPAN = (END - START).days
+SELF_HEADERS = ["统一社会信用代码", "自查日期", "自查项目数", "发现问题数", "是否提交自查报告"]
+ENTERPRISES = range(1, 9)  # the small county's six and two more
+
+day = st.integers(0, SPAN).map(lambda d: START + timedelta(days=d))
+upload = st.fixed_dictionaries({
+    "kind": st.just("upload"),
+    # enterprise → (unit, status): every enterprise a record names is (re)registered, often elsewhere
+    "registry": st.dictionaries(st.sampled_from(ENTERPRISES),
+                                st.tuples(st.sampled_from(UNITS), st.sampled_from(["在产", "在产", "停产"])),
+                                min_size=1, max_size=4),
+    "samplings": st.lists(st.tuples(st.integers(0, 3), day, st.booleans(), st.sampled_from(["县抽", "风险监测"])),
+                          max_size=4),
+    "self_inspections": st.lists(st.tuples(st.integers(0, 3), day), max_size=3),
+})
+rollback = st.fixed_dictionaries({"kind": st.just("rollback"), "pick": st.integers(0, 50)})
+read = st.fixed_dictionaries({"kind": st.just("read"), "a": day, "b": day, "extra": st.integers(0, 60),
+                              "viewer": st.sampled_from([None, *UNITS]), "unit": st.integers(0, 10)})
+
+
+def _workbook(step: dict, serial: int) -> bytes:
+    listed = sorted(step["registry"])
+    rows = [enterprise_row(n, unit, 企业状态=status) for n, (unit, status) in sorted(step["registry"].items())]
+    samples = [sampling_row(f"H{serial:04d}-{i}", listed[k % len(listed)], 抽样日期=d, 任务来源=source,
+                            **({} if passed else {"检验结论": "不合格", "不合格项目": "x║1║0", "核查处置状态": "未处置"}))
+               for i, (k, d, passed, source) in enumerate(step["samplings"])]
+    sheets = [sheet("企业名录", ENTERPRISE_HEADERS, rows)]
+    if samples:
+        sheets.append(sampling(samples))
+    if step["self_inspections"]:
+        pairs = sorted({(listed[k % len(listed)], d) for k, d in step["self_inspections"]})  # one row a key
+        sheets.append(sheet("企业自查", SELF_HEADERS, [[code(n), d, 10, 0, "是"] for n, d in pairs]))
+    return xlsx(*sheets)
+
+
+def _units(engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return dict(conn.execute(text("select name, unit_id from org_unit")).all())
+
+
+def _figures(engine, viewer, unit, window, as_of, **kw) -> list[tuple]:
+    return [(f.unit_code, f.target, f.numerator, f.denominator)
+            for f in compute_targets(engine, CONF, viewer, unit=unit, window=window, as_of=as_of, by_unit=True, **kw)]
+
+
+def _check_read(engine, step: dict) -> None:
+    names = _units(engine)
+    root = system_viewer(engine)
+    viewer = root if step["viewer"] is None else Viewer("v", "leader", names[step["viewer"]])
+    scope = sorted(select_units(engine, CONF, viewer).scope, key=lambda u: u["unit_id"])
+    unit = scope[step["unit"] % len(scope)]["unit_id"]
+    start, end = sorted((step["a"], step["b"]))
+    window, as_of = Window(start, end, "w"), min(END, end + timedelta(days=step["extra"]))
+    raw = _figures(engine, viewer, unit, window, as_of, from_store=False)
+    assert _figures(engine, viewer, unit, window, as_of) == raw  # counted (or partly read) and stored
+    assert _figures(engine, viewer, unit, window, as_of) == raw  # read from the store
+    sel = select_units(engine, CONF, viewer, unit=unit, window=window, as_of=as_of)
+    for unit_code, target, n, d in raw:
+        if unit_code == sel.unit["code"]:
+            members = figure_members(engine, sel, target=target)
+            assert (n, d) == (sum(r["is_numerator"] for r in members), len(members)), target
+
+
+@pytest.mark.slow
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.one_of(upload, rollback, read), min_size=1, max_size=6), last=read)
+def test_stored_figures_equal_the_records_after_random_uploads_and_rollbacks(small_county, steps, last):
+    engine = small_county
+    for serial, step in enumerate([*steps, last]):
+        if step["kind"] == "upload":
+            result = import_workbook(engine, _workbook(step, serial + 1000 * len(steps)),
+                                     viewer=system_viewer(engine), uploader="t")
+            assert result.status in ("imported", "unchanged"), result.to_text()
+        elif step["kind"] == "rollback":
+            with engine.connect() as conn:
+                committed = conn.execute(text("select batch_id from upload_batch where status = 'committed' "
+                                              "and batch_id > 1 order by batch_id")).scalars().all()
+            if committed:
+                try:
+                    rollback_batch(engine, committed[step["pick"] % len(committed)], system_viewer(engine))
+                except RollbackError:
+                    pass  # a later batch changed the same records: refused, nothing changed
+        else:
+            _check_read(engine, step)
+
+
+def _count_keys(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(StoredFigureKey)).scalar_one()
+
+
+def _count_rows(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(StoredFigure)).scalar_one()
+
+
+def test_an_upload_makes_older_keys_go_and_the_keys_stay_bounded(small_county, monkeypatch):
+    engine, viewer = small_county, system_viewer(small_county)
+    window = Window(date(2023, 5, 1), date(2023, 5, 31), "五月")
+    before = _figures(engine, viewer, None, window, date(2023, 5, 31))
+    queries = _count_keys(engine)
+    assert queries >= 3 and _count_rows(engine) > 0  # one key per count query and parameters
+    import_workbook(engine, xlsx(registry(1), sampling([sampling_row("B1", 1, 抽样日期=date(2023, 5, 9))])),
+                    viewer=viewer, uploader="t")
+    after = _figures(engine, viewer, None, window, date(2023, 5, 31))
+    assert after != before and after == _figures(engine, viewer, None, window, date(2023, 5, 31), from_store=False)
+    assert _count_keys(engine) == queries  # the keys of the version before the upload are gone
+    monkeypatch.setattr(stored, "MAX_KEYS", queries + 2)
+    for extra in range(4):  # arbitrary as-of dates: new keys each
+        _figures(engine, viewer, None, window, date(2023, 6, 1) + timedelta(days=extra))
+    assert _count_keys(engine) == queries + 2
+
+
+def test_another_campaign_file_never_reads_the_figures_stored_under_this_one(small_county):
+    engine, viewer = small_county, system_viewer(small_county)
+    window = Window(date(2023, 5, 1), date(2023, 5, 31), "五月")
+    compute_targets(engine, CONF, viewer, window=window)
+    keys = _count_keys(engine)
+    edited = dataclasses.replace(CONF, name=CONF.name + "（修订）")  # the same code, another file
+    assert stored.fingerprint(edited) != stored.fingerprint(CONF)
+    compute_targets(engine, edited, viewer, window=window)
+    assert _count_keys(engine) == 2 * keys
+
+
+def test_a_rollup_rebuild_and_a_new_org_tree_empty_the_store(small_county):
+    engine, viewer = small_county, system_viewer(small_county)
+    compute_targets(engine, CONF, viewer)
+    assert _count_rows(engine) > 0
+    rebuild(engine)
+    assert _count_rows(engine) == 0
+    compute_targets(engine, CONF, viewer)
+    sync_campaign(engine, CONF)  # the same tree: the stored figures stay
+    assert _count_rows(engine) > 0
+    data = dataclasses.asdict(CONF.root)
+    moved = dataclasses.replace(CONF, root=dataclasses.replace(CONF.root, children=(
+        dataclasses.replace(CONF.root.children[0], children=CONF.root.children[1:2]),
+        *CONF.root.children[2:])))  # the second sub-bureau now under the first
+    assert data != dataclasses.asdict(moved.root)
+    try:
+        sync_campaign(engine, moved)
+        assert _count_rows(engine) == 0
+    finally:
+        sync_campaign(engine, CONF)  # PostgreSQL's test database keeps its org tree between tests
