@@ -3,7 +3,9 @@ below it reads its figures from its parent's cached result (dashboard.ui.data). 
 and again after its rollback, every page that shows target figures — the overview of the county and
 of a sub-bureau, the sub-bureau page, the phases, 监督抽检 and 问题整改 — read through AppTest in
 the session opened before the upload, equals compute_targets on the raw records, never the figures
-cached before; on SQLite and on PostgreSQL."""
+cached before; on SQLite and on PostgreSQL. The pages count through the stored figures
+(dashboard.figures.stored), which outlive the page caches: a page run with the caches dropped (a
+new server process) reads them, and equals the records too; the reference never reads them."""
 from __future__ import annotations
 
 import re
@@ -11,13 +13,16 @@ from datetime import date
 from html import unescape
 
 import pytest
+from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from dashboard.access import system_viewer
 from dashboard.campaign import campaign_window, load_campaign
 from dashboard.figures.measures import first_measure
 from dashboard.figures.targets import compute_targets
+from dashboard.figures.stored import data_version
 from dashboard.importer import import_workbook, rollback_batch
+from dashboard.models import StoredFigureKey
 from dashboard.periods import Window
 from tests.builders import sampling, sampling_row, xlsx
 from tests.pages_support import PROJECT_DIR
@@ -48,7 +53,7 @@ def cards(at: AppTest) -> list[tuple[str, str, str]]:
 
 def computed(engine, unit: str, window: Window) -> list[tuple[str, str, str]]:
     figs = compute_targets(engine, CONF, system_viewer(engine), unit=unit, window=window,
-                           as_of=min(AS_OF, window.end_date))
+                           as_of=min(AS_OF, window.end_date), from_store=False)
     return [(f.name, f.percent_text, f.nd_text) for f in figs]
 
 
@@ -102,6 +107,23 @@ def county_env(small_county, monkeypatch):
     st.cache_data.clear()
 
 
+def stored_versions(engine) -> set[tuple]:
+    """The data versions the stored figures were counted at."""
+    with engine.connect() as conn:
+        k = StoredFigureKey.__table__.c
+        return set(map(tuple, conn.execute(select(k.max_batch_id, k.count_committed, k.count_other).distinct())))
+
+
+def shown_by_a_new_process(sessions: dict, engine) -> dict:
+    """Every page again with the page caches dropped: the figures come from the store."""
+    import streamlit as st
+
+    with engine.connect() as conn:
+        assert stored_versions(engine) == {data_version(conn)}  # filled by the runs before, at this version
+    st.cache_data.clear()
+    return {label: shown(at, label) for label, at in sessions.items()}
+
+
 def test_an_upload_and_its_rollback_show_at_once_on_every_figure_page(county_env):
     engine = county_env
     sessions = {label: opened(engine, label) for label in PAGES}
@@ -121,7 +143,9 @@ def test_an_upload_and_its_rollback_show_at_once_on_every_figure_page(county_env
     assert after == {label: expected(engine, label) for label in PAGES}
     for label in ("总览（县）", "总览（分局）", "分局看板", "阶段进展", "监督抽检"):
         assert after[label] != before[label], label  # the upload moved what this page shows
+    assert shown_by_a_new_process(sessions, engine) == after
 
     rollback_batch(engine, result.batch_id, system_viewer(engine))
     again = {label: shown(at, label) for label, at in sessions.items()}
     assert again == before == {label: expected(engine, label) for label in PAGES}
+    assert shown_by_a_new_process(sessions, engine) == before
