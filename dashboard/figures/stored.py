@@ -42,7 +42,6 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date
-from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -53,9 +52,6 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from ..db import execute, load_query
 from ..models import StoredFigure, StoredFigureKey
 
-if TYPE_CHECKING:  # dashboard.campaign empties the store when the org tree changes
-    from ..campaign import CampaignConf
-
 STORE_FORMAT = 1  # raised when what a stored row means changes without its query's text changing
 MAX_KEYS = 500
 NO_ROW = ""  # the count_key of the row that records a unit counted with no row (0 of 0)
@@ -64,8 +60,9 @@ STORE_WAIT_MS = 200  # storing waits at most this long for another writer, then 
 Run = tuple[str, dict]  # (query name, bound parameters but report_unit_ids)
 
 
-def fingerprint(conf: CampaignConf) -> str:
-    """sha256 of every field of the parsed campaign file (frozen dataclasses: a stable repr)."""
+def fingerprint(conf) -> str:
+    """sha256 of every field of a parsed campaign file (dashboard.campaign.CampaignConf, not imported:
+    that module empties the store when the org tree changes; frozen dataclasses: a stable repr)."""
     return hashlib.sha256(repr(conf).encode("utf-8")).hexdigest()
 
 
@@ -90,7 +87,7 @@ def data_version(conn: Connection) -> tuple[int, int, int]:
     return int(r["max_batch_id"] or 0), int(r["count_committed"] or 0), int(r["count_other"] or 0)
 
 
-def counts(engine: Engine, conf: CampaignConf, runs: list[Run], unit_ids: list[int]) -> list[list[dict]]:
+def counts(engine: Engine, conf, runs: list[Run], unit_ids: list[int]) -> list[list[dict]]:
     """For each run, its count query's rows (unit_id, count_key, numerator, denominator) for
     `unit_ids`: read from the store, the missing units counted and stored."""
     conf_fp = fingerprint(conf)
