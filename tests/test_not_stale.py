@@ -116,7 +116,7 @@ def stored_versions(engine) -> set[tuple]:
 
 def shown_by_a_new_process(sessions: dict, engine) -> dict:
     """Every page again with the page caches dropped: the figures come from the store."""
-    import streamlit as st
+    import streamlit as st  # only the page fixtures need Streamlit loaded
 
     with engine.connect() as conn:
         assert stored_versions(engine) == {data_version(conn)}  # filled by the runs before, at this version
