@@ -19,6 +19,7 @@ from dashboard.figures.records import figure_members
 from dashboard.figures.selection import select as select_units
 from dashboard.figures.targets import compute_targets
 from dashboard.importer import RollbackError, import_workbook, rollback_batch
+from dashboard.importer.load import lock_writers
 from dashboard.models import StoredFigure, StoredFigureKey
 from dashboard.periods import Window
 from dashboard.rollups import rebuild
@@ -170,3 +171,18 @@ def test_a_rollup_rebuild_and_a_new_org_tree_empty_the_store(small_county):
         assert _count_rows(engine) == 0
     finally:
         sync_campaign(engine, CONF)  # PostgreSQL's test database keeps its org tree between tests
+
+
+def test_figures_are_returned_unstored_while_an_upload_holds_the_write_lock(small_county):
+    engine, viewer = small_county, system_viewer(small_county)
+    window = Window(date(2023, 5, 1), date(2023, 5, 31), "五月")
+    with engine.connect() as writer, writer.begin():
+        lock_writers(writer)  # what an upload or a rollback holds until it commits
+        got = _figures(engine, viewer, None, window, date(2023, 5, 31))
+    assert got == _figures(engine, viewer, None, window, date(2023, 5, 31), from_store=False)
+    if engine.dialect.name == "sqlite":  # SQLite has one writer: storing gave up instead of waiting
+        assert _count_rows(engine) == 0
+        with engine.connect() as conn:  # and the pooled connection waits as long as before again
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
+    _figures(engine, viewer, None, window, date(2023, 5, 31))
+    assert _count_rows(engine) > 0  # the lock released, the next read stores

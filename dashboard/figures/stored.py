@@ -90,6 +90,8 @@ def data_version(conn: Connection) -> tuple[int, int, int]:
 def counts(engine: Engine, conf, runs: list[Run], unit_ids: list[int]) -> list[list[dict]]:
     """For each run, its count query's rows (unit_id, count_key, numerator, denominator) for
     `unit_ids`: read from the store, the missing units counted and stored."""
+    if not runs:
+        return []
     conf_fp = fingerprint(conf)
     hashes = [params_hash(name, params, conf_fp) for name, params in runs]
     ids = sorted(set(unit_ids))
