@@ -111,8 +111,9 @@ def counts(engine: Engine, conf, runs: list[Run], unit_ids: list[int]) -> list[l
                 rows[r["unit_id"]].append(r)
             fresh[h] = (name, rows)
             found[h] |= rows
-        if fresh and data_version(conn) == version:
-            _store(engine, version, fresh)
+        storable = bool(fresh) and data_version(conn) == version
+    if storable:  # on a connection of its own, the reading one closed
+        _store(engine, version, fresh)
     return [[_row(r) for i in ids for r in found[h][i] if r["count_key"] != NO_ROW] for h in hashes]
 
 
