@@ -15,6 +15,7 @@ from sqlalchemy import func, select, text
 from dashboard.access import Viewer, system_viewer
 from dashboard.campaign import load_campaign, sync_campaign
 from dashboard.figures import stored
+from dashboard.figures.measures import measures
 from dashboard.figures.records import figure_members
 from dashboard.figures.selection import select as select_units
 from dashboard.figures.targets import compute_targets
@@ -186,3 +187,13 @@ def test_figures_are_returned_unstored_while_an_upload_holds_the_write_lock(smal
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
     _figures(engine, viewer, None, window, date(2023, 5, 31))
     assert _count_rows(engine) > 0  # the lock released, the next read stores
+
+
+def test_the_fingerprint_is_the_campaign_file_not_the_process():
+    """Another process (a restart, a second server, the command line) loads the same file: it must
+    read the figures this one stored, so the fingerprint leaves out what a process caches on the
+    parsed file (the measures, whose repr holds memory addresses)."""
+    mine, theirs = load_campaign(), load_campaign()
+    measures(mine)  # what the first compute_targets on a parsed file does
+    assert "_measures" in mine.extra
+    assert stored.fingerprint(mine) == stored.fingerprint(theirs)

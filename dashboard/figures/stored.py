@@ -39,6 +39,7 @@ table holds at most MAX_KEYS × report units × count keys rows (at province sca
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from datetime import date
@@ -62,8 +63,14 @@ Run = tuple[str, dict]  # (query name, bound parameters but report_unit_ids)
 
 def fingerprint(conf) -> str:
     """sha256 of every field of a parsed campaign file (dashboard.campaign.CampaignConf, not imported:
-    that module empties the store when the org tree changes; frozen dataclasses: a stable repr)."""
-    return hashlib.sha256(repr(conf).encode("utf-8")).hexdigest()
+    that module empties the store when the org tree changes; frozen dataclasses: a stable repr).
+    `extra`'s private keys are left out: they are what a process caches on the parsed file
+    (dashboard.figures.measures keeps the measures in extra["_measures"], whose repr holds memory
+    addresses), so every process loading the same file reads the same stored figures."""
+    fields = [(f.name, getattr(conf, f.name)) for f in dataclasses.fields(conf)]
+    file = [(name, {k: v for k, v in value.items() if not k.startswith("_")} if name == "extra" else value)
+            for name, value in fields]
+    return hashlib.sha256(repr(file).encode("utf-8")).hexdigest()
 
 
 def params_hash(name: str, params: dict, conf_fingerprint: str) -> str:
