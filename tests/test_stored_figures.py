@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select, text
+from sqlalchemy import create_engine, func, select, text
 
 from dashboard.access import Viewer, system_viewer
 from dashboard.campaign import load_campaign, sync_campaign
@@ -197,3 +197,23 @@ def test_the_fingerprint_is_the_campaign_file_not_the_process():
     measures(mine)  # what the first compute_targets on a parsed file does
     assert "_measures" in mine.extra
     assert stored.fingerprint(mine) == stored.fingerprint(theirs)
+
+
+def test_a_database_that_refuses_writes_still_shows_the_figures(small_county):
+    """A reader that may not write (a read-only SQLite file, a PostgreSQL role or standby in a
+    read-only transaction) gets its figures, unstored, never a traceback."""
+    window = Window(date(2023, 5, 1), date(2023, 5, 31), "五月")
+    url = small_county.url
+    if small_county.dialect.name == "sqlite":
+        reader = create_engine(f"sqlite:///file:{url.database}?mode=ro&uri=true")
+    else:
+        reader = create_engine(url.render_as_string(hide_password=False),
+                               connect_args={"options": "-c default_transaction_read_only=on"})
+    try:
+        viewer = system_viewer(reader)
+        got = _figures(reader, viewer, None, window, date(2023, 5, 31))
+    finally:
+        reader.dispose()
+    assert got == _figures(small_county, system_viewer(small_county), None, window, date(2023, 5, 31),
+                           from_store=False)
+    assert _count_rows(small_county) == 0

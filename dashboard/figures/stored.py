@@ -48,7 +48,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from ..db import execute, load_query
 from ..models import StoredFigure, StoredFigureKey
@@ -147,9 +147,11 @@ def _store(engine: Engine, version: tuple[int, int, int], fresh: dict) -> None:
                 else:
                     conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{STORE_WAIT_MS}ms'")  # a constant
                 _write(conn, version, fresh)
-        except (OperationalError, IntegrityError):
-            # a writer held the lock past STORE_WAIT_MS, or another reader's pruning removed a key
-            # between our insert and our rows: the next read counts and stores again
+        except DBAPIError:
+            # a writer held the lock past STORE_WAIT_MS, another reader's pruning removed a key
+            # between our insert and our rows, or the database refuses writes (a read-only SQLite
+            # file, a PostgreSQL role without INSERT or a read-only transaction): the figures are in
+            # hand, the next read counts and stores again
             pass
         finally:
             if sqlite:
