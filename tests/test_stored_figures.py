@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, event, func, select, text
 
 from dashboard.access import Viewer, system_viewer
 from dashboard.campaign import load_campaign, sync_campaign
@@ -217,3 +217,23 @@ def test_a_database_that_refuses_writes_still_shows_the_figures(small_county):
     assert got == _figures(small_county, system_viewer(small_county), None, window, date(2023, 5, 31),
                            from_store=False)
     assert _count_rows(small_county) == 0
+
+
+def test_a_key_pruned_by_another_reader_while_storing_is_not_a_traceback(small_county):
+    """PostgreSQL, read committed: our key insert meets another reader's row (DO NOTHING), and a
+    third reader at a newer version prunes it before we look its id up. Simulated here by deleting
+    the keys right after the insert, in the storing transaction."""
+    engine, viewer = small_county, system_viewer(small_county)
+    window = Window(date(2023, 5, 1), date(2023, 5, 31), "五月")
+
+    def prune_behind(conn, cursor, statement, *_):
+        if statement.lstrip().upper().startswith("INSERT INTO STORED_FIGURE_KEY"):
+            cursor.execute("DELETE FROM stored_figure_key")
+
+    event.listen(engine, "after_cursor_execute", prune_behind)
+    try:
+        got = _figures(engine, viewer, None, window, date(2023, 5, 31))
+    finally:
+        event.remove(engine, "after_cursor_execute", prune_behind)
+    assert got == _figures(engine, viewer, None, window, date(2023, 5, 31), from_store=False)
+    assert _count_rows(engine) == 0  # nothing stored under a key that is gone

@@ -167,12 +167,15 @@ def _write(conn: Connection, version: tuple[int, int, int], fresh: dict) -> None
         key.c.params_hash.in_(sorted(fresh)), *(key.c[k] == v for k, v in at.items()))).all())
     rows = []
     for h, (_, by_unit) in fresh.items():
+        if h not in ids:  # PostgreSQL: another reader's row met our insert, a third pruned it since
+            continue
         for unit_id, found in by_unit.items():
             rows += [dict(key_id=ids[h], unit_id=unit_id, count_key=r["count_key"],
                           numerator=int(r["numerator"] or 0), denominator=int(r["denominator"] or 0))
                      for r in found] or [dict(key_id=ids[h], unit_id=unit_id, count_key=NO_ROW,
                                               numerator=0, denominator=0)]
-    conn.execute(_insert(conn, StoredFigure.__table__), rows)
+    if rows:
+        conn.execute(_insert(conn, StoredFigure.__table__), rows)
     _prune(conn, version)
 
 
