@@ -8,6 +8,7 @@ from datetime import datetime
 from dashboard.access import resolve_unit, system_viewer, viewer_for_username
 from dashboard.auth import hash_password
 from dashboard.db import table_snapshot
+from dashboard.figures import stored
 from dashboard.importer import import_workbook
 from dashboard.models import AppUser, LoginThrottle
 
@@ -57,7 +58,7 @@ class AccountsCounty:
         every command's campaign sync renumbers on PostgreSQL (sequences do not reuse ids)."""
         snap = table_snapshot(self.engine)
         snap.pop("audit_event")
-        for table in ("stored_figure", "stored_figure_key"):  # counts a read keeps (dashboard.figures.stored)
+        for table in stored.TABLES:  # counts a read keeps (dashboard.figures.stored)
             snap.pop(table)
         for table in ("phase", "target"):
             snap[table] = sorted(row[1:] for row in snap[table])
