@@ -22,6 +22,7 @@ from dashboard.campaign import load_campaign
 from dashboard.db import execute, load_query
 from dashboard.demo import build_demo
 from dashboard.figures import selection  # its select, beside SQLAlchemy's
+from dashboard.figures.exceptions import report_status
 from dashboard.figures.records import figure_members
 from dashboard.figures.reporting import DATED_SHEETS
 from dashboard.figures.targets import compute_targets
@@ -397,6 +398,33 @@ def test_report_unit_record_dates_equal_the_raw_records(sample_county_each_backe
         assert {r["unit_id"] for r in got} == {unit_ids[3]} and expected
     else:
         assert len({r for r, _ in expected}) == len(report)  # every report unit has dates here
+
+
+@pytest.mark.parametrize("as_of", [date(2023, 3, 1), date(2023, 6, 1), date(2023, 10, 3), date(2023, 10, 4),
+                                   date(2023, 11, 30)])
+@pytest.mark.parametrize("unit_index", [0, 3])
+def test_report_status_equals_the_raw_records(sample_county_each_backend, unit_index, as_of):
+    """dashboard.figures.exceptions.report_status reads the month of as_of first and goes back to
+    the campaign start only for the units with no record in it; each unit's count of dates in the
+    month and its last record date are still those of the raw records of all nine dated sheets
+    (on the 1st of a month, and on 3 October, some units have none yet)."""
+    engine, facts = sample_county_each_backend
+    conf = load_campaign()
+    unit_ids = sorted(facts["closure"])
+    viewer = system_viewer(engine, conf.root.code)
+    sel = selection.select(engine, conf, viewer, unit=unit_ids[unit_index], as_of=as_of)
+    unit_of = {c: u for c, (u, _) in facts["enterprises"].items()}
+    dated = _dated_records(engine)
+    month_start = as_of.replace(day=1)
+    silent = 0
+    for row, unit in zip(report_status(engine, sel), list(sel.children) or [sel.unit]):
+        own = {d for c, d in dated if unit_of[c] in facts["closure"][unit["unit_id"]] and START <= d <= as_of}
+        assert row["unit_code"] == unit["code"]
+        assert row["record_count"] == len({d for d in own if d >= month_start}), (unit["code"], as_of)
+        assert row["last_record_date"] == max(own, default=None), (unit["code"], as_of)
+        silent += row["record_count"] == 0
+    if as_of == date(2023, 10, 3) and unit_index == 0:
+        assert silent  # the case read back to the campaign start is exercised
 
 
 @pytest.mark.parametrize("unit_index", [0, 2, 7])

@@ -41,8 +41,16 @@ def report_status(engine: Engine, sel: Selection) -> list[dict]:
     units = list(sel.children) or [sel.unit]
     ids = [u["unit_id"] for u in units]
     month = month_of(as_of)
+    # The month's dates first: a unit with any is reported and its last record date is among them
+    # (both end at as_of). Only the units with none are read back to the campaign start, for their
+    # last record date: the campaign's whole range cost four times the month's at province scale.
+    since = max(month.start_date, conf.start_date)
     dates = execute(engine, "report_unit_record_dates", report_unit_ids=ids,
-                    scope_unit_id=viewer.scope_unit_id, from_date=conf.start_date, to_date=as_of)
+                    scope_unit_id=viewer.scope_unit_id, from_date=since, to_date=as_of)
+    silent = sorted(set(ids) - {r["unit_id"] for r in dates})
+    if silent and since > conf.start_date:
+        dates += execute(engine, "report_unit_record_dates", report_unit_ids=silent,
+                         scope_unit_id=viewer.scope_unit_id, from_date=conf.start_date, to_date=as_of)
     uploads = execute(engine, "report_unit_upload_times", report_unit_ids=ids,
                       scope_unit_id=viewer.scope_unit_id,
                       from_time=datetime.combine(month.start_date, datetime.min.time()),
