@@ -199,3 +199,41 @@ def test_a_unit_without_units_below_reads_its_parents_result(sample_county, samp
     # chief's own two (by_unit on and off are two keys)
     assert calls == [conf.root.code, "DT03", "DT03"]
     assert seen["unfiled"] > 0 and seen["tasks"] > 0, seen
+
+
+@pytest.mark.parametrize("limit", [1, 20])
+def test_short_lists_equal_the_whole_lists_and_leaves_read_their_parents(sample_county, sample_county_env,
+                                                                        monkeypatch, limit):
+    """The overview's short exception lists (data.short_list: the whole list is computed but not
+    cached) hold the whole list's total, its count under each unit below and its first `limit`
+    rows, for the county and each sub-bureau, as the engine computes them for that unit; a
+    sub-bureau's is read from the county's short list (no list of its own is computed). A chief
+    (no parent in scope) computes their own."""
+    conf, eng = load_campaign(), sample_county.engine
+    leader, chief = sample_county.viewers["leader"], sample_county.viewers["dt03_chief"]
+    whole = {"overdue": targets_module.overdue_problems, "undisposed": exceptions.undisposed_samples,
+             "unfiled": strikes.unfiled_samples}
+    calls = []
+
+    def counting(real):
+        def call(engine, sel):
+            calls.append(sel.unit["code"])
+            return real(engine, sel)
+        return call
+    monkeypatch.setattr(data, "overdue_problems", counting(targets_module.overdue_problems))
+    seen = 0
+    for as_of in (date(2023, 8, 31), date(2023, 11, 30)):
+        for who in (leader, chief):
+            ver = (sample_county_env, *data_version(eng), conf.code, who)
+            scope = data.units(ver)
+            for u in scope:
+                sel = select(eng, conf, who, unit=u["code"], as_of=as_of)
+                for kind, core in whole.items():
+                    rows = core(eng, sel)
+                    got = data.short_list(kind, ver, sel, limit)
+                    assert (got["total"], got["rows"], got["by_unit"]) == \
+                        (len(rows), rows[:limit], exceptions.count_by_child(rows, scope, u["code"])), (kind, u["code"])
+                    seen += len(rows) > limit
+    assert seen or limit > 1  # with one row, some lists are longer than the short list
+    # overdue problems computed on the page caches: the county's and the chief's own, per as_of
+    assert sorted(calls) == sorted([conf.root.code, "DT03"] * 2)
