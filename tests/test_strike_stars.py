@@ -114,6 +114,17 @@ def test_unfiled_serious_batches_at_the_thirty_day_boundary(county, as_of, unfil
     assert [r["sample_no"] for r in rows] == unfiled
 
 
+def test_serious_batches_are_the_same_when_too_many_to_name(county, monkeypatch):
+    """serious_samples finds the serious batches first and names them to the linking query; with
+    more than SAMPLE_NOS_AT_MOST it links every failed batch instead: the same rows, links and order."""
+    for as_of in ("2023-06-30", "2023-09-30"):
+        sel = _sel(county, as_of=D(as_of))
+        named = strikes.serious_samples(county, sel)
+        monkeypatch.setattr(strikes, "SAMPLE_NOS_AT_MOST", 1)
+        assert len(named) > 1 and strikes.serious_samples(county, sel) == named
+        monkeypatch.undo()
+
+
 def test_serious_batches_and_their_links(county):
     rows = {r["sample_no"]: r for r in strikes.serious_samples(county, _sel(county, as_of=D("2023-09-30")))}
     assert sorted(rows) == ["S1", "S2", "S3", "S7", "S8"]  # S4 风险监测, S5 not serious, S6/S9 合格

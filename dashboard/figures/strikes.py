@@ -92,6 +92,12 @@ def panel(engine: Engine, sel: Selection) -> dict:
 
 
 # ------------------------------------------------------------------ the exception
+# Serious batches named to serious_failed_samplings.sql at most (SQLite allows 32,766 bound
+# parameters); with more, it links cases to every failed batch and the rule is applied after, as
+# it is anyway.
+SAMPLE_NOS_AT_MOST = 5000
+
+
 def serious_samples(engine: Engine, sel: Selection) -> list[dict]:
     """Every serious 不合格 batch (监督抽检, not 风险监测; one of the campaign's strike.hazard_classes
     tested, or one of its failed_item_words in 不合格项目) sampled from the campaign start to the
@@ -100,8 +106,14 @@ def serious_samples(engine: Engine, sel: Selection) -> list[dict]:
     `case_due_date` (sampling date + strike.case_due_days) and `is_unfiled` (no case and
     case_due_date ≤ as_of), oldest first."""
     as_of, strike = sel.as_of, sel.conf.strike
-    rows = execute(engine, "serious_failed_samplings", unit_id=sel.unit["unit_id"],
-                   scope_unit_id=sel.viewer.scope_unit_id, from_date=sel.conf.start_date, to_date=as_of)
+    where = {"unit_id": sel.unit["unit_id"], "scope_unit_id": sel.viewer.scope_unit_id,
+             "from_date": sel.conf.start_date, "to_date": as_of}
+    # which failed batches are serious first (two columns), then the cases of those only
+    serious = sorted({r["sample_no"] for r in execute(engine, "failed_sampling_hazards", **where)
+                      if strike.reason(r["hazard_classes"], r["failed_items"])})
+    few = len(serious) <= SAMPLE_NOS_AT_MOST
+    rows = execute(engine, "serious_failed_samplings", sample_nos=serious if few else [], every_failed=int(not few),
+                   **where) if serious else []
     out = []
     for r in rows:
         reason = strike.reason(r["hazard_classes"], r["failed_items"])
