@@ -16,13 +16,16 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, insert, select
 
 from dashboard.__main__ import main
 from dashboard.access import system_viewer
-from dashboard.campaign import CampaignError, TargetConf, campaign_window, load_campaign, phase_window, sync_campaign
+from dashboard.campaign import (CampaignError, TargetConf, campaign_files, campaign_window, load_campaign, phase_window,
+                                sync_campaign)
+from dashboard import campaign_check
 from dashboard.db import execute, get_engine, upgrade
 from dashboard.exports import build_summary
 from dashboard.exports.narrative import briefing, plain_text
@@ -655,3 +658,27 @@ def test_the_count_queries_equal_the_members_on_random_records(qingxi_empty, dat
         # --hypothesis-show-statistics: how often each kind had members, and members missing
         event(f"{kind}: {'some' if members else 'no'} member, "
               f"{'some' if any(n < d for n, d in members.values()) else 'none'} missing")
+
+
+@pytest.mark.parametrize("path", sorted(campaign_files()), ids=lambda p: p.name)
+def test_libyaml_reads_every_campaign_file_as_the_python_parser_does(path):
+    """load_yaml parses with libyaml (campaign_check._FastLoader): the same values, and the same line
+    of every mapping and key, as the pure-Python parser the error messages come from."""
+    def lines(x):
+        if isinstance(x, dict):
+            yield x.line, x.lines
+            for v in x.values():
+                yield from lines(v)
+        elif isinstance(x, list):
+            for v in x:
+                yield from lines(v)
+    text = path.read_text(encoding="utf-8")
+    fast, slow = campaign_check.load_yaml(text), yaml.load(text, Loader=campaign_check._Loader)  # noqa: S506
+    assert campaign_check._FastLoader.__mro__[1] is yaml.CSafeLoader
+    assert fast == slow and list(lines(fast)) == list(lines(slow)) and len(list(lines(fast))) > 20
+
+
+def test_a_yaml_syntax_error_keeps_the_python_parsers_wording():
+    with pytest.raises(CampaignError) as e:
+        campaign_check.load_yaml("code: x\nname: [未闭合\n", "bad.yaml")
+    assert str(e.value) == "bad.yaml 第3行：YAML 格式错误（expected ',' or ']', but got '<stream end>'）"
