@@ -478,3 +478,8 @@ class StoredFigure(Base):
     count_key: Mapped[str] = mapped_column(String(100), primary_key=True)
     numerator: Mapped[int] = mapped_column(Integer)
     denominator: Mapped[int] = mapped_column(Integer)
+
+
+# tables a read fills (a cache of what the records give): no write restores them, no snapshot of the
+# data holds them (dashboard.db.table_snapshot)
+CACHE_TABLES = (StoredFigureKey.__tablename__, StoredFigure.__tablename__)

@@ -8,7 +8,6 @@ from datetime import datetime
 from dashboard.access import resolve_unit, system_viewer, viewer_for_username
 from dashboard.auth import hash_password
 from dashboard.db import table_snapshot
-from dashboard.figures import stored
 from dashboard.importer import import_workbook
 from dashboard.models import AppUser, LoginThrottle
 
@@ -53,13 +52,11 @@ class AccountsCounty:
             xlsx(registry(3, unit="安丰分局"), sampling([sampling_row("D3", 3)])))
 
     def state(self) -> dict:
-        """Every table but the audit log and the stored figures (an export stores what it counts: not
-        data it changes); phases and targets without their surrogate ids, which
+        """Every table but the audit log (table_snapshot already leaves out the stored figures: an
+        export stores what it counts, not data it changes); phases and targets without their surrogate ids, which
         every command's campaign sync renumbers on PostgreSQL (sequences do not reuse ids)."""
         snap = table_snapshot(self.engine)
         snap.pop("audit_event")
-        for table in stored.TABLES:  # counts a read keeps (dashboard.figures.stored)
-            snap.pop(table)
         for table in ("phase", "target"):
             snap[table] = sorted(row[1:] for row in snap[table])
         return snap

@@ -51,14 +51,14 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from ..db import execute, load_query
-from ..models import StoredFigure, StoredFigureKey
+from ..models import CACHE_TABLES, StoredFigure, StoredFigureKey
 
 STORE_FORMAT = 1  # raised when what a stored row means changes without its query's text changing
 MAX_KEYS = 500
 NO_ROW = ""  # the count_key of the row that records a unit counted with no row (0 of 0)
 STORE_WAIT_MS = 200  # storing waits at most this long for another writer, then gives up
 
-TABLES = (StoredFigureKey.__tablename__, StoredFigure.__tablename__)  # a cache: no state a write restores
+TABLES = CACHE_TABLES  # a cache: no state a write restores
 Run = tuple[str, dict]  # (query name, bound parameters but report_unit_ids)
 
 
