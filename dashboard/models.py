@@ -2,8 +2,8 @@
 
 Configuration tables (org units, campaigns, phases, targets) are synced from `campaigns/*.yaml`.
 Record tables hold one row per natural key of the data contract; every record names the upload
-batch that last wrote it, and `batch_change` keeps the prior state of each row a batch touched,
-so a batch can be rolled back exactly.
+batch that last wrote it; `batch_change` keeps the prior state of each row a batch replaced and
+`batch_insert` the keys of the rows it inserted, so a batch can be rolled back exactly.
 """
 from __future__ import annotations
 
@@ -92,14 +92,26 @@ class UploadBatch(Base):
 
 
 class BatchChange(Base):
-    """One row per record a batch inserted or replaced: enough to undo it exactly."""
+    """One row per record a batch replaced, with its prior state: enough to undo it exactly."""
     __tablename__ = "batch_change"
     change_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("upload_batch.batch_id"), index=True)
     table_name: Mapped[str] = mapped_column(String(64))
     record_key: Mapped[str] = mapped_column(String(400))  # JSON list of the natural-key values
-    old_row_json: Mapped[str | None] = mapped_column(Text)  # None: the batch inserted the row
+    old_row_json: Mapped[str] = mapped_column(Text)  # the row as it was before the batch
     __table_args__ = (Index("ix_batch_change_record", "table_name", "record_key"),)
+
+
+class BatchInsert(Base):
+    """One row per batch and table it inserted records into: their natural keys (each as
+    batch_change.record_key writes it) in one JSON list, and how many. Undoing an insert needs only
+    the key; one batch_change row per inserted record, each with its foreign-key check and three
+    index entries, was a quarter of PostgreSQL's work in a 10,000-row import."""
+    __tablename__ = "batch_insert"
+    batch_id: Mapped[int] = mapped_column(ForeignKey("upload_batch.batch_id"), primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count_records: Mapped[int] = mapped_column(Integer)
+    record_keys: Mapped[str] = mapped_column(Text)  # [[key values], …] in the order inserted
 
 
 FAILED_VERDICT = "verdict <> '合格'"  # the predicate of ix_sampling_failed_date

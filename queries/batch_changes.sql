@@ -1,4 +1,4 @@
--- one row per record one upload batch inserted or replaced (its natural key and, when replaced, the prior version)
+-- one row per record one upload batch replaced: its natural key and its prior version (the records it inserted are batch_inserts)
 with
 
 changes as (
@@ -10,8 +10,7 @@ final as (
         change_id,
         table_name,
         record_key,
-        old_row_json,
-        case when old_row_json is null then 1 else 0 end as is_inserted
+        old_row_json
     from changes
     where batch_id = :batch_id
 )

@@ -1,4 +1,4 @@
--- one row per upload batch that inserted or replaced enterprise credit_code's registry row (inside the viewer's scope): the row it replaced (null when it inserted it) and the batch's status
+-- one row per upload batch that replaced enterprise credit_code's registry row (inside the viewer's scope): the row it replaced and the batch's status
 -- The 一户一档 grade history (dashboard.figures.records.grade_history): record_key is the registry
 -- row's natural key as batch_change stores it (a JSON list holding the credit code).
 with
@@ -31,8 +31,7 @@ final as (
         c.change_id,
         c.batch_id,
         b.status as batch_status,
-        c.old_row_json,
-        case when c.old_row_json is null then 1 else 0 end as is_inserted
+        c.old_row_json
     from changes as c
     cross join in_scope as s
     join batches as b on b.batch_id = c.batch_id

@@ -17,13 +17,12 @@ org_units as (
     select unit_id, code, name from org_unit
 ),
 
-changes as (
-    select
-        batch_id,
-        sum(case when old_row_json is null then 1 else 0 end) as count_inserted,
-        sum(case when old_row_json is null then 0 else 1 end) as count_replaced
-    from batch_change
-    group by batch_id
+replaced as (
+    select batch_id, count(*) as count_replaced from batch_change group by batch_id
+),
+
+inserted as (
+    select batch_id, sum(count_records) as count_inserted from batch_insert group by batch_id
 ),
 
 in_scope as (
@@ -43,12 +42,13 @@ final as (
         b.rolled_back_by,
         u.code as unit_code,
         u.name as unit_name,
-        coalesce(c.count_inserted, 0) as count_inserted,
-        coalesce(c.count_replaced, 0) as count_replaced
+        coalesce(i.count_inserted, 0) as count_inserted,
+        coalesce(r.count_replaced, 0) as count_replaced
     from batches as b
     left join in_scope as s on s.unit_id = b.unit_id
     left join org_units as u on u.unit_id = b.unit_id
-    left join changes as c on c.batch_id = b.batch_id
+    left join inserted as i on i.batch_id = b.batch_id
+    left join replaced as r on r.batch_id = b.batch_id
     where s.unit_id is not null or (b.unit_id is null and :include_unassigned = 1)
 )
 

@@ -1,6 +1,6 @@
 -- one row per committed upload batch that wrote 工作任务 rows for a unit in unit_id's subtree
--- A batch counts when a work_task row still points at it, or when its change log shows it wrote
--- one (a row replaced by a later upload keeps the earlier batch's date this way).
+-- A batch counts when a work_task row still points at it, or when its change log (batch_change, batch_insert) shows it
+-- wrote one (a row replaced by a later upload keeps the earlier batch's date this way).
 with
 
 closure as (
@@ -16,7 +16,9 @@ batches as (
 ),
 
 changes as (
-    select distinct batch_id from batch_change where table_name = 'work_task'
+    select batch_id from batch_change where table_name = 'work_task'
+    union
+    select batch_id from batch_insert where table_name = 'work_task'
 ),
 
 task_batches as (

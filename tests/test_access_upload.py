@@ -51,7 +51,7 @@ def test_a_workbook_with_another_units_enterprise_is_refused_with_its_rows(two_u
     assert refused == [("监督抽检", 3, "统一社会信用代码"), ("监督抽检", 5, "统一社会信用代码")]
     assert all(code(1) in e["message"] and "不属于本单位辖区" in e["message"] for e in result["errors"])
     after = table_snapshot(engine)
-    data = [m.__tablename__ for m in RECORD_MODELS] + ["upload_batch", "batch_change"]
+    data = [m.__tablename__ for m in RECORD_MODELS] + ["upload_batch", "batch_change", "batch_insert"]
     assert {k: after[k] for k in data} == {k: before[k] for k in data}  # nothing written
 
     own = _file(tmp_path, "own.xlsx", sampling([sampling_row("N1", 2), sampling_row("N3", 2)]))

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from dashboard.access import system_viewer
 from dashboard.importer import import_workbook, load, rollback_batch
 from dashboard.importer.load import BUSY_MESSAGE
-from dashboard.models import BatchChange, CommittedUpload, Enterprise, Sampling, UploadBatch
+from dashboard.models import BatchInsert, CommittedUpload, Enterprise, Sampling, UploadBatch
 from dashboard.rollups import rebuild, rollup_rows
 
 from tests.builders import registry, sampling, sampling_row, xlsx
@@ -69,8 +69,7 @@ def test_two_uploads_at_once_both_land_or_one_is_refused(empty_engine):
     assert _count(empty_engine, Enterprise) == 3
     with empty_engine.connect() as conn:
         inserted_enterprises = conn.execute(
-            select(func.count()).select_from(BatchChange)
-            .where(BatchChange.table_name == "enterprise", BatchChange.old_row_json.is_(None))).scalar_one()
+            select(func.sum(BatchInsert.count_records)).where(BatchInsert.table_name == "enterprise")).scalar_one()
     assert inserted_enterprises == 3  # each enterprise inserted by exactly one batch
     kept = rollup_rows(empty_engine)
     rebuild(empty_engine)

@@ -80,7 +80,7 @@ def test_rollback_from_the_page_restores_exactly_the_state_before(small_county_e
     assert not at.exception, at.exception
     assert "已撤销第 2 批上报" in at.success[0].value
     after = table_snapshot(small_county_env)
-    kept = ("upload_batch", "batch_change", "audit_event")
+    kept = ("upload_batch", "batch_change", "batch_insert", "audit_event")
     assert {t: rows for t, rows in after.items() if t not in kept} == \
         {t: rows for t, rows in before_db.items() if t not in kept}
     assert figures(small_county_env) == before

@@ -163,7 +163,10 @@ def test_reupload_replaces_and_same_file_is_unchanged(empty_engine):
     with empty_engine.connect() as conn:
         changes = conn.execute(text("select table_name, record_key, old_row_json is null from batch_change "
                                     "where batch_id = 3 order by record_key")).all()
-    assert [tuple(c) for c in changes] == [("sampling", '["F1"]', False), ("sampling", '["F3"]', True)]
+        inserted = conn.execute(text("select table_name, count_records, record_keys from batch_insert "
+                                     "where batch_id = 3")).all()
+    assert [tuple(c) for c in changes] == [("sampling", '["F1"]', False)]
+    assert [tuple(i) for i in inserted] == [("sampling", 1, '[["F3"]]')]
 
 
 def test_dry_run_writes_nothing(empty_engine):

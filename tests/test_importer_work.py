@@ -25,7 +25,7 @@ RS = ["统一社会信用代码", "排查日期", "排查机构", "发现隐患�
 WT = ["任务编号", "任务内容", "责任人", "完成期限", "完成情况", "完成日期", "佐证材料"]
 CASES = ["案件编号", "统一社会信用代码", "立案日期", "违法类型", "罚没金额", "是否移送公安", "来源编号"]
 HOSTILE = '=HYPERLINK("http://evil.example","点我")<script>alert(1)</script>**粗体**'
-BOOKKEEPING = {"upload_batch", "batch_change", "committed_upload"}
+BOOKKEEPING = {"upload_batch", "batch_change", "batch_insert", "committed_upload"}
 
 
 def screening(rows, **kw):

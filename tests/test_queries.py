@@ -42,8 +42,9 @@ def test_no_bind_parameter_in_comments(path):
 # The only queries that need not bind :scope_unit_id, and why. Every other query returns what a
 # viewer may or may not see, and keeps to the viewer's subtree in SQL.
 UNSCOPED = {
-    "batch_changes": "one batch's changed keys, for a batch_id taken from the viewer's scoped upload history",
+    "batch_changes": "one batch's replaced keys, for a batch_id taken from the viewer's scoped upload history",
     "batch_file": "one batch's original file, likewise",
+    "batch_inserts": "one batch's inserted keys, likewise",
     "data_version": "batch counts and the newest batch id: a cache key, no record",
     "stored_figures": "stored count rows found by a hash that includes the viewer's scope unit, for "
                       "report units already checked against that scope",

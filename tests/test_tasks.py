@@ -31,7 +31,7 @@ from dashboard.campaign import CampaignError, load_campaign, phase_window
 from dashboard.db import get_engine
 from dashboard.figures.selection import select
 from dashboard.figures.work_ledger import format_ledger, is_overdue, status_on, work_ledger
-from dashboard.models import BatchChange, UploadBatch, WorkItemStatus, WorkTask
+from dashboard.models import BatchInsert, UploadBatch, WorkItemStatus, WorkTask
 
 CONF = load_campaign()
 D = date.fromisoformat
@@ -52,8 +52,8 @@ def ledger_county(empty_engine):
         b1 = _batch(conn, "DT01", datetime(2023, 4, 30, 23, 0))
         b2 = _batch(conn, "DT02", datetime(2023, 5, 1, 8, 0))
         b3 = _batch(conn, "DT03", datetime(2023, 4, 10, 9, 0), status="rolled_back")
-        conn.execute(insert(BatchChange), [{"batch_id": b3, "table_name": "work_task",
-                                            "record_key": '["T1"]', "old_row_json": None}])
+        conn.execute(insert(BatchInsert), [{"batch_id": b3, "table_name": "work_task",
+                                            "count_records": 1, "record_keys": '[["T1"]]'}])
         rows = [("DT01", "T1", D("2023-06-30"), "已完成", D("2023-06-20"), b1),
                 ("DT01", "T2", D("2023-06-30"), "进行中", None, b1),
                 ("DT01", "T3", D("2023-05-31"), "已完成", D("2023-07-15"), b1),

@@ -138,8 +138,6 @@ def grade_history(engine: Engine, viewer: Viewer, credit_code: str, current: dic
     by_id = batches(engine)
     states: dict[int, dict] = {}
     for c in sorted(changes, key=lambda c: c["change_id"]):
-        if c["old_row_json"] is None:
-            continue
         old = json.loads(c["old_row_json"])
         if old.get("batch_id") is not None:
             states.setdefault(int(old["batch_id"]), {k: old.get(k) for k in GRADE_KEYS})

@@ -262,21 +262,32 @@ def batch_file(engine: Engine, batch_id: int, viewer: Viewer) -> tuple[str, byte
 def batch_records(engine: Engine, batch_id: int, viewer: Viewer | None = None) -> list[dict]:
     """The records a batch inserted or replaced: sheet, natural key, 新增/更新, the prior version.
     Exam takers' names (personal data) are masked for a viewer who may not see them."""
-    from ..importer.load import MODEL_BY_TABLE  # lazy: the importer loads pandas and pandera
-    out = []
+    from ..importer.load import MODEL_BY_TABLE, inserted_keys  # lazy: the importer loads pandas and pandera
+    changes = defaultdict(list)  # table → (record_key, prior row JSON or None), as the batch wrote them
+    for r in execute(engine, "batch_inserts", batch_id=batch_id):
+        changes[r["table_name"]] += [(key, None) for key in inserted_keys(r["record_keys"])]
     for r in sorted(execute(engine, "batch_changes", batch_id=batch_id), key=lambda r: r["change_id"]):
-        model = MODEL_BY_TABLE.get(r["table_name"])
-        fields = model.fields() if model else {}
-        keys = model.key_fields() if model else []
-        values = json.loads(r["record_key"])
-        if viewer is not None and "person_name" in keys:
-            values[keys.index("person_name")] = masked(viewer, values[keys.index("person_name")])
-        key_text = "，".join(f"{fields[k]['zh']} {v}" for k, v in zip(keys, values)) if keys else r["record_key"]
-        old = json.loads(r["old_row_json"]) if r["old_row_json"] else None
-        out.append({"sheet": model.sheet_name() if model else r["table_name"], "record_key": key_text,
-                    "change": "新增" if r["is_inserted"] else "更新",
-                    "previous": _previous_text(old, fields, keys) if old else ""})
+        changes[r["table_name"]].append((r["record_key"], r["old_row_json"]))
+    order = list(MODEL_BY_TABLE)  # the sheets in the order an import writes them
+    out = []
+    for table_name in sorted(changes, key=lambda t: (order.index(t) if t in order else len(order), t)):
+        out += [_batch_record(MODEL_BY_TABLE.get(table_name), table_name, key, old, viewer)
+                for key, old in changes[table_name]]
     return out
+
+
+def _batch_record(model, table_name: str, record_key: str, old_row_json: str | None, viewer: Viewer | None) -> dict:
+    """One row of batch_records: 新增 when there is no prior version."""
+    fields = model.fields() if model else {}
+    keys = model.key_fields() if model else []
+    values = json.loads(record_key)
+    if viewer is not None and "person_name" in keys:
+        values[keys.index("person_name")] = masked(viewer, values[keys.index("person_name")])
+    key_text = "，".join(f"{fields[k]['zh']} {v}" for k, v in zip(keys, values)) if keys else record_key
+    old = json.loads(old_row_json) if old_row_json else None
+    return {"sheet": model.sheet_name() if model else table_name, "record_key": key_text,
+            "change": "更新" if old_row_json else "新增",
+            "previous": _previous_text(old, fields, keys) if old else ""}
 
 
 def _previous_text(old: dict, fields: dict, keys: list[str]) -> str:

@@ -1,8 +1,9 @@
 """Importing a workbook: read → parse → validate → one transaction of natural-key upserts.
 
 All or nothing: any error and nothing of the workbook is written. Each committed upload is a
-batch (`upload_batch`) and every record it inserted or replaced is a `batch_change` row holding
-the record's prior state, so `rollback_batch` can restore the database exactly.
+batch (`upload_batch`); every record it replaced is a `batch_change` row holding the record's prior
+state, and the keys of the records it inserted are one `batch_insert` row per table, so
+`rollback_batch` can restore the database exactly.
 
 Both take the viewer they act for (the import's scope, the rollback's author and scope) and an
 optional `on_write` called inside their transaction, where `dashboard.actions` writes the audit
@@ -19,7 +20,7 @@ from datetime import date, datetime
 from json.encoder import encode_basestring as _json_string  # json.dumps's, ensure_ascii=False
 from pathlib import Path
 from operator import itemgetter
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from sqlalchemy import Date, and_, bindparam, delete, select, text, update
 from sqlalchemy.engine import Connection, Engine
@@ -27,7 +28,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .. import rollups
 from ..access import Viewer, check_rollback, role_info
-from ..models import Base, BatchChange, CommittedUpload, OrgUnit, OrgUnitClosure, UploadBatch
+from ..models import Base, BatchChange, BatchInsert, CommittedUpload, OrgUnit, OrgUnitClosure, UploadBatch
 from . import bulk, parse, published, raw, read, validate
 from .gcpause import gc_paused
 from .schemas import SHEETS, EnterpriseSheet, SheetModel
@@ -394,14 +395,20 @@ def _write(conn: Connection, plans: list[Plan], data: bytes, file_name: str, upl
     conn.execute(CommittedUpload.__table__.insert(), {"sha256": hashlib.sha256(data).hexdigest(),
                                                       "batch_id": batch_id})
     changes = {"table_name": [], "record_key": [], "old_row_json": []}
+    inserted = []
     for plan in plans:
         table, keys = table_of(plan.model), key_columns(plan.model)
         insert_many(conn, table, plan.inserts, {"batch_id": batch_id})
+        if plan.inserts:
+            inserted.append({"batch_id": batch_id, "table_name": str(table.name), "count_records": len(plan.inserts),
+                             "record_keys": "[" + ", ".join(record_keys(plan.inserts, keys)) + "]"})
         if plan.replaces:
             conn.execute(_update_by_key(table, keys, list(plan.replaces[0][0]) + ["batch_id"]),
                          [_update_params({**new, "batch_id": batch_id}, keys) for new, _ in plan.replaces])
         for column, values in _changes(str(table.name), keys, plan).items():
             changes[column] += values
+    if inserted:
+        conn.execute(BatchInsert.__table__.insert(), inserted)
     bulk.insert_columns(conn, BatchChange.__table__, changes, {"batch_id": batch_id})
     rollups.refresh_pairs(conn, _touched_pairs(plans))
     _refresh_statistics(conn, plans, len(changes["record_key"]))
@@ -423,17 +430,17 @@ def _touched_pairs(plans: list[Plan]) -> rollups.Pairs:
 ANALYZE_AFTER_ROWS = 1000
 
 
-def _refresh_statistics(conn: Connection, plans: list[Plan], count_changed: int) -> None:
+def _refresh_statistics(conn: Connection, plans: list[Plan], count_replaced: int) -> None:
     """PostgreSQL plans the target queries as if freshly bulk-loaded tables were empty until
     autovacuum catches up (measured: 10-15 s per call instead of 0.1 s), so a large batch
     refreshes, before it commits, the statistics of the tables it wrote that now hold more than
     twice the rows their statistics describe (or have none). Statistics still describing the
     table's scale are left to autovacuum: ANALYZE of a 10,000-row sampling table was a sixth of
     such an import."""
-    if conn.dialect.name != "postgresql" or count_changed < ANALYZE_AFTER_ROWS:
-        return
     inserted = {table_of(p.model).name: len(p.inserts) for p in plans}
-    inserted["batch_change"] = count_changed
+    if conn.dialect.name != "postgresql" or sum(inserted.values()) + count_replaced < ANALYZE_AFTER_ROWS:
+        return
+    inserted["batch_change"] = count_replaced
     stale = _outgrown_statistics(conn, {t: n for t, n in inserted.items() if n})
     rollup_tables = {s.rollup.__tablename__ for s in rollups.ROLLUPS if s.source_table in stale}
     for table in sorted(stale | rollup_tables):
@@ -473,13 +480,12 @@ def _update_params(row: dict, keys: list[str]) -> dict:
 
 
 def _changes(table: str, keys: list[str], plan: Plan) -> dict[str, list]:
-    """The batch_change columns but batch_id of one plan, by column (no dict per row): its inserted
-    records (no prior state), then its replaced ones with their prior rows as JSON. `table` is a
-    plain str: sqlite3 adapts SQLAlchemy's quoted_name slowly, per row."""
-    news = plan.inserts + [new for new, _ in plan.replaces]
+    """The batch_change columns but batch_id of one plan's replaced records, by column (no dict
+    per row), with their prior rows as JSON. `table` is a plain str: sqlite3 adapts SQLAlchemy's
+    quoted_name slowly, per row."""
+    news = [new for new, _ in plan.replaces]
     olds = [json.dumps(old, ensure_ascii=False, default=_json_default) for _, old in plan.replaces]
-    return {"table_name": [table] * len(news), "record_key": record_keys(news, keys),
-            "old_row_json": [None] * len(plan.inserts) + olds}
+    return {"table_name": [table] * len(news), "record_key": record_keys(news, keys), "old_row_json": olds}
 
 
 def record_keys(rows: list[dict], keys: list[str]) -> list[str]:
@@ -492,7 +498,8 @@ def record_keys(rows: list[dict], keys: list[str]) -> list[str]:
 
 
 def record_key(row: dict, keys: list[str]) -> str:
-    """A record's natural key as stored in batch_change (a JSON list): the text json.dumps writes,
+    """A record's natural key as stored in batch_change and batch_insert (a JSON list): the text
+    json.dumps writes,
     built directly for the key types there are (json.dumps, 5 µs a call, was a tenth of an
     import)."""
     parts = []
@@ -556,8 +563,7 @@ def rollback_batch(engine: Engine, batch_id: int, viewer: Viewer, *,
                              .where(UploadBatch.batch_id == batch_id)).first()
         if batch.status != "committed":
             raise RollbackError(f"第 {batch_id} 批上报已于 {batch.rolled_back_at:%Y-%m-%d %H:%M} 撤销")
-        changes = conn.execute(select(BatchChange.table_name, BatchChange.record_key, BatchChange.old_row_json)
-                               .where(BatchChange.batch_id == batch_id)).all()
+        changes = batch_changes(conn, batch_id)
         _refuse_if_later_batches(conn, batch_id, changes)
         by_table = defaultdict(list)
         for change in changes:
@@ -575,11 +581,42 @@ def rollback_batch(engine: Engine, batch_id: int, viewer: Viewer, *,
             on_write(conn)
 
 
-def _refuse_if_later_batches(conn: Connection, batch_id: int, changes) -> None:
-    """A later committed batch that changed one of the same records must be rolled back first."""
+class Change(NamedTuple):
+    """A record a batch inserted (old_row_json None) or replaced, as rollback undoes it."""
+    table_name: str
+    record_key: str
+    old_row_json: str | None
+
+
+def batch_changes(conn: Connection, batch_id: int) -> list[Change]:
+    """Every record the batch inserted (from batch_insert), then every one it replaced."""
+    inserted = conn.execute(select(BatchInsert.table_name, BatchInsert.record_keys)
+                            .where(BatchInsert.batch_id == batch_id)).all()
+    replaced = conn.execute(select(BatchChange.table_name, BatchChange.record_key, BatchChange.old_row_json)
+                            .where(BatchChange.batch_id == batch_id).order_by(BatchChange.change_id)).all()
+    return [Change(name, key, None) for name, keys in inserted for key in inserted_keys(keys)] \
+        + [Change(*r) for r in replaced]
+
+
+def inserted_keys(record_keys: str) -> list[str]:
+    """batch_insert.record_keys as the record_key of each record (the text record_key writes)."""
+    return [json.dumps(key, ensure_ascii=False) for key in json.loads(record_keys)]
+
+
+def _refuse_if_later_batches(conn: Connection, batch_id: int, changes: list[Change]) -> None:
+    """A later committed batch that changed one of the same records must be rolled back first.
+    (One that inserted it cannot exist while this batch stands, since only a rollback deletes a
+    record; its inserts are checked all the same, from batch_insert.)"""
     mine = {(c.table_name, c.record_key) for c in changes}
     keys = sorted({c.record_key for c in changes})
     later = set()
+    stmt = (select(BatchInsert.batch_id, BatchInsert.table_name, BatchInsert.record_keys)
+            .join(UploadBatch, UploadBatch.batch_id == BatchInsert.batch_id)
+            .where(BatchInsert.batch_id > batch_id, UploadBatch.status == "committed",
+                   BatchInsert.table_name.in_(sorted({c.table_name for c in changes}))))
+    for r in conn.execute(stmt):
+        if any((r.table_name, key) in mine for key in inserted_keys(r.record_keys)):
+            later.add(r.batch_id)
     for i in range(0, len(keys), CHUNK):
         stmt = (select(BatchChange.batch_id, BatchChange.table_name, BatchChange.record_key)
                 .join(UploadBatch, UploadBatch.batch_id == BatchChange.batch_id)
