@@ -70,11 +70,11 @@ def insert_columns(conn: Connection, table: Table, columns: dict[str, list], con
         rows = [dict(zip(columns, values)) for values in zip(*columns.values())]
         conn.execute(table.insert(), [{**r, **constants} for r in rows])
         return
-    values = _bound_rows(conn, table, names, columns, constants, count)
+    bound = _bound_columns(conn, table, names, columns, constants, count)
     if path == "copy":
-        _copy(conn, table, names, values)
+        _copy(conn, table, names, bound)
     else:
-        _executemany(conn, table, names, values)
+        _executemany(conn, table, names, list(zip(*bound)))
 
 
 def _needs_python_defaults(table: Table, names: list[str]) -> bool:
@@ -82,15 +82,15 @@ def _needs_python_defaults(table: Table, names: list[str]) -> bool:
     return any(c.default is not None for c in table.columns if c.name not in names)
 
 
-def _bound_rows(conn: Connection, table: Table, names: list[str], columns: dict[str, list],
-                constants: dict, count: int) -> list[tuple]:
-    """Driver parameters per row, converted column by column with the columns' bind processors."""
+def _bound_columns(conn: Connection, table: Table, names: list[str], columns: dict[str, list],
+                   constants: dict, count: int) -> list[list]:
+    """Driver parameters by column, converted with the columns' bind processors."""
     dialect, bound = conn.dialect, []
     for name in names:
         values = [constants[name]] * count if name in constants else columns[name]
         process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         bound.append(values if process is None else _processed(process, values))
-    return list(zip(*bound))
+    return bound
 
 
 _EXACT_KINDS = {str, int, bool, date, type(None)}  # equal values of one type bind alike (not 0.0, -0.0)
@@ -117,12 +117,50 @@ def _executemany(conn: Connection, table: Table, names: list[str], values: list[
         cursor.close()
 
 
-def _copy(conn: Connection, table: Table, names: list[str], values: list[tuple]) -> None:
+def _copy(conn: Connection, table: Table, names: list[str], bound: list[list]) -> None:
     sql = f"COPY {_table(conn, table)} ({_quoted(conn, names)}) FROM STDIN"
+    texts = [_copy_texts(values) for values in bound]
     with _as_sqlalchemy_errors(conn, sql), conn.connection.driver_connection.cursor() as cursor:
         with cursor.copy(sql) as copy:
-            for row in values:
-                copy.write_row(row)
+            if None in texts:  # a value of a type without a text form here: psycopg's own, row by row
+                for row in zip(*bound):
+                    copy.write_row(row)
+            else:
+                copy.write("".join([row + "\n" for row in map("\t".join, zip(*texts))]))
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: Any) -> str:
+    """One value in COPY's text format, as psycopg's text dumpers write it: NULL as \\N, booleans
+    t/f, numbers by repr, dates ISO, text with backslash, tab and line breaks escaped."""
+    kind = type(value)
+    if kind is str:
+        return value.translate(_COPY_ESCAPES)
+    if value is None:
+        return "\\N"
+    if kind is bool:
+        return "t" if value else "f"
+    if kind is int or kind is float:
+        return repr(value)
+    return value.isoformat()  # a date: _copy_texts lets no other type through
+
+
+def _copy_texts(values: list) -> list[str] | None:
+    """Each value's COPY text, computed once per distinct value (a column repeats most of its
+    values); None when a value is of another type. psycopg's write_row, formatting row by row, was
+    half the client's time of writing a 10,000-row sheet."""
+    kinds = set(map(type, values))
+    if not kinds <= _COPY_KINDS:
+        return None
+    if float in kinds or {int, bool} <= kinds:  # 0.0 == -0.0, 1 == 1.0 == True: a memo would merge them
+        return list(map(_copy_text, values))
+    memo = {value: _copy_text(value) for value in set(values)}
+    return list(map(memo.__getitem__, values))
+
+
+_COPY_KINDS = {str, int, bool, float, date, type(None)}
 
 
 # ------------------------------------------------------------------ reading
