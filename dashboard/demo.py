@@ -27,6 +27,7 @@ from .access import system_viewer
 from .auth import ensure_demo_accounts
 from .campaign import DEFAULT_CAMPAIGN, CampaignConf, load_campaign, prepare
 from .db import PROJECT_DIR
+from .figures import stored
 from .importer.load import import_workbook
 from .models import Base, Enterprise, OrgUnit, OrgUnitClosure, UploadBatch
 from .work_status import record_status
@@ -106,11 +107,14 @@ def has_records(engine: Engine, conf: CampaignConf | None = None) -> bool:
 
 
 def empty_records(engine: Engine) -> None:
-    """Delete every record and upload batch, children first; configuration tables stay."""
+    """Delete every record and upload batch, children first; configuration tables stay. The stored
+    figures are emptied by their own module, which keeps their change numbers rising (a reader
+    counting the old records must not store them as current)."""
     with engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
-            if table.name not in KEEP_TABLES:
+            if table.name not in KEEP_TABLES and table.name not in stored.TABLES:
                 conn.execute(delete(table))
+        stored.empty(conn)
 
 
 def build_demo(engine: Engine, conf: CampaignConf, *, force: bool = False,

@@ -464,25 +464,21 @@ class RollupEnterpriseSpan(Base):
 
 
 class StoredFigureKey(Base):
-    """One count query run with one set of bound parameters at one data version
-    (dashboard.figures.stored): `params_hash` is the sha256 of the query's name and text, the
-    campaign configuration's fingerprint and every parameter but the report units; the version is
-    queries/data_version.sql's three numbers. A new upload or a rollback changes the version, so a
-    key of an older one is never read again and is pruned."""
+    """One count query run with one set of bound parameters (dashboard.figures.stored):
+    `params_hash` is the sha256 of the query's name and text, the campaign configuration's
+    fingerprint and every parameter but the report units. Kept across uploads: each stored row
+    carries the change number it was counted at."""
     __tablename__ = "stored_figure_key"
     key_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     query_name: Mapped[str] = mapped_column(String(100))
     params_hash: Mapped[str] = mapped_column(String(64))
-    max_batch_id: Mapped[int] = mapped_column(Integer)
-    count_committed: Mapped[int] = mapped_column(Integer)
-    count_other: Mapped[int] = mapped_column(Integer)
-    __table_args__ = (UniqueConstraint("params_hash", "max_batch_id", "count_committed", "count_other",
-                                       name="uq_stored_figure_key"),)
+    __table_args__ = (UniqueConstraint("params_hash", name="uq_stored_figure_key"),)
 
 
 class StoredFigure(Base):
     """The rows a key's count query gave for one report unit: one per count_key, or one row with
-    count_key '' when it gave none (the unit was computed: 0 of 0)."""
+    count_key '' when it gave none (the unit was computed: 0 of 0), counted when the newest change
+    number was `change_no` (valid while no later change touched the unit's subtree)."""
     __tablename__ = "stored_figure"
     key_id: Mapped[int] = mapped_column(ForeignKey("stored_figure_key.key_id", ondelete="CASCADE"),
                                         primary_key=True)
@@ -490,8 +486,19 @@ class StoredFigure(Base):
     count_key: Mapped[str] = mapped_column(String(100), primary_key=True)
     numerator: Mapped[int] = mapped_column(Integer)
     denominator: Mapped[int] = mapped_column(Integer)
+    change_no: Mapped[int] = mapped_column(Integer)
 
 
-# tables a read fills (a cache of what the records give): no write restores them, no snapshot of the
-# data holds them (dashboard.db.table_snapshot)
-CACHE_TABLES = (StoredFigureKey.__tablename__, StoredFigure.__tablename__)
+class StoredFigureUnit(Base):
+    """For each org unit, the number of the newest write (upload, rollback) that changed what a
+    count query reads in its subtree; unit 0 holds the newest write that changed everything (a new
+    org tree, a rollup rebuild). Numbers rise by one per write, in commit order (writers are
+    serialised); the largest is the store's current position (dashboard.figures.stored)."""
+    __tablename__ = "stored_figure_unit"
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    change_no: Mapped[int] = mapped_column(Integer)
+
+
+# tables of the stored figures: a cache a read fills and the change numbers writes leave for it; no
+# write restores them, no snapshot of the data holds them (dashboard.db.table_snapshot)
+CACHE_TABLES = (StoredFigureKey.__tablename__, StoredFigure.__tablename__, StoredFigureUnit.__tablename__)

@@ -98,7 +98,7 @@ def pairs_of_changes(conn: Connection, table_name: str, keys: list[str], changes
     rows = old + _current_rows(conn, table_name, keys, key_rows)
     if table_name != "sampling":
         return pairs_of_rows(table_name, rows)
-    units = _units_of(conn, {r["credit_code"] for r in rows})
+    units = units_of(conn, {r["credit_code"] for r in rows})
     return {(r["credit_code"], _as_date(r["sampling_date"]), units.get(r["credit_code"])) for r in rows}
 
 
@@ -118,7 +118,7 @@ def _key_value(value):
     return value.isoformat() if isinstance(value, date) else value
 
 
-def _units_of(conn: Connection, codes: Iterable[str]) -> dict[str, int]:
+def units_of(conn: Connection, codes: Iterable[str]) -> dict[str, int]:
     """credit_code → the enterprise's unit, for the codes that exist."""
     codes, out = sorted(set(codes)), {}
     for i in range(0, len(codes), CHUNK):
@@ -186,7 +186,7 @@ def _refresh_unit_days(conn: Connection, sample_keys: set[tuple], moved_units: s
         units = sorted(moved_units)
         conn.execute(delete(rollup).where(rollup.c.unit_id.in_(units)))
         _insert_unit_days(conn, units, None)
-    looked_up = _units_of(conn, {code for code, _, unit in sample_keys if unit is None})
+    looked_up = units_of(conn, {code for code, _, unit in sample_keys if unit is None})
     units, days = set(), set()
     for code, day, unit in sample_keys:
         unit = unit if unit is not None else looked_up.get(code)

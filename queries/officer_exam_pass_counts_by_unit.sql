@@ -25,6 +25,8 @@ latest_exams as (
     select x.credit_code, case when x.is_passed then 1 else 0 end as is_passed
     from officer_exams as x
     where x.exam_date <= :as_of
+        and x.credit_code in (select credit_code from enterprises
+                              where unit_id in (select unit_id from covered_units))
         and not exists (
             select 1 from officer_exam as later
             where later.credit_code = x.credit_code and later.person_name = x.person_name

@@ -35,6 +35,7 @@ counts_by_own_unit as (
     select e.unit_id, count(*) as count_problems, sum(p.is_rectified) as count_rectified
     from counted_problems as p
     join enterprises as e on e.credit_code = p.credit_code
+    where e.unit_id in (select unit_id from covered_units)
     group by e.unit_id
 ),
 

@@ -52,7 +52,7 @@ def report_status(engine: Engine, sel: Selection) -> list[dict]:
         dates += execute(engine, "report_unit_record_dates", report_unit_ids=silent,
                          scope_unit_id=viewer.scope_unit_id, from_date=conf.start_date, to_date=as_of)
     uploads = execute(engine, "report_unit_upload_times", report_unit_ids=ids,
-                      scope_unit_id=viewer.scope_unit_id,
+                      scope_unit_id=viewer.scope_unit_id, own_only=0,
                       from_time=datetime.combine(month.start_date, datetime.min.time()),
                       to_time=datetime.combine(as_of + timedelta(days=1), datetime.min.time()))
     out = []

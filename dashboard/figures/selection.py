@@ -131,7 +131,8 @@ def query_params(conf: CampaignConf, viewer: Viewer, window: Window, as_of: date
     """The bound parameters of every engine query, dates computed here, never in SQL."""
     # Records dated after as_of never count, so the window's end is clipped to it here, once.
     to_date = min(window.end_date, as_of)
-    return {"scope_unit_id": viewer.scope_unit_id, "as_of": as_of,
+    # own_only 0: a report unit's whole subtree (dashboard.figures.stored binds 1 for a unit's own count)
+    return {"scope_unit_id": viewer.scope_unit_id, "own_only": 0, "as_of": as_of,
             "from_date": window.start_date, "to_date": to_date,
             "from_month_date": month_start(window.start_date),
             "campaign_start_date": conf.start_date,

@@ -51,12 +51,13 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from ..db import execute, load_query
-from ..models import CACHE_TABLES, StoredFigure, StoredFigureKey
+from ..models import CACHE_TABLES, OrgUnitClosure, StoredFigure, StoredFigureKey, StoredFigureUnit
 
-STORE_FORMAT = 1  # raised when what a stored row means changes without its query's text changing
+STORE_FORMAT = 2  # raised when what a stored row means changes without its query's text changing
 MAX_KEYS = 500
 NO_ROW = ""  # the count_key of the row that records a unit counted with no row (0 of 0)
 STORE_WAIT_MS = 200  # storing waits at most this long for another writer, then gives up
+EVERY_UNIT = 0  # the stored_figure_unit row of the writes that change every unit (no org unit has id 0)
 
 TABLES = CACHE_TABLES  # a cache: no state a write restores
 Run = tuple[str, dict]  # (query name, bound parameters but report_unit_ids)
@@ -89,40 +90,100 @@ def _plain(value):
     return value
 
 
-def data_version(conn: Connection) -> tuple[int, int, int]:
-    """(newest batch id, committed batches, other batches), as the page caches key on it."""
-    r = execute(conn, "data_version")[0]
-    return int(r["max_batch_id"] or 0), int(r["count_committed"] or 0), int(r["count_other"] or 0)
+# Count queries whose rows are sums over units, each counted thing belonging to one unit: every one
+# ends in counts_by_own_unit (per enterprise unit) summed over the fragment
+# scope_covered_units_by_report_unit, so a unit's rows are its own_only rows plus its children's, key
+# by key (a threshold or a latest exam is decided per enterprise or person, before the sum). A count
+# query not listed here is counted whole for each unit asked.
+ADDITIVE = frozenset({
+    "enterprise_target_counts_by_unit", "followup_counts_by_unit", "graded_minimum_counts_by_unit",
+    "officer_exam_pass_counts_by_unit", "record_coverage_counts_by_unit", "rectification_counts_by_unit",
+    "sampling_pass_counts_by_unit"})
 
 
 def counts(engine: Engine, conf, runs: list[Run], unit_ids: list[int]) -> list[list[dict]]:
     """For each run, its count query's rows (unit_id, count_key, numerator, denominator) for
-    `unit_ids`: read from the store, the missing units counted and stored."""
+    `unit_ids`: read from the store where no write changed the unit's subtree since they were
+    counted, the others counted (an additive query: each such unit's own rows plus its children's)
+    and stored."""
     if not runs:
         return []
     conf_fp = fingerprint(conf)
     hashes = [params_hash(name, params, conf_fp) for name, params in runs]
     ids = sorted(set(unit_ids))
     with engine.connect() as conn:
-        version = data_version(conn)
-        found: dict[str, dict[int, list[dict]]] = {h: {} for h in hashes}
-        for r in execute(conn, "stored_figures", params_hashes=sorted(set(hashes)), report_unit_ids=ids,
-                         max_batch_id=version[0], count_committed=version[1], count_other=version[2]):
-            found[r["params_hash"]].setdefault(r["unit_id"], []).append(r)
+        # read before any count: a write committed after it has a larger number, so what is
+        # stored at this number and touched by that write is never read as valid
+        position = int(execute(conn, "stored_figure_position")[0]["change_no"])
+        found = _valid(conn, sorted(set(hashes)), ids)
         fresh: dict[str, tuple[str, dict[int, list[dict]]]] = {}
         for (name, params), h in zip(runs, hashes):
             missing = [i for i in ids if i not in found[h]]
             if not missing or h in fresh:
                 continue
-            rows = {i: [] for i in missing}
-            for r in execute(conn, name, report_unit_ids=missing, **params):
-                rows[r["unit_id"]].append(r)
+            if name in ADDITIVE:
+                rows = _built(conn, name, params, h, missing)
+            else:
+                rows = {i: [] for i in missing}
+                for r in execute(conn, name, report_unit_ids=missing, **params):
+                    rows[r["unit_id"]].append(r)
             fresh[h] = (name, rows)
             found[h] |= rows
-        storable = bool(fresh) and data_version(conn) == version
-    if storable:  # on a connection of its own, the reading one closed
-        _store(engine, version, fresh)
+    if fresh:  # on a connection of its own, the reading one closed
+        _store(engine, position, fresh)
     return [[_row(r) for i in ids for r in found[h][i] if r["count_key"] != NO_ROW] for h in hashes]
+
+
+def _valid(conn: Connection, hashes: list[str], ids: list[int]) -> dict[str, dict[int, list[dict]]]:
+    """hash → unit → its stored rows, for the units none of whose rows is older than the newest
+    change of the unit's subtree or of everything (rows stored at two numbers with no change of the
+    subtree between them are the same count)."""
+    groups: dict[tuple[str, int], list[dict]] = {}
+    for r in execute(conn, "stored_figures", params_hashes=hashes, report_unit_ids=ids):
+        groups.setdefault((r["params_hash"], r["unit_id"]), []).append(r)
+    out: dict[str, dict[int, list[dict]]] = {h: {} for h in hashes}
+    for (h, unit), rows in groups.items():
+        if min(r["change_no"] for r in rows) >= max(rows[0]["unit_change_no"], rows[0]["every_change_no"]):
+            out[h][unit] = rows
+    return out
+
+
+def _built(conn: Connection, name: str, params: dict, h: str, missing: list[int]) -> dict[int, list[dict]]:
+    """The rows of the missing units and of every unit below them not validly stored: each such
+    unit's own_only count (one run for all of them) plus its children's rows, stored or built."""
+    parent = {r["unit_id"]: r["parent_id"] for r in execute(conn, "stored_figure_subtrees", report_unit_ids=missing)}
+    below = sorted(set(parent) - set(missing))
+    known = _valid(conn, [h], below)[h] if below else {}
+    stale = sorted(set(parent) - set(known))
+    own: dict[int, list[dict]] = {u: [] for u in stale}
+    for r in execute(conn, name, report_unit_ids=stale, **{**params, "own_only": 1}):
+        own[r["unit_id"]].append(r)
+    children: dict[int, list[int]] = {}
+    for unit, up in parent.items():
+        if up in parent:
+            children.setdefault(up, []).append(unit)
+    built: dict[int, list[dict]] = {}
+
+    def rows_of(unit: int) -> list[dict]:
+        if unit in known:
+            return known[unit]
+        if unit not in built:
+            built[unit] = _summed(unit, [own[unit], *(rows_of(c) for c in children.get(unit, []))])
+        return built[unit]
+
+    for unit in missing:
+        rows_of(unit)
+    return built
+
+
+def _summed(unit: int, parts: list[list[dict]]) -> list[dict]:
+    """One row per count_key present in any part, numerators and denominators added."""
+    total: dict[str, list[int]] = {}
+    for r in (r for part in parts for r in part if r["count_key"] != NO_ROW):
+        n_d = total.setdefault(r["count_key"], [0, 0])
+        n_d[0] += int(r["numerator"] or 0)
+        n_d[1] += int(r["denominator"] or 0)
+    return [{"unit_id": unit, "count_key": k, "numerator": n, "denominator": d} for k, (n, d) in total.items()]
 
 
 def _row(r: dict) -> dict:
@@ -131,11 +192,11 @@ def _row(r: dict) -> dict:
 
 
 def _insert(conn: Connection, table):
-    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table).on_conflict_do_nothing()
+    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
 
 
-def _store(engine: Engine, version: tuple[int, int, int], fresh: dict) -> None:
-    """Store counted rows under their keys at `version`, prune, and give up rather than wait for
+def _store(engine: Engine, position: int, fresh: dict) -> None:
+    """Store counted rows at change number `position`, prune, and give up rather than wait for
     another writer (the figures are already in hand)."""
     with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
@@ -147,7 +208,7 @@ def _store(engine: Engine, version: tuple[int, int, int], fresh: dict) -> None:
                     conn.exec_driver_sql(f"PRAGMA busy_timeout={STORE_WAIT_MS}")  # a constant
                 else:
                     conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{STORE_WAIT_MS}ms'")  # a constant
-                _write(conn, version, fresh)
+                _write(conn, position, fresh)
         except DBAPIError:
             # a writer held the lock past STORE_WAIT_MS, another reader's pruning removed a key
             # between our insert and our rows, or the database refuses writes (a read-only SQLite
@@ -160,34 +221,32 @@ def _store(engine: Engine, version: tuple[int, int, int], fresh: dict) -> None:
                 conn.commit()
 
 
-def _write(conn: Connection, version: tuple[int, int, int], fresh: dict) -> None:
-    key = StoredFigureKey.__table__
-    at = dict(max_batch_id=version[0], count_committed=version[1], count_other=version[2])
-    conn.execute(_insert(conn, key), [dict(query_name=name, params_hash=h, **at) for h, (name, _) in fresh.items()])
-    ids = dict(conn.execute(select(key.c.params_hash, key.c.key_id).where(
-        key.c.params_hash.in_(sorted(fresh)), *(key.c[k] == v for k, v in at.items()))).all())
+def _write(conn: Connection, position: int, fresh: dict) -> None:
+    key, figure = StoredFigureKey.__table__, StoredFigure.__table__
+    conn.execute(_insert(conn, key).on_conflict_do_nothing(),
+                 [dict(query_name=name, params_hash=h) for h, (name, _) in fresh.items()])
+    ids = dict(conn.execute(select(key.c.params_hash, key.c.key_id).where(key.c.params_hash.in_(sorted(fresh)))).all())
     rows = []
     for h, (_, by_unit) in fresh.items():
         if h not in ids:  # PostgreSQL: another reader's row met our insert, a third pruned it since
             continue
+        units = sorted(by_unit)
+        for i in range(0, len(units), 1000):  # a unit's rows counted before ours go: ours replace them
+            conn.execute(delete(figure).where(figure.c.key_id == ids[h], figure.c.unit_id.in_(units[i:i + 1000]),
+                                              figure.c.change_no < position))
         for unit_id, found in by_unit.items():
-            rows += [dict(key_id=ids[h], unit_id=unit_id, count_key=r["count_key"],
+            rows += [dict(key_id=ids[h], unit_id=unit_id, count_key=r["count_key"], change_no=position,
                           numerator=int(r["numerator"] or 0), denominator=int(r["denominator"] or 0))
                      for r in found] or [dict(key_id=ids[h], unit_id=unit_id, count_key=NO_ROW,
-                                              numerator=0, denominator=0)]
-    if rows:
-        conn.execute(_insert(conn, StoredFigure.__table__), rows)
-    _prune(conn, version)
+                                              change_no=position, numerator=0, denominator=0)]
+    if rows:  # a row already there (a concurrent reader's, or counted later) stays
+        conn.execute(_insert(conn, figure).on_conflict_do_nothing(), rows)
+    _prune(conn)
 
 
-def _prune(conn: Connection, version: tuple[int, int, int]) -> None:
-    """Delete the keys of older versions (every upload raises the newest batch id, every rollback
-    the count of other batches; neither ever falls), then all but the newest MAX_KEYS keys."""
+def _prune(conn: Connection) -> None:
+    """All but the newest MAX_KEYS keys go (arbitrary as-of dates make new keys)."""
     key = StoredFigureKey.__table__
-    newest, other = version[0], version[2]
-    older = select(key.c.key_id).where((key.c.max_batch_id < newest)
-                                       | ((key.c.max_batch_id == newest) & (key.c.count_other < other)))
-    _delete_keys(conn, older)
     if conn.execute(select(func.count()).select_from(key)).scalar_one() > MAX_KEYS:
         _delete_keys(conn, select(key.c.key_id).order_by(key.c.key_id.desc()).offset(MAX_KEYS))
 
@@ -200,7 +259,38 @@ def _delete_keys(conn: Connection, keys) -> None:
         conn.execute(delete(StoredFigureKey.__table__).where(StoredFigureKey.__table__.c.key_id.in_(chunk)))
 
 
+# ------------------------------------------------------------------ writes
+def changed(conn: Connection, unit_ids: set[int]) -> None:
+    """Mark the units a write in this transaction changed, and their ancestors, with the next
+    change number. The caller holds the writer lock (dashboard.importer.load.lock_writers), so
+    numbers rise in commit order."""
+    if not unit_ids:
+        return
+    closure = OrgUnitClosure.__table__
+    units = set(unit_ids)
+    wanted = sorted(units)
+    for i in range(0, len(wanted), 1000):
+        units.update(conn.execute(select(closure.c.ancestor_id).where(
+            closure.c.descendant_id.in_(wanted[i:i + 1000]))).scalars())
+    _mark(conn, units)
+
+
 def empty(conn: Connection) -> None:
-    """Delete every stored figure (a write that changes what count queries read without a batch)."""
+    """Delete every stored figure and mark everything changed (a write that changes what count
+    queries read for every unit: a new org tree, a rollup rebuild, the sample county rebuilt): a
+    reader that counted before this write and stores after it stores under an older number,
+    never read. Takes the writer lock: change numbers rise in commit order."""
+    from ..importer.load import lock_writers  # the importer imports this module
+    lock_writers(conn)
     conn.execute(delete(StoredFigure.__table__))
     conn.execute(delete(StoredFigureKey.__table__))
+    _mark(conn, {EVERY_UNIT})
+
+
+def _mark(conn: Connection, units: set[int]) -> None:
+    table = StoredFigureUnit.__table__
+    number = conn.execute(select(func.coalesce(func.max(table.c.change_no), 0))).scalar_one() + 1
+    stmt = _insert(conn, table)
+    conn.execute(stmt.on_conflict_do_update(index_elements=[table.c.unit_id],
+                                            set_={"change_no": stmt.excluded.change_no}),
+                 [{"unit_id": u, "change_no": number} for u in sorted(units)])

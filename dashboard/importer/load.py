@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .. import rollups
+from ..figures import stored
 from ..access import Viewer, check_rollback, role_info
 from ..models import Base, BatchChange, BatchInsert, CommittedUpload, OrgUnit, OrgUnitClosure, UploadBatch
 from . import bulk, parse, published, raw, read, validate
@@ -394,6 +395,8 @@ def _write(conn: Connection, plans: list[Plan], data: bytes, file_name: str, upl
     }).scalar_one()
     conn.execute(CommittedUpload.__table__.insert(), {"sha256": hashlib.sha256(data).hexdigest(),
                                                       "batch_id": batch_id})
+    touched = _touched_units(plans)
+    before = set(rollups.units_of(conn, touched.codes).values())
     changes = {"table_name": [], "record_key": [], "old_row_json": []}
     inserted = []
     for plan in plans:
@@ -411,8 +414,33 @@ def _write(conn: Connection, plans: list[Plan], data: bytes, file_name: str, upl
         conn.execute(BatchInsert.__table__.insert(), inserted)
     bulk.insert_columns(conn, BatchChange.__table__, changes, {"batch_id": batch_id})
     rollups.refresh_pairs(conn, _touched_pairs(plans))
+    stored.changed(conn, touched.units | before | set(rollups.units_of(conn, touched.codes).values()))
     _refresh_statistics(conn, plans, len(changes["record_key"]))
     return batch_id
+
+
+@dataclass
+class Touched:
+    """What a write touches, for the stored figures: the enterprises its rows name (their units are
+    read before and after the write: a 企业名录 row can move one) and the units owning rows that name
+    no enterprise (工作任务)."""
+    codes: set[str] = field(default_factory=set)
+    units: set[int] = field(default_factory=set)
+
+    def add(self, rows: list[dict]) -> None:
+        for r in rows:
+            if r.get("credit_code") is not None:
+                self.codes.add(r["credit_code"])
+            elif r.get("unit_id") is not None:
+                self.units.add(r["unit_id"])
+
+
+def _touched_units(plans: list[Plan]) -> Touched:
+    """The enterprises and units of a batch's new rows and of the rows they replace."""
+    out = Touched()
+    for plan in plans:
+        out.add(plan.inserts + [row for pair in plan.replaces for row in pair])
+    return out
 
 
 def _touched_pairs(plans: list[Plan]) -> rollups.Pairs:
@@ -570,10 +598,13 @@ def rollback_batch(engine: Engine, batch_id: int, viewer: Viewer, *,
             by_table[change.table_name].append(change)
         touched = {name: rollups.pairs_of_changes(conn, name, key_columns(MODEL_BY_TABLE[name]), rows)
                    for name, rows in by_table.items()}
+        units = _rolled_back_units(conn, batch_id, by_table)
+        before = set(rollups.units_of(conn, units.codes).values())
         for model in reversed(SHEETS):  # records before the enterprises they refer to
             if model.table() in by_table:
                 _undo(conn, batch_id, model, by_table[model.table()])
         rollups.refresh_pairs(conn, touched)
+        stored.changed(conn, units.units | before | set(rollups.units_of(conn, units.codes).values()))
         conn.execute(delete(CommittedUpload).where(CommittedUpload.batch_id == batch_id))
         conn.execute(update(UploadBatch).where(UploadBatch.batch_id == batch_id).values(
             status="rolled_back", rolled_back_at=datetime.now(), rolled_back_by=viewer.username))
@@ -601,6 +632,20 @@ def batch_changes(conn: Connection, batch_id: int) -> list[Change]:
 def inserted_keys(record_keys: str) -> list[str]:
     """batch_insert.record_keys as the record_key of each record (the text record_key writes)."""
     return [json.dumps(key, ensure_ascii=False) for key in json.loads(record_keys)]
+
+
+def _rolled_back_units(conn: Connection, batch_id: int, by_table: dict[str, list]) -> Touched:
+    """The enterprises and units of the rows a batch wrote (they still carry its batch_id: a later
+    batch that changed one is refused first, and one rolled back restored the batch's row) and of
+    the rows it replaced (kept in batch_change)."""
+    out = Touched()
+    for name, changes in by_table.items():
+        table = Base.metadata.tables[name]
+        out.add([json.loads(c.old_row_json) for c in changes if c.old_row_json is not None])
+        owner = table.c.credit_code if "credit_code" in table.c else table.c.unit_id
+        out.add([dict(r._mapping) for r in conn.execute(
+            select(owner).where(table.c.batch_id == batch_id).distinct())])
+    return out
 
 
 def _refuse_if_later_batches(conn: Connection, batch_id: int, changes: list[Change]) -> None:
