@@ -322,7 +322,8 @@ def bench_province(pg_url: str | None, folder: Path, enterprises: int, samples: 
         timings = result["timings"]
         for (label, window, kind), t in timings.items():
             if label != "DuckDB":
-                agree = "" if result["agree"][(label, window, kind)] else "（结果与 DuckDB 不一致！）"
+                other = "直接计算" if kind == "upload" else "DuckDB"  # province.run: what each read is checked against
+                agree = "" if result["agree"][(label, window, kind)] else f"（结果与{other}不一致！）"
                 rows.append((f"九项指标 × {result['units']} 个单位，{window}，{province.KINDS[kind]} ÷ DuckDB"
                              f"（{label}）{agree}", t / timings[("DuckDB", window, "scan")], GOALS["targets"]))
         province_url = str(engines[0][1].url)

@@ -9,8 +9,9 @@ psycopg's cursor.copy, then VACUUM ANALYZE; SQLite: executemany in one big trans
 the rollups (dashboard.rollups), then times all nine targets for every unit of the tree in a window
 with mid-month edges and in the whole campaign, on SQLite and PostgreSQL, read as the application
 reads them (through the stored figures, dashboard.figures.stored) twice: the first read after one
-county unit's upload (every figure counted again: the store's version is global) and a read of
-figures already stored at the data version; against DuckDB computing
+county unit's upload (county_upload: 200 new 监督抽检 rows of that county written by the importer's
+write path; the units it changed are counted again, checked against the count queries run directly)
+and a read of figures already stored (the county batch rolled back); against DuckDB computing
 the same figures with the raw-record queries of benchmarks/raw_queries/ (the count queries as they
 were before any rollup existed) over in-memory tables. Prints timings and ratios, and checks that
 the three engines give the same numerators and denominators. `run()` and `print_run()` are what
@@ -47,6 +48,9 @@ from dashboard.campaign import campaign_path, parse_campaign, sync_campaign  # n
 from dashboard.db import execute, get_engine, upgrade  # noqa: E402
 from dashboard.figures import stored  # noqa: E402
 from dashboard.figures.selection import query_params  # noqa: E402
+from dashboard.importer import load  # noqa: E402
+from dashboard.importer.load import lock_writers  # noqa: E402
+from dashboard.importer.schemas import SamplingSheet  # noqa: E402
 from dashboard.periods import Window  # noqa: E402
 from dashboard.rollups import rebuild  # noqa: E402
 
@@ -215,16 +219,52 @@ def app_figures(engine, conf, window: Window, unit_ids: list[int]) -> dict:
     return out
 
 
-def county_upload(engine, unit_id: int) -> None:
-    """What an upload by one county unit does to the stored figures: one more committed batch of
-    that unit (no records: the figures stay the same, but the data version moves, and the version
-    is global, so every unit's figures are counted again on the next read)."""
-    with engine.begin() as conn:
+COUNTY_FILE = "bench-county.xlsx"  # the file name of the county batches county_upload writes
+COUNTY_ROWS = 200  # 监督抽检 rows in each
+
+
+def county_upload(engine, conf, unit_id: int) -> None:
+    """One county unit's upload, written as the importer writes it (dashboard.importer.load._write
+    under the writer lock: the batch, its records and batch_change rows, their rollups and whatever
+    the stored figures are told; only parsing and validating a workbook are left out, the generated
+    credit codes carry no check digit): COUNTY_ROWS new 监督抽检 batches of that county's enterprises
+    over the campaign, a tenth 不合格. The previous such batch is rolled back first (rollback_batch),
+    so each timed read follows a batch that really changes one county's records, and the province's
+    data is the generated one again after county_rollback."""
+    county_rollback(engine, conf)
+    with engine.connect() as conn, conn.begin():
+        lock_writers(conn)
+        codes = conn.execute(text("select credit_code from enterprise where unit_id = :u order by credit_code"),
+                             {"u": unit_id}).scalars().all()
         newest = conn.execute(text("select coalesce(max(batch_id), 0) from upload_batch")).scalar_one()
-        conn.execute(text("insert into upload_batch (batch_id, file_name, sha256, uploader, uploaded_at, "
-                          "status, rows_json, unit_id) values (:b, 'bench-county.xlsx', :sha, 'bench', :at, "
-                          "'committed', '{}', :u)"),
-                     {"b": newest + 1, "sha": f"{newest + 1:064x}", "at": datetime.now(), "u": unit_id})
+        rng = random.Random(newest)
+        rows = [dict(sample_no=f"BENCH{newest + 1:06d}{i:04d}", credit_code=rng.choice(codes), food_name="酱牛肉",
+                     food_category="肉制品", production_batch=None, sampling_date=rng.choice(DAYS), task_source="县抽",
+                     hazard_classes="食品添加剂", verdict="合格" if rng.random() < 0.9 else "不合格",
+                     failed_items=None, lab_name="检验中心", disposal_status=None) for i in range(COUNTY_ROWS)]
+        load._write(conn, [load.Plan(SamplingSheet, inserts=rows)], f"county batch {newest + 1}".encode(),
+                    COUNTY_FILE, "bench", datetime.now(), {"监督抽检": COUNTY_ROWS}, unit_id)
+
+
+def county_rollback(engine, conf) -> None:
+    """Roll back every committed batch county_upload wrote, newest first."""
+    with engine.connect() as conn:
+        batches = conn.execute(text("select batch_id from upload_batch where file_name = :f and status = 'committed' "
+                                    "order by batch_id desc"), {"f": COUNTY_FILE}).scalars().all()
+    for batch_id in batches:
+        load.rollback_batch(engine, batch_id, system_viewer(engine, conf.root.code))
+
+
+def direct_figures(engine, conf, window: Window, unit_ids: list[int]) -> dict:
+    """The same as app_figures, counted by the count queries directly (no store)."""
+    viewer = system_viewer(engine, conf.root.code)
+    params = query_params(conf, viewer, window, window.end_date)
+    out = {}
+    with engine.connect() as conn:
+        for name in NINE_QUERIES:
+            for r in execute(conn, name, report_unit_ids=unit_ids, **params):
+                out[(r["unit_id"], r["count_key"])] = (int(r["numerator"] or 0), int(r["denominator"] or 0))
+    return out
 
 
 def best_after(setup, fn, runs: int = 3) -> tuple[float, object]:
@@ -353,7 +393,7 @@ def run(engines: list[tuple[str, object]], *, enterprises: int, samples: int,
     total = sum(len(rows) for _, rows in tables.values())
     say(f"生成：{len(unit_ids)} 个单位，{enterprises:,} 家企业，监督抽检 {samples:,} 行，"
         f"其他记录 {total - samples - enterprises:,} 行，{time.perf_counter() - start:.1f} s")
-    timings, figures = {}, {}
+    timings, figures, direct = {}, {}, {}
     for label, engine in engines:
         if reuse and is_loaded(engine):
             say(f"{label}：沿用已建好的数据库（--reuse），不重新载入")
@@ -364,7 +404,9 @@ def run(engines: list[tuple[str, object]], *, enterprises: int, samples: int,
         for wlabel, window in WINDOWS.items():
             figs = lambda w=window: app_figures(engine, conf, w, unit_ids)  # noqa: E731
             timings[(label, wlabel, "upload")], figures[(label, wlabel, "upload")] = best_after(
-                lambda: county_upload(engine, county), figs)
+                lambda: county_upload(engine, conf, county), figs)
+            direct[(label, wlabel, "upload")] = direct_figures(engine, conf, window, unit_ids)
+            county_rollback(engine, conf)  # the generated data again: DuckDB's
             timings[(label, wlabel, "stored")], figures[(label, wlabel, "stored")] = best_of(figs)
             say(f"  {label} {wlabel} 各查询（直接计算，不经存储）：" + "，".join(
                 f"{n} {t * 1000:.0f} ms" for n, t in per_query(engine, conf, window, unit_ids).items()))
@@ -377,7 +419,10 @@ def run(engines: list[tuple[str, object]], *, enterprises: int, samples: int,
         say(f"  DuckDB {wlabel} 各查询：" + "，".join(
             f"{n} {best_of(lambda n=n, w=window: duckdb_figures(con, conf, w, unit_ids, units['R'], [n]))[0] * 1000:.0f} ms"
             for n in RAW_QUERIES))
-    agree = {key: figs == figures[("DuckDB", key[1], "scan")] for key, figs in figures.items() if key[0] != "DuckDB"}
+    # a read after the county batch: the count queries run directly right after it; a stored read
+    # (the county batch rolled back): DuckDB's scan of the generated records
+    agree = {key: figs == direct.get(key, figures[("DuckDB", key[1], "scan")])
+             for key, figs in figures.items() if key[0] != "DuckDB"}
     return {"timings": timings, "agree": agree, "units": len(unit_ids),
             "figures": len(figures[("DuckDB", wlabel, "scan")])}
 
@@ -396,7 +441,8 @@ def print_run(result: dict, say=print) -> None:
         say(f"    DuckDB 朴素扫描：{duck * 1000:.1f} ms")
         for (label, w, kind), t in timings.items():
             if w == wlabel and label != "DuckDB":
-                agree = "结果与 DuckDB 一致" if result["agree"][(label, w, kind)] else "结果与 DuckDB 不一致！"
+                other = "直接计算" if kind == "upload" else "DuckDB"
+                agree = f"结果与{other}一致" if result["agree"][(label, w, kind)] else f"结果与{other}不一致！"
                 say(f"    {label} {KINDS[kind]}：{t * 1000:.1f} ms，÷DuckDB = {t / duck:.2f}×，{agree}")
 
 

@@ -4,38 +4,45 @@ analytic engine by not recomputing").
 
 A count query (`queries/*_counts_by_unit.sql`) gives, for each report unit, rows of (count_key,
 numerator, denominator). Its result for one unit depends only on the query's text, its bound
-parameters and the database's contents; so a stored row is keyed by
+parameters and the records of the enterprises (and rows) in the unit's subtree; so a stored row is
+keyed by
 
 - `params_hash`: sha256 of STORE_FORMAT, the query's name and text (fragments included), the campaign
   configuration's fingerprint (every field of the parsed file: an edited YAML never reads figures
   stored under the old one) and every bound parameter but the report units (window, as_of, the
   viewer's scope unit, the measure's own parameters);
-- the data version (queries/data_version.sql: newest batch id, committed and other batches);
-- the report unit.
+- the report unit;
 
-The version is the global one. A version per report unit (only the batches of its ancestors and
-descendants) would let one county's upload leave the other counties' figures valid, but it does not
-hold: a batch's unit is the common ancestor of the units its enterprises belong to *after* it
-(dashboard.importer.validate.enterprise_units reads the incoming unit), so a 企业名录 row moving an
-enterprise from county A to county B gives a batch of unit B that changes A's figures; and a
-rollback of A's earlier batch after such a move deletes records now counted in B.
+and carries the change number it was counted at. Change numbers (stored_figure_unit): every upload
+and rollback, in its own transaction and under the writer lock (so numbers rise in commit order),
+marks with the next number the units it changed and all their ancestors (`changed`). The units it
+changed are those owning the enterprises its rows name, read both before and after the write: a
+batch's unit is the common ancestor of its enterprises' units *after* it, but a 企业名录 row moving an
+enterprise from county A to county B changes A's figures in a batch of unit B, and a rollback of
+A's earlier batch after such a move deletes records now counted in B. Every count query reads only
+tables keyed by enterprise (records, rollup_self_inspection_month, rollup_enterprise_span) or by the
+enterprise's unit (rollup_sampling_unit_day, kept by the same transaction), so this set covers what
+the write changes. Writes that change what every unit reads (a change of the org tree,
+dashboard.campaign.sync_campaign; a rebuild of the rollups, dashboard.rollups.rebuild; the sample
+county rebuilt with --force, dashboard.demo.empty_records) empty the store and mark unit EVERY_UNIT
+(`empty`).
 
-Every write that changes what a count query reads either writes upload_batch in the same
-transaction (an upload, a rollback: the version changes) or empties the store itself: a change of
-the org tree (dashboard.campaign.sync_campaign), a rebuild of the rollups (dashboard.rollups.rebuild),
-the sample county rebuilt with --force (dashboard.demo.empty_records deletes every non-configuration
-table, this one included).
+Reading (`counts`): the current change number first, then one query for every requested key and
+unit; a unit's rows hold when none is older than the newest number of the unit (its subtree) or of
+EVERY_UNIT. Rows stored at two numbers with no change of the subtree between them are the same count,
+so a unit's rows stored by concurrent readers may mix numbers; any other mix is older than the
+change between them and does not hold. A unit whose rows do not hold is counted: for an ADDITIVE
+query as its own enterprises' count (own_only = 1) plus its children's rows, stored or counted the
+same way, so a county's upload recounts that county alone and adds up its city and the province;
+for any other query, the unit's whole subtree. Counted rows are stored at the number read before
+counting: a write committed after that read has a larger number, so a row it changed (or counted
+under an emptied store) is never read as holding. Storing never waits for a writer (a short lock
+timeout; on a busy database the figures are returned and not stored), replaces a unit's older rows
+of that key and ignores a concurrent duplicate (ON CONFLICT DO NOTHING).
 
-Reading (`counts`): one query for every requested key and unit at the current version; units not
-stored are counted by the query restricted to them alone and then stored. They are stored only when
-the version read after counting equals the one read before: no upload or rollback committed in
-between, so the counts are those of that version (SQLite reads each statement in its own snapshot
-here). Storing never waits for a writer (a short lock timeout; on a busy database the figures are
-returned and not stored) and ignores a concurrent duplicate (ON CONFLICT DO NOTHING).
-
-Bound: keys of an older version are deleted whenever figures are stored, and at most MAX_KEYS keys
-(query × parameters) are kept, the oldest deleted first: arbitrary as-of dates make new keys, so the
-table holds at most MAX_KEYS × report units × count keys rows (at province scale 500 × 111 × 6).
+Bound: at most MAX_KEYS keys (query × parameters) are kept, the oldest deleted first: arbitrary
+as-of dates make new keys, so the table holds at most MAX_KEYS × report units × count keys rows (at
+province scale 500 × 111 × 6), and stored_figure_unit one row per unit.
 """
 from __future__ import annotations
 
