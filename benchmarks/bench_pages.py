@@ -120,8 +120,8 @@ def page_times(db_url: str, campaign: str | None = None, pages=("overview",), re
     cold = the page's run right after the stored figures were emptied and st.cache_data cleared,
     warm = the same session's next run (caches filled). The stored figures outlive st.cache_data
     (dashboard.figures.stored): cleared alone, the "cold" run would read the figures the session's
-    first run stored. Emptied, every figure is counted again, as on the first run after an upload
-    (the store's data version is global: an upload leaves no stored figure readable). `campaign`
+    first run stored. Emptied, every figure is counted again, as after a rollup rebuild or a new org
+    tree (an upload now invalidates only the units it changes: this cold run is the harsher one). `campaign`
     is the configuration the database was built with (DASHBOARD_CAMPAIGN; None: the default
     campaign)."""
     out = {}
@@ -141,7 +141,8 @@ def page_times(db_url: str, campaign: str | None = None, pages=("overview",), re
 
 def new_data_version(db_url: str) -> None:
     """What an upload does to every cache key: a new committed batch (no records: the figures
-    stay the same, every page cache misses)."""
+    stay the same, every page cache misses; the stored figures stay valid, dashboard.figures.stored
+    invalidates only the units a batch's records change, and this one changes none)."""
     with get_engine(db_url).begin() as conn:
         newest = conn.execute(select(func.max(UploadBatch.batch_id))).scalar() or 0
         conn.execute(insert(UploadBatch).values(

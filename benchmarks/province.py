@@ -234,6 +234,9 @@ def county_upload(engine, conf, unit_id: int) -> None:
     county_rollback(engine, conf)
     with engine.connect() as conn, conn.begin():
         lock_writers(conn)
+        if engine.dialect.name == "postgresql":  # the generated load wrote batch 1 by its id
+            conn.execute(text("select setval(pg_get_serial_sequence('upload_batch', 'batch_id'), "
+                              "(select max(batch_id) from upload_batch))"))
         codes = conn.execute(text("select credit_code from enterprise where unit_id = :u order by credit_code"),
                              {"u": unit_id}).scalars().all()
         newest = conn.execute(text("select coalesce(max(batch_id), 0) from upload_batch")).scalar_one()

@@ -48,6 +48,9 @@ UNSCOPED = {
     "data_version": "batch counts and the newest batch id: a cache key, no record",
     "stored_figures": "stored count rows found by a hash that includes the viewer's scope unit, for "
                       "report units already checked against that scope",
+    "stored_figure_position": "the newest change number of the stored figures: no record",
+    "stored_figure_subtrees": "the org units below report units already checked against the viewer's scope, "
+                              "with their parents: no record",
     "upload_batches": "batch times by id, looked up for records that were already scoped",
 }
 
@@ -70,7 +73,7 @@ def test_engine_queries_exist():
 @pytest.mark.parametrize("name", ENGINE_QUERIES)
 def test_engine_query_runs_on_an_empty_database(empty_engine, name):
     root = resolve_unit(empty_engine, None).unit_id
-    params = dict(scope_unit_id=root, unit_id=root, report_unit_ids=[root], as_of=date(2023, 8, 31),
+    params = dict(scope_unit_id=root, own_only=0, unit_id=root, report_unit_ids=[root], as_of=date(2023, 8, 31),
                   from_date=date(2023, 5, 1), to_date=date(2023, 8, 31),
                   from_month_date=date(2023, 5, 1), campaign_start_date=date(2023, 3, 1),
                   whole_from_date=date(2023, 5, 1), whole_to_date=date(2023, 8, 31))
