@@ -48,15 +48,13 @@ active_enterprise_flags as (
         e.credit_code,
         e.unit_id,
         case when e.is_large then 1 else 0 end as is_large,
-        case when exists (
-                select 1 from rollup_self_inspection_month as m
-                where m.credit_code = e.credit_code
-                    and m.month_date >= :whole_from_date and m.month_end_date <= :whole_to_date)
-            or exists (
-                select 1 from self_inspection as si
-                where si.credit_code = e.credit_code
-                    and ((si.inspection_date >= :from_date and si.inspection_date < :whole_from_date)
-                        or (si.inspection_date > :whole_to_date and si.inspection_date <= :to_date)))
+        case when e.credit_code in (
+                select credit_code from rollup_self_inspection_month
+                where month_date >= :whole_from_date and month_end_date <= :whole_to_date)
+            or e.credit_code in (
+                select credit_code from self_inspection
+                where (inspection_date >= :from_date and inspection_date < :whole_from_date)
+                    or (inspection_date > :whole_to_date and inspection_date <= :to_date))
             then 1 else 0 end as is_self_inspected,
         case when (
                 -- the latest 主体责任 month in the window, one index probe per enterprise
@@ -71,10 +69,10 @@ active_enterprise_flags as (
                 limit 1) = 1
             then 1 else 0 end as is_three_three_three,
         case when e.is_large
-            and exists (select 1 from valid_systems as v
-                        where v.credit_code = e.credit_code and v.system_type in ('HACCP', 'ISO22000'))
-            and exists (select 1 from valid_systems as v
-                        where v.credit_code = e.credit_code and v.system_type = '智能化追溯体系')
+            and e.credit_code in (select credit_code from valid_systems
+                                  where system_type in ('HACCP', 'ISO22000'))
+            and e.credit_code in (select credit_code from valid_systems
+                                  where system_type = '智能化追溯体系')
             then 1 else 0 end as is_qms_traceable,
         case when sp.first_supplier_evaluation_date between :campaign_start_date and :as_of
             or sp.last_supplier_evaluation_date between :campaign_start_date and :as_of
@@ -105,7 +103,9 @@ active_enterprise_flags as (
             then 1 else 0 end as is_supervised
     from active_enterprises as e
     left join spans as sp on sp.credit_code = e.credit_code
-    where e.unit_id in (select unit_id from covered_units)
+    -- the report units' own count (own_only 1: their covered units are themselves) probes only
+    -- their enterprises
+    where :own_only = 0 or e.unit_id in :report_unit_ids
 ),
 
 counts_by_own_unit as (

@@ -12,12 +12,19 @@ enterprises as (
     select credit_code, unit_id from enterprise
 ),
 
-officer_exams as (
-    select credit_code, person_name, exam_date, is_passed from officer_exam
-),
-
 covered_units as (
     -- include: scope_covered_units_by_report_unit
+),
+
+officer_exams as (
+    -- a whole count (own_only 0) scans every exam; the report units' own count (own_only 1: their
+    -- covered units are themselves) reads only their enterprises' exams by credit code. One arm
+    -- runs, the other's constant condition is false; the plain scan keeps its plan
+    select credit_code, person_name, exam_date, is_passed from officer_exam where :own_only = 0
+    union all
+    select credit_code, person_name, exam_date, is_passed from officer_exam
+    where :own_only = 1
+        and credit_code in (select credit_code from enterprise where unit_id in :report_unit_ids)
 ),
 
 latest_exams as (
@@ -25,8 +32,6 @@ latest_exams as (
     select x.credit_code, case when x.is_passed then 1 else 0 end as is_passed
     from officer_exams as x
     where x.exam_date <= :as_of
-        and x.credit_code in (select credit_code from enterprises
-                              where unit_id in (select unit_id from covered_units))
         and not exists (
             select 1 from officer_exam as later
             where later.credit_code = x.credit_code and later.person_name = x.person_name

@@ -29,13 +29,16 @@ counted_problems as (
     from problems as p
     where p.source = '监督检查'
         and p.found_date >= :campaign_start_date and p.found_date <= :as_of
+        -- the report units' own count (own_only 1: their covered units are themselves): only their
+        -- enterprises' problems
+        and (:own_only = 0 or p.credit_code in (select credit_code from enterprise
+                                                where unit_id in :report_unit_ids))
 ),
 
 counts_by_own_unit as (
     select e.unit_id, count(*) as count_problems, sum(p.is_rectified) as count_rectified
     from counted_problems as p
     join enterprises as e on e.credit_code = p.credit_code
-    where e.unit_id in (select unit_id from covered_units)
     group by e.unit_id
 ),
 

@@ -23,7 +23,8 @@ counts_by_own_unit as (
     select unit_id, sum(count_counted) as count_samples, sum(count_passed) as count_passed
     from sampling_days
     where sampling_date >= :from_date and sampling_date <= :to_date
-        and unit_id in (select unit_id from covered_units)
+        -- the report units' own count (own_only 1: their covered units are themselves)
+        and (:own_only = 0 or unit_id in :report_unit_ids)
     group by unit_id
 ),
 
