@@ -161,7 +161,7 @@ def _built(conn: Connection, name: str, params: dict, h: str, missing: list[int]
     parent = {r["unit_id"]: r["parent_id"] for r in execute(conn, "stored_figure_subtrees", report_unit_ids=missing)}
     below = sorted(set(parent) - set(missing))
     known = _valid(conn, [h], below)[h] if below else {}
-    stale = sorted(set(parent) - set(known))
+    stale = sorted((set(parent) | set(missing)) - set(known))  # a unit gone from the tree: no row
     own: dict[int, list[dict]] = {u: [] for u in stale}
     for r in execute(conn, name, report_unit_ids=stale, **{**params, "own_only": 1}):
         own[r["unit_id"]].append(r)
