@@ -7,7 +7,7 @@ tied to a data version. The two stored tables are a cache: recreated empty (figu
 again as they are read); their constraints are kept.
 
 Revision ID: 0011
-Revises: 0010
+Revises: 0012 (0012 was merged first and follows 0010: a database already at 0012 gets this one next)
 Create Date: 2026-12-03 04:20:00
 """
 from alembic import op
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = '0011'
-down_revision = '0010'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
