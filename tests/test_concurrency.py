@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from dashboard.access import system_viewer
+from dashboard import writelock
 from dashboard.importer import import_workbook, load, rollback_batch
 from dashboard.importer.load import BUSY_MESSAGE
 from dashboard.models import BatchInsert, CommittedUpload, Enterprise, Sampling, UploadBatch
@@ -104,7 +105,7 @@ def test_same_file_again_after_rollback_lands_again(empty_engine):
 
 @pytest.mark.slow  # waits out a lock timeout
 def test_upload_waiting_too_long_is_refused_in_chinese(empty_engine, monkeypatch):
-    monkeypatch.setattr(load, "WRITER_LOCK_TIMEOUT", "1s")  # PostgreSQL; SQLite waits busy_timeout
+    monkeypatch.setattr(writelock, "WRITER_LOCK_TIMEOUT", "1s")  # PostgreSQL; SQLite waits busy_timeout
     data = _workbook("W-", (1,))
     with empty_engine.connect() as holder:
         holder.begin()

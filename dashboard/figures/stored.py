@@ -58,6 +58,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from ..db import execute, load_query
+from ..writelock import lock_writers
 from ..models import CACHE_TABLES, OrgUnitClosure, StoredFigure, StoredFigureKey, StoredFigureUnit
 
 STORE_FORMAT = 2  # raised when what a stored row means changes without its query's text changing
@@ -287,7 +288,6 @@ def empty(conn: Connection) -> None:
     queries read for every unit: a new org tree, a rollup rebuild, the sample county rebuilt): a
     reader that counted before this write and stores after it stores under an older number,
     never read. Takes the writer lock: change numbers rise in commit order."""
-    from ..importer.load import lock_writers  # the importer imports this module
     lock_writers(conn)
     conn.execute(delete(StoredFigure.__table__))
     conn.execute(delete(StoredFigureKey.__table__))

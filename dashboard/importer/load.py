@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .. import rollups
 from ..figures import stored
+from ..writelock import lock_writers
 from ..access import Viewer, check_rollback, role_info
 from ..models import Base, BatchChange, BatchInsert, CommittedUpload, OrgUnit, OrgUnitClosure, UploadBatch
 from . import bulk, parse, published, raw, read, validate
@@ -42,23 +43,6 @@ class RollbackError(Exception):
 
 
 BUSY_MESSAGE = "另一份上报正在写入数据库，等待超时：本次未写入任何数据，请稍后重新上传"
-WRITER_LOCK_KEY = 7_2023_0301  # PostgreSQL advisory lock shared by every upload and rollback
-WRITER_LOCK_TIMEOUT = "120s"
-
-
-def lock_writers(conn: Connection) -> None:
-    """Serialise uploads and rollbacks across threads and app processes, for the rest of the
-    caller's transaction: PostgreSQL takes a transaction advisory lock (waiting up to
-    WRITER_LOCK_TIMEOUT); SQLite takes its write lock now, with a no-op write, so the planning
-    reads that follow already see every earlier upload (busy_timeout bounds the wait). A wait
-    that times out raises OperationalError."""
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{WRITER_LOCK_TIMEOUT}'")  # a constant
-        conn.execute(text("select pg_advisory_xact_lock(:k)"), {"k": WRITER_LOCK_KEY})
-    else:
-        conn.execute(delete(CommittedUpload).where(CommittedUpload.sha256 == ""))
-
-
 IMPORT_CACHE_KIB = 64 * 1024  # SQLite page cache of an import's connection while it writes
 
 
