@@ -270,7 +270,7 @@ def _delete_keys(conn: Connection, keys) -> None:
 # ------------------------------------------------------------------ writes
 def changed(conn: Connection, unit_ids: set[int]) -> None:
     """Mark the units a write in this transaction changed, and their ancestors, with the next
-    change number. The caller holds the writer lock (dashboard.importer.load.lock_writers), so
+    change number. The caller holds the writer lock (dashboard.writelock.lock_writers), so
     numbers rise in commit order."""
     if not unit_ids:
         return
