@@ -6,15 +6,15 @@ stored_figure rows carry the change number they were counted at, and stored_figu
 tied to a data version. The two stored tables are a cache: recreated empty (figures are stored
 again as they are read); their constraints are kept.
 
-Revision ID: 0011
-Revises: 0012 (0012 was merged first and follows 0010: a database already at 0012 gets this one next)
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-03 04:20:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0011'
+revision = '0013'
 down_revision = '0012'
 branch_labels = None
 depends_on = None
