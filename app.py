@@ -86,7 +86,8 @@ def router() -> None:
 
 if __name__ == "__main__":
     from dashboard.ui import runtiming  # the script run, not the ASGI import, is timed
-    with runtiming.timed():  # with DASHBOARD_RUN_TIMING set: one line per run (benchmarks/browser.py)
+    from dashboard.ui import data
+    with runtiming.timed(), data.one_run():  # timing: with DASHBOARD_RUN_TIMING set, one line per run (benchmarks/browser.py)
         router()
 else:
     from dashboard.ui import server

@@ -32,7 +32,7 @@ from dashboard.ui import runtiming  # noqa: I001 - no Streamlit runtime: the lin
 from dashboard.workbook import write_workbook
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from load import CARDS, percentile
+from load import CARDS, READY, percentile
 
 GOALS = {"upload": 2.0, "p95": 3.0}
 SEED = 16
@@ -71,6 +71,8 @@ async def rerun(page, timeout: float) -> None:
     """Streamlit's rerun (the key R, as a person would press it); returns when the server has
     reported the run finished (not waiting for the browser to draw it)."""
     state = RUNS[page]
+    # the frontend ignores R until it has taken in the previous run's end (it may lag the frame)
+    await page.wait_for_selector(READY, state="attached", timeout=timeout * 1000)
     done, deadline = state["done"], time.perf_counter() + timeout
     await page.keyboard.press("r")
     while state["done"] == done:

@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import pickle
+import threading
+from contextlib import contextmanager
 
 import streamlit as st
 from sqlalchemy import inspect, text
@@ -56,11 +59,37 @@ def _prepared(url: str) -> bool:
     return True
 
 
+_run = threading.local()  # the script run's memo (one_run), on the run's own thread
+
+
+@contextmanager
+def one_run():
+    """Around one script run (app.py's router): the engine, the campaign and the data version are
+    looked up once per run, not once per call (five, four and three times on the overview: a
+    tenth of a warm run's CPU). Each run starts empty, so every run still reads the data version
+    fresh; clear_caches() (after an upload or rollback made in the run) empties it too. Outside a
+    run (tests, the CLI) nothing is remembered."""
+    _run.memo = {}
+    try:
+        yield
+    finally:
+        _run.memo = None
+
+
+def _once(key, make):
+    """make(), remembered for the rest of the script run under `key` (see one_run)."""
+    memo = getattr(_run, "memo", None)
+    if memo is None:
+        return make()
+    if key not in memo:
+        memo[key] = make()
+    return memo[key]
+
+
 def engine():
     """The app's engine (DASHBOARD_DB_URL, else the SQLite file under data/)."""
     url = database_url()
-    _prepared(url)
-    return get_engine(url)
+    return _once(("engine", url), lambda: _prepared(url) and get_engine(url))
 
 
 def _has_accounts(eng) -> bool:
@@ -91,20 +120,15 @@ def campaign_code() -> str:
 
 def campaign():
     """The configuration of the campaign this session looks at."""
-    return _campaign(campaign_code())
-
-
-@st.cache_data(show_spinner=False)
-def campaign_choices(ver) -> list[tuple[str, str]]:
-    """(code, name) of every campaign over the viewer's tree (dashboard.campaign.campaigns_over)."""
-    top = scope(ver)[0]["code"]
-    return [(c.code, c.name) for c in campaigns_over(top)]
+    code = campaign_code()
+    return _once(("campaign", code), lambda: _campaign(code))
 
 
 def version() -> tuple:
     """The data version, the campaign and the viewer: part of every cache key below (two campaigns
     over the same units count different figures)."""
-    return (database_url(), *records.data_version(engine()), campaign_code(), session.viewer())
+    url = database_url()
+    return (url, *_once(("version", url), lambda: records.data_version(engine())), campaign_code(), session.viewer())
 
 
 def _who(ver) -> Viewer:
@@ -113,21 +137,30 @@ def _who(ver) -> Viewer:
 
 
 def cached(**options):
-    """st.cache_data for results of the core: no spinner, a Viewer hashed by its access and a
+    """st.cache_data for results of the core: no spinner, a Viewer keyed by its access and a
     Selection by its key (campaign, access, unit, window, as_of); concurrent misses of one key are
     merged by the process's single flight (dashboard.ui.singleflight): ten sessions missing
-    together after an upload compute once."""
+    together after an upload compute once. st.cache_data hashes one bytes value, the pickled key
+    (the flight key): its own recursive hashing of the version, the Viewer and the Selection was
+    a fifth of a warm overview run's CPU. Equal bytes mean equal keys; two equal keys pickled
+    differently only miss."""
     def decorate(fn):
         @functools.wraps(fn)  # st.cache_data keys the function by the wrapped one's name and source
-        def merged(*args, **kwargs):
+        def keyed(key: bytes, _flight, _args, _kwargs):
+            return FLIGHTS.do(_flight, lambda: fn(*_args, **_kwargs))
+        cache = st.cache_data(show_spinner=False, **options)(keyed)
+
+        @functools.wraps(fn)
+        def call(*args, **kwargs):
             try:
-                key = (fn.__module__, fn.__qualname__, _flight_key(args), _flight_key(tuple(sorted(kwargs.items()))))
-                hash(key)
+                flight = (fn.__module__, fn.__qualname__, _flight_key(args), _flight_key(tuple(sorted(kwargs.items()))))
+                hash(flight)
             except TypeError:  # an unhashable argument: nothing to merge on, compute
                 return fn(*args, **kwargs)
-            return FLIGHTS.do(key, lambda: fn(*args, **kwargs))
-        return st.cache_data(show_spinner=False, hash_funcs={Viewer: _access_of, Selection: _key_of},
-                             **options)(merged)
+            # keywords: st.cache_data looks up a positional argument's name in the signature
+            return cache(key=pickle.dumps(flight, protocol=5), _flight=flight, _args=args, _kwargs=kwargs)
+        call.clear = cache.clear
+        return call
     return decorate
 
 
@@ -143,17 +176,18 @@ def _flight_key(value):
     return value
 
 
-def _access_of(who: Viewer) -> tuple:
-    return who.access
-
-
-def _key_of(sel: Selection) -> tuple:
-    return sel.key
-
-
 def clear_caches() -> None:
-    """After an upload or a rollback: every cached result may be stale."""
+    """After an upload or a rollback: every cached result may be stale (the run's data version too)."""
     st.cache_data.clear()
+    if getattr(_run, "memo", None):
+        _run.memo.clear()
+
+
+@cached()
+def campaign_choices(ver) -> list[tuple[str, str]]:
+    """(code, name) of every campaign over the viewer's tree (dashboard.campaign.campaigns_over)."""
+    top = scope(ver)[0]["code"]
+    return [(c.code, c.name) for c in campaigns_over(top)]
 
 
 # ------------------------------------------------------------------ org units and the selection

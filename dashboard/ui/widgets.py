@@ -442,11 +442,13 @@ def trend_frame(points: list[dict]) -> pd.DataFrame:
     return pd.DataFrame([{"指标": n, **{m: cells.get((n, m), "") for m in months}} for n in names])
 
 
-@st.cache_data(show_spinner=False, max_entries=300)
+@st.cache_resource(show_spinner=False, max_entries=300)
 def _chart_spec(kind: str, digest: str, _args: tuple, _kwargs: tuple) -> dict:
     """An Altair chart of dashboard.altair_charts as its Vega-Lite dict: Altair's schema validation costs
     0.1–0.2 s per chart, so the spec is built once per data. The key is `digest` (a hash of the
-    pickled arguments: Streamlit's own hashing of rows and Pace objects costs more than pickling)."""
+    pickled arguments: Streamlit's own hashing of rows and Pace objects costs more than pickling).
+    A resource, not st.cache_data: the one dict is shared, never unpickled again on every run
+    (st.vega_lite_chart copies the spec before it changes anything; nothing else writes to it)."""
     from dashboard import altair_charts  # lazy: altair loads with the first chart, not with every page
     spec = getattr(altair_charts, kind)(*_args, **dict(_kwargs)).to_dict()
     # Each dataset as the Arrow bytes st.vega_lite_chart would make of it on every run (it passes
@@ -470,10 +472,10 @@ def chart(kind: str, *args, width: str = "stretch", narrow: dict | None = None, 
     digest = hashlib.blake2b(pickle.dumps((kind, args, kw), protocol=5), digest_size=16).hexdigest()
     if kind in SCROLL_ON_PHONE:
         with st.container(key=f"scrollchart_{digest[:12]}"):
-            st.vega_lite_chart(_chart_spec(kind, digest, args, kw), width=width)
+            st.vega_lite_chart(_chart_spec(kind=kind, digest=digest, _args=args, _kwargs=kw), width=width)
         return
     if narrow is None:
-        st.vega_lite_chart(_chart_spec(kind, digest, args, kw), width=width)
+        st.vega_lite_chart(_chart_spec(kind=kind, digest=digest, _args=args, _kwargs=kw), width=width)
         return
     with st.container(key=f"wideonly_{digest[:12]}"):
         chart(kind, *args, width=width, **kwargs)
