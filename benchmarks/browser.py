@@ -238,7 +238,7 @@ def browser_goals(db_url: str, campaign: str | None = None, port: int = 8615, se
             os.sched_setaffinity(0, saved)
             dash.stop()
             triv.stop()
-    rows = goal_rows(out, args.sessions)
+    rows = goal_rows(out, args.sessions, args.think, args.seconds)
     if args.only == "runs":
         return rows
     sign_in = statistics.median(out["sign_in"][1:])

@@ -168,7 +168,7 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms"
 
 
-def goal_rows(out: dict, sessions: int) -> list[tuple[str, float, float]]:
+def goal_rows(out: dict, sessions: int, think: float, seconds: float) -> list[tuple[str, float, float]]:
     """Prints goals 3 and 4 as measured; returns their (label, ratio, limit) rows."""
     rows = []
     singles, slowest = [], []
@@ -188,7 +188,7 @@ def goal_rows(out: dict, sessions: int) -> list[tuple[str, float, float]]:
     one, ten = out["random_one"], out["random_ten"]
     if len(one) >= 2 and len(ten) >= 2:
         w1, w10 = [r["wall_s"] for r in one], [r["wall_s"] for r in ten]
-        print(f"  随机时刻重跑（思考时间指数分布，均值见参数）：单个会话 n={len(w1)} p50 {ms(percentile(w1, 50))}、"
+        print(f"  随机时刻重跑（思考时间指数分布，均值 {think:g} s，各 {seconds:g} s）：单个会话 n={len(w1)} p50 {ms(percentile(w1, 50))}、"
               f"p95 {ms(percentile(w1, 95))}；{sessions} 个会话 n={len(w10)} p50 {ms(percentile(w10, 50))}、"
               f"p95 {ms(percentile(w10, 95))}；运行线程 CPU 中位数 "
               f"{ms(statistics.median(r['cpu_s'] for r in one))} / {ms(statistics.median(r['cpu_s'] for r in ten))}")
