@@ -70,10 +70,11 @@ HEADING = '[data-testid="stMain"] h3'
 
 
 class PinnedServer(Server):
-    """load.Server on a given port, with extra environment, optionally on CPU 0 only."""
+    """load.Server on a given port, with extra environment, optionally on CPU 0 only (cwd: the
+    project folder it serves, e.g. another revision's checkout: benchmarks/first_page.py)."""
 
     def __init__(self, db_url, campaign, log_path: Path, port: int, env: dict, script: str = "app.py",
-                 pin: bool = False):
+                 pin: bool = False, cwd: Path = PROJECT_DIR):
         self.port, self.url = port, f"http://127.0.0.1:{port}"
         full = {**os.environ, "DASHBOARD_DB_URL": db_url, **env}
         if campaign:
@@ -84,7 +85,7 @@ class PinnedServer(Server):
             [sys.executable, "-m", "streamlit", "run", script, "--server.address", "127.0.0.1",
              "--server.port", str(port), "--browser.gatherUsageStats", "false", "--server.headless", "true",
              "--server.fileWatcherType", "none"],
-            cwd=PROJECT_DIR, env=full, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=cwd, env=full, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
             preexec_fn=(lambda: os.sched_setaffinity(0, {0})) if pin else None)
 
 
