@@ -3,7 +3,9 @@ matrix of the units directly below × targets, the phase timeline, pace and fore
 since the last meeting. Every figure comes from the target engine (through dashboard.ui.data).
 At province scale an exception list runs to tens of thousands: the page lists the most urgent
 SHORT with the true total, the count under each unit below and a link to the page listing all.
-Printed, the page is one A4 landscape sheet for the meeting (dashboard.ui.meeting_sheet, built last)."""
+Printed, the page is one A4 landscape sheet for the meeting (dashboard.ui.meeting_sheet, built last).
+The timeline and the two heatmaps are HTML (dashboard.ui.html_charts), not Vega: the first page
+after sign-in is drawn without Vega's scripts (issue #16 goal 1b)."""
 import streamlit as st
 
 from dashboard.campaign import current_phase
@@ -12,7 +14,7 @@ from dashboard.figures.measures import LEVEL, cn_number, measures
 from dashboard.figures.exceptions import behind_units, compare, comparison_rows
 from dashboard.figures.work_ledger import behind_by_owner
 from dashboard.periods import Window, month_of
-from dashboard.ui import controls, data, meeting_sheet, widgets
+from dashboard.ui import controls, data, html_charts, meeting_sheet, widgets
 
 SHORT = 20  # rows of each exception list shown here (the most urgent); the full lists are on their pages
 
@@ -112,7 +114,7 @@ with right.container(key="noprint_phase"):
     phase = current_phase(conf, choice.as_of)
     st.markdown(f"#### 行动阶段　<small>当前：{phase.name if phase else '行动期外'}</small>",
                 unsafe_allow_html=True)
-    widgets.chart("phase_timeline", conf.phases, choice.as_of, width="stretch")
+    st.html(html_charts.phase_timeline(conf.phases, choice.as_of))
     controls.seed("ovw_since", "since", st.query_params.get("since", ""))
     typed = st.text_input("与上次会议对比：上次会议的数据截至日期", key="ovw_since",
                           placeholder="例如 2023-07-31，输入后按回车").strip()
@@ -134,9 +136,9 @@ with left:
 
 # ---------------------------------------------------------------- matrix, pace, comparison
 if below:
-    with st.container(key="noprint_matrix"):  # printed as a table below (a chart prints too small)
+    with st.container(key="noprint_matrix"):  # the printed meeting sheet (below) carries it as its table
         st.markdown("#### 各下级单位完成情况")
-        widgets.chart("status_heatmap", below, width="stretch")
+        st.html(html_charts.status_heatmap(below))
         widgets.legend()
         table_view = widgets.lazy_expander("表格视图（各下级单位 × 指标）", OPEN_KEYS[1])
         if table_view is not None:
@@ -158,7 +160,7 @@ if below:
     rest.markdown("#### 进度与期末预测（行动以来，按当前进度推算至 "
                   f"{max(p.end_date for p in conf.phases)}）")
     with rest:
-        widgets.chart("forecast_heatmap", [p for p in paces if p.unit_code != choice.unit_code])
+        st.html(html_charts.forecast_heatmap([p for p in paces if p.unit_code != choice.unit_code]))
     level = "、".join(m.short_name for m in measures(conf) if m.pace == LEVEL)
     rest.caption("覆盖类指标按从行动开始到最后阶段结束的直线进度衡量，并按行动以来的平均进度外推"
                  + (f"；比率类指标（{level}）应始终保持在目标值。" if level else "。"))

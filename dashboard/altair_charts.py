@@ -10,7 +10,8 @@ from datetime import date
 import altair as alt
 import pandas as pd
 
-from .labels import (FIGURE_STATUS_COLOURS, STATUS_FILLS, STATUS_MET, STATUS_NONE, STATUS_SMALL, STATUS_UNMET,
+from .labels import (FIGURE_STATUS_COLOURS, PHASE_STATE_COLOURS, STATUS_FILLS, STATUS_MET, STATUS_NONE,
+                     STATUS_SMALL, STATUS_UNMET,
                      percent_text, short_name)
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -41,8 +42,8 @@ def phase_timeline(phases, as_of: date, *, height: int = 130) -> alt.Chart:
         x2="结束:T",
         y=alt.Y("阶段:N", title=None, sort=order, axis=alt.Axis(labelLimit=220, labelOverlap=False)),
         color=alt.Color("状态:N", legend=None,
-                        scale=alt.Scale(domain=["已结束", "进行中", "未开始"],
-                                        range=["#90a4ae", "#1565c0", "#cfd8dc"])),
+                        scale=alt.Scale(domain=list(PHASE_STATE_COLOURS),
+                                        range=list(PHASE_STATE_COLOURS.values()))),
         tooltip=["阶段", "起止", "状态"])
     rule = alt.Chart(pd.DataFrame([{"截至": pd.Timestamp(as_of) + pd.Timedelta(hours=12),
                                     "说明": f"数据截至 {as_of}"}])).mark_rule(

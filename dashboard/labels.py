@@ -23,6 +23,8 @@ STATUS_BY_MET = {True: STATUS_MET, False: STATUS_UNMET, None: STATUS_NONE}  # Ta
 FIGURE_STATUS_COLOURS = {STATUS_MET: "#2e7d32", STATUS_UNMET: "#c62828", STATUS_NONE: "#9e9e9e",
                          STATUS_SMALL: "#ef8f00"}
 STATUS_FILLS = {STATUS_MET: "#e3f1e4", STATUS_UNMET: "#fbe3e3", STATUS_NONE: "#eeeeee"}
+# a campaign phase's state on the as-of date → its bar's colour (the phase timeline: Vega and HTML)
+PHASE_STATE_COLOURS = {"已结束": "#90a4ae", "进行中": "#1565c0", "未开始": "#cfd8dc"}
 
 COLUMN_LABELS = {
     # org and enterprise
