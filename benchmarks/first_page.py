@@ -126,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--db", help="database URL (default: the sample county in a temp file)")
     ap.add_argument("--rev", action="append", help="revision to measure (repeatable; default HEAD)")
     ap.add_argument("--logins", type=int, default=8, help="timed sign-ins per server (default 8)")
-    ap.add_argument("--charts", type=int, default=3, help="charts the overview draws (default 3: leader, county)")
+    ap.add_argument("--charts", type=int, default=0,
+                    help="Vega charts to wait for on the overview (0: those on the page when the run ends)")
     ap.add_argument("--port", type=int, default=8625)
     ap.add_argument("--user", default="leader")
     ap.add_argument("--password", default="demo-leader")
