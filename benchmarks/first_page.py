@@ -80,6 +80,7 @@ async def sign_in(browser, base: str, args) -> tuple[float, float, float]:
     cdp = await browser.new_browser_cdp_session()
     try:
         page = await ctx.new_page()
+        page.set_default_timeout(args.timeout * 1000)  # a fresh server's first run on a busy machine
         await page.goto(f"{base}/", wait_until="domcontentloaded")
         await page.get_by_label("用户名").fill(args.user)
         await page.get_by_label("密码").fill(args.password)
