@@ -66,10 +66,10 @@ def test_phase_timeline_bars_and_the_as_of_line_where_their_dates_fall():
               SimpleNamespace(seq=2, name="推进<b>", start_date=date(2023, 4, 1), end_date=date(2023, 6, 29))]
     html = html_charts.phase_timeline(phases, date(2023, 4, 15))  # 121 days, 3-01 .. 6-29
     bars = re.findall(r'class="pt-bar" title="([^"]+)" style="left:([\d.]+)%;width:([\d.]+)%;background:([^"]+)"', html)
-    assert bars == [("1. 部署｜2023-03-01 至 2023-03-31｜已结束", "0.0", f"{100 * 31 / 121:.3f}",
+    assert bars == [("1. 部署｜2023-03-01 至 2023-03-31｜已结束", "0.0", str(round(100 * 31 / 121, 3)),
                      PHASE_STATE_COLOURS["已结束"]),
                     ("2. 推进&lt;b&gt;｜2023-04-01 至 2023-06-29｜进行中", f"{round(100 * 31 / 121, 3)}",
-                     f"{100 * 90 / 121:.3f}", PHASE_STATE_COLOURS["进行中"])]
+                     str(round(100 - round(100 * 31 / 121, 3), 3)), PHASE_STATE_COLOURS["进行中"])]
     # the as-of line at mid-day of 04-15 (day 45 from 03-01) on each row; month labels under the bars
     assert html.count(f'<div class="pt-now" style="left:{round(100 * 45.5 / 121, 3)}%" title="数据截至 2023-04-15">') == 2
     assert re.findall(r"<span[^>]*>(\d{4}-\d\d)</span>", html) == ["2023-03", "2023-04", "2023-05", "2023-06"]

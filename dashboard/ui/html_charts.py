@@ -62,7 +62,7 @@ def phase_timeline(phases, as_of: date) -> str:
         tip = html_text(f"{p.seq}. {p.name}｜{p.start_date} 至 {p.end_date}｜{state}")
         rows.append(f'<div class="pt-row"><div class="pt-label" title="{label}">{label}</div>'
                     f'<div class="pt-track"><div class="pt-bar" title="{tip}" style="left:{left}%;'
-                    f'width:{right - left:.3f}%;background:{PHASE_STATE_COLOURS[state]}"></div>{now}</div></div>')
+                    f'width:{round(right - left, 3)}%;background:{PHASE_STATE_COLOURS[state]}"></div>{now}</div></div>')
     months = []
     m = date(start.year, start.month, 1)
     while m < end:
