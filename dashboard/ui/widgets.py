@@ -65,9 +65,6 @@ CSS = """
   [class*="st-key-narrowonly"] {display:flex;}
   [class*="st-key-wideonly"] {display:none;}
   [data-testid="stMainBlockContainer"] {padding-top:3.75rem;}
-  [class*="st-key-scrollchart"] [data-testid="stFullScreenFrame"] {overflow-x:auto;}
-  [class*="st-key-scrollchart"] [data-testid="stVegaLiteChart"] {min-width:1200px; max-width:none; overflow:visible;}
-  [class*="st-key-scrollchart"]::before {content:"左右滑动查看全部指标 ⇆"; font-size:0.75rem; color:#777;}
 }
 /* Print: the sidebar, the header and the controls are hidden; a page's blocks print as on screen,
    read at arm's length (body text 12px = 9pt and up). A page that carries the meeting sheet
@@ -459,21 +456,12 @@ def _chart_spec(kind: str, digest: str, _args: tuple, _kwargs: tuple) -> dict:
     return spec
 
 
-# Charts of the container's width that cannot be read narrower than 1200 px (a unit × target matrix
-# has thirteen columns of "98.9% / 97/98"): on a phone they keep 1200 px and scroll in their own box.
-SCROLL_ON_PHONE = {"status_heatmap", "forecast_heatmap"}
-
-
 def chart(kind: str, *args, width: str = "stretch", narrow: dict | None = None, **kwargs) -> None:
     """Show dashboard.altair_charts.<kind>(*args, **kwargs), cached by its arguments. A chart of
     fixed width (small multiples) can give `narrow`, the keyword arguments of its phone version
     (e.g. {"columns": 1}): both are sent, and CSS shows the one that fits the screen."""
     kw = tuple(sorted(kwargs.items()))
     digest = hashlib.blake2b(pickle.dumps((kind, args, kw), protocol=5), digest_size=16).hexdigest()
-    if kind in SCROLL_ON_PHONE:
-        with st.container(key=f"scrollchart_{digest[:12]}"):
-            st.vega_lite_chart(_chart_spec(kind=kind, digest=digest, _args=args, _kwargs=kw), width=width)
-        return
     if narrow is None:
         st.vega_lite_chart(_chart_spec(kind=kind, digest=digest, _args=args, _kwargs=kw), width=width)
         return
