@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine, event, func, select, text
 
 from dashboard.access import Viewer, system_viewer
-from dashboard.campaign import load_campaign, sync_campaign
+from dashboard.campaign import UnitConf as stored_unit, load_campaign, sync_campaign
 from dashboard.figures import stored
 from dashboard.figures.measures import measures
 from dashboard.figures.records import figure_members
@@ -305,3 +305,37 @@ def test_a_key_pruned_by_another_reader_while_storing_is_not_a_traceback(small_c
         event.remove(engine, "after_cursor_execute", prune_behind)
     assert got == _figures(engine, viewer, None, window, date(2023, 5, 31), from_store=False)
     assert _count_rows(engine) == 0  # nothing stored under a key that is gone
+
+
+def test_three_levels_rebuild_only_the_changed_path_and_add_up_to_the_records(small_county, monkeypatch):
+    """Three levels (county → 分局 → 所): the first read stores every unit of the subtree (the 所
+    too, built on the way). An upload of an enterprise registered on 开发区分局 itself invalidates it
+    and the county only; the next read counts their own rows alone, adds the stored rows of the 所
+    and the other 分局, and equals the records."""
+    engine, viewer = small_county, system_viewer(small_county)
+    deep = dataclasses.replace(CONF.root, children=tuple(
+        dataclasses.replace(u, children=tuple(stored_unit(f"{u.code}{i}", f"{u.name}{i}所") for i in (1, 2)))
+        if u.code in ("DT01", "DT02") else u for u in CONF.root.children))
+    conf = dataclasses.replace(CONF, root=deep)
+    sync_campaign(engine, conf)
+    window, as_of = Window(date(2023, 5, 1), date(2023, 5, 31), "五月"), date(2023, 5, 31)
+    compute_targets(engine, conf, viewer, window=window, as_of=as_of, by_unit=True)
+    import_workbook(engine, xlsx(registry(5, unit=UNITS[1]), sampling([sampling_row("B1", 5, 抽样日期=date(2023, 5, 9))])),
+                    viewer=viewer, uploader="t")
+    own_units = set()
+    counted = stored.execute
+
+    def spy(conn, name, **params):
+        if params.get("own_only") == 1:
+            own_units.update(params["report_unit_ids"])
+        return counted(conn, name, **params)
+
+    monkeypatch.setattr(stored, "execute", spy)
+    got = [(f.unit_code, f.target, f.numerator, f.denominator)
+           for f in compute_targets(engine, conf, viewer, window=window, as_of=as_of, by_unit=True)]
+    monkeypatch.undo()
+    assert got == [(f.unit_code, f.target, f.numerator, f.denominator) for f in compute_targets(
+        engine, conf, viewer, window=window, as_of=as_of, by_unit=True, from_store=False)]
+    with engine.connect() as conn:
+        code_of = dict(conn.execute(text("select unit_id, code from org_unit")).all())
+    assert {code_of[u] for u in own_units} == {"DT", "DT02"}
