@@ -154,3 +154,26 @@ def test_migration_0012_moves_the_inserted_keys_and_back(empty_engine):
     rollback_batch(empty_engine, b, system_viewer(empty_engine))
     rollback_batch(empty_engine, a, system_viewer(empty_engine))
     assert records(empty_engine)["sampling"] == [] and records(empty_engine)["enterprise"] == []
+
+
+ODD_KEYS = ['Q"1\\x', "样品№１", "a\u2028b\u00e9", "T" * 60, "it's <b>&amp;"]
+
+
+def test_keys_with_quotes_backslashes_unicode_and_length_roll_back_and_refuse_exactly(empty_engine):
+    """batch_insert keeps the inserted keys as one JSON list per batch and table and every reader
+    rebuilds each record_key from it: keys JSON must escape (quotes, a backslash) or keeps as is
+    (unicode, a line separator, a long one) still match batch_change's keys of a later replacement
+    (the refusal), list once in the history and delete exactly on rollback."""
+    viewer = system_viewer(empty_engine)
+    a = imported(empty_engine, registry(1), sampling([sampling_row(k, 1) for k in ODD_KEYS]))
+    after_a = records(empty_engine)
+    b = imported(empty_engine, sampling([sampling_row(ODD_KEYS[0], 1, 食品名称="酱鸭"),
+                                         sampling_row(ODD_KEYS[3], 1, 食品名称="酱鸭")]))
+    assert [r["record_key"] for r in batch_records(empty_engine, a) if r["sheet"] == "监督抽检"] == \
+        [f"抽样单编号 {k}" for k in ODD_KEYS]
+    with pytest.raises(RollbackError, match=f"第 {b} 批"):
+        rollback_batch(empty_engine, a, viewer)
+    rollback_batch(empty_engine, b, viewer)
+    assert records(empty_engine) == after_a
+    rollback_batch(empty_engine, a, viewer)
+    assert records(empty_engine)["sampling"] == [] and records(empty_engine)["enterprise"] == []
