@@ -30,6 +30,7 @@ from .db import PROJECT_DIR
 from .figures import stored
 from .importer.load import import_workbook
 from .models import Base, Enterprise, OrgUnit, OrgUnitClosure, UploadBatch
+from .writelock import lock_writers
 from .work_status import record_status
 
 SAMPLE_DIR = PROJECT_DIR / "sample_data" / "workbooks"
@@ -109,8 +110,10 @@ def has_records(engine: Engine, conf: CampaignConf | None = None) -> bool:
 def empty_records(engine: Engine) -> None:
     """Delete every record and upload batch, children first; configuration tables stay. The stored
     figures are emptied by their own module, which keeps their change numbers rising (a reader
-    counting the old records must not store them as current)."""
+    counting the old records must not store them as current). The writer lock first: on PostgreSQL
+    a DELETE does not see an upload in flight, whose batch and records would outlive the emptying."""
     with engine.begin() as conn:
+        lock_writers(conn)
         for table in reversed(Base.metadata.sorted_tables):
             if table.name not in KEEP_TABLES and table.name not in stored.TABLES:
                 conn.execute(delete(table))

@@ -117,3 +117,34 @@ def test_upload_waiting_too_long_is_refused_in_chinese(empty_engine, monkeypatch
     assert "另一份上报正在写入数据库" in result.to_text()
     assert _count(empty_engine, UploadBatch) == 0
     assert import_workbook(empty_engine, data, viewer=system_viewer(empty_engine), uploader="t").status == "imported"
+
+
+def test_emptying_the_records_waits_for_an_upload_in_flight_and_deletes_it_too(empty_engine):
+    """demo.empty_records (the sample county rebuilt with --force) takes the writer lock before it
+    deletes: an upload holding the lock lands first and is deleted with the rest. Deleting first
+    (PostgreSQL: the upload's uncommitted rows invisible to the DELETE) and locking only to empty
+    the stored figures left that upload's batch and records behind."""
+    from dashboard.demo import empty_records
+    from datetime import datetime
+    engine = empty_engine
+    holder = engine.connect()
+    tx = holder.begin()
+    writelock.lock_writers(holder)  # an upload in flight: the lock held, a batch written, not committed
+    holder.execute(UploadBatch.__table__.insert(), {"file_name": "f.xlsx", "sha256": "x" * 64, "uploader": "u",
+                                                   "uploaded_at": datetime(2023, 5, 1), "status": "committed"})
+    errors: list = []
+
+    def run() -> None:
+        try:
+            empty_records(engine)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=2)  # it waits for the lock, however long (a SQLite busy wait or the advisory lock)
+    assert thread.is_alive()
+    tx.commit()
+    holder.close()
+    thread.join()
+    assert errors == [] and _count(engine, UploadBatch) == 0
