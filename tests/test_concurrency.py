@@ -3,12 +3,13 @@ with a clear Chinese message; nothing is lost or doubled, and the same file give
 from __future__ import annotations
 
 import threading
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import func, select
 
 from dashboard.access import system_viewer
+from dashboard.demo import empty_records
 from dashboard import writelock
 from dashboard.importer import import_workbook, load, rollback_batch
 from dashboard.importer.load import BUSY_MESSAGE
@@ -124,8 +125,6 @@ def test_emptying_the_records_waits_for_an_upload_in_flight_and_deletes_it_too(e
     deletes: an upload holding the lock lands first and is deleted with the rest. Deleting first
     (PostgreSQL: the upload's uncommitted rows invisible to the DELETE) and locking only to empty
     the stored figures left that upload's batch and records behind."""
-    from dashboard.demo import empty_records
-    from datetime import datetime
     engine = empty_engine
     holder = engine.connect()
     tx = holder.begin()

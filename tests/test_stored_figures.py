@@ -318,6 +318,17 @@ def test_three_levels_rebuild_only_the_changed_path_and_add_up_to_the_records(sm
         if u.code in ("DT01", "DT02") else u for u in CONF.root.children))
     conf = dataclasses.replace(CONF, root=deep)
     sync_campaign(engine, conf)
+    try:
+        _read_three_levels(engine, viewer, conf, monkeypatch)
+    finally:  # the PostgreSQL test database keeps its org tree between tests: the 所 go again
+        with engine.begin() as conn:
+            added = "select unit_id from org_unit where code in ('DT011', 'DT012', 'DT021', 'DT022')"
+            conn.execute(text(f"delete from org_unit_closure where descendant_id in ({added})"))
+            conn.execute(text(f"delete from org_unit where unit_id in ({added})"))
+        sync_campaign(engine, CONF)
+
+
+def _read_three_levels(engine, viewer, conf, monkeypatch) -> None:
     window, as_of = Window(date(2023, 5, 1), date(2023, 5, 31), "五月"), date(2023, 5, 31)
     compute_targets(engine, conf, viewer, window=window, as_of=as_of, by_unit=True)
     import_workbook(engine, xlsx(registry(5, unit=UNITS[1]), sampling([sampling_row("B1", 5, 抽样日期=date(2023, 5, 9))])),
