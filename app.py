@@ -86,9 +86,10 @@ def router() -> None:
 
 if __name__ == "__main__":
     from dashboard.ui import runtiming  # the script run, not the ASGI import, is timed
-    from dashboard.ui import data
+    from dashboard.ui import data, heap
     with runtiming.timed(), data.one_run():  # timing: with DASHBOARD_RUN_TIMING set, one line per run (benchmarks/browser.py)
         router()
+    heap.settle()  # a page ran to its end (st.stop and reruns raise past this): the stack is loaded
 else:
     from dashboard.ui import server
 

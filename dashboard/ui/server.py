@@ -34,6 +34,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from dashboard import auth
+from dashboard.ui import heap
 from dashboard.db import database_url, get_engine
 
 LOGIN_PATH = "/account/login"
@@ -192,4 +193,5 @@ async def lifespan(_app):
     except auth.ProductionRefusal as exc:
         print(exc, file=sys.stderr, flush=True)
         raise
+    heap.serving()
     yield
