@@ -3,6 +3,7 @@ overview against a floor — the same server, router, login form and sidebar, wi
 replaced by a page of the nine target cards alone — and optionally against another revision.
 
     python benchmarks/first_page.py [--db URL] [--logins 8] [--rev main] [--rev HEAD] [--no-charts]
+                                    [--bare] [--settle]
 
 Each revision (`git archive` of this repository into a temporary folder, so any branch or commit
 can be measured beside another) is served as it is and as its floor (app_pages/overview.py
@@ -16,6 +17,12 @@ browser context per server, so every server sees the same moment's load. Per sig
   (SystemInfo.getProcessInfo): on a busy machine the wall time mostly measures waiting for a CPU,
   the renderer's CPU time does not.
 Medians are printed per server, and the overview ÷ floor ratio per revision.
+
+--bare adds a server whose script is only the login gate and one card (BARE_ROUTER): what the same
+sign-in costs any Streamlit app here (argon2, the reload after the 303, Streamlit's frontend start).
+--settle fills the form only once the login page has finished loading (its warm-up chart drawn, the
+network quiet), as a person typing a password would; without it the click can land while the login
+page is still fetching and compiling scripts.
 """
 from __future__ import annotations
 
@@ -38,7 +45,7 @@ from playwright.async_api import async_playwright  # noqa: E402
 
 from bench_pages import build_sample_county  # noqa: E402
 from browser import PinnedServer  # noqa: E402
-from load import ARGS, CARDS, CHROMIUM  # noqa: E402
+from load import ARGS, CARDS, CHROMIUM, READY  # noqa: E402
 
 # The floor: what any first page after sign-in costs here (the router, the login gate, the
 # sidebar's controls, the page's CSS and heading) with the nine cards and nothing else.
@@ -48,6 +55,20 @@ from dashboard.ui import controls, data, widgets
 choice, sel, ver = controls.current(), controls.selection(), data.version()
 widgets.page_setup("领导小组总览", choice)
 widgets.figure_cards([f for f in data.figures(ver, sel, True) if f["unit_code"] == choice.unit_code])
+'''
+# The bare floor: Streamlit itself behind the same sign-in (the login form and its server route, argon2
+# included, then the page reload after the 303) and a page of one card: no router, no sidebar, no
+# controls. What any Streamlit app with this sign-in costs on this machine.
+BARE_ROUTER = '''
+def router() -> None:
+    from dashboard.ui import data, session
+    engine = data.engine()
+    if session.current_viewer(engine) is None:
+        session.login_form(engine, data.campaign().name)
+        st.stop()
+    st.html('<div class="fig-card">九项指标</div>')
+
+
 '''
 # A chart is drawn once Vega has put its canvas (or SVG) into the chart's element.
 DRAWN = '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg.marks'
@@ -59,7 +80,12 @@ def checkout(rev: str, folder: Path, variant: str) -> Path:
     archive = subprocess.run(["git", "-C", str(PROJECT_DIR), "archive", rev], check=True, capture_output=True)
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
     page = folder / "app_pages" / "overview.py"
-    if variant == "floor":
+    if variant == "bare":
+        app = folder / "app.py"
+        text = app.read_text(encoding="utf-8")
+        start, end = text.index("def router() -> None:"), text.index('if __name__ == "__main__":')
+        app.write_text(text[:start] + BARE_ROUTER.lstrip() + text[end:], encoding="utf-8")
+    elif variant == "floor":
         page.write_text(FLOOR_PAGE, encoding="utf-8")
     elif variant == "nocharts":
         page.write_text(page.read_text(encoding="utf-8").replace("widgets.chart(", "(lambda *a, **k: None)("),
@@ -73,6 +99,14 @@ async def renderer_cpu(cdp) -> float:
     return sum(p["cpuTime"] for p in info if p["type"] == "renderer")
 
 
+async def settled(page) -> None:
+    """Wait as a person typing a password does: the login page's run is over, its warm-up chart is
+    drawn and the network has been quiet for half a second."""
+    await page.wait_for_selector(f'{READY} [data-testid="stVegaLiteChart"] canvas, '
+                                 f'{READY} [data-testid="stVegaLiteChart"] svg.marks', state="attached")
+    await page.wait_for_load_state("networkidle")
+
+
 async def sign_in(browser, base: str, args) -> tuple[float, float, float]:
     """(seconds to the cards, seconds to the last chart drawn, renderer CPU seconds) of one
     sign-in in a new context."""
@@ -82,6 +116,8 @@ async def sign_in(browser, base: str, args) -> tuple[float, float, float]:
         page = await ctx.new_page()
         page.set_default_timeout(args.timeout * 1000)  # a fresh server's first run on a busy machine
         await page.goto(f"{base}/", wait_until="domcontentloaded")
+        if args.settle:
+            await settled(page)
         await page.get_by_label("用户名").fill(args.user)
         await page.get_by_label("密码").fill(args.password)
         cpu = await renderer_cpu(cdp)
@@ -133,6 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--user", default="leader")
     ap.add_argument("--password", default="demo-leader")
     ap.add_argument("--timeout", type=float, default=120)
+    ap.add_argument("--settle", action="store_true",
+                    help="fill the form only once the login page has settled (as a person typing would)")
+    ap.add_argument("--bare", action="store_true",
+                    help="also serve a bare floor: the same sign-in, then a page of one card (BARE_ROUTER)")
     ap.add_argument("--no-charts", action="store_true", help="also serve each overview without its charts")
     args = ap.parse_args(argv)
     revs = args.rev or ["HEAD"]
@@ -144,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
         env = {"DASHBOARD_SECRET_KEY": "first-page-benchmark-" + "k" * 32}
         started, servers = [], {}
         try:
-            variants = ("overview", "floor") + (("nocharts",) if args.no_charts else ())
+            variants = ("overview", "floor") + (("nocharts",) if args.no_charts else ()) \
+                + (("bare",) if args.bare else ())
             for i, (rev, variant) in enumerate((r, v) for r in revs for v in variants):
                 name = f"{rev}:{variant}"
                 folder = checkout(rev, tmp / f"tree{i}", variant)
@@ -168,6 +209,10 @@ def main(argv: list[str] | None = None) -> int:
         o, f = med[f"{rev}:overview"], med[f"{rev}:floor"]
         print(f"  {rev}：总览 ÷ 底线：卡片 {o[0] / f[0]:.2f}×，渲染进程 CPU {o[2] / f[2]:.2f}×；"
               f"登录后第一页 ÷ 1.5 s：总览 {o[0] / 1.5:.2f}×，底线 {f[0] / 1.5:.2f}×")
+        if args.bare:
+            b = med[f"{rev}:bare"]
+            print(f"  {rev}：裸底线（同一登录，之后一张卡片）{b[0]:.3f} s，÷ 1.5 s {b[0] / 1.5:.2f}×；"
+                  f"总览 ÷ 裸底线：卡片 {o[0] / b[0]:.2f}×，渲染进程 CPU {o[2] / b[2]:.2f}×")
     return 0
 
 
