@@ -127,18 +127,28 @@ previous = data.figures(ver, sel.at(Window(choice.start, min(choice.end, since),
     if since and since >= choice.start else []
 changes = {c["target"]: c for c in compare(own, previous)} if previous else {}
 pace_by = {p.target: p for p in paces if p.unit_code == choice.unit_code}
-extra = {t: f"应达 {p.expected_text}｜{p.forecast_text}" for t, p in pace_by.items()}
-for t, c in changes.items():
-    extra[t] = extra.get(t, "") + f"｜较上次 {c['change_text']}"
+
+
+def cards() -> str:
+    """The unit's own figures, each with its pace and forecast and the change since the last meeting."""
+    extra = {t: f"应达 {p.expected_text}｜{p.forecast_text}" for t, p in pace_by.items()}
+    for t, c in changes.items():
+        extra[t] = extra.get(t, "") + f"｜较上次 {c['change_text']}"
+    return widgets.figure_cards_html(own, extra=extra, owners=owners)
+
+
+# The page's larger markup is made from this run's cached results alone: built once per data
+# version, selection (and meeting date) for every session, not on each session's every run
+# (data.shared; ten sessions rerunning after an upload built it ten times).
 with left:
     st.markdown(f"#### {cn_number(len(own))}项工作目标（{widgets.md(choice.unit_name)}）")
-    widgets.figure_cards(own, extra=extra, owners=owners)
+    st.markdown(data.shared("figure_cards", ver, sel, since, build=cards), unsafe_allow_html=True)
 
 # ---------------------------------------------------------------- matrix, pace, comparison
 if below:
     with st.container(key="noprint_matrix"):  # the printed meeting sheet (below) carries it as its table
         st.markdown("#### 各下级单位完成情况")
-        st.html(html_charts.status_heatmap(below))
+        st.html(data.shared("status_heatmap", ver, sel, build=lambda: html_charts.status_heatmap(below)))
         widgets.legend()
         table_view = widgets.lazy_expander("表格视图（各下级单位 × 指标）", OPEN_KEYS[1])
         if table_view is not None:
@@ -160,7 +170,8 @@ if below:
     rest.markdown("#### 进度与期末预测（行动以来，按当前进度推算至 "
                   f"{max(p.end_date for p in conf.phases)}）")
     with rest:
-        st.html(html_charts.forecast_heatmap([p for p in paces if p.unit_code != choice.unit_code]))
+        st.html(data.shared("forecast_heatmap", ver, sel, build=lambda: html_charts.forecast_heatmap(
+            [p for p in paces if p.unit_code != choice.unit_code])))
     level = "、".join(m.short_name for m in measures(conf) if m.pace == LEVEL)
     rest.caption("覆盖类指标按从行动开始到最后阶段结束的直线进度衡量，并按行动以来的平均进度外推"
                  + (f"；比率类指标（{level}）应始终保持在目标值。" if level else "。"))
@@ -185,24 +196,32 @@ with rest:
     widgets.provenance(figs, sel, key="overview")
 
 # ---------------------------------------------------------------- the printed meeting sheet (one A4 page)
-scope = conf.word("scope") if choice.unit_code == conf.root.code else choice.unit_name
-behind_section = meeting_sheet.names(
-    f"{behind_card[0]}（{behind_card[1]} {behind_card[2]}）",
-    meeting_sheet.behind_counts(paces, choice.unit_code) if below else
-    [f"{r['target_name']} {r['current_text']}（应达 {r['expected_text']}）" for r in lagging], "均符合进度。")
-meeting_sheet.render(
-    title, f"{choice.caption} ｜ 当前阶段：{phase.name if phase else '行动期外'}", strip,
-    [[meeting_sheet.short_section("逾期未整改问题", overdue, "件", "逾期最久",
-                                  ["unit_name", "enterprise_name", "description", "days_overdue"],
-                                  "没有逾期未整改的问题。", numeric=("days_overdue",)),
-      meeting_sheet.short_section("不合格样品未处置完毕", undisposed, "批", "抽样最早",
-                                  ["unit_name", "name", "food_name", "days_open"], "不合格样品均已处置。",
-                                  numeric=("days_open",), rows=3)],
-     [behind_section] + ([meeting_sheet.comparison(since, comparison)] if previous else []),
-     [meeting_sheet.names(f"{month}尚未上报的单位（{len(silent)} 个）", [r["unit_name"] for r in silent],
-                          "各单位均已上报。"),
-      meeting_sheet.short_section(f"严重不合格满{conf.strike.case_due_days}日未立案", unfiled, "批", "抽样最早",
-                                  ["unit_name", "name", "food_name", "days_open"], "均已立案（或未满期限）。",
-                                  numeric=("days_open",), rows=3),
-      meeting_sheet.work(late_work, no_measures, ledger.measures_due_date)]],
-    meeting_sheet.figure_table(own, below, scope, pace_by, changes, owners))
+caption = f"{choice.caption} ｜ 当前阶段：{phase.name if phase else '行动期外'}"
+
+
+def sheet() -> str:
+    """The meeting sheet's markup."""
+    scope = conf.word("scope") if choice.unit_code == conf.root.code else choice.unit_name
+    behind_section = meeting_sheet.names(
+        f"{behind_card[0]}（{behind_card[1]} {behind_card[2]}）",
+        meeting_sheet.behind_counts(paces, choice.unit_code) if below else
+        [f"{r['target_name']} {r['current_text']}（应达 {r['expected_text']}）" for r in lagging], "均符合进度。")
+    return meeting_sheet.sheet(
+        title, caption, strip,
+        [[meeting_sheet.short_section("逾期未整改问题", overdue, "件", "逾期最久",
+                                      ["unit_name", "enterprise_name", "description", "days_overdue"],
+                                      "没有逾期未整改的问题。", numeric=("days_overdue",)),
+          meeting_sheet.short_section("不合格样品未处置完毕", undisposed, "批", "抽样最早",
+                                      ["unit_name", "name", "food_name", "days_open"], "不合格样品均已处置。",
+                                      numeric=("days_open",), rows=3)],
+         [behind_section] + ([meeting_sheet.comparison(since, comparison)] if previous else []),
+         [meeting_sheet.names(f"{month}尚未上报的单位（{len(silent)} 个）", [r["unit_name"] for r in silent],
+                              "各单位均已上报。"),
+          meeting_sheet.short_section(f"严重不合格满{conf.strike.case_due_days}日未立案", unfiled, "批", "抽样最早",
+                                      ["unit_name", "name", "food_name", "days_open"], "均已立案（或未满期限）。",
+                                      numeric=("days_open",), rows=3),
+          meeting_sheet.work(late_work, no_measures, ledger.measures_due_date)]],
+        meeting_sheet.figure_table(own, below, scope, pace_by, changes, owners))
+
+
+meeting_sheet.render(data.shared("meeting_sheet", ver, sel, since, title, caption, build=sheet))

@@ -176,9 +176,30 @@ def _flight_key(value):
     return value
 
 
+SHARED_ENTRIES = 512  # shared() values kept (a few per data version, unit and window shown)
+
+
+@st.cache_resource(show_spinner=False, max_entries=SHARED_ENTRIES)
+def _shared(key: bytes, _flight, _build):
+    return FLIGHTS.do(_flight, _build)
+
+
+def shared(what: str, ver, sel: Selection, *extra, build):
+    """build(), made once per (what, ver, sel, *extra) for every session of the process: for a
+    value made only from the cached results of that key and `extra` (an HTML string of the page),
+    which every session would otherwise build again on every run (the overview's heatmaps and
+    meeting sheet were about half of a warm run's CPU: ten sessions rerunning after an upload
+    paid it ten times). A resource, not st.cache_data: the one immutable value is shared, never
+    pickled or unpickled. Concurrent misses merge in the single flight; the key holds the data
+    version, so an upload is seen at once (tests/test_not_stale.py)."""
+    flight = ("shared", what, _flight_key((ver, sel, *extra)))
+    return _shared(key=pickle.dumps(flight, protocol=5), _flight=flight, _build=build)
+
+
 def clear_caches() -> None:
     """After an upload or a rollback: every cached result may be stale (the run's data version too)."""
     st.cache_data.clear()
+    _shared.clear()
     if getattr(_run, "memo", None):
         _run.memo.clear()
 

@@ -23,14 +23,19 @@ NAMES = 8     # unit names listed in a line before "等 N 个"
 CLIP = {"enterprise_name": 11, "name": 11, "description": 9, "food_name": 6, "target_name": 8, "text": 20}
 
 
-def render(title: str, caption: str, strip: list[tuple[str, int, str]], lists: list[list[str]],
-           table: str) -> None:
-    """The sheet: `lists` are the columns of exception sections (built below), `table` the
-    figure table (figure_table)."""
-    cols = "".join(f'<div>{"".join(col)}</div>' for col in lists)
+def render(sheet_html: str) -> None:
+    """The sheet (sheet()) on the page."""
     # st.html, not st.markdown: a sheet hidden on screen is parsed by the browser natively, not run
     # through Streamlit's Markdown pipeline in script on every rerun
-    st.html(f'<div class="meeting-sheet"><h3>{html_text(title)}</h3><p class="cap">{html_text(caption)}</p>'
+    st.html(sheet_html)
+
+
+def sheet(title: str, caption: str, strip: list[tuple[str, int, str]], lists: list[list[str]],
+          table: str) -> str:
+    """The sheet's markup: `lists` are the columns of exception sections (built below), `table`
+    the figure table (figure_table)."""
+    cols = "".join(f'<div>{"".join(col)}</div>' for col in lists)
+    return (f'<div class="meeting-sheet"><h3>{html_text(title)}</h3><p class="cap">{html_text(caption)}</p>'
             f'{exception_strip(strip)}<div class="ms-lists" style="--n:{len(lists)}">{cols}</div>'
             f'{table}</div>')
 

@@ -200,6 +200,12 @@ def figure_cards(figs: list[dict], *, extra: dict | None = None, columns: int = 
                  owners: dict | None = None) -> None:
     """One card per figure: value, n/d, target, status (and 样本较少); extra[target] adds a line;
     owners[target] (the campaign file's 责任科室) adds a line of its own (not printed)."""
+    st.markdown(figure_cards_html(figs, extra=extra, columns=columns, owners=owners), unsafe_allow_html=True)
+
+
+def figure_cards_html(figs: list[dict], *, extra: dict | None = None, columns: int = 3,
+                      owners: dict | None = None) -> str:
+    """figure_cards' markup (every text escaped)."""
     cards = []
     for f in figs:
         more = f'<div class="s">{html_text(extra[f["target"]])}</div>' if extra and f["target"] in extra else ""
@@ -209,8 +215,8 @@ def figure_cards(figs: list[dict], *, extra: dict | None = None, columns: int = 
             f'<div class="fig-card" style="--c:{colour(f)}"><div class="t">{html_text(f["name"])}</div>'
             f'<div class="v">{f["percent_text"]}<span class="nd">（{f["nd_text"]}）</span></div>'
             f'<div class="s">{status_badges(f)} {html_text(gap_text(f))}</div>{owner}{more}</div>')
-    st.markdown(f'<div class="fig-wrap"><div class="fig-grid" style="--cols:{columns};--cols2:{min(columns, 2)}">'
-                f'{"".join(cards)}</div></div>', unsafe_allow_html=True)
+    return (f'<div class="fig-wrap"><div class="fig-grid" style="--cols:{columns};--cols2:{min(columns, 2)}">'
+            f'{"".join(cards)}</div></div>')
 
 
 def status_matrix(figs: list[dict], *, row_key: str = "unit_name", col_key: str = "name",
