@@ -125,6 +125,27 @@ def test_an_exception_in_the_first_caller_releases_the_others():
     assert figures(version(leaders(1)[0]), "R") == {"unit": "R", "scope": 1} and len(work.runs) == 2
 
 
+def test_shared_markup_is_built_once_per_key_for_every_session():
+    """data.shared (the overview's heatmaps, cards and meeting sheet): ten leaders rerunning together
+    after an upload build it once and all get the one string; another access, a newer data version
+    or a cleared cache builds it again (never an older version's markup)."""
+    data.clear_caches()
+    work = Computation(others=9)
+
+    def build(ver):
+        return lambda: f"<b>{work(ver, 'R')['scope']}</b>"
+    results, errors = at_once([lambda v=version(w): data.shared("t", v, "R", build=build(v)) for w in leaders(10)])
+    assert errors == [None] * 10 and len(work.runs) == 1
+    assert results == ["<b>1</b>"] * 10 and len({id(r) for r in results}) == 1
+    chief = Viewer("chief3", "chief", 3, True)
+    assert data.shared("t", version(chief), "R", build=build(version(chief))) == "<b>3</b>"
+    newer = ("sqlite:///x", 8, 8, 0, leaders(1)[0])
+    assert data.shared("t", newer, "R", build=lambda: "new") == "new"
+    data.clear_caches()
+    assert data.shared("t", version(leaders(1)[0]), "R", build=lambda: "rebuilt") == "rebuilt"
+    assert len(work.runs) == 2
+
+
 def test_viewers_share_a_key_only_with_the_same_access():
     """Same role, scope and personal-data right: one computation. A chief of another unit, or an
     admin (names masked), gets a computation of their own, run for them."""
