@@ -187,9 +187,9 @@ def _shared(key: bytes, _flight, _build):
 def shared(what: str, ver, sel: Selection, *extra, build):
     """build(), made once per (what, ver, sel, *extra) for every session of the process: for a
     value made only from the cached results of that key and `extra` (an HTML string of the page),
-    which every session would otherwise build again on every run (the overview's heatmaps and
-    meeting sheet were about half of a warm run's CPU: ten sessions rerunning after an upload
-    paid it ten times). A resource, not st.cache_data: the one immutable value is shared, never
+    which every session would otherwise build again on every run (the overview's heatmaps, cards
+    and meeting sheet were about a third of a warm run's CPU: ten sessions rerunning after an
+    upload paid it ten times). A resource, not st.cache_data: the one immutable value is shared, never
     pickled or unpickled. Concurrent misses merge in the single flight; the key holds the data
     version, so an upload is seen at once (tests/test_not_stale.py)."""
     flight = ("shared", what, _flight_key((ver, sel, *extra)))
