@@ -43,3 +43,25 @@ def test_bulk_insert_stores_what_core_stores(empty_engine, rows):
         assert stored(empty_engine) == by_core
     finally:
         metadata.drop_all(empty_engine)
+
+
+keys = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=8) \
+    | st.sampled_from(['a"b', "c\\d", "{x,y}", "NULL", "", " 空格 ", "\\N", "酱卤肉制品"])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(stored_keys=st.lists(keys, unique=True, max_size=20), asked=st.lists(keys, min_size=1, max_size=20))
+def test_rows_where_in_finds_what_core_finds(empty_engine, stored_keys, asked):
+    """The bulk lookup of stored rows by a text column (PostgreSQL: one array literal written
+    here) finds exactly the rows Core's IN finds, whatever the texts hold."""
+    metadata.create_all(empty_engine)
+    try:
+        with empty_engine.begin() as conn:
+            if stored_keys:
+                conn.execute(probe.insert(), [{"n": n, "s": k} for n, k in enumerate(stored_keys)])
+            wanted = sorted(set(asked))
+            by_core = [dict(r) for r in conn.execute(select(probe).where(probe.c.s.in_(wanted))).mappings()]
+            found = bulk.rows_where_in(conn, probe, "s", wanted)
+        assert sorted(found, key=lambda r: r["n"]) == sorted(by_core, key=lambda r: r["n"])
+    finally:
+        metadata.drop_all(empty_engine)

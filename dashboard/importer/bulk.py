@@ -10,14 +10,13 @@ Driver errors are raised as the SQLAlchemy exceptions Core would raise.
 """
 from __future__ import annotations
 
-import json
 from contextlib import contextmanager
 from datetime import date
 from operator import itemgetter
 from typing import Any, Iterable
 
-from sqlalchemy import Table, Text, any_, bindparam, cast, exc, func, select
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy import Table, Text, any_, bindparam, cast, exc, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 CHUNK = 1000  # values per IN list on SQLite: well under its bound-parameter limit
@@ -190,14 +189,32 @@ def rows_where_in(conn: Connection, table: Table, column: str, wanted: list[Any]
 
 
 def _pg_where_in(table: Table, column: str, wanted: list[Any]) -> tuple:
-    """The statement and parameters: texts as one JSON document (psycopg adapts a list of 10,000
-    strings into an array 8× slower than json.dumps writes them), anything else as an array."""
+    """The statement and parameters: `column = any(array)`, texts bound as one array literal
+    written here (psycopg adapts a list of 10,000 strings into an array 8× slower). The array,
+    not `in (select jsonb_array_elements_text(…))` as before: PostgreSQL estimated that set
+    function at 100 rows whatever its length, so it always probed the index once per key behind a
+    hash aggregate (server CPU 35-40 ms for 10,000 keys); with the array's true length it chooses
+    the index (2,000,000 rows: 25 % less server CPU) or, on a small table, one scan with the array
+    hashed (10,000 rows: 6 ms instead of 38)."""
     col = table.c[column]
     if all(type(v) is str for v in wanted):
-        listed = select(func.jsonb_array_elements_text(cast(bindparam("wanted", type_=Text), JSONB)))
-        return select(table).where(col.in_(listed)), {"wanted": json.dumps(list(wanted), ensure_ascii=False)}
+        array = cast(bindparam("wanted", type_=Text), ARRAY(Text))
+        return select(table).where(col == any_(array)), {"wanted": _array_literal(wanted)}
     array = bindparam("wanted", type_=ARRAY(col.type))
     return select(table).where(col == any_(array)), {"wanted": list(wanted)}
+
+
+_ARRAY_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"'})
+
+
+def _array_literal(texts: list[str]) -> str:
+    """PostgreSQL's text form of a text[]: every element double-quoted (so commas, braces, blanks
+    and the word NULL stay text), a backslash or a double quote in it escaped by a backslash. The
+    texts are checked for those two in one pass (a translate per text: 10 ms for 10,000 texts)."""
+    joined = "".join(texts)
+    if "\\" in joined or '"' in joined:
+        texts = [t.translate(_ARRAY_ESCAPES) for t in texts]
+    return '{"' + '","'.join(texts) + '"}' if texts else "{}"
 
 
 def _sqlite_rows_where_in(conn: Connection, table: Table, column: str, wanted: list[Any]) -> list[dict]:
