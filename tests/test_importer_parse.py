@@ -1,7 +1,10 @@
 """Cell parsing per column kind: every spelling the contract allows, and the Chinese refusals."""
 from datetime import date, datetime
 
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dashboard.credit import make_credit_code
 from dashboard.importer import parse
@@ -118,3 +121,33 @@ def test_sheet_names_with_month(name):
 def test_other_names_not_recognised():
     assert sheet_model_by_name("填表说明") is None
     assert sheet_model_by_name("监督抽检汇总") is None
+
+
+text_cell = st.none() | st.text(max_size=12) | st.sampled_from(
+    sorted(parse.PLACEHOLDERS) + [" / ", "／", "－", "  ", "", " a ", "酱卤肉", "ＡＢ", "x" * 1001, " " + "y" * 1000 + " "])
+text_cells = st.lists(text_cell, min_size=1, max_size=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=text_cells | st.lists(text_cell | st.integers() | st.floats(allow_nan=False) | st.booleans(), min_size=1))
+def test_text_column_parses_each_cell_as_parse_text(values):
+    """parse_column's one-loop path for a column of texts (_plain_texts) gives each cell exactly
+    what parse_text gives it on its own: the value, None, or the same error."""
+    meta = {"kind": "text", "zh": "备注"}
+    rows = list(range(3, 3 + len(values)))
+    expected, errors = [], []
+    for row, value in zip(rows, values):
+        try:
+            expected.append(parse.parse_text(value, meta))
+        except parse.CellError as exc:
+            expected.append(None)
+            errors.append((row, str(exc), value))
+    assert parse.parse_column(values, meta, rows, date(2023, 9, 3)) == (expected, errors)
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.lists(st.none() | st.text(max_size=8), max_size=30))
+def test_text_series_is_pandas_str_series(values):
+    """text_series builds the same "str" Series as pandas does from the list."""
+    index = pd.Index(range(len(values)), dtype="int64")
+    pd.testing.assert_series_equal(parse.text_series(values, index), pd.Series(values, index=index, dtype="str"))

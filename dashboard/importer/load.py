@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from itertools import chain
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -298,6 +299,9 @@ class Plan:
     inserts: list[dict] = field(default_factory=list)
     replaces: list[tuple[dict, dict]] = field(default_factory=list)  # (new, old row)
     unchanged: int = 0
+    # The inserts by column when they are every row of the sheets (none stored yet), as COPY takes
+    # them: turning 10,000 dicts back into columns cost the writing 10-20 ms.
+    insert_columns: dict[str, list] | None = None
 
 
 def _count(result: ImportResult, plan: Plan) -> None:
@@ -317,14 +321,17 @@ def key_columns(model: type[SheetModel]) -> list[str]:
     return model.record_key()
 
 
-def records(model: type[SheetModel], sheets: list[parse.ParsedSheet]) -> list[dict]:
-    """The typed values as plain dicts by database column: date, bool, int, float, str or None."""
+def record_columns(model: type[SheetModel], sheets: list[parse.ParsedSheet]) -> dict[str, list]:
+    """The typed values by database column (date, bool, int, float, str or None), the sheets' rows
+    one after the other."""
     fields = [f for f, m in parse.fields_of(model).items() if f != "unit" and not m.get("reference")] \
         + (["unit_id"] if model is EnterpriseSheet or model.owned_by_unit() else [])
-    out = []
-    for sheet in sheets:
-        out += [dict(zip(fields, row)) for row in zip(*(sheet.values[f] for f in fields))]
-    return out
+    return {f: list(chain.from_iterable(sheet.values[f] for sheet in sheets)) for f in fields}
+
+
+def rows_of(columns: dict[str, list]) -> list[dict]:
+    """Columns of one length as one dict per row."""
+    return [dict(zip(columns, row)) for row in zip(*columns.values())]
 
 
 def _existing(conn: Connection, model: type[SheetModel], rows: list[dict]) -> dict[Any, dict]:
@@ -344,12 +351,13 @@ def _key_of(model: type[SheetModel]) -> Callable[[dict], Any]:
 
 def _plan(conn: Connection, model: type[SheetModel], sheets: list[parse.ParsedSheet]) -> Plan:
     plan = Plan(model)
-    rows = records(model, sheets)
+    columns = record_columns(model, sheets)
+    rows = rows_of(columns)
     if not rows:
         return plan
     existing = _existing(conn, model, rows)
     if not existing:
-        plan.inserts = rows
+        plan.inserts, plan.insert_columns = rows, columns
         return plan
     key_of = _key_of(model)
     for row in rows:
@@ -385,7 +393,10 @@ def _write(conn: Connection, plans: list[Plan], data: bytes, file_name: str, upl
     inserted = []
     for plan in plans:
         table, keys = table_of(plan.model), key_columns(plan.model)
-        insert_many(conn, table, plan.inserts, {"batch_id": batch_id})
+        if plan.insert_columns is not None:
+            bulk.insert_columns(conn, table, plan.insert_columns, {"batch_id": batch_id})
+        else:
+            insert_many(conn, table, plan.inserts, {"batch_id": batch_id})
         if plan.inserts:
             inserted.append({"batch_id": batch_id, "table_name": str(table.name), "count_records": len(plan.inserts),
                              "record_keys": "[" + ", ".join(record_keys(plan.inserts, keys)) + "]"})

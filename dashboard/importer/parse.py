@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
 import pandas as pd
+import pyarrow as pa
 
 from ..credit import credit_code_problem
 from ..periods import month_start
@@ -285,28 +286,40 @@ def parse_column(values: list[Any], meta: dict, rows: list[int], today: date):
     the per-row work left is a dict lookup (C loops over the column, not Python ones)."""
     parse_one = _cell_parser(meta, today)
     try:
-        parsed, keys = _parse_distinct(values, parse_one)
+        parsed, keys = _parse_distinct(values, parse_one, meta["kind"] == "text")
     except TypeError:  # an unhashable cell value: parse every cell on its own
         results = [parse_one(v) for v in values]
     else:
         results = list(map(parsed.__getitem__, keys))
-        if not any(type(r) is CellError for r in parsed.values()):
+        if CellError not in set(map(type, parsed.values())):
             return results, []
     errors = [(row, str(r), value) for row, r, value in zip(rows, results, values) if type(r) is CellError]
     return [None if type(r) is CellError else r for r in results], errors
 
 
-def _parse_distinct(values: list[Any], parse_one: Callable[[Any], Any]) -> tuple[dict, list]:
+def _parse_distinct(values: list[Any], parse_one: Callable[[Any], Any], text: bool = False) -> tuple[dict, list]:
     """({memo key: result}, the memo key of each cell), each key parsed from its first cell. The
     key is the cell itself, or (type, value) in a column mixing types: 1, 1.0 and True are equal
-    dict keys but different cells."""
+    dict keys but different cells. A `text` column of text cells takes `_plain_texts`."""
     kinds = set(map(type, values))
     kinds.discard(type(None))
+    if text and kinds == {str}:
+        return _plain_texts(list(dict.fromkeys(values)), parse_one), values
     if len(kinds) <= 1:
         return {value: parse_one(value) for value in dict.fromkeys(values)}, values
     keys = [v if type(v) is str else (type(v), v) for v in values]
     firsts = dict(zip(reversed(keys), reversed(values)))
     return {key: parse_one(value) for key, value in firsts.items()}, keys
+
+
+def _plain_texts(distinct: list[str | None], parse_one: Callable[[Any], Any]) -> dict:
+    """{cell: parse_text's result} for the distinct cells of a text column: a stripped ASCII text
+    that is no placeholder and not too long is itself, in one loop without a call per cell (a
+    sampling sheet's 10,000 sample numbers took 15 ms cell by cell); any other cell (blank, None,
+    not ASCII: NFKC may fold it into a placeholder) goes through parse_one."""
+    stripped = [value.strip() if value is not None else "" for value in distinct]
+    return {value: text if text and text.isascii() and len(text) <= MAX_TEXT_LENGTH and text not in PLACEHOLDERS
+            else parse_one(value) for value, text in zip(distinct, stripped)}
 
 
 def _cell_parser(meta: dict, today: date) -> Callable[[Any], Any]:
@@ -337,6 +350,22 @@ def typed_series(values: list[Any], kind: str, index: list[int] | pd.Index) -> p
         return pd.Series([float("nan") if v is None else v for v in values], index=index, dtype="float64")
     if kind == "yesno":
         return pd.Series(pd.array(values, dtype="boolean"), index=index)
+    return text_series(values, index)
+
+
+TEXT_DTYPE = pd.Series([], dtype="str").dtype  # pandas' "str": on pyarrow when it is installed
+
+
+def text_series(values: list[Any], index: list[int] | pd.Index) -> pd.Series:
+    """A column of texts (None missing) as the "str" dtype. Built by pyarrow from the list in one
+    C loop when that dtype lives on pyarrow: pandas' own route checks every value in Python first
+    (2.3 ms a 10,000-row column, 30 ms a sampling sheet; this way 0.6 ms). A value that is not a
+    text takes pandas' route, which converts it."""
+    if TEXT_DTYPE.storage == "pyarrow":
+        try:
+            return pd.Series(TEXT_DTYPE.__from_arrow__(pa.array(values, type=pa.large_string())), index=index)
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            pass
     return pd.Series(values, index=index, dtype="str")
 
 
