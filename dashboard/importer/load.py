@@ -14,10 +14,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from itertools import chain
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import chain
 from json.encoder import encode_basestring as _json_string  # json.dumps's, ensure_ascii=False
 from pathlib import Path
 from operator import itemgetter
