@@ -21,12 +21,18 @@ closure as (
     select ancestor_id, descendant_id from org_unit_closure
 ),
 
-active_enterprises as (
-    select credit_code, unit_id, is_large from enterprise where status = '在产'
+own_enterprises as (
+    -- the report units' own count (own_only 1: their covered units are themselves) reads only their
+    -- active enterprises and, by credit code, those enterprises' rows: the IN lists below then hold a
+    -- few hundred codes instead of every code of the window (a whole count's fixed cost). The lists
+    -- have one arm per case, the other arm's constant condition false; a filter "own_only is 0 or …"
+    -- folds away on PostgreSQL: a whole count (own_only 0) keeps its plan
+    select credit_code from enterprise where :own_only = 1 and status = '在产' and unit_id in :report_unit_ids
 ),
 
-spans as (
-    select * from rollup_enterprise_span
+active_enterprises as (
+    select credit_code, unit_id, is_large from enterprise
+    where status = '在产' and (:own_only = 0 or credit_code in (select credit_code from own_enterprises))
 ),
 
 covered_units as (
@@ -39,6 +45,7 @@ valid_systems as (
     from management_system
     where established_date <= :as_of
         and (valid_until_date is null or valid_until_date >= :as_of)
+        and (:own_only = 0 or credit_code in (select credit_code from own_enterprises))
 ),
 
 active_enterprise_flags as (
@@ -50,11 +57,20 @@ active_enterprise_flags as (
         case when e.is_large then 1 else 0 end as is_large,
         case when e.credit_code in (
                 select credit_code from rollup_self_inspection_month
-                where month_date >= :whole_from_date and month_end_date <= :whole_to_date)
+                where :own_only = 0 and month_date >= :whole_from_date and month_end_date <= :whole_to_date
+                union all
+                select credit_code from rollup_self_inspection_month
+                where :own_only = 1 and credit_code in (select credit_code from own_enterprises)
+                    and month_date >= :whole_from_date and month_end_date <= :whole_to_date)
             or e.credit_code in (
                 select credit_code from self_inspection
-                where (inspection_date >= :from_date and inspection_date < :whole_from_date)
+                where :own_only = 0 and ((inspection_date >= :from_date and inspection_date < :whole_from_date)
                     or (inspection_date > :whole_to_date and inspection_date <= :to_date))
+                union all
+                select credit_code from self_inspection
+                where :own_only = 1 and credit_code in (select credit_code from own_enterprises)
+                    and ((inspection_date >= :from_date and inspection_date < :whole_from_date)
+                        or (inspection_date > :whole_to_date and inspection_date <= :to_date)))
             then 1 else 0 end as is_self_inspected,
         case when (
                 -- the latest 主体责任 month in the window, one index probe per enterprise
@@ -102,10 +118,9 @@ active_enterprise_flags as (
                         and x.visit_date >= :campaign_start_date and x.visit_date <= :as_of))
             then 1 else 0 end as is_supervised
     from active_enterprises as e
-    left join spans as sp on sp.credit_code = e.credit_code
-    -- the report units' own count (own_only 1: their covered units are themselves) probes only
-    -- their enterprises
-    where :own_only = 0 or e.unit_id in :report_unit_ids
+    -- the table itself, not a CTE over it: SQLite probes its key per enterprise instead of copying all
+    -- of it and indexing the copy (PostgreSQL inlined the CTE already: the same plan)
+    left join rollup_enterprise_span as sp on sp.credit_code = e.credit_code
 ),
 
 counts_by_own_unit as (

@@ -17,12 +17,14 @@ from sqlalchemy import func, insert, inspect as sa_inspect, select, text, update
 
 import dashboard.db
 from dashboard.__main__ import main
-from dashboard.access import system_viewer
+from dashboard.access import Viewer, system_viewer
 from dashboard.campaign import load_campaign
 from dashboard.db import execute, load_query
 from dashboard.demo import build_demo
 from dashboard.figures import selection  # its select, beside SQLAlchemy's
+from dashboard.figures import stored
 from dashboard.figures.exceptions import report_status
+from dashboard.figures.measures import measures
 from dashboard.figures.records import figure_members
 from dashboard.figures.reporting import DATED_SHEETS
 from dashboard.figures.targets import compute_targets
@@ -138,6 +140,38 @@ def test_every_target_equals_its_raw_member_records(sample_county_each_backend, 
         rows = figure_members(engine, selection.select(engine, conf, viewer, unit=unit_id, window=window, as_of=as_of),
                               target=f.target)
         assert (f.numerator, f.denominator) == (sum(r["is_numerator"] for r in rows), len(rows)), f.target
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(a=days, b=days, extra=st.integers(0, 40), scope_index=st.integers(min_value=0, max_value=12))
+def test_own_counts_add_up_to_the_whole_counts(sample_county_each_backend, a, b, extra, scope_index):
+    """Every additive count query (dashboard.figures.stored.ADDITIVE) with every measure's
+    parameters: a unit's own count (own_only 1, what the store counts for an invalidated unit; its
+    own arms in enterprise_target_counts_by_unit and officer_exam_pass_counts_by_unit) plus its
+    children's whole counts equals its whole count (own_only 0), for every unit, any window and
+    as_of, and any viewer's scope (a unit above the scope counts nothing of its own)."""
+    engine, facts = sample_county_each_backend
+    start, end = START + timedelta(days=min(a, b)), START + timedelta(days=max(a, b))
+    conf, units = load_campaign(), sorted(facts["closure"])
+    viewer = Viewer("v", "leader", units[scope_index % len(units)])
+    sel = selection.select(engine, conf, system_viewer(engine), window=Window(start, end, "w"),
+                           as_of=min(END, end + timedelta(days=extra)))
+    runs = {(m.count_key[0], repr(sorted(p.items()))): p for m in measures(conf) if m.count_key
+            for p in [{**sel.params, **m.count_params(sel.params), "scope_unit_id": viewer.scope_unit_id}]}
+    with engine.connect() as conn:
+        parent = dict(conn.execute(select(OrgUnit.unit_id, OrgUnit.parent_id)).all())
+        for (name, _), params in sorted(runs.items()):
+            assert name in stored.ADDITIVE, name
+            whole, own = ({u: {} for u in units} for _ in range(2))
+            for got, own_only in ((whole, 0), (own, 1)):
+                for r in execute(conn, name, **(params | {"report_unit_ids": units, "own_only": own_only})):
+                    got[r["unit_id"]][r["count_key"]] = (int(r["numerator"] or 0), int(r["denominator"] or 0))
+            for unit in units:
+                summed = defaultdict(lambda: (0, 0))
+                for part in [own[unit], *(whole[c] for c in units if parent[c] == unit)]:
+                    for key, (n, d) in part.items():
+                        summed[key] = (summed[key][0] + n, summed[key][1] + d)
+                assert dict(summed) == whole[unit], (name, unit)
 
 
 def test_demo_rollups_equal_a_full_rebuild(sample_county_each_backend):
