@@ -38,6 +38,30 @@ PAGES = [
 ]
 
 
+def pages(viewer, allowed, titles) -> list:
+    """The signed-in viewer's pages for st.navigation. Built once per session and viewer, not on every
+    run: each st.Page resolves its file on disk, fifteen of them a few milliseconds of every rerun.
+    Kept in the session's own state, never shared between sessions: st.navigation marks the page it
+    returns as the one to run and page.run() clears the mark, so two sessions running the same page
+    object at once would refuse each other."""
+    key = (viewer, tuple(titles.items()))
+    kept = st.session_state.get(PAGES_KEY)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    # A page the role may not open keeps its URL (a link passed on by a colleague) as a hidden page
+    # saying so in Chinese, instead of Streamlit's English "Page not found".
+    refused = [st.Page(lambda title=title: st.error(f"您的账号（{viewer.role_label}）无权打开“{title}”页面。"),
+                       title=title, url_path=name, visibility="hidden")
+               for name, title, _, permission, _ in PAGES if not viewer.can(permission)]
+    built = [st.Page(f"app_pages/{name}.py", title=titles[name], icon=icon, url_path=name,
+                     default=name == "overview") for name, _, icon, _ in allowed] + refused
+    st.session_state[PAGES_KEY] = (key, built)
+    return built
+
+
+PAGES_KEY = "_router_pages"
+
+
 def router() -> None:
     # On a script run only: imported as the ASGI app (below), this file loads the server's routes,
     # not the pages' stack (pandas, the figures, Streamlit's caches).
@@ -64,13 +88,7 @@ def router() -> None:
     # a chief's or clerk's home is their own unit's overview, not the leadership group's
     home = "领导小组总览" if viewer.role in ("leader", "admin") else "本单位总览"
     titles = {name: home if name == "overview" else title for name, title, _, _ in allowed}
-    # A page the role may not open keeps its URL (a link passed on by a colleague) as a hidden page
-    # saying so in Chinese, instead of Streamlit's English "Page not found".
-    refused = [st.Page(lambda title=title: st.error(f"您的账号（{viewer.role_label}）无权打开“{title}”页面。"),
-                       title=title, url_path=name, visibility="hidden")
-               for name, title, _, permission, _ in PAGES if not viewer.can(permission)]
-    page = st.navigation([st.Page(f"app_pages/{name}.py", title=titles[name], icon=icon, url_path=name,
-                                  default=name == "overview") for name, _, icon, _ in allowed] + refused)
+    page = st.navigation(pages(viewer, allowed, titles))
     controls.campaign_switch()  # before anything reads data.campaign()
     with st.sidebar:
         st.caption(data.campaign().name)

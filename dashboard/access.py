@@ -137,20 +137,29 @@ def system_viewer(engine: Engine, root_code: str | None = None, name: str = "sys
     return Viewer(name, "system", resolve_unit(engine, root_code).unit_id)
 
 
+def root_of(unit_id):
+    """The select of the root id above an org unit (no row when there is none); `unit_id` is a value
+    or a column (a correlated subquery: the session check reads it in its own query)."""
+    return (select(OrgUnitClosure.ancestor_id)
+            .join(OrgUnit, OrgUnit.unit_id == OrgUnitClosure.ancestor_id)
+            .where(OrgUnitClosure.descendant_id == unit_id, OrgUnit.parent_id.is_(None)))
+
+
 def root_unit_of(engine: Engine, unit_id: int) -> int:
     """The root above an org unit (itself when it is a root)."""
     with engine.connect() as conn:
-        stmt = (select(OrgUnitClosure.ancestor_id)
-                .join(OrgUnit, OrgUnit.unit_id == OrgUnitClosure.ancestor_id)
-                .where(OrgUnitClosure.descendant_id == unit_id, OrgUnit.parent_id.is_(None)))
-        return conn.execute(stmt).scalar() or unit_id
+        return conn.execute(root_of(unit_id)).scalar() or unit_id
 
 
-def viewer_for_account(engine: Engine, account) -> Viewer:
+def viewer_for_account(engine: Engine, account, root: int | None = None) -> Viewer:
     """The Viewer of an account row (AppUser or a row with username, role, unit_id): leadership and
-    administrators see the whole tree their unit belongs to, chiefs and clerks their own unit."""
+    administrators see the whole tree their unit belongs to, chiefs and clerks their own unit.
+    `root`: the root above the account's unit when the caller has read it already."""
     role = ROLES[account.role]
-    scope = root_unit_of(engine, account.unit_id) if role.whole_tree else account.unit_id
+    if not role.whole_tree:
+        scope = account.unit_id
+    else:
+        scope = root if root is not None else root_unit_of(engine, account.unit_id)
     return Viewer(account.username, account.role, scope, role.personal_data)
 
 

@@ -34,13 +34,13 @@ from typing import Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import DateTime, case, delete, func, inspect, literal, or_, select, update
+from sqlalchemy import DateTime, bindparam, case, delete, func, inspect, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
 from . import audit_trail
-from .access import ACCOUNT_ROLES, ROLES, Viewer, resolve_unit, viewer_for_account
+from .access import ACCOUNT_ROLES, ROLES, Viewer, resolve_unit, root_of, viewer_for_account
 from .db import PROJECT_DIR, private_dir
 from .models import AppUser, LoginThrottle, OrgUnit, UserSession
 
@@ -423,14 +423,21 @@ def viewer_for_token(engine: Engine, token: str | None, *, now: datetime | None 
     if expires <= now:
         return None
     with engine.connect() as conn:
-        row = conn.execute(
-            select(UserSession.expires_at, AppUser.username, AppUser.role, AppUser.unit_id, AppUser.is_active)
-            .join(AppUser, AppUser.username == UserSession.username)
-            .where(UserSession.session_hash == _session_hash(session_id), UserSession.username == username,
-                   UserSession.revoked_at.is_(None))).first()
+        row = conn.execute(_SESSION_ROW, {"session_hash": _session_hash(session_id), "username": username}).first()
     if row is None or not row.is_active or row.expires_at <= now:
         return None
-    return viewer_for_account(engine, row)
+    return viewer_for_account(engine, row, root=row.root)
+
+
+# Every script run of every session checks its token (viewer_for_token): one query, built once — the
+# session, its account and the root above the account's unit (the whole-tree roles' scope) together,
+# instead of a statement built per run and a second query for the root.
+_SESSION_ROW = (
+    select(UserSession.expires_at, AppUser.username, AppUser.role, AppUser.unit_id, AppUser.is_active,
+           func.coalesce(root_of(AppUser.unit_id).scalar_subquery(), AppUser.unit_id).label("root"))
+    .join(AppUser, AppUser.username == UserSession.username)
+    .where(UserSession.session_hash == bindparam("session_hash"), UserSession.username == bindparam("username"),
+           UserSession.revoked_at.is_(None)))
 
 
 def end_session(engine: Engine, token: str | None) -> None:
