@@ -234,6 +234,17 @@ def test_role_change_applies_to_an_open_session(chief):
     assert (v.role, v.scope_unit_id) == ("clerk", resolve_unit(chief, "DT05").unit_id)
 
 
+def test_a_sessions_scope_is_the_accounts_scope(chief):
+    # the session check reads the root above a whole-tree account's unit in its own query
+    token = auth.login(chief, "dt03_chief", PASSWORD).token
+    for role in ("leader", "admin", "chief"):
+        auth.update_account(chief, "dt03_chief", role=role, unit="DT03", by="admin")
+        v = auth.viewer_for_token(chief, token)
+        assert v == viewer_for_username(chief, "dt03_chief")
+        assert v.scope_unit_id == (resolve_unit(chief, "DT03").unit_id if role == "chief"
+                                   else resolve_unit(chief, None).unit_id)
+
+
 def test_secret_key_from_env_or_generated_file(tmp_path, monkeypatch):
     monkeypatch.setenv("DASHBOARD_SECRET_KEY", "k" * 40)
     assert auth.secret_key() == b"k" * 40
