@@ -156,14 +156,22 @@ if below:
                 widgets.status_matrix(below)
 comparison = comparison_rows(figs, previous) if previous else []
 rest = st.container(key="noprint_rest")  # the printed meeting sheet (below) carries what is read in the meeting
-by_owner = behind_by_owner(conf, own, ledger.items if choice.unit_code == conf.root.code else [])
-rest.markdown(f"#### 按责任科室：未达标指标与逾期工作任务（{len(by_owner)} 个科室）")
+
+
+def owners_table() -> tuple[int, str | None]:
+    """How many departments are behind and their table's markup (None without any): made only from
+    this key's cached results, so built once for every session (data.shared)."""
+    by_owner = behind_by_owner(conf, own, ledger.items if choice.unit_code == conf.root.code else [])
+    return len(by_owner), widgets.html_table(
+        [{**r, "unmet_text": f"{r['count_unmet']}/{r['count_targets']}", "late_text": f"{r['count_late']}/{r['count_items']}"}
+         for r in by_owner], ["owner", "unmet_text", "unmet_targets", "late_text", "late_items"]) if by_owner else None
+
+
+owners_count, owners_html = data.shared("owners_table", ver, sel, build=owners_table)
+rest.markdown(f"#### 按责任科室：未达标指标与逾期工作任务（{owners_count} 个科室）")
 with rest:
-    if by_owner:
-        st.markdown(widgets.html_table([{**r, "unmet_text": f"{r['count_unmet']}/{r['count_targets']}",
-                                         "late_text": f"{r['count_late']}/{r['count_items']}"} for r in by_owner],
-                                       ["owner", "unmet_text", "unmet_targets", "late_text", "late_items"]),
-                    unsafe_allow_html=True)
+    if owners_html is not None:
+        st.markdown(owners_html, unsafe_allow_html=True)
     else:
         st.info("各责任科室的指标均已达标（或无数据），没有逾期的工作任务。")
 if below:
