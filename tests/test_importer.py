@@ -1,4 +1,6 @@
 """Importing workbooks: recognition, headers, typed storage, re-uploads, batches, dry runs."""
+import io
+import zipfile
 from datetime import date, datetime
 
 import openpyxl
@@ -9,8 +11,9 @@ from builders import (ENTERPRISE_HEADERS, SAMPLING_HEADERS, code, enterprise_row
                       sampling_row, sheet, xlsx)
 from dashboard.access import system_viewer
 from dashboard.access import Viewer
+from dashboard.annotate import annotate_workbook
 from dashboard.db import table_snapshot
-from dashboard.importer import ImportResult, import_workbook
+from dashboard.importer import ImportResult, import_workbook, parse
 from dashboard.models import Enterprise, Sampling, UploadBatch
 from dashboard.workbook import Formula
 
@@ -242,6 +245,30 @@ def test_text_longer_than_1000_characters(empty_engine):
     assert [(e["row"], e["column"], e["message"]) for e in result.errors] == [
         (2, "食品名称", "内容超过 1000 个字符（1001 个）")]
 
+
+
+def _escaped_in_xml(data: bytes, mark: str, escape: str) -> bytes:
+    """The workbook with `mark` replaced in its XML by an OOXML escape such as _x0000_ (what another
+    system's export holds: python-calamine decodes it into the character; openpyxl would not write it)."""
+    src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            dst.writestr(item, src.read(item).replace(mark.encode(), escape.encode()))
+    return out.getvalue()
+
+
+def test_nul_in_a_text_cell_is_the_clerks_error(empty_engine):
+    # PostgreSQL refuses NUL in text (the lookup of stored rows and COPY raised DataError): refused
+    # cell by cell in Chinese on both databases, nothing written, the annotated workbook made
+    seed(empty_engine, 1)
+    before = table_snapshot(empty_engine)
+    data = _escaped_in_xml(xlsx(sampling([sampling_row("NULHERE1", 1), sampling_row("J2", 1, 食品名称="酱NULHERE牛肉")])),
+                           "NULHERE", "_x0000_")
+    result = import_workbook(empty_engine, data, viewer=system_viewer(empty_engine), uploader="t")
+    assert result.status == "rejected" and table_snapshot(empty_engine) == before
+    assert [(e["row"], e["column"], e["message"], e["value"]) for e in result.errors] == [
+        (2, "抽样单编号", parse.NUL_MESSAGE, "\ufffd1"), (3, "食品名称", parse.NUL_MESSAGE, "酱\ufffd牛肉")]
+    assert annotate_workbook(data, result.errors)  # the values listed back hold no character openpyxl refuses
 
 def test_viewer_scope(empty_engine):
     seed(empty_engine, 1, unit="城区分局")
