@@ -36,6 +36,10 @@ def test_the_uploader_shows_no_english(sample_county_url, tmp_path):  # noqa: F8
             page.goto(f"http://127.0.0.1:{port}/upload")
             page.wait_for_selector(READY, timeout=90_000)
             page.wait_for_selector('[data-testid="stFileUploaderDropzone"]', timeout=30_000)
+            try:  # the page's style block may be applied a moment after the uploader is drawn
+                page.wait_for_function(f"() => ({SHOWN})().includes('选择文件')", timeout=15_000)
+            except Exception:  # noqa: BLE001 - the assertion below says what is shown instead
+                pass
             shown = page.evaluate(SHOWN)
             SHOTS.mkdir(exist_ok=True)
             page.screenshot(path=str(SHOTS / "upload_chinese.png"))

@@ -396,15 +396,17 @@ def comparison_table(rows: list[dict], *, key: str) -> None:
 
 def uploader_in_chinese(limit_mb: float) -> None:
     """Streamlit's file uploader says "Upload" and "200MB per file" in English (its own server
-    limit): the texts are replaced in Chinese with the page's own limit."""
-    st.markdown(f"""<style>
+    limit): the texts are replaced in Chinese with the page's own limit. st.html, not st.markdown: a
+    style-only block is applied by the browser at once, not after the Markdown renderer's scripts
+    load (the uploader could show its English for a moment on a busy machine)."""
+    st.html(f"""<style>
 [data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] p {{font-size:0 !important;}}
 [data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] p::after {{
   content:"选择文件"; font-size:0.875rem;}}
 [data-testid="stFileUploaderDropzoneInstructions"] span {{font-size:0 !important;}}
 [data-testid="stFileUploaderDropzoneInstructions"] span::after {{
   content:"或把文件拖到这里（.xlsx，每个不超过 {float(limit_mb):g} MB）"; font-size:0.85rem;}}
-</style>""", unsafe_allow_html=True)
+</style>""")
 
 
 def exception_cards(items: list[tuple[str, int, str]]) -> None:
