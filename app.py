@@ -88,7 +88,8 @@ def router() -> None:
     # a chief's or clerk's home is their own unit's overview, not the leadership group's
     home = "领导小组总览" if viewer.role in ("leader", "admin") else "本单位总览"
     titles = {name: home if name == "overview" else title for name, title, _, _ in allowed}
-    page = st.navigation(pages(viewer, allowed, titles))
+    # expanded: every page listed; collapsed, Streamlit shows ten and an English "View 3 more"
+    page = st.navigation(pages(viewer, allowed, titles), expanded=True)
     controls.campaign_switch()  # before anything reads data.campaign()
     with st.sidebar:
         st.caption(data.campaign().name)
