@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.access import viewer_for_username
 from dashboard.db import get_engine
+from dashboard.ui import handoff, session
 from dashboard.ui.session import VIEWER_KEY
 
 from tests.pages_support import PROJECT_DIR
@@ -82,7 +83,13 @@ def test_without_login_only_the_login_page_exists(sample_county_env):
     assert routed_pages(at) == {"login"}
     # the login form is plain HTML posted to the server, which sets the HttpOnly cookie; it returns
     # to this page and query (escaped: the query is the visitor's)
-    [form] = [h.proto.body for h in at.get("html")]
+    htmls = [h.proto for h in at.get("html")]
+    [form] = [h.body for h in htmls if h.body.startswith("<form")]
+    # the page's one script is the server's own file (no inline script, nothing of the visitor's in it)
+    assert [h.body for h in htmls if h.unsafe_allow_javascript] == ['<script src="/account/login.js"></script>']
+    # the one-time nonce the login route hands this session's sign-in under (dashboard.ui.handoff)
+    nonce = at.session_state[session.BIND_KEY]
+    assert handoff.NONCE.fullmatch(nonce) and f'<input type="hidden" name="bind" value="{nonce}">' in form
     assert form.startswith('<form class="dash-login" method="post" action="/account/login">')
     assert '<input type="hidden" name="next" value="/?unit=DT01&amp;q=%22%3E%3Cscript%3Ealert%281%29%3C%2Fscript%3E">' \
         in form

@@ -65,6 +65,7 @@ def test_upload_errors_in_the_browser(upload_server):
         page.get_by_label("用户名").fill("dt01_clerk")
         page.get_by_label("密码").fill(PASSWORD)
         page.get_by_role("button", name="登录").click()
+        page.get_by_text("当前账号：dt01_clerk").wait_for(timeout=60_000)  # signed in (no page reload)
         settle(page)
         page.goto(base + "/upload")
         settle(page)

@@ -7,11 +7,14 @@ command — on a copy of the sample county:
 - an attacker throttled at one address does not lock the holder out at another (the address comes
   from X-Forwarded-For only because the peer, 127.0.0.1, is uvicorn's default trusted proxy);
 - logout revokes the session and deletes the cookie;
+- the login page's own script posts the same form in the background (X-Dashboard-Login: in-page):
+  JSON instead of a redirect, the same cookie, and the token handed only under a well-formed nonce;
 - production mode with demo passwords: the process refuses to start.
 """
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import subprocess
@@ -22,6 +25,7 @@ import pytest
 
 from dashboard import audit_trail, auth
 from dashboard.db import get_engine
+from dashboard.ui import handoff
 from tests.pages_support import PROJECT_DIR, copy_county, free_port, serve
 
 
@@ -94,6 +98,38 @@ def test_a_failed_login_returns_to_the_form_with_a_fixed_message(site):
     for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"):
         _, headers, _ = site.post("/account/login", {**LOGIN, "next": target})
         assert _header(headers, "location") == "/", target
+
+
+def test_the_in_page_login_answers_in_json_with_the_same_cookie(site):
+    nonce = "n" * 43
+    status, headers, body = site.post("/account/login", {**LOGIN, "next": "/sub_bureau?unit=DT03&login_error=failed",
+                                                         "bind": nonce}, X_Dashboard_Login="in-page")
+    assert status == 200 and _header(headers, "content-type") == "application/json"
+    # the page's address without the earlier error; handed: the server process keeps the token for
+    # the session holding the nonce (not this test's process: its own table stays empty)
+    assert json.loads(body) == {"ok": True, "next": "/sub_bureau?unit=DT03", "handed": True}
+    assert handoff.take(nonce) is None
+    cookie = _cookie(headers)
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and _header(headers, "cache-control") == "no-store"
+    token = cookie.split(";")[0].split("=", 1)[1]
+    assert auth.viewer_for_token(get_engine(site.db_url), token).username == "dt03_chief"
+    assert token.encode() not in body  # the token only ever travels in the HttpOnly cookie
+    # a malformed nonce: signed in by the cookie all the same, nothing handed (the script reloads)
+    for bind in ("", "short", "<script>" + "x" * 40, "n" * 65):
+        status, headers, body = site.post("/account/login", {**LOGIN, "bind": bind}, X_Dashboard_Login="in-page")
+        assert json.loads(body) == {"ok": True, "next": "/", "handed": False} and _cookie(headers), bind
+    status, headers, body = site.post("/account/login", {"username": "dt03_chief", "password": "nope",
+                                                         "next": "/sub_bureau?unit=DT03", "bind": nonce},
+                                      X_Dashboard_Login="in-page")
+    assert (status, json.loads(body)) == (200, {"ok": False, "next": "/sub_bureau?unit=DT03&login_error=failed"})
+    assert _cookie(headers) is None
+
+
+def test_the_login_script_is_served_by_this_site(site):
+    status, headers, body = site.request("GET", "/account/login.js")
+    assert status == 200 and _header(headers, "content-type").startswith("text/javascript")
+    assert b'"X-Dashboard-Login": "in-page"' in body and b".st-key-login_done button" in body
+    assert "script-src 'self'" in _header(headers, "content-security-policy")
 
 
 def test_forms_posted_from_another_site_are_refused(site):

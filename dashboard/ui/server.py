@@ -3,7 +3,10 @@
 - POST /account/login checks the password (dashboard.auth: lockout and throttle by client address)
   and sets the session cookie itself: HttpOnly (no script in the page can read it), SameSite=Strict,
   Secure over HTTPS. The login form is a plain HTML form (session.login_form), so the password never
-  passes through the page's websocket and no script is needed to store the cookie.
+  passes through the page's websocket and no script is needed to store the cookie. The page's own
+  script (GET /account/login.js) posts the same form in the background (header X-Dashboard-Login:
+  in-page) and gets JSON instead of a redirect: the sign-in is handed to the Streamlit session that
+  showed the form (dashboard.ui.handoff) instead of reloading the page.
 - POST /account/logout revokes the session on the server and deletes the cookie.
   Both refuse a form posted from another site (Origin must name this host).
 - Every HTTP response carries a Content-Security-Policy that lets the page run only the app's own
@@ -30,15 +33,18 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from dashboard import auth
-from dashboard.ui import heap
+from dashboard.ui import handoff, heap
 from dashboard.db import database_url, get_engine
 
 LOGIN_PATH = "/account/login"
 LOGOUT_PATH = "/account/logout"
+LOGIN_SCRIPT_PATH = "/account/login.js"
+LOGIN_SCRIPT = (Path(__file__).parent / "static" / "login.js").read_text(encoding="utf-8")
+IN_PAGE = ("x-dashboard-login", "in-page")  # the header login.js sends: answer in JSON, hand the sign-in over
 LOGIN_ERROR = "login_error"  # query parameter naming why a login failed: one of ERRORS
 ERRORS = {"failed": auth.GENERIC_FAILURE, "locked": auth.LOCKED_FAILURE, "throttled": auth.THROTTLED_FAILURE}
 _ERROR_OF = {"lockout": "locked", "locked": "locked", "throttled": "throttled"}  # any other failure: failed
@@ -125,10 +131,20 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _with_error(target: str, code: str) -> str:
+def _query(target: str) -> tuple[str, list[tuple[str, str]]]:
+    """A target's path and its query without an earlier attempt's LOGIN_ERROR."""
     parts = urlsplit(target)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != LOGIN_ERROR]
-    return parts.path + "?" + urlencode([*query, (LOGIN_ERROR, code)])
+    return parts.path, [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != LOGIN_ERROR]
+
+
+def _with_error(target: str, code: str) -> str:
+    path, query = _query(target)
+    return path + "?" + urlencode([*query, (LOGIN_ERROR, code)])
+
+
+def _without_error(target: str) -> str:
+    path, query = _query(target)
+    return path + ("?" + urlencode(query) if query else "")
 
 
 def _client(request: Request) -> str:
@@ -146,12 +162,21 @@ async def login(request: Request) -> Response:
     target = safe_next(form.get("next"))
     result = await run_in_threadpool(auth.login, _engine(), form.get("username", ""), form.get("password", ""),
                                      source="web", client=_client(request))
+    in_page = request.headers.get(IN_PAGE[0]) == IN_PAGE[1]
     if not result.ok:
-        return _no_store(RedirectResponse(_with_error(target, _ERROR_OF.get(result.reason, "failed")), 303))
-    response = RedirectResponse(target, status_code=303)
+        target = _with_error(target, _ERROR_OF.get(result.reason, "failed"))
+        return _no_store(JSONResponse({"ok": False, "next": target}) if in_page else RedirectResponse(target, 303))
+    response = (JSONResponse({"ok": True, "next": _without_error(target),
+                              "handed": handoff.put(form.get("bind"), result.token)})
+                if in_page else RedirectResponse(target, status_code=303))
     response.set_cookie(auth.COOKIE_NAME, result.token, max_age=int(auth.SESSION_LIFETIME.total_seconds()),
                         path="/", secure=request.url.scheme == "https", httponly=True, samesite="strict")
     return _no_store(response)
+
+
+async def login_script(_request: Request) -> Response:
+    """GET /account/login.js: the login form's background post (a file of this app: the CSP's 'self')."""
+    return Response(LOGIN_SCRIPT, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
 
 
 async def logout(request: Request) -> Response:
@@ -180,6 +205,7 @@ async def home(request: Request) -> Response:
 
 HOME_ALIAS = "/overview"  # app.py's default page (PAGES: "overview")
 ROUTES = [Route(LOGIN_PATH, login, methods=["POST"]), Route(LOGOUT_PATH, logout, methods=["POST"]),
+          Route(LOGIN_SCRIPT_PATH, login_script, methods=["GET"]),
           Route(HOME_ALIAS, home, methods=["GET"])]
 MIDDLEWARE = [Middleware(SecurityHeaders)]
 

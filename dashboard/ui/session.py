@@ -5,7 +5,9 @@ parameter cannot set it). It gets there only through:
 - the session cookie (`st.context.cookies`, the token checked by dashboard.auth on every run). The
   cookie is set and deleted by the server (dashboard.ui.server: POST /account/login and
   /account/logout, HttpOnly): the login form below is a plain HTML form posted there, and no
-  script of the page ever sees the token;
+  script of the page ever sees the token. The page's login script posts it in the background and
+  the server hands the token to this session (dashboard.ui.handoff, under the form's one-time
+  nonce BIND_KEY), which takes it on the rerun the script asks for: no page reload;
 - single sign-on when DASHBOARD_AUTH=oidc (st.login; the identity must match an active account);
 - a test fixture setting the key on an AppTest before its first run (no token: trusted as is).
 With a token, the session and account are re-checked on every run, so logout elsewhere, a password
@@ -15,18 +17,20 @@ from __future__ import annotations
 
 import html
 import os
+import secrets
 from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
 from dashboard import audit_trail, auth
 from dashboard.access import Viewer, viewer_for_username
-from dashboard.ui import server
+from dashboard.ui import handoff, server
 
 VIEWER_KEY = "auth_viewer"
 TOKEN_KEY = "auth_token"
 _COOKIE_DEAD = "auth_cookie_dead"    # a cookie found invalid in this session: not checked again
 _OIDC = "auth_oidc"
+BIND_KEY = "auth_bind"  # the login form's one-time nonce: the server hands this session's sign-in under it
 
 
 def auth_mode() -> str:
@@ -57,7 +61,9 @@ def current_viewer(engine) -> Viewer | None:
         return viewer  # set by a test fixture (no token)
     if auth_mode() == "oidc":
         return _oidc_viewer(engine)
-    cookie = st.context.cookies.get(auth.COOKIE_NAME)
+    # a sign-in handed over by the login route (the form posted in the background), else the cookie
+    # the browser sent when this session opened
+    cookie = _handed() or st.context.cookies.get(auth.COOKIE_NAME)
     if cookie and cookie != st.session_state.get(_COOKIE_DEAD):
         viewer = auth.viewer_for_token(engine, cookie)
         if viewer is not None:
@@ -66,6 +72,16 @@ def current_viewer(engine) -> Viewer | None:
             return viewer
         st.session_state[_COOKIE_DEAD] = cookie
     return None
+
+
+def _handed() -> str | None:
+    """The token the login route left for this session's form nonce (used once: a new form, a new nonce)."""
+    token = handoff.take(st.session_state.get(BIND_KEY))
+    if token:
+        st.session_state.pop(BIND_KEY, None)
+        # the page was not reloaded: the address still names an earlier attempt's error
+        st.query_params.pop(server.LOGIN_ERROR, None)
+    return token
 
 
 def logout_button(engine) -> None:
@@ -95,7 +111,7 @@ _FORM_STYLE = """<style>
 .dash-login button:hover { background: rgb(255, 51, 51); }
 .dash-logout button { color: rgb(49, 51, 63); background: #fff; border: 1px solid rgba(49, 51, 63, 0.2); }
 .dash-logout button:hover { color: rgb(255, 75, 75); border-color: rgb(255, 75, 75); }
-.st-key-login_warm { display: none; }
+.st-key-login_hidden { display: none; }
 </style>"""
 # A one-point Vega-Lite chart for _warm_browser (inline values: no Arrow table to send).
 _WARM_CHART = {"data": {"values": [{"x": 0}]}, "mark": "point", "encoding": {"x": {"field": "x", "type": "quantitative"}}}
@@ -106,6 +122,13 @@ def _here() -> str:
     path = urlsplit(st.context.url or "").path or "/"
     query = [(k, v) for k in st.query_params if k != server.LOGIN_ERROR for v in st.query_params.get_all(k)]
     return path + ("?" + urlencode(query) if query else "")
+
+
+def _nonce() -> str:
+    """This session's login-form nonce (BIND_KEY): made once, kept until a sign-in is handed under it."""
+    if not st.session_state.get(BIND_KEY):
+        st.session_state[BIND_KEY] = secrets.token_urlsafe(32)
+    return st.session_state[BIND_KEY]
 
 
 def login_form(engine, campaign_name: str) -> None:
@@ -131,11 +154,17 @@ def login_form(engine, campaign_name: str) -> None:
         with st.container(border=True, key="login_box"):
             st.html(f'<form class="dash-login" method="post" action="{server.LOGIN_PATH}">'
                     f'<input type="hidden" name="next" value="{html.escape(_here(), quote=True)}">'
+                    f'<input type="hidden" name="bind" value="{_nonce()}">'
                     '<label>用户名<input name="username" maxlength="64" autocomplete="username" required></label>'
                     '<label>密码<input name="password" type="password" maxlength="200" '
                     'autocomplete="current-password" required></label>'
                     '<button type="submit">登录</button></form>' + _FORM_STYLE)
-        _warm_browser()
+        with st.container(key="login_hidden"):  # hidden (_FORM_STYLE): a hidden script still runs
+            # the form's background post (static/login.js, a file of this server: the CSP allows it,
+            # no inline script) and the button it presses to rerun this session once signed in
+            st.html(f'<script src="{server.LOGIN_SCRIPT_PATH}"></script>', unsafe_allow_javascript=True)
+            st.button("完成登录", key="login_done")
+            _warm_browser()
         st.caption(f"同一账号在一台电脑上连续 {auth.MAX_FAILURES} 次密码错误，该电脑将暂停登录此账号 "
                    f"{int(auth.LOCKOUT.total_seconds() // 60)} 分钟。忘记密码请联系管理员。")
         if not auth.list_accounts(engine):
@@ -145,16 +174,15 @@ def login_form(engine, campaign_name: str) -> None:
 
 def _warm_browser() -> None:
     """The kinds of element the first page after sign-in shows (the sidebar's select box and
-    date, Markdown with HTML, a Vega-Lite chart), hidden (CSS: display none); no text box: the
+    date, Markdown with HTML, a Vega-Lite chart), in the login form's hidden container; no text box: the
     login page has none that a password could be typed into (tests/test_access_pages.py). Streamlit's
     browser code loads each kind's scripts the first time one is drawn (about 60 files, Vega the
     largest); drawn here, the browser fetches and caches them (immutable) while the password is
     typed, instead of after the sign-in. Nothing here is read or can be used."""
-    with st.container(key="login_warm"):
-        st.selectbox("warm", ["-"], key="login_warm_select", label_visibility="collapsed")
-        st.date_input("warm", value=None, key="login_warm_date", label_visibility="collapsed")
-        st.markdown("<span></span>", unsafe_allow_html=True)
-        st.vega_lite_chart(_WARM_CHART, width="content")
+    st.selectbox("warm", ["-"], key="login_warm_select", label_visibility="collapsed")
+    st.date_input("warm", value=None, key="login_warm_date", label_visibility="collapsed")
+    st.markdown("<span></span>", unsafe_allow_html=True)
+    st.vega_lite_chart(_WARM_CHART, width="content")
 
 
 # ------------------------------------------------------------------ single sign-on (optional)
