@@ -141,3 +141,20 @@ def test_a_forged_cookie_gets_the_login_page(chromium, served, sample_county_url
     assert page.get_by_label("用户名").count() == 1 and "十三项工作目标" not in _main(page)
     page.screenshot(path=str(SHOTS / "access_forged_cookie.png"))
     context.close()
+
+
+def test_without_the_login_script_the_plain_form_post_still_signs_in(chromium, served):
+    """The background post is an improvement, not a dependency: with /account/login.js unreachable
+    the form posts itself, the page reloads at the same address and the cookie signs it in."""
+    context = chromium.new_context(viewport={"width": 1600, "height": 1000})
+    context.route("**/account/login.js", lambda route: route.abort())
+    page = context.new_page()
+    page.goto(f"{served}/sub_bureau?unit=DT03", wait_until="domcontentloaded")
+    settle(page)
+    page.evaluate("window.loadedBeforeLogin = true")
+    _log_in(page, "dt03_chief", "demo-chief")
+    page.get_by_text("当前账号：dt03_chief").wait_for(timeout=60_000)
+    assert page.evaluate("window.loadedBeforeLogin") is None  # reloaded: the plain form post
+    assert page.url.startswith(f"{served}/sub_bureau?unit=DT03") and "分局看板 · 安丰分局" in _main(page)
+    assert _session_cookie(context)["httpOnly"]
+    context.close()
