@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         from dashboard.figures import exceptions, strikes
         from dashboard.ui import data, widgets
         for module, name in ((data, "compute_targets"), (data, "overdue_problems"), (exceptions, "undisposed_samples"),
-                             (strikes, "unfiled_samples"), (exceptions, "report_status"), (data, "campaigns_over"),
+                             (data, "overdue_first"), (exceptions, "undisposed_first"), (strikes, "unfiled_samples"), (exceptions, "report_status"), (data, "campaigns_over"),
                              (widgets, "_chart_spec")):
             _timed_thread_cpu(module, name)
         at = bench_pages.session("overview")

@@ -225,8 +225,8 @@ def test_a_unit_without_units_below_reads_its_parents_result(sample_county, samp
 @pytest.mark.parametrize("limit", [1, 20])
 def test_short_lists_equal_the_whole_lists_and_leaves_read_their_parents(sample_county, sample_county_env,
                                                                         monkeypatch, limit):
-    """The overview's short exception lists (data.short_list: the whole list is computed but not
-    cached) hold the whole list's total, its count under each unit below and its first `limit`
+    """The overview's short exception lists (data.short_list: counted and ranked in the database,
+    or from the whole list, not cached) hold the whole list's total, its count under each unit below and its first `limit`
     rows, for the county and each sub-bureau, as the engine computes them for that unit; a
     sub-bureau's is read from the county's short list (no list of its own is computed). A chief
     (no parent in scope) computes their own."""
@@ -237,11 +237,11 @@ def test_short_lists_equal_the_whole_lists_and_leaves_read_their_parents(sample_
     calls = []
 
     def counting(real):
-        def call(engine, sel):
+        def call(engine, sel, limit):
             calls.append(sel.unit["code"])
-            return real(engine, sel)
+            return real(engine, sel, limit)
         return call
-    monkeypatch.setattr(data, "overdue_problems", counting(targets_module.overdue_problems))
+    monkeypatch.setattr(data, "overdue_first", counting(targets_module.overdue_first))
     seen = 0
     for as_of in (date(2023, 8, 31), date(2023, 11, 30)):
         for who in (leader, chief):
@@ -256,5 +256,5 @@ def test_short_lists_equal_the_whole_lists_and_leaves_read_their_parents(sample_
                         (len(rows), rows[:limit], exceptions.count_by_child(rows, scope, u["code"])), (kind, u["code"])
                     seen += len(rows) > limit
     assert seen or limit > 1  # with one row, some lists are longer than the short list
-    # overdue problems computed on the page caches: the county's and the chief's own, per as_of
+    # overdue problems ranked on the page caches: the county's and the chief's own, per as_of
     assert sorted(calls) == sorted([conf.root.code, "DT03"] * 2)

@@ -21,11 +21,27 @@ from .selection import Selection
 def undisposed_samples(engine: Engine, sel: Selection) -> list[dict]:
     """不合格 batches (any task source) sampled from the campaign start to the selection's as_of
     whose 核查处置状态 is not 已完成, oldest first (the window does not matter)."""
-    as_of = sel.as_of
-    rows = execute(engine, "undisposed_samplings", unit_id=sel.unit["unit_id"],
-                   scope_unit_id=sel.viewer.scope_unit_id, from_date=sel.conf.start_date, to_date=as_of)
+    return _undisposed_rows(execute(engine, "undisposed_samplings", **_undisposed_where(sel)), sel.as_of)
+
+
+def undisposed_first(engine: Engine, sel: Selection, per_unit: int) -> tuple[list[dict], dict[str, int]]:
+    """The overview's short list of undisposed_samples: at least the first `per_unit` rows of each
+    unit (its enterprises' own, in the whole list's order) and how many each unit has in all
+    (by unit_code, units with none left out), counted and ranked in the database."""
+    rows = execute(engine, "undisposed_samplings_first", per_unit=per_unit, **_undisposed_where(sel))
+    totals = {r["unit_code"]: r.pop("unit_total") for r in rows}
+    return _undisposed_rows(rows, sel.as_of), totals
+
+
+def _undisposed_where(sel: Selection) -> dict:
+    return {"unit_id": sel.unit["unit_id"], "scope_unit_id": sel.viewer.scope_unit_id,
+            "from_date": sel.conf.start_date, "to_date": sel.as_of}
+
+
+def _undisposed_rows(rows: list[dict], as_of: date) -> list[dict]:
+    """Rows of undisposed_samplings.sql with days_open, oldest first (不合格 and not 已完成: filtered in the query)."""
     out = []
-    for r in rows:  # 不合格 and not 已完成: filtered in the query
+    for r in rows:
         r = {**r, "sampling_date": as_date(r["sampling_date"]),
              "disposal_status": r["disposal_status"] or "未处置"}
         r["days_open"] = (as_of - r["sampling_date"]).days
@@ -97,6 +113,11 @@ def count_by_child(rows: list[dict], units: list[dict], parent_code: str) -> lis
     """How many of `rows` (each with the unit_code of its enterprise's unit) fall under each unit
     directly below parent_code, most first (ties in configuration order, units with none left out);
     `units` are the viewer's units with their parent_code (dashboard.ui.data.units)."""
+    return count_by_child_of(Counter(r["unit_code"] for r in rows), units, parent_code)
+
+
+def count_by_child_of(totals: dict[str, int], units: list[dict], parent_code: str) -> list[dict]:
+    """count_by_child from how many rows each unit has (by unit_code) instead of the rows."""
     parent_of = {u["code"]: u["parent_code"] for u in units}
     names = {u["code"]: u["name"] for u in units if u["parent_code"] == parent_code}
 
@@ -106,7 +127,9 @@ def count_by_child(rows: list[dict], units: list[dict], parent_code: str) -> lis
         return code
 
     child_of = {code: child(code) for code in parent_of}
-    counts = Counter(child_of.get(r["unit_code"]) for r in rows)
+    counts = Counter()
+    for code, n in totals.items():
+        counts[child_of.get(code)] += n
     return [{"unit_code": c, "unit_name": names[c], "count": counts[c]}
             for c in sorted((c for c in names if counts[c]), key=lambda c: -counts[c])]
 

@@ -175,12 +175,24 @@ def compute_targets(engine: Engine, sel: Selection | CampaignConf, viewer: Viewe
 def overdue_problems(engine: Engine, sel: Selection) -> list[dict]:
     """Problems of any source past their 整改期限 and not 已整改 on the selection's as_of, most
     overdue first (the window does not matter)."""
-    as_of = sel.as_of
-    rows = [problem_on(normalise_dates(r), as_of)
-            for r in execute(engine, "overdue_problems", unit_id=sel.unit["unit_id"], **sel.params)]
-    for r in rows:
+    return _overdue_rows(execute(engine, "overdue_problems", unit_id=sel.unit["unit_id"], **sel.params), sel.as_of)
+
+
+def overdue_first(engine: Engine, sel: Selection, per_unit: int) -> tuple[list[dict], dict[str, int]]:
+    """The overview's short list of overdue_problems: at least the first `per_unit` rows of each
+    unit (its enterprises' own, in the whole list's order) and how many each unit has in all
+    (by unit_code, units with none left out), counted and ranked in the database."""
+    rows = execute(engine, "overdue_problems_first", unit_id=sel.unit["unit_id"], per_unit=per_unit, **sel.params)
+    totals = {r["unit_code"]: r.pop("unit_total") for r in rows}
+    return _overdue_rows(rows, sel.as_of), totals
+
+
+def _overdue_rows(rows: list[dict], as_of: date) -> list[dict]:
+    """Rows of overdue_problems.sql with their state on as_of and days_overdue, most overdue first."""
+    out = [problem_on(normalise_dates(r), as_of) for r in rows]
+    for r in out:
         r["days_overdue"] = (as_of - r["deadline_date"]).days
-    return sorted(rows, key=lambda r: (-r["days_overdue"], r["problem_no"]))
+    return sorted(out, key=lambda r: (-r["days_overdue"], r["problem_no"]))
 
 
 # ------------------------------------------------------------------ text table

@@ -22,6 +22,7 @@ import dataclasses
 import functools
 import pickle
 import threading
+from collections import Counter
 from contextlib import contextmanager
 
 import streamlit as st
@@ -36,7 +37,7 @@ from dashboard.auth import ensure_demo_accounts
 from dashboard.campaign import active_code, campaigns_over, load_campaign, prepare
 from dashboard.db import DEFAULT_DB_PATH, database_url, execute, get_engine, upgrade
 from dashboard.figures.gaps import missing_enterprises
-from dashboard.figures.targets import compute_targets, overdue_problems
+from dashboard.figures.targets import compute_targets, overdue_first, overdue_problems
 from dashboard.labels import figure_dict
 from dashboard.periods import Window
 from dashboard.ui import session
@@ -333,29 +334,37 @@ def short_list(kind: str, ver, sel: Selection, limit: int) -> dict:
     the first `limit` `rows` (the most urgent: overdue problems most overdue first, undisposed
     batches oldest first). kind: overdue | undisposed | unfiled. A rerun reads this short result
     from the cache, not the whole list.
-    The whole list is computed here and not cached: pickling it into the cache (20,000-30,000 rows
-    at province scale) cost about 0.55 s of the overview's cold run. `below` keeps each unit
-    directly below with no unit below it its own total and first `limit` rows, so such a unit reads its
-    short list from its parent's (its rows are its rows of its parent's list, in the same order)."""
+    Overdue problems and undisposed batches are counted and ranked in the database (each unit's
+    total and its first `limit` rows: the first `limit` of all are among them), so a province's
+    20,000-30,000 rows are neither read into Python nor pickled into the cache; unfiled batches
+    (a few: the campaign's strike rule is applied in Python) are counted from the whole list.
+    `below` keeps each unit directly below with no unit below it its own total and first `limit`
+    rows, so such a unit reads its short list from its parent's (its rows are its rows of its
+    parent's list, in the same order)."""
     if parent := _leaf_parent(sel):
         mine = short_list(kind, ver, parent, limit)["below"].get(sel.unit["code"], {"total": 0, "rows": []})
         return {**mine, "by_unit": [], "below": {}}
-    rows = _WHOLE_LISTS[kind](engine(), sel)
-    by_unit = overview.count_by_child(rows, units(ver), sel.unit["code"])
+    rows, totals = _FIRST_ROWS[kind](engine(), sel, limit)
+    by_unit = overview.count_by_child_of(totals, units(ver), sel.unit["code"])
     parents = {u["parent_code"] for u in units(ver)}
-    below: dict[str, dict] = {u["code"]: {"total": 0, "rows": []} for u in sel.children if u["code"] not in parents}
+    below: dict[str, dict] = {u["code"]: {"total": totals.get(u["code"], 0), "rows": []}
+                              for u in sel.children if u["code"] not in parents}
     for r in rows:
-        if (own := below.get(r["unit_code"])) is not None:
-            own["total"] += 1
-            if len(own["rows"]) < limit:
-                own["rows"].append(r)
-    return {"total": len(rows), "rows": rows[:limit], "by_unit": by_unit, "below": below}
+        if (own := below.get(r["unit_code"])) is not None and len(own["rows"]) < limit:
+            own["rows"].append(r)
+    return {"total": sum(totals.values()), "rows": rows[:limit], "by_unit": by_unit, "below": below}
 
 
-# the core functions by their names here, looked up at each call (tests count the calls)
-_WHOLE_LISTS = {"overdue": lambda eng, sel: overdue_problems(eng, sel),
-                "undisposed": lambda eng, sel: overview.undisposed_samples(eng, sel),
-                "unfiled": lambda eng, sel: strikes.unfiled_samples(eng, sel)}
+def _whole(rows: list[dict]) -> tuple[list[dict], dict[str, int]]:
+    """A whole list as (rows, how many each unit has)."""
+    return rows, dict(Counter(r["unit_code"] for r in rows))
+
+
+# each list's rows (at least each unit's first `limit`, in the list's order) and how many each unit
+# has; the core functions by their names here, looked up at each call (tests count the calls)
+_FIRST_ROWS = {"overdue": lambda eng, sel, limit: overdue_first(eng, sel, limit),
+               "undisposed": lambda eng, sel, limit: overview.undisposed_first(eng, sel, limit),
+               "unfiled": lambda eng, sel, limit: _whole(strikes.unfiled_samples(eng, sel))}
 
 
 @cached()
