@@ -99,6 +99,9 @@ final as (
     join shown_enterprises as e on e.credit_code = s.credit_code
     join org_units as u on u.unit_id = e.unit_id
     left join batches as b on b.batch_id = s.batch_id
+    -- true of every kept batch: PostgreSQL, blind to how few are kept, otherwise read all two
+    -- million batches to join them (1.0 s instead of 0.3 s); with it, the failed ones only
+    where s.verdict <> '合格' and s.sampling_date >= :from_date and s.sampling_date <= :to_date
 )
 
 select * from final
