@@ -78,10 +78,9 @@ def test_first_rows_and_totals_equal_the_whole_lists(empty_engine, problem_rows,
     with empty_engine.connect() as conn, conn.begin() as trans:
         subtrees = _seed(conn, problem_rows, sampling_rows)
         units = _units(conn)
-        root = min(subtrees, key=lambda u: -len(subtrees[u]))
-        middle = [u for u in subtrees if u != root and len(subtrees[u]) > 1]
-        viewers = [system_viewer(empty_engine)] + [Viewer("v", "leader", u) for u in middle[:1]]
-        for viewer in viewers:
+        leaves = sorted(u for u, below in subtrees.items() if below == {u})
+        # the whole county and each sub-bureau; and a chief's view of their own (scope_unit_id bound)
+        for viewer in (system_viewer(empty_engine), Viewer("v", "leader", leaves[1])):
             for unit in sorted(subtrees[viewer.scope_unit_id]):
                 sel = selection.select(conn, conf, viewer, unit=unit, as_of=AS_OF)
                 for whole_of, first_of in ((overdue_problems, overdue_first), (undisposed_samples, undisposed_first)):
