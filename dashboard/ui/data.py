@@ -336,8 +336,8 @@ def short_list(kind: str, ver, sel: Selection, limit: int) -> dict:
     from the cache, not the whole list.
     Overdue problems and undisposed batches are counted and ranked in the database (each unit's
     total and its first `limit` rows: the first `limit` of all are among them), so a province's
-    20,000-30,000 rows are neither read into Python nor pickled into the cache; unfiled batches
-    (a few: the campaign's strike rule is applied in Python) are counted from the whole list.
+    20,000-30,000 rows are neither read into Python nor pickled into the cache; unfiled batches are
+    counted from the whole list (which batches are serious is the campaign's rule, applied in Python).
     `below` keeps each unit directly below with no unit below it its own total and first `limit`
     rows, so such a unit reads its short list from its parent's (its rows are its rows of its
     parent's list, in the same order)."""
