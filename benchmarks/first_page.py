@@ -19,7 +19,7 @@ browser context per server, so every server sees the same moment's load. Per sig
 Medians are printed per server, and the overview ÷ floor ratio per revision.
 
 --bare adds a server whose script is only the login gate and one card (BARE_ROUTER): what the same
-sign-in costs any Streamlit app here (argon2, the reload after the 303, Streamlit's frontend start).
+sign-in costs any Streamlit app here (argon2, the login's background post and the session's rerun).
 --settle fills the form only once the login page has finished loading (its warm-up chart drawn, the
 network quiet), as a person typing a password would; without it the click can land while the login
 page is still fetching and compiling scripts.
@@ -44,7 +44,7 @@ for _p in (PROJECT_DIR, PROJECT_DIR / "benchmarks"):
 from playwright.async_api import async_playwright  # noqa: E402
 
 from bench_pages import build_sample_county  # noqa: E402
-from browser import PinnedServer  # noqa: E402
+from browser import PinnedServer, settled  # noqa: E402
 from load import ARGS, CARDS, CHROMIUM, READY  # noqa: E402
 
 # The floor: what any first page after sign-in costs here (the router, the login gate, the
@@ -57,7 +57,7 @@ widgets.page_setup("领导小组总览", choice)
 widgets.figure_cards([f for f in data.figures(ver, sel, True) if f["unit_code"] == choice.unit_code])
 '''
 # The bare floor: Streamlit itself behind the same sign-in (the login form and its server route, argon2
-# included, then the page reload after the 303) and a page of one card: no router, no sidebar, no
+# included, then the session's rerun) and a page of one card: no router, no sidebar, no
 # controls. What any Streamlit app with this sign-in costs on this machine.
 BARE_ROUTER = '''
 def router() -> None:
@@ -97,14 +97,6 @@ async def renderer_cpu(cdp) -> float:
     """CPU seconds of all of Chromium's renderer processes so far."""
     info = (await cdp.send("SystemInfo.getProcessInfo"))["processInfo"]
     return sum(p["cpuTime"] for p in info if p["type"] == "renderer")
-
-
-async def settled(page) -> None:
-    """Wait as a person typing a password does: the login page's run is over, its warm-up chart is
-    drawn and the network has been quiet for half a second."""
-    await page.wait_for_selector(f'{READY} [data-testid="stVegaLiteChart"] canvas, '
-                                 f'{READY} [data-testid="stVegaLiteChart"] svg.marks', state="attached")
-    await page.wait_for_load_state("networkidle")
 
 
 async def sign_in(browser, base: str, args) -> tuple[float, float, float]:
