@@ -490,7 +490,10 @@ def main(argv: list[str] | None = None) -> int:
     pg = None if args.pg.lower() == "none" else args.pg
     with tempfile.TemporaryDirectory(prefix="dashboard_province_") as tmp:
         with engines_for(pg, Path(tmp), args.sqlite_path, args.pg_db) as engines:
-            print_run(run(engines, enterprises=args.enterprises, samples=args.samples, reuse=args.reuse))
+            # a kept database is for opening in the app (cold_parts.py, bench_pages): with its leader account
+            kept = args.sqlite_path or args.pg_db
+            print_run(run(engines, enterprises=args.enterprises, samples=args.samples, reuse=args.reuse,
+                          leader=("leader", "demo-leader") if kept else None))
     return 0
 
 
