@@ -5,11 +5,13 @@ releases the others; different keys do not wait for each other. Threads stand in
 from __future__ import annotations
 
 import logging
+import pickle
 import threading
 from datetime import date
 
 import pytest
 import streamlit as st
+from streamlit.testing.v1 import AppTest
 
 import dashboard.figures.targets as targets_module
 from dashboard.access import Viewer, resolve_unit
@@ -20,6 +22,7 @@ from dashboard.figures.selection import select
 from dashboard.figures.work_ledger import work_ledger
 from dashboard.labels import figure_dict
 from dashboard.ui import data
+from tests.pages_support import PROJECT_DIR, sign_in
 
 JOIN_TIMEOUT = 30  # a deadlocked thread fails the test instead of hanging it
 
@@ -258,3 +261,36 @@ def test_short_lists_equal_the_whole_lists_and_leaves_read_their_parents(sample_
     assert seen or limit > 1  # with one row, some lists are longer than the short list
     # overdue problems ranked on the page caches: the county's and the chief's own, per as_of
     assert sorted(calls) == sorted([conf.root.code, "DT03"] * 2)
+
+
+def test_no_page_changes_a_kept_result(sample_county, sample_county_env, monkeypatch):
+    """A cached result is one object kept for every session (data.RESULTS), not a copy per caller:
+    a page that changed one (sorted a list in place, added a key to a row) would change what every
+    other session sees. Every page an account may open, opened by the administrator (all but 月报上报)
+    and by a sub-bureau chief, with the overview's expanders open and a meeting date to compare
+    with, leaves every kept value as it was kept (its pickle unchanged)."""
+    kept = {}
+    real_put = data.Results.put
+
+    def put(self, key, value):
+        kept.setdefault(key, (value, pickle.dumps(value)))
+        return real_put(self, key, value)
+
+    monkeypatch.setattr(data.Results, "put", put)
+    pages = sorted(p.stem for p in (PROJECT_DIR / "app_pages").glob("*.py") if p.stem != "login")
+    for username, refused in (("admin", {"upload"}), ("dt03_chief", {"admin", "audit", "upload"})):
+        for page in sorted(set(pages) - refused):
+            at = sign_in(AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120), username)
+            at.query_params["as_of"] = "2023-08-31"
+            if page == "overview":
+                at.query_params["since"] = "2023-07-31"
+                for key in ("ovw_open_exceptions", "ovw_open_matrix", "ovw_open_grades", "prov_open_overview"):
+                    at.session_state[key] = True
+            at.run()
+            if page != "overview":
+                at.switch_page(f"app_pages/{page}.py")
+                at.run()
+            assert not at.exception, (username, page, at.exception)
+    changed = sorted({key[1][:2] for key, (value, before) in kept.items() if pickle.dumps(value) != before},
+                     key=str)
+    assert len(kept) > 50 and changed == []

@@ -9,20 +9,20 @@ the viewer's cached units, and a page derives any other window, date or unit it 
 (`Viewer.access`: role, scope, personal data), so ten leaders share one computation per data
 version while a viewer never gets rows computed for a different access; each cached function
 runs its core call for the viewer in its key. Concurrent misses of one key are merged by
-the process's single flight (dashboard.ui.singleflight, around every cached function) and by
-`st.cache_data`'s own per-key lock: the first caller computes, the others wait and take its result
-(an exception releases them; they then compute in turn), and other keys do not wait
-(tests/test_cache_sharing.py, tests/test_singleflight.py). `clear_caches()` drops everything
-after an upload made here.
-Results are plain dicts and lists (pickled by `st.cache_data`).
+the process's single flight (dashboard.ui.singleflight, around every cached function): the first
+caller computes, the others wait and take its result (an exception releases them; they then
+compute in turn), and other keys do not wait (tests/test_cache_sharing.py,
+tests/test_singleflight.py). `clear_caches()` drops everything after an upload made here, and so
+does `st.cache_data.clear()` (RESULTS' keys carry its generation).
+Results are plain dicts and lists, one object kept in RESULTS for every session: no caller changes one.
 """
 from __future__ import annotations
 
 import dataclasses
 import functools
-import pickle
+import secrets
 import threading
-from collections import Counter
+from collections import Counter, OrderedDict
 from contextlib import contextmanager
 
 import streamlit as st
@@ -137,19 +137,18 @@ def _who(ver) -> Viewer:
     return ver[-1] if ver and isinstance(ver[-1], Viewer) else session.viewer()
 
 
-def cached(**options):
-    """st.cache_data for results of the core: no spinner, a Viewer keyed by its access and a
-    Selection by its key (campaign, access, unit, window, as_of); concurrent misses of one key are
-    merged by the process's single flight (dashboard.ui.singleflight): ten sessions missing
-    together after an upload compute once. st.cache_data hashes one bytes value, the pickled key
-    (the flight key): its own recursive hashing of the version, the Viewer and the Selection was
-    a fifth of a warm overview run's CPU. Equal bytes mean equal keys; two equal keys pickled
-    differently only miss."""
+def cached(max_entries: int | None = None):
+    """A result of the core, kept once per process for every session: no spinner, a Viewer keyed
+    by its access and a Selection by its key (campaign, access, unit, window, as_of); concurrent
+    misses of one key are merged by the process's single flight (dashboard.ui.singleflight): ten
+    sessions missing together after an upload compute once and get the one result. Kept in
+    RESULTS (the process's store, below), not st.cache_data: a hit is a dictionary lookup, not
+    st.cache_data's key hashing and an unpickled copy (ten hits were about a fifth of a warm
+    overview run's CPU, benchmarks/README.md run10). The one object is every session's, so no
+    caller may change a result (tests/test_cache_sharing.py runs every page and checks).
+    `max_entries`: the function's results kept apart, at most so many (large ones)."""
     def decorate(fn):
-        @functools.wraps(fn)  # st.cache_data keys the function by the wrapped one's name and source
-        def keyed(key: bytes, _flight, _args, _kwargs):
-            return FLIGHTS.do(_flight, lambda: fn(*_args, **_kwargs))
-        cache = st.cache_data(show_spinner=False, **options)(keyed)
+        store = Results(max_entries) if max_entries else RESULTS
 
         @functools.wraps(fn)
         def call(*args, **kwargs):
@@ -158,11 +157,69 @@ def cached(**options):
                 hash(flight)
             except TypeError:  # an unhashable argument: nothing to merge on, compute
                 return fn(*args, **kwargs)
-            # keywords: st.cache_data looks up a positional argument's name in the signature
-            return cache(key=pickle.dumps(flight, protocol=5), _flight=flight, _args=args, _kwargs=kwargs)
-        call.clear = cache.clear
+            return _kept(flight, lambda: fn(*args, **kwargs), store)
+        call.clear = lambda: store.clear(lambda flight: flight[:2] == (fn.__module__, fn.__qualname__))
         return call
     return decorate
+
+
+class Results:
+    """The process's cached results and shared markup: at most `entries` values, the least
+    recently used dropped first, keyed by (generation, flight key)."""
+
+    def __init__(self, entries: int):
+        self.entries = entries
+        self._lock = threading.Lock()
+        self._values: OrderedDict = OrderedDict()
+        STORES.append(self)
+
+    def get(self, key):
+        with self._lock:
+            value = self._values.get(key, _MISSING)
+            if value is not _MISSING:
+                self._values.move_to_end(key)
+            return value
+
+    def put(self, key, value):
+        """Keep `value` under `key` (a value already there stays: one object for every session);
+        returns the kept one."""
+        with self._lock:
+            kept = self._values.setdefault(key, value)
+            self._values.move_to_end(key)
+            while len(self._values) > self.entries:
+                self._values.popitem(last=False)
+            return kept
+
+    def clear(self, which=None) -> None:
+        """Forget every value, or those whose flight key `which(flight)` picks."""
+        with self._lock:
+            for key in [k for k in self._values if which is None or which(k[1])]:
+                del self._values[key]
+
+
+_MISSING = object()
+STORES: list[Results] = []  # every store (clear_caches clears them all)
+RESULTS_ENTRIES = 1024  # values kept (a dozen per data version, unit and window shown)
+RESULTS = Results(RESULTS_ENTRIES)
+
+
+@st.cache_data(show_spinner=False)
+def _generation() -> str:
+    """A token that changes whenever st.cache_data is cleared (clear_caches after an upload here,
+    or a test's st.cache_data.clear()): part of every RESULTS key, so clearing it clears them."""
+    return secrets.token_hex(8)
+
+
+def _kept(flight, make, store: Results = None):
+    """make()'s value kept in RESULTS under `flight` in the current generation; concurrent misses
+    of one key computed once (the single flight), every caller gets the one object."""
+    store = store or RESULTS
+    key = (_once(("generation",), _generation), flight)
+    value = store.get(key)
+    if value is _MISSING:
+        # kept before the flight ends: a caller arriving after it finds the value, not a new flight
+        value = FLIGHTS.do(flight, lambda: store.put(key, make()), share=True)
+    return value
 
 
 def _flight_key(value):
@@ -177,30 +234,22 @@ def _flight_key(value):
     return value
 
 
-SHARED_ENTRIES = 512  # shared() values kept (a few per data version, unit and window shown)
-
-
-@st.cache_resource(show_spinner=False, max_entries=SHARED_ENTRIES)
-def _shared(key: bytes, _flight, _build):
-    return FLIGHTS.do(_flight, _build)
-
-
 def shared(what: str, ver, sel: Selection, *extra, build):
     """build(), made once per (what, ver, sel, *extra) for every session of the process: for a
     value made only from the cached results of that key and `extra` (an HTML string of the page),
     which every session would otherwise build again on every run (the overview's heatmaps, cards
     and meeting sheet were about a third of a warm run's CPU: ten sessions rerunning after an
-    upload paid it ten times). A resource, not st.cache_data: the one immutable value is shared, never
-    pickled or unpickled. Concurrent misses merge in the single flight; the key holds the data
-    version, so an upload is seen at once (tests/test_not_stale.py)."""
-    flight = ("shared", what, _flight_key((ver, sel, *extra)))
-    return _shared(key=pickle.dumps(flight, protocol=5), _flight=flight, _build=build)
+    upload paid it ten times). Kept in RESULTS like the results it is made from. Concurrent
+    misses merge in the single flight; the key holds the data version, so an upload is seen at
+    once (tests/test_not_stale.py)."""
+    return _kept(("shared", what, _flight_key((ver, sel, *extra))), build)
 
 
 def clear_caches() -> None:
     """After an upload or a rollback: every cached result may be stale (the run's data version too)."""
-    st.cache_data.clear()
-    _shared.clear()
+    st.cache_data.clear()  # a new generation (_generation) for every RESULTS key
+    for store in STORES:
+        store.clear()
     if getattr(_run, "memo", None):
         _run.memo.clear()
 

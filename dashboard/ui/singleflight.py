@@ -43,9 +43,10 @@ class SingleFlight:
         self._flights: dict[Hashable, _Flight] = {}
         self.computations = 0  # how many times fn actually ran (for tests and benchmarks)
 
-    def do(self, key: Hashable, fn: Callable[[], T]) -> T:
+    def do(self, key: Hashable, fn: Callable[[], T], *, share: bool = False) -> T:
         """fn() for the first caller of `key`; a caller arriving while it runs gets a deep copy of
-        its result (as a cache hit gets its own unpickled copy: no session mutates another's)."""
+        its result (no caller changes another's), or with `share` the result itself (for a value
+        kept for every caller anyway, which none may change: dashboard.ui.data.RESULTS)."""
         while True:
             with self._lock:
                 flight = self._flights.get(key)
@@ -59,7 +60,7 @@ class SingleFlight:
                 return self._lead(key, flight, fn)
             flight.done.wait()
             if not flight.failed:
-                return copy.deepcopy(flight.value)
+                return flight.value if share else copy.deepcopy(flight.value)
             # the first caller failed: its exception is its own; try again (one of us leads)
 
     def _lead(self, key: Hashable, flight: _Flight, fn: Callable[[], T]) -> T:
