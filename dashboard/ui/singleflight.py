@@ -4,15 +4,14 @@ After an upload every open session misses the page caches at once (the data vers
 every key). `SingleFlight.do(key, fn)` lets the first caller of a key compute while the others
 wait on it and take its result, so the work for one data version is done once per process, not
 once per session. Only callers that overlap share: a call made after the computation finished
-computes again (caching is st.cache_data's job, this layer only merges concurrent misses; it
-holds no result afterwards). When the first caller fails, its exception is raised in its own
+computes again (keeping results is dashboard.ui.data.RESULTS' job, this layer only merges
+concurrent misses; it holds no result afterwards). When the first caller fails, its exception is raised in its own
 thread only: the waiting callers are released and the next of them computes in turn. Different
 keys never wait for each other.
 
-`st.cache_data` (Streamlit 1.67) also takes a per-key lock while it computes; this layer makes
-the guarantee the dashboard's own (tests/test_singleflight.py) instead of an internal of one
-Streamlit version, and is the one place to look when the question is "how many times did the
-process compute this?" (`SingleFlight.computations`).
+This layer makes the guarantee the dashboard's own (tests/test_singleflight.py), and is the one
+place to look when the question is "how many times did the process compute this?"
+(`SingleFlight.computations`).
 """
 from __future__ import annotations
 
