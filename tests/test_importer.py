@@ -1,14 +1,18 @@
 """Importing workbooks: recognition, headers, typed storage, re-uploads, batches, dry runs."""
 import io
 import zipfile
+from pathlib import Path
 from datetime import date, datetime
 
 import openpyxl
 import pytest
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import select, text
 
 from builders import (ENTERPRISE_HEADERS, SAMPLING_HEADERS, code, enterprise_row, registry, sampling,
                       sampling_row, sheet, xlsx)
+import dashboard.db
 from dashboard.access import system_viewer
 from dashboard.access import Viewer
 from dashboard.annotate import annotate_workbook
@@ -64,6 +68,33 @@ def test_registry_and_records_in_one_workbook(empty_engine):
     assert (batch.file_name, batch.uploader, batch.status, batch.rows_json, batch.unit_id) == (
         "5月.xlsx", "张三", "committed", '{"企业名录": 2, "监督抽检": 2}', unit)
     assert batch.file_bytes == data and len(batch.sha256) == 64
+
+
+def test_uploaded_file_stored_whole_uncompressed_and_back(empty_engine):
+    """Migration 0014: on PostgreSQL the uploaded file is kept out of line without a compression
+    attempt (STORAGE EXTERNAL; the downgrade restores EXTENDED); on either database the bytes
+    stored are the upload's, before and after the migration moves both ways."""
+    def storage():
+        with empty_engine.connect() as conn:
+            return conn.execute(text("select attstorage from pg_attribute where attrelid = 'upload_batch'::regclass "
+                                     "and attname = 'file_bytes'")).scalar_one()
+    first = xlsx(registry(1, 2))
+    seed(empty_engine, 1, 2)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(dashboard.db.__file__).parent / "migrations"))
+    pg = empty_engine.dialect.name == "postgresql"
+    assert not pg or storage() == "e"
+    with empty_engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0013")
+    assert not pg or storage() == "x"
+    dashboard.db.upgrade(empty_engine)
+    assert not pg or storage() == "e"
+    data = xlsx(sampling([sampling_row("F1", 1)]))
+    assert import_workbook(empty_engine, data, viewer=system_viewer(empty_engine), uploader="t").status == "imported"
+    with empty_engine.connect() as conn:
+        stored = conn.execute(select(UploadBatch.file_bytes).order_by(UploadBatch.batch_id)).scalars().all()
+    assert stored == [first, data]
 
 
 def test_unknown_enterprise_is_an_error(empty_engine):
