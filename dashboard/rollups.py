@@ -29,11 +29,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Iterable
 
-from sqlalchemy import Date, and_, bindparam, case, cast, delete, func, insert, null, select, union_all
+from sqlalchemy import Date, Text, and_, any_, bindparam, case, cast, delete, func, insert, null, select, union_all
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine
 
 from .models import (CadreVisit, Enterprise, OfficerExam, RollupEnterpriseSpan, RollupSamplingUnitDay,
                      RollupSelfInspectionMonth, Sampling, SelfInspection, SupplierEvaluation)
+from .db import text_array_literal
 from .figures import stored
 from .periods import month_bounds, month_start, next_month
 
@@ -119,8 +121,14 @@ def _key_value(value):
 
 
 def units_of(conn: Connection, codes: Iterable[str]) -> dict[str, int]:
-    """credit_code → the enterprise's unit, for the codes that exist."""
+    """credit_code → the enterprise's unit, for the codes that exist. PostgreSQL binds the codes as
+    one text array: an upload asks three times for its enterprises, and binding each of its ~170
+    codes as a parameter of an IN list cost this process ~2 ms a call, the array ~0.5 ms."""
     codes, out = sorted(set(codes)), {}
+    if codes and conn.dialect.name == "postgresql" and all(type(c) is str for c in codes):
+        array = cast(bindparam("codes", type_=Text), ARRAY(Text))
+        stmt = select(Enterprise.credit_code, Enterprise.unit_id).where(Enterprise.credit_code == any_(array))
+        return dict(conn.execute(stmt, {"codes": text_array_literal(codes)}).all())
     for i in range(0, len(codes), CHUNK):
         stmt = select(Enterprise.credit_code, Enterprise.unit_id).where(Enterprise.credit_code.in_(codes[i:i + CHUNK]))
         out.update(dict(conn.execute(stmt).all()))

@@ -33,7 +33,7 @@ from dashboard.models import (Base, CadreVisit, Enterprise, OfficerExam, OrgUnit
                               SelfInspection, SupplierEvaluation, UploadBatch)
 from dashboard.periods import Window
 from dashboard.periods import month_bounds
-from dashboard.rollups import rebuild, rebuild_rollups, rollup_rows
+from dashboard.rollups import rebuild, rebuild_rollups, rollup_rows, units_of
 
 from tests.builders import code, registry, sampling, sampling_row, sheet, xlsx
 from tests.databases import BACKENDS, PG_URL, drop_pg_database, new_database, prepared_engine
@@ -504,3 +504,30 @@ def test_undisposed_samplings_read_the_failed_batch_index(sample_county_each_bac
                                     "where verdict <> '合格' and sampling_date >= '1900-01-01'")).scalar()
     assert any("ix_sampling_failed_date" in str(step[-1]) for step in plan)
     assert indexed == failed
+
+
+# ------------------------------------------------------------------ the units of enterprises
+odd_codes = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=8) \
+    | st.sampled_from(['a"b', "c\\d", "{x,y}", "NULL", "", " 空格 ", "\\N", "91320981"])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(stored_codes=st.lists(odd_codes, unique=True, max_size=12), asked=st.lists(odd_codes, max_size=12))
+def test_units_of_finds_what_core_finds(empty_engine, stored_codes, asked):
+    """units_of (PostgreSQL: the codes bound as one text array) answers exactly what Core's IN
+    answers, whatever the codes hold; codes not stored are left out."""
+    with empty_engine.begin() as conn:
+        conn.execute(text("delete from enterprise"))
+        conn.execute(text("delete from upload_batch"))
+        units = list(conn.execute(select(OrgUnit.unit_id).order_by(OrgUnit.unit_id)).scalars())
+        batch = conn.execute(insert(UploadBatch).returning(UploadBatch.batch_id), {
+            "file_name": "x.xlsx", "sha256": "0" * 64, "uploader": "t", "uploaded_at": datetime(2023, 6, 1),
+            "status": "committed"}).scalar_one()
+        if stored_codes:
+            conn.execute(insert(Enterprise), [
+                {"credit_code": c, "name": f"企业{i}", "unit_id": units[i % len(units)], "is_large": False,
+                 "risk_grade": "A", "status": "在产", "batch_id": batch} for i, c in enumerate(stored_codes)])
+        by_core = dict(conn.execute(select(Enterprise.credit_code, Enterprise.unit_id)
+                                    .where(Enterprise.credit_code.in_(sorted(set(asked))))).all())
+        assert units_of(conn, asked) == by_core
+        assert units_of(conn, stored_codes + asked) == {c: units[i % len(units)] for i, c in enumerate(stored_codes)}

@@ -19,6 +19,8 @@ from sqlalchemy import Table, Text, any_, bindparam, cast, exc, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
+from ..db import text_array_literal
+
 CHUNK = 1000  # values per IN list on SQLite: well under its bound-parameter limit
 
 
@@ -199,22 +201,9 @@ def _pg_where_in(table: Table, column: str, wanted: list[Any]) -> tuple:
     col = table.c[column]
     if all(type(v) is str for v in wanted):
         array = cast(bindparam("wanted", type_=Text), ARRAY(Text))
-        return select(table).where(col == any_(array)), {"wanted": _array_literal(wanted)}
+        return select(table).where(col == any_(array)), {"wanted": text_array_literal(wanted)}
     array = bindparam("wanted", type_=ARRAY(col.type))
     return select(table).where(col == any_(array)), {"wanted": list(wanted)}
-
-
-_ARRAY_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"'})
-
-
-def _array_literal(texts: list[str]) -> str:
-    """PostgreSQL's text form of a text[]: every element double-quoted (so commas, braces, blanks
-    and the word NULL stay text), a backslash or a double quote in it escaped by a backslash. The
-    texts are checked for those two in one pass (a translate per text: 10 ms for 10,000 texts)."""
-    joined = "".join(texts)
-    if "\\" in joined or '"' in joined:
-        texts = [t.translate(_ARRAY_ESCAPES) for t in texts]
-    return '{"' + '","'.join(texts) + '"}' if texts else "{}"
 
 
 def _sqlite_rows_where_in(conn: Connection, table: Table, column: str, wanted: list[Any]) -> list[dict]:
