@@ -27,6 +27,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from itertools import repeat
 from typing import Callable, Iterable
 
 from sqlalchemy import Date, Text, and_, any_, bindparam, case, cast, delete, func, insert, null, select, union_all
@@ -71,18 +72,31 @@ def _as_date(value) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
+def _dates(values: list) -> Iterable[date]:
+    """The values as dates (a stored SQLite row holds ISO text): a column of dates as it is, with
+    no call per value."""
+    return values if set(map(type, values)) <= {date} else map(_as_date, values)
+
+
 # ------------------------------------------------------------------ which keys a change touches
 def pairs_of_rows(table_name: str, rows: Iterable[dict]) -> set[tuple]:
     """The rollup keys of record rows (dicts as written or as stored); empty for a table that
     feeds no rollup. Sampling rows leave the unit open: refresh_pairs looks it up after writing."""
+    rows = list(rows)
+    return pairs_of_columns(table_name, lambda name: [r.get(name) for r in rows])
+
+
+def pairs_of_columns(table_name: str, column: Callable[[str], list]) -> set[tuple]:
+    """pairs_of_rows for rows given by column: column(name) lists one column's values, a row's
+    value at its place (an import's new rows are never made dicts: see importer.load.Plan)."""
     if table_name == "self_inspection":
-        return {(r["credit_code"], month_start(_as_date(r["inspection_date"]))) for r in rows}
+        return {(code, month_start(day)) for code, day in set(zip(column("credit_code"), _dates(column("inspection_date"))))}
     if table_name == "sampling":
-        return {(r["credit_code"], _as_date(r["sampling_date"]), None) for r in rows}
+        return set(zip(column("credit_code"), _dates(column("sampling_date")), repeat(None)))
     if table_name == "enterprise":
-        return {(r["unit_id"],) for r in rows if r.get("unit_id") is not None}
+        return {(unit,) for unit in set(column("unit_id")) if unit is not None}
     if table_name in SPAN_SOURCES:
-        return {(r["credit_code"],) for r in rows}
+        return {(code,) for code in set(column("credit_code"))}
     return set()
 
 
