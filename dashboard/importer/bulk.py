@@ -192,7 +192,7 @@ def rows_where_in(conn: Connection, table: Table, column: str, wanted: list[Any]
 
 def _pg_where_in(table: Table, column: str, wanted: list[Any]) -> tuple:
     """The statement and parameters: `column = any(array)`, texts bound as one array literal
-    written here (psycopg adapts a list of 10,000 strings into an array 8× slower). The array,
+    written by db.text_array_literal (psycopg adapts a list of 10,000 strings into an array 8× slower). The array,
     not `in (select jsonb_array_elements_text(…))` as before: PostgreSQL estimated that set
     function at 100 rows whatever its length, so it always probed the index once per key behind a
     hash aggregate; with the array's true length it plans for it (10,000 keys against the
