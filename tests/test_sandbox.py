@@ -77,3 +77,14 @@ def test_an_answer_larger_than_the_cap_is_refused_not_allocated(monkeypatch):
         sandbox.run(bytes, 5000)
     assert children() == []
 
+
+
+def test_the_zygote_imports_this_dashboard_not_the_current_folders(tmp_path, monkeypatch):
+    """Started from a folder holding another `dashboard` (another checkout), the zygote still
+    serves this one's code: `python -c` alone would import the folder's."""
+    (tmp_path / "dashboard" / "importer").mkdir(parents=True)
+    (tmp_path / "dashboard" / "__init__.py").write_text("raise ImportError('the wrong dashboard')")
+    monkeypatch.chdir(tmp_path)
+    sandbox._zygote._proc.kill()
+    sandbox._zygote._proc.wait()
+    assert sandbox.run(abs, -3) == 3

@@ -158,7 +158,9 @@ class _Zygote:
                "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
         code = f"from {__name__} import _serve; _serve({theirs.fileno()})"
         with theirs:
-            self._proc = subprocess.Popen([sys.executable, "-c", code], pass_fds=[theirs.fileno()], env=env,
+            # -P: not the current folder first on the path (`-c` would put it there): a `dashboard`
+            # package in the folder the server was started from must not stand in for this one
+            self._proc = subprocess.Popen([sys.executable, "-P", "-c", code], pass_fds=[theirs.fileno()], env=env,
                                           stdin=subprocess.DEVNULL)
 
 
