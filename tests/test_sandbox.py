@@ -88,3 +88,5 @@ def test_the_zygote_imports_this_dashboard_not_the_current_folders(tmp_path, mon
     sandbox._zygote._proc.kill()
     sandbox._zygote._proc.wait()
     assert sandbox.run(abs, -3) == 3
+    sandbox._zygote._proc.kill()  # the next one starts from the usual folder, not this temporary one
+    sandbox._zygote._proc.wait()
