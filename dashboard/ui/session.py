@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import html
 import os
-import secrets
 from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
@@ -127,7 +126,7 @@ def _here() -> str:
 def _nonce() -> str:
     """This session's login-form nonce (BIND_KEY): made once, kept until a sign-in is handed under it."""
     if not st.session_state.get(BIND_KEY):
-        st.session_state[BIND_KEY] = secrets.token_urlsafe(32)
+        st.session_state[BIND_KEY] = handoff.mint()
     return st.session_state[BIND_KEY]
 
 
