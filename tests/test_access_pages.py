@@ -78,6 +78,23 @@ def open_as(username: str, page: str, **params) -> AppTest:
     return at
 
 
+def test_a_sign_in_pressed_but_not_handed_redraws_the_form_and_says_to_reload(sample_county_env):
+    """login.js presses the hidden button only once the server has set the cookie and kept the token
+    for this session; should the token be gone by the rerun (60 s passed, or evicted), the session
+    says the sign-in is done and the page needs reloading, and draws a new form (a new nonce: the
+    browser replaces the form whose button the script disabled), instead of the same dead form."""
+    at = app_as(None)
+    nonce = at.session_state[session.BIND_KEY]
+    at.button(key="login_done").click().run()
+    assert not at.exception, at.exception
+    assert [i.value for i in at.info] == [session.NOT_HANDED]
+    fresh = at.session_state[session.BIND_KEY]
+    assert fresh != nonce and handoff.NONCE.fullmatch(fresh)
+    assert any(f'name="bind" value="{fresh}"' in h.proto.body for h in at.get("html"))
+    at.run()  # the next rerun of its own: the note was for the press only
+    assert not at.info and at.session_state[session.BIND_KEY] == fresh
+
+
 def test_without_login_only_the_login_page_exists(sample_county_env):
     at = app_as(None, unit="DT01", q='"><script>alert(1)</script>')
     assert routed_pages(at) == {"login"}

@@ -30,6 +30,7 @@ TOKEN_KEY = "auth_token"
 _COOKIE_DEAD = "auth_cookie_dead"    # a cookie found invalid in this session: not checked again
 _OIDC = "auth_oidc"
 BIND_KEY = "auth_bind"  # the login form's one-time nonce: the server hands this session's sign-in under it
+NOT_HANDED = "登录已完成，但未能在本页接上，请刷新页面。"  # the hand-off pressed for was gone (login_form)
 
 
 def auth_mode() -> str:
@@ -150,6 +151,12 @@ def login_form(engine, campaign_name: str) -> None:
         error = server.ERRORS.get(st.query_params.get(server.LOGIN_ERROR, ""))
         if error:
             st.error(error)
+        if st.session_state.get("login_done"):
+            # login.js presses the hidden button only after the server set the cookie and kept the
+            # token for this session; not found on this rerun (too late: handoff.TTL, or evicted):
+            # the cookie signs in on a reload. A new nonce redraws the form the script disabled.
+            st.session_state.pop(BIND_KEY, None)
+            st.info(NOT_HANDED)
         with st.container(border=True, key="login_box"):
             st.html(f'<form class="dash-login" method="post" action="{server.LOGIN_PATH}">'
                     f'<input type="hidden" name="next" value="{html.escape(_here(), quote=True)}">'
