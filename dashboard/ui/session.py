@@ -63,12 +63,16 @@ def current_viewer(engine) -> Viewer | None:
         return _oidc_viewer(engine)
     # a sign-in handed over by the login route (the form posted in the background), else the cookie
     # the browser sent when this session opened
-    cookie = _handed() or st.context.cookies.get(auth.COOKIE_NAME)
+    handed = _handed()
+    cookie = handed or st.context.cookies.get(auth.COOKIE_NAME)
     if cookie and cookie != st.session_state.get(_COOKIE_DEAD):
         viewer = auth.viewer_for_token(engine, cookie)
         if viewer is not None:
             st.session_state[TOKEN_KEY] = cookie
             st.session_state[VIEWER_KEY] = viewer
+            if handed:  # not reloaded: the address may still name an earlier attempt's error. Only
+                # now, the token kept: a queued rerun may stop the run at this call
+                st.query_params.pop(server.LOGIN_ERROR, None)
             return viewer
         st.session_state[_COOKIE_DEAD] = cookie
     return None
@@ -79,8 +83,6 @@ def _handed() -> str | None:
     token = handoff.take(st.session_state.get(BIND_KEY))
     if token:
         st.session_state.pop(BIND_KEY, None)
-        # the page was not reloaded: the address still names an earlier attempt's error
-        st.query_params.pop(server.LOGIN_ERROR, None)
     return token
 
 
