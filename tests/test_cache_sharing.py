@@ -263,12 +263,9 @@ def test_short_lists_equal_the_whole_lists_and_leaves_read_their_parents(sample_
     assert sorted(calls) == sorted([conf.root.code, "DT03"] * 2)
 
 
-def test_no_page_changes_a_kept_result(sample_county, sample_county_env, monkeypatch):
-    """A cached result is one object kept for every session (data.RESULTS), not a copy per caller:
-    a page that changed one (sorted a list in place, added a key to a row) would change what every
-    other session sees. Every page an account may open, opened by the administrator (all but 月报上报)
-    and by a sub-bureau chief, with the overview's expanders open and a meeting date to compare
-    with, leaves every kept value as it was kept (its pickle unchanged)."""
+@pytest.fixture
+def kept_results(monkeypatch):
+    """Every value put into a results store during the test, with its pickle when it was kept."""
     kept = {}
     real_put = data.Results.put
 
@@ -277,6 +274,21 @@ def test_no_page_changes_a_kept_result(sample_county, sample_county_env, monkeyp
         return real_put(self, key, value)
 
     monkeypatch.setattr(data.Results, "put", put)
+    return kept
+
+
+def changed_results(kept: dict) -> list:
+    """The (module, function) of every kept value whose pickle is no longer the one it was kept with."""
+    return sorted({key[1][:2] for key, (value, before) in kept.items() if pickle.dumps(value) != before}, key=str)
+
+
+def test_no_page_changes_a_kept_result(sample_county, sample_county_env, kept_results):
+    """A cached result is one object kept for every session (data.RESULTS), not a copy per caller:
+    a page that changed one (sorted a list in place, added a key to a row) would change what every
+    other session sees. Every page an account may open, opened by the administrator (all but 月报上报)
+    and by a sub-bureau chief, with the overview's expanders open and a meeting date to compare
+    with, leaves every kept value as it was kept (its pickle unchanged)."""
+    kept = kept_results
     pages = sorted(p.stem for p in (PROJECT_DIR / "app_pages").glob("*.py") if p.stem != "login")
     for username, refused in (("admin", {"upload"}), ("dt03_chief", {"admin", "audit", "upload"})):
         for page in sorted(set(pages) - refused):
@@ -291,6 +303,61 @@ def test_no_page_changes_a_kept_result(sample_county, sample_county_env, monkeyp
                 at.switch_page(f"app_pages/{page}.py")
                 at.run()
             assert not at.exception, (username, page, at.exception)
-    changed = sorted({key[1][:2] for key, (value, before) in kept.items() if pickle.dumps(value) != before},
-                     key=str)
-    assert len(kept) > 50 and changed == []
+    assert len(kept) > 50 and changed_results(kept) == []
+
+
+# Page states test_no_page_changes_a_kept_result does not reach: (account, page, query parameters,
+# widget state of the first run, widget state changed for a second run). An enterprise's file, the
+# provenance expanders of the other pages, the leadership and clerk accounts, other windows and
+# years, a unit switch (a unit without units below reads its parent's rows), the tasks by unit.
+MORE_STATES = [
+    ("leader", "enterprise", {"q": "ENT_NAME", "ent": "ENT_CODE"}, {}, {}),
+    ("dt03_clerk", "enterprise", {"q": "ENT_NAME", "ent": "ENT_CODE"}, {}, {}),
+    ("leader", "sampling", {}, {"prov_open_sampling": True}, {"ctl_unit": "DT01"}),
+    ("leader", "rectification", {}, {"prov_open_problems": True, "rect_states": ["逾期未整改"]}, {"ctl_unit": "DT03"}),
+    ("leader", "sub_bureau", {"unit": "DT03"}, {"prov_open_sub_bureau": True}, {"ctl_unit": "DT01"}),
+    ("dt03_clerk", "sub_bureau", {}, {"prov_open_sub_bureau": True}, {}),
+    ("leader", "phases", {}, {"prov_open_phases": True}, {"ctl_unit": "DT03"}),
+    ("leader", "tasks", {}, {"tasks_by_owner": False}, {"tasks_unit": "DT03"}),
+    ("dt03_clerk", "tasks", {}, {}, {}),
+    ("leader", "stars", {"year": "2022"}, {}, {"ctl_unit": "DT03"}),
+    ("leader", "completeness", {"window": "phase1"}, {}, {"cmp_sheet": "监督检查"}),
+    ("leader", "enforcement", {"window": "2023-07"}, {}, {"ctl_unit": "DT03"}),
+    ("dt03_clerk", "enforcement", {}, {}, {}),
+    ("leader", "export", {}, {}, {}),
+    ("dt03_clerk", "upload", {}, {}, {}),
+    ("leader", "overview", {"since": "2023-07-31", "window": "phase1"},
+     {"ovw_open_exceptions": True, "ovw_open_matrix": True, "ovw_open_grades": True, "prov_open_overview": True,
+      "ovw_show_flat": True}, {"ctl_unit": "DT03"}),
+    ("leader", "overview", {"unit": "DT05", "since": "2023-06-30"},
+     {"ovw_open_exceptions": True, "ovw_open_grades": True, "prov_open_overview": True}, {"ctl_unit": "DT04"}),
+    ("dt03_clerk", "overview", {"since": "2023-07-31"},
+     {"ovw_open_exceptions": True, "ovw_open_matrix": True, "ovw_open_grades": True, "prov_open_overview": True}, {}),
+]
+
+
+def test_no_page_state_changes_a_kept_result(sample_county, sample_county_env, kept_results):
+    """As test_no_page_changes_a_kept_result, in the page states it does not reach (MORE_STATES):
+    each page run once, then again after a widget change, leaves every kept value as it was kept."""
+    kept = kept_results
+    ent = sample_county.by_unit["DT03"][0]
+    fill = {"ENT_NAME": ent.name[:3], "ENT_CODE": ent.credit_code}
+    for username, page, params, state, then in MORE_STATES:
+        at = sign_in(AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120), username)
+        at.query_params["as_of"] = "2023-08-31"
+        for k, v in params.items():
+            at.query_params[k] = fill.get(v, v)
+        for k, v in state.items():
+            at.session_state[k] = v
+        at.run()
+        if page != "overview":
+            at.switch_page(f"app_pages/{page}.py")
+            at.run()
+        for k, v in then.items():
+            at.session_state[k] = v
+        if then:
+            at.run()
+        assert not at.exception, (username, page, at.exception)
+    reached = {key[1][1] for key in kept}
+    assert {"enterprise", "search", "_provenance_frames", "members", "star_table"} <= reached
+    assert len(kept) > 100 and changed_results(kept) == []
