@@ -361,3 +361,21 @@ def test_no_page_state_changes_a_kept_result(sample_county, sample_county_env, k
     reached = {key[1][1] for key in kept}
     assert {"enterprise", "search", "_provenance_frames", "members", "star_table"} <= reached
     assert len(kept) > 100 and changed_results(kept) == []
+
+
+def test_record_lists_are_kept_few_in_stores_of_their_own():
+    """A record list (members, sampling, problems, …) runs to 10^5-10^6 rows at province scale and is
+    kept unpickled: each such function keeps at most LONG_LIST_ENTRIES results in its own store, the
+    least recently used dropped first, never up to RESULTS_ENTRIES in the shared one."""
+    long_lists = (data.members, data.missing, data.overdue, data.undisposed, data.unfiled, data.serious,
+                  data.enforcement, data.sampling, data.problems)
+    assert len({id(fn.store) for fn in long_lists}) == len(long_lists)
+    assert all(fn.store is not data.RESULTS and fn.store.entries == data.LONG_LIST_ENTRIES == 4 for fn in long_lists)
+    assert data.figures.store is data.RESULTS and data.RESULTS.entries == data.RESULTS_ENTRIES
+    store = data.Results(2)
+    try:
+        for key in ("a", "b", "a", "c"):  # "a" used again: "b" is the least recently used
+            store.put(key, key.upper()) if store.get(key) is data._MISSING else None
+        assert (store.get("a"), store.get("b"), store.get("c")) == ("A", data._MISSING, "C")
+    finally:
+        data.STORES.remove(store)

@@ -159,6 +159,7 @@ def cached(max_entries: int | None = None):
                 return fn(*args, **kwargs)
             return _kept(flight, lambda: fn(*args, **kwargs), store)
         call.clear = lambda: store.clear(lambda flight: flight[:2] == (fn.__module__, fn.__qualname__))
+        call.store = store
         return call
     return decorate
 
@@ -200,6 +201,9 @@ class Results:
 _MISSING = object()
 STORES: list[Results] = []  # every store (clear_caches clears them all)
 RESULTS_ENTRIES = 1024  # values kept (a dozen per data version, unit and window shown)
+# A record list runs to 10^5-10^6 rows at province scale, kept unpickled (about 5x its pickle): each
+# such function keeps its few latest results in a store of its own instead of up to RESULTS_ENTRIES.
+LONG_LIST_ENTRIES = 4
 RESULTS = Results(RESULTS_ENTRIES)
 
 
@@ -335,13 +339,13 @@ def paces(ver, sel: Selection, by_unit: bool = True):
     return [pace.pace_of(conf, f) for f in figs]
 
 
-@cached()
+@cached(max_entries=LONG_LIST_ENTRIES)
 def members(ver, sel: Selection, target: str):
     """The records behind a figure: every denominator member, flagged when in the numerator."""
     return records.figure_members(engine(), sel, target=target)
 
 
-@cached()
+@cached(max_entries=LONG_LIST_ENTRIES)
 def missing(ver, sel: Selection, target: str):
     """What is still missing for a target (dashboard.figures.gaps)."""
     return missing_enterprises(engine(), sel, target=target)
@@ -360,7 +364,7 @@ def grade_matrix(ver, sel: Selection, grade: str):
 
 
 # ------------------------------------------------------------------ exceptions and listings
-@cached()
+@cached(max_entries=LONG_LIST_ENTRIES)
 def overdue(ver, sel: Selection):
     """Problems past their 整改期限 and not rectified on as_of (dashboard.figures.targets)."""
     if parent := _leaf_parent(sel):
@@ -368,7 +372,7 @@ def overdue(ver, sel: Selection):
     return overdue_problems(engine(), sel)
 
 
-@cached()
+@cached(max_entries=LONG_LIST_ENTRIES)
 def undisposed(ver, sel: Selection):
     """不合格 batches whose 核查处置 is not finished (dashboard.figures.exceptions)."""
     if parent := _leaf_parent(sel):
@@ -416,7 +420,7 @@ _FIRST_ROWS = {"overdue": lambda eng, sel, limit: overdue_first(eng, sel, limit)
                "unfiled": lambda eng, sel, limit: _whole(strikes.unfiled_samples(eng, sel))}
 
 
-@cached()
+@cached(max_entries=LONG_LIST_ENTRIES)
 def unfiled(ver, sel: Selection):
     """Serious 不合格 batches with no case 30 days after sampling (dashboard.figures.strikes)."""
     if parent := _leaf_parent(sel):
@@ -424,7 +428,7 @@ def unfiled(ver, sel: Selection):
     return strikes.unfiled_samples(engine(), sel)
 
 
-@cached()
+@cached(max_entries=LONG_LIST_ENTRIES)
 def serious(ver, sel: Selection):
     """Every serious 不合格 batch with its linked case (dashboard.figures.strikes)."""
     if parent := _leaf_parent(sel):
@@ -432,7 +436,7 @@ def serious(ver, sel: Selection):
     return strikes.serious_samples(engine(), sel)
 
 
-@cached()
+@cached(max_entries=LONG_LIST_ENTRIES)
 def enforcement(ver, sel: Selection):
     """The 严打 panel: cases by unit and 违法类型 (dashboard.figures.strikes)."""
     return strikes.panel(engine(), sel)
@@ -452,13 +456,13 @@ def report_status(ver, sel: Selection):
     return overview.report_status(engine(), sel)
 
 
-@cached()
+@cached(max_entries=LONG_LIST_ENTRIES)
 def sampling(ver, sel: Selection):
     """Every sampling batch of the window, flagged when the sampling pass rate counts it (dashboard.figures.breakdowns)."""
     return breakdowns.sampling_rows(engine(), sel)
 
 
-@cached()
+@cached(max_entries=LONG_LIST_ENTRIES)
 def problems(ver, sel: Selection):
     """Problems of any source with their state on as_of (dashboard.figures.breakdowns)."""
     return breakdowns.problem_rows(engine(), sel)
