@@ -214,10 +214,9 @@ def _generation() -> str:
     return secrets.token_hex(8)
 
 
-def _kept(flight, make, store: Results = None):
-    """make()'s value kept in RESULTS under `flight` in the current generation; concurrent misses
+def _kept(flight, make, store: Results = RESULTS):
+    """make()'s value kept in `store` under `flight` in the current generation; concurrent misses
     of one key computed once (the single flight), every caller gets the one object."""
-    store = store or RESULTS
     key = (_once(("generation",), _generation), flight)
     value = store.get(key)
     if value is _MISSING:

@@ -30,6 +30,7 @@ TOKEN_KEY = "auth_token"
 _COOKIE_DEAD = "auth_cookie_dead"    # a cookie found invalid in this session: not checked again
 _OIDC = "auth_oidc"
 BIND_KEY = "auth_bind"  # the login form's one-time nonce: the server hands this session's sign-in under it
+DONE_KEY = "login_done"  # the hidden button login.js presses (its `.st-key-login_done button`) once signed in
 NOT_HANDED = "登录已完成，但未能在本页接上，请刷新页面。"  # the hand-off pressed for was gone (login_form)
 
 
@@ -153,7 +154,7 @@ def login_form(engine, campaign_name: str) -> None:
         error = server.ERRORS.get(st.query_params.get(server.LOGIN_ERROR, ""))
         if error:
             st.error(error)
-        if st.session_state.get("login_done"):
+        if st.session_state.get(DONE_KEY):
             # login.js presses the hidden button only after the server set the cookie and kept the
             # token for this session; not found on this rerun (too late: handoff.TTL, or evicted):
             # the cookie signs in on a reload. A new nonce redraws the form the script disabled.
@@ -171,7 +172,7 @@ def login_form(engine, campaign_name: str) -> None:
             # the form's background post (static/login.js, a file of this server: the CSP allows it,
             # no inline script) and the button it presses to rerun this session once signed in
             st.html(f'<script src="{server.LOGIN_SCRIPT_PATH}"></script>', unsafe_allow_javascript=True)
-            st.button("完成登录", key="login_done")
+            st.button("完成登录", key=DONE_KEY)
             _warm_browser()
         st.caption(f"同一账号在一台电脑上连续 {auth.MAX_FAILURES} 次密码错误，该电脑将暂停登录此账号 "
                    f"{int(auth.LOCKOUT.total_seconds() // 60)} 分钟。忘记密码请联系管理员。")
