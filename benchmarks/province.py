@@ -89,6 +89,7 @@ def generate(county_unit_ids: list[int], n_enterprises: int, n_samples: int, see
                        [(c, f"企业{i}", rng.choice(county_unit_ids), f"SC{i:014d}", rng.random() < 0.3,
                          "B", "A", "酱卤肉制品", f"干部{i % 500}", rng.choice(statuses), "某路", 1)
                         for i, c in enumerate(codes)])
+    t["batch_enterprise"] = (["batch_id", "credit_code"], [(1, c) for c in codes])  # what records refer to
     sources = ["国抽", "省抽", "市抽", "县抽", "县抽", "县抽", "县抽", "县抽", "县抽", "风险监测"]
     t["sampling"] = (["sample_no", "credit_code", "food_name", "food_category", "production_batch",
                       "sampling_date", "task_source", "hazard_classes", "verdict", "failed_items",
@@ -137,7 +138,7 @@ def generate(county_unit_ids: list[int], n_enterprises: int, n_samples: int, see
     return t
 
 
-LOAD_ORDER = ["enterprise", "sampling", "self_inspection", "responsibility", "management_system",
+LOAD_ORDER = ["enterprise", "batch_enterprise", "sampling", "self_inspection", "responsibility", "management_system",
               "supplier_evaluation", "officer_exam", "problem", "cadre_visit"]
 
 

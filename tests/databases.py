@@ -68,3 +68,11 @@ def _prepared_sqlite_template() -> str:
     sync_campaign(engine, load_campaign())
     engine.dispose()
     return path
+
+
+def pair_enterprises(conn, batch_id: int) -> None:
+    """For fixtures that write records directly: the batch_enterprise row of every enterprise with
+    this batch, which the importer writes for the enterprises a workbook's records name."""
+    conn.execute(text("insert into batch_enterprise (batch_id, credit_code) select :b, credit_code from enterprise "
+                      "where credit_code not in (select credit_code from batch_enterprise where batch_id = :b)"),
+                 {"b": batch_id})

@@ -34,6 +34,7 @@ from sqlalchemy import insert, update
 from builders import ENTERPRISE_HEADERS, code, enterprise_row, sheet, xlsx
 from dashboard.access import system_viewer
 from dashboard.importer import import_workbook, rollback_batch
+from tests.databases import pair_enterprises
 from dashboard.models import (EnforcementCase, Enterprise, Inspection, Problem, RiskScreening, Sampling,
                               StarRating, UploadBatch)
 
@@ -66,6 +67,7 @@ def build(engine) -> None:
             file_name="strike.xlsx", sha256="1" * 64, uploader="test", uploaded_at=datetime(2023, 9, 30),
             status="committed")).scalar_one()
         assert b == 2
+        pair_enterprises(conn, b)
         conn.execute(update(Enterprise).where(Enterprise.credit_code == E[6]).values(name=HOSTILE_NAME))
         conn.execute(insert(Sampling), [
             _sample("S1", 1, "2023-05-01", "非食用物质"),

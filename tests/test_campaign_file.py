@@ -38,11 +38,11 @@ from dashboard.figures.measures import (CUMULATIVE, INSPECTION_TYPES, LEVEL, MEA
 from dashboard.figures.pace import pace_of
 from dashboard.figures.records import figure_members
 from dashboard.figures.targets import compute_targets
-from dashboard.models import (CadreVisit, ChecklistItem, EnforcementCase, Enterprise, Inspection, ManagementSystem,
+from dashboard.models import (BatchEnterprise, CadreVisit, ChecklistItem, EnforcementCase, Enterprise, Inspection, ManagementSystem,
                               OrgUnit, Problem, Responsibility, RiskScreening, Sampling, UploadBatch)
 from dashboard.periods import Window
 
-from tests.databases import BACKENDS, PG_URL, drop_pg_database, new_database
+from tests.databases import BACKENDS, PG_URL, drop_pg_database, new_database, pair_enterprises
 
 D = date.fromisoformat
 CAMPAIGN = """\
@@ -142,6 +142,7 @@ def _build(engine) -> None:
                 (S3, "西区甲食品厂", "QX2", True, "在产", "生产企业", "C", "B"),
                 (S4, "西区乙面坊", "QX21", False, "在产", "小作坊", "D", "B"),
                 (S5, "西区丙酱坊", "QX21", True, "停产", "小作坊", "C", "C")]])
+        pair_enterprises(conn, b)
         conn.execute(insert(ChecklistItem), [
             dict(credit_code=c, checklist="三个时段", check_date=D(d), item=i, is_done=ok, batch_id=b)
             for c, d, i, ok in [
@@ -610,7 +611,7 @@ def qingxi_empty(request, tmp_path_factory):
 def _write_random(engine, data: dict) -> None:
     codes = [f"91330000QXRAND{n:04d}" for n in range(8)]
     with engine.begin() as conn:
-        for table in (Inspection, RiskScreening, Sampling, Problem, Enterprise, UploadBatch):
+        for table in (Inspection, RiskScreening, Sampling, Problem, BatchEnterprise, Enterprise, UploadBatch):
             conn.execute(delete(table))
         units = dict(conn.execute(select(OrgUnit.code, OrgUnit.unit_id)).all())
         b = conn.execute(insert(UploadBatch).returning(UploadBatch.batch_id), dict(
@@ -620,6 +621,7 @@ def _write_random(engine, data: dict) -> None:
             dict(credit_code=c, name=f"主体{n}", unit_id=units[u], is_large=big, status=status, subject_type=kind,
                  risk_grade=risk, credit_grade=credit, cadre_name=None, batch_id=b)
             for n, (c, (u, big, status, kind, risk, credit)) in enumerate(zip(codes, data["subjects"]))])
+        pair_enterprises(conn, b)
         rows = {
             Inspection: [dict(inspection_no=f"J{n}", credit_code=codes[i], inspection_date=d, inspection_type=t,
                               count_problems=0, result="符合", batch_id=b)

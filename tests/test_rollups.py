@@ -36,7 +36,7 @@ from dashboard.periods import month_bounds
 from dashboard.rollups import rebuild, rebuild_rollups, rollup_rows, units_of
 
 from tests.builders import code, registry, sampling, sampling_row, sheet, xlsx
-from tests.databases import BACKENDS, PG_URL, drop_pg_database, new_database, prepared_engine
+from tests.databases import BACKENDS, PG_URL, drop_pg_database, new_database, pair_enterprises, prepared_engine
 
 pytestmark = pytest.mark.slow  # builds the sample county on each backend
 
@@ -325,6 +325,7 @@ def _seed_span_records(conn, records: set, active: list[bool]):
     conn.execute(insert(Enterprise), [{"credit_code": code(n), "name": f"企业{n}", "unit_id": homes[n], "is_large": True,
                                        "risk_grade": "B", "status": "在产" if active[n] else "停产", "batch_id": 1}
                                       for n in range(6)])
+    pair_enterprises(conn, 1)
     extra = {"suppliers_evaluated": {"count_suppliers": 1},
              "officers_examined": {"person_name": "张三", "post": "食品安全员", "score": 80.0, "is_passed": True},
              "supervised": {"cadre_name": "王明", "cadre_level": "A级", "count_problems": 0}}
@@ -517,6 +518,7 @@ def test_units_of_finds_what_core_finds(empty_engine, stored_codes, asked):
     """units_of (PostgreSQL: the codes bound as one text array) answers exactly what Core's IN
     answers, whatever the codes hold; codes not stored are left out."""
     with empty_engine.begin() as conn:
+        conn.execute(text("delete from batch_enterprise"))
         conn.execute(text("delete from enterprise"))
         conn.execute(text("delete from upload_batch"))
         units = list(conn.execute(select(OrgUnit.unit_id).order_by(OrgUnit.unit_id)).scalars())

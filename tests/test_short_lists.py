@@ -19,6 +19,7 @@ from dashboard.campaign import load_campaign
 from dashboard.figures import selection
 from dashboard.figures.exceptions import count_by_child, count_by_child_of, undisposed_first, undisposed_samples
 from dashboard.figures.targets import overdue_first, overdue_problems
+from tests.databases import pair_enterprises
 from dashboard.models import Enterprise, OrgUnit, OrgUnitClosure, Problem, Sampling, UploadBatch
 from tests.builders import code
 
@@ -46,6 +47,7 @@ def _seed(conn, problem_rows, sampling_rows) -> dict[int, set]:
     conn.execute(insert(Enterprise), [{"credit_code": code(n), "name": f"企业{n}", "unit_id": leaves[n // 2],
                                        "is_large": True, "risk_grade": "B", "status": "在产", "batch_id": 1}
                                       for n in range(ENTERPRISES)])
+    pair_enterprises(conn, 1)
     if problem_rows:
         conn.execute(insert(Problem), [{"problem_no": no, "credit_code": code(n), "source": "日常检查", "description": "d",
                                         "found_date": min(found, deadline), "deadline_date": deadline,

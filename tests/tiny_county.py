@@ -25,6 +25,7 @@ from sqlalchemy import insert, select
 from dashboard.campaign import campaign_window, load_campaign, phase_window
 
 from dashboard.periods import month_window
+from tests.databases import pair_enterprises
 from dashboard.models import (CadreVisit, Enterprise, ManagementSystem, OfficerExam, OrgUnit,
                               Problem, Responsibility, Sampling, SelfInspection,
                               SupplierEvaluation, UploadBatch)
@@ -86,6 +87,7 @@ def build_county(engine) -> None:
             file_name="fixture.xlsx", sha256="0" * 64, uploader="test",
             uploaded_at=datetime(2023, 12, 1), status="committed")).scalar_one()
         conn.execute(insert(Enterprise), _enterprises(units, b))
+        pair_enterprises(conn, b)
         conn.execute(insert(SelfInspection), [
             dict(credit_code=c, inspection_date=D(d), count_problems=0, is_report_submitted=True,
                  batch_id=b)

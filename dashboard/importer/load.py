@@ -31,7 +31,8 @@ from .. import rollups
 from ..figures import stored
 from ..writelock import lock_writers
 from ..access import Viewer, check_rollback, role_info
-from ..models import Base, BatchChange, BatchInsert, CommittedUpload, OrgUnit, OrgUnitClosure, UploadBatch
+from ..models import (ENTERPRISE_RECORDS, Base, BatchChange, BatchEnterprise, BatchInsert, CommittedUpload, OrgUnit,
+                      OrgUnitClosure, UploadBatch)
 from . import bulk, parse, published, raw, read, validate
 from .gcpause import gc_paused
 from .schemas import SHEETS, EnterpriseSheet, SheetModel
@@ -402,9 +403,12 @@ def _write(conn: Connection, plans: list[Plan], data: bytes, file_name: str, upl
     touched = _touched_units(plans)
     before = set(rollups.units_of(conn, touched.codes).values())
     changes = {"table_name": [], "record_key": [], "old_row_json": []}
-    inserted = []
+    inserted, pairs = [], _batch_enterprises(plans)
     for plan in plans:
         table, keys = table_of(plan.model), key_columns(plan.model)
+        if pairs and table in PAIRED_TABLES:  # after the 企业名录 rows, which may add an enterprise
+            bulk.insert_columns(conn, BatchEnterprise.__table__, {"credit_code": pairs}, {"batch_id": batch_id})
+            pairs = []
         if plan.insert_columns is not None:
             bulk.insert_columns(conn, table, plan.insert_columns, {"batch_id": batch_id})
         else:
@@ -424,6 +428,20 @@ def _write(conn: Connection, plans: list[Plan], data: bytes, file_name: str, upl
     stored.changed(conn, touched.units | before | set(rollups.units_of(conn, touched.codes).values()))
     _refresh_statistics(conn, plans, len(changes["record_key"]))
     return batch_id
+
+
+PAIRED_TABLES = {m.__table__ for m in ENTERPRISE_RECORDS}  # check (batch_id, credit_code) as one pair
+
+
+def _batch_enterprises(plans: list[Plan]) -> list[str]:
+    """The enterprises the batch's records of an enterprise name, new rows and replacing ones: one
+    batch_enterprise row each, written before the records that refer to it."""
+    codes = set()
+    for plan in plans:
+        if table_of(plan.model) in PAIRED_TABLES:
+            codes.update(plan.inserted("credit_code"))
+            codes.update(new["credit_code"] for new, _ in plan.replaces)
+    return sorted(codes)
 
 
 @dataclass
@@ -612,6 +630,8 @@ def rollback_batch(engine: Engine, batch_id: int, viewer: Viewer, *,
         units = _rolled_back_units(conn, batch_id, by_table)
         before = set(rollups.units_of(conn, units.codes).values())
         for model in reversed(SHEETS):  # records before the enterprises they refer to
+            if model is EnterpriseSheet:  # no record names this batch any more
+                conn.execute(delete(BatchEnterprise).where(BatchEnterprise.batch_id == batch_id))
             if model.table() in by_table:
                 _undo(conn, batch_id, model, by_table[model.table()])
         rollups.refresh_pairs(conn, touched)
@@ -689,13 +709,38 @@ def _undo(conn: Connection, batch_id: int, model: type[SheetModel], changes) -> 
     inserted = [_typed(table, dict(zip(keys, json.loads(c.record_key)))) for c in changes if c.old_row_json is None]
     restored = [_typed(table, json.loads(c.old_row_json)) for c in changes if c.old_row_json is not None]
     if inserted and model is EnterpriseSheet:
-        _refuse_if_still_referenced(conn, batch_id, [r["credit_code"] for r in inserted])
+        codes = [r["credit_code"] for r in inserted]
+        _refuse_if_still_referenced(conn, batch_id, codes)
+        _delete_unused_pairs(conn, codes)
+    if restored and table in PAIRED_TABLES:
+        _restore_pairs(conn, restored)
     if inserted:
         where = and_(*[table.c[k] == bindparam(f"k_{k}") for k in keys])
         conn.execute(table.delete().where(where), [{f"k_{k}": r[k] for k in keys} for r in inserted])
     if restored:
         columns = list(restored[0])
         conn.execute(_update_by_key(table, keys, columns), [_update_params(r, keys) for r in restored])
+
+
+def _delete_unused_pairs(conn: Connection, codes: list[str]) -> None:
+    """The batch_enterprise rows of enterprises no record names any more (checked just before):
+    left by batches whose records a later one moved to another enterprise."""
+    for i in range(0, len(codes), CHUNK):
+        conn.execute(delete(BatchEnterprise).where(BatchEnterprise.credit_code.in_(codes[i:i + CHUNK])))
+
+
+def _restore_pairs(conn: Connection, rows: list[dict]) -> None:
+    """The batch_enterprise rows the restored records name, where missing: a record replaced
+    before migration 0015 filled the table from the records then stored."""
+    wanted = {(r["batch_id"], r["credit_code"]) for r in rows}
+    codes = sorted({code for _, code in wanted})
+    for i in range(0, len(codes), CHUNK):
+        stmt = select(BatchEnterprise.batch_id, BatchEnterprise.credit_code).where(
+            BatchEnterprise.credit_code.in_(codes[i:i + CHUNK]))
+        wanted.difference_update(map(tuple, conn.execute(stmt)))
+    if wanted:
+        conn.execute(BatchEnterprise.__table__.insert(),
+                     [{"batch_id": b, "credit_code": c} for b, c in sorted(wanted)])
 
 
 def _typed(table, row: dict) -> dict:
