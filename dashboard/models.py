@@ -115,13 +115,15 @@ class BatchInsert(Base):
 
 
 class BatchEnterprise(Base):
-    """One row per upload batch and enterprise whose records it wrote. An enterprise's record names
-    its batch and its enterprise as one pair of this table, whose own foreign keys check each: the
-    integrity of a foreign key on each column, at one check per record instead of two. PostgreSQL
-    checks a foreign key with a query of its own for every row written; in a 10,000-row import the
-    two checks were 165 of the COPY's 230 ms of server CPU, one check about 70. The importer writes
-    a batch's pairs (one per enterprise its workbook names) before the records; a rollback deletes
-    them with the batch's records."""
+    """One row per upload batch and enterprise its records named when it wrote them (inserted or
+    replaced). An enterprise's record names its batch and its enterprise as one pair of this
+    table, whose own foreign keys check each: the integrity of a foreign key on each column, at one
+    check per record instead of two. PostgreSQL checks a foreign key with a query of its own for
+    every row written; in a 10,000-row import the two checks were 165 of the COPY's 230 ms of
+    server CPU, one check about 70. The importer writes a batch's pairs before its records; a
+    rollback deletes them with the batch's records. A pair outlives its records when a later batch
+    moves them to another enterprise: a rollback of that batch brings them back, so an enterprise
+    any other batch's pair names is not deleted (importer.load._refuse_if_still_referenced)."""
     __tablename__ = "batch_enterprise"
     batch_id: Mapped[int] = mapped_column(ForeignKey("upload_batch.batch_id"), primary_key=True)
     credit_code: Mapped[str] = mapped_column(ForeignKey("enterprise.credit_code"), primary_key=True,
@@ -137,8 +139,8 @@ def _batch_fk() -> Mapped[int]:
 
 def _record_batch() -> Mapped[int]:
     """The batch that last wrote an enterprise's record: checked with its enterprise, together
-    (see BatchEnterprise)."""
-    return mapped_column(Integer, index=True)
+    (see BatchEnterprise), and indexed with it (ENTERPRISE_RECORDS)."""
+    return mapped_column(Integer)
 
 
 def _credit_code() -> Mapped[str]:
@@ -432,10 +434,15 @@ class AuditEvent(Base):
 ENTERPRISE_RECORDS = (SelfInspection, Responsibility, ManagementSystem, SupplierEvaluation, OfficerExam,
                       Inspection, Problem, Sampling, CadreVisit, ChecklistItem, StarRating,
                       EnforcementCase, RiskScreening)
+# Indexed by the pair, not by batch_id alone: a rollback deletes its batch's pairs right after its
+# records, and each deleted pair's check then finds that pair's rows (gone, but still in the index)
+# and no others. Through an index on batch_id alone each check walked all the batch's rows: a
+# 10,000-row batch of 3,000 enterprises, 2.2 s in sampling alone (0.17 s by the pair).
 for _model in ENTERPRISE_RECORDS:
     _model.__table__.append_constraint(ForeignKeyConstraint(
         ["batch_id", "credit_code"], [BatchEnterprise.batch_id, BatchEnterprise.credit_code],
         name=f"fk_{_model.__tablename__}_batch_enterprise"))
+    Index(f"ix_{_model.__tablename__}_batch_enterprise", _model.__table__.c.batch_id, _model.__table__.c.credit_code)
 
 
 RECORD_MODELS = (Enterprise, SelfInspection, Responsibility, ManagementSystem, SupplierEvaluation,

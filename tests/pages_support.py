@@ -65,9 +65,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(db_url: str, port: int, log_path: Path) -> subprocess.Popen:
-    """`streamlit run app.py` on 127.0.0.1:port against db_url; returns once it answers."""
-    env = {**os.environ, "DASHBOARD_DB_URL": db_url}
+def serve(db_url: str, port: int, log_path: Path, env: dict | None = None) -> subprocess.Popen:
+    """`streamlit run app.py` on 127.0.0.1:port against db_url (and `env`); returns once it answers."""
+    env = {**os.environ, "DASHBOARD_DB_URL": db_url, **(env or {})}
     log = open(log_path, "wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",

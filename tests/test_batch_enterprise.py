@@ -7,13 +7,14 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import delete, insert, inspect as sa_inspect, select, text
+from sqlalchemy import delete, insert, inspect as sa_inspect, select
 from sqlalchemy.exc import IntegrityError
 
 import dashboard.db
 from builders import code, registry, sampling, sampling_row, xlsx
 from dashboard.access import system_viewer
-from dashboard.importer import import_workbook, rollback_batch
+from dashboard.db import table_snapshot
+from dashboard.importer import RollbackError, import_workbook, rollback_batch
 from dashboard.models import ENTERPRISE_RECORDS, BatchEnterprise, Enterprise, Sampling, UploadBatch
 
 
@@ -86,17 +87,40 @@ def test_a_rollback_takes_its_pairs_and_restores_the_ones_it_needs(empty_engine)
     assert pairs(empty_engine) == set() and samples(empty_engine) == {}
 
 
-def test_an_enterprise_whose_records_moved_away_can_be_rolled_back(empty_engine):
-    """The batch that added enterprise 1 can go once no record names 1, though the pair of the
-    batch whose record named it once (moved to 2 since) is still there."""
+def test_an_enterprise_a_rollback_could_bring_back_stays(empty_engine):
+    """The batch that added enterprise 1 may not go while batch b's pair names it, though no record
+    names 1 any more: c moved b's record to 2, and c's rollback brings it back to 1. (Before 0015
+    the rollback of a went through, and c could then never be rolled back.) Rolled back in order,
+    everything goes."""
     a = imported(empty_engine, registry(1))
     b = imported(empty_engine, registry(2), sampling([sampling_row("A1", 1)]))
     c = imported(empty_engine, sampling([sampling_row("A1", 2)]))
     assert pairs(empty_engine) == {(b, code(1)), (c, code(2))}
+    before = table_snapshot(empty_engine)
+    with pytest.raises(RollbackError, match=f"本批新增的企业仍被之后的上报（第 {b} 批）引用"):
+        rollback_batch(empty_engine, a, system_viewer(empty_engine))
+    assert table_snapshot(empty_engine) == before
+    rollback_batch(empty_engine, c, system_viewer(empty_engine))
+    assert samples(empty_engine) == {"A1": (code(1), b)}
+    rollback_batch(empty_engine, b, system_viewer(empty_engine))
     rollback_batch(empty_engine, a, system_viewer(empty_engine))
+    assert pairs(empty_engine) == set() and samples(empty_engine) == {}
     with empty_engine.connect() as conn:
-        assert conn.execute(select(Enterprise.credit_code)).scalars().all() == [code(2)]
-    assert pairs(empty_engine) == {(c, code(2))} and samples(empty_engine) == {"A1": (code(2), c)}
+        assert conn.execute(select(Enterprise.credit_code)).scalars().all() == []
+
+
+def test_a_rollback_into_an_inconsistent_database_is_refused_in_chinese(empty_engine):
+    """A restored row whose enterprise is gone (a database damaged outside the importer): the
+    rollback is refused with a message, and nothing changes."""
+    a = imported(empty_engine, registry(1, 2), sampling([sampling_row("A1", 1)]))
+    b = imported(empty_engine, sampling([sampling_row("A1", 2)]))
+    with empty_engine.begin() as conn:
+        conn.execute(delete(BatchEnterprise).where(BatchEnterprise.batch_id == a))
+        conn.execute(delete(Enterprise).where(Enterprise.credit_code == code(1)))
+    before = table_snapshot(empty_engine)
+    with pytest.raises(RollbackError, match=f"第 {b} 批无法撤销：撤销后会有记录指向已不存在的企业或上报批次"):
+        rollback_batch(empty_engine, b, system_viewer(empty_engine))
+    assert table_snapshot(empty_engine) == before
 
 
 def test_migration_0015_fills_the_pairs_and_back(empty_engine):
@@ -110,18 +134,25 @@ def test_migration_0015_fills_the_pairs_and_back(empty_engine):
         found = sa_inspect(empty_engine).get_foreign_keys(table)
         return sorted((tuple(fk["constrained_columns"]), fk["referred_table"]) for fk in found)
 
+    def indexes(table: str) -> set[tuple[str, tuple[str, ...]]]:
+        return {(i["name"], tuple(i["column_names"])) for i in sa_inspect(empty_engine).get_indexes(table)}
+
     with empty_engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "0014")
     assert "batch_enterprise" not in sa_inspect(empty_engine).get_table_names()
     for model in ENTERPRISE_RECORDS:
         assert keys(model.__tablename__) == [(("batch_id",), "upload_batch"), (("credit_code",), "enterprise")]
+        assert indexes(model.__tablename__) >= {(f"ix_{model.__tablename__}_batch_id", ("batch_id",))}
+        assert f"ix_{model.__tablename__}_batch_enterprise" not in {n for n, _ in indexes(model.__tablename__)}
     assert samples(empty_engine) == before
     dashboard.db.upgrade(empty_engine)
     for model in ENTERPRISE_RECORDS:
         assert keys(model.__tablename__) == [(("batch_id", "credit_code"), "batch_enterprise")]
-    # filled from the records: (a, 1) went with A1's move and is not made up
-    assert pairs(empty_engine) == {(a, code(2)), (b, code(3))}
+        assert indexes(model.__tablename__) >= {(f"ix_{model.__tablename__}_batch_enterprise", ("batch_id", "credit_code"))}
+        assert f"ix_{model.__tablename__}_batch_id" not in {n for n, _ in indexes(model.__tablename__)}
+    # from the records, and (a, 1) from the row b replaced: b's rollback restores it
+    assert pairs(empty_engine) == {(a, code(1)), (a, code(2)), (b, code(3))}
     assert samples(empty_engine) == before
-    with empty_engine.connect() as conn:
-        assert conn.execute(text("select count(*) from sampling")).scalar_one() == 2
+    rollback_batch(empty_engine, b, system_viewer(empty_engine))
+    assert samples(empty_engine) == {"A1": (code(1), a), "A2": (code(2), a)}

@@ -20,6 +20,7 @@ from dashboard.figures.selection import select
 from dashboard.figures.targets import overdue_problems
 from dashboard.ui import widgets
 
+from tests.databases import pair_enterprises
 from tests.pages_support import PROJECT_DIR, sign_in
 
 CONF = load_campaign()
@@ -41,6 +42,7 @@ def crowded_url(sample_county_url, tmp_path_factory):
     with eng.begin() as conn:
         codes = [r[0] for r in conn.execute(text("select credit_code from enterprise order by credit_code"))]
         batch = conn.execute(text("select min(batch_id) from upload_batch")).scalar()
+        pair_enterprises(conn, batch)
         for i in range(EXTRA):
             conn.execute(text(
                 "insert into problem (problem_no, credit_code, source, description, found_date, deadline_date,"

@@ -200,6 +200,29 @@ def test_production_mode_with_demo_passwords_refuses_to_start(sample_county_url,
     assert "admin、leader、dt03_chief、dt03_clerk 仍在使用公开的演示密码" in done.stderr + done.stdout
 
 
+def test_under_single_sign_on_no_password_signs_in(sample_county_url, tmp_path):
+    """DASHBOARD_AUTH=oidc: the login route refuses a right password (no cookie, no session), as
+    the login page offers only the single sign-on button."""
+    url = copy_county(sample_county_url, tmp_path)
+    sessions = "select count(*) from user_session"
+    with get_engine(url).connect() as conn:
+        before = conn.exec_driver_sql(sessions).scalar_one()
+    port = free_port()
+    proc = serve(url, port, tmp_path / "server.log", env={"DASHBOARD_AUTH": "oidc"})
+    try:
+        oidc = Site(port, url)
+        status, headers, body = oidc.post("/account/login", {**LOGIN, "next": "/"})
+        assert (status, _cookie(headers)) == (403, None)
+        assert "统一身份认证" in body.decode()
+        status, headers, _ = oidc.post("/account/login", {**LOGIN, "next": "/"}, X_Dashboard_Login="in-page")
+        assert (status, _cookie(headers)) == (403, None)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    with get_engine(url).connect() as conn:
+        assert conn.exec_driver_sql(sessions).scalar_one() == before
+
+
 def test_the_default_pages_own_name_leads_home_with_its_query(site):
     """/overview is the default page, served at "/": its name would open Streamlit's English
     "Page not found" dialog, so the server sends it home with the query kept."""

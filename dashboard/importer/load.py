@@ -629,11 +629,11 @@ def rollback_batch(engine: Engine, batch_id: int, viewer: Viewer, *,
                    for name, rows in by_table.items()}
         units = _rolled_back_units(conn, batch_id, by_table)
         before = set(rollups.units_of(conn, units.codes).values())
-        for model in reversed(SHEETS):  # records before the enterprises they refer to
-            if model is EnterpriseSheet:  # no record names this batch any more
-                conn.execute(delete(BatchEnterprise).where(BatchEnterprise.batch_id == batch_id))
-            if model.table() in by_table:
-                _undo(conn, batch_id, model, by_table[model.table()])
+        try:
+            _undo_all(conn, batch_id, by_table)
+        except IntegrityError as exc:  # a database left inconsistent some other way: refused whole
+            raise RollbackError(f"第 {batch_id} 批无法撤销：撤销后会有记录指向已不存在的企业或上报批次，"
+                                "数据库中的记录已不一致，本次未做任何改动，请联系系统管理员") from exc
         rollups.refresh_pairs(conn, touched)
         stored.changed(conn, units.units | before | set(rollups.units_of(conn, units.codes).values()))
         conn.execute(delete(CommittedUpload).where(CommittedUpload.batch_id == batch_id))
@@ -641,6 +641,14 @@ def rollback_batch(engine: Engine, batch_id: int, viewer: Viewer, *,
             status="rolled_back", rolled_back_at=datetime.now(), rolled_back_by=viewer.username))
         if on_write is not None:
             on_write(conn)
+
+
+def _undo_all(conn: Connection, batch_id: int, by_table: dict[str, list]) -> None:
+    for model in reversed(SHEETS):  # records before the enterprises they refer to
+        if model is EnterpriseSheet:  # no record names this batch any more
+            conn.execute(delete(BatchEnterprise).where(BatchEnterprise.batch_id == batch_id))
+        if model.table() in by_table:
+            _undo(conn, batch_id, model, by_table[model.table()])
 
 
 class Change(NamedTuple):
@@ -711,7 +719,6 @@ def _undo(conn: Connection, batch_id: int, model: type[SheetModel], changes) -> 
     if inserted and model is EnterpriseSheet:
         codes = [r["credit_code"] for r in inserted]
         _refuse_if_still_referenced(conn, batch_id, codes)
-        _delete_unused_pairs(conn, codes)
     if restored and table in PAIRED_TABLES:
         _restore_pairs(conn, restored)
     if inserted:
@@ -720,13 +727,6 @@ def _undo(conn: Connection, batch_id: int, model: type[SheetModel], changes) -> 
     if restored:
         columns = list(restored[0])
         conn.execute(_update_by_key(table, keys, columns), [_update_params(r, keys) for r in restored])
-
-
-def _delete_unused_pairs(conn: Connection, codes: list[str]) -> None:
-    """The batch_enterprise rows of enterprises no record names any more (checked just before):
-    left by batches whose records a later one moved to another enterprise."""
-    for i in range(0, len(codes), CHUNK):
-        conn.execute(delete(BatchEnterprise).where(BatchEnterprise.credit_code.in_(codes[i:i + CHUNK])))
 
 
 def _restore_pairs(conn: Connection, rows: list[dict]) -> None:
@@ -750,16 +750,13 @@ def _typed(table, row: dict) -> dict:
 
 
 def _refuse_if_still_referenced(conn: Connection, batch_id: int, codes: list[str]) -> None:
-    """An enterprise the batch added may not go while a later batch's records still name it."""
+    """An enterprise the batch added may not go while another batch's pair names it: a record of
+    that batch names it, or did until a later batch moved the record away, whose rollback would
+    bring it back (this batch's own pairs are gone by now)."""
     later = set()
-    for model in SHEETS[1:]:
-        table = table_of(model)
-        if "credit_code" not in table.c:  # rows of a unit (工作任务) name no enterprise
-            continue
-        for i in range(0, len(codes), CHUNK):
-            stmt = select(table.c.batch_id).where(table.c.credit_code.in_(codes[i:i + CHUNK])).distinct()
-            later.update(conn.execute(stmt).scalars())
-    later.discard(batch_id)
+    for i in range(0, len(codes), CHUNK):
+        later.update(conn.execute(select(BatchEnterprise.batch_id).where(
+            BatchEnterprise.credit_code.in_(codes[i:i + CHUNK]), BatchEnterprise.batch_id != batch_id)).scalars())
     if later:
         names = "、".join(f"第 {b} 批" for b in sorted(later, reverse=True))
         raise RollbackError(f"本批新增的企业仍被之后的上报（{names}）引用，请先撤销{names}后再撤销第 {batch_id} 批")

@@ -156,6 +156,8 @@ async def login(request: Request) -> Response:
     login form with ?login_error=failed|locked|throttled."""
     if not _from_this_site(request):
         return PlainTextResponse("拒绝：登录请求不是从本站的登录页提交的。", status_code=403)
+    if auth.auth_mode() != "local":  # single sign-on: the login page shows no password form either
+        return PlainTextResponse("拒绝：本站使用统一身份认证登录，不接受账号密码登录。", status_code=403)
     form = await _form(request)
     if form is None:
         return PlainTextResponse("请求过大。", status_code=413)

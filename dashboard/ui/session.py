@@ -34,9 +34,7 @@ DONE_KEY = "login_done"  # the hidden button login.js presses (its `.st-key-logi
 NOT_HANDED = "登录已完成，但未能在本页接上，请刷新页面。"  # the hand-off pressed for was gone (login_form)
 
 
-def auth_mode() -> str:
-    """`local` (accounts and passwords in the database, the default) or `oidc` (st.login)."""
-    return os.environ.get("DASHBOARD_AUTH", "local").strip().lower() or "local"
+auth_mode = auth.auth_mode
 
 
 def _forget() -> None:
