@@ -717,8 +717,7 @@ def _undo(conn: Connection, batch_id: int, model: type[SheetModel], changes) -> 
     inserted = [_typed(table, dict(zip(keys, json.loads(c.record_key)))) for c in changes if c.old_row_json is None]
     restored = [_typed(table, json.loads(c.old_row_json)) for c in changes if c.old_row_json is not None]
     if inserted and model is EnterpriseSheet:
-        codes = [r["credit_code"] for r in inserted]
-        _refuse_if_still_referenced(conn, batch_id, codes)
+        _refuse_if_still_referenced(conn, batch_id, [r["credit_code"] for r in inserted])
     if restored and table in PAIRED_TABLES:
         _restore_pairs(conn, restored)
     if inserted:
@@ -730,8 +729,8 @@ def _undo(conn: Connection, batch_id: int, model: type[SheetModel], changes) -> 
 
 
 def _restore_pairs(conn: Connection, rows: list[dict]) -> None:
-    """The batch_enterprise rows the restored records name, where missing: a record replaced
-    before migration 0015 filled the table from the records then stored."""
+    """The batch_enterprise rows the restored records name, where missing. Migration 0015 and
+    every import write them, so none should be; a pair gone anyway is put back, not a failure."""
     wanted = {(r["batch_id"], r["credit_code"]) for r in rows}
     codes = sorted({code for _, code in wanted})
     for i in range(0, len(codes), CHUNK):
