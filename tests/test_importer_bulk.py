@@ -1,26 +1,31 @@
-"""The bulk writer (dashboard.importer.bulk) stores exactly what SQLAlchemy Core stores: COPY's
-text rows built here on PostgreSQL, one executemany on SQLite."""
+"""The bulk writer (dashboard.importer.bulk) stores exactly what SQLAlchemy Core stores: a binary
+COPY on PostgreSQL (the text format, built here, for a column type without a binary form here),
+one executemany on SQLite."""
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, datetime
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Boolean, Column, Date, Float, Integer, MetaData, Table, Text, select
+import pytest
+from sqlalchemy import Boolean, Column, Date, DateTime, Float, Integer, MetaData, String, Table, Text, exc, select
 
 from dashboard.importer import bulk
 
 metadata = MetaData()
 probe = Table("bulk_probe", metadata, Column("n", Integer, primary_key=True), Column("s", Text),
-              Column("i", Integer), Column("b", Boolean), Column("f", Float), Column("d", Date))
+              Column("i", Integer), Column("b", Boolean), Column("f", Float), Column("d", Date),
+              Column("v", String(8)))
 row = st.fixed_dictionaries({
     "s": st.none() | st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))
     | st.sampled_from(["\\", "\\N", "a\tb", "a\nb\r\n", "\\t", "酱卤肉制品"]),
     "i": st.none() | st.integers(-2 ** 31, 2 ** 31 - 1),
     "b": st.none() | st.booleans(),
-    "f": st.none() | st.floats(allow_nan=False) | st.sampled_from([0.0, -0.0, 1.0, math.inf, -math.inf]),
+    "f": st.none() | st.floats(allow_nan=False) | st.sampled_from([0.0, -0.0, 1.0, math.inf, -math.inf])
+    | st.integers(-10 ** 6, 10 ** 6),
     "d": st.none() | st.dates(date(1900, 1, 1), date(2100, 12, 31)),
+    "v": st.none() | st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=8),
 })
 
 
@@ -65,3 +70,40 @@ def test_rows_where_in_finds_what_core_finds(empty_engine, stored_keys, asked):
         assert sorted(found, key=lambda r: r["n"]) == sorted(by_core, key=lambda r: r["n"])
     finally:
         metadata.drop_all(empty_engine)
+
+
+def test_a_value_the_column_refuses_is_refused_as_core_refuses_it(empty_engine):
+    """A text longer than its varchar column: the binary COPY is refused by the server's own
+    check of the column, raised as the SQLAlchemy error Core raises (SQLite keeps any length)."""
+    metadata.create_all(empty_engine)
+    try:
+        row = {"n": 1, "s": None, "i": None, "b": None, "f": None, "d": None, "v": "九个字的过长文本啊"}
+        if empty_engine.dialect.name != "postgresql":
+            with empty_engine.begin() as conn:
+                bulk.insert_rows(conn, probe, [row])
+            assert stored(empty_engine)[0][-1] == row["v"]
+            return
+        with pytest.raises(exc.DataError) as by_core, empty_engine.begin() as conn:
+            conn.execute(probe.insert(), [row])
+        with pytest.raises(exc.DataError) as by_bulk, empty_engine.begin() as conn:
+            bulk.insert_rows(conn, probe, [row])
+        assert "character varying(8)" in str(by_bulk.value.orig) and "character varying(8)" in str(by_core.value.orig)
+        assert stored(empty_engine) == []
+    finally:
+        metadata.drop_all(empty_engine)
+
+
+def test_a_column_without_a_binary_form_here_takes_the_text_format(empty_engine):
+    """A timestamp column is not in bulk's binary list: its rows go through the text format and
+    are stored as Core stores them."""
+    table = Table("bulk_probe_ts", MetaData(), Column("n", Integer, primary_key=True), Column("t", DateTime))
+    table.create(empty_engine)
+    try:
+        rows = [{"n": 1, "t": datetime(2023, 5, 2, 8, 30)}, {"n": 2, "t": None}]
+        with empty_engine.begin() as conn:
+            assert empty_engine.dialect.name != "postgresql" or bulk._binary_types(conn, table, ["n", "t"]) is None
+            bulk.insert_rows(conn, table, rows)
+        with empty_engine.connect() as conn:
+            assert [tuple(r) for r in conn.execute(select(table).order_by(table.c.n))] == [(1, rows[0]["t"]), (2, None)]
+    finally:
+        table.drop(empty_engine)
