@@ -139,13 +139,14 @@ def _batch_fk() -> Mapped[int]:
 
 def _record_batch() -> Mapped[int]:
     """The batch that last wrote an enterprise's record: checked with its enterprise, together
-    (see BatchEnterprise), and indexed with it (ENTERPRISE_RECORDS)."""
+    (see BatchEnterprise), and indexed after it (ENTERPRISE_RECORDS)."""
     return mapped_column(Integer)
 
 
 def _credit_code() -> Mapped[str]:
-    """The enterprise a record is of: checked with its batch, together (see BatchEnterprise)."""
-    return mapped_column(String(18), index=True)
+    """The enterprise a record is of: checked with its batch, together (see BatchEnterprise), and
+    indexed with it (ENTERPRISE_RECORDS)."""
+    return mapped_column(String(18))
 
 
 # ---------------------------------------------------------------- records
@@ -434,15 +435,18 @@ class AuditEvent(Base):
 ENTERPRISE_RECORDS = (SelfInspection, Responsibility, ManagementSystem, SupplierEvaluation, OfficerExam,
                       Inspection, Problem, Sampling, CadreVisit, ChecklistItem, StarRating,
                       EnforcementCase, RiskScreening)
-# Indexed by the pair, not by batch_id alone: a rollback deletes its batch's pairs right after its
-# records, and each deleted pair's check then finds that pair's rows (gone, but still in the index)
-# and no others. Through an index on batch_id alone each check walked all the batch's rows: a
-# 10,000-row batch of 3,000 enterprises, 2.2 s in sampling alone (0.17 s by the pair).
+# One index on (credit_code, batch_id) serves both what reads a record by its enterprise (the
+# leading column) and a rollback's deletion of its batch's pairs: each deleted pair's check finds
+# that pair's rows and no others (through an index on batch_id alone each check walked all the
+# batch's rows: a 10,000-row batch of 3,000 enterprises, 2.2 s in sampling alone). One index where
+# there were two (credit_code; batch_id, credit_code): a 10,000-row sampling COPY, 94 -> 83 ms of
+# PostgreSQL's CPU. Nothing reads these tables by batch_id alone (a rollback's own enterprises come
+# from batch_enterprise).
 for _model in ENTERPRISE_RECORDS:
     _model.__table__.append_constraint(ForeignKeyConstraint(
         ["batch_id", "credit_code"], [BatchEnterprise.batch_id, BatchEnterprise.credit_code],
         name=f"fk_{_model.__tablename__}_batch_enterprise"))
-    Index(f"ix_{_model.__tablename__}_batch_enterprise", _model.__table__.c.batch_id, _model.__table__.c.credit_code)
+    Index(f"ix_{_model.__tablename__}_enterprise_batch", _model.__table__.c.credit_code, _model.__table__.c.batch_id)
 
 
 RECORD_MODELS = (Enterprise, SelfInspection, Responsibility, ManagementSystem, SupplierEvaluation,

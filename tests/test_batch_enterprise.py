@@ -123,7 +123,7 @@ def test_a_rollback_into_an_inconsistent_database_is_refused_in_chinese(empty_en
     assert table_snapshot(empty_engine) == before
 
 
-def test_migration_0015_fills_the_pairs_and_back(empty_engine):
+def test_migrations_0015_and_0016_fill_the_pairs_and_back(empty_engine):
     a = imported(empty_engine, registry(1, 2, 3), sampling([sampling_row("A1", 1), sampling_row("A2", 2)]))
     b = imported(empty_engine, sampling([sampling_row("A1", 3)]))
     before = samples(empty_engine)
@@ -142,15 +142,27 @@ def test_migration_0015_fills_the_pairs_and_back(empty_engine):
         command.downgrade(cfg, "0014")
     assert "batch_enterprise" not in sa_inspect(empty_engine).get_table_names()
     for model in ENTERPRISE_RECORDS:
-        assert keys(model.__tablename__) == [(("batch_id",), "upload_batch"), (("credit_code",), "enterprise")]
-        assert indexes(model.__tablename__) >= {(f"ix_{model.__tablename__}_batch_id", ("batch_id",))}
-        assert f"ix_{model.__tablename__}_batch_enterprise" not in {n for n, _ in indexes(model.__tablename__)}
+        name = model.__tablename__
+        assert keys(name) == [(("batch_id",), "upload_batch"), (("credit_code",), "enterprise")]
+        assert indexes(name) >= {(f"ix_{name}_batch_id", ("batch_id",)), (f"ix_{name}_credit_code", ("credit_code",))}
+        assert not {f"ix_{name}_batch_enterprise", f"ix_{name}_enterprise_batch"} & {n for n, _ in indexes(name)}
     assert samples(empty_engine) == before
-    dashboard.db.upgrade(empty_engine)
+    with empty_engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0015")
     for model in ENTERPRISE_RECORDS:
-        assert keys(model.__tablename__) == [(("batch_id", "credit_code"), "batch_enterprise")]
-        assert indexes(model.__tablename__) >= {(f"ix_{model.__tablename__}_batch_enterprise", ("batch_id", "credit_code"))}
-        assert f"ix_{model.__tablename__}_batch_id" not in {n for n, _ in indexes(model.__tablename__)}
+        name = model.__tablename__
+        assert keys(name) == [(("batch_id", "credit_code"), "batch_enterprise")]
+        assert indexes(name) >= {(f"ix_{name}_batch_enterprise", ("batch_id", "credit_code")),
+                                 (f"ix_{name}_credit_code", ("credit_code",))}
+        assert f"ix_{name}_batch_id" not in {n for n, _ in indexes(name)}
+    dashboard.db.upgrade(empty_engine)  # 0016: the two indexes become one on (credit_code, batch_id)
+    for model in ENTERPRISE_RECORDS:
+        name = model.__tablename__
+        assert keys(name) == [(("batch_id", "credit_code"), "batch_enterprise")]
+        assert indexes(name) >= {(f"ix_{name}_enterprise_batch", ("credit_code", "batch_id"))}
+        assert not {f"ix_{name}_batch_id", f"ix_{name}_batch_enterprise", f"ix_{name}_credit_code"} \
+            & {n for n, _ in indexes(name)}
     # from the records, and (a, 1) from the row b replaced: b's rollback restores it
     assert pairs(empty_engine) == {(a, code(1)), (a, code(2)), (b, code(3))}
     assert samples(empty_engine) == before

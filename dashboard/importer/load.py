@@ -156,7 +156,8 @@ def _import_workbook(engine: Engine, source: str | Path | bytes, *, uploader: st
     except read.FileRefused as exc:
         result.errors = [{"sheet": None, "row": None, "column": None, "message": str(exc), "value": None}]
         return result
-    earlier = _committed_batch_with(engine, hashlib.sha256(data).hexdigest())
+    sha = hashlib.sha256(data).hexdigest()
+    earlier = _committed_batch_with(engine, sha)
     if earlier is not None:
         result.status, result.batch_id = "unchanged", earlier
         return result
@@ -167,7 +168,6 @@ def _import_workbook(engine: Engine, source: str | Path | bytes, *, uploader: st
     result.sheets = [{"sheet": raw.name, "as": raw.model.sheet_name(), "layout": raw.layout,
                       "rows": len(raw.rows)} for raw in book.sheets]
     sheets, errors = _parse_and_check(book, uploaded_at.date())
-    sha = hashlib.sha256(data).hexdigest()
     try:
         return _load(engine, result, book, sheets, errors, viewer, data, file_name, uploader,
                      uploaded_at, sha, on_write)
@@ -216,7 +216,7 @@ def _load(engine: Engine, result: ImportResult, book: raw.RawWorkbook, sheets, e
         result.status = "imported"
         if not result.dry_run:
             unit_id = _common_unit(conn, validate.enterprise_units(sheets, ctx) | validate.task_units(sheets))
-            result.batch_id = _write(conn, plans, data, file_name, uploader, uploaded_at,
+            result.batch_id = _write(conn, plans, data, sha, file_name, uploader, uploaded_at,
                                      result.rows, unit_id)
             if on_write is not None:
                 on_write(conn, result)
@@ -391,15 +391,14 @@ def _same(a: Any, b: Any) -> bool:
 
 
 # ------------------------------------------------------------------ writing
-def _write(conn: Connection, plans: list[Plan], data: bytes, file_name: str, uploader: str,
+def _write(conn: Connection, plans: list[Plan], data: bytes, sha: str, file_name: str, uploader: str,
            uploaded_at: datetime, rows: dict[str, int], unit_id: int | None) -> int:
     batch_id = conn.execute(UploadBatch.__table__.insert().returning(UploadBatch.batch_id), {
-        "file_name": file_name[:255], "sha256": hashlib.sha256(data).hexdigest(), "uploader": uploader,
+        "file_name": file_name[:255], "sha256": sha, "uploader": uploader,
         "uploaded_at": uploaded_at, "status": "committed",
         "rows_json": json.dumps(rows, ensure_ascii=False), "unit_id": unit_id, "file_bytes": data,
     }).scalar_one()
-    conn.execute(CommittedUpload.__table__.insert(), {"sha256": hashlib.sha256(data).hexdigest(),
-                                                      "batch_id": batch_id})
+    conn.execute(CommittedUpload.__table__.insert(), {"sha256": sha, "batch_id": batch_id})
     touched = _touched_units(plans)
     before = set(rollups.units_of(conn, touched.codes).values())
     changes = {"table_name": [], "record_key": [], "old_row_json": []}
@@ -676,14 +675,21 @@ def inserted_keys(record_keys: str) -> list[str]:
 def _rolled_back_units(conn: Connection, batch_id: int, by_table: dict[str, list]) -> Touched:
     """The enterprises and units of the rows a batch wrote (they still carry its batch_id: a later
     batch that changed one is refused first, and one rolled back restored the batch's row) and of
-    the rows it replaced (kept in batch_change)."""
+    the rows it replaced (kept in batch_change). A record of an enterprise names one of the batch's
+    batch_enterprise pairs, read from there: those tables are indexed by enterprise, not by batch."""
     out = Touched()
     for name, changes in by_table.items():
         table = Base.metadata.tables[name]
         out.add_rows([json.loads(c.old_row_json) for c in changes if c.old_row_json is not None])
+        if table in PAIRED_TABLES:
+            continue
         owner = table.c.credit_code if "credit_code" in table.c else table.c.unit_id
         out.add_rows([dict(r._mapping) for r in conn.execute(
             select(owner).where(table.c.batch_id == batch_id).distinct())])
+    if any(Base.metadata.tables[name] in PAIRED_TABLES for name in by_table):
+        codes = list(conn.execute(select(BatchEnterprise.credit_code)
+                                  .where(BatchEnterprise.batch_id == batch_id)).scalars())
+        out.add(codes, [None] * len(codes))
     return out
 
 
