@@ -21,6 +21,7 @@ from ..periods import month_start
 from .raw import RawSheet
 
 MAX_TEXT_LENGTH = 1000
+MAX_INT = 2 ** 31 - 1  # the integer columns' bound (PostgreSQL's integer)
 # NUL: an .xlsx writes it as _x0000_ (python-calamine decodes it) and PostgreSQL refuses it in text, so
 # a cell holding one is the clerk's error here, on both databases, not the database's error on one
 NUL = "\x00"
@@ -180,7 +181,10 @@ def parse_int(value: Any, meta: dict) -> int | None:
         return None
     if not number.is_integer():
         raise CellError("应填写整数")
+    if abs(number) > MAX_INT:  # the database's integer columns hold no more
+        raise CellError(f"数值过大：应不超过 {MAX_INT}")
     return int(number)
+
 
 
 # ------------------------------------------------------------------ yes / no
