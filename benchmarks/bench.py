@@ -219,9 +219,11 @@ def _process_cpu(pid: int) -> float | None:
     it (/proc/PID/schedstat), else user + system time in clock ticks (/proc/PID/stat). Ticks are
     10 ms: with a few backends each rounded, an import's ~100 ms of server CPU read 10-30 ms high."""
     try:
-        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
+        running = int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
     except (OSError, ValueError, IndexError):
-        pass
+        running = 0
+    if running:  # a kernel without scheduler statistics writes 0 there
+        return running / 1e9
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
