@@ -23,6 +23,7 @@ DuckDB is a yardstick inside the benchmarks only (requirements-dev.txt).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import random
 import re
 import sys
@@ -246,7 +247,8 @@ def county_upload(engine, conf, unit_id: int) -> None:
                      food_category="肉制品", production_batch=None, sampling_date=rng.choice(DAYS), task_source="县抽",
                      hazard_classes="食品添加剂", verdict="合格" if rng.random() < 0.9 else "不合格",
                      failed_items=None, lab_name="检验中心", disposal_status=None) for i in range(COUNTY_ROWS)]
-        load._write(conn, [load.Plan(SamplingSheet, inserts=rows)], f"county batch {newest + 1}".encode(),
+        data = f"county batch {newest + 1}".encode()
+        load._write(conn, [load.Plan(SamplingSheet, inserts=rows)], data, hashlib.sha256(data).hexdigest(),
                     COUNTY_FILE, "bench", datetime.now(), {"监督抽检": COUNTY_ROWS}, unit_id)
 
 
