@@ -37,6 +37,8 @@ PAGES = [
     ("audit", "审计日志", ":material/policy:", access.READ_AUDIT, False),
 ]
 
+PAGES_KEY = "_router_pages"  # where pages() keeps the session's built pages
+
 
 def pages(viewer, allowed, titles) -> list:
     """The signed-in viewer's pages for st.navigation. Built once per session and viewer, not on every
@@ -57,9 +59,6 @@ def pages(viewer, allowed, titles) -> list:
                      default=name == "overview") for name, _, icon, _ in allowed] + refused
     st.session_state[PAGES_KEY] = (key, built)
     return built
-
-
-PAGES_KEY = "_router_pages"
 
 
 def router() -> None:
