@@ -71,8 +71,11 @@ def test_int_and_number():
     assert one(count, "-1") == (-1, [])  # negatives are the schema's ge=0 check
     assert one(count, 2.5) == (None, ["应填写整数"])
     assert one(count, 2147483647) == (2147483647, [])
-    assert one(count, "3000000000") == (None, ["数值过大：应不超过 2147483647"])  # the database stores no more
-    assert one(count, 1e20) == (None, ["数值过大：应不超过 2147483647"])
+    assert one(count, -2147483648) == (-2147483648, [])  # negatives are the schema's ge=0 check
+    too_big = "数值超出范围：应在 -2147483648 到 2147483647 之间"  # what the database's integer holds
+    assert one(count, "3000000000") == (None, [too_big])
+    assert one(count, 1e20) == (None, [too_big])
+    assert one(count, -2147483649) == (None, [too_big])
     assert one(count, "三个") == (None, ["应填写数字"])
     assert one(count, "") == (None, [])  # blank is NULL, never 0
     fine = SHEET_BY_NAME["违法案件"].fields()["fine_amount"]

@@ -181,8 +181,8 @@ def parse_int(value: Any, meta: dict) -> int | None:
         return None
     if not number.is_integer():
         raise CellError("应填写整数")
-    if abs(number) > MAX_INT:  # the database's integer columns hold no more
-        raise CellError(f"数值过大：应不超过 {MAX_INT}")
+    if not -MAX_INT - 1 <= number <= MAX_INT:  # what the database's integer columns hold
+        raise CellError(f"数值超出范围：应在 {-MAX_INT - 1} 到 {MAX_INT} 之间")
     return int(number)
 
 
