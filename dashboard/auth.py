@@ -50,14 +50,15 @@ LOCKOUT = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=12)
 MIN_PASSWORD_LENGTH = 8
 COOKIE_NAME = "dashboard_session"
+SECRET_FILE = PROJECT_DIR / "data" / "secret_key"
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 
 
 def auth_mode() -> str:
     """`local` (accounts and passwords in the database, the default) or `oidc` (single sign-on,
     st.login): DASHBOARD_AUTH. Under `oidc` no password signs anyone in, the login route's included."""
     return os.environ.get("DASHBOARD_AUTH", "local").strip().lower() or "local"
-SECRET_FILE = PROJECT_DIR / "data" / "secret_key"
-USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
+
 
 # The sample county's accounts (README "示例账号"): username, role, unit code, demo password.
 DEMO_ACCOUNTS = (
