@@ -178,9 +178,12 @@ def goal_rows(out: dict, sessions: int, think: float, seconds: float) -> list[tu
             continue
         singles.append(single[0]["wall_s"])
         slowest.append(max(r["wall_s"] for r in ten))
+        cpu = sum(r["cpu_s"] for r in ten)
+        # the ten runs' CPU over the one cold run's: about 10× if every session computed the data
+        # version's figures itself, 1 + 9 × (a cached redraw ÷ the cold run) when one computes them
         print(f"  上报后重跑（服务器墙钟）：单个会话 {ms(single[0]['wall_s'])}（CPU {ms(single[0]['cpu_s'])}）；"
               f"{sessions} 个会话同时 最快 {ms(min(r['wall_s'] for r in ten))}、最慢 {ms(slowest[-1])}"
-              f"（CPU 合计 {ms(sum(r['cpu_s'] for r in ten))}）")
+              f"（CPU 合计 {ms(cpu)}，为单个会话冷重跑 CPU 的 {cpu / single[0]['cpu_s']:.1f} 倍）")
     if singles:
         one, ten = statistics.median(singles), statistics.median(slowest)
         rows.append((f"{sessions} 个会话上报后同时重跑，最慢 ÷ 单个会话冷重跑（示例县，服务器计时）", ten / one,

@@ -1,0 +1,39 @@
+"""benchmarks/server_runs.py turns the server's run lines into goals 3 and 4: the ratios it returns
+and what it prints are checked here on made-up run lines with known answers."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import server_runs  # noqa: E402  (the benchmark is a script folder, not a package)
+
+
+def runs(*pairs: tuple[float, float]) -> list[dict]:
+    return [{"wall_s": w, "cpu_s": c} for w, c in pairs]
+
+
+def test_goal_rows_take_medians_of_rounds_and_skip_a_round_with_missing_lines(capsys):
+    ten_a = runs(*[(0.020, 0.008)] * 9, (0.150, 0.060))
+    ten_b = runs(*[(0.020, 0.008)] * 9, (0.100, 0.050))
+    out = {"uploads": [(runs((0.050, 0.045)), ten_a), (runs((0.070, 0.060)), ten_b),
+                       (runs((0.010, 0.010)), ten_a[:5])],  # five lines of ten: not counted
+           "random_one": runs((0.010, 0.008), (0.012, 0.009), (0.011, 0.010)),
+           "random_ten": runs((0.012, 0.008), (0.030, 0.009), (0.014, 0.010))}
+    (_, ratio3, limit3), (_, ratio4, limit4) = server_runs.goal_rows(out, 10, 1.0, 15)
+    assert ratio3 == pytest.approx(0.125 / 0.060) and limit3 == 2.0  # median slowest ÷ median single
+    assert ratio4 == pytest.approx(server_runs.percentile([0.012, 0.030, 0.014], 95)
+                                   / server_runs.percentile([0.010, 0.012, 0.011], 95)) and limit4 == 3.0
+    printed = capsys.readouterr().out
+    assert "此轮不计" in printed
+    # the ten runs' CPU over the single cold run's: (9 × 8 + 60) ÷ 45 and (9 × 8 + 50) ÷ 60
+    assert "CPU 合计 132 ms，为单个会话冷重跑 CPU 的 2.9 倍" in printed
+    assert "CPU 合计 122 ms，为单个会话冷重跑 CPU 的 2.0 倍" in printed
+
+
+def test_too_few_random_runs_give_no_goal_4_row(capsys):
+    out = {"uploads": [], "random_one": runs((0.010, 0.008)), "random_ten": runs((0.012, 0.008))}
+    assert server_runs.goal_rows(out, 10, 1.0, 15) == []
+    assert "服务器计时行数不足（单个 1，10 个 1）" in capsys.readouterr().out
