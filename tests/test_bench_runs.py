@@ -33,7 +33,27 @@ def test_goal_rows_take_medians_of_rounds_and_skip_a_round_with_missing_lines(ca
     assert "CPU 合计 122 ms，为单个会话冷重跑 CPU 的 2.0 倍" in printed
 
 
-def test_too_few_random_runs_give_no_goal_4_row(capsys):
-    out = {"uploads": [], "random_one": runs((0.010, 0.008)), "random_ten": runs((0.012, 0.008))}
-    assert server_runs.goal_rows(out, 10, 1.0, 15) == []
+def test_a_goal_without_enough_lines_is_a_row_not_measured_never_a_missing_row(capsys):
+    out = {"uploads": [(runs((0.050, 0.045)), runs((0.020, 0.008)))],  # one line of ten
+           "random_one": runs((0.010, 0.008)), "random_ten": runs((0.012, 0.008))}
+    assert server_runs.goal_rows(out, 10, 1.0, 15) == [
+        ("10 个会话上报后同时重跑，最慢 ÷ 单个会话冷重跑（示例县，服务器计时）", None, 2.0, "没有一轮的服务器计时行数齐全"),
+        ("10 个会话随机时刻重跑，服务器每次运行 p95 ÷ 单个会话 p95", None, 3.0, "服务器计时行数不足")]
     assert "服务器计时行数不足（单个 1，10 个 1）" in capsys.readouterr().out
+
+
+def test_a_cold_run_without_cpu_time_still_prints(capsys):
+    out = {"uploads": [(runs((0.050, 0.0)), runs(*[(0.020, 0.008)] * 10))], "random_one": [], "random_ten": []}
+    (_, ratio, _), _ = server_runs.goal_rows(out, 10, 1.0, 15)
+    assert ratio == pytest.approx(0.020 / 0.050)
+    assert "（CPU 合计 80 ms）" in capsys.readouterr().out
+
+
+def test_goal_lines_say_met_only_when_measured_within_the_limit_and_without_a_problem():
+    import bench
+    assert bench.goal_line("甲", 1.5, 2.0).startswith("  达到  甲")
+    assert bench.goal_line("甲", 2.5, 2.0).startswith("  未达到  甲")
+    assert bench.goal_line("甲", None, 2.0, "浏览器部分未能运行").startswith("  未达到  甲")
+    assert "未测得" in bench.goal_line("甲", None, 2.0, "浏览器部分未能运行")
+    wrong = bench.goal_line("甲", 0.2, 1.0, "结果与DuckDB不一致")
+    assert wrong.startswith("  未达到  甲") and "0.20×" in wrong and wrong.endswith("结果与DuckDB不一致！")

@@ -23,12 +23,14 @@ from dashboard.figures.targets import compute_targets
 from dashboard.importer import import_workbook, rollback_batch
 from dashboard.models import StoredFigure, StoredFigureUnit
 from dashboard.periods import Window
-from tests.builders import sampling, sampling_row, xlsx
+from tests.builders import code, sampling, sampling_row, sheet, xlsx
 from tests.pages_support import PROJECT_DIR
 from tests.upload_support import signed
 
 pytestmark = pytest.mark.slow
 
+PROBLEMS = ["问题编号", "统一社会信用代码", "问题来源", "来源编号", "问题描述", "发现日期", "整改期限",
+            "整改完成日期", "复查结论"]
 CARD = re.compile(r'<div class="t">(.*?)</div><div class="v">(.*?)<span class="nd">（(.*?)）</span>')
 AS_OF = date(2023, 5, 31)
 CONF = load_campaign()
@@ -132,17 +134,22 @@ def test_an_upload_and_its_rollback_show_at_once_on_every_figure_page(county_env
     assert before == {label: expected(engine, label) for label in PAGES}
     assert all(before.values()), before  # every page shows cards: an empty page would prove nothing
 
-    # five May batches of 城区分局's enterprise 1, one of them 不合格: the sampling figures move
+    # five May batches of 城区分局's enterprise 1, one of them 不合格: the sampling figures move; and
+    # two problems found in May, one put right: the rectification figure moves
     rows = [sampling_row(f"NS-2023-05-{i:03d}", 1, 抽样日期=date(2023, 5, 10 + i)) for i in range(4)]
     rows.append(sampling_row("NS-2023-05-009", 2, 抽样日期=date(2023, 5, 20), 检验结论="不合格",
                              不合格项目="亚硝酸盐║35mg/kg║≤30mg/kg", 核查处置状态="处置中"))
-    result = import_workbook(engine, xlsx(sampling(rows)), viewer=system_viewer(engine), uploader="clerk",
-                             file_name="五月抽检.xlsx")
+    problems = [["NS-P-1", code(1), "监督检查", "NS-JC-1", "进货查验记录不全", date(2023, 5, 12), date(2023, 5, 26),
+                 date(2023, 5, 20), "已整改"],
+                ["NS-P-2", code(2), "监督检查", "NS-JC-2", "从业人员健康证过期", date(2023, 5, 15), date(2023, 5, 25),
+                 None, None]]
+    result = import_workbook(engine, xlsx(sampling(rows), sheet("问题整改", PROBLEMS, problems)),
+                             viewer=system_viewer(engine), uploader="clerk", file_name="五月抽检.xlsx")
     assert result.status == "imported", result.to_text()
     order = list(reversed(PAGES))  # the sub-bureau pages before the county this time
     after = {label: shown(sessions[label], label) for label in order}
     assert after == {label: expected(engine, label) for label in PAGES}
-    for label in ("总览（县）", "总览（分局）", "分局看板", "阶段进展", "监督抽检"):
+    for label in PAGES:
         assert after[label] != before[label], label  # the upload moved what this page shows
     assert shown_by_a_new_process(sessions, engine) == after
 
