@@ -57,3 +57,19 @@ def test_goal_lines_say_met_only_when_measured_within_the_limit_and_without_a_pr
     assert "未测得" in bench.goal_line("甲", None, 2.0, "浏览器部分未能运行")
     wrong = bench.goal_line("甲", 0.2, 1.0, "结果与DuckDB不一致")
     assert wrong.startswith("  未达到  甲") and "0.20×" in wrong and wrong.endswith("结果与DuckDB不一致！")
+
+
+def test_integrity_counts_the_last_batch_and_sees_the_sampling_tables_keys(empty_engine, capsys):
+    import bench
+    from dashboard.access import system_viewer
+    from dashboard.importer import import_workbook
+    from tests.builders import registry, sampling, sampling_row, xlsx
+
+    book = xlsx(registry(1, 2), sampling([sampling_row(f"IB-{i}", 1 + i % 2) for i in range(3)]))
+    result = import_workbook(empty_engine, book, viewer=system_viewer(empty_engine), uploader="t", file_name="b.xlsx")
+    assert result.status == "imported", result.to_text()
+    assert bench.integrity(empty_engine, 3) == ""
+    assert bench.integrity(empty_engine, 4) == "入库 3 行，应为 4 行"
+    printed = capsys.readouterr().out
+    assert "最后一次导入的批次存有 3 行监督抽检（工作簿 3 行）" in printed
+    assert "sampling 表主键 sample_no，外键 1 个" in printed
