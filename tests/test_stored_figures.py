@@ -1,5 +1,6 @@
 """Stored figures (dashboard.figures.stored) equal the figures counted from the records, whatever
-happened before: random uploads (enterprises moving between units among them), rollbacks and reads
+happened before: random uploads (enterprises moving between units among them; records of every
+rollup's sources, so the rollups kept by the importer equal a full rebuild after each step), rollbacks and reads
 over random and repeated windows, as-of dates, viewers and units, on SQLite and PostgreSQL. A write
 invalidates only the units it changes (and their ancestors); the store stays bounded, is keyed by the
 campaign file and emptied by the writes that bypass upload batches, and a reader that counted before
@@ -25,7 +26,7 @@ from dashboard.importer import RollbackError, import_workbook, rollback_batch
 from dashboard.importer.load import lock_writers
 from dashboard.models import StoredFigure, StoredFigureKey
 from dashboard.periods import Window
-from dashboard.rollups import rebuild
+from dashboard.rollups import rebuild, rebuild_rollups, rollup_rows
 from tests.builders import ENTERPRISE_HEADERS, UNITS, code, enterprise_row, registry, sampling, sampling_row, sheet, xlsx
 from tests.upload_support import seed_county
 
@@ -33,6 +34,13 @@ CONF = load_campaign()
 START, END = CONF.start_date, CONF.end_date
 SPAN = (END - START).days
 SELF_HEADERS = ["统一社会信用代码", "自查日期", "自查项目数", "发现问题数", "是否提交自查报告"]
+# the sources of rollup_enterprise_span: (sheet, headers, the row for an enterprise code and a day)
+SPAN_SHEETS = {
+    "供应商评价": (["统一社会信用代码", "评价日期", "评价供应商数", "不合格供应商数"], lambda c, d: [c, d, 3, 0]),
+    "食安员抽考": (["统一社会信用代码", "姓名", "岗位", "考试日期", "成绩", "是否合格"],
+              lambda c, d: [c, "张三", "食品安全员", d, 80, "是"]),
+    "包保督导": (["统一社会信用代码", "督导日期", "包保干部", "干部层级", "发现问题数"], lambda c, d: [c, d, "王明", "A级", 0]),
+}
 ENTERPRISES = range(1, 9)  # the small county's six and two more
 
 day = st.integers(0, SPAN).map(lambda d: START + timedelta(days=d))
@@ -45,6 +53,7 @@ upload = st.fixed_dictionaries({
     "samplings": st.lists(st.tuples(st.integers(0, 3), day, st.booleans(), st.sampled_from(["县抽", "风险监测"])),
                           max_size=4),
     "self_inspections": st.lists(st.tuples(st.integers(0, 3), day), max_size=3),
+    "spans": st.lists(st.tuples(st.integers(0, 3), day, st.sampled_from(sorted(SPAN_SHEETS))), max_size=3),
 })
 rollback = st.fixed_dictionaries({"kind": st.just("rollback"), "pick": st.integers(0, 50)})
 read = st.fixed_dictionaries({"kind": st.just("read"), "a": day, "b": day, "extra": st.integers(0, 60),
@@ -68,7 +77,23 @@ def _workbook(step: dict, serial: int) -> bytes:
     if step["self_inspections"]:
         pairs = sorted({(listed[k % len(listed)], d) for k, d in step["self_inspections"]})  # one row a key
         sheets.append(sheet("企业自查", SELF_HEADERS, [[code(n), d, 10, 0, "是"] for n, d in pairs]))
+    for name, (headers, row) in SPAN_SHEETS.items():
+        pairs = sorted({(listed[k % len(listed)], d) for k, d, kind in step["spans"] if kind == name})
+        if pairs:
+            sheets.append(sheet(name, headers, [row(code(n), d) for n, d in pairs]))
     return xlsx(*sheets)
+
+
+def _rollups_equal_a_rebuild(engine) -> None:
+    """The rollups the importer and rollbacks keep equal the ones rebuilt from the records (the
+    rebuild in a transaction rolled back)."""
+    kept = rollup_rows(engine)
+    with engine.connect() as conn:
+        trans = conn.begin()
+        rebuild_rollups(conn)
+        rebuilt = rollup_rows(conn)
+        trans.rollback()
+    assert kept == rebuilt
 
 
 def _units(engine) -> dict[str, int]:
@@ -121,6 +146,8 @@ def test_stored_figures_equal_the_records_after_random_uploads_and_rollbacks(sma
                     pass  # a later batch changed the same records: refused, nothing changed
         else:
             _check_read(engine, step)
+        if step["kind"] != "read":
+            _rollups_equal_a_rebuild(engine)
 
 
 def _count_keys(engine) -> int:
