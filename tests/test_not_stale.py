@@ -1,9 +1,10 @@
 """Nothing is stale (#16): the page caches are keyed by the data version, and a unit without units
 below it reads its figures from its parent's cached result (dashboard.ui.data). After an upload,
 and again after its rollback, every page that shows target figures — the overview of the county and
-of a sub-bureau, the sub-bureau page, the phases, 监督抽检 and 问题整改 — read through AppTest in
-the session opened before the upload, equals compute_targets on the raw records, never the figures
-cached before; on SQLite and on PostgreSQL. The pages count through the stored figures
+of a sub-bureau, the sub-bureau page, the phases, 监督抽检 and 问题整改, and the county overview's
+heatmap of every unit below it × every target — read through AppTest in the session opened before
+the upload, equals compute_targets on the raw records, never the figures cached before; on SQLite
+and on PostgreSQL. The pages count through the stored figures
 (dashboard.figures.stored), which outlive the page caches: a page run with the caches dropped (a
 new server process) reads them, and equals the records too; the reference never reads them."""
 from __future__ import annotations
@@ -50,6 +51,24 @@ def cards(at: AppTest) -> list[tuple[str, str, str]]:
     """(name, percent, n/d) of every figure card on the page, in order (Markdown or st.html)."""
     blocks = [m.value for m in at.markdown] + [h.value for h in getattr(at, "html", [])]
     return [(unescape(n), v, nd) for b in blocks if "fig-card" in b for n, v, nd in CARD.findall(b)]
+
+
+# a cell of the units-below × targets heatmap: its tooltip "unit｜target｜完成率 x（n/d）｜status"
+CELL = re.compile(r'title="([^"｜]*)｜([^"｜]*)｜完成率 ([^"（]*)（([^"）]*)）')
+
+
+def cells(at: AppTest) -> list[tuple[str, str, str, str]]:
+    """(unit, target, percent, n/d) of every cell of the page's heatmap of the units below, sorted."""
+    blocks = [h.value for h in getattr(at, "html", [])] + [m.value for m in at.markdown]
+    return sorted(tuple(unescape(v) for v in m) for b in blocks for m in CELL.findall(b))
+
+
+def computed_below(engine, unit: str) -> list[tuple[str, str, str, str]]:
+    """What the heatmap must show for the units directly below `unit`, from the raw records."""
+    window = campaign_window(CONF)
+    figs = compute_targets(engine, CONF, system_viewer(engine), unit=unit, window=window,
+                           as_of=min(AS_OF, window.end_date), by_unit=True, from_store=False)
+    return sorted((f.unit_name, f.name, f.percent_text, f.nd_text) for f in figs if f.unit_code != unit)
 
 
 def computed(engine, unit: str, window: Window) -> list[tuple[str, str, str]]:
@@ -133,6 +152,9 @@ def test_an_upload_and_its_rollback_show_at_once_on_every_figure_page(county_env
     before = {label: shown(at, label) for label, at in sessions.items()}
     assert before == {label: expected(engine, label) for label in PAGES}
     assert all(before.values()), before  # every page shows cards: an empty page would prove nothing
+    county = sessions["总览（县）"]  # and its heatmap, each unit below it × each target
+    heat_before = cells(county)
+    assert heat_before == computed_below(engine, ROOT) and len(heat_before) >= 2 * len(CONF.targets)
 
     # five May batches of 城区分局's enterprise 1, one of them 不合格: the sampling figures move; and
     # two problems found in May, one put right: the rectification figure moves
@@ -151,9 +173,11 @@ def test_an_upload_and_its_rollback_show_at_once_on_every_figure_page(county_env
     assert after == {label: expected(engine, label) for label in PAGES}
     for label in PAGES:
         assert after[label] != before[label], label  # the upload moved what this page shows
+    assert cells(county) == computed_below(engine, ROOT) != heat_before
     assert shown_by_a_new_process(sessions, engine) == after
 
     rollback_batch(engine, result.batch_id, system_viewer(engine))
     again = {label: shown(at, label) for label, at in sessions.items()}
     assert again == before == {label: expected(engine, label) for label in PAGES}
+    assert cells(county) == heat_before == computed_below(engine, ROOT)
     assert shown_by_a_new_process(sessions, engine) == before
