@@ -1,5 +1,7 @@
-"""benchmarks/server_runs.py turns the server's run lines into goals 3 and 4: the ratios it returns
-and what it prints are checked here on made-up run lines with known answers."""
+"""The benchmark's own arithmetic, on made-up inputs with known answers: benchmarks/server_runs.py
+turning the server's run lines into goals 3 and 4 (ratios, what it prints, rows not measured), the
+goal lines of benchmarks/bench.py (达到 only when measured, within the limit and without a problem),
+and goal 5's integrity check on both databases."""
 from __future__ import annotations
 
 import sys
@@ -7,8 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from dashboard.access import system_viewer
+from dashboard.importer import import_workbook
+from tests.builders import registry, sampling, sampling_row, xlsx
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-import server_runs  # noqa: E402  (the benchmark is a script folder, not a package)
+import bench  # noqa: E402  (the benchmark is a script folder, not a package)
+import server_runs  # noqa: E402
 
 
 def runs(*pairs: tuple[float, float]) -> list[dict]:
@@ -50,7 +57,6 @@ def test_a_cold_run_without_cpu_time_still_prints(capsys):
 
 
 def test_goal_lines_say_met_only_when_measured_within_the_limit_and_without_a_problem():
-    import bench
     assert bench.goal_line("甲", 1.5, 2.0).startswith("  达到  甲")
     assert bench.goal_line("甲", 2.5, 2.0).startswith("  未达到  甲")
     assert bench.goal_line("甲", None, 2.0, "浏览器部分未能运行").startswith("  未达到  甲")
@@ -60,11 +66,6 @@ def test_goal_lines_say_met_only_when_measured_within_the_limit_and_without_a_pr
 
 
 def test_integrity_counts_the_last_batch_and_sees_the_sampling_tables_keys(empty_engine, capsys):
-    import bench
-    from dashboard.access import system_viewer
-    from dashboard.importer import import_workbook
-    from tests.builders import registry, sampling, sampling_row, xlsx
-
     book = xlsx(registry(1, 2), sampling([sampling_row(f"IB-{i}", 1 + i % 2) for i in range(3)]))
     result = import_workbook(empty_engine, book, viewer=system_viewer(empty_engine), uploader="t", file_name="b.xlsx")
     assert result.status == "imported", result.to_text()
