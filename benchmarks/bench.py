@@ -365,6 +365,8 @@ def bench_province(pg_url: str | None, folder: Path, enterprises: int, samples: 
     rows = []
     for label, (ratio, problem) in bench_import(pg_url, folder).items():
         rows.append((f"1 万行工作簿校验并入库 ÷ calamine 原始读取（{label}）", ratio, GOALS["import"], problem))
+    rows += unmeasured_postgresql(rows, pg_url, "1 万行工作簿校验并入库 ÷ calamine 原始读取")
+    part_c = len(rows)
     print("\n(c) 省级规模：九项指标 × 全部单位，对比 DuckDB 朴素扫描")
     with province.engines_for(pg_url, folder) as engines:
         result = province.run(engines, enterprises=enterprises, samples=samples, leader=("leader", "demo-leader"))
@@ -377,6 +379,7 @@ def bench_province(pg_url: str | None, folder: Path, enterprises: int, samples: 
                 rows.append((f"九项指标 × {result['units']} 个单位，{window}，{province.KINDS[kind]} ÷ DuckDB"
                              f"（{label}）", t / timings[("DuckDB", window, "scan")], GOALS["targets"], wrong))
         province_url = str(engines[0][1].url)
+    rows += unmeasured_postgresql(rows[part_c:], pg_url, f"九项指标 × {result['units']} 个单位 ÷ DuckDB")
     print("\n(d) 领导小组总览页面：服务端时间（AppTest，同一会话第二次运行 = 热），省级 vs 示例县")
     campaign = province.write_campaign(folder / "province.yaml")
     county_url = f"sqlite:///{folder / 'county.sqlite'}"
@@ -409,6 +412,14 @@ def bench_province(pg_url: str | None, folder: Path, enterprises: int, samples: 
         print(f"  未能运行浏览器部分：{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
         rows.append(("浏览器部分的目标（1a、1b、示例县的 3、4）", None, 1.0, "浏览器部分未能运行"))  # shown, never dropped
     return rows
+
+
+def unmeasured_postgresql(rows: list[tuple], pg_url: str | None, goal: str) -> list[tuple]:
+    """A 未测得 row for `goal` when PostgreSQL was asked for (not --pg none) but none of this part's
+    rows is PostgreSQL's: the server could not be reached, and its goal must not pass unseen."""
+    if not pg_url or any("（PostgreSQL）" in row[0] for row in rows):
+        return []
+    return [(f"{goal}（PostgreSQL）", None, 1.0, "PostgreSQL 不可用")]
 
 
 def goal_line(label: str, ratio: float | None, limit: float, problem: str = "") -> str:

@@ -65,6 +65,16 @@ def test_goal_lines_say_met_only_when_measured_within_the_limit_and_without_a_pr
     assert wrong.startswith("  未达到  甲") and "0.20×" in wrong and wrong.endswith("结果与DuckDB不一致！")
 
 
+def test_postgresql_asked_for_but_unmeasured_is_a_row_not_a_silence():
+    sqlite_only = [("1 万行工作簿校验并入库 ÷ calamine 原始读取（SQLite）", 3.4, 5.0, "")]
+    url = "postgresql+psycopg://x@127.0.0.1:1/y"
+    assert bench.unmeasured_postgresql(sqlite_only, url, "导入") == [("导入（PostgreSQL）", None, 1.0, "PostgreSQL 不可用")]
+    assert bench.unmeasured_postgresql(sqlite_only, None, "导入") == []  # --pg none: the operator's choice
+    both = sqlite_only + [("1 万行工作簿校验并入库 ÷ calamine 原始读取（PostgreSQL）", 4.9, 5.0, "")]
+    assert bench.unmeasured_postgresql(both, url, "导入") == []
+    assert bench.goal_line("导入（PostgreSQL）", None, 1.0, "PostgreSQL 不可用").startswith("  未达到  导入（PostgreSQL）")
+
+
 def test_integrity_counts_the_last_batch_and_sees_the_sampling_tables_keys(empty_engine, capsys):
     book = xlsx(registry(1, 2), sampling([sampling_row(f"IB-{i}", 1 + i % 2) for i in range(3)]))
     result = import_workbook(empty_engine, book, viewer=system_viewer(empty_engine), uploader="t", file_name="b.xlsx")
