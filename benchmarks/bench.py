@@ -357,7 +357,8 @@ COLD_SECONDS = 3.0  # issue #16 goal 2: the province overview's first run after 
 
 
 def bench_province(pg_url: str | None, folder: Path, enterprises: int, samples: int) -> list[tuple]:
-    """Issue #7's goals, each measured in this run: (goal, measured ratio, limit) rows."""
+    """Issue #7's and #16's goals, each measured in this run: (goal, ratio or None when not measured,
+    limit[, what is wrong]) rows, as print_goals takes them."""
     # only --scale province needs these two: they load DuckDB and Streamlit, which (a) and (b) do without
     import province
     from bench_pages import concurrent_cold, page_times
