@@ -146,7 +146,6 @@ def bench_import(pg_url: str | None, folder: Path) -> dict[str, tuple[float, str
     """Prints the import timings and the goal lines; returns {engine label: (import seconds / raw
     read seconds, what is wrong with the stored rows or "")}."""
     path, rows = sampling_workbook(folder)
-    sampled = SAMPLING_ROWS
     print(f"\n(a) 导入吞吐：{path.name}，{rows:,} 行，{path.stat().st_size / 1024:.0f} KB")
     raw = best_of(lambda: raw_read(path))
     report("python-calamine 原始读取", raw, rows, raw)
@@ -161,7 +160,7 @@ def bench_import(pg_url: str | None, folder: Path) -> dict[str, tuple[float, str
             print(f"  {'':36}同一段时间内原始读取 {m['raw'] * 1000:.0f} ms；CPU：导入 {cpu * 1000:.0f} ms ÷ 原始读取 "
                   f"{m['raw_cpu'] * 1000:.0f} ms = {cpu / m['raw_cpu']:.1f}×（本进程 + 读取子进程"
                   f"{_server_note(label, m['server_cpu'])}）")
-            problem = integrity(engine, sampled)
+            problem = integrity(engine, SAMPLING_ROWS)
             ratios[label] = (m["import"] / m["raw"], problem)
             goals.append((f"导入 ÷ 原始读取（{label}，墙钟）", ratios[label][0], IMPORT_GOAL, problem))
             goals.append((f"导入 ÷ 原始读取（{label}，CPU 时间{'，含服务器进程' if m['server_cpu'] else ''}）",

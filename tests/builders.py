@@ -30,6 +30,14 @@ def enterprise_row(n: int, unit: str = "城区分局", **over) -> list:
     return [row[h] for h in ENTERPRISE_HEADERS]
 
 
+# other sheets' headers, as their templates write them (the tests' workbooks)
+SELF_HEADERS = ["统一社会信用代码", "自查日期", "自查项目数", "发现问题数", "是否提交自查报告"]
+SUPPLIER_HEADERS = ["统一社会信用代码", "评价日期", "评价供应商数", "不合格供应商数"]
+EXAM_HEADERS = ["统一社会信用代码", "姓名", "岗位", "考试日期", "成绩", "是否合格"]
+VISIT_HEADERS = ["统一社会信用代码", "督导日期", "包保干部", "干部层级", "发现问题数"]
+PROBLEM_HEADERS = ["问题编号", "统一社会信用代码", "问题来源", "来源编号", "问题描述", "发现日期", "整改期限",
+                   "整改完成日期", "复查结论"]
+
 SAMPLING_HEADERS = ["抽样单编号", "统一社会信用代码", "食品名称", "食品类别", "生产日期/批号", "抽样日期",
                     "任务来源", "检验项目类别", "检验结论", "不合格项目", "检验机构", "核查处置状态"]
 

@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 
 from dashboard.campaign import load_campaign, sync_campaign
 from dashboard.db import get_engine, upgrade
+from dashboard.rollups import rebuild_rollups, rollup_rows
 
 PG_URL = os.environ.get("DASHBOARD_TEST_PG_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -76,3 +77,14 @@ def pair_enterprises(conn, batch_id: int) -> None:
     conn.execute(text("insert into batch_enterprise (batch_id, credit_code) select :b, credit_code from enterprise "
                       "where credit_code not in (select credit_code from batch_enterprise where batch_id = :b)"),
                  {"b": batch_id})
+
+
+def rebuilt_rollups(engine) -> dict:
+    """The rollup tables' rows as a full rebuild from the records makes them, in a transaction rolled
+    back (the database stays as it was): what the importer and rollbacks must have kept."""
+    with engine.connect() as conn:
+        trans = conn.begin()
+        rebuild_rollups(conn)
+        rebuilt = rollup_rows(conn)
+        trans.rollback()
+    return rebuilt

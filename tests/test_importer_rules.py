@@ -8,13 +8,10 @@ from dashboard.db import table_snapshot
 from dashboard.importer import import_workbook
 from dashboard.models import Enterprise
 
-from builders import ENTERPRISE_HEADERS, code, enterprise_row, registry, sampling, sampling_row, sheet, xlsx
+from builders import ENTERPRISE_HEADERS, EXAM_HEADERS as EXAMS, PROBLEM_HEADERS as PROBLEMS, code, enterprise_row, registry, sampling, sampling_row, sheet, xlsx
 
 SUPPLIER = ["统一社会信用代码", "评价日期", "评价供应商数", "不合格供应商数"]
 SYSTEMS = ["统一社会信用代码", "体系类型", "证书编号", "建立日期", "有效期至"]
-EXAMS = ["统一社会信用代码", "姓名", "岗位", "考试日期", "成绩", "是否合格"]
-PROBLEMS = ["问题编号", "统一社会信用代码", "问题来源", "来源编号", "问题描述", "发现日期", "整改期限",
-            "整改完成日期", "复查结论"]
 
 
 def seed(engine, *ns, unit="城区分局"):

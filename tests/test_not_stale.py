@@ -24,14 +24,12 @@ from dashboard.figures.targets import compute_targets
 from dashboard.importer import import_workbook, rollback_batch
 from dashboard.models import StoredFigure, StoredFigureUnit
 from dashboard.periods import Window
-from tests.builders import code, sampling, sampling_row, sheet, xlsx
+from tests.builders import PROBLEM_HEADERS, code, sampling, sampling_row, sheet, xlsx
 from tests.pages_support import PROJECT_DIR
 from tests.upload_support import signed
 
 pytestmark = pytest.mark.slow
 
-PROBLEMS = ["问题编号", "统一社会信用代码", "问题来源", "来源编号", "问题描述", "发现日期", "整改期限",
-            "整改完成日期", "复查结论"]
 CARD = re.compile(r'<div class="t">(.*?)</div><div class="v">(.*?)<span class="nd">（(.*?)）</span>')
 AS_OF = date(2023, 5, 31)
 CONF = load_campaign()
@@ -165,7 +163,7 @@ def test_an_upload_and_its_rollback_show_at_once_on_every_figure_page(county_env
                  date(2023, 5, 20), "已整改"],
                 ["NS-P-2", code(2), "监督检查", "NS-JC-2", "从业人员健康证过期", date(2023, 5, 15), date(2023, 5, 25),
                  None, None]]
-    result = import_workbook(engine, xlsx(sampling(rows), sheet("问题整改", PROBLEMS, problems)),
+    result = import_workbook(engine, xlsx(sampling(rows), sheet("问题整改", PROBLEM_HEADERS, problems)),
                              viewer=system_viewer(engine), uploader="clerk", file_name="五月抽检.xlsx")
     assert result.status == "imported", result.to_text()
     order = list(reversed(PAGES))  # the sub-bureau pages before the county this time

@@ -35,8 +35,10 @@ from dashboard.periods import Window
 from dashboard.periods import month_bounds
 from dashboard.rollups import rebuild, rebuild_rollups, rollup_rows, units_of
 
-from tests.builders import code, registry, sampling, sampling_row, sheet, xlsx
-from tests.databases import BACKENDS, PG_URL, drop_pg_database, new_database, pair_enterprises, prepared_engine
+from tests.builders import (EXAM_HEADERS, SELF_HEADERS, SUPPLIER_HEADERS, VISIT_HEADERS, code, registry, sampling,
+                            sampling_row, sheet, xlsx)
+from tests.databases import (BACKENDS, PG_URL, drop_pg_database, new_database, pair_enterprises, prepared_engine,
+                             rebuilt_rollups)
 
 pytestmark = pytest.mark.slow  # builds the sample county on each backend
 
@@ -179,16 +181,9 @@ def test_demo_rollups_equal_a_full_rebuild(sample_county_each_backend):
     kept = rollup_rows(engine)
     assert kept["rollup_sampling_unit_day"] and kept["rollup_self_inspection_month"]
     assert sum(r[2] for r in kept["rollup_sampling_unit_day"]) == len(_raw_facts(engine)["samples"])
-    # rebuild in a transaction that is rolled back, so the session's database stays as built
-    with engine.connect() as conn:
-        trans = conn.begin()
-        rebuild_rollups(conn)
-        rebuilt = rollup_rows(conn)
-        trans.rollback()
-    assert kept == rebuilt
+    assert kept == rebuilt_rollups(engine)  # rolled back: the session's database stays as built
 
 
-SELF_HEADERS = ["统一社会信用代码", "自查日期", "自查项目数", "发现问题数", "是否提交自查报告"]
 
 
 def _self_inspections(rows):
@@ -235,9 +230,6 @@ def test_import_rollback_rollups_equal_a_full_rebuild(empty_engine):
                                          "rollup_enterprise_span": []}
 
 
-SUPPLIER_HEADERS = ["统一社会信用代码", "评价日期", "评价供应商数", "不合格供应商数"]
-EXAM_HEADERS = ["统一社会信用代码", "姓名", "岗位", "考试日期", "成绩", "是否合格"]
-VISIT_HEADERS = ["统一社会信用代码", "督导日期", "包保干部", "干部层级", "发现问题数"]
 
 
 def _spans(engine) -> dict[str, tuple]:
