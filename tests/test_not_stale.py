@@ -4,9 +4,12 @@ and again after its rollback, every page that shows target figures — the overv
 of a sub-bureau, the sub-bureau page, the phases, 监督抽检 and 问题整改, and the county overview's
 heatmap of every unit below it × every target — read through AppTest in the session opened before
 the upload, equals compute_targets on the raw records, never the figures cached before; on SQLite
-and on PostgreSQL. The pages count through the stored figures
-(dashboard.figures.stored), which outlive the page caches: a page run with the caches dropped (a
-new server process) reads them, and equals the records too; the reference never reads them."""
+and on PostgreSQL. So do 监督抽检's matrix by month (each month's pass rate) and the pace and
+forecast (dashboard.figures.pace) in the county overview's forecast heatmap and on both overviews'
+cards: pace_of of compute_targets' campaign-to-date figures on the raw records. The pages count
+through the stored figures (dashboard.figures.stored), which outlive the page caches: a page run
+with the caches dropped (a new server process) reads them, and equals the records too; the
+reference never reads them."""
 from __future__ import annotations
 
 import re
@@ -20,10 +23,11 @@ from streamlit.testing.v1 import AppTest
 from dashboard.access import system_viewer
 from dashboard.campaign import campaign_window, load_campaign
 from dashboard.figures.measures import first_measure
+from dashboard.figures.pace import pace_of
 from dashboard.figures.targets import compute_targets
 from dashboard.importer import import_workbook, rollback_batch
 from dashboard.models import StoredFigure, StoredFigureUnit
-from dashboard.periods import Window
+from dashboard.periods import Window, month_keys, month_window
 from tests.builders import PROBLEM_HEADERS, code, sampling, sampling_row, sheet, xlsx
 from tests.pages_support import PROJECT_DIR
 from tests.upload_support import signed
@@ -90,6 +94,92 @@ def expected(engine, label: str) -> list[tuple[str, str, str]]:
     return [r for r in rows if r[0] == name]
 
 
+# a cell of 监督抽检's matrix by month: "80.0%（4/5）", " ⚠样本较少" after it when d < 5
+MONTH_CELL = re.compile(r"(.*)（(.*)）")
+
+
+def months(at: AppTest) -> list[tuple[str, str, str, str]]:
+    """(month, unit, percent, n/d) of every cell of the page's matrix by month (the table whose
+    rows are 月份), in the page's order."""
+    tables = [d.value for d in at.dataframe if d.value.index.name == "月份"]
+    assert len(tables) == 1, tables
+    return [(month, unit, *MONTH_CELL.match(text).groups()) for month, row in tables[0].iterrows()
+            for unit, text in row.items()]
+
+
+def computed_months(engine, unit: str) -> list[tuple[str, str, str, str]]:
+    """What the matrix by month must show for `unit`: the sampling pass rate of each campaign month
+    up to AS_OF (the month cut to the campaign-to-date window), from the raw records."""
+    window = campaign_window(CONF)
+    end = min(window.end_date, AS_OF)
+    code = first_measure(CONF, "pass_rate", record="监督抽检").code
+    rows = []
+    for key in month_keys(window.start_date, end):
+        month = month_window(key)
+        part = Window(max(month.start_date, window.start_date), min(month.end_date, end), month.label)
+        figs = compute_targets(engine, CONF, system_viewer(engine), unit=unit, window=part,
+                               as_of=min(month.end_date, AS_OF), from_store=False)
+        rows += [(month.label, f.unit_name, f.percent_text, f.nd_text) for f in figs if f.target == code]
+    return rows
+
+
+def computed_paces(engine, unit: str) -> list:
+    """Each campaign-to-date figure at AS_OF of `unit` and of each unit below it against its
+    trajectory (dashboard.figures.pace.Pace), from the raw records."""
+    figs = compute_targets(engine, CONF, system_viewer(engine), unit=unit, as_of=AS_OF, by_unit=True,
+                           window=Window(CONF.start_date, AS_OF, "行动以来"), from_store=False)
+    return [pace_of(CONF, f) for f in figs]
+
+
+# a cell of the forecast heatmap: "unit｜target｜当前 x｜按进度应达 y｜进度 z｜预测 p｜verdict"
+FORECAST = re.compile(r'title="([^"｜]*)｜([^"｜]*)｜当前 ([^"｜]*)｜按进度应达 ([^"｜]*)｜进度 ([^"｜]*)'
+                      r'｜预测 ([^"｜]*)｜([^"｜]*)"')
+
+
+def forecasts(at: AppTest) -> list[tuple[str, ...]]:
+    """(unit, target, current, expected, pace, projected, verdict) of every cell of the page's
+    forecast heatmap of the units below, sorted."""
+    blocks = [h.value for h in getattr(at, "html", [])] + [m.value for m in at.markdown]
+    return sorted(tuple(unescape(v) for v in m) for b in blocks for m in FORECAST.findall(b))
+
+
+def computed_forecasts(engine, unit: str) -> list[tuple[str, ...]]:
+    """What the forecast heatmap must show for the units directly below `unit`."""
+    return sorted((p.unit_name, p.name, p.percent_text, p.expected_text, p.pace_text, p.projected_text,
+                   p.verdict) for p in computed_paces(engine, unit) if p.unit_code != unit)
+
+
+# the overview card's pace line: "应达 y｜按当前进度难以达标"
+CARD_NAME = re.compile(r'<div class="t">(.*?)</div>')
+CARD_PACE = re.compile(r'<div class="s">应达 ([^<｜]*)｜([^<｜]*)</div>')
+
+
+def card_paces(at: AppTest) -> list[tuple[str, str, str]]:
+    """(name, expected, forecast) of every figure card with a pace line, in order."""
+    blocks = [m.value for m in at.markdown] + [h.value for h in getattr(at, "html", [])]
+    pieces = [p for b in blocks if "fig-card" in b for p in b.split('class="fig-card"')[1:]]
+    return [(unescape(CARD_NAME.search(p)[1]), *map(unescape, m.groups()))
+            for p in pieces if (m := CARD_PACE.search(p))]
+
+
+def computed_card_paces(engine, unit: str) -> list[tuple[str, str, str]]:
+    """What the pace lines of `unit`'s own cards must say."""
+    return [(p.name, p.expected_text, p.forecast_text) for p in computed_paces(engine, unit) if p.unit_code == unit]
+
+
+def read(sessions: dict) -> dict:
+    """The matrix by month, the forecast heatmap and the cards' pace lines, as the sessions' last
+    runs showed them."""
+    return {"按月份": months(sessions["监督抽检"]), "预测": forecasts(sessions["总览（县）"]),
+            "进度（县）": card_paces(sessions["总览（县）"]), "进度（分局）": card_paces(sessions["总览（分局）"])}
+
+
+def reference(engine) -> dict:
+    """What `read` must give, from the raw records."""
+    return {"按月份": computed_months(engine, ROOT), "预测": computed_forecasts(engine, ROOT),
+            "进度（县）": computed_card_paces(engine, ROOT), "进度（分局）": computed_card_paces(engine, "DT01")}
+
+
 def opened(engine, label: str) -> AppTest:
     page, query_unit, _, _ = PAGES[label]
     at = signed(AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120), engine)
@@ -153,9 +243,13 @@ def test_an_upload_and_its_rollback_show_at_once_on_every_figure_page(county_env
     county = sessions["总览（县）"]  # and its heatmap, each unit below it × each target
     heat_before = cells(county)
     assert heat_before == computed_below(engine, ROOT) and len(heat_before) >= 2 * len(CONF.targets)
+    paced_before = read(sessions)  # and the matrix by month, the forecasts and the pace lines
+    assert paced_before == reference(engine) and all(paced_before.values()), paced_before
 
-    # five May batches of 城区分局's enterprise 1, one of them 不合格: the sampling figures move; and
-    # two problems found in May, one put right: the rectification figure moves
+    # five May batches of 城区分局's enterprise 1, one of them 不合格: the sampling figures move (and
+    # with them 2023年5月's cell of the matrix by month, and 城区分局's forecasts and both overviews'
+    # pace lines of 抽检合格率 and 抽检企业覆盖率); and two problems found in May, one put right: the
+    # rectification figure moves
     rows = [sampling_row(f"NS-2023-05-{i:03d}", 1, 抽样日期=date(2023, 5, 10 + i)) for i in range(4)]
     rows.append(sampling_row("NS-2023-05-009", 2, 抽样日期=date(2023, 5, 20), 检验结论="不合格",
                              不合格项目="亚硝酸盐║35mg/kg║≤30mg/kg", 核查处置状态="处置中"))
@@ -172,10 +266,15 @@ def test_an_upload_and_its_rollback_show_at_once_on_every_figure_page(county_env
     for label in PAGES:
         assert after[label] != before[label], label  # the upload moved what this page shows
     assert cells(county) == computed_below(engine, ROOT) != heat_before
-    assert shown_by_a_new_process(sessions, engine) == after
+    paced_after = read(sessions)
+    assert paced_after == reference(engine)
+    for part in paced_after:
+        assert paced_after[part] != paced_before[part], part  # the upload moved it
+    assert shown_by_a_new_process(sessions, engine) == after and read(sessions) == paced_after
 
     rollback_batch(engine, result.batch_id, system_viewer(engine))
     again = {label: shown(at, label) for label, at in sessions.items()}
     assert again == before == {label: expected(engine, label) for label in PAGES}
     assert cells(county) == heat_before == computed_below(engine, ROOT)
-    assert shown_by_a_new_process(sessions, engine) == before
+    assert read(sessions) == paced_before == reference(engine)
+    assert shown_by_a_new_process(sessions, engine) == before and read(sessions) == paced_before
