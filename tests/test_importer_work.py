@@ -242,6 +242,28 @@ def test_a_case_keeps_its_source_number_and_the_column_is_optional(small_county)
         ("案1", "XBJ23320981000123"), ("案2", None), ("案3", None)]
 
 
+def test_a_fine_headed_in_wan_yuan_is_stored_in_yuan_and_other_units_or_sizes_are_refused(small_county):
+    eng = small_county
+    in_wan = [*CASES[:4], "罚没金额（万元）", *CASES[5:6]]
+    assert run(eng, sheet("违法案件", in_wan, [["案1", code(1), date(2023, 5, 2), "标签不规范", 2, "否"],
+                                               ["案2", code(2), date(2023, 5, 3), "标签不规范", 0.12345, "否"]])).status == "imported"
+    assert run(eng, sheet("违法案件", [*CASES[:4], "罚没金额(元)", *CASES[5:6]],
+                          [["案3", code(3), date(2023, 5, 4), "标签不规范", 300, "否"]])).status == "imported"
+    assert rows(eng, "select case_no, fine_amount from enforcement_case order by case_no") == [
+        ("案1", 20000.0), ("案2", 1234.5), ("案3", 300.0)]
+    before = table_snapshot(eng)
+    in_thousands = run(eng, sheet("违法案件", [*CASES[:4], "罚没金额（千元）", *CASES[5:6]],
+                                  [["案4", code(1), date(2023, 5, 5), "标签不规范", 5, "否"]]))
+    with_units = run(eng, sheet("违法案件", CASES[:6], [["案5", code(1), date(2023, 5, 5), "标签不规范", "2万元", "否"],
+                                                       ["案6", code(1), date(2023, 5, 5), "标签不规范", 1e308, "否"]]))
+    assert [(e["sheet"], e["row"], e["column"], e["message"], e["value"]) for e in in_thousands.errors] == [
+        ("违法案件", 2, "罚没金额", "表头“罚没金额（千元）”的单位“千元”无法识别，请以元或万元填写并在表头注明", "5")]
+    assert [(e["row"], e["message"], e["value"]) for e in with_units.errors] == [
+        (2, "应只填写数字：金额的单位写在表头，如“罚没金额（万元）”，不写表头单位即为元", "2万元"),
+        (3, "应在 0 到 10000000000 之间", "1e+308")]
+    assert table_snapshot(eng) == before
+
+
 # ------------------------------------------------------------------ templates
 def test_templates_carry_both_sheets_with_dropdowns_and_import_back(small_county):
     data = build_template(None, engine=small_county, unit="DT01", month="2023-05")

@@ -164,10 +164,23 @@ def test_long_export_groups_items_by_sample_number(small_county):
     got = samples(small_county)
     assert sorted(got) == ["XC23320981001", "XC23320981002"]
     assert (got["XC23320981001"].verdict, got["XC23320981001"].failed_items, got["XC23320981001"].hazard_classes) \
-        == ("合格", None, "其他")
+        == ("合格", None, "兽药残留、食品添加剂")  # the classes of what it was tested for: 氯霉素, 亚硝酸盐
     bad = got["XC23320981002"]
     assert (bad.verdict, bad.failed_items, bad.hazard_classes, bad.sampling_date, bad.disposal_status) == (
         "不合格", "苯甲酸║0.12g/kg║不得使用；山梨酸║0.3g/kg║≤0.075g/kg", "食品添加剂", date(2023, 5, 10), "未处置")
+
+
+def test_a_passed_sample_takes_the_classes_of_the_items_it_was_tested_for(small_county):
+    """A 监督抽检 sheet with a 检测项目 column in place of 检验项目类别: each 合格 batch's class
+    comes from its item's name (never all 其他, which would empty the pass rate by class)."""
+    items = ["沙门氏菌", "苏丹红Ⅰ", "氯霉素", "山梨酸", "铅", "XYZ未知物质", "猪源性成分", None]
+    headers = ["抽样单编号", "统一社会信用代码", "食品名称", "食品类别", "抽样日期", "任务来源", "检验结论", "检测项目"]
+    rows = [[f"IT{i}", code(1), "卤肉", "酱卤肉制品", "2023-05-02", "县抽", "合格", item] for i, item in enumerate(items)]
+    result = import_workbook(small_county, book(("监督抽检", [headers, *rows])), viewer=system_viewer(small_county),
+                             uploader="clerk")
+    assert result.status == "imported", result.to_text()
+    assert [samples(small_county)[f"IT{i}"].hazard_classes for i in range(len(items))] == [
+        "致病性微生物", "非食用物质", "兽药残留", "食品添加剂", "其他", "其他", "动物源性成分", "其他"]
 
 
 def test_long_export_without_a_verdict_column_is_refused_on_its_header(small_county):

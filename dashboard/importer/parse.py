@@ -18,7 +18,8 @@ import pyarrow as pa
 
 from ..credit import credit_code_problem
 from ..periods import month_start
-from .raw import RawSheet
+from .raw import RawSheet, header_unit
+from .schemas import UNIT_SCALES
 
 MAX_TEXT_LENGTH = 1000
 MAX_INT = 2 ** 31 - 1  # the integer columns' bound (PostgreSQL's integer)
@@ -171,6 +172,8 @@ def parse_number(value: Any, meta: dict) -> float | None:
     if isinstance(value, (date, timedelta)):
         raise CellError("应填写数字，不是日期")
     text = cell_text(value)
+    if text is not None and meta.get("unit") and ("元" in text or text[:1] in "￥¥"):
+        raise CellError(f"应只填写数字：金额的单位写在表头，如“{meta['zh']}（万元）”，不写表头单位即为{meta['unit']}")
     return None if text is None else _number_from_text(text)
 
 
@@ -395,6 +398,8 @@ def parse_sheet(raw: RawSheet, today: date) -> ParsedSheet:
         if meta.get("reference"):  # a looked-up name Excel never computed is simply not there
             values = [None if v is NO_CACHED_VALUE else v for v in values]
         typed, errs = parse_column(values, meta, rows, today)
+        if meta.get("unit") and fld in raw.headers:
+            typed, errs = _in_unit(raw, fld, meta, typed, errs)
         for row, message, value in errs:
             bad.add((row, fld))
             errors.append(cell_error(raw, row, fld, message, value))
@@ -402,6 +407,21 @@ def parse_sheet(raw: RawSheet, today: date) -> ParsedSheet:
         data[fld] = typed_series(typed, meta["kind"], index)
     frame = pd.DataFrame(data, index=index)
     return ParsedSheet(raw, rows, values_by_field, frame, errors, bad)
+
+
+def _in_unit(raw: RawSheet, fld: str, meta: dict, typed: list, errs: list) -> tuple[list, list]:
+    """A money column's values in the unit it is stored in, converted from the unit its header
+    names (万元 → 元); a header naming a unit not in UNIT_SCALES makes every filled cell an error."""
+    written = header_unit(raw.headers[fld])
+    if written is None or written == meta["unit"]:
+        return typed, errs
+    if written not in UNIT_SCALES:
+        known = "或".join(UNIT_SCALES)
+        return [None] * len(typed), errs + [
+            (row, f"表头“{raw.headers[fld]}”的单位“{written}”无法识别，请以{known}填写并在表头注明", value)
+            for row, value in zip((r for r, _ in raw.rows), typed) if value is not None]
+    scale = UNIT_SCALES[written] / UNIT_SCALES[meta["unit"]]
+    return [None if v is None else round(v * scale, 2) for v in typed], errs  # to the 分
 
 
 def column_cells(raw: RawSheet, cells: list[list], columns: list[tuple], rows: list[int],
@@ -433,8 +453,8 @@ def display_value(value: Any) -> str | None:
     """A raw cell as shown back to the clerk in an error."""
     if value is None or value is NO_CACHED_VALUE:
         return None
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))  # beyond 1e16 a float's digits are not what was typed: 1e+308
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     text = UNWRITABLE.sub("\ufffd", str(value))  # the annotated workbook lists it (dashboard.annotate)

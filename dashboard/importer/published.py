@@ -18,7 +18,7 @@ How the contract's fields are filled when the published table lacks them (decide
 | 抽样日期 | 抽样日期 / 采样日期 / 抽检日期; else 公告日期 / 公布日期 / 公示日期 |
 | 任务来源 | the 任务来源/项目名称 text (国家/总局/国抽 → 国抽, 省 → 省抽, 市 → 市抽, the county or a sub-bureau or 县/区 → 县抽, 监测 → 风险监测); without such a column, the title rows above the header; else an error |
 | 检验结论 | the sheet's name (合格产品信息 / 不合格产品信息); else a verdict column; else 不合格 when the failed-items cell is filled; in a long export 不合格 when any item's 判定 is 不合格 |
-| 检验项目类别 | derived from the failed items' names with HAZARD_KEYWORDS (e.g. 氯霉素 → 兽药残留, 沙门氏菌 → 致病性微生物, 亚硝酸盐 → 食品添加剂, 苏丹红 → 非食用物质, 鸭源性成分 → 动物源性成分, else 其他); a 合格 sample is 其他 unless the table states a class |
+| 检验项目类别 | derived from the failed items' names with HAZARD_KEYWORDS (e.g. 氯霉素 → 兽药残留, 沙门氏菌 → 致病性微生物, 亚硝酸盐 → 食品添加剂, 苏丹红 → 非食用物质, 鸭源性成分 → 动物源性成分, else 其他); a 合格 sample's from the items it was tested for when the table lists them (its 检验项目/检测项目 column, the long export's item rows), else 其他; a class the table states wins |
 | 不合格项目 | every failed item as `项目║检验结果║标准值` joined by `；` (a unit column or Shandong's unit part is appended to the result, and to a numeric standard) |
 | 食品类别 | 分类 / 食品类别 / 食品细类 …; `未分类` when the table has no such column |
 | 核查处置状态 | a 核查处置 column if present; else the status already stored for that sample (a re-upload never resets a disposal), else 未处置 for a 不合格 sample |
@@ -702,6 +702,14 @@ def _verdict_of(pub: PublishedSheet, s: Sample) -> tuple[str | None, list[str]]:
     return ("不合格" if items else "合格"), items
 
 
+def _tested(pub: PublishedSheet, s: Sample) -> list[str]:
+    """The items a sample was tested for, as its table names them (a 合格 sample's 检验项目 column,
+    the long export's item rows): its classes, not 其他, feed the pass rate by hazard class."""
+    if pub.layout == LAYOUT_LONG:
+        return [line["item"] for line in s.lines if line.get("item")]
+    return [i for text in s.items for i in _split_items(text)]
+
+
 def _split_items(text: str) -> list[str]:
     return [t.strip() for t in _ITEM_SPLIT.split(str(text)) if t.strip() and fold(t.strip()) not in _PLACEHOLDERS]
 
@@ -774,7 +782,7 @@ def _contract_values(raw: RawSheet, pub: PublishedSheet, s: Sample, sample_no: s
     failed = [normalise_item(i, pub.separator, pub.roles) for i in items] if pub.layout == LAYOUT_NOTICE else items
     out["failed_items"] = "；".join(failed) if verdict == "不合格" and failed else None
     stated = _text(cells.get("hazard_classes"))
-    out["hazard_classes"] = stated or (hazard_classes(failed) if verdict == "不合格" and failed else "其他")
+    out["hazard_classes"] = stated or hazard_classes(failed if verdict == "不合格" and failed else _tested(pub, s))
     out["lab_name"] = cells.get("lab_name")
     disposal = _text(cells.get("disposal_status"))
     if disposal is None and verdict == "不合格":

@@ -65,6 +65,14 @@ def normalise_header(value: Any) -> str:
     return text.casefold()
 
 
+def header_unit(value: Any) -> str | None:
+    """The unit a header names in its trailing bracket (`罚没金额（万元）` → 万元), if it names one
+    (ends in 元); None for no bracket or a bracket that is a note (`任务来源（项目名称）`)."""
+    found = _UNIT_SUFFIX.search(fold(str(value)).strip("*"))
+    text = found.group(0)[1:-1] if found else ""
+    return text if text.endswith("元") else None
+
+
 def header_forms(value: Any) -> set[str]:
     """Both the header with and without its bracketed suffix, so `任务来源（项目名称）` still matches."""
     kept = fold(str(value)).strip("*").casefold()

@@ -24,15 +24,25 @@ CREDIT_ALIASES = ("统一社会信用代码", "社会信用代码", "信用代�
                   "credit_code", "unified_social_credit_code", "USCC")
 
 
+# Money a clerk may write in 元 or 万元 (the header's bracket says which): the factor to 元. A bracket
+# ending in 元 that is not listed here (千元, 美元) is refused rather than guessed.
+UNIT_SCALES = {"元": 1, "万元": 10_000}
+# The largest fine a case can carry (一百亿元): beyond it a value is a typing error, and a float
+# that big would sum to infinity in a report.
+MAX_FINE_YUAN = 10_000_000_000
+
+
 def col(zh: str, kind: str = "text", *, required: bool = True, key: bool = False,
         aliases: tuple[str, ...] = (), values: tuple[str, ...] | None = None,
         value_aliases: dict[str, str] | None = None, future_ok: bool = False, reference: bool = False,
-        **checks) -> pa.Field:
+        unit: str | None = None, **checks) -> pa.Field:
     """A contract column. `kind`: text, credit_code, date, month, int, number, yesno, enum,
     enum_multi. `future_ok`: a date that may lie after the upload (deadlines, expiry); every other
     date is a past event, a report cannot hold one in the future. `reference`: shown beside another
-    column to check it, never stored (the enterprise name beside a record's credit code)."""
-    meta = {"zh": zh, "kind": kind, "required": required or key, "key": key,
+    column to check it, never stored (the enterprise name beside a record's credit code). `unit`: the
+    unit a number is stored in (a key of UNIT_SCALES); a header naming another known unit in its
+    bracket (`罚没金额（万元）`) has its values converted, an unknown one is an error."""
+    meta = {"unit": unit, "zh": zh, "kind": kind, "required": required or key, "key": key,
             "aliases": tuple(aliases), "values": tuple(values or ()),
             "value_aliases": dict(value_aliases or {}), "future_ok": future_ok, "reference": reference}
     if values and kind != "enum_multi":  # a joined multi-value cell is checked item by item when parsed
@@ -387,7 +397,8 @@ class EnforcementCaseSheet(SheetModel):
     enterprise_name: Series[str] = enterprise_name_col()
     filed_date: Series[pa.DateTime] = col("立案日期", "date", aliases=("立案时间",))
     violation_type: Series[str] = col("违法类型", aliases=("违法行为类型", "案由", "违法行为"))
-    fine_amount: Series[float] = col("罚没金额", "number", required=False, ge=0,
+    fine_amount: Series[float] = col("罚没金额", "number", required=False, unit="元",
+                                     in_range={"min_value": 0, "max_value": MAX_FINE_YUAN},
                                      aliases=("罚没款", "罚款金额", "罚没款金额"))
     is_transferred_police: Series[pd.BooleanDtype] = col("是否移送公安", YES_NO,
                                                          aliases=("移送公安", "是否移送公安机关"))
