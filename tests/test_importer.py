@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import select, text
 
-from builders import (ENTERPRISE_HEADERS, SAMPLING_HEADERS, code, enterprise_row, registry, sampling,
+from builders import (ENTERPRISE_HEADERS, EXAM_HEADERS, SAMPLING_HEADERS, code, enterprise_row, registry, sampling,
                       sampling_row, sheet, xlsx)
 import dashboard.db
 from dashboard.access import system_viewer
@@ -177,6 +177,35 @@ def test_blank_and_total_rows_skipped(empty_engine):
                              viewer=system_viewer(empty_engine), uploader="t")
     assert result.rows == {"监督抽检": 2}
     assert list(samplings(empty_engine)) == ["E1", "E2"]
+
+
+def test_template_filler_rows_and_signature_lines_are_no_records(empty_engine):
+    """A template's pre-numbered empty rows (序号 only), a row of “/”, and the 填表人/审核人 line under
+    the table are skipped; before, each was refused with an error on every required cell."""
+    seed(empty_engine, 1)
+    headers = ["序号", *SAMPLING_HEADERS]
+    filler = [[n] + [None] * len(SAMPLING_HEADERS) for n in (3, 4, 5)]
+    rows = [[1, *sampling_row("T1", 1)], [2, *sampling_row("T2", 1)], *filler,
+            [None] + ["/"] * len(SAMPLING_HEADERS), ["填表人：张三", None, None, None, "审核人：李四"]]
+    result = import_workbook(empty_engine, xlsx(sheet("监督抽检", headers, rows)),
+                             viewer=system_viewer(empty_engine), uploader="t")
+    assert (result.status, result.rows, result.errors) == ("imported", {"监督抽检": 2}, [])
+    assert list(samplings(empty_engine)) == ["T1", "T2"]
+
+
+def test_an_exam_result_may_say_pass_or_fail_and_an_error_shows_the_cell_as_written(empty_engine):
+    seed(empty_engine, 1)
+    exam = [[code(1), "甲", "食品安全员", date(2023, 5, 1), 85, "合格"],
+            [code(1), "乙", "食品安全员", date(2023, 5, 1), 40, "不合格"]]
+    data = xlsx(sheet("食安员抽考", EXAM_HEADERS, exam))
+    assert import_workbook(empty_engine, data, viewer=system_viewer(empty_engine), uploader="t").status == "imported"
+    with empty_engine.connect() as conn:
+        assert [(r[0], bool(r[1])) for r in conn.execute(text(
+            "select person_name, is_passed from officer_exam order by score desc"))] == [("甲", True), ("乙", False)]
+    wrong = xlsx(sheet("食安员抽考", EXAM_HEADERS, [[code(1), "丁", "食品安全员", date(2023, 5, 1), 59.5, "通过"]]))
+    result = import_workbook(empty_engine, wrong, viewer=system_viewer(empty_engine), uploader="t")
+    assert [(e["row"], e["column"], e["message"], e["value"]) for e in result.errors] == [
+        (2, "是否合格", "是否合格与成绩不符（成绩≥60为合格）", "通过")]
 
 
 def test_reupload_replaces_and_same_file_is_unchanged(empty_engine):

@@ -205,6 +205,7 @@ def parse_yesno(value: Any, meta: dict) -> bool | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     word = re.sub(r"\s+", "", fold(str(value))).upper()
+    word = meta.get("value_aliases", {}).get(word, word)  # a column's own words: 合格 is 是 for 是否合格
     if word in YES:
         return True
     if word in NO:  # checked before placeholders: 无 means “no” here

@@ -16,6 +16,8 @@ from .schemas import SheetModel
 
 HEADER_SEARCH_ROWS = 10  # a header is looked for in a sheet's first rows only
 TOTAL_WORDS = {"合计", "小计", "总计"}
+# A signature line under a table (填表人：张三　审核人：李四): no record, whatever columns it fills.
+FOOTER = re.compile(r"(?:填表人|填报人|制表人|审核人|审核|联系人|联系电话|负责人|单位负责人|统计人|填表日期)[:：]")
 
 _BLANKS = re.compile(r"\s+")
 _UNIT_SUFFIX = re.compile(r"\([^()]*\)$")
@@ -88,4 +90,9 @@ def is_blank(value: Any) -> bool:
 def is_total_row(cells: list[Any]) -> bool:
     """A 合计/小计/总计 row: its first non-empty cell is one of those words."""
     first = next((c for c in cells if not is_blank(c)), None)
-    return isinstance(first, str) and fold(first).rstrip(":：") in TOTAL_WORDS
+    return isinstance(first, str) and is_total_or_footer(fold(first))
+
+
+def is_total_or_footer(folded: str) -> bool:
+    """A folded first cell that opens a 合计 row or a signature line (FOOTER)."""
+    return folded.rstrip(":：") in TOTAL_WORDS or FOOTER.match(folded) is not None

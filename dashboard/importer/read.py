@@ -19,7 +19,8 @@ import python_calamine
 
 from . import sandbox
 from .published import recognise
-from .raw import HEADER_SEARCH_ROWS, TOTAL_WORDS, RawSheet, RawWorkbook, fold, header_forms
+from .parse import PLACEHOLDERS, cell_text
+from .raw import HEADER_SEARCH_ROWS, RawSheet, RawWorkbook, fold, header_forms, is_total_or_footer
 from .schemas import SHEETS, SheetModel
 
 # Limits of the contract (bytes, rows) and of this reader (columns, cells: calamine builds the whole
@@ -357,7 +358,23 @@ def _is_data_row(cells: list[Any]) -> bool:
             continue
         if not cell.strip():
             continue
-        return fold(cell).rstrip(":：") not in TOTAL_WORDS
+        return not is_total_or_footer(fold(cell))
+    return False
+
+
+def _holds_a_record(cells: list[Any], mapped: list[int]) -> bool:
+    """Whether a contract column of the row holds something: a template's pre-filled 序号 alone, or
+    a row of “/”, under the last record is no record (an error on each of its required cells would
+    tell the clerk nothing)."""
+    for col in mapped:
+        value = cells[col] if col < len(cells) else None
+        if value is None:
+            continue
+        if value.__class__ is not str:
+            return True
+        text = value.strip()
+        if text and text not in PLACEHOLDERS and (text.isascii() or cell_text(text) is not None):
+            return True
     return False
 
 
@@ -439,6 +456,11 @@ def _read_sheet(book, parts, paths, name: str, limits: Limits) -> RawSheet | Non
         return sheet  # reported as missing columns; its rows cannot be read without a header
     sheet.rows = [(i + 1, cells) for i, cells in enumerate(rows[header + 1:], header + 1)
                   if _is_data_row(cells)]
+    # a template's unused numbered rows come after the records: looked for at the end only, so a
+    # 10,000-row sheet pays nothing per row (every row looked at cost 6 % of the raw read)
+    mapped = sorted(set(columns.values()))
+    while sheet.rows and not _holds_a_record(sheet.rows[-1][1], mapped):
+        sheet.rows.pop()
     sheet.above = [(i + 1, [c.strip() for c in cells if isinstance(c, str) and c.strip()])
                    for i, cells in enumerate(rows[:header])]
     if name in paths and paths[name] in parts:

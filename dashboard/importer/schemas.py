@@ -226,7 +226,8 @@ class OfficerExamSheet(SheetModel):
     exam_date: Series[pa.DateTime] = col("考试日期", "date", key=True, aliases=("抽考日期", "考核日期"))
     score: Series[float] = col("成绩", "number", in_range={"min_value": 0, "max_value": 100},
                                aliases=("考试成绩", "得分", "分数"))
-    is_passed: Series[pd.BooleanDtype] = col("是否合格", YES_NO, required=False, aliases=("考试结果",))
+    is_passed: Series[pd.BooleanDtype] = col("是否合格", YES_NO, required=False, aliases=("考试结果",),
+                                                  value_aliases={"合格": "是", "不合格": "否", "通过": "是", "不通过": "否"})
 
     class Config:
         metadata = {"sheet": "食安员抽考", "table": "officer_exam"}

@@ -36,9 +36,9 @@ def schema_errors(sheet: ParsedSheet) -> list[dict]:
         cases = exc.failure_cases
     else:
         return []
-    out, seen = [], set()
+    out, seen, by_row = [], set(), dict(sheet.raw.rows)
     for case in cases.to_dict("records"):
-        err = _translate(sheet, case)
+        err = _translate(sheet, case, by_row)
         if err is None:
             continue
         spot = (err["row"], err["column"], err["message"])
@@ -63,20 +63,30 @@ def _field_of(model, zh: str | None) -> str | None:
     return next((f for f, m in fields_of(model).items() if m["zh"] == zh), None)
 
 
-def _translate(sheet: ParsedSheet, case: dict) -> dict | None:
+def _translate(sheet: ParsedSheet, case: dict, by_row: dict[int, list]) -> dict | None:
     check = str(case.get("check") or "")
     row = case.get("index")
     row = None if row is None or pd.isna(row) else int(row)
     if check in CHECK_COLUMNS:  # a rule between columns: reported at the column it is about
         fld = CHECK_COLUMNS[check]
         value = sheet.frame.at[row, fld] if row is not None else None
-        return cell_error(sheet.raw, row, fld, check, _plain(value))
+        return cell_error(sheet.raw, row, fld, check, _written(sheet, by_row, row, fld, _plain(value)))
     fld = case.get("column")
     if fld not in sheet.frame.columns:
         return cell_error(sheet.raw, row, None, f"校验未通过：{check}")
     meta = fields_of(sheet.raw.model)[fld]
     value = _plain(case.get("failure_case"))
-    return cell_error(sheet.raw, row, fld, _message(check, meta, value), value)
+    return cell_error(sheet.raw, row, fld, _message(check, meta, value), _written(sheet, by_row, row, fld, value))
+
+
+def _written(sheet: ParsedSheet, by_row: dict[int, list], row: int | None, fld: str, parsed: Any) -> Any:
+    """The cell as the clerk wrote it (通过, not True; 2 under 罚没金额（万元）, not 20000), where the
+    sheet is in the contract's layout; else the parsed value."""
+    col = sheet.raw.columns.get(fld)
+    if row is None or col is None or sheet.raw.layout != "填报模板":
+        return parsed
+    cells = by_row.get(row)
+    return cells[col] if cells is not None and col < len(cells) else parsed
 
 
 def _plain(value: Any) -> Any:
