@@ -8,7 +8,7 @@ The timeline and the two heatmaps are HTML (dashboard.ui.html_charts), not Vega:
 after sign-in is drawn without Vega's scripts (issue #16 goal 1b)."""
 import streamlit as st
 
-from dashboard.campaign import current_phase
+from dashboard.campaign import phase_label
 
 from dashboard.figures.measures import LEVEL, cn_number, measures
 from dashboard.figures.exceptions import behind_units, compare, comparison_rows
@@ -111,8 +111,8 @@ if details is not None:
 since = None
 left, right = st.columns([3, 2])
 with right.container(key="noprint_phase"):
-    phase = current_phase(conf, choice.as_of)
-    st.markdown(f"#### 行动阶段　<small>当前：{phase.name if phase else '行动期外'}</small>",
+    phase = phase_label(conf, choice.as_of)
+    st.markdown(f"#### 行动阶段　<small>当前：{phase}</small>",
                 unsafe_allow_html=True)
     st.html(html_charts.phase_timeline(conf.phases, choice.as_of))
     controls.seed("ovw_since", "since", st.query_params.get("since", ""))
@@ -204,7 +204,7 @@ with rest:
     widgets.provenance(figs, sel, key="overview")
 
 # ---------------------------------------------------------------- the printed meeting sheet (one A4 page)
-caption = f"{choice.caption} ｜ 当前阶段：{phase.name if phase else '行动期外'}"
+caption = f"{choice.caption} ｜ 当前阶段：{phase}"
 
 
 def sheet() -> str:

@@ -14,8 +14,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from .campaign_check import (UNASSIGNED, CampaignError, check_campaign, leader_conf, load_yaml,  # noqa: F401
-                             population_conf, refuse, strike_conf, target_conf, work_item_conf)
+from .campaign_check import (UNASSIGNED, CampaignError, check_campaign, leader_conf, line_of,  # noqa: F401
+                             load_yaml, population_conf, refuse, strike_conf, target_conf, work_item_conf)
 from .db import PROJECT_DIR, upgrade
 from .figures import stored
 from .models import Campaign, OrgUnit, OrgUnitClosure, Phase, Target
@@ -95,6 +95,7 @@ class UnitConf:
     name: str
     short_name: str | None = None
     children: tuple["UnitConf", ...] = ()
+    line: int = field(default=0, repr=False, compare=False)  # of its code in the file (0: not from a file)
 
     def walk(self, parent: str | None = None, depth: int = 0):
         """(unit, parent code, depth) for this unit and every unit below, depth-first."""
@@ -171,8 +172,9 @@ DEFAULT_WORDING = {"scope": "全辖区", "children": "各下级单位", "child":
 
 
 def _unit(d: dict) -> UnitConf:
+    line = line_of(d, "code")
     return UnitConf(str(d["code"]), d["name"], d.get("short_name"),
-                    tuple(_unit(c) for c in d.get("children") or ()))
+                    tuple(_unit(c) for c in d.get("children") or ()), line if isinstance(line, int) else 0)
 
 
 def parse_campaign(data: dict, source: str = "行动配置") -> CampaignConf:
@@ -193,6 +195,7 @@ def parse_campaign(data: dict, source: str = "行动配置") -> CampaignConf:
                         dict(data.get("wording") or {}),
                         tuple(leader_conf(p) for p in data.get("leadership") or ()),
                         tuple(data.get("departments") or ()), strike_conf(data))
+    conf.extra["_source"] = source  # private: left out of the stored figures' fingerprint, like _measures
     check_measures(conf, data, source)
     return conf
 
@@ -250,13 +253,29 @@ def load_campaign(name: str | None = None) -> CampaignConf:
 
 
 def sync_campaign(engine: Engine, conf: CampaignConf) -> None:
-    """Write the configured org units, campaign, phases and targets; existing ones are updated."""
+    """Write the configured org units, campaign, phases and targets; existing ones are updated.
+
+    The org tree is the bureau's, shared by every campaign in the database: a unit another
+    campaign's tree holds keeps its name, short name, parent and place among its siblings, so a
+    file that says otherwise (or gives an existing unit's name to another code) is refused with a
+    CampaignError before anything is written (check_shared_units). The file's root keeps the
+    parent it has in the database (the file says nothing of what lies above it)."""
     with Session(engine) as s, s.begin():
         by_code = {u.code: u for u in s.scalars(select(OrgUnit))}
-        for order, (u, parent, depth) in enumerate(conf.root.walk()):
+        held = check_shared_units(s, conf, by_code)
+        # units of this campaign alone follow the file's order, after the shared ones among their siblings
+        base = max((u.sort_order for u in by_code.values()), default=0) + 1 if held.keys() & {
+            by_code[u.code].unit_id for u, _, _ in conf.root.walk() if u.code in by_code} else 0
+        for order, (u, parent, _) in enumerate(conf.root.walk()):
             row = by_code.get(u.code) or OrgUnit(code=u.code)
-            row.name, row.short_name, row.depth, row.sort_order = u.name, u.short_name, depth, order
-            row.parent_id = by_code[parent].unit_id if parent else None
+            shared = row.unit_id is not None and row.unit_id in held
+            row.name = u.name
+            if not shared:
+                row.short_name, row.sort_order = u.short_name, base + order
+            elif u.short_name is not None:
+                row.short_name = u.short_name  # the same (check_shared_units), or set where there was none
+            if parent or row.parent_id is None:
+                row.parent_id = by_code[parent].unit_id if parent else None
             s.add(row)
             s.flush()
             by_code[u.code] = row
@@ -274,6 +293,53 @@ def sync_campaign(engine: Engine, conf: CampaignConf) -> None:
                          sort_order=i) for i, t in enumerate(conf.targets))
 
 
+def check_shared_units(s: Session, conf: CampaignConf, by_code: dict[str, OrgUnit]) -> dict[int, list[str]]:
+    """Raise CampaignError, naming the unit, what the database has and what the file says, when the
+    file gives a unit name that another code has in the database, or gives a unit of another
+    campaign's tree another name, short name or parent (that campaign's figures and pages would
+    change under it). Units only this campaign's tree holds (or none) follow the file: that is how
+    a file is revised. Returns unit_id → the other campaigns whose tree holds it."""
+    source = conf.extra.get("_source", "行动配置")
+    by_id = {u.unit_id: u for u in by_code.values()}
+    by_name = {u.name: u for u in by_code.values()}
+    in_file = {u.code: u for u, _, _ in conf.root.walk()}
+    held: dict[int, list[str]] = {}
+    for code, unit_id in s.execute(select(Campaign.code, OrgUnitClosure.descendant_id)
+                                   .join(OrgUnitClosure, OrgUnitClosure.ancestor_id == Campaign.root_unit_id)
+                                   .where(Campaign.code != conf.code).order_by(Campaign.code)):
+        held.setdefault(unit_id, []).append(code)
+
+    def label(code: str | None, name: str | None = None) -> str:
+        return f"{code} {name}" if code else "无（最上级）"
+
+    def fail(u: UnitConf, key: str, reason: str):
+        where = f"{source} 第{u.line}行，键“{key}”" if u.line else source
+        raise CampaignError(f"{where}：{reason}。各行动共用同一组织机构：同一单位须用同一代码、名称和上级，"
+                            "不同单位不能同名（如确需调整组织机构，须先与使用该单位的行动协调）")
+
+    for u, parent, _ in conf.root.walk():
+        holder = by_name.get(u.name)
+        if holder is not None and holder.code != u.code:
+            up = by_id.get(holder.parent_id)
+            users = f"，行动 {'、'.join(held[holder.unit_id])} 使用" if holder.unit_id in held else ""
+            fail(u, "name", f"单位名称“{u.name}”在数据库中是单位“{holder.code}”（上级：{label(up and up.code, up and up.name)}"
+                            f"{users}），文件中却是单位“{u.code}”的名称")
+        row = by_code.get(u.code)
+        if row is None or row.unit_id not in held:
+            continue
+        up = by_id.get(row.parent_id)
+        moved = parent is not None and up is not None and up.code != parent
+        reshort = u.short_name is not None and row.short_name not in (None, u.short_name)
+        if moved or reshort or row.name != u.name:
+            def said(name, short, up_code, up_name):
+                return f"“{name}”" + (f"（简称“{short}”）" if reshort else "") + f"，上级为 {label(up_code, up_name)}"
+            db_up = (up and up.code, up and up.name)
+            file_up = (parent, in_file[parent].name) if parent else db_up  # the root keeps its parent
+            fail(u, "code", f"单位代码“{u.code}”已是行动 {'、'.join(held[row.unit_id])} 的单位，数据库中为"
+                            f"{said(row.name, row.short_name, *db_up)}；文件中为{said(u.name, u.short_name, *file_up)}")
+    return held
+
+
 def prepare(engine: Engine, conf: CampaignConf) -> None:
     """The schema at its newest version and the campaign configured: what every process does at
     start (the app before anyone signs in, the command line before it acts)."""
@@ -282,9 +348,12 @@ def prepare(engine: Engine, conf: CampaignConf) -> None:
 
 
 def _rebuild_closure(s: Session) -> None:
-    """org_unit_closure from the parents; when the tree changed, the stored figures go too (they
+    """org_unit_closure from the parents, and each unit's depth (below the top of the whole tree)
+    and sort_order (depth-first over the whole tree, siblings in their order so far), so several
+    campaigns' trees list and nest alike. When the tree changed, the stored figures go too (they
     were counted over the old tree, and no upload batch marks the change)."""
-    parents = {u.unit_id: u.parent_id for u in s.scalars(select(OrgUnit))}
+    units = list(s.scalars(select(OrgUnit)))
+    parents = {u.unit_id: u.parent_id for u in units}
     before = {tuple(r) for r in s.execute(select(OrgUnitClosure.ancestor_id, OrgUnitClosure.descendant_id,
                                                  OrgUnitClosure.distance))}
     s.execute(delete(OrgUnitClosure))
@@ -295,6 +364,15 @@ def _rebuild_closure(s: Session) -> None:
             after.add((node, unit_id, distance))
             node, distance = parents[node], distance + 1
     s.add_all(OrgUnitClosure(ancestor_id=a, descendant_id=d, distance=n) for a, d, n in sorted(after))
+    children: dict[int | None, list[OrgUnit]] = {}
+    for u in sorted(units, key=lambda u: (u.sort_order, u.code)):
+        children.setdefault(u.parent_id, []).append(u)
+    order = 0
+    stack = [(u, 0) for u in reversed(children.get(None, []))]
+    while stack:
+        u, depth = stack.pop()
+        u.depth, u.sort_order, order = depth, order, order + 1
+        stack.extend((c, depth + 1) for c in reversed(children.get(u.unit_id, [])))
     if after != before:
         stored.empty(s.connection())
 
@@ -322,3 +400,12 @@ def campaign_window(conf: CampaignConf) -> Window:
 def current_phase(conf: CampaignConf, on: date) -> PhaseConf | None:
     """The phase running on a date, if any."""
     return next((p for p in conf.phases if p.start_date <= on <= p.end_date), None)
+
+
+def phase_label(conf: CampaignConf, on: date) -> str:
+    """What the pages call the stage on a date: the phase's name, 阶段之间 in a pause between two
+    phases (campaign_check allows one), else 行动期外."""
+    phase = current_phase(conf, on)
+    if phase is not None:
+        return phase.name
+    return "阶段之间" if conf.start_date <= on <= conf.end_date else "行动期外"

@@ -118,14 +118,40 @@ def _span(source: str, m, what: str) -> None:
         refuse(source, m, "end_date", f"{what}的结束日期早于开始日期")
 
 
-def _units(source: str, m, seen: set) -> None:
+def _units(source: str, m, seen: set, names: dict) -> None:
+    """Every unit a mapping with a code and a name, each unique in the tree (names are unique in the
+    database too: a page or a workbook may name a unit instead of giving its code)."""
     _keys(source, m, UNIT_KEYS, "单位")
-    code = str(m["code"])
+    code, name = str(m["code"]), str(m["name"])
     if code in seen:
         refuse(source, m, "code", f"单位代码“{code}”重复")
     seen.add(code)
+    if name in names:
+        refuse(source, m, "name", f"单位名称“{name}”重复（单位“{names[name]}”已用此名称）")
+    names[name] = code
     for child in m.get("children") or ():
-        _units(source, child, seen)
+        _units(source, child, seen, names)
+
+
+def _phase_dates(source: str, data) -> None:
+    """The phases lie within the campaign, in the order of the file, without overlapping. A gap
+    between two phases is allowed: an implementation plan may leave a pause between its stages
+    (a 中期评估, the Spring Festival); its days still count in the campaign to date and in months."""
+    def span(m) -> str:
+        return f"“{m['name']}”（{m['start_date']} 至 {m['end_date']}）"
+    whole = f"行动期间（{data['start_date']} 至 {data['end_date']}）"
+    previous = None
+    for p in data["phases"]:
+        if p["start_date"] < data["start_date"]:
+            refuse(source, p, "start_date", f"阶段{span(p)}早于{whole}开始：各阶段须在行动期间之内")
+        if p["end_date"] > data["end_date"]:
+            refuse(source, p, "end_date", f"阶段{span(p)}晚于{whole}结束：各阶段须在行动期间之内")
+        if previous is not None and p["start_date"] <= previous["end_date"]:
+            how = "早于" if p["end_date"] < previous["start_date"] else "与"
+            tail = "" if how == "早于" else "重叠"
+            refuse(source, p, "start_date", f"阶段{span(p)}{how}上一阶段{span(previous)}{tail}：各阶段须按时间先后"
+                   f"排列、互不重叠，本阶段须在 {previous['end_date']} 之后开始")
+        previous = p
 
 
 def work_item_code(seq: int, text: str) -> str:
@@ -219,7 +245,7 @@ def check_campaign(data, source: str = "行动配置") -> None:
     are built (dashboard.figures.measures)."""
     _keys(source, data, TOP_KEYS, "行动配置")
     _span(source, data, "行动")
-    _units(source, data["org_units"], set())
+    _units(source, data["org_units"], set(), {})
     departments = _departments(source, data)
     _leadership(source, data, departments)
     if not isinstance(data["phases"], list):
@@ -229,6 +255,7 @@ def check_campaign(data, source: str = "行动配置") -> None:
         _keys(source, p, PHASE_KEYS, "阶段")
         _span(source, p, "阶段")
         _work_items(source, p, seq, departments, item_codes)
+    _phase_dates(source, data)
     _strike(source, data)
     pops = data.get("populations") or []
     known_types = subjects().types

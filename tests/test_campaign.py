@@ -1,6 +1,9 @@
+import dataclasses
+from datetime import date, timedelta
+
 from sqlalchemy import text
 
-from dashboard.campaign import load_campaign, phase_window, sync_campaign
+from dashboard.campaign import load_campaign, phase_label, phase_window, sync_campaign
 from dashboard.periods import month_window
 
 
@@ -42,3 +45,14 @@ def test_second_campaign_is_configuration_only(empty_engine):
     assert len(targets) == 12 and {t.measure for t in conf.targets} == {
         "coverage", "closure", "pass_rate", "checklist", "within_days", "count"}
     assert [p.name for p in conf.phases] == ["专项整治阶段", "试点规范阶段", "推广经验阶段"]
+
+
+def test_a_pause_between_two_phases_is_named_as_such_not_outside_the_campaign():
+    conf = load_campaign()
+    first, second = conf.phases[0], conf.phases[1]
+    paused = dataclasses.replace(conf, phases=(dataclasses.replace(first, end_date=first.end_date - timedelta(days=10)),
+                                               *conf.phases[1:]))
+    pause = first.end_date - timedelta(days=5)
+    assert [phase_label(paused, d) for d in (first.start_date, pause, second.start_date, conf.end_date + timedelta(days=1))] \
+        == [first.name, "阶段之间", second.name, "行动期外"]
+    assert phase_label(conf, date(2000, 1, 1)) == "行动期外"
