@@ -10,7 +10,7 @@ from dashboard.db import table_snapshot
 from dashboard.importer import import_workbook, read
 from dashboard.workbook import SheetData
 
-from builders import inline_cell, raw_xlsx, registry, sampling, sampling_row, xlsx
+from builders import code, inline_cell, raw_xlsx, registry, sampling, sampling_row, xlsx
 
 
 def refused(engine, data, file_name="report.xlsx"):
@@ -121,6 +121,21 @@ def test_too_many_rows_without_dimension(empty_engine, monkeypatch):
     monkeypatch.setattr(read, "MAX_ROWS", 5)
     data = raw_xlsx({"监督抽检": "".join(f'<row r="{r}">{inline_cell(f"A{r}", "x")}</row>' for r in range(1, 8))})
     assert refused(empty_engine, data) == "工作表“监督抽检”有 7 行，超过上限 5 行，不予接受，请拆分后再上传"
+
+
+def test_a_declared_range_beyond_the_limits_is_no_refusal_when_the_cells_are_few(empty_engine):
+    """Only the cells decide: two rows under a <dimension> of A1:XFD1048576 (a sheet saved after
+    formatting whole columns) import; the reference is dropped before calamine would build it."""
+    seed = import_workbook(empty_engine, xlsx(registry(1)), viewer=system_viewer(empty_engine), uploader="t")
+    assert seed.status == "imported"
+    cells = [("抽样单编号", "D1"), ("统一社会信用代码", code(1)), ("食品名称", "卤肉"), ("食品类别", "酱卤肉制品"),
+             ("抽样日期", "2023-05-02"), ("任务来源", "县抽"), ("检验项目类别", "其他"), ("检验结论", "合格")]
+    row = lambda r, values: f'<row r="{r}">' + "".join(  # noqa: E731
+        inline_cell(f"{chr(65 + i)}{r}", v) for i, v in enumerate(values)) + "</row>"
+    data = raw_xlsx({"监督抽检": row(1, [h for h, _ in cells]) + row(2, [v for _, v in cells])},
+                    dimension={"监督抽检": "A1:XFD1048576"})
+    result = import_workbook(empty_engine, data, viewer=system_viewer(empty_engine), uploader="t")
+    assert (result.status, result.rows, result.errors) == ("imported", {"监督抽检": 1}, [])
 
 
 FAR_CELL = {"监督抽检": f'<row r="1">{inline_cell("A1", "抽样单编号")}</row>'

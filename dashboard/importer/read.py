@@ -152,16 +152,20 @@ def sheet_xml_paths(parts: dict[str, bytes]) -> dict[str, str]:
     return out
 
 
-_DIMENSION = re.compile(rb'<dimension\s+ref="[A-Z]*(\d*)(?::[A-Z]*(\d+))?"')
+_DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]*)(\d*)(?::([A-Z]*)(\d+))?"')
+_DIMENSION_TAG = re.compile(rb"<dimension\s[^>]*?/>")
 
 
-def declared_rows(xml: bytes) -> int | None:
-    """The last row the sheet's <dimension ref> declares, read from the head of its XML only."""
+def declared_extent(xml: bytes) -> tuple[int, int] | None:
+    """(last row, last column) the sheet's <dimension ref> declares, read from the head of its XML only."""
     m = _DIMENSION.search(xml, 0, 4096)
     if not m:
         return None
-    last = m.group(2) or m.group(1)
-    return int(last) if last else None
+    letters, row = (m.group(3), m.group(4)) if m.group(4) else (m.group(1), m.group(2))
+    col = 0
+    for ch in letters.decode():
+        col = col * 26 + ord(ch) - 64
+    return int(row or 0), col
 
 
 def too_many_rows(sheet: str, rows: int, limit: int) -> str:
@@ -412,9 +416,12 @@ def read_untrusted(data: bytes, file_name: str, limits: Limits) -> RawWorkbook:
     parts = check_container(data, file_name, limits)
     paths = sheet_xml_paths(parts)
     for name, path in paths.items():
-        rows = declared_rows(parts.get(path, b""))
-        if rows is not None and rows > limits.rows:
-            raise FileRefused(too_many_rows(name, rows, limits.rows))
+        declared = declared_extent(parts.get(path, b""))
+        if declared is not None and not _fits(declared, limits):
+            # A declared range is no proof of rows (a sheet saved after formatting whole columns
+            # says A1:XFD1048576): calamine would build that rectangle, so the reference goes, and
+            # the real extent, checked below, decides.
+            parts[path] = _DIMENSION_TAG.sub(b"", parts[path], count=1)
     names = {path: name for name, path in paths.items()}
     for path, xml in parts.items():  # every part calamine might take for a sheet, named or not
         if b"sheetData" in xml:
