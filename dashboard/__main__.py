@@ -11,14 +11,30 @@ from sqlalchemy import exc as db_errors
 from . import cli
 from .campaign import CampaignError
 
-# argparse's own refusals, said in Chinese (its messages are English whatever the locale).
+# argparse's own refusals, said in Chinese (its messages are English whatever the locale); the
+# option names stay as typed. Python 3.12.8+ lists choices without quotes: both forms are read.
+def _names(text: str) -> str:
+    """argparse's list of option names or choices ("--phase --month", "'xlsx', 'docx'") joined by 、."""
+    return "、".join(n.strip("'\"") for n in re.split(r",? +", text.strip()) if n)
+
+
+_TYPE_NAMES = {"int": "整数", "float": "数值"}
+
 PARSER_MESSAGES = [
     (r"unrecognized arguments: (.*)", r"不认识的参数：\1"),
-    (r"argument (\S+): invalid choice: '(.*?)' \(choose from (.*)\)", r"参数 \1 不能取“\2”（可用：\3）"),
+    (r"argument (\S+): invalid choice: (['\"]?)(.*?)\2 \(choose from (.*)\)",
+     lambda m: f"参数 {m[1]} 不能取“{m[3]}”（可用：{_names(m[4])}）"),
     (r"the following arguments are required: (.*)", r"缺少必需的参数：\1"),
+    (r"one of the arguments (.*) is required", lambda m: f"须给出以下参数之一：{_names(m[1])}"),
     (r"argument (\S+): not allowed with argument (\S+)", r"参数 \1 不能与 \2 同时使用"),
     (r"argument (\S+): expected one argument", r"参数 \1 后须跟一个值"),
-    (r"argument (\S+): invalid int value: '(.*)'", r"参数 \1 须是整数，收到“\2”"),
+    (r"argument (\S+): expected at least one argument", r"参数 \1 后须跟至少一个值"),
+    (r"argument (\S+): expected at most one argument", r"参数 \1 后至多跟一个值"),
+    (r"argument (\S+): expected (\d+) arguments?", r"参数 \1 后须跟 \2 个值"),
+    (r"argument (\S+): ignored explicit argument (['\"])(.*)\2", r"参数 \1 不接受值“\3”"),
+    (r"argument (\S+): invalid (\S+) value: (['\"])(.*)\3",
+     lambda m: f"参数 {m[1]} 须是{_TYPE_NAMES.get(m[2], '有效的值')}，收到“{m[4]}”"),
+    (r"ambiguous option: (\S+?)(?:=\S*)? could match (.*)", lambda m: f"参数 {m[1]} 有歧义，可能是：{_names(m[2])}"),
     (r"argument (\S+): (.*)", r"参数 \1：\2"),  # a message of our own type functions
 ]
 
@@ -26,8 +42,8 @@ PARSER_MESSAGES = [
 def chinese(message: str) -> str:
     """An argparse error message in Chinese (unknown ones are kept as they are)."""
     for pattern, text in PARSER_MESSAGES:
-        if re.fullmatch(pattern, message):
-            return re.sub(pattern, text, message)
+        if re.fullmatch(pattern, message, flags=re.S):
+            return re.sub(pattern, text, message, count=1, flags=re.S)
     return message
 
 

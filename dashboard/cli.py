@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import math
 import sys
 import time
 from datetime import date
@@ -90,8 +91,26 @@ def production_gate(args) -> None:
         raise UsageError(str(exc)) from exc
 
 
+def finite(obj):
+    """obj with every float that is not finite (a fine summed past 1.8e308) as None, in lists and
+    dicts too: JSON has no Infinity or NaN, and a table shows such a value empty."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite(v) for v in obj]
+    return obj
+
+
 def _print_json(obj) -> None:
-    print(json.dumps(obj, ensure_ascii=False, indent=None, default=str))
+    # allow_nan=False: a value finite() missed is an error, never invalid JSON on stdout
+    print(json.dumps(finite(obj), ensure_ascii=False, indent=None, default=str, allow_nan=False))
+
+
+def _yuan(amount) -> str:
+    """An amount in 元 with two decimals; empty when it is not a finite number."""
+    return "" if finite(amount) is None else f"{amount:.2f}"
 
 
 def cmd_init_db(args) -> int:
@@ -137,7 +156,18 @@ def cmd_rollback(args) -> int:
 
 
 def window_from_args(conf, args) -> Window:
-    """--phase, --month or --from/--to; the campaign to date when none is given."""
+    """--phase, --month or --from/--to; the campaign to date when none is given. An --as-of before
+    the window's first day is bad usage: nothing of the window has happened by then, so every
+    figure would read 0 (0.0%, 未达标) as if the work had been done and failed."""
+    window = _window_of(conf, args)
+    as_of = getattr(args, "as_of", None)
+    if as_of is not None and as_of < window.start_date:
+        raise UsageError(f"--as-of {as_of} 早于统计窗口“{window.label}”（{window.start_date} 至 {window.end_date}）"
+                         f"的起始日：截至日须不早于 {window.start_date}")
+    return window
+
+
+def _window_of(conf, args) -> Window:
     try:
         if getattr(args, "phase", None):
             return phase_window(conf, args.phase)
@@ -160,15 +190,7 @@ def cmd_rebuild_rollups(args) -> int:
 
 
 def cmd_targets(args) -> int:
-    engine = _ready_engine(args)
-    conf = load_campaign(args.campaign)
-    window = window_from_args(conf, args)
-    viewer = _viewer(args, engine)
-    try:  # default: the viewer's own unit (the root for the command line without --as)
-        unit = resolve_unit(engine, args.unit or viewer.scope_unit_id)
-    except LookupError as exc:
-        raise UsageError(str(exc)) from exc
-    sel = select(engine, conf, viewer, unit=unit, window=window, as_of=args.as_of)
+    engine, sel = _listing_args(args)
     figures = compute_targets(engine, sel, by_unit=args.by_unit)
     if args.json:
         _print_json([f.to_json() for f in figures])
@@ -178,7 +200,8 @@ def cmd_targets(args) -> int:
 
 
 def _listing_args(args):
-    """The engine and the Selection of `cases`, `stars` and `tasks` (unit, window and as-of as `targets` takes them)."""
+    """The engine and the Selection of `targets`, `cases`, `stars` and `tasks`: the unit (default:
+    the viewer's own, the root for the command line without --as), the window and the as-of date."""
     engine = _ready_engine(args)
     conf = load_campaign(args.campaign)
     window = window_from_args(conf, args)
@@ -224,13 +247,13 @@ def cmd_cases(args) -> int:
                          "case_due_date": r["case_due_date"].isoformat(), "reason": r["reason"]} for r in unfiled]})
         return 0
     print(f"统计区间：{p['from_date']} 至 {p['to_date']}（截至 {p['as_of']}）　{p['unit_name']}立案 {total['count_cases']} 件，"
-          f"罚没 {total['amount_fines']:.2f} 元，移送公安 {total['transferred_text']} 件，来源可追溯 {total['linked_text']} 件")
+          f"罚没 {_yuan(total['amount_fines']) or '—'} 元，移送公安 {total['transferred_text']} 件，来源可追溯 {total['linked_text']} 件")
     print(text_table(["单位", "案件数", "罚没金额（元）", "移送公安", "来源可追溯"],
-                     [[r["unit_name"], r["count_cases"], f"{r['amount_fines']:.2f}", r["count_transferred"],
+                     [[r["unit_name"], r["count_cases"], _yuan(r["amount_fines"]), r["count_transferred"],
                        r["count_linked"]] for r in p["by_unit"]]))
     print()
     print(text_table(["违法类型", "案件数", "罚没金额（元）", "移送公安"],
-                     [[r["violation_type"], r["count_cases"], f"{r['amount_fines']:.2f}", r["count_transferred"]]
+                     [[r["violation_type"], r["count_cases"], _yuan(r["amount_fines"]), r["count_transferred"]]
                       for r in p["by_type"]]) if p["by_type"] else "（窗口内没有立案的案件）")
     print()
     rule = sel.conf.strike

@@ -1,7 +1,7 @@
 -- one row per (kind, category) of records of unit_id's subtree dated in [from_date, to_date]: how many, and a summed amount
 -- The briefing's 工作开展情况 (dashboard.exports.work_summary): inspections by 检查类型 (amount: problems
--- found), sampling batches by 任务来源 × 检验项目类别 × 检验结论 (the classes, joined by 、, are split in
--- Python), exams by 是否合格 and the enterprises examined, 包保督导 visits by 干部层级 and the enterprises visited, self-inspections, supplier evaluations,
+-- found), the 监督检查 problems on the 问题整改 list, sampling batches by 任务来源 × 检验项目类别 × 检验结论 ×
+-- whether a 不合格 batch's 核查处置 is done (the classes, joined by 、, are split in Python), exams by 是否合格 and the enterprises examined, 包保督导 visits by 干部层级 and the enterprises visited, self-inspections, supplier evaluations,
 -- star ratings by 星级 (dated by year: counted when the year overlaps the window), enforcement cases
 -- (amount: 罚没金额; category: whether transferred to the police), and the active (在产) enterprises.
 with
@@ -40,12 +40,24 @@ inspections as (
 ),
 
 samplings as (
-    select 'sampling' as kind, task_source || '║' || hazard_classes || '║' || verdict as category,
+    -- the category's last part: 已完成 for a 不合格 batch whose 核查处置 is done, empty otherwise
+    select 'sampling' as kind, task_source || '║' || hazard_classes || '║' || verdict || '║'
+            || case when verdict <> '合格' and disposal_status = '已完成' then '已完成' else '' end as category,
         count(*) as count_records, count(*) as amount
     from sampling
     where credit_code in (select credit_code from covered)
         and sampling_date between :from_date and :to_date
-    group by task_source, hazard_classes, verdict
+    group by task_source, hazard_classes, verdict,
+        case when verdict <> '合格' and disposal_status = '已完成' then '已完成' else '' end
+),
+
+listed_problems as (
+    -- 监督检查 problems found in the window that are on the 问题整改 list (each with its 整改期限)
+    select 'listed_problem' as kind, '' as category, count(*) as count_records, count(*) as amount
+    from problem
+    where credit_code in (select credit_code from covered)
+        and source = '监督检查'
+        and found_date between :from_date and :to_date
 ),
 
 exams_in_window as (
@@ -109,7 +121,9 @@ star_ratings as (
 
 cases as (
     select 'enforcement_case' as kind, case when is_transferred_police then '移送公安' else '' end as category,
-        count(*) as count_records, sum(coalesce(fine_amount, 0)) as amount
+        -- summed as numeric (+ 0.0 keeps SQLite's sum in floating point): a float8 sum that passes
+        -- 1.8e308 is an error on PostgreSQL, here it comes back as a number Python reads as inf
+        count(*) as count_records, sum(cast(coalesce(fine_amount, 0) as numeric) + 0.0) as amount
     from enforcement_case
     where credit_code in (select credit_code from covered)
         and filed_date between :from_date and :to_date
@@ -120,6 +134,7 @@ final as (
     select * from active
     union all select * from inspections
     union all select * from samplings
+    union all select * from listed_problems
     union all select * from exams
     union all select * from visits
     union all select * from self_inspections

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from dashboard import audit_trail
-from dashboard.__main__ import main
+from dashboard.__main__ import chinese, main
 from dashboard.db import get_engine
 
 
@@ -119,10 +119,56 @@ def _usage_error(capsys, *argv) -> str:
      "python -m dashboard targets：错误：参数 --month 不能与 --phase 同时使用"),
     (["export", "--phase", "1"], "python -m dashboard export：错误：缺少必需的参数：--format, --out"),
     (["export", "--phase", "1", "--format", "doc", "--out", "x.doc"],
-     "python -m dashboard export：错误：参数 --format 不能取“doc”（可用：'xlsx', 'docx', 'pdf'）"),
+     "python -m dashboard export：错误：参数 --format 不能取“doc”（可用：xlsx、docx、pdf）"),
+    (["export", "--format", "xlsx", "--out", "x.xlsx"], "python -m dashboard export：错误：须给出以下参数之一：--phase、--month"),
+    (["export", "--phase", "1", "--format", "xlsx", "--out"], "python -m dashboard export：错误：参数 --out 后须跟一个值"),
+    (["stars", "--year", "二〇二三"], "python -m dashboard stars：错误：参数 --year 须是整数，收到“二〇二三”"),
+    (["targets", "--json=yes"], "python -m dashboard targets：错误：参数 --json 不接受值“yes”"),
+    (["import"], "python -m dashboard import：错误：缺少必需的参数：FILE"),
+    (["bogus"], "python -m dashboard：错误：参数 命令 不能取“bogus”（可用：init-db、demo、import、rollback、"
+                "rebuild-rollups、targets、cases、stars、tasks、work-item、export、user）"),
 ])
 def test_bad_arguments_are_refused_in_chinese(tmp_path, capsys, argv, message):
     assert _usage_error(capsys, "--db", f"sqlite:///{tmp_path / 'x.sqlite'}", *argv) == message
+
+
+@pytest.mark.parametrize("message, expected", [
+    ("ambiguous option: --to could match --to-date, --total", "参数 --to 有歧义，可能是：--to-date、--total"),
+    ("argument --n: invalid float value: 'x'", "参数 --n 须是数值，收到“x”"),
+    ("argument --files: expected at least one argument", "参数 --files 后须跟至少一个值"),
+    ("argument --pair: expected 2 arguments", "参数 --pair 后须跟 2 个值"),
+    ("argument --format: invalid choice: 'doc' (choose from xlsx, docx, pdf)",  # Python 3.12.8+
+     "参数 --format 不能取“doc”（可用：xlsx、docx、pdf）"),
+    ("one of the arguments --phase --month --from is required", "须给出以下参数之一：--phase、--month、--from"),
+])
+def test_argparse_messages_are_translated_keeping_the_option_names(message, expected):
+    assert chinese(message) == expected
+
+
+def test_help_still_works_in_chinese(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["export", "--help"])
+    out = capsys.readouterr().out
+    assert exc.value.code == 0 and out.startswith("用法：python -m dashboard export [-h] (--phase P | --month YYYY-MM)")
+    assert "--format {xlsx,docx,pdf}" in out and "\n选项：\n" in out
+
+
+@pytest.mark.parametrize("command", ["targets", "cases", "stars", "tasks"])
+def test_an_as_of_date_before_the_window_is_bad_usage(db_url, capsys, command):
+    """Nothing of 整改提升阶段 (2023-09-01 … 11-30) has happened by 2023-06-01: every figure would read 0
+    (0.0%, 未达标); the command says so instead (exit 2), naming the window and its dates."""
+    code, out, err = run(capsys, "--db", db_url, command, "--phase", "3", "--as-of", "2023-06-01")
+    assert (code, out) == (2, "")
+    assert err == ("错误：--as-of 2023-06-01 早于统计窗口“整改提升阶段”（2023-09-01 至 2023-11-30）的起始日："
+                   "截至日须不早于 2023-09-01\n")
+    code, _, err = run(capsys, "--db", db_url, command, "--month", "2023-09", "--as-of", "2023-08-31")
+    assert code == 2 and err.startswith("错误：--as-of 2023-08-31 早于统计窗口“2023年9月”（2023-09-01 至 2023-09-30）")
+    code, _, err = run(capsys, "--db", db_url, command, "--from", "2023-09-02", "--to", "2023-09-30", "--as-of", "2023-09-01")
+    assert code == 2 and "早于统计窗口“2023-09-02至2023-09-30”（2023-09-02 至 2023-09-30）" in err
+    code, _, err = run(capsys, "--db", db_url, command, "--as-of", "2023-02-28")  # the campaign to date
+    assert code == 2 and "早于统计窗口“行动以来”（2023-03-01 至 2023-11-30）" in err
+    code, out, err = run(capsys, "--db", db_url, command, "--phase", "3", "--as-of", "2023-09-01", "--json")
+    assert (code, err) == (0, "") and json.loads(out)  # its first day is allowed
 
 
 def test_a_month_may_drop_its_leading_zero(db_url, capsys):

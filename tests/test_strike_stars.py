@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import update
 
 from dashboard.__main__ import main
 from dashboard.access import system_viewer, viewer_for_username  # noqa: F401
@@ -20,6 +21,7 @@ from dashboard.exports.narrative import Table, briefing, plain_text
 from dashboard.exports.xlsx import build_xlsx
 from dashboard.figures import records, star_ratings, strikes
 from dashboard.figures.selection import select
+from dashboard.models import EnforcementCase
 from dashboard.ui.widgets import md
 
 from strike_county import E, HOSTILE_NAME, HOSTILE_TYPE, build
@@ -408,3 +410,36 @@ def test_a_bad_strike_setting_is_refused_with_its_line_and_key(tmp_path, block, 
     with pytest.raises(CampaignError) as err:
         load_campaign(str(path))
     assert str(err.value) == f"strike.yaml 第{line + key_line}行，{message}"
+
+
+# ------------------------------------------------------------------ fines that are not finite
+def test_fines_past_the_float_range_come_out_empty_not_as_infinity(county, capsys, tmp_path):
+    """Stored before the importer capped 罚没金额: K1 1e308 and K2 1.7e308 (城区分局; their sum
+    overflows to inf), K4 inf (开发区分局). JSON has no Infinity: such a value is null, a table cell
+    and a workbook cell are empty, the briefing leaves out the 罚没 clause; nothing raises."""
+    with county.begin() as conn:
+        for no, fine in (("K1", 1e308), ("K2", 1.7e308), ("K4", float("inf"))):
+            conn.execute(update(EnforcementCase).where(EnforcementCase.case_no == no).values(fine_amount=fine))
+    code, out, err = _cli(capsys, county, "cases", "--phase", "2", "--json")
+    assert (code, err) == (0, "") and "Infinity" not in out and "NaN" not in out
+    got = json.loads(out)
+    assert (got["count_cases"], got["amount_fines"]) == (4, None)
+    assert {r["unit"]: r["amount_fines"] for r in got["by_unit"][:3]} == {"DT": None, "DT01": None, "DT02": None}
+    assert {r["violation_type"]: r["amount_fines"] for r in got["by_type"]} == {
+        "使用非食用物质": 1e308, "超范围超限量使用食品添加剂": 1.7e308, "无检疫合格证明": None}
+    assert [(c["case_no"], c["fine_amount"]) for c in got["cases"]] == [
+        ("K1", 1e308), ("K2", 1.7e308), ("K3", None), ("K4", None)]
+    code, out, err = _cli(capsys, county, "cases", "--phase", "2")
+    assert (code, err) == (0, "") and "inf" not in out.lower()
+    assert "立案 4 件，罚没 — 元，" in out and re.search(r"^城区分局 +3 +2 +2$", out, re.M)
+
+    target = tmp_path / "out.xlsx"
+    code, out, err = _cli(capsys, county, "export", "--phase", "2", "--format", "xlsx", "--out", str(target))
+    assert code == 0 and "Traceback" not in err and err == ""
+    ws = load_workbook(target)["严打情况"]
+    rows = {r[0]: r[1:] for r in ws.iter_rows(min_row=3, values_only=True) if r[0]}
+    assert rows["东台市市场监督管理局"][:3] == (4, None, 2) and rows["城区分局"][:3] == (3, None, 2)
+    assert rows["开发区分局"][:3] == (1, None, 0) and rows["使用非食用物质"][:3] == (2, 1e308, 2)
+    s = build_summary(county, CONF, system_viewer(county), phase=2, as_of=date(2023, 8, 31))
+    text = plain_text(briefing(s))
+    assert "立案查处违法案件4件，移送公安2件。" in text and "inf" not in text.lower()

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from dashboard.access import system_viewer
 from dashboard.campaign import load_campaign, phase_window
@@ -21,6 +22,8 @@ from dashboard.exports.blocks import Heading, Table, cn
 from dashboard.exports.narrative import briefing, plain_text
 from dashboard.exports.work_summary import gather
 from dashboard.figures.selection import select
+from dashboard.models import Inspection, Sampling
+from strike_county import build
 
 CONF = load_campaign()
 AS_OF = date(2023, 8, 31)
@@ -125,3 +128,46 @@ def test_a_sub_bureau_briefing_lists_its_own_measures(engine):
     assert table.caption == "附表3　安丰分局细化工作措施（逾期的在前）" and len(table.rows) == 9
     assert (table.rows[0][3], table.rows[0][4]) == ("2023-06-30", "进行中，逾期31天")
     assert not [b for b in blocks if isinstance(b, Table) and "行动工作任务" in b.caption]
+
+
+# ------------------------------------------------------------------ claims of "均" only when true
+def _work_text(engine) -> str:
+    s = build_summary(engine, CONF, system_viewer(engine), phase=2, as_of=AS_OF)
+    return plain_text(briefing(s))
+
+
+def test_failed_batches_are_said_disposed_of_only_when_none_is_open(small_county):
+    """The strike county (tests/strike_county.py) in 深入推进阶段: 9 batches, 7 不合格 (S1 S2 S3 S4 S5
+    S7 S8, S4 风险监测), each 处置中; the sentence follows their 核查处置状态."""
+    build(small_county)
+    w = gather(small_county, select(small_county, CONF, system_viewer(small_county), window=phase_window(CONF, 2),
+                                    as_of=AS_OF))[""]
+    assert (sum(w.samples.values()), w.samples_failed, w.samples_disposed) == (9, 7, 0)
+    assert "；检出不合格7批次，核查处置均尚未完成。" in _work_text(small_county)
+
+    def dispose(*nos):
+        with small_county.begin() as conn:
+            conn.execute(update(Sampling).where(Sampling.sample_no.in_(nos)).values(disposal_status="已完成"))
+    dispose("S1", "S4")
+    text = _work_text(small_county)
+    assert "；检出不合格7批次，已完成核查处置2批次（2/7），尚有5批次核查处置未完成。" in text
+    assert "均依法开展核查处置" not in text and "均已依法完成核查处置" not in text
+    dispose("S2", "S3", "S5", "S7", "S8")
+    assert "；检出不合格7批次，均已依法完成核查处置。" in _work_text(small_county)
+
+
+def test_found_problems_are_said_listed_only_when_the_list_holds_them(small_county):
+    """I1 (2023-08-20) found 1 problem and P1 (监督检查, found 2023-06-01) is on the 问题整改 list;
+    with I1 finding 3 the list holds 1 of them."""
+    build(small_county)
+    assert "发现问题1个，均建立问题清单，明确整改期限，实行闭环管理。" in _work_text(small_county)
+    with small_county.begin() as conn:
+        conn.execute(update(Inspection).where(Inspection.inspection_no == "I1").values(count_problems=3))
+    text = _work_text(small_county)
+    assert ("平均每家在产企业0.2次，发现问题3个，其中1个已列入问题整改清单并明确整改期限（1/3），"
+            "2个尚未列入问题整改清单。") in text
+    assert "均建立问题清单" not in text
+    with small_county.begin() as conn:
+        conn.execute(update(Inspection).where(Inspection.inspection_no == "I1").values(count_problems=0))
+    text = _work_text(small_county)
+    assert "平均每家在产企业0.2次，未发现问题。" in text and "均建立问题清单" not in text

@@ -9,6 +9,8 @@ or sentence: every part is new content, shown only when there is something to sa
 """
 from __future__ import annotations
 
+import math
+
 from sqlalchemy.engine import Engine
 
 from ..campaign import CampaignConf, PhaseConf
@@ -35,9 +37,9 @@ def gather(engine: Engine, sel: Selection, *, kind: str, phase: PhaseConf | None
             if is_award_phase(sel.conf, kind, phase) else None}
 
 
-def wan(amount: float) -> str:
-    """元 → 万元 with two decimals (a table cell)."""
-    return f"{amount / 10000:.2f}"
+def wan(amount: float | None) -> str:
+    """元 → 万元 with two decimals (a table cell); empty when there is no finite amount."""
+    return f"{amount / 10000:.2f}" if amount is not None and math.isfinite(amount) else ""
 
 
 def _names(rows: list[dict], n: int = 5) -> str:

@@ -9,6 +9,8 @@ section from it alone, in the register of a bureau's 阶段性工作总结.
 """
 from __future__ import annotations
 
+import math
+
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -32,8 +34,10 @@ class WorkCounts:
     enterprises: int = 0                                     # active enterprises (the coverage base)
     inspections: Counter = field(default_factory=Counter)    # 检查类型 → records
     problems_found: int = 0
+    problems_listed: int = 0                                 # 监督检查 problems on the 问题整改 list
     samples: Counter = field(default_factory=Counter)        # 任务来源 → batches
     samples_failed: int = 0
+    samples_disposed: int = 0                                # 不合格 batches whose 核查处置 is 已完成
     hazard_classes: Counter = field(default_factory=Counter)  # 检验项目类别 → batches testing it
     exams: int = 0
     exams_passed: int = 0
@@ -71,11 +75,14 @@ def _count(rows: list[dict], unit_name: str) -> WorkCounts:
             w.inspections[cat] += n
             w.problems_found += int(amount)
         elif kind == "sampling":
-            source, classes, verdict = cat.split("║")
+            source, classes, verdict, disposal = cat.split("║")
             w.samples[source] += n
             w.samples_failed += n if verdict != "合格" else 0
+            w.samples_disposed += n if verdict != "合格" and disposal == "已完成" else 0
             for c in filter(None, classes.split("、")):
                 w.hazard_classes[c] += n
+        elif kind == "listed_problem":
+            w.problems_listed = n
         elif kind == "officer_exam":
             w.exams += n
             w.exams_passed += n if cat == "合格" else 0
@@ -119,19 +126,42 @@ def _listing(counts: Counter, order: tuple[str, ...] = (), unit: str = "次") ->
     return "、".join(f"{k}{counts[k]}{unit}" for k in keys)
 
 
+def _problems_found(w: WorkCounts) -> str:
+    """The problems the inspections found, said to be all listed with a deadline only when the
+    问题整改 list holds as many 监督检查 problems found in the window."""
+    found, listed = w.problems_found, w.problems_listed
+    if not found:
+        return "未发现问题。"
+    if listed >= found:
+        return f"发现问题{found}个，均建立问题清单，明确整改期限，实行闭环管理。"
+    return (f"发现问题{found}个，其中{listed}个已列入问题整改清单并明确整改期限（{listed}/{found}），"
+            f"{found - listed}个尚未列入问题整改清单。")
+
+
+def _samples_failed(w: WorkCounts) -> str:
+    """The 不合格 batches, said to be all disposed of only when none is still open."""
+    failed, done = w.samples_failed, w.samples_disposed
+    if not failed:
+        return "未检出不合格产品。"
+    if done >= failed:
+        return f"检出不合格{failed}批次，均已依法完成核查处置。"
+    if not done:
+        return f"检出不合格{failed}批次，核查处置均尚未完成。"
+    return (f"检出不合格{failed}批次，已完成核查处置{done}批次（{done}/{failed}），"
+            f"尚有{failed - done}批次核查处置未完成。")
+
+
 def _paragraphs(w: WorkCounts, label: str, subject: str) -> list[tuple[str, str]]:
     """(lead, text) of each kind of work done."""
     out = []
     if w.inspection_total:
         out.append(("强化监督检查。", f"{label}共开展监督检查{w.inspection_total}次"
                     f"（{_listing(w.inspections, ('日常检查', '双随机检查', '专项检查', '飞行检查', '交叉检查'))}），"
-                    f"平均每家在产企业{w.per_enterprise:.1f}次，发现问题{w.problems_found}个，"
-                    "均建立问题清单，明确整改期限，实行闭环管理。"))
+                    f"平均每家在产企业{w.per_enterprise:.1f}次，{_problems_found(w)}"))
     total = sum(w.samples.values())
     if total:
         classes = "、".join(k for k, _ in w.hazard_classes.most_common(4))
-        found = (f"检出不合格{w.samples_failed}批次，均依法开展核查处置。" if w.samples_failed
-                 else "未检出不合格产品。")
+        found = _samples_failed(w)
         out.append(("加大抽检监测力度。", f"完成{subject}监督抽检和风险监测{total}批次"
                     f"（{_listing(w.samples, TASK_SOURCES, '批次')}），检验项目涵盖{classes}等"
                     f"{len(w.hazard_classes)}类；{found}"))
@@ -156,7 +186,7 @@ def _paragraphs(w: WorkCounts, label: str, subject: str) -> list[tuple[str, str]
             parts.append(f"组织星级评比，评定{_listing(rated, STARS[:3], '家')}"
                          + (f"，{w.stars['未评上']}家未评上" if w.stars.get("未评上") else ""))
         if w.cases:
-            parts.append(f"立案查处违法案件{w.cases}件" + (f"，罚没{w.fines / 10000:.2f}万元" if w.fines else "")
+            parts.append(f"立案查处违法案件{w.cases}件" + (f"，罚没{w.fines / 10000:.2f}万元" if w.fines and math.isfinite(w.fines) else "")
                          + (f"，移送公安{w.cases_transferred}件" if w.cases_transferred else ""))
         out.append(("评先树优与查处违法并举。", "；".join(parts) + "。"))
     return out

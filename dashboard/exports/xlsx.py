@@ -13,6 +13,7 @@ stored or taken as a formula.
 from __future__ import annotations
 
 import io
+import math
 import unicodedata
 from datetime import date, datetime
 
@@ -61,7 +62,8 @@ class _Sheet:
     def put(self, row: int, col: int, value, fmt=None, *, measure: bool = True) -> None:
         """Write one value with its real type: number, date, or neutralised text."""
         f = self.book.f
-        if value is None or value == "":
+        if value is None or value == "" or isinstance(value, float) and not math.isfinite(value):
+            # not finite (a fine summed past 1.8e308): empty, as XlsxWriter refuses NAN/INF
             self.ws.write_blank(row, col, None, fmt or f["cell"])
         elif isinstance(value, bool):
             self.ws.write_string(row, col, "是" if value else "否", fmt or f["cell"])
