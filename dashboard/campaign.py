@@ -319,7 +319,9 @@ def check_shared_units(s: Session, conf: CampaignConf, by_code: dict[str, OrgUni
 
     for u, parent, _ in conf.root.walk():
         holder = by_name.get(u.name)
-        if holder is not None and holder.code != u.code:
+        # a name the file itself frees (its unit renamed in the same file) is free to take
+        freed = holder is not None and holder.code in in_file and in_file[holder.code].name != u.name
+        if holder is not None and holder.code != u.code and not freed:
             up = by_id.get(holder.parent_id)
             users = f"，行动 {'、'.join(held[holder.unit_id])} 使用" if holder.unit_id in held else ""
             fail(u, "name", f"单位名称“{u.name}”在数据库中是单位“{holder.code}”（上级：{label(up and up.code, up and up.name)}"
@@ -328,7 +330,7 @@ def check_shared_units(s: Session, conf: CampaignConf, by_code: dict[str, OrgUni
         if row is None or row.unit_id not in held:
             continue
         up = by_id.get(row.parent_id)
-        moved = parent is not None and up is not None and up.code != parent
+        moved = parent is not None and (up is None or up.code != parent)  # a top unit put under another too
         reshort = u.short_name is not None and row.short_name not in (None, u.short_name)
         if moved or reshort or row.name != u.name:
             def said(name, short, up_code, up_name):

@@ -1,6 +1,6 @@
 -- one row per (kind, category) of records of unit_id's subtree dated in [from_date, to_date]: how many, and a summed amount
 -- The briefing's 工作开展情况 (dashboard.exports.work_summary): inspections by 检查类型 (amount: problems
--- found), the 监督检查 problems on the 问题整改 list, sampling batches by 任务来源 × 检验项目类别 × 检验结论 ×
+-- found), the 监督检查 problems on the 问题整改 list (per enterprise, at most as many as its inspections found), sampling batches by 任务来源 × 检验项目类别 × 检验结论 ×
 -- whether a 不合格 batch's 核查处置 is done (the classes, joined by 、, are split in Python), exams by 是否合格 and the enterprises examined, 包保督导 visits by 干部层级 and the enterprises visited, self-inspections, supplier evaluations,
 -- star ratings by 星级 (dated by year: counted when the year overlaps the window), enforcement cases
 -- (amount: 罚没金额; category: whether transferred to the police), and the active (在产) enterprises.
@@ -51,13 +51,34 @@ samplings as (
         case when verdict <> '合格' and disposal_status = '已完成' then '已完成' else '' end
 ),
 
-listed_problems as (
+found_by_enterprise as (
+    select credit_code, sum(coalesce(count_problems, 0)) as count_found
+    from inspection
+    where credit_code in (select credit_code from covered)
+        and inspection_date between :from_date and :to_date
+    group by credit_code
+),
+
+listed_by_enterprise as (
     -- 监督检查 problems found in the window that are on the 问题整改 list (each with its 整改期限)
-    select 'listed_problem' as kind, '' as category, count(*) as count_records, count(*) as amount
+    select credit_code, count(*) as count_listed
     from problem
     where credit_code in (select credit_code from covered)
         and source = '监督检查'
         and found_date between :from_date and :to_date
+    group by credit_code
+),
+
+listed_problems as (
+    -- per enterprise, at most what its inspections found: one enterprise's listed problem never
+    -- stands for another's unlisted one
+    select 'listed_problem' as kind, '' as category,
+        cast(coalesce(sum(case when l.count_listed < f.count_found then l.count_listed else f.count_found end), 0)
+            as integer) as count_records,
+        cast(coalesce(sum(case when l.count_listed < f.count_found then l.count_listed else f.count_found end), 0)
+            as integer) as amount
+    from found_by_enterprise as f
+    join listed_by_enterprise as l on l.credit_code = f.credit_code
 ),
 
 exams_in_window as (

@@ -11,6 +11,7 @@ name to another code, is refused (exit 2 on the command line) and nothing is wri
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -215,3 +216,28 @@ targets:
     assert state["campaigns"] == ["dongtai-2023", "dt-2024", "dt01-2024"]
     assert main(["--db", dongtai_url, "init-db"]) == 0  # Dongtai's own file again: nothing contradicts
     assert _state(dongtai_url) == state
+
+
+def test_a_campaign_may_pass_a_name_between_its_own_units(dongtai_url, tmp_path, capsys):
+    """A revision of dongtai-2023 alone in the database: DT01 renamed 城东分局 and DT02 given the
+    name 城区分局 that the same file frees; both load."""
+    revised = (Path(__file__).resolve().parents[1] / "campaigns" / "dongtai-2023.yaml").read_text(encoding="utf-8")
+    revised = revised.replace("{code: DT01, name: 城区分局}", "{code: DT01, name: 城东分局}").replace(
+        "{code: DT02, name: 开发区分局}", "{code: DT02, name: 城区分局}")
+    assert _init_db(dongtai_url, _write(tmp_path, revised, "dongtai-2023.yaml"), capsys) == (0, "")
+    with get_engine(dongtai_url).connect() as conn:
+        assert conn.execute(text("select code, name from org_unit where code in ('DT01', 'DT02') order by code")).all() \
+            == [("DT01", "城东分局"), ("DT02", "城区分局")]
+
+
+def test_another_campaign_s_top_unit_cannot_be_put_under_a_new_one(dongtai_url, tmp_path, capsys):
+    """A file rooted at a new unit YC with DT (dongtai-2023's top, no parent) below it: refused,
+    DT stays at the top."""
+    above = CAMPAIGN.replace("  code: QX\n  name: 测试县市场监督管理局\n", "  code: YC\n  name: 盐城市市场监督管理局\n", 1) \
+        .replace("    - code: QX1\n      name: 北区市场监管所\n      children:\n        - {code: QX11, name: 北一监管站}\n",
+                 "    - {code: DT, name: 东台市市场监督管理局}\n", 1)
+    before = _state(dongtai_url)
+    code, err = _init_db(dongtai_url, _write(tmp_path, above), capsys)
+    assert code == 2 and err.startswith("行动配置有误：bb.yaml 第9行，键“code”：单位代码“DT”已是行动 dongtai-2023 的单位") \
+        and "上级为 无（最上级）；文件中为“东台市市场监督管理局”，上级为 YC 盐城市市场监督管理局" in err, err
+    assert _state(dongtai_url) == before

@@ -260,8 +260,16 @@ def test_a_fine_headed_in_wan_yuan_is_stored_in_yuan_and_other_units_or_sizes_ar
         ("违法案件", 2, "罚没金额", "表头“罚没金额（千元）”的单位“千元”无法识别，请以元或万元填写并在表头注明", "5")]
     assert [(e["row"], e["message"], e["value"]) for e in with_units.errors] == [
         (2, "应只填写数字：金额的单位写在表头，如“罚没金额（万元）”，不写表头单位即为元", "2万元"),
-        (3, "应在 0 到 10000000000 之间", "1e+308")]
+        (3, "应在 0 到 10000000000元 之间", "1e+308")]
+    too_big = run(eng, sheet("违法案件", [*CASES[:4], "罚没金额（万）", *CASES[5:6]],
+                             [["案7", code(1), date(2023, 5, 5), "标签不规范", 2000000, "否"]]))
+    assert [(e["row"], e["message"], e["value"]) for e in too_big.errors] == [
+        (2, "应在 0 到 10000000000元 之间", "2000000万元，即 20000000000.00元")]
     assert table_snapshot(eng) == before
+    for header, written, stored in (("罚没金额（单位：元）", 5, 5.0), ("罚没金额（万元人民币）", 3, 30000.0)):
+        assert run(eng, sheet("违法案件", [*CASES[:4], header, *CASES[5:6]],
+                              [[header, code(4), date(2023, 5, 4), "标签不规范", written, "否"]])).errors == []
+        assert rows(eng, f"select fine_amount from enforcement_case where case_no = '{header}'") == [(stored,)]
 
 
 # ------------------------------------------------------------------ templates

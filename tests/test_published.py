@@ -21,7 +21,7 @@ from dashboard.importer.published import (CATEGORY_FIELDS, FIELD_ALIASES, LOOKUP
                                           normalise_name, producer_part, task_source)
 from dashboard.importer.raw import header_forms
 from dashboard.models import Sampling
-from upload_support import code, figures, notice_workbook
+from upload_support import PUBLISHED_HEADERS, code, figures, notice_workbook
 
 DATA = Path(__file__).parent / "data"  # real provincial spellings, provenance in data/README.md
 
@@ -181,6 +181,17 @@ def test_a_passed_sample_takes_the_classes_of_the_items_it_was_tested_for(small_
     assert result.status == "imported", result.to_text()
     assert [samples(small_county)[f"IT{i}"].hazard_classes for i in range(len(items))] == [
         "致病性微生物", "非食用物质", "兽药残留", "食品添加剂", "其他", "其他", "动物源性成分", "其他"]
+
+
+def test_a_passed_sample_of_a_notice_takes_the_classes_of_its_tested_items_column(small_county):
+    """A 合格产品信息 sheet of a 公示表 with a 检验项目 column: the batch's classes are its items'."""
+    headers = [h for h in PUBLISHED_HEADERS if not h.startswith("不合格")] + ["检验项目"]
+    row = [1, "东台市第3肉制品有限公司", "", "", "", "酱鸭", "", "", "2023-05-02", "肉制品", "2023年第12期",
+           "2023-05-20", "国家市场监督管理总局", "", "氯霉素、沙门氏菌"]
+    result = import_workbook(small_county, book(("合格产品信息", [["合格产品信息"], headers, row])),
+                             viewer=system_viewer(small_county), uploader="clerk")
+    assert result.status == "imported", result.to_text()
+    assert [(s.verdict, s.hazard_classes) for s in samples(small_county).values()] == [("合格", "兽药残留、致病性微生物")]
 
 
 def test_long_export_without_a_verdict_column_is_refused_on_its_header(small_county):

@@ -22,7 +22,8 @@ from dashboard.exports.blocks import Heading, Table, cn
 from dashboard.exports.narrative import briefing, plain_text
 from dashboard.exports.work_summary import gather
 from dashboard.figures.selection import select
-from dashboard.models import Inspection, Sampling
+from dashboard.models import Inspection, Problem, Sampling
+from builders import code
 from strike_county import build
 
 CONF = load_campaign()
@@ -157,9 +158,14 @@ def test_failed_batches_are_said_disposed_of_only_when_none_is_open(small_county
 
 
 def test_found_problems_are_said_listed_only_when_the_list_holds_them(small_county):
-    """I1 (2023-08-20) found 1 problem and P1 (监督检查, found 2023-06-01) is on the 问题整改 list;
-    with I1 finding 3 the list holds 1 of them."""
+    """I1 (e5's inspection, 2023-08-20) found 1 problem; P1 (监督检查, found 2023-06-01) is on the
+    问题整改 list but is e1's, so it does not stand for e5's problem. Once e5's problem is listed
+    the list holds it; with I1 finding 3 it holds 1 of them."""
     build(small_county)
+    text = _work_text(small_county)
+    assert "发现问题1个，均尚未列入问题整改清单。" in text and "均建立问题清单" not in text
+    with small_county.begin() as conn:
+        conn.execute(update(Problem).where(Problem.problem_no == "P1").values(credit_code=code(5)))
     assert "发现问题1个，均建立问题清单，明确整改期限，实行闭环管理。" in _work_text(small_county)
     with small_county.begin() as conn:
         conn.execute(update(Inspection).where(Inspection.inspection_no == "I1").values(count_problems=3))

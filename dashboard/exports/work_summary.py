@@ -134,6 +134,8 @@ def _problems_found(w: WorkCounts) -> str:
         return "未发现问题。"
     if listed >= found:
         return f"发现问题{found}个，均建立问题清单，明确整改期限，实行闭环管理。"
+    if not listed:
+        return f"发现问题{found}个，均尚未列入问题整改清单。"
     return (f"发现问题{found}个，其中{listed}个已列入问题整改清单并明确整改期限（{listed}/{found}），"
             f"{found - listed}个尚未列入问题整改清单。")
 

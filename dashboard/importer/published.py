@@ -453,7 +453,7 @@ def _cell(cells: list[Any], columns: dict[str, int], fld: str) -> Any:
 
 _SAMPLE_FIELDS = ("seq", "sample_no", "credit_code", "producer", "food_name", "food_category", "production_batch",
                   "sampling_date", "notice_date", "notice_no", "task_source", "verdict", "lab_name",
-                  "sampled_unit", "spec", "hazard_classes", "disposal_status")
+                  "sampled_unit", "spec", "hazard_classes", "disposal_status", "item")
 
 
 def _notice_samples(pub: PublishedSheet, data) -> list[Sample]:
@@ -707,7 +707,11 @@ def _tested(pub: PublishedSheet, s: Sample) -> list[str]:
     the long export's item rows): its classes, not 其他, feed the pass rate by hazard class."""
     if pub.layout == LAYOUT_LONG:
         return [line["item"] for line in s.lines if line.get("item")]
-    return [i for text in s.items for i in _split_items(text)]
+    texts = [*s.items, *([str(s.cells["item"])] if _text(s.cells.get("item")) is not None else [])]
+    return [i for text in texts for part in _TESTED_SPLIT.split(text) for i in _split_items(part)]
+
+
+_TESTED_SPLIT = re.compile(r"[、，,；;\n]")  # a list of tested items: 氯霉素、沙门氏菌
 
 
 def _split_items(text: str) -> list[str]:

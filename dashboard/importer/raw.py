@@ -68,11 +68,15 @@ def normalise_header(value: Any) -> str:
 
 
 def header_unit(value: Any) -> str | None:
-    """The unit a header names in its trailing bracket (`罚没金额（万元）` → 万元), if it names one
-    (ends in 元); None for no bracket or a bracket that is a note (`任务来源（项目名称）`)."""
+    """The unit a header names in its trailing bracket (`罚没金额（万元）` → 万元; also written
+    `（万）`, `（单位：元）`, `（人民币元）`, `（万元人民币）`); None for no bracket or a bracket that
+    names no money (`任务来源（项目名称）`). A bracket naming money in a unit not listed comes back as
+    written (`千元`, `美元`), for the caller to refuse."""
     found = _UNIT_SUFFIX.search(fold(str(value)).strip("*"))
     text = found.group(0)[1:-1] if found else ""
-    return text if text.endswith("元") else None
+    text = re.sub(r"^单位[:：]?|人民币", "", text)
+    text = {"万": "万元", "": ""}.get(text, text)
+    return text if "元" in text else None
 
 
 def header_forms(value: Any) -> set[str]:

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from ..models import Enterprise, OrgUnit, OrgUnitClosure
 from .parse import ParsedSheet, cell_error, display_value, fields_of
+from .raw import header_unit
 from ..subjects import subjects
 from .schemas import CHECK_COLUMNS, PASS_SCORE, EnterpriseSheet, OfficerExamSheet
 
@@ -86,7 +87,11 @@ def _written(sheet: ParsedSheet, by_row: dict[int, list], row: int | None, fld: 
     if row is None or col is None or sheet.raw.layout != "填报模板":
         return parsed
     cells = by_row.get(row)
-    return cells[col] if cells is not None and col < len(cells) else parsed
+    written = cells[col] if cells is not None and col < len(cells) else parsed
+    unit, header = fields_of(sheet.raw.model)[fld].get("unit"), header_unit(sheet.raw.headers.get(fld, ""))
+    if unit and header and header != unit and isinstance(parsed, (int, float)):  # converted: say to what
+        return f"{display_value(written)}{header}，即 {parsed:.2f}{unit}"
+    return written
 
 
 def _plain(value: Any) -> Any:
@@ -109,7 +114,7 @@ def _message(check: str, meta: dict, value: Any) -> str:
         return f"不能小于 {_arg(check)}"
     if check.startswith("in_range"):
         low, high = _args(check)
-        return f"应在 {low} 到 {high} 之间"
+        return f"应在 {low} 到 {high}{meta.get('unit') or ''} 之间"
     if check.startswith("str_matches"):
         pattern = next((p for p in PATTERN_HINTS if p in check), None)
         return "格式不正确" + ("，" + PATTERN_HINTS[pattern] if pattern else "")
