@@ -126,31 +126,34 @@ def _listing(counts: Counter, order: tuple[str, ...] = (), unit: str = "次") ->
     return "、".join(f"{k}{counts[k]}{unit}" for k in keys)
 
 
+def _all_or_part(total: int, done: int, *, none: str, every: str, not_one: str, part: str) -> str:
+    """The sentence for `done` of `total` (templates with {total}, {done}, {rest}): `every` only
+    when the records bear out all, `none` when there is nothing, else how many of how many."""
+    if not total:
+        return none
+    if done >= total:
+        return every.format(total=total)
+    if not done:
+        return not_one.format(total=total)
+    return part.format(total=total, done=done, rest=total - done)
+
+
 def _problems_found(w: WorkCounts) -> str:
     """The problems the inspections found, said to be all listed with a deadline only when the
-    问题整改 list holds as many 监督检查 problems found in the window."""
-    found, listed = w.problems_found, w.problems_listed
-    if not found:
-        return "未发现问题。"
-    if listed >= found:
-        return f"发现问题{found}个，均建立问题清单，明确整改期限，实行闭环管理。"
-    if not listed:
-        return f"发现问题{found}个，均尚未列入问题整改清单。"
-    return (f"发现问题{found}个，其中{listed}个已列入问题整改清单并明确整改期限（{listed}/{found}），"
-            f"{found - listed}个尚未列入问题整改清单。")
+    问题整改 list holds each enterprise's 监督检查 problems found in the window."""
+    return _all_or_part(
+        w.problems_found, w.problems_listed, none="未发现问题。",
+        every="发现问题{total}个，均建立问题清单，明确整改期限，实行闭环管理。",
+        not_one="发现问题{total}个，均尚未列入问题整改清单。",
+        part="发现问题{total}个，其中{done}个已列入问题整改清单并明确整改期限（{done}/{total}），{rest}个尚未列入问题整改清单。")
 
 
 def _samples_failed(w: WorkCounts) -> str:
     """The 不合格 batches, said to be all disposed of only when none is still open."""
-    failed, done = w.samples_failed, w.samples_disposed
-    if not failed:
-        return "未检出不合格产品。"
-    if done >= failed:
-        return f"检出不合格{failed}批次，均已依法完成核查处置。"
-    if not done:
-        return f"检出不合格{failed}批次，核查处置均尚未完成。"
-    return (f"检出不合格{failed}批次，已完成核查处置{done}批次（{done}/{failed}），"
-            f"尚有{failed - done}批次核查处置未完成。")
+    return _all_or_part(
+        w.samples_failed, w.samples_disposed, none="未检出不合格产品。",
+        every="检出不合格{total}批次，均已依法完成核查处置。", not_one="检出不合格{total}批次，核查处置均尚未完成。",
+        part="检出不合格{total}批次，已完成核查处置{done}批次（{done}/{total}），尚有{rest}批次核查处置未完成。")
 
 
 def _paragraphs(w: WorkCounts, label: str, subject: str) -> list[tuple[str, str]]:

@@ -400,7 +400,7 @@ def parse_sheet(raw: RawSheet, today: date) -> ParsedSheet:
             values = [None if v is NO_CACHED_VALUE else v for v in values]
         typed, errs = parse_column(values, meta, rows, today)
         if meta.get("unit") and fld in raw.headers:
-            typed, errs = _in_unit(raw, fld, meta, typed, errs)
+            typed, errs = _in_unit(raw, fld, meta, rows, typed, errs)
         for row, message, value in errs:
             bad.add((row, fld))
             errors.append(cell_error(raw, row, fld, message, value))
@@ -410,7 +410,7 @@ def parse_sheet(raw: RawSheet, today: date) -> ParsedSheet:
     return ParsedSheet(raw, rows, values_by_field, frame, errors, bad)
 
 
-def _in_unit(raw: RawSheet, fld: str, meta: dict, typed: list, errs: list) -> tuple[list, list]:
+def _in_unit(raw: RawSheet, fld: str, meta: dict, rows: list[int], typed: list, errs: list) -> tuple[list, list]:
     """A money column's values in the unit it is stored in, converted from the unit its header
     names (万元 → 元); a header naming a unit not in UNIT_SCALES makes every filled cell an error."""
     written = header_unit(raw.headers[fld])
@@ -420,7 +420,7 @@ def _in_unit(raw: RawSheet, fld: str, meta: dict, typed: list, errs: list) -> tu
         known = "或".join(UNIT_SCALES)
         return [None] * len(typed), errs + [
             (row, f"表头“{raw.headers[fld]}”的单位“{written}”无法识别，请以{known}填写并在表头注明", value)
-            for row, value in zip((r for r, _ in raw.rows), typed) if value is not None]
+            for row, value in zip(rows, typed) if value is not None]
     scale = UNIT_SCALES[written] / UNIT_SCALES[meta["unit"]]
     return [None if v is None else round(v * scale, 2) for v in typed], errs  # to the 分
 

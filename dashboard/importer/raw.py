@@ -75,7 +75,7 @@ def header_unit(value: Any) -> str | None:
     found = _UNIT_SUFFIX.search(fold(str(value)).strip("*"))
     text = found.group(0)[1:-1] if found else ""
     text = re.sub(r"^单位[:：]?|人民币", "", text)
-    text = {"万": "万元", "": ""}.get(text, text)
+    text = "万元" if text == "万" else text
     return text if "元" in text else None
 
 
