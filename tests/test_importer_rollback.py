@@ -162,6 +162,8 @@ def test_migration_0012_moves_the_inserted_keys_and_back(empty_engine):
 
 
 ODD_KEYS = ['Q"1\\x', "样品№１", "a\u2028b\u00e9", "T" * 60, "it's <b>&amp;"]
+# as stored: one spelling per key (parse.key_text: NFKC, a number's blanks, U+2028 too, dropped)
+STORED_KEYS = ['Q"1\\x', "样品No1", "ab\u00e9", "T" * 60, "it's<b>&amp;"]
 
 
 def test_keys_with_quotes_backslashes_unicode_and_length_roll_back_and_refuse_exactly(empty_engine):
@@ -175,7 +177,7 @@ def test_keys_with_quotes_backslashes_unicode_and_length_roll_back_and_refuse_ex
     b = imported(empty_engine, sampling([sampling_row(ODD_KEYS[0], 1, 食品名称="酱鸭"),
                                          sampling_row(ODD_KEYS[3], 1, 食品名称="酱鸭")]))
     assert [r["record_key"] for r in batch_records(empty_engine, a) if r["sheet"] == "监督抽检"] == \
-        [f"抽样单编号 {k}" for k in ODD_KEYS]
+        [f"抽样单编号 {k}" for k in STORED_KEYS]
     with pytest.raises(RollbackError, match=f"第 {b} 批"):
         rollback_batch(empty_engine, a, viewer)
     rollback_batch(empty_engine, b, viewer)

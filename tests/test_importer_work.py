@@ -266,10 +266,11 @@ def test_a_fine_headed_in_wan_yuan_is_stored_in_yuan_and_other_units_or_sizes_ar
     assert [(e["row"], e["message"], e["value"]) for e in too_big.errors] == [
         (2, "应在 0 到 10000000000元 之间", "2000000万元，即 20000000000.00元")]
     assert table_snapshot(eng) == before
-    for header, written, stored in (("罚没金额（单位：元）", 5, 5.0), ("罚没金额（万元人民币）", 3, 30000.0)):
+    for case_no, header, written, stored in (("案8", "罚没金额（单位：元）", 5, 5.0),
+                                             ("案9", "罚没金额（万元人民币）", 3, 30000.0)):
         assert run(eng, sheet("违法案件", [*CASES[:4], header, *CASES[5:6]],
-                              [[header, code(4), date(2023, 5, 4), "标签不规范", written, "否"]])).errors == []
-        assert rows(eng, f"select fine_amount from enforcement_case where case_no = '{header}'") == [(stored,)]
+                              [[case_no, code(4), date(2023, 5, 4), "标签不规范", written, "否"]])).errors == []
+        assert rows(eng, f"select fine_amount from enforcement_case where case_no = '{case_no}'") == [(stored,)]
 
 
 # ------------------------------------------------------------------ templates

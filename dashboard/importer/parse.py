@@ -66,6 +66,27 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
+_BLANK_RUN = re.compile(r"\s+")
+
+
+def key_text(text: str, canon: str) -> str:
+    """A key as it is compared and stored, so that one record spelled two ways is one record: NFKC
+    (全角 ＤＣ２３ → DC23, U+3000 → space), then for a `code` (编号) every blank removed, for a `name`
+    the blanks beside a non-ASCII character removed (李 四 and 李　四 are 李四: names are spaced out to
+    line up in printed tables) and the others collapsed to one (John Smith)."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    if canon == "code":
+        return _BLANK_RUN.sub("", text)
+    return _BLANK_RUN.sub(_name_blank, text)
+
+
+def _name_blank(match: re.Match) -> str:
+    text, start, end = match.string, match.start(), match.end()
+    beside = text[start - 1:start] + text[end:end + 1]
+    return "" if len(beside) < 2 or not beside.isascii() else " "
+
+
 def cell_text(value: Any) -> str | None:
     """A cell as stripped text, None when blank or a placeholder for “nothing”."""
     if value is None:
@@ -291,7 +312,14 @@ def column_parser(meta: dict) -> Callable[[Any], Any]:
     fn = {"text": parse_text, "credit_code": parse_credit_code, "date": parse_date,
           "month": parse_month, "int": parse_int, "number": parse_number,
           "yesno": parse_yesno}[kind]
+    canon = meta.get("canon")
+    if canon:
+        return lambda v: _canonical(fn(v, meta), canon)
     return lambda v: fn(v, meta)
+
+
+def _canonical(text: str | None, canon: str) -> str | None:
+    return None if text is None else key_text(text, canon)
 
 
 def parse_column(values: list[Any], meta: dict, rows: list[int], today: date):
@@ -301,7 +329,7 @@ def parse_column(values: list[Any], meta: dict, rows: list[int], today: date):
     the per-row work left is a dict lookup (C loops over the column, not Python ones)."""
     parse_one = _cell_parser(meta, today)
     try:
-        parsed, keys = _parse_distinct(values, parse_one, meta["kind"] == "text")
+        parsed, keys = _parse_distinct(values, parse_one, meta["kind"] == "text", meta.get("canon"))
     except TypeError:  # an unhashable cell value: parse every cell on its own
         results = [parse_one(v) for v in values]
     else:
@@ -312,14 +340,15 @@ def parse_column(values: list[Any], meta: dict, rows: list[int], today: date):
     return [None if type(r) is CellError else r for r in results], errors
 
 
-def _parse_distinct(values: list[Any], parse_one: Callable[[Any], Any], text: bool = False) -> tuple[dict, list]:
+def _parse_distinct(values: list[Any], parse_one: Callable[[Any], Any], text: bool = False,
+                    canon: str | None = None) -> tuple[dict, list]:
     """({memo key: result}, the memo key of each cell), each key parsed from its first cell. The
     key is the cell itself, or (type, value) in a column mixing types: 1, 1.0 and True are equal
     dict keys but different cells. A `text` column of text cells takes `_plain_texts`."""
     kinds = set(map(type, values))
     kinds.discard(type(None))
     if text and kinds == {str}:
-        return _plain_texts(list(dict.fromkeys(values)), parse_one), values
+        return _plain_texts(list(dict.fromkeys(values)), parse_one, canon), values
     if len(kinds) <= 1:
         return {value: parse_one(value) for value in dict.fromkeys(values)}, values
     keys = [v if type(v) is str else (type(v), v) for v in values]
@@ -327,16 +356,20 @@ def _parse_distinct(values: list[Any], parse_one: Callable[[Any], Any], text: bo
     return {key: parse_one(value) for key, value in firsts.items()}, keys
 
 
-def _plain_texts(distinct: list[str | None], parse_one: Callable[[Any], Any]) -> dict:
+def _plain_texts(distinct: list[str | None], parse_one: Callable[[Any], Any], canon: str | None = None) -> dict:
     """{cell: parse_text's result} for the distinct cells of a text column: a stripped ASCII text
     that is no placeholder, not too long and holds no NUL is itself, in one loop without a call per
     cell (a sampling sheet's 10,000 sample numbers took 15 ms cell by cell); any other cell (blank,
-    None, not ASCII: NFKC may fold it into a placeholder; a NUL: refused) goes through parse_one."""
+    None, not ASCII: NFKC may fold it into a placeholder; a NUL: refused) goes through parse_one,
+    and so does, in a key column (`canon`), an ASCII one with a blank inside."""
     stripped = [value.strip() if value is not None else "" for value in distinct]
     out = {value: text if text and text.isascii() and len(text) <= MAX_TEXT_LENGTH and text not in PLACEHOLDERS
            else parse_one(value) for value, text in zip(distinct, stripped)}
-    if NUL in "".join(stripped):  # one C scan of the column, not a test per cell
+    joined = "\x01".join(stripped)  # one C scan of the column each, not a test per cell
+    if NUL in joined:
         out |= {value: parse_one(value) for value, text in zip(distinct, stripped) if NUL in text}
+    if canon and _BLANK_RUN.search(joined):
+        out |= {value: parse_one(value) for value, text in zip(distinct, stripped) if _BLANK_RUN.search(text)}
     return out
 
 

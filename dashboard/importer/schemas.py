@@ -35,14 +35,18 @@ MAX_FINE_YUAN = 10_000_000_000
 def col(zh: str, kind: str = "text", *, required: bool = True, key: bool = False,
         aliases: tuple[str, ...] = (), values: tuple[str, ...] | None = None,
         value_aliases: dict[str, str] | None = None, future_ok: bool = False, reference: bool = False,
-        unit: str | None = None, **checks) -> pa.Field:
+        unit: str | None = None, canon: str | None = None, **checks) -> pa.Field:
     """A contract column. `kind`: text, credit_code, date, month, int, number, yesno, enum,
     enum_multi. `future_ok`: a date that may lie after the upload (deadlines, expiry); every other
     date is a past event, a report cannot hold one in the future. `reference`: shown beside another
     column to check it, never stored (the enterprise name beside a record's credit code). `unit`: the
     unit a number is stored in (a key of UNIT_SCALES); a header naming another known unit in its
-    bracket (`罚没金额（万元）`) has its values converted, an unknown one is an error."""
-    meta = {"unit": unit, "zh": zh, "kind": kind, "required": required or key, "key": key,
+    bracket (`罚没金额（万元）`) has its values converted, an unknown one is an error. `canon`: how a
+    text that identifies a record is spelled once stored (dashboard.importer.parse.key_text): `code`
+    for a number (编号, every blank dropped), `name` (a key's default) for a name or title."""
+    if canon is None and key and kind == "text":
+        canon = "name"
+    meta = {"canon": canon, "unit": unit, "zh": zh, "kind": kind, "required": required or key, "key": key,
             "aliases": tuple(aliases), "values": tuple(values or ()),
             "value_aliases": dict(value_aliases or {}), "future_ok": future_ok, "reference": reference}
     if values and kind != "enum_multi":  # a joined multi-value cell is checked item by item when parsed
@@ -240,7 +244,7 @@ class OfficerExamSheet(SheetModel):
 
 # ------------------------------------------------------------------ 监督检查
 class InspectionSheet(SheetModel):
-    inspection_no: Series[str] = col("检查编号", key=True, aliases=("检查记录编号", "检查单编号"))
+    inspection_no: Series[str] = col("检查编号", key=True, canon="code", aliases=("检查记录编号", "检查单编号"))
     credit_code: Series[str] = col("统一社会信用代码", "credit_code", aliases=CREDIT_ALIASES)
     enterprise_name: Series[str] = enterprise_name_col()
     inspection_date: Series[pa.DateTime] = col("检查日期", "date", aliases=("检查时间",))
@@ -260,13 +264,13 @@ class InspectionSheet(SheetModel):
 
 # ------------------------------------------------------------------ 问题整改
 class ProblemSheet(SheetModel):
-    problem_no: Series[str] = col("问题编号", key=True, aliases=("问题序号", "隐患编号"))
+    problem_no: Series[str] = col("问题编号", key=True, canon="code", aliases=("问题序号", "隐患编号"))
     credit_code: Series[str] = col("统一社会信用代码", "credit_code", aliases=CREDIT_ALIASES)
     enterprise_name: Series[str] = enterprise_name_col()
     source: Series[str] = col("问题来源", "enum",
                               values=("监督检查", "监督抽检", "风险排查", "包保督导", "投诉举报", "企业自查"),
                               aliases=("来源",))
-    source_no: Series[str] = col("来源编号", required=False, aliases=("检查编号/抽样单编号", "关联编号"))
+    source_no: Series[str] = col("来源编号", required=False, canon="code", aliases=("检查编号/抽样单编号", "关联编号"))
     description: Series[str] = col("问题描述", aliases=("问题内容", "存在问题", "问题"))
     found_date: Series[pa.DateTime] = col("发现日期", "date", aliases=("发现时间",))
     deadline_date: Series[pa.DateTime] = col("整改期限", "date", future_ok=True,
@@ -297,7 +301,7 @@ class ProblemSheet(SheetModel):
 
 
 class SamplingSheet(SheetModel):
-    sample_no: Series[str] = col("抽样单编号", key=True,
+    sample_no: Series[str] = col("抽样单编号", key=True, canon="code",
                                  aliases=("抽样编号", "抽样单号", "样品编号", "抽检编号", "抽样单编号*",
                                           "sample_no", "sampling_no"))
     credit_code: Series[str] = col("统一社会信用代码", "credit_code",
@@ -393,7 +397,7 @@ class StarRatingSheet(SheetModel):
 
 # ------------------------------------------------------------------ 违法案件
 class EnforcementCaseSheet(SheetModel):
-    case_no: Series[str] = col("案件编号", key=True, aliases=("立案编号", "案号"))
+    case_no: Series[str] = col("案件编号", key=True, canon="code", aliases=("立案编号", "案号"))
     credit_code: Series[str] = col("统一社会信用代码", "credit_code", aliases=CREDIT_ALIASES)
     enterprise_name: Series[str] = enterprise_name_col()
     filed_date: Series[pa.DateTime] = col("立案日期", "date", aliases=("立案时间",))
@@ -404,7 +408,7 @@ class EnforcementCaseSheet(SheetModel):
     is_transferred_police: Series[pd.BooleanDtype] = col("是否移送公安", YES_NO,
                                                          aliases=("移送公安", "是否移送公安机关"))
     # 来源编号 (beyond the contract): the 抽样单编号 or 检查编号 that led to the case
-    source_no: Series[str] = col("来源编号", required=False,
+    source_no: Series[str] = col("来源编号", required=False, canon="code",
                                  aliases=("案件来源编号", "抽样单编号/检查编号", "检查编号/抽样单编号"))
 
     class Config:
@@ -450,7 +454,7 @@ WORK_STATUSES = ("未开始", "进行中", "已完成")
 class WorkTaskSheet(SheetModel):
     """A unit's own work items (细化措施, 责任人, 责任时限). The rows belong to the uploading unit,
     not to an enterprise (`owner`): the importer sets `unit_id` (load.py, validate.work_task_units)."""
-    task_no: Series[str] = col("任务编号", key=True, aliases=("任务序号", "措施编号", "编号"))
+    task_no: Series[str] = col("任务编号", key=True, canon="code", aliases=("任务序号", "措施编号", "编号"))
     content: Series[str] = col("任务内容", aliases=("细化措施", "工作措施", "工作任务", "任务名称", "措施内容"))
     owner_name: Series[str] = col("责任人", aliases=("责任人员", "负责人", "责任领导"))
     due_date: Series[pa.DateTime] = col("完成期限", "date", future_ok=True,
