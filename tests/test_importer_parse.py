@@ -32,9 +32,18 @@ def test_date_spellings(value):
     ("2023-02-30", "日期不存在：2023年2月30日"),
     ("五月八日", "日期格式无法识别，应为 2023-05-08、2023/5/8、2023年5月8日 或 20230508"),
     ("2023-07-01", "日期 2023-07-01 晚于上报日期，不能填写将来的日期"),
+    (datetime(1899, 12, 31), "日期 1899-12-31 早于 1950 年，不是有效的记录日期（多为把 0 或空白单元格设成了日期格式）"),
+    (1, "日期 1899-12-31 早于 1950 年，不是有效的记录日期（多为把 0 或空白单元格设成了日期格式）"),
+    ("1949-12-31", "日期 1949-12-31 早于 1950 年，不是有效的记录日期（多为把 0 或空白单元格设成了日期格式）"),
 ])
 def test_date_errors(value, message):
     assert one(SAMPLING["sampling_date"], value) == (None, [message])
+
+
+def test_the_earliest_date_and_month():
+    assert one(SAMPLING["sampling_date"], "1950-01-01") == (date(1950, 1, 1), [])
+    month = SHEET_BY_NAME["主体责任"].fields()["month_date"]
+    assert one(month, "1900年1月") == (None, ["日期 1900-01-01 早于 1950 年，不是有效的记录日期（多为把 0 或空白单元格设成了日期格式）"])
 
 
 def test_deadline_may_be_future():

@@ -30,6 +30,8 @@ NUL_MESSAGE = "含有空字符（NUL，常见于其他系统导出的文件）�
 # the control characters an .xlsx cannot hold (openpyxl refuses them): shown back as U+FFFD
 UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 PLACEHOLDERS = {"/", "／", "－", "—", "——", "-", "--", "无", "暂无", "不详", "\\", "、"}
+# no record of a food-safety campaign predates it: an earlier date is a 0 or a blank formatted as a date
+EARLIEST_DATE = date(1950, 1, 1)
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01, Excel's fictitious 1900-02-29 included
 MULTI_SEPARATORS = re.compile(r"[、，,;；/|｜\s]+")
 
@@ -377,6 +379,7 @@ def _cell_parser(meta: dict, today: date) -> Callable[[Any], Any]:
     """One cell → its typed value, or the CellError saying why not (returned, not raised)."""
     parser = column_parser(meta)
     check_future = meta["kind"] == "date" and not meta.get("future_ok")
+    is_date = meta["kind"] in ("date", "month")
 
     def parse_one(value: Any) -> Any:
         if value is NO_CACHED_VALUE:
@@ -385,6 +388,9 @@ def _cell_parser(meta: dict, today: date) -> Callable[[Any], Any]:
             typed = parser(value)
             if check_future and typed is not None and typed > today:
                 raise CellError(f"日期 {typed.isoformat()} 晚于上报日期，不能填写将来的日期")
+            if is_date and typed is not None and typed < EARLIEST_DATE:
+                raise CellError(f"日期 {typed.isoformat()} 早于 {EARLIEST_DATE.year} 年，不是有效的记录日期"
+                                "（多为把 0 或空白单元格设成了日期格式）")
         except CellError as exc:
             return exc
         return typed
