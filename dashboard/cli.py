@@ -5,6 +5,7 @@ account, else the local operator (`cli`, full rights: whoever runs the command l
 read the database), so each is permission-checked and audited like the same change on a page."""
 from __future__ import annotations
 
+import errno
 import getpass
 import json
 import math
@@ -319,7 +320,14 @@ def cmd_work_item(args) -> int:
 
 
 class ExportNotWritten(Exception):
-    """The export's file could not be written (its OSError's reason as the message)."""
+    """The export's file could not be written (its OSError's reason, in Chinese, as the message)."""
+
+
+# An OSError's reason in Chinese (the system's own text is English); others keep the system's text.
+WRITE_ERRORS = {errno.ENOENT: "路径不存在", errno.EACCES: "没有写入权限", errno.EPERM: "没有写入权限",
+                errno.EISDIR: "这是一个目录，不是文件", errno.ENOTDIR: "路径中有一段是文件，不是目录",
+                errno.EEXIST: "路径中有一段是文件，不是目录", errno.ENOSPC: "磁盘空间不足",
+                errno.EROFS: "文件系统只读", errno.ENAMETOOLONG: "文件名过长"}
 
 
 def _write_export(out: Path, data: bytes) -> None:
@@ -327,13 +335,24 @@ def _write_export(out: Path, data: bytes) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)
     except OSError as exc:
-        raise ExportNotWritten(exc.strerror or str(exc)) from exc
+        raise ExportNotWritten(WRITE_ERRORS.get(exc.errno) or f"系统错误（{exc.strerror or exc}）") from exc
+
+
+def _check_out(out: str, fmt: str) -> None:
+    """--out names a file whose extension, if it is one of the export formats', is --format's: an
+    Excel workbook written as x.pdf would not open."""
+    if not out.strip():
+        raise UsageError("--out 须给出要写入的文件名")
+    suffix = Path(out).suffix.lower()
+    if suffix in {f".{f}" for f in ("xlsx", "docx", "pdf")} and suffix != f".{fmt}":
+        raise UsageError(f"--out 的扩展名“{Path(out).suffix}”与 --format {fmt} 不符（应为 .{fmt}）")
 
 
 def cmd_export(args) -> int:
     """The stage summary of a phase or a month for a unit, as xlsx, docx or pdf (exit 0 written,
     1 when the PDF cannot be made here or the unit lies outside the --as account's scope, 2 bad usage)."""
     from .exports.pdf import available as pdf_available  # lazy: dashboard.exports loads the figures and writers
+    _check_out(args.out, args.format)
     engine = _ready_engine(args)
     conf = load_campaign(args.campaign)
     viewer = _viewer(args, engine)

@@ -37,6 +37,17 @@ SUBSTITUTES = {BODY: ("仿宋", "roman"), TITLE: ("宋体", "roman"), KAI: ("楷
                SONG: ("SimSun", "roman")}
 BODY_SIZE, TITLE_SIZE, LINE = Pt(16), Pt(22), Pt(28)
 CONTENT_WIDTH_CM = 21.0 - 2.8 - 2.6
+# Characters XML 1.0 cannot hold (C0 controls but tab, newline and carriage return; U+FFFE/U+FFFF;
+# lone surrogates): an uploaded text may carry them (the importer keeps a cell's text as typed), and
+# lxml refuses the whole briefing on the first one. They are dropped from the briefing's text.
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_text(text) -> str:
+    """The text as Word can store it: characters XML 1.0 cannot hold removed."""
+    return XML_ILLEGAL.sub("", "" if text is None else str(text))
+
+
 ALIGN = {"justify": WD_ALIGN_PARAGRAPH.JUSTIFY, "center": WD_ALIGN_PARAGRAPH.CENTER,
          "right": WD_ALIGN_PARAGRAPH.RIGHT, "left": WD_ALIGN_PARAGRAPH.LEFT}
 
@@ -130,7 +141,7 @@ def _setup(doc, s: StageSummary) -> None:
     h1.paragraph_format.keep_with_next = True
     _declare_substitutes(doc)
     props = doc.core_properties
-    props.title, props.author, props.last_modified_by = s.title, s.unit_name, s.unit_name
+    props.title, props.author, props.last_modified_by = xml_text(s.title), xml_text(s.unit_name), xml_text(s.unit_name)
     props.subject, props.comments = "阶段工作总结", "由提升行动督导看板根据上报数据生成"
     props.created = props.modified = s.generated_at
     props.revision = 1
@@ -179,11 +190,11 @@ def _heading(doc, b: Heading) -> None:
             run = p.add_run()
             if i:
                 run.add_break()
-            run.add_text(line)
+            run.add_text(xml_text(line))
             set_font(run, TITLE, TITLE, size=TITLE_SIZE)
     else:
         p = doc.add_paragraph(style="Heading 1")
-        set_font(p.add_run(b.text), HEI, HEI, size=BODY_SIZE, colour="000000")
+        set_font(p.add_run(xml_text(b.text)), HEI, HEI, size=BODY_SIZE, colour="000000")
 
 
 def _para(doc, b: Para) -> None:
@@ -192,20 +203,20 @@ def _para(doc, b: Para) -> None:
     if b.indent:
         p.paragraph_format.first_line_indent = Pt(32)
     if b.style == "subtitle":
-        set_font(p.add_run(b.text), KAI, LATIN, size=BODY_SIZE)
+        set_font(p.add_run(xml_text(b.text)), KAI, LATIN, size=BODY_SIZE)
         p.paragraph_format.space_after = Pt(12)
         return
     if b.style == "note":
         p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
         p.paragraph_format.space_before = Pt(18)
-        set_font(p.add_run(b.text), BODY, LATIN, size=Pt(10.5))
+        set_font(p.add_run(xml_text(b.text)), BODY, LATIN, size=Pt(10.5))
         return
     if b.style == "signature":
         p.paragraph_format.right_indent = Pt(32)
     if b.lead:
-        set_font(p.add_run(b.lead), KAI, LATIN, size=BODY_SIZE)
+        set_font(p.add_run(xml_text(b.lead)), KAI, LATIN, size=BODY_SIZE)
     if b.text:
-        set_font(p.add_run(b.text), BODY, LATIN, size=BODY_SIZE)
+        set_font(p.add_run(xml_text(b.text)), BODY, LATIN, size=BODY_SIZE)
 
 
 def _shade(cell, fill: str) -> None:
@@ -237,7 +248,7 @@ def _cell_text(cell, text: str, *, size: float, bold=False, centre=True, colour=
     p.paragraph_format.first_line_indent = Pt(0)
     p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER if centre else WD_ALIGN_PARAGRAPH.LEFT
-    set_font(p.add_run(text), east, LATIN, size=Pt(size), bold=bold, colour=colour)
+    set_font(p.add_run(xml_text(text)), east, LATIN, size=Pt(size), bold=bold, colour=colour)
 
 
 def _caption(doc, text: str, *, before: bool) -> None:
@@ -247,7 +258,7 @@ def _caption(doc, text: str, *, before: bool) -> None:
     p.paragraph_format.space_before = Pt(8 if before else 2)
     p.paragraph_format.space_after = Pt(4 if before else 10)
     p.paragraph_format.keep_with_next = before
-    set_font(p.add_run(text), HEI, LATIN, size=Pt(12))
+    set_font(p.add_run(xml_text(text)), HEI, LATIN, size=Pt(12))
 
 
 CELL_MARGIN_TWIPS = 40  # left and right padding of table cells (Word's default is 108)
