@@ -9,6 +9,7 @@ from datetime import date
 import yaml
 
 from .labels import HAZARD_CLASSES
+from .models import Campaign, OrgUnit, Phase, Target, WorkItemStatus
 from .subjects import subjects
 
 TOP_KEYS = {"code": True, "name": True, "start_date": True, "end_date": True, "org_units": True,
@@ -106,6 +107,15 @@ def _keys(source: str, m, allowed: dict, what: str, *, extra_ok: bool = False) -
                 refuse(source, m, key, f"{what}不认识这个键（可用：{'、'.join(allowed)}）")
 
 
+def _fits(source: str, m, key: str, column) -> None:
+    """A text the database keeps in `column` (a model's column) no longer than it holds: PostgreSQL
+    refuses a longer one when the campaign is written, SQLite would keep it."""
+    value = m.get(key)
+    limit = column.type.length
+    if value is not None and len(str(value)) > limit:
+        refuse(source, m, key, f"不能超过 {limit} 个字符（现为 {len(str(value))} 个）")
+
+
 def _date(source: str, m, key: str) -> None:
     if not isinstance(m[key], date):
         refuse(source, m, key, f"须是日期（如 2023-03-01），而不是“{m[key]}”")
@@ -122,6 +132,8 @@ def _units(source: str, m, seen: set, names: dict) -> None:
     """Every unit a mapping with a code and a name, each unique in the tree (names are unique in the
     database too: a page or a workbook may name a unit instead of giving its code)."""
     _keys(source, m, UNIT_KEYS, "单位")
+    for key, column in (("code", OrgUnit.code), ("name", OrgUnit.name), ("short_name", OrgUnit.short_name)):
+        _fits(source, m, key, column)
     code, name = str(m["code"]), str(m["name"])
     if code in seen:
         refuse(source, m, "code", f"单位代码“{code}”重复")
@@ -207,6 +219,7 @@ def _work_items(source: str, p, seq: int, departments: list[str], codes: set) ->
             code = work_item_code(seq, item)
         else:
             _keys(source, item, WORK_ITEM_KEYS, "工作任务")
+            _fits(source, item, "code", WorkItemStatus.item_code)
             code = str(item["code"])
             _owner(source, item, "owner", departments)
             if item.get("deadline") is not None and not isinstance(item["deadline"], date):
@@ -244,6 +257,8 @@ def check_campaign(data, source: str = "行动配置") -> None:
     """Structure, keys, dates, unique codes; the measures' own parameters are checked when they
     are built (dashboard.figures.measures)."""
     _keys(source, data, TOP_KEYS, "行动配置")
+    _fits(source, data, "code", Campaign.code)
+    _fits(source, data, "name", Campaign.name)
     _span(source, data, "行动")
     _units(source, data["org_units"], set(), {})
     departments = _departments(source, data)
@@ -253,6 +268,7 @@ def check_campaign(data, source: str = "行动配置") -> None:
     item_codes: set = set()
     for seq, p in enumerate(data["phases"], 1):
         _keys(source, p, PHASE_KEYS, "阶段")
+        _fits(source, p, "name", Phase.name)
         _span(source, p, "阶段")
         _work_items(source, p, seq, departments, item_codes)
     _phase_dates(source, data)
@@ -279,6 +295,8 @@ def check_campaign(data, source: str = "行动配置") -> None:
     codes = set()
     for t in data["targets"]:
         _keys(source, t, TARGET_KEYS, "目标", extra_ok=True)
+        _fits(source, t, "code", Target.code)
+        _fits(source, t, "name", Target.name)
         if t["code"] in codes:
             refuse(source, t, "code", f"目标代码“{t['code']}”重复")
         codes.add(t["code"])

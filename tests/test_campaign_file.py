@@ -527,6 +527,13 @@ def _refusal(tmp_path, text: str) -> str:
      "bad.yaml 第45行，键“plan_required”：只有 record 为 风险排查 时可用"),
     ("measure: followup, threshold", "measure: followup, complaints: 0, threshold",
      "bad.yaml 第54行，键“complaints”：须是正整数"),
+    # texts longer than their database columns hold (PostgreSQL refused them when the file was written)
+    ("    - {code: QX1, name: 东区市场监管所}", "    - {code: QX1, name: " + "东" * 101 + "}",
+     "bad.yaml 第10行，键“name”：不能超过 100 个字符（现为 101 个）"),
+    ("code: fast_closure,", "code: " + "c" * 65 + ",",
+     "bad.yaml 第41行，键“code”：不能超过 64 个字符（现为 65 个）"),
+    ("  - {name: 巩固阶段,", "  - {name: " + "巩" * 101 + ",",
+     "bad.yaml 第17行，键“name”：不能超过 100 个字符（现为 101 个）"),
 ])
 def test_a_wrong_file_is_refused_with_its_line_and_key(tmp_path, old, new, message):
     assert old in CAMPAIGN

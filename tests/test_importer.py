@@ -298,12 +298,20 @@ def test_openpyxl_formula_without_value_is_error(empty_engine, tmp_path):
     assert spots(result) == [("企业自查", 2, "自查项目数"), ("企业自查", 2, "发现问题数")]
 
 
-def test_text_longer_than_1000_characters(empty_engine):
+def test_text_longer_than_its_column_holds(empty_engine):
+    """A text is refused beyond 1,000 characters, or beyond what its database column holds (a
+    sample number 64, a food name 200): PostgreSQL refused the longer value with a traceback."""
     seed(empty_engine, 1)
-    result = import_workbook(empty_engine, xlsx(sampling([sampling_row("J1", 1, 食品名称="肉" * 1001)])),
-                             viewer=system_viewer(empty_engine), uploader="t")
+    long_rows = [sampling_row("J1", 1, 食品名称="肉" * 1001), sampling_row("J" * 65, 1),
+                 sampling_row("J2", 1, 食品名称="肉" * 201, 检验机构="检" * 300)]
+    result = import_workbook(empty_engine, xlsx(sampling(long_rows)), viewer=system_viewer(empty_engine), uploader="t")
     assert [(e["row"], e["column"], e["message"]) for e in result.errors] == [
-        (2, "食品名称", "内容超过 1000 个字符（1001 个）")]
+        (2, "食品名称", "内容超过 200 个字符（1001 个）"), (3, "抽样单编号", "内容超过 64 个字符（65 个）"),
+        (4, "食品名称", "内容超过 200 个字符（201 个）"), (4, "检验机构", "内容超过 200 个字符（300 个）")]
+    fitting = [sampling_row("J" * 64, 1, 食品名称="肉" * 200, 不合格项目="项" * 1000, 检验结论="不合格",
+                            核查处置状态="处置中")]
+    result = import_workbook(empty_engine, xlsx(sampling(fitting)), viewer=system_viewer(empty_engine), uploader="t")
+    assert result.status == "imported", result.errors
 
 
 

@@ -33,7 +33,6 @@ def test_date_spellings(value):
     ("五月八日", "日期格式无法识别，应为 2023-05-08、2023/5/8、2023年5月8日 或 20230508"),
     ("2023-07-01", "日期 2023-07-01 晚于上报日期，不能填写将来的日期"),
     (datetime(1899, 12, 31), "日期 1899-12-31 早于 1950 年，不是有效的记录日期（多为把 0 或空白单元格设成了日期格式）"),
-    (1, "日期 1899-12-31 早于 1950 年，不是有效的记录日期（多为把 0 或空白单元格设成了日期格式）"),
     ("1949-12-31", "日期 1949-12-31 早于 1950 年，不是有效的记录日期（多为把 0 或空白单元格设成了日期格式）"),
 ])
 def test_date_errors(value, message):
@@ -116,6 +115,11 @@ def test_text_rules():
     assert one(meta, "暂无") == (None, [])
     assert one(meta, "x" * 1001) == (None, ["内容超过 1000 个字符（1001 个）"])
     assert one(meta, "x" * 1000) == ("x" * 1000, [])
+    stored = parse.fields_of(SHEET_BY_NAME["监督抽检"])  # as parse_sheet reads them: the column's length
+    assert (stored["food_name"]["max_length"], stored["sample_no"]["max_length"]) == (200, 64)
+    assert stored["failed_items"]["max_length"] == 1000  # a TEXT column: the importer's own bound
+    assert one(stored["food_name"], "肉" * 201) == (None, ["内容超过 200 个字符（201 个）"])
+    assert one(stored["sample_no"], "x" * 65) == (None, ["内容超过 64 个字符（65 个）"])
     assert one(SAMPLING["sample_no"], 123456.0) == ("123456", [])
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..credit import credit_code_problem
+from ..models import Base
 from ..periods import month_start
 from .raw import RawSheet, header_unit
 from .schemas import UNIT_SCALES
@@ -59,8 +60,16 @@ class ParsedSheet:
 # ------------------------------------------------------------------ helpers
 @functools.cache
 def fields_of(model) -> dict[str, dict]:
-    """model.fields(), computed once per sheet class (pandera collects fields on every call)."""
-    return model.fields()
+    """model.fields(), computed once per sheet class (pandera collects fields on every call), each
+    text column with its `max_length`: the database column's, where it holds fewer characters than
+    MAX_TEXT_LENGTH (PostgreSQL refuses a longer value: the clerk's error, told per cell)."""
+    fields = model.fields()
+    table = Base.metadata.tables[model.table()]
+    for name, meta in fields.items():
+        length = getattr(table.c[name].type, "length", None) if name in table.c else None
+        if meta["kind"] == "text":
+            meta["max_length"] = min(length or MAX_TEXT_LENGTH, MAX_TEXT_LENGTH)
+    return fields
 
 
 def fold(text: str) -> str:
@@ -119,8 +128,9 @@ def parse_text(value: Any, meta: dict) -> str | None:
         if isinstance(value, date):
             return value.isoformat()
     text = cell_text(value)
-    if text is not None and len(text) > MAX_TEXT_LENGTH:
-        raise CellError(f"内容超过 {MAX_TEXT_LENGTH} 个字符（{len(text)} 个）")
+    limit = meta.get("max_length", MAX_TEXT_LENGTH)
+    if text is not None and len(text) > limit:
+        raise CellError(f"内容超过 {limit} 个字符（{len(text)} 个）")
     if text is not None and NUL in text:
         raise CellError(NUL_MESSAGE)
     return text
@@ -331,7 +341,8 @@ def parse_column(values: list[Any], meta: dict, rows: list[int], today: date):
     the per-row work left is a dict lookup (C loops over the column, not Python ones)."""
     parse_one = _cell_parser(meta, today)
     try:
-        parsed, keys = _parse_distinct(values, parse_one, meta["kind"] == "text", meta.get("canon"))
+        parsed, keys = _parse_distinct(values, parse_one, meta["kind"] == "text", meta.get("canon"),
+                                       meta.get("max_length", MAX_TEXT_LENGTH))
     except TypeError:  # an unhashable cell value: parse every cell on its own
         results = [parse_one(v) for v in values]
     else:
@@ -343,14 +354,14 @@ def parse_column(values: list[Any], meta: dict, rows: list[int], today: date):
 
 
 def _parse_distinct(values: list[Any], parse_one: Callable[[Any], Any], text: bool = False,
-                    canon: str | None = None) -> tuple[dict, list]:
+                    canon: str | None = None, limit: int = MAX_TEXT_LENGTH) -> tuple[dict, list]:
     """({memo key: result}, the memo key of each cell), each key parsed from its first cell. The
     key is the cell itself, or (type, value) in a column mixing types: 1, 1.0 and True are equal
     dict keys but different cells. A `text` column of text cells takes `_plain_texts`."""
     kinds = set(map(type, values))
     kinds.discard(type(None))
     if text and kinds == {str}:
-        return _plain_texts(list(dict.fromkeys(values)), parse_one, canon), values
+        return _plain_texts(list(dict.fromkeys(values)), parse_one, canon, limit), values
     if len(kinds) <= 1:
         return {value: parse_one(value) for value in dict.fromkeys(values)}, values
     keys = [v if type(v) is str else (type(v), v) for v in values]
@@ -358,14 +369,15 @@ def _parse_distinct(values: list[Any], parse_one: Callable[[Any], Any], text: bo
     return {key: parse_one(value) for key, value in firsts.items()}, keys
 
 
-def _plain_texts(distinct: list[str | None], parse_one: Callable[[Any], Any], canon: str | None = None) -> dict:
+def _plain_texts(distinct: list[str | None], parse_one: Callable[[Any], Any], canon: str | None = None,
+                 limit: int = MAX_TEXT_LENGTH) -> dict:
     """{cell: parse_text's result} for the distinct cells of a text column: a stripped ASCII text
     that is no placeholder, not too long and holds no NUL is itself, in one loop without a call per
     cell (a sampling sheet's 10,000 sample numbers took 15 ms cell by cell); any other cell (blank,
     None, not ASCII: NFKC may fold it into a placeholder; a NUL: refused) goes through parse_one,
     and so does, in a key column (`canon`), an ASCII one with a blank inside."""
     stripped = [value.strip() if value is not None else "" for value in distinct]
-    out = {value: text if text and text.isascii() and len(text) <= MAX_TEXT_LENGTH and text not in PLACEHOLDERS
+    out = {value: text if text and text.isascii() and len(text) <= limit and text not in PLACEHOLDERS
            else parse_one(value) for value, text in zip(distinct, stripped)}
     joined = "\x01".join(stripped)  # one C scan of the column each, not a test per cell
     if NUL in joined:
