@@ -31,6 +31,8 @@ line without --as) may do it.
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -126,9 +128,22 @@ def resolve_unit(engine: Engine, unit: str | int | None) -> OrgUnit:
             u = str(unit).strip()
             stmt = select(OrgUnit).where((OrgUnit.code == u) | (OrgUnit.name == u))
         row = conn.execute(stmt).first()
+        if row is None and isinstance(unit, str):
+            row = _unit_as_written(conn, unit)
     if row is None:
         raise LookupError(f"没有这个单位：{unit}")
     return OrgUnit(**{c: getattr(row, c) for c in row._fields})
+
+
+def _unit_as_written(conn, unit: str):
+    """The one unit whose code, name or short name `unit` is, written another way (dt01, ＤＴ０１,
+    城区分局 with a blank, the short name 城区); None when none or several are."""
+    def folded(text) -> str:
+        return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).casefold() if text else ""
+    wanted = folded(unit)
+    found = [r for r in conn.execute(select(OrgUnit))
+             if wanted and wanted in (folded(r.code), folded(r.name), folded(r.short_name))]
+    return found[0] if len(found) == 1 else None
 
 
 def system_viewer(engine: Engine, root_code: str | None = None, name: str = "system") -> Viewer:

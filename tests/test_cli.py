@@ -37,6 +37,14 @@ def test_bad_usage_exits_2(db_url, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["--db", url, "targets", "--from", "2023-05-01"])
     assert exc.value.code == 2
+    code, _, err = run(capsys, "--db", url, "targets", "--unit", "分局")  # in every name, but no unit's
+    assert code == 2 and "没有这个单位" in err
+
+
+def test_a_unit_written_another_way_is_found(db_url, capsys):
+    for written in ("dt01", "ＤＴ０１", " DT01 ", "城区 分局", "城区分局"):
+        code, out, _ = run(capsys, "--db", db_url, "targets", "--unit", written, "--json")
+        assert code == 0 and {(f["unit"], f["unit_name"]) for f in json.loads(out)} == {("DT01", "城区分局")}
 
 
 # ------------------------------------------------------------------ import, rollback, targets
