@@ -34,6 +34,9 @@ PLACEHOLDERS = {"/", "／", "－", "—", "——", "-", "--", "无", "暂无", 
 # no record of a food-safety campaign predates it: an earlier date is a 0 or a blank formatted as a date
 EARLIEST_DATE = date(1950, 1, 1)
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01, Excel's fictitious 1900-02-29 included
+# A bare number below this serial (1950-01-01) is no date of the contract's records: a year or a
+# `2023.5` month typed into a number cell, never to be stored as a day of 1905.
+MIN_SERIAL = 18264
 MULTI_SEPARATORS = re.compile(r"[、，,;；/|｜\s]+")
 
 
@@ -267,6 +270,8 @@ def _serial(number: float) -> date:
         return _make_date(n // 10000, n // 100 % 100, n % 100)
     if not 1 <= number < 2958466:
         raise CellError("不是有效的日期")
+    if number < MIN_SERIAL:  # 2023.05 or 2023 typed into a number cell would be a day of 1905
+        raise CellError(f"数字 {number_text(number)} 不是日期：日期应写成 2023-05-08，月份写成 2023-05")
     return EXCEL_EPOCH + timedelta(days=int(number))
 
 

@@ -183,12 +183,14 @@ _PREFIXED = re.compile(rb":(?:c|row)[\s/>]")  # `<x:c …>`; found by its colon,
 _TAG = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])((?:[^>"']|"[^"]*"|'[^']*')*)>""")
 _R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _CELL_REF = re.compile(rb"([A-Za-z]*)(\d*)")
+_EMPTY_BODY = re.compile(rb"\s*</(?:[A-Za-z_][\w.-]*:)?c\s*>")  # `<c r="A9" s="2"></c>`: openpyxl's styled empty cell
 
 
 def sheet_extent(xml: bytes) -> tuple[int, int]:
     """(last row, last column) of the cells holding something, placed as calamine places them: by
-    their `r`, else next to the previous cell (or row). Cells written `<c …/>` hold only a style and
-    calamine leaves them out; a reference it would misread (no letters) counts as unbounded."""
+    their `r`, else next to the previous cell (or row). Cells written `<c …/>` or `<c …></c>` hold
+    only a style and calamine leaves them out; a reference it would misread (no letters) counts as
+    unbounded."""
     last_row = last_col = row = col = 0
     for m in _TAG.finditer(xml):
         ref = _R_ATTR.search(m.group(2))
@@ -203,7 +205,7 @@ def sheet_extent(xml: bytes) -> tuple[int, int]:
             cell_row = int(cell.group(2))
         else:
             col, cell_row = col + 1, row
-        if not m.group(2).endswith(b"/"):
+        if not m.group(2).endswith(b"/") and not _EMPTY_BODY.match(xml, m.end()):
             last_row, last_col = max(last_row, cell_row), max(last_col, col)
     return last_row, last_col
 
