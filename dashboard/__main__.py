@@ -73,19 +73,30 @@ class Parser(argparse.ArgumentParser):
 
 
 def day(text: str) -> date:
-    """A YYYY-MM-DD option value."""
+    """A YYYY-MM-DD option value, or any text spelling of a date the workbooks may use (2023/5/31,
+    2023.5.31, 2023年5月31日, 20230531)."""
     try:
-        return date.fromisoformat(text)
+        return date.fromisoformat(text.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"日期须写成 YYYY-MM-DD（如 2023-05-31），收到“{text}”") from None
+        pass
+    from .importer.parse import CellError, parse_date  # lazy: the importer's spellings, only when needed
+    try:
+        found = parse_date(text, {}) if text.strip() else None
+    except CellError:
+        found = None
+    if found is None:
+        raise argparse.ArgumentTypeError(f"日期须写成 YYYY-MM-DD（如 2023-05-31），收到“{text}”")
+    return found
 
 
 def month(text: str) -> str:
-    """A YYYY-MM option value, kept as text."""
-    found = re.fullmatch(r"(\d{4})-(\d{1,2})", text.strip())
-    if not found or not 1 <= int(found[2]) <= 12:
+    """A YYYY-MM option value, kept as text; the workbooks' spellings of a month (2023年5月,
+    202305, 2023/05) are read too."""
+    found = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?份?|(\d{4})(\d{2})", text.strip())
+    year, number = (found[1], found[2]) if found and found[1] else (found[3], found[4]) if found else (0, 0)
+    if not found or not 1 <= int(number) <= 12:
         raise argparse.ArgumentTypeError(f"月份须写成 YYYY-MM（如 2023-05），收到“{text}”")
-    return f"{found[1]}-{int(found[2]):02d}"
+    return f"{year}-{int(number):02d}"
 
 
 def listing_options(cmd: argparse.ArgumentParser) -> None:

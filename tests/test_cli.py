@@ -41,6 +41,22 @@ def test_bad_usage_exits_2(db_url, capsys):
     assert code == 2 and "没有这个单位" in err
 
 
+def test_dates_and_months_in_the_workbooks_spellings(db_url, capsys):
+    def window(*argv) -> tuple[str, str]:
+        code, out, err = run(capsys, "--db", db_url, "targets", *argv, "--json")
+        assert code == 0, err
+        first = json.loads(out)[0]
+        return first["from"], first["to"]
+    for written in ("2023-06", "2023-6", "2023年6月", "202306", "2023/06", "2023.6"):
+        assert window("--month", written) == ("2023-06-01", "2023-06-30")
+    assert window("--from", "2023/5/1", "--to", "2023年5月31日") == ("2023-05-01", "2023-05-31")
+    for bad in (("--month", "2023-13"), ("--month", "2023"), ("--as-of", "2023-02-30"), ("--as-of", "xx")):
+        with pytest.raises(SystemExit) as exc:
+            main(["--db", db_url, "targets", *bad])
+        assert exc.value.code == 2
+        assert "须写成" in capsys.readouterr().err
+
+
 def test_a_unit_written_another_way_is_found(db_url, capsys):
     for written in ("dt01", "ＤＴ０１", " DT01 ", "城区 分局", "城区分局"):
         code, out, _ = run(capsys, "--db", db_url, "targets", "--unit", written, "--json")
