@@ -16,6 +16,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from .subjects import subjects
 
 
+# A free-text column of a workbook holds what a cell may (the contract: up to 1,000 characters,
+# dashboard.importer.parse.MAX_TEXT_LENGTH); a key or a number stays shorter (an index entry bounds it).
+TEXT_CELL = 1000
+
+
 class Base(DeclarativeBase):
     """The declarative base of every table."""
 
@@ -153,16 +158,16 @@ def _credit_code() -> Mapped[str]:
 class Enterprise(Base):
     __tablename__ = "enterprise"
     credit_code: Mapped[str] = mapped_column(String(18), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(TEXT_CELL))
     unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.unit_id"), index=True)
-    license_no: Mapped[str | None] = mapped_column(String(32))
+    license_no: Mapped[str | None] = mapped_column(String(TEXT_CELL))
     is_large: Mapped[bool] = mapped_column(Boolean)
     risk_grade: Mapped[str] = mapped_column(String(1))
     credit_grade: Mapped[str | None] = mapped_column(String(1))
-    product_category: Mapped[str | None] = mapped_column(String(200))
-    cadre_name: Mapped[str | None] = mapped_column(String(100))
+    product_category: Mapped[str | None] = mapped_column(String(TEXT_CELL))
+    cadre_name: Mapped[str | None] = mapped_column(String(TEXT_CELL))
     status: Mapped[str] = mapped_column(String(10))  # 在产 / 停产 / 注销
-    address: Mapped[str | None] = mapped_column(String(400))
+    address: Mapped[str | None] = mapped_column(String(TEXT_CELL))
     # 生产企业 / 小作坊 / 屠宰企业 / 餐饮服务 … (config/subjects.yaml); populations select by it
     subject_type: Mapped[str] = mapped_column(String(20), default=lambda: subjects().default,
                                               server_default="生产企业")
@@ -205,7 +210,7 @@ class ManagementSystem(Base):
     management_system_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     credit_code: Mapped[str] = _credit_code()
     system_type: Mapped[str] = mapped_column(String(20))  # HACCP / ISO22000 / 智能化追溯体系 / 其他
-    certificate_no: Mapped[str | None] = mapped_column(String(100))
+    certificate_no: Mapped[str | None] = mapped_column(String(TEXT_CELL))
     established_date: Mapped[date] = mapped_column(Date)
     valid_until_date: Mapped[date | None] = mapped_column(Date)
     batch_id: Mapped[int] = _record_batch()
@@ -245,7 +250,7 @@ class Inspection(Base):
     credit_code: Mapped[str] = _credit_code()
     inspection_date: Mapped[date] = mapped_column(Date)
     inspection_type: Mapped[str] = mapped_column(String(20))
-    inspectors: Mapped[str | None] = mapped_column(String(200))
+    inspectors: Mapped[str | None] = mapped_column(String(TEXT_CELL))
     count_problems: Mapped[int] = mapped_column(Integer)
     result: Mapped[str] = mapped_column(String(10))  # 符合 / 基本符合 / 不符合
     batch_id: Mapped[int] = _record_batch()
@@ -269,15 +274,15 @@ class Sampling(Base):
     __tablename__ = "sampling"
     sample_no: Mapped[str] = mapped_column(String(64), primary_key=True)
     credit_code: Mapped[str] = _credit_code()
-    food_name: Mapped[str] = mapped_column(String(200))
-    food_category: Mapped[str] = mapped_column(String(100))
-    production_batch: Mapped[str | None] = mapped_column(String(100))
+    food_name: Mapped[str] = mapped_column(String(TEXT_CELL))
+    food_category: Mapped[str] = mapped_column(String(TEXT_CELL))
+    production_batch: Mapped[str | None] = mapped_column(String(TEXT_CELL))
     sampling_date: Mapped[date] = mapped_column(Date, index=True)
     task_source: Mapped[str] = mapped_column(String(10))  # 国抽 / 省抽 / 市抽 / 县抽 / 风险监测
     hazard_classes: Mapped[str] = mapped_column(String(200))  # joined by 、
     verdict: Mapped[str] = mapped_column(String(10))  # 合格 / 不合格
     failed_items: Mapped[str | None] = mapped_column(Text)  # 项目║检验结果║标准值；…
-    lab_name: Mapped[str | None] = mapped_column(String(200))
+    lab_name: Mapped[str | None] = mapped_column(String(TEXT_CELL))
     disposal_status: Mapped[str | None] = mapped_column(String(10))  # 未处置 / 处置中 / 已完成
     batch_id: Mapped[int] = _record_batch()
     # The 不合格 batches by date (a percent or two of the table): the overview's undisposed list reads
@@ -329,7 +334,7 @@ class EnforcementCase(Base):
     case_no: Mapped[str] = mapped_column(String(64), primary_key=True)
     credit_code: Mapped[str] = _credit_code()
     filed_date: Mapped[date] = mapped_column(Date)
-    violation_type: Mapped[str] = mapped_column(String(200))
+    violation_type: Mapped[str] = mapped_column(String(TEXT_CELL))
     fine_amount: Mapped[float | None] = mapped_column(Float)
     is_transferred_police: Mapped[bool] = mapped_column(Boolean)
     # 来源编号: the 抽样单编号 or 检查编号 (or 问题编号) that led to the case, where the unit knows it
@@ -345,7 +350,7 @@ class RiskScreening(Base):
     risk_screening_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     credit_code: Mapped[str] = _credit_code()
     screening_date: Mapped[date] = mapped_column(Date)
-    agency: Mapped[str | None] = mapped_column(String(200))  # 排查机构
+    agency: Mapped[str | None] = mapped_column(String(TEXT_CELL))  # 排查机构
     count_hazards: Mapped[int] = mapped_column(Integer)
     has_plan: Mapped[bool] = mapped_column(Boolean)  # 是否制定一企一策方案
     batch_id: Mapped[int] = _record_batch()
@@ -360,7 +365,7 @@ class WorkTask(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.unit_id"), index=True)
     task_no: Mapped[str] = mapped_column(String(64))
     content: Mapped[str] = mapped_column(Text)
-    owner_name: Mapped[str] = mapped_column(String(100))  # 责任人
+    owner_name: Mapped[str] = mapped_column(String(TEXT_CELL))  # 责任人
     due_date: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(10))  # 未开始 / 进行中 / 已完成
     done_date: Mapped[date | None] = mapped_column(Date)

@@ -22,7 +22,7 @@ def test_init_db_is_idempotent_and_at_head(tmp_path, capsys):
     assert run(capsys, "--db", url, "init-db")[0] == 0
     assert run(capsys, "--db", url, "init-db")[0] == 0
     with get_engine(url).connect() as conn:
-        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0017"
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0018"
         assert conn.execute(text("select count(*) from org_unit")).scalar() == 13
         assert conn.execute(text("pragma journal_mode")).scalar() == "wal"
         assert conn.execute(text("pragma foreign_keys")).scalar() == 1

@@ -299,19 +299,24 @@ def test_openpyxl_formula_without_value_is_error(empty_engine, tmp_path):
 
 
 def test_text_longer_than_its_column_holds(empty_engine):
-    """A text is refused beyond 1,000 characters, or beyond what its database column holds (a
-    sample number 64, a food name 200): PostgreSQL refused the longer value with a traceback."""
+    """A text is refused beyond the contract's 1,000 characters, a key or a number beyond what its
+    database column holds (a sample number 64): PostgreSQL refused a longer value with a traceback,
+    and a 食品名称 of 201–1,000 characters until migration 0018 widened it."""
     seed(empty_engine, 1)
-    long_rows = [sampling_row("J1", 1, 食品名称="肉" * 1001), sampling_row("J" * 65, 1),
-                 sampling_row("J2", 1, 食品名称="肉" * 201, 检验机构="检" * 300)]
+    long_rows = [sampling_row("J1", 1, 食品名称="肉" * 1001), sampling_row("J" * 65, 1)]
     result = import_workbook(empty_engine, xlsx(sampling(long_rows)), viewer=system_viewer(empty_engine), uploader="t")
     assert [(e["row"], e["column"], e["message"]) for e in result.errors] == [
-        (2, "食品名称", "内容超过 200 个字符（1001 个）"), (3, "抽样单编号", "内容超过 64 个字符（65 个）"),
-        (4, "食品名称", "内容超过 200 个字符（201 个）"), (4, "检验机构", "内容超过 200 个字符（300 个）")]
-    fitting = [sampling_row("J" * 64, 1, 食品名称="肉" * 200, 不合格项目="项" * 1000, 检验结论="不合格",
-                            核查处置状态="处置中")]
-    result = import_workbook(empty_engine, xlsx(sampling(fitting)), viewer=system_viewer(empty_engine), uploader="t")
+        (2, "食品名称", "内容超过 1000 个字符（1001 个）"), (3, "抽样单编号", "内容超过 64 个字符（65 个）")]
+    fitting = [sampling_row("J" * 64, 1, 食品名称="肉" * 1000, 检验机构="检" * 1000, 不合格项目="项" * 1000,
+                            检验结论="不合格", 核查处置状态="处置中")]
+    long_name = sheet("企业名录", ENTERPRISE_HEADERS, [enterprise_row(2, 企业名称="企" * 1000)])
+    result = import_workbook(empty_engine, xlsx(long_name, sampling(fitting)),
+                             viewer=system_viewer(empty_engine), uploader="t")
     assert result.status == "imported", result.errors
+    with empty_engine.connect() as conn:
+        stored = conn.execute(text("select length(food_name), length(lab_name) from sampling")).one()
+        assert tuple(stored) == (1000, 1000)
+        assert conn.execute(text(f"select length(name) from enterprise where credit_code = '{code(2)}'")).scalar() == 1000
 
 
 
@@ -396,3 +401,25 @@ def test_sqlite_import_writes_with_a_roomy_page_cache_and_gives_it_back(empty_en
     assert result.status == "imported"
     assert seen["during"] == -64 * 1024
     assert seen["driver"].execute("PRAGMA cache_size").fetchone()[0] == -2000
+
+
+def test_migration_0018_widens_the_free_text_columns_on_postgresql(empty_engine):
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import inspect as sa_inspect
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(dashboard.db.__file__).parent / "migrations"))
+
+    def lengths() -> tuple:
+        columns = {c["name"]: c["type"] for c in sa_inspect(empty_engine).get_columns("sampling")}
+        return columns["food_name"].length, columns["sample_no"].length
+
+    postgres = empty_engine.dialect.name == "postgresql"
+    assert lengths() == ((1000, 64) if postgres else (200, 64))  # SQLite keeps the declaration it was made with
+    with empty_engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0017")
+    assert lengths() == (200, 64)
+    dashboard.db.upgrade(empty_engine)
+    assert lengths() == ((1000, 64) if postgres else (200, 64))

@@ -116,9 +116,9 @@ def test_text_rules():
     assert one(meta, "x" * 1001) == (None, ["内容超过 1000 个字符（1001 个）"])
     assert one(meta, "x" * 1000) == ("x" * 1000, [])
     stored = parse.fields_of(SHEET_BY_NAME["监督抽检"])  # as parse_sheet reads them: the column's length
-    assert (stored["food_name"]["max_length"], stored["sample_no"]["max_length"]) == (200, 64)
+    assert (stored["food_name"]["max_length"], stored["sample_no"]["max_length"]) == (1000, 64)
     assert stored["failed_items"]["max_length"] == 1000  # a TEXT column: the importer's own bound
-    assert one(stored["food_name"], "肉" * 201) == (None, ["内容超过 200 个字符（201 个）"])
+    assert one(stored["food_name"], "肉" * 1001) == (None, ["内容超过 1000 个字符（1001 个）"])
     assert one(stored["sample_no"], "x" * 65) == (None, ["内容超过 64 个字符（65 个）"])
     assert one(SAMPLING["sample_no"], 123456.0) == ("123456", [])
 

@@ -17,12 +17,12 @@ import pandas as pd
 import pyarrow as pa
 
 from ..credit import credit_code_problem
-from ..models import Base
+from ..models import TEXT_CELL, Base
 from ..periods import month_start
 from .raw import RawSheet, header_unit
 from .schemas import UNIT_SCALES
 
-MAX_TEXT_LENGTH = 1000
+MAX_TEXT_LENGTH = TEXT_CELL  # the contract's bound on a text cell
 MAX_INT = 2 ** 31 - 1  # the integer columns' bound (PostgreSQL's integer)
 # NUL: an .xlsx writes it as _x0000_ (python-calamine decodes it) and PostgreSQL refuses it in text, so
 # a cell holding one is the clerk's error here, on both databases, not the database's error on one
