@@ -186,11 +186,18 @@ def test_template_filler_rows_and_signature_lines_are_no_records(empty_engine):
     headers = ["序号", *SAMPLING_HEADERS]
     filler = [[n] + [None] * len(SAMPLING_HEADERS) for n in (3, 4, 5)]
     rows = [[1, *sampling_row("T1", 1)], [2, *sampling_row("T2", 1)], *filler,
-            [None] + ["/"] * len(SAMPLING_HEADERS), ["填表人：张三", None, None, None, "审核人：李四"]]
+            [None] + ["/"] * len(SAMPLING_HEADERS), ["填表人：张三", None, None, None, "审核人：李四"],
+            ["小计：2"], ["备注：本表由各分局每月5日前报送"], ["注1：检验结论以报告为准", None, "见附件"],
+            ["填表说明：抽样日期按抽样单填写"]]
     result = import_workbook(empty_engine, xlsx(sheet("监督抽检", headers, rows)),
                              viewer=system_viewer(empty_engine), uploader="t")
     assert (result.status, result.rows, result.errors) == ("imported", {"监督抽检": 2}, [])
     assert list(samplings(empty_engine)) == ["T1", "T2"]
+    # a record whose first cell only begins with such a word is still a record, checked as one
+    noted = [[1, *sampling_row("注意", 1)], [2, *sampling_row("备注1", 1, 食品名称=None)]]
+    result = import_workbook(empty_engine, xlsx(sheet("监督抽检", headers, noted)),
+                             viewer=system_viewer(empty_engine), uploader="t")
+    assert [(e["row"], e["column"]) for e in result.errors] == [(3, "食品名称")]
 
 
 def test_an_exam_result_may_say_pass_or_fail_and_an_error_shows_the_cell_as_written(empty_engine):

@@ -15,9 +15,11 @@ from typing import Any
 from .schemas import SheetModel
 
 HEADER_SEARCH_ROWS = 10  # a header is looked for in a sheet's first rows only
-TOTAL_WORDS = {"合计", "小计", "总计"}
-# A signature line under a table (填表人：张三　审核人：李四): no record, whatever columns it fills.
-FOOTER = re.compile(r"(?:填表人|填报人|制表人|审核人|审核|联系人|联系电话|负责人|单位负责人|统计人|填表日期)[:：]")
+# A signature line under a table (填表人：张三　审核人：李四) or a note (备注：…, 注1：…, 填表说明：…):
+# no record, whatever columns it fills.
+FOOTER = re.compile(r"(?:填表人|填报人|制表人|审核人|审核|联系人|联系电话|负责人|单位负责人|统计人|填表日期"
+                    r"|备注|填表说明|说明|注意事项|注\d*)[:：]")
+TOTAL = re.compile(r"(?:合计|小计|总计)(?:[:：]|$)")  # 合计, 小计：2 …
 
 _BLANKS = re.compile(r"\s+")
 _UNIT_SUFFIX = re.compile(r"\([^()]*\)$")
@@ -98,5 +100,5 @@ def is_total_row(cells: list[Any]) -> bool:
 
 
 def is_total_or_footer(folded: str) -> bool:
-    """A folded first cell that opens a 合计 row or a signature line (FOOTER)."""
-    return folded.rstrip(":：") in TOTAL_WORDS or FOOTER.match(folded) is not None
+    """A folded first cell that opens a 合计 row (TOTAL) or a signature line or note (FOOTER)."""
+    return TOTAL.match(folded) is not None or FOOTER.match(folded) is not None
