@@ -13,14 +13,15 @@ from dashboard.workbook import SheetData
 from builders import code, inline_cell, raw_xlsx, registry, sampling, sampling_row, xlsx
 
 
-def refused(engine, data, file_name="report.xlsx"):
+def refused(engine, data, file_name="report.xlsx", sheet=None):
+    """The one whole-file error of a refused import (nothing written); `sheet` the sheet it names."""
     before = table_snapshot(engine)
     result = import_workbook(engine, data, viewer=system_viewer(engine), uploader="t", file_name=file_name)
     assert table_snapshot(engine) == before
     assert result.status == "rejected" and result.batch_id is None and result.rows == {}
     assert len(result.errors) == 1
     error = result.errors[0]
-    assert (error["sheet"], error["row"], error["column"]) == (None, None, None)
+    assert (error["sheet"], error["row"], error["column"]) == (sheet, None, None)
     return error["message"]
 
 
@@ -112,7 +113,7 @@ def test_truncated_file_refused(empty_engine):
 def test_too_many_rows_from_dimension(empty_engine, monkeypatch):
     monkeypatch.setattr(read, "MAX_ROWS", 5)
     data = xlsx(sampling([sampling_row(f"A{i}") for i in range(6)]))
-    message = refused(empty_engine, data)
+    message = refused(empty_engine, data, sheet="监督抽检")
     assert message == "工作表“监督抽检”有 7 行，超过上限 5 行，不予接受，请拆分后再上传"
 
 
@@ -120,7 +121,7 @@ def test_too_many_rows_without_dimension(empty_engine, monkeypatch):
     """A sheet XML without a <dimension> is still caught by the rows its cells reach."""
     monkeypatch.setattr(read, "MAX_ROWS", 5)
     data = raw_xlsx({"监督抽检": "".join(f'<row r="{r}">{inline_cell(f"A{r}", "x")}</row>' for r in range(1, 8))})
-    assert refused(empty_engine, data) == "工作表“监督抽检”有 7 行，超过上限 5 行，不予接受，请拆分后再上传"
+    assert refused(empty_engine, data, sheet="监督抽检") == "工作表“监督抽检”有 7 行，超过上限 5 行，不予接受，请拆分后再上传"
 
 
 def test_a_declared_range_beyond_the_limits_is_no_refusal_when_the_cells_are_few(empty_engine):
@@ -147,7 +148,7 @@ def test_one_far_cell_refused_before_reading(empty_engine):
     (10 GB in calamine, which aborted the server) is refused from its XML, whatever <dimension> says."""
     data = raw_xlsx(FAR_CELL, dimension={"监督抽检": "A1"})
     assert len(data) < 2_000
-    assert refused(empty_engine, data) == ("工作表“监督抽检”的单元格延伸到第 16384 列，超过上限 256 列，不予接受："
+    assert refused(empty_engine, data, sheet="监督抽检") == ("工作表“监督抽检”的单元格延伸到第 16384 列，超过上限 256 列，不予接受："
                                            "请删除表格右侧多余的列后再上传")
 
 
@@ -155,15 +156,15 @@ def test_far_cell_without_references_refused(empty_engine):
     """Cells without `r` are placed after the previous one: 300 of them still reach column 300;
     a prefixed tag is a cell too."""
     row = "".join(inline_cell(None, "x") for _ in range(300))
-    assert "延伸到第 300 列" in refused(empty_engine, raw_xlsx({"监督抽检": f"<row>{row}</row>"}))
+    assert "延伸到第 300 列" in refused(empty_engine, raw_xlsx({"监督抽检": f"<row>{row}</row>"}), sheet="监督抽检")
     data = raw_xlsx({"监督抽检": '<x:row xmlns:x="urn:x" r="3"><x:c r="A250000"><x:v>1</x:v></x:c></x:row>'})
-    assert "有 250000 行，超过上限 200000 行" in refused(empty_engine, data)
+    assert "有 250000 行，超过上限 200000 行" in refused(empty_engine, data, sheet="监督抽检")
 
 
 def test_too_many_cells_refused(empty_engine):
     data = raw_xlsx({"监督抽检": f'<row r="1">{inline_cell("A1", "x")}</row>'
                                f'<row r="150000">{inline_cell("IV150000", "x")}</row>'})
-    assert "150000 行 × 256 列，超过上限 10000000 个单元格" in refused(empty_engine, data)
+    assert "150000 行 × 256 列，超过上限 10000000 个单元格" in refused(empty_engine, data, sheet="监督抽检")
 
 
 def test_style_only_cells_do_not_count(empty_engine):

@@ -154,7 +154,7 @@ def _import_workbook(engine: Engine, source: str | Path | bytes, *, uploader: st
     try:  # refusals first: a macro workbook is refused even if its bytes were imported before
         book = read.read_workbook(data, file_name)
     except read.FileRefused as exc:
-        result.errors = [{"sheet": None, "row": None, "column": None, "message": str(exc), "value": None}]
+        result.errors = [{"sheet": exc.sheet, "row": None, "column": None, "message": str(exc), "value": None}]
         return result
     sha = hashlib.sha256(data).hexdigest()
     earlier = _committed_batch_with(engine, sha)

@@ -37,7 +37,18 @@ _NS_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationshi
 
 
 class FileRefused(Exception):
-    """The whole file is refused before any row is read; the message is for the clerk."""
+    """The whole file is refused before any row is read; the message is for the clerk, `sheet`
+    names the sheet that is the reason, if one is (args, so it crosses the sandbox's pickle)."""
+
+    def __init__(self, message: str, sheet: str | None = None):
+        super().__init__(message, sheet)
+
+    @property
+    def sheet(self) -> str | None:
+        return self.args[1]
+
+    def __str__(self) -> str:
+        return self.args[0]
 
 
 # ------------------------------------------------------------------ refusals
@@ -217,13 +228,13 @@ def check_extent(sheet: str, xml: bytes, limits: Limits) -> None:
         return
     rows, cols = sheet_extent(xml)
     if rows > limits.rows:
-        raise FileRefused(too_many_rows(sheet, rows, limits.rows))
+        raise FileRefused(too_many_rows(sheet, rows, limits.rows), sheet)
     if cols > limits.columns:
         raise FileRefused(f"工作表“{sheet}”的单元格延伸到第 {cols} 列，超过上限 {limits.columns} 列，不予接受："
-                          "请删除表格右侧多余的列后再上传")
+                          "请删除表格右侧多余的列后再上传", sheet)
     if rows * cols > limits.cells:
         raise FileRefused(f"工作表“{sheet}”的单元格范围为 {rows} 行 × {cols} 列，超过上限 {limits.cells} 个单元格，"
-                          "不予接受：请删除多余的行列或拆分后再上传")
+                          "不予接受：请删除多余的行列或拆分后再上传", sheet)
 
 
 def _fits(extent: tuple[int, int], limits: Limits) -> bool:
@@ -453,7 +464,7 @@ def _read_sheet(book, parts, paths, name: str, limits: Limits) -> RawSheet | Non
     except Exception:  # a chart sheet or a damaged part: nothing to import from it
         return None
     if len(rows) > limits.rows:
-        raise FileRefused(too_many_rows(name, len(rows), limits.rows))
+        raise FileRefused(too_many_rows(name, len(rows), limits.rows), name)
     model = sheet_model_by_name(name) or model_by_header(rows)
     header, columns, headers, missing = find_header(model, rows) if model else (None, {}, {}, [])
     if model is None or (missing and model.sheet_name() == "监督抽检"):  # 公示表, the long export
