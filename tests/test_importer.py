@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import select, text
+from sqlalchemy import inspect as sa_inspect, select, text
 
 from builders import (ENTERPRISE_HEADERS, EXAM_HEADERS, SAMPLING_HEADERS, code, enterprise_row, registry, sampling,
                       sampling_row, sheet, xlsx)
@@ -411,10 +411,6 @@ def test_sqlite_import_writes_with_a_roomy_page_cache_and_gives_it_back(empty_en
 
 
 def test_migration_0018_widens_the_free_text_columns_on_postgresql(empty_engine):
-    from alembic import command
-    from alembic.config import Config
-    from sqlalchemy import inspect as sa_inspect
-
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(dashboard.db.__file__).parent / "migrations"))
 
