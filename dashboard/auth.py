@@ -151,6 +151,10 @@ def create_account(engine: Engine, username: str, password: str, role: str, unit
         raise AccountError("用户名只能包含字母、数字和 _ . @ -，长度 2–64")
     if role not in ACCOUNT_ROLES:
         raise AccountError(f"未知的角色：{role}（可选：{'、'.join(ACCOUNT_ROLES)}）")
+    display_name = (display_name or "").strip() or None
+    limit = AppUser.display_name.type.length
+    if display_name is not None and (len(display_name) > limit or not display_name.isprintable()):
+        raise AccountError(f"显示名称不能超过 {limit} 个字符，也不能含有控制字符")
     check_password_policy(password, username)
     unit_id = _unit_for(engine, role, unit)
     when = now_utc()

@@ -50,6 +50,12 @@ def test_account_rules(empty_engine):
     assert leader.unit_id == resolve_unit(empty_engine, None).unit_id
     with pytest.raises(auth.AccountError, match="已存在"):
         auth.create_account(empty_engine, "boss", PASSWORD, "leader", None, by="test")
+    # a display name PostgreSQL would refuse (over 100 characters), or one with a control character
+    for name in ("名" * 101, "张三\x07"):
+        with pytest.raises(auth.AccountError, match="显示名称不能超过 100 个字符，也不能含有控制字符"):
+            auth.create_account(empty_engine, "c2", PASSWORD, "leader", None, by="test", display_name=name)
+    named = auth.create_account(empty_engine, "c2", PASSWORD, "leader", None, by="test", display_name=" " + "名" * 100)
+    assert named.display_name == "名" * 100
 
 
 def test_login_gives_the_accounts_scope(chief):
