@@ -426,3 +426,18 @@ def test_migration_0018_widens_the_free_text_columns_on_postgresql(empty_engine)
     assert lengths() == (200, 64)
     dashboard.db.upgrade(empty_engine)
     assert lengths() == ((1000, 64) if postgres else (200, 64))
+
+
+def test_a_file_name_in_gbk_or_with_control_characters_is_kept_readable(empty_engine):
+    """A file name the file system gave as bytes that are not UTF-8 (surrogates in Python) or that
+    holds a NUL: PostgreSQL refused it with a traceback; it is stored decoded (GBK) or cleaned."""
+    names = {"报表.xlsx".encode("gbk").decode("utf-8", "surrogateescape"): "报表.xlsx",
+             b"caf\xe9.xlsx".decode("utf-8", "surrogateescape"): "caf\ufffd.xlsx",
+             "五月\x00\x07报表.xlsx": "五月报表.xlsx"}
+    for n, (written, stored) in enumerate(names.items(), 1):
+        result = import_workbook(empty_engine, xlsx(registry(n)), viewer=system_viewer(empty_engine), uploader="t",
+                                 file_name=written)
+        assert (result.status, result.file_name) == ("imported", stored)
+    with empty_engine.connect() as conn:
+        assert [r[0] for r in conn.execute(text("select file_name from upload_batch order by batch_id"))] == \
+            list(names.values())

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -235,9 +236,28 @@ def _own_unit(viewer: Viewer) -> int | None:
 
 def _source_bytes(source, file_name: str | None) -> tuple[bytes, str]:
     if isinstance(source, (bytes, bytearray, memoryview)):
-        return bytes(source), file_name or "upload.xlsx"
+        return bytes(source), stored_name(file_name or "upload.xlsx")
     path = Path(source)
-    return path.read_bytes(), file_name or path.name
+    return path.read_bytes(), stored_name(file_name or path.name)
+
+
+def stored_name(name: str) -> str:
+    """The file name as a batch keeps and shows it. A name the file system gave as bytes that are no
+    UTF-8 (a Windows 报表.xlsx in GBK arrives as surrogates) is decoded as GBK, else with U+FFFD;
+    control characters go (PostgreSQL refuses a surrogate or a NUL in text)."""
+    try:
+        raw = name.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate no file system made
+        raw = name.encode("utf-8", "replace")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        text = raw.decode("utf-8", "replace")
+    return re.sub(r"[\x00-\x1f\x7f]", "", text) or "upload.xlsx"
 
 
 def _committed_batch_with(engine: Engine, sha: str) -> int | None:
