@@ -18,7 +18,7 @@ def _names(text: str) -> str:
     return "、".join(n.strip("'\"") for n in re.split(r",? +", text.strip()) if n)
 
 
-_TYPE_NAMES = {"int": "整数", "float": "数值"}
+_TYPE_NAMES = {"int": "整数", "float": "数值", "batch_number": "整数", "year": "整数"}
 
 PARSER_MESSAGES = [
     (r"unrecognized arguments: (.*)", r"不认识的参数：\1"),
@@ -72,6 +72,31 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}：错误：{chinese(message)}\n")
 
 
+def plain(text: str) -> str:
+    """A name, code or word option value: text a database can hold, compared as given. Bytes the
+    terminal did not send as UTF-8 (Python's surrogates) or a control character are a usage error,
+    not a traceback from the database driver."""
+    if any("\ud800" <= ch <= "\udfff" or (ch < " " and ch not in "\t") or ch == "\x7f" for ch in text):
+        raise argparse.ArgumentTypeError("含有无法识别的字符（终端不是 UTF-8 编码？）或控制字符")
+    return text
+
+
+def batch_number(text: str) -> int:
+    """An upload batch's number: a positive integer the database's integer column can hold."""
+    value = int(text)  # a ValueError: argparse's own "须是整数" message
+    if not 1 <= value <= 2**31 - 1:
+        raise argparse.ArgumentTypeError(f"没有第 {value} 批（批次号为正整数）")
+    return value
+
+
+def year(text: str) -> int:
+    """A rating year, as the 星级评比 sheet allows it (2000–2100)."""
+    value = int(text)  # a ValueError: argparse's own "须是整数" message
+    if not 2000 <= value <= 2100:
+        raise argparse.ArgumentTypeError(f"年份须在 2000 到 2100 之间，收到 {value}")
+    return value
+
+
 def day(text: str) -> date:
     """A YYYY-MM-DD option value, or any text spelling of a date the workbooks may use (2023/5/31,
     2023.5.31, 2023年5月31日, 20230531)."""
@@ -101,9 +126,9 @@ def month(text: str) -> str:
 
 def listing_options(cmd: argparse.ArgumentParser) -> None:
     """--unit, one window (--phase, --month or --from/--to), --as-of and --json."""
-    cmd.add_argument("--unit", metavar="U", help="单位代码或名称（默认：--as 账号的单位，否则全县）")
+    cmd.add_argument("--unit", type=plain, metavar="U", help="单位代码或名称（默认：--as 账号的单位，否则全县）")
     window = cmd.add_mutually_exclusive_group()
-    window.add_argument("--phase", metavar="P", help="阶段名称或序号")
+    window.add_argument("--phase", type=plain, metavar="P", help="阶段名称或序号")
     window.add_argument("--month", type=month, metavar="YYYY-MM", help="一个月")
     window.add_argument("--from", dest="from_date", type=day, metavar="D", help="起始日（与 --to 同时给出）")
     cmd.add_argument("--to", dest="to_date", type=day, metavar="D", help="截止日")
@@ -115,8 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command (also read by the documentation test)."""
     p = Parser(prog="python -m dashboard", description="提升行动督导看板 命令行")
     p.add_argument("--db", metavar="URL", help="数据库 URL（SQLAlchemy 格式），默认 DASHBOARD_DB_URL 或 data/dashboard.sqlite")
-    p.add_argument("--as", dest="as_user", metavar="USERNAME", help="以该账号的权限范围执行")
-    p.add_argument("--campaign", metavar="NAME", help="行动配置（campaigns/ 下的文件名），默认 dongtai-2023")
+    p.add_argument("--as", dest="as_user", type=plain, metavar="USERNAME", help="以该账号的权限范围执行")
+    p.add_argument("--campaign", type=plain, metavar="NAME", help="行动配置（campaigns/ 下的文件名），默认 dongtai-2023")
     sub = p.add_subparsers(dest="command", required=True, metavar="命令", help="下列命令之一（其选项：python -m dashboard 命令 -h）")
 
     sub.add_parser("init-db", help="创建或升级数据库结构")
@@ -127,10 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("files", nargs="+", metavar="FILE", help="月报工作簿（.xlsx）")
     imp.add_argument("--dry-run", action="store_true", help="只校验，不写入")
     imp.add_argument("--json", action="store_true", help="以 JSON 输出")
-    imp.add_argument("--uploader", default=None, help="上报人（默认：--as 账号或 cli）")
+    imp.add_argument("--uploader", type=plain, default=None, help="上报人（默认：--as 账号或 cli）")
 
     rb = sub.add_parser("rollback", help="撤销一次已提交的上报")
-    rb.add_argument("batch_id", type=int, help="上报批次号")
+    rb.add_argument("batch_id", type=batch_number, help="上报批次号")
 
     sub.add_parser("rebuild-rollups", help="由记录表重算全部汇总表（抽检、自查按企业×月）")
 
@@ -142,35 +167,35 @@ def build_parser() -> argparse.ArgumentParser:
     for cmd in listings:
         listing_options(cmd)
     listings[0].add_argument("--by-unit", action="store_true", help="同时列出所选单位的每个直属下级单位")
-    listings[2].add_argument("--year", type=int, help="评比年度（默认：截至日所在年度）")
+    listings[2].add_argument("--year", type=year, help="评比年度（默认：截至日所在年度）")
 
     wi = sub.add_parser("work-item", help="标记行动工作任务的完成情况（办公室）")
-    wi.add_argument("code", metavar="CODE", help="行动配置中的工作任务代码（如 p1_meeting）")
+    wi.add_argument("code", type=plain, metavar="CODE", help="行动配置中的工作任务代码（如 p1_meeting）")
     wi.add_argument("--status", required=True, choices=("未开始", "进行中", "已完成"), help="完成情况")
     wi.add_argument("--done-date", dest="done_date", type=day, metavar="D", help="完成日期（已完成时默认为今天）")
-    wi.add_argument("--note", help="备注")
+    wi.add_argument("--note", type=plain, help="备注")
 
     ex = sub.add_parser("export", help="导出阶段性总结")
     exw = ex.add_mutually_exclusive_group(required=True)
-    exw.add_argument("--phase", metavar="P", help="阶段名称或序号")
+    exw.add_argument("--phase", type=plain, metavar="P", help="阶段名称或序号")
     exw.add_argument("--month", type=month, metavar="YYYY-MM", help="月份（月度总结）")
-    ex.add_argument("--unit", metavar="U", help="单位代码或名称（默认：--as 账号的单位，否则全县）")
+    ex.add_argument("--unit", type=plain, metavar="U", help="单位代码或名称（默认：--as 账号的单位，否则全县）")
     ex.add_argument("--format", required=True, choices=("xlsx", "docx", "pdf"), help="文件格式")
     ex.add_argument("--out", required=True, metavar="FILE", help="写入的文件（必要时创建目录）")
 
     user = sub.add_parser("user", help="管理本地账号（新建、改密码、停用、列出）")
     us = user.add_subparsers(dest="user_command", required=True, metavar="命令", help="下列命令之一")
     add = us.add_parser("add", help="新建账号")
-    add.add_argument("username", metavar="USERNAME", help="用户名")
+    add.add_argument("username", type=plain, metavar="USERNAME", help="用户名")
     add.add_argument("--role", required=True, choices=("admin", "leader", "chief", "clerk"), help="角色")
-    add.add_argument("--unit", help="所属单位代码或名称（分局长、填报员必填；默认本局）")
-    add.add_argument("--name", help="显示名称")
+    add.add_argument("--unit", type=plain, help="所属单位代码或名称（分局长、填报员必填；默认本局）")
+    add.add_argument("--name", type=plain, help="显示名称")
     add.add_argument("--password-stdin", action="store_true", help="从标准输入的第一行读取密码")
     pw = us.add_parser("passwd", help="修改密码（该账号已登录的会话全部失效）")
-    pw.add_argument("username", metavar="USERNAME", help="用户名")
+    pw.add_argument("username", type=plain, metavar="USERNAME", help="用户名")
     pw.add_argument("--password-stdin", action="store_true", help="从标准输入的第一行读取密码")
     dis = us.add_parser("disable", help="停用账号（立即退出其所有会话）")
-    dis.add_argument("username", metavar="USERNAME", help="用户名")
+    dis.add_argument("username", type=plain, metavar="USERNAME", help="用户名")
     ls = us.add_parser("list", help="列出账号")
     ls.add_argument("--json", action="store_true", help="以 JSON 输出")
     return p
