@@ -128,16 +128,26 @@ def stacked_status(rows: list[dict], category: str, title: str) -> alt.Chart:
 
 def phase_comparison(rows: list[dict], *, columns: int = 4) -> alt.Chart:
     """Grouped bars: each target's figure at the end of each phase (rows from the phase page),
-    `columns` targets to a row (four fit a desktop beside the sidebar, one a phone)."""
+    `columns` targets to a row (four fit a desktop beside the sidebar, one a phone). Each bar is
+    labelled with its percentage over its n/d ("0.0%" over "0/8"); a figure with a zero denominator
+    has no bar but the label 无数据 over 0/0, so it never reads as a 0 % bar."""
     df = pd.DataFrame([{"指标": r["name"], "阶段": r["phase"], "比率": r["value"],
-                        "标注": r["figure_text"]} for r in rows if r["value"] is not None])
-    if df.empty:
-        df = pd.DataFrame(columns=["指标", "阶段", "比率", "标注"])
-    chart = alt.Chart(df).mark_bar().encode(
+                        "标注": r["figure_text"], "完成率": r["percent_text"], "完成/总数": r["nd_text"],
+                        "有数据": r["value"] is not None} for r in rows],
+                      columns=["指标", "阶段", "比率", "标注", "完成率", "完成/总数", "有数据"])
+    df["比率显示"] = df["比率"].fillna(0)
+    base = alt.Chart().encode(
         x=alt.X("阶段:N", title=None, axis=alt.Axis(labels=False, ticks=False)),
-        y=alt.Y("比率:Q", title=None, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+        y=alt.Y("比率显示:Q", title=None, scale=alt.Scale(domain=[0, 1.3]),
+                axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1.0])))
+    bars = base.transform_filter("datum['有数据']").mark_bar().encode(
         color=alt.Color("阶段:N", title=None, scale=alt.Scale(range=["#90caf9", "#42a5f5", "#1565c0", "#0d47a1"])),
-        tooltip=["指标", "阶段", "标注"]).properties(width=120, height=110).facet(
+        tooltip=["指标", "阶段", "标注"])
+    percent = base.mark_text(baseline="bottom", dy=-12, fontSize=9, fontWeight="bold", color="#212121").encode(
+        text="完成率:N", tooltip=["指标", "阶段", "标注"])
+    nd = base.mark_text(baseline="bottom", dy=-2, fontSize=9, color="#424242").encode(
+        text="完成/总数:N", tooltip=["指标", "阶段", "标注"])
+    chart = alt.layer(bars, percent, nd, data=df).properties(width=120, height=120).facet(
         facet=alt.Facet("指标:N", title=None, header=alt.Header(labelFont=FONT, labelLimit=200),
                         sort=list(dict.fromkeys(r["name"] for r in rows))), columns=columns)
     return _config(chart)

@@ -171,7 +171,7 @@ def window_from_args(conf, args) -> Window:
 def _window_of(conf, args) -> Window:
     try:
         if getattr(args, "phase", None):
-            return phase_window(conf, args.phase)
+            return phase_window(conf, args.phase.strip())
         if getattr(args, "month", None):
             return month_window(args.month)
     except (KeyError, ValueError) as exc:
@@ -368,9 +368,9 @@ def cmd_export(args) -> int:
             raise UsageError(str(exc)) from exc
     started, out = time.perf_counter(), Path(args.out)
     try:  # the file is written inside the action, before its audit row: a failed write leaves no row
-        made = _actions().export(engine, viewer, conf, formats=(args.format,), phase=args.phase, month=args.month,
-                                 unit=unit, deliver=lambda made: _write_export(out, made.files[args.format]),
-                                 via="cli")
+        made = _actions().export(engine, viewer, conf, formats=(args.format,), phase=args.phase and args.phase.strip(),
+                                 month=args.month, unit=unit,
+                                 deliver=lambda made: _write_export(out, made.files[args.format]), via="cli")
     except KeyError as exc:
         raise UsageError(str(exc).strip("'\"")) from exc
     except ValueError as exc:

@@ -324,7 +324,21 @@ def test_phase_two_briefing_speaks_of_strikes_and_hazard_classes(county):
             f"（东台市第3肉制品有限公司（酱肉S8，非食用物质）、东台市第5肉制品有限公司（酱肉S3，病死畜禽）、"
             f"{HOSTILE_NAME}（酱肉S7，非食用物质）），占60.0%。") in text
     assert "附表1　严打情况（按单位）" in text and "附表3　监督抽检（按检验项目类别）" in text
-    assert "示范企业" not in text  # the award list belongs to the last phase
+    assert "开展星级评比和授牌表彰" not in text  # the sentence on 授牌表彰 belongs to the last phase …
+    blocks = briefing(s)  # … but every stage summary shows the 星级评比 per unit and the 示范企业 (indicators.md)
+    stars = next(b for b in blocks if isinstance(b, Table) and "星级评比" in b.caption)
+    assert stars.caption == "附表4　2023年度星级评比（按单位）"
+    assert stars.header == ["单位", "一星级", "二星级", "三星级", "未评上", "参评企业", "示范企业"]
+    assert stars.rows[:4] == [["东台市市场监督管理局", "1", "0", "3", "1", "5", "2"],
+                              ["城区分局", "1", "0", "2", "0", "3", "1"], ["开发区分局", "0", "0", "1", "1", "2", "1"],
+                              ["安丰分局", "—", "—", "—", "—", "尚无评比", "—"]]
+    assert len(stars.rows) == 13 and stars.note == ""  # the list of 示范企业 follows
+    award = next(b for b in blocks if isinstance(b, Table) and "示范企业名单" in b.caption)
+    assert award.caption == "附表5　2023年度示范企业名单（2022、2023年度连续三星级）"
+    assert [r[2] for r in award.rows] == ["东台市第1肉制品有限公司", HOSTILE_NAME]
+    wb = load_workbook(io.BytesIO(build_xlsx(s)))
+    rows = [[c for c in r if c is not None] for r in wb["星级评比与示范企业"].iter_rows(values_only=True)]
+    assert ["东台市市场监督管理局", 1, 0, 3, 1, 5, 2] in rows and ["安丰分局", 0, 0, 0, 0, 0, 0, "尚无评比"] in rows
 
 
 def test_last_phase_summary_carries_the_award_list(county):
@@ -335,7 +349,7 @@ def test_last_phase_summary_carries_the_award_list(county):
             f"2022、2023年度连续评为三星级的示范企业2家（东台市第1肉制品有限公司、{HOSTILE_NAME}），"
             "按实施方案表彰并授牌（名单见附表）。") in text
     award = next(b for b in blocks if isinstance(b, Table) and "示范企业名单" in b.caption)
-    assert award.caption == "附表3　2023年度示范企业名单（2022、2023年度连续三星级）"
+    assert award.caption == "附表4　2023年度示范企业名单（2022、2023年度连续三星级）"
     assert award.rows == [["1", "城区分局", "东台市第1肉制品有限公司", "95", "92"],
                           ["2", "开发区分局", HOSTILE_NAME, "91", "90"]]
     cases = next(b for b in blocks if isinstance(b, Table) and "违法类型" in b.caption)

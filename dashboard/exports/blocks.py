@@ -39,6 +39,8 @@ class Table:
     status_col: int | None = None
     font_size: float = 10.5
     left_cols: tuple[int, ...] = ()  # columns of names and descriptions, aligned left
+    note: str = ""  # a line under the table (e.g. 尚无评比记录（无数据）)
+    stacked: bool = False  # a cell "66.6%（4/6）" prints on two lines, the figure over its n of d
 
 
 @dataclass(frozen=True)

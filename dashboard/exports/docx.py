@@ -243,12 +243,18 @@ def _keep_rows_whole(table) -> None:
         row._tr.get_or_add_trPr().append(el)
 
 
-def _cell_text(cell, text: str, *, size: float, bold=False, centre=True, colour=None, east=BODY) -> None:
+def _cell_text(cell, text: str, *, size: float, bold=False, centre=True, colour=None, east=BODY,
+               stacked=False) -> None:
     p = cell.paragraphs[0]
     p.paragraph_format.first_line_indent = Pt(0)
     p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER if centre else WD_ALIGN_PARAGRAPH.LEFT
-    set_font(p.add_run(xml_text(text)), east, LATIN, size=Pt(size), bold=bold, colour=colour)
+    head, bracket, tail = xml_text(text).partition("（") if stacked else (xml_text(text), "", "")
+    run = p.add_run(head)
+    if bracket:  # 66.6% over （4/6）: a line break of its own, not wherever the column runs out
+        run.add_break()
+        run.add_text(bracket + tail)
+    set_font(run, east, LATIN, size=Pt(size), bold=bold, colour=colour)
 
 
 def _caption(doc, text: str, *, before: bool) -> None:
@@ -301,12 +307,15 @@ def _table(doc, b: Table) -> None:
                 _cell_text(cell, text, size=b.font_size, colour=FIGURE_STATUS_COLOURS[STATUS_UNMET])
                 _shade(cell, STATUS_FILLS[STATUS_UNMET])
             else:
-                _cell_text(cell, text, size=b.font_size, centre=c not in b.left_cols)
+                _cell_text(cell, text, size=b.font_size, centre=c not in b.left_cols, stacked=b.stacked)
     _repeat_header(table.rows[0])
     _keep_rows_whole(table)
     spacer = doc.add_paragraph()
     spacer.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
     spacer.paragraph_format.space_after = Pt(4)
+    if b.note:  # the line under the table (尚无评比记录（无数据）…), in the table's size
+        spacer.paragraph_format.space_before = Pt(2)
+        set_font(spacer.add_run(xml_text(b.note)), BODY, LATIN, size=Pt(b.font_size))
 
 
 def _chart(doc, s: StageSummary, b: Chart, with_charts: bool) -> None:

@@ -28,6 +28,14 @@ def _fig(fig: dict) -> str:
         f"{fig['name']}无数据"
 
 
+TABLE_TARGETS = 7  # targets per table of 表2 on an A4 portrait page
+
+
+def _rate(fig: dict) -> str:
+    """A figure inside a sentence's brackets, with its n of d: 66.6%，4/6 (无数据，0/0)."""
+    return f"{fig['percent_text']}，{fig['nd_text']}"
+
+
 def scope_word(s: StageSummary) -> str:
     """The campaign's word for its whole tree (全市, 全区) at the root, the unit's name otherwise."""
     return s.word("scope") if s.is_root else s.unit_name
@@ -161,7 +169,7 @@ def _units(s: StageSummary, counter: dict) -> list:
     if lagging:
         text += "；相对滞后的是" + join([
             f"{r['unit_name']}（达标{r['met']}项"
-            + (f"，{r['weakest']['name']}仅{r['weakest']['percent_text']}" if r["weakest"] else "") + "）"
+            + (f"，{r['weakest']['name']}仅{_rate(r['weakest'])}" if r["weakest"] else "") + "）"
             for r in lagging])
     out.append(Para(text + "。"))
     for f in s.unit_figures:
@@ -172,18 +180,32 @@ def _units(s: StageSummary, counter: dict) -> list:
                         key=lambda g: (g["value"], g["unit_code"]))
         if not behind:
             continue
-        shown = "、".join(f"{g['unit_name']}（{g['percent_text']}）" for g in behind[:5])
+        shown = "、".join(f"{g['unit_name']}（{_rate(g)}）" for g in behind[:5])
         more = f"等{len(behind)}个单位" if len(behind) > 5 else (f"，共{len(behind)}个单位" if len(behind) > 1 else "")
         out.append(Para(f"{f['name']}未达标的有{shown}{more}。"))
     counter["t"] += 1
     targets = [f for f in s.unit_figures]
-    header = ["单位", *[short_name(f) for f in targets], "达标项数"]
-    rows = []
-    for code, name in [(s.unit_code, scope_word(s)), *s.child_units]:
-        figs = s.figures_of(code)
-        rows.append([name, *[f["percent_text"] for f in figs], f"{sum(f['met'] is True for f in figs)}/{len(figs)}"])
-    out.append(Table(f"表{counter['t']}　{children_word(s)}目标完成率", header, rows,
-                     widths=[2.2, *[1.0] * len(targets), 1.0], font_size=8, left_cols=(0,)))
+    units = [(s.unit_code, scope_word(s)), *s.child_units]
+    # Each cell is a figure with its n of d (66.6%（4/6）): more than TABLE_TARGETS targets to a
+    # portrait page would squeeze "（172/174）" into a column narrower than itself, so the table
+    # goes on in a second one (表2（续）) with the same units; 达标项数 ends the last.
+    parts = [targets[i:i + TABLE_TARGETS] for i in range(0, len(targets), TABLE_TARGETS)]
+    if len(parts) > 1 and len(parts[-1]) < len(parts[0]) - 1:  # 13 → 7 + 6, not 10 + 3
+        half = -(-len(targets) // len(parts))
+        parts = [targets[i:i + half] for i in range(0, len(targets), half)]
+    start = 0
+    for k, part in enumerate(parts):
+        last = k == len(parts) - 1
+        header = ["单位", *[short_name(f) for f in part], *(["达标项数"] if last else [])]
+        rows = []
+        for code, name in units:
+            figs = s.figures_of(code)
+            rows.append([name, *[f["figure_text"] for f in figs[start:start + len(part)]],
+                         *([f"{sum(f['met'] is True for f in figs)}/{len(figs)}"] if last else [])])
+        caption = f"表{counter['t']}{'（续）' if k else ''}　{children_word(s)}目标完成率"
+        out.append(Table(caption, header, rows, widths=[2.2, *[1.9] * len(part), *([1.2] if last else [])],
+                         font_size=8, left_cols=(0,), stacked=True))
+        start += len(part)
     counter["c"] += 1
     out.append(Chart("heatmap", f"图{counter['c']}　{children_word(s)}目标完成情况（绿色达标，红色未达标）"))
     return out
@@ -286,7 +308,7 @@ def _next_steps(s: StageSummary, counter: dict) -> list:
             entry = s.target(f["target"])
             action = entry["action"].replace("{n}", str(n))
             owner = f"，责任科室：{entry['owner']}" if entry.get("owner", UNASSIGNED) != UNASSIGNED else ""
-            lines.append(f"{f['name']}（目前{f['percent_text']}，目标{f['threshold_text']}{owner}）：{action}。")
+            lines.append(f"{f['name']}（目前{_rate(f)}，目标{f['threshold_text']}{owner}）：{action}。")
         _, lagging = best_and_lagging(s)
         lead = f"聚焦未达标指标补齐短板。针对{len(unmet)}项未达标指标，逐项明确责任人和完成时限"
         if lagging:
@@ -337,8 +359,9 @@ def briefing(s: StageSummary) -> list:
                Para("注：" + "".join(f"{i}.{n}" for i, n in enumerate(s.notes, 1)), indent=False,
                     style="note")]
     # 附表: 严打, 检验项目类别, 示范企业 (strike_summary), then the work ledger (ledger_summary)
-    blocks += [Table(f"附表{i}　{caption}", header, rows, widths=widths, font_size=9, left_cols=left)
-               for i, (caption, header, rows, widths, left) in enumerate(strike_tables(s) + ledger_tables(s), 1)]
+    blocks += [Table(f"附表{i}　{caption}", header, rows, widths=widths, font_size=9, left_cols=left,
+                     note=note[0] if note else "")
+               for i, (caption, header, rows, widths, left, *note) in enumerate(strike_tables(s) + ledger_tables(s), 1)]
     return blocks
 
 
@@ -353,6 +376,8 @@ def plain_text(blocks: list) -> str:
         elif isinstance(b, Table):
             lines.append(b.caption)
             lines += ["　".join(r) for r in [b.header, *b.rows]]
+            if b.note:
+                lines.append(b.note)
         elif isinstance(b, Chart):
             lines.append(f"［{b.caption}］")
     return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""严打, the sampling by 检验项目类别 and the 星级 award list in a stage summary (the plan's §三(二)2–3,
+"""严打, the sampling by 检验项目类别, the 星级评比 per unit and the 示范企业 list in a stage summary (the plan's §三(二)2–3,
 §三(三)5 and §五(四): 阶段性总结 with its 典型做法 and 问题不足).
 
 `gather` asks the core (dashboard.figures.strikes, .breakdowns, .star_ratings) through the summary's
@@ -29,12 +29,13 @@ def is_award_phase(conf: CampaignConf, kind: str, phase: PhaseConf | None) -> bo
 def gather(engine: Engine, sel: Selection, *, kind: str, phase: PhaseConf | None) -> dict:
     """enforcement (the 严打 panel of the window), serious (the serious 不合格 batches from the campaign
     start to as_of with their cases), hazards (counted batches and 不合格 per 检验项目类别 in the
-    window), rule (the campaign's StrikeConf: what is serious, the days a case may take) and, for
-    the last phase, stars (星级 of as_of's year and the 示范企业)."""
+    window), rule (the campaign's StrikeConf: what is serious, the days a case may take), stars (星级
+    of as_of's year per unit and the 示范企业: every stage summary shows them, docs/indicators.md) and
+    award (whether this is the last phase's summary, whose 工作开展情况 speaks of 授牌表彰)."""
     return {"enforcement": panel(engine, sel), "serious": serious_samples(engine, sel), "rule": sel.conf.strike,
             "hazards": pass_rate_by(sampling_rows(engine, sel), "hazard_class"),
-            "stars": star_table(engine, sel, year=sel.as_of.year)
-            if is_award_phase(sel.conf, kind, phase) else None}
+            "stars": star_table(engine, sel, year=sel.as_of.year),
+            "award": is_award_phase(sel.conf, kind, phase)}
 
 
 def wan(amount: float | None) -> str:
@@ -78,8 +79,8 @@ def work_items(s, scope: str) -> list[tuple[str, str]]:
         idle = [h["hazard_class"] for h in part["hazards"] if not h["count_samples"]]
         out.append(("按检验项目类别分析。", f"监督抽检（不含风险监测，一个批次检验多类项目时在每一类中各计一次）"
                     f"按检验项目类别统计：{listing}" + (f"；{'、'.join(idle)}本期未检验" if idle else "") + "。"))
-    st = part.get("stars")
-    if st and st["by_unit"][0]["count_total"]:
+    st = part.get("stars")  # the sentence belongs to the last phase (星级评比和授牌表彰); the table is in every 附表
+    if st and part.get("award") and st["by_unit"][0]["count_total"]:
         own, year = st["by_unit"][0], st["year"]
         models = st["models"]
         text = (f"{year}年度{scope}参评企业{own['count_total']}家，评为三星级{own['count_star3']}家、"
@@ -111,8 +112,9 @@ def problem_items(s) -> list[tuple[str, str]]:
 
 def appendix_tables(s) -> list[tuple]:
     """(caption, header, rows, widths, left columns) of the 附表 after the briefing's signature: 严打
-    by unit (with units below) and by 违法类型, the 检验项目类别 breakdown, and the last phase's 示范企业
-    list; each only when it has rows."""
+    by unit (with units below) and by 违法类型, the 检验项目类别 breakdown (each only when it has rows), the
+    星级评比 per unit (always, with its note when the year has no ratings or no 示范企业) and the 示范企业
+    list (when there are any)."""
     part = s.extra.get("strike")
     if not part:
         return []
@@ -134,6 +136,8 @@ def appendix_tables(s) -> list[tuple]:
         tables.append(("监督抽检（按检验项目类别）", ["检验项目类别", "检验批次", "不合格批次", "合格率"], rows,
                        [3.0, 1.5, 1.5, 1.5], (0,)))
     st = part.get("stars")
+    if st:
+        tables.append(star_appendix(s, st))
     if st and st["models"]:
         y = st["year"]
         rows = [[str(i), m["unit_name"], m["name"], f"{m['previous_score']:g}", f"{m['score']:g}"]
@@ -142,3 +146,37 @@ def appendix_tables(s) -> list[tuple]:
                        ["序号", "单位", "企业名称", f"{y - 1}年度得分", f"{y}年度得分"], rows,
                        [1.0, 2.2, 5.0, 1.6, 1.6], (2,)))
     return tables
+
+
+STAR_HEADER = ["单位", "一星级", "二星级", "三星级", "未评上", "参评企业", "示范企业"]
+NOT_RATED = "尚无评比"
+
+
+def star_note(st: dict, unit_name: str) -> str:
+    """The line under the 星级评比 table: none rated in the year (无数据), or no 示范企业 yet; empty
+    when the list of 示范企业 follows."""
+    y = st["year"]
+    if not st["by_unit"][0]["count_total"]:
+        return f"{unit_name}{y}年度尚无星级评比记录（无数据），无法评定示范企业。"
+    if not st["models"]:
+        return f"尚无{y - 1}、{y}年度连续评为三星级的示范企业。"
+    return ""
+
+
+def star_appendix(s, st: dict) -> tuple:
+    """(caption, header, rows, widths, left columns, note) of the 星级评比 per unit in the year of
+    as_of (the unit, then each unit below it; a unit with no rating in the year reads 尚无评比; when
+    the unit itself has none, its row alone)."""
+    y = st["year"]
+    rows = []
+    for i, r in enumerate(st["by_unit"]):
+        name = r["unit_name"] if i else s.unit_name
+        if r["count_total"]:
+            rows.append([name, *[str(r[k]) for k in ("count_star1", "count_star2", "count_star3", "count_unrated",
+                                                     "count_total", "count_model")]])
+        else:
+            rows.append([name, "—", "—", "—", "—", NOT_RATED, "—"])
+        if not st["by_unit"][0]["count_total"]:
+            break
+    return (f"{y}年度星级评比（按单位）", STAR_HEADER, rows,
+            [2.4, 1.1, 1.1, 1.1, 1.1, 1.4, 1.2], (0,), star_note(st, s.unit_name))

@@ -2,7 +2,9 @@
 
 Sheets: 封面 (campaign, window, unit, as-of, generated time, every target's definition), 目标完成情况
 (the nine targets per unit: n, d, value, target, result, change since the previous phase or month),
-one sheet per gap list (its 责任科室 on the line under the title), and 上报完整性 (unit × month).
+one sheet per gap list (its 责任科室 on the line under the title), 上报完整性 (unit × month; 无数据 for
+0 of 0 months), the 严打 and 检验项目类别 sheets, 星级评比与示范企业 (every summary: the year of as_of) and
+工作任务台账 (the briefing's ledger 附表 as typed rows, plus every 细化措施 of the units below).
 Real number formats (percent with one decimal, dates), frozen headers, column widths measured in
 Chinese characters, conditional colouring of unmet targets, A4 landscape with the header rows
 repeated on every printed page.
@@ -20,9 +22,12 @@ from datetime import date, datetime
 import xlsxwriter
 
 from ..figures.reporting import cell_text
+from ..figures.work_ledger import DONE
 from ..labels import FIGURE_STATUS_COLOURS, STATUS_FILLS, STATUS_MET, STATUS_NONE, STATUS_UNMET, tenths
 from ..periods import month_label
+from .ledger_summary import status_text as ledger_status_text
 from .safe import neutralise
+from .strike_summary import NOT_RATED, STAR_HEADER, star_note
 from .summary import StageSummary
 
 FONT = "宋体"
@@ -49,6 +54,12 @@ def truncated_percent(numerator: int, denominator: int) -> float | None:
     if not denominator:
         return None
     return tenths(numerator, denominator) / 1000
+
+
+def percent_or_none(numerator: int, denominator: int) -> float | str:
+    """A rate cell: truncated_percent, or 无数据 for 0 of 0 (never a blank, never 0 %)."""
+    value = truncated_percent(numerator, denominator)
+    return STATUS_NONE if value is None else value
 
 
 class _Sheet:
@@ -290,8 +301,9 @@ def _completeness(book: _Book, s: StageSummary) -> int:
         for k, key in enumerate(("months_due", "months_reported", "months_on_time", "months_late",
                                  "months_missing")):
             sh.put(row, base + k, sm[key], f["int"])
-        sh.put(row, base + 5, truncated_percent(sm["months_reported"], sm["months_due"]), f["pct"])
-        sh.put(row, base + 6, truncated_percent(sm["months_on_time"], sm["months_due"]), f["pct"])
+        for k, key in ((5, "months_reported"), (6, "months_on_time")):  # 0 of 0 months: 无数据, not a blank
+            rate = percent_or_none(sm[key], sm["months_due"])
+            sh.put(row, base + k, rate, f["centre"] if rate == STATUS_NONE else f["pct"])
     if row > 1 and months:
         for name, fmt in book.cf_status.items():
             sh.ws.conditional_format(2, 1, row, len(months), {
@@ -362,21 +374,34 @@ def _strike(book: _Book, s: StageSummary) -> None:
     sh.title(f"监督抽检按检验项目类别（不含风险监测；多类项目的批次每类各计一次）{suffix}", 5)
     _block(book, sh, 1, ["检验项目类别", "检验批次", "合格批次", "不合格批次", "合格率"],
            [[h["hazard_class"], h["count_samples"], h["count_passed"], h["count_failed"],
-             truncated_percent(h["count_passed"], h["count_samples"])] for h in part["hazards"]],
+             percent_or_none(h["count_passed"], h["count_samples"])] for h in part["hazards"]],
            formats={4: book.f["pct"]})
     sh.finish(ncols=5, print_title=s.title)
-    st = part.get("stars")
-    if st:
-        y = st["year"]
-        sh = _Sheet(book, STARS_SHEET)
-        sh.title(f"{y}年度星级评比与示范企业（{y - 1}、{y}年度连续三星级）　{s.unit_name}", 6)
-        row = _block(book, sh, 1, ["单位", "一星级", "二星级", "三星级", "未评上", "参评企业", "示范企业"],
-                     [[r["unit_name"], r["count_star1"], r["count_star2"], r["count_star3"], r["count_unrated"],
-                       r["count_total"], r["count_model"]] for r in st["by_unit"]])
-        _block(book, sh, row, ["单位", "企业名称", "统一社会信用代码", f"{y - 1}年度得分", f"{y}年度得分"],
-               [[m["unit_name"], m["name"], m["credit_code"], m["previous_score"], m["score"]] for m in st["models"]],
-               caption="示范企业名单（授牌表彰）")
-        sh.finish(ncols=7, print_title=s.title)
+    if part.get("stars"):
+        _stars(book, s, part["stars"])
+
+
+STAR_HEADERS = [*STAR_HEADER, "备注"]
+
+
+def _stars(book: _Book, s: StageSummary, st: dict) -> None:
+    """星级评比 of as_of's year per unit (every stage summary), its line when the year has no ratings or
+    no 示范企业, and the 示范企业 list."""
+    y, f = st["year"], book.f
+    sh = _Sheet(book, STARS_SHEET)
+    sh.title(f"{y}年度星级评比与示范企业（{y - 1}、{y}年度连续三星级）　{s.unit_name}　数据截至 {s.as_of}",
+             len(STAR_HEADERS))
+    header_row, note = 1, star_note(st, s.unit_name)
+    if note:  # a clear line: no rating in the year (无数据), or no 示范企业 yet
+        sh.ws.merge_range(1, 0, 1, len(STAR_HEADERS) - 1, neutralise(note), f["label"])
+        header_row = 2
+    row = _block(book, sh, header_row, STAR_HEADERS,
+                 [[r["unit_name"], r["count_star1"], r["count_star2"], r["count_star3"], r["count_unrated"],
+                   r["count_total"], r["count_model"], "" if r["count_total"] else NOT_RATED] for r in st["by_unit"]])
+    _block(book, sh, row, ["单位", "企业名称", "统一社会信用代码", f"{y - 1}年度得分", f"{y}年度得分"],
+           [[m["unit_name"], m["name"], m["credit_code"], m["previous_score"], m["score"]] for m in st["models"]],
+           caption="示范企业名单（授牌表彰）")
+    sh.finish(header_row=header_row, ncols=len(STAR_HEADERS), print_title=s.title)
 
 
 def _strike_sheets(s: StageSummary) -> list[tuple[str, str, int]]:
@@ -392,6 +417,66 @@ def _strike_sheets(s: StageSummary) -> list[tuple[str, str, int]]:
     return out
 
 
+# ------------------------------------------------------------------ 工作任务台账
+LEDGER_SHEET = "工作任务台账"
+
+
+def _done_on(row: dict) -> date | None:
+    """The day a work item was done, when it was done by as_of (a later day is not yet known to the
+    summary: its status reads 进行中)."""
+    return row["done_date"] if row["status"] == DONE else None
+
+
+def _ledger_rows(s: StageSummary) -> list[tuple[str, list[str], list[list], dict]]:
+    """(caption, headers, typed rows, formats by column) of the ledger's tables: the rows of the
+    briefing's 附表 (dashboard.exports.ledger_summary), with numbers as numbers and dates as dates."""
+    part = s.extra.get("ledger") or {}
+    out = []
+    if s.is_root and part.get("items"):
+        out.append(("行动工作任务台账（逾期的在前）",
+                    ["序号", "阶段", "工作任务", "责任科室", "完成期限", "状态", "完成日期", "逾期天数", "完成情况"],
+                    [[i, f"第{r['phase_seq']}阶段", r["text"], r["owner"], r["deadline_date"], r["status"],
+                      _done_on(r), r["days_overdue"], ledger_status_text(r)]
+                     for i, r in enumerate(part["items"], 1)], {0: "centre"}))
+    if s.child_units:
+        out.append((f"{s.word('children')}细化工作措施",
+                    ["单位", "细化措施", "已完成", "进行中", "未开始", "逾期", "首次报送"],
+                    [[u["unit_name"], u["count_tasks"], u["count_done"], u["count_in_progress"],
+                      u["count_not_started"], u["count_overdue"],
+                      u["first_uploaded_at"].date() if u["first_uploaded_at"] else "未报送"]
+                     for u in part.get("units", [])], {}))
+        # the rows behind those counts (the briefing has only the counts): every 细化措施, overdue first
+        out.append((f"{s.word('children')}细化工作措施清单（逾期的在前）",
+                    ["序号", "单位", "细化措施", "责任人", "完成期限", "状态", "完成日期", "逾期天数", "完成情况"],
+                    [[i, r["unit_name"], r["content"], r["owner_name"] or "", r["deadline_date"], r["status"],
+                      _done_on(r), r["days_overdue"], ledger_status_text(r)]
+                     for i, r in enumerate(part.get("tasks", []), 1)], {0: "centre"}))
+    else:
+        out.append((f"{s.unit_name}细化工作措施（逾期的在前）",
+                    ["序号", "细化措施", "责任人", "完成期限", "状态", "完成日期", "逾期天数", "完成情况"],
+                    [[i, r["content"], r["owner_name"] or "", r["deadline_date"], r["status"], _done_on(r),
+                      r["days_overdue"], ledger_status_text(r)] for i, r in enumerate(part.get("tasks", []), 1)],
+                    {0: "centre"}))
+    return out
+
+
+def _ledger(book: _Book, s: StageSummary) -> None:
+    """工作任务台账: the campaign's work items (the root's summary) and the units' 细化工作措施, as in
+    the briefing's 附表; a table with no rows reads 无."""
+    sh = _Sheet(book, LEDGER_SHEET)
+    tables = _ledger_rows(s)
+    ncols = max(len(h) for _, h, _, _ in tables)
+    sh.title(f"工作任务台账（逾期：未完成且完成期限早于数据截至日）　{s.unit_name}　{s.window.label}　"
+             f"数据截至 {s.as_of}", ncols)
+    row, first_header = 1, None
+    for caption, headers, rows, formats in tables:
+        first_header = row + 1 if first_header is None else first_header
+        row = _block(book, sh, row, headers, rows, caption=caption,
+                     formats={c: book.f[name] for c, name in formats.items()})
+    wrap = {c for _, headers, _, _ in tables for c, h in enumerate(headers) if h in ("工作任务", "细化措施", "完成情况")}
+    sh.finish(header_row=first_header or 1, ncols=ncols, wrap=wrap, print_title=s.title)
+
+
 def build_xlsx(s: StageSummary) -> bytes:
     """The workbook's bytes."""
     book = _Book(s)
@@ -401,6 +486,9 @@ def build_xlsx(s: StageSummary) -> bytes:
     if s.completeness is not None:
         sheets.append((COMPLETENESS_SHEET, "各单位各月月报是否按时上报", len(s.completeness.units)))
     sheets += _strike_sheets(s)
+    if s.extra.get("ledger") is not None:
+        sheets.append((LEDGER_SHEET, "行动工作任务及各单位细化工作措施的状态与完成期限（逾期的在前）",
+                       sum(len(rows) for _, _, rows, _ in _ledger_rows(s))))
     _cover(book, s, sheets[1:])
     _targets(book, s)
     for g in s.gaps:
@@ -409,5 +497,7 @@ def build_xlsx(s: StageSummary) -> bytes:
         _completeness(book, s)
     if s.extra.get("strike"):
         _strike(book, s)
+    if s.extra.get("ledger") is not None:
+        _ledger(book, s)
     return book.close()
 
