@@ -110,6 +110,8 @@ with st.container(border=True):
             st.markdown(f"**{md(b.caption)}**")
             frame = pd.DataFrame(b.rows, columns=b.header)
             st.dataframe(frame, hide_index=True, width="stretch")
+            if b.note:
+                st.caption(md(b.note))
         elif isinstance(b, Chart):
             st.altair_chart(chart_images.chart_for(summary, b.key), width="stretch")
             st.caption(md(b.caption))
