@@ -97,20 +97,26 @@ def year(text: str) -> int:
     return value
 
 
+# the days a window, an as-of day or a done date may name: a records' date is no earlier (the importer
+# refuses one), and a window reaching year 10000 was a ValueError traceback in English
+FIRST_DAY, LAST_DAY = date(1950, 1, 1), date(2100, 12, 31)
+
+
 def day(text: str) -> date:
     """A YYYY-MM-DD option value, or any text spelling of a date the workbooks may use (2023/5/31,
     2023.5.31, 2023年5月31日, 20230531)."""
     try:
-        return date.fromisoformat(text.strip())
+        found = date.fromisoformat(text.strip())
     except ValueError:
-        pass
-    from .importer.parse import CellError, parse_date  # lazy: the importer's spellings, only when needed
-    try:
-        found = parse_date(text, {}) if text.strip() else None
-    except CellError:
-        found = None
+        from .importer.parse import CellError, parse_date  # lazy: the importer's spellings, only when needed
+        try:
+            found = parse_date(text, {}) if text.strip() else None
+        except CellError:
+            found = None
     if found is None:
         raise argparse.ArgumentTypeError(f"日期须写成 YYYY-MM-DD（如 2023-05-31），收到“{text}”")
+    if not FIRST_DAY <= found <= LAST_DAY:
+        raise argparse.ArgumentTypeError(f"日期须在 {FIRST_DAY} 到 {LAST_DAY} 之间，收到“{text}”")
     return found
 
 
@@ -121,7 +127,9 @@ def month(text: str) -> str:
     year, number = (found[1], found[2]) if found and found[1] else (found[3], found[4]) if found else (0, 0)
     if not found or not 1 <= int(number) <= 12:
         raise argparse.ArgumentTypeError(f"月份须写成 YYYY-MM（如 2023-05），收到“{text}”")
-    return f"{year}-{int(number):02d}"
+    if not FIRST_DAY.year <= int(year) <= LAST_DAY.year:  # int(): ２０２３ (\d is any digit) as 2023
+        raise argparse.ArgumentTypeError(f"月份须在 {FIRST_DAY.year}-01 到 {LAST_DAY.year}-12 之间，收到“{text}”")
+    return f"{int(year)}-{int(number):02d}"
 
 
 def listing_options(cmd: argparse.ArgumentParser) -> None:

@@ -27,6 +27,7 @@ import hmac
 import os
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -153,7 +154,10 @@ def create_account(engine: Engine, username: str, password: str, role: str, unit
         raise AccountError(f"未知的角色：{role}（可选：{'、'.join(ACCOUNT_ROLES)}）")
     display_name = (display_name or "").strip() or None
     limit = AppUser.display_name.type.length
-    if display_name is not None and (len(display_name) > limit or not display_name.isprintable()):
+    # a control character (Cc), a lone surrogate (Cs) or a line break (Zl, Zp); not str.isprintable(),
+    # which also refuses the full-width space of 王　明 and a no-break space
+    if display_name is not None and (len(display_name) > limit or any(
+            unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") for ch in display_name)):
         raise AccountError(f"显示名称不能超过 {limit} 个字符，也不能含有控制字符")
     check_password_policy(password, username)
     unit_id = _unit_for(engine, role, unit)

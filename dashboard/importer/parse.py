@@ -311,6 +311,9 @@ def parse_month(value: Any, meta: dict) -> date | None:
         if m:
             month = int(m.group(2) or m.group(3))
             return _make_date(int(m.group(1)), month, 1)
+    elif (isinstance(value, (int, float)) and not isinstance(value, bool) and 190001 <= value <= 210012
+          and float(value).is_integer()):  # 202306 typed into a number cell (as a serial: a day of 2453)
+        return _make_date(int(value) // 100, int(value) % 100, 1)
     try:
         day = parse_date(value, meta)
     except CellError:
@@ -330,13 +333,20 @@ def column_parser(meta: dict) -> Callable[[Any], Any]:
           "month": parse_month, "int": parse_int, "number": parse_number,
           "yesno": parse_yesno}[kind]
     canon = meta.get("canon")
-    if canon:
-        return lambda v: _canonical(fn(v, meta), canon)
+    if canon:  # the column's length bounds the key as stored: NFKC may lengthen it (⑴ → (1), ㍻ → 平成)
+        limit, loose = meta.get("max_length", MAX_TEXT_LENGTH), {**meta, "max_length": MAX_TEXT_LENGTH}
+        return lambda v: _canonical(fn(v, loose), canon, limit)
     return lambda v: fn(v, meta)
 
 
-def _canonical(text: str | None, canon: str) -> str | None:
-    return None if text is None else key_text(text, canon)
+def _canonical(text: str | None, canon: str, limit: int = MAX_TEXT_LENGTH) -> str | None:
+    if text is None:
+        return None
+    key = key_text(text, canon)
+    if len(key) > limit:
+        spelled = f"，统一写法后 {len(key)} 个" if len(key) != len(text) else ""
+        raise CellError(f"内容超过 {limit} 个字符（{len(text)} 个{spelled}）")
+    return key
 
 
 def parse_column(values: list[Any], meta: dict, rows: list[int], today: date):

@@ -46,6 +46,10 @@ TABLES = {
     'work_task': (('unit_id', 'task_no'), {'task_no': 'code'}),
 }
 BLANKS = re.compile(r"\s+")
+# the respelled columns' lengths (VARCHAR(n)): NFKC may lengthen a text (⑴ → (1), ㍻ → 平成), and a
+# spelling longer than its column keeps the old one (PostgreSQL would refuse it and fail the upgrade)
+LENGTHS = {'person_name': 100, 'inspection_no': 64, 'problem_no': 64, 'source_no': 64, 'sample_no': 64,
+           'cadre_name': 100, 'case_no': 64, 'checklist': 50, 'item': 100, 'task_no': 64}
 
 
 def spelled(text, canon: str):
@@ -62,6 +66,11 @@ def _name_blank(match) -> str:
     text, start, end = match.string, match.start(), match.end()
     beside = text[start - 1:start] + text[end:end + 1]
     return "" if len(beside) < 2 or not beside.isascii() else " "
+
+
+def _fitting(old, new, column: str):
+    """The new spelling, or the old one when the new one is longer than the column holds."""
+    return old if isinstance(new, str) and len(new) > LENGTHS[column] else new
 
 
 def key_json(values) -> str:
@@ -90,7 +99,7 @@ def _respell_records(conn, name: str, key: tuple, canon: dict) -> tuple[dict, bo
     taken = {tuple(r[c] for c in key) for r in rows}
     moved, changed = {}, False
     for row in rows:
-        new = {c: spelled(row[c], how) for c, how in canon.items()}
+        new = {c: _fitting(row[c], spelled(row[c], how), c) for c, how in canon.items()}
         if all(new[c] == row[c] for c in canon):
             continue
         old_key = tuple(row[c] for c in key)
@@ -124,7 +133,7 @@ def _respell_changes(conn, name: str, key: tuple, canon: dict, moved: dict) -> N
             row = json.loads(old_row)
             if record_key != r.record_key:
                 row.update(zip(key, json.loads(record_key)))
-            row.update({c: spelled(row[c], how) for c, how in others.items() if c in row})
+            row.update({c: _fitting(row[c], spelled(row[c], how), c) for c, how in others.items() if c in row})
             old_row = json.dumps(row, ensure_ascii=False)
         if (record_key, old_row) != (r.record_key, r.old_row_json):
             conn.execute(change.update().where(change.c.change_id == r.change_id)
