@@ -91,32 +91,43 @@ def upgrade() -> None:
         conn.execute(sa.text("delete from stored_figure_key"))
 
 
+def _streamed(conn, stmt):
+    """The rows of `stmt`, fetched in parts (a province's sampling table holds millions): only the
+    rows that change are kept in memory."""
+    result = conn.execute(stmt, execution_options={"stream_results": True})  # this statement's, not the connection's
+    for part in result.partitions(10_000):
+        yield from part
+
+
 def _respell_records(conn, name: str, key: tuple, canon: dict) -> tuple[dict, bool]:
     """Respell the table's rows; returns ({old key json: new key json} of the rows whose key
     changed, whether any row changed)."""
     table = sa.table(name, *(sa.column(c) for c in dict.fromkeys(key + tuple(canon))))
-    rows = [dict(r._mapping) for r in conn.execute(sa.select(*table.c))]
-    taken = {tuple(r[c] for c in key) for r in rows}
-    moved, changed = {}, False
-    for row in rows:
+    changed = []
+    for r in _streamed(conn, sa.select(*table.c)):
+        row = dict(r._mapping)
         new = {c: _fitting(row[c], spelled(row[c], how), c) for c, how in canon.items()}
-        if all(new[c] == row[c] for c in canon):
-            continue
+        if any(new[c] != row[c] for c in canon):
+            changed.append((row, new))
+    moved = {}
+    for row, new in changed:
         old_key = tuple(row[c] for c in key)
         new_key = tuple(new.get(c, row[c]) for c in key)
         if new_key != old_key:
-            if new_key in taken:  # another record is spelled so already: both stay as they are
+            if _taken(conn, table, key, new_key):  # another record is spelled so already: both stay
                 new = {c: v for c, v in new.items() if c not in key}
                 if all(new[c] == row[c] for c in new):
                     continue
-                new_key = old_key
             else:
-                taken.add(new_key)
                 moved[key_json(old_key)] = key_json(new_key)
-        where = sa.and_(*(table.c[c] == row[c] for c in key))
-        conn.execute(table.update().where(where).values(**new))
-        changed = True
-    return moved, changed
+        conn.execute(table.update().where(sa.and_(*(table.c[c] == row[c] for c in key))).values(**new))
+    return moved, bool(changed)
+
+
+def _taken(conn, table, key: tuple, values: tuple) -> bool:
+    """Whether a row holds the key `values` now (one indexed probe: the key is unique)."""
+    where = sa.and_(*(table.c[c] == v for c, v in zip(key, values)))
+    return conn.execute(sa.select(sa.literal(1)).select_from(table).where(where).limit(1)).first() is not None
 
 
 def _respell_changes(conn, name: str, key: tuple, canon: dict, moved: dict) -> None:
@@ -125,30 +136,40 @@ def _respell_changes(conn, name: str, key: tuple, canon: dict, moved: dict) -> N
     change = sa.table('batch_change', sa.column('change_id'), sa.column('table_name'), sa.column('record_key'),
                       sa.column('old_row_json'))
     others = {c: how for c, how in canon.items() if c not in key}
-    for r in conn.execute(sa.select(change.c.change_id, change.c.record_key, change.c.old_row_json)
-                          .where(change.c.table_name == name)).all():
+    stmt = sa.select(change.c.change_id, change.c.record_key, change.c.old_row_json).where(change.c.table_name == name)
+    if others:  # a non-key column respelled in any prior row: every one is looked at
+        rows = _streamed(conn, stmt)
+    else:  # only the rows of the records whose key moved
+        keys = sorted(moved)
+        rows = (r for i in range(0, len(keys), 500)
+                for r in conn.execute(stmt.where(change.c.record_key.in_(keys[i:i + 500]))).all())
+    updates = []
+    for r in rows:
         record_key = moved.get(r.record_key, r.record_key)
-        old_row = r.old_row_json
-        if old_row is not None:
-            row = json.loads(old_row)
-            if record_key != r.record_key:
-                row.update(zip(key, json.loads(record_key)))
-            row.update({c: _fitting(row[c], spelled(row[c], how), c) for c, how in others.items() if c in row})
-            old_row = json.dumps(row, ensure_ascii=False)
+        row = json.loads(r.old_row_json)
+        if record_key != r.record_key:
+            row.update(zip(key, json.loads(record_key)))
+        row.update({c: _fitting(row[c], spelled(row[c], how), c) for c, how in others.items() if c in row})
+        old_row = json.dumps(row, ensure_ascii=False)
         if (record_key, old_row) != (r.record_key, r.old_row_json):
-            conn.execute(change.update().where(change.c.change_id == r.change_id)
-                         .values(record_key=record_key, old_row_json=old_row))
+            updates.append({"id": r.change_id, "key": record_key, "row": old_row})
+    if updates:
+        conn.execute(change.update().where(change.c.change_id == sa.bindparam("id"))
+                     .values(record_key=sa.bindparam("key"), old_row_json=sa.bindparam("row")), updates)
     if not moved:
         return
     inserted = sa.table('batch_insert', sa.column('batch_id'), sa.column('table_name'), sa.column('record_keys'))
-    for r in conn.execute(sa.select(inserted.c.batch_id, inserted.c.record_keys)
-                          .where(inserted.c.table_name == name)).all():
+    updates = []
+    stmt = sa.select(inserted.c.batch_id, inserted.c.record_keys).where(inserted.c.table_name == name)
+    for r in _streamed(conn, stmt):
         keys = [json.loads(moved.get(k, k)) for k in map(key_json, json.loads(r.record_keys))]
         text = json.dumps(keys, ensure_ascii=False)
         if text != r.record_keys:
-            conn.execute(inserted.update().where(sa.and_(inserted.c.batch_id == r.batch_id,
-                                                         inserted.c.table_name == name))
-                         .values(record_keys=text))
+            updates.append({"id": r.batch_id, "keys": text})
+    if updates:
+        conn.execute(inserted.update().where(sa.and_(inserted.c.batch_id == sa.bindparam("id"),
+                                                     inserted.c.table_name == name))
+                     .values(record_keys=sa.bindparam("keys")), updates)
 
 
 def downgrade() -> None:
