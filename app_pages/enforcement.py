@@ -5,7 +5,7 @@ the set number of days after sampling first
 (dashboard.figures.strikes; docs/indicators.md "严打")."""
 import streamlit as st
 
-from dashboard.figures.strikes import serious_summary, yuan_text
+from dashboard.figures.strikes import serious_summary, yuan_plain, yuan_text
 from dashboard.ui import controls, data, widgets
 
 choice, sel, ver = controls.current(), controls.selection(), data.version()
@@ -41,9 +41,10 @@ if len(p["by_unit"]) > 1 and p["by_unit_type"]:
         widgets.table(p["by_unit_type"], ["unit_name", "violation_type", "count_cases"])
 
 st.markdown(f"#### 案件清单（{total['count_cases']} 件）")
-widgets.table(p["cases"], ["unit_name", "name", "case_no", "filed_date", "violation_type", "fine_amount",
-                           "is_transferred_police", "source_no", "source_kind", "source_date", "source_label",
-                           "file_name", "uploader", "uploaded_at"], empty="本期没有立案的案件")
+widgets.table([{**r, "fine_amount": yuan_plain(r["fine_amount"])} for r in p["cases"]],
+              ["unit_name", "name", "case_no", "filed_date", "violation_type", "fine_amount",
+               "is_transferred_police", "source_no", "source_kind", "source_date", "source_label",
+               "file_name", "uploader", "uploaded_at"], empty="本期没有立案的案件")
 
 st.markdown(f"#### {widgets.md(rule.label)}不合格批次的立案情况")
 st.caption(f"行动开始至 {choice.as_of} 的监督抽检（不含风险监测）中，{widgets.md(which)}的"

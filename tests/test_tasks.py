@@ -400,7 +400,7 @@ def test_the_meeting_view_shows_work_exceptions_and_groups_by_owner(small_county
     table = next(m.value for m in at.markdown if "<th>责任科室</th>" in m.value)
     # 办公室: p1_plan (due 04-03, 88 days) and p1_unit_measures (61 days) of its 4 items
     # and its one target (两个责任督导, nothing visited in the small county) is unmet
-    assert "<tr><td>办公室</td><td>1/1</td><td>两个责任督导覆盖率（0.0%）</td><td>2/4</td>" in table
+    assert "<tr><td>办公室</td><td>1/1</td><td>两个责任督导覆盖率 0.0%（0/" in table and "）</td><td>2/4</td>" in table
     assert "（逾期88天）" in table and "<td>综合行政执法大队</td>" not in table  # nothing behind: no row
     # the printed meeting sheet (dashboard/ui/meeting_sheet.py, through st.html): the 3 most overdue
     printed = next(h.value for h in at.html if "逾期的工作任务（5 项）" in h.value)

@@ -279,11 +279,14 @@ def batch_records(engine: Engine, batch_id: int, viewer: Viewer | None = None) -
 def _batch_record(model, table_name: str, record_key: str, old_row_json: str | None, viewer: Viewer | None) -> dict:
     """One row of batch_records: 新增 when there is no prior version."""
     fields = model.fields() if model else {}
-    keys = model.key_fields() if model else []
+    # the stored key is the table's record key: `unit_id` first for a unit's rows (工作任务), an
+    # internal number no reader knows (the batch is the unit's own), so it is left out of the text
+    keys = model.record_key() if model else []
     values = json.loads(record_key)
     if viewer is not None and "person_name" in keys:
         values[keys.index("person_name")] = masked(viewer, values[keys.index("person_name")])
-    key_text = "，".join(f"{fields[k]['zh']} {v}" for k, v in zip(keys, values)) if keys else record_key
+    key_text = "，".join(f"{fields[k]['zh']} {v}" for k, v in zip(keys, values) if k != "unit_id") \
+        if keys else record_key
     old = json.loads(old_row_json) if old_row_json else None
     return {"sheet": model.sheet_name() if model else table_name, "record_key": key_text,
             "change": "更新" if old_row_json else "新增",

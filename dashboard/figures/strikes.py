@@ -144,6 +144,12 @@ def serious_summary(rows: list[dict]) -> dict:
             "with_case_text": nd_text(with_case, len(rows)), "with_case_percent": percent_text(with_case, len(rows))}
 
 
+def yuan_plain(amount: float | None) -> str | None:
+    """A fine in 元 in a table, as the clerk wrote it: 52000, 1234.5 (not the float's 52000.0);
+    None when not filled."""
+    return amount if amount is None else f"{float(amount):.2f}".rstrip("0").rstrip(".")
+
+
 def yuan_text(amount: float) -> str:
     """罚没金额 for a sentence: 3.50万元 from ten thousand yuan up, else 3500元."""
     if amount >= 10000:

@@ -112,8 +112,8 @@ def behind_by_owner(conf: CampaignConf, figs: list[dict], items: list[dict]) -> 
             continue
         out.append({"owner": d, "count_unmet": len(unmet), "count_targets": len(mine),
                     "count_late": len(late), "count_items": len(tasks),
-                    "unmet_targets": "、".join(f"{f.get('short_name') or f['name']}（{f['percent_text']}）"
-                                               for f in unmet) or "—",
+                    "unmet_targets": "、".join(f"{f.get('short_name') or f['name']} {f['figure_text']}"
+                                               for f in unmet) or "—",  # 98.8%（172/174）: n of how many
                     "late_items": "；".join(f"{r['text']}（逾期{r['days_overdue']}天）" for r in late) or "—"})
     return out
 

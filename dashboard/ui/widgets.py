@@ -53,6 +53,7 @@ CSS = """
     white-space:normal; word-break:break-word;}
 .wrap-table th {background:#f5f5f5; font-weight:600;}
 .wrap-table td.num {text-align:right; white-space:nowrap;}
+.wrap-table td.nw {white-space:nowrap;}
 /* A chart of fixed width (the small multiples) scrolls in its own box, never the page. */
 [data-testid="stVegaLiteChart"] {max-width:100%; overflow-x:auto;}
 [class*="st-key-narrowonly"], .narrow-only {display:none;}
@@ -371,12 +372,17 @@ def short_list_note(lst: dict, unit_word: str, order_text: str, page: str, link_
         st.page_link(page, label=link_label, icon=":material/list:")
 
 
+NOWRAP = ("updated_by", "uploader")  # html_table's columns of one word besides the dates
+
+
 def html_table(rows: list[dict], columns: list[str], *, numeric: tuple[str, ...] = (),
                cls: str = "wrap-table") -> str:
     """Rows as an HTML table that wraps long cells (what a data grid cuts off, and what prints),
     Chinese headers, every value escaped."""
     head = "".join(f"<th>{html.escape(label(c))}</th>" for c in columns)
-    td = {c: '<td class="num">' if c in numeric else "<td>" for c in columns}
+    # a date (2023-04-30) or an account name (dt03_clerk) is one word: never broken across lines
+    td = {c: '<td class="num">' if c in numeric else '<td class="nw">' if c.endswith("_date") or c in NOWRAP
+          else "<td>" for c in columns}
     body = "".join("<tr>" + "".join(f"{td[c]}{html.escape(str(_cell(c, r.get(c))))}</td>" for c in columns)
                    + "</tr>" for r in rows)
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
