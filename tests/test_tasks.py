@@ -427,7 +427,7 @@ def test_the_sample_county_office_marked_its_work_items(sample_county_url):
         14, 10, 1, 2, 1)
     assert late == {"p1_risk_screening"} and still_open - set(overdue) == {"p3_targets"}
     assert overdue == {"p1_unit_measures": 214, "p2_rectification": 91}
-    assert {r["updated_by"] for r in items.values()} == {"system"}
+    assert {r["updated_by"] for r in items.values()} == {"admin"}  # the sample's administrator, an account a reader can find
     # at the end of 深入推进阶段 (08-31): p1_risk_screening is done (late) and phase 2's items are not
     # yet overdue on their deadline day; p2_inspection was done that day
     mid = ledger(eng, "2023-08-31").items
