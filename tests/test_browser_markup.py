@@ -113,8 +113,12 @@ def _enterprises(engine) -> list[str]:
     """Credit codes of enterprises whose 包保干部 carries each kind of payload (the review's case)."""
     with engine.connect() as conn:
         rows = conn.execute(text("select credit_code, cadre_name from enterprise order by credit_code")).all()
-    return list(dict.fromkeys(next(code for code, cadre in rows if cadre and p in cadre)
-                              for p in PAYLOADS[:6] if any(cadre and p in cadre for _, cadre in rows)))
+    def first(cadre: str) -> str | None:  # the payload a cadre's text starts its run with (a column may hold them all)
+        found = [(cadre.find(q), q) for q in PAYLOADS if q in cadre]
+        return min(found)[1] if found else None
+    firsts = [(code, first(cadre)) for code, cadre in rows if cadre]
+    return list(dict.fromkeys(next(code for code, f in firsts if f == p)
+                              for p in PAYLOADS[:6] if any(f == p for _, f in firsts)))
 
 
 LEADER_PAGES = [  # (name, path, text that must be on the page)
