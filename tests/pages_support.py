@@ -59,6 +59,15 @@ class SignedInBrowser:
         return context.new_page()
 
 
+def switch_to(at, page: str):
+    """`at` (already run on the overview) on app_pages/<page>.py, run without an exception."""
+    if page != "overview":
+        at.switch_page(f"app_pages/{page}.py")
+        at.run()
+        assert not at.exception, at.exception
+    return at
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

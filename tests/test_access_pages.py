@@ -22,7 +22,7 @@ from dashboard.db import get_engine
 from dashboard.ui import handoff, session
 from dashboard.ui.session import VIEWER_KEY
 
-from tests.pages_support import PROJECT_DIR
+from tests.pages_support import PROJECT_DIR, switch_to
 
 ROLES = ("admin", "leader", "dt03_chief", "dt03_clerk")
 SCOPED = ("dt03_chief", "dt03_clerk")
@@ -71,11 +71,7 @@ def wire_bytes(at: AppTest) -> bytes:
 
 def open_as(username: str, page: str, **params) -> AppTest:
     at = app_as(username, **params)
-    if page != "overview":
-        at.switch_page(f"app_pages/{page}.py")
-        at.run()
-        assert not at.exception, at.exception
-    return at
+    return switch_to(at, page)
 
 
 def test_a_sign_in_pressed_but_not_handed_redraws_the_form_and_says_to_reload(sample_county_env):

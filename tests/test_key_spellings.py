@@ -79,12 +79,22 @@ def problems(*rows) -> object:
                                                date(2023, 6, 9), None, "未整改"] for no, source in rows])
 
 
-def test_migration_0017_respells_stored_records_and_their_rollback_keys(empty_engine, monkeypatch):
+def migrations() -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(dashboard.db.__file__).parent / "migrations"))
-    with empty_engine.begin() as conn:
+    return cfg
+
+
+def migrate(engine, cfg: Config, step, revision: str) -> None:
+    """alembic's `step` (command.upgrade or downgrade) to `revision`, in one transaction."""
+    with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0016")
+        step(cfg, revision)
+
+
+def test_migration_0017_respells_stored_records_and_their_rollback_keys(empty_engine, monkeypatch):
+    cfg = migrations()
+    migrate(empty_engine, cfg, command.downgrade, "0016")
     with monkeypatch.context() as m:  # the importer before 0017: keys stored as written
         m.setattr(parse, "key_text", lambda text, canon: text)
         a = imported(empty_engine, registry(1),
@@ -93,9 +103,7 @@ def test_migration_0017_respells_stored_records_and_their_rollback_keys(empty_en
         b = imported(empty_engine, exams(("李四", date(2023, 6, 10), 90, "是"), ("王五", date(2023, 4, 10), 95, "是"),
                                          ("李 四", date(2023, 4, 10), 55, "否")))
         assert exam_figure(empty_engine) == (2, 3)  # 李 四 (failed), 李四 (passed), 王五 (passed)
-    with empty_engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0017")
+    migrate(empty_engine, cfg, command.upgrade, "0017")
     with empty_engine.connect() as conn:
         stored = conn.execute(select(OfficerExam.person_name, OfficerExam.exam_date, OfficerExam.score)).all()
         assert sorted(map(tuple, stored)) == [("李四", date(2023, 4, 10), 55), ("李四", date(2023, 6, 10), 90),
@@ -120,18 +128,13 @@ def test_migration_0017_respells_stored_records_and_their_rollback_keys(empty_en
 
 
 def test_migration_0017_leaves_a_record_whose_new_spelling_is_taken(empty_engine, monkeypatch):
-    cfg = Config()
-    cfg.set_main_option("script_location", str(Path(dashboard.db.__file__).parent / "migrations"))
-    with empty_engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0016")
+    cfg = migrations()
+    migrate(empty_engine, cfg, command.downgrade, "0016")
     with monkeypatch.context() as m:
         m.setattr(parse, "key_text", lambda text, canon: text)
         failed = sampling_row("A1", 1, 检验结论="不合格", 不合格项目="菌落总数", 核查处置状态="处置中")
         imported(empty_engine, registry(1), sampling([sampling_row("A 1", 1), failed]))
-    with empty_engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0017")
+    migrate(empty_engine, cfg, command.upgrade, "0017")
     with empty_engine.connect() as conn:
         assert sorted(conn.execute(select(Sampling.sample_no, Sampling.verdict)).all()) == \
             [("A 1", "合格"), ("A1", "不合格")]

@@ -29,7 +29,7 @@ from dashboard.importer import import_workbook, rollback_batch
 from dashboard.models import StoredFigure, StoredFigureUnit
 from dashboard.periods import Window, month_keys, month_window
 from tests.builders import PROBLEM_HEADERS, code, sampling, sampling_row, sheet, xlsx
-from tests.pages_support import PROJECT_DIR
+from tests.pages_support import PROJECT_DIR, switch_to
 from tests.upload_support import signed
 
 pytestmark = pytest.mark.slow
@@ -188,11 +188,7 @@ def opened(engine, label: str) -> AppTest:
         at.query_params["unit"] = query_unit
     at.run()
     assert not at.exception, at.exception
-    if page != "overview":
-        at.switch_page(f"app_pages/{page}.py")
-        at.run()
-        assert not at.exception, at.exception
-    return at
+    return switch_to(at, page)
 
 
 def shown(at: AppTest, label: str) -> list[tuple[str, str, str]]:

@@ -14,7 +14,7 @@ from dashboard.access import Viewer, resolve_unit, system_viewer
 from dashboard.figures.reporting import batch_records
 from dashboard.importer import import_workbook
 from dashboard.ui import widgets
-from tests.pages_support import PROJECT_DIR, sign_in
+from tests.pages_support import PROJECT_DIR, sign_in, switch_to
 from upload_support import signed
 
 WT = ["任务编号", "任务内容", "责任人", "完成期限", "完成情况", "完成日期", "佐证材料"]
@@ -55,11 +55,7 @@ def sample_page(page: str) -> AppTest:
     at = sign_in(AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120))
     at.run()
     assert not at.exception, at.exception
-    if page != "overview":
-        at.switch_page(f"app_pages/{page}.py")
-        at.run()
-        assert not at.exception, at.exception
-    return at
+    return switch_to(at, page)
 
 
 def test_the_owner_table_gives_each_unmet_target_n_of_how_many(sample_county_env):
