@@ -9,7 +9,8 @@ from datetime import date, datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 import pytest
-from sqlalchemy import Boolean, Column, Date, DateTime, Float, Integer, MetaData, String, Table, Text, exc, select
+from sqlalchemy import (Boolean, Column, Date, DateTime, Float, Integer, MetaData, String, Table, Text, exc, exists, func,
+                        literal, select, union_all)
 
 from dashboard.importer import bulk
 
@@ -68,6 +69,35 @@ def test_rows_where_in_finds_what_core_finds(empty_engine, stored_keys, asked):
             by_core = [dict(r) for r in conn.execute(select(probe).where(probe.c.s.in_(wanted))).mappings()]
             found = bulk.rows_where_in(conn, probe, "s", wanted)
         assert sorted(found, key=lambda r: r["n"]) == sorted(by_core, key=lambda r: r["n"])
+    finally:
+        metadata.drop_all(empty_engine)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(stored_keys=st.lists(keys, unique=True, max_size=20), asked=st.lists(keys, min_size=1, max_size=20),
+       numbers=st.lists(st.integers(-2 ** 31, 2 ** 31 - 1), min_size=1, max_size=5))
+def test_any_between_is_the_databases_own_range_test(empty_engine, stored_keys, asked, numbers):
+    """The importer skips fetching stored rows when any_between is False: it must be True whenever
+    an asked key is stored, and it is exactly "a stored value lies between the least and the
+    greatest asked one" in the database's own order (its bounds computed by the database here)."""
+    metadata.create_all(empty_engine)
+    try:
+        with empty_engine.begin() as conn:
+            if stored_keys:
+                conn.execute(probe.insert(), [{"n": n, "s": k, "i": n * 7 - 20} for n, k in enumerate(stored_keys)])
+            wanted = sorted(set(asked))
+            asked_rows = union_all(*[select(literal(k, Text).label("k")) for k in wanted]).subquery()
+            least = select(func.min(asked_rows.c.k)).scalar_subquery()
+            greatest = select(func.max(asked_rows.c.k)).scalar_subquery()
+            expected = conn.execute(select(exists(select(1).select_from(probe).where(
+                probe.c.s.between(least, greatest))))).scalar()
+            one_stored = conn.execute(select(exists(select(1).select_from(probe).where(probe.c.s.in_(wanted))))).scalar()
+            found = bulk.any_between(conn, probe, "s", wanted)
+            in_range = any(min(numbers) <= n * 7 - 20 <= max(numbers) for n in range(len(stored_keys)))
+            found_numbers = bulk.any_between(conn, probe, "i", sorted(set(numbers)))
+        assert found is bool(expected)
+        assert found or not one_stored
+        assert found_numbers is in_range
     finally:
         metadata.drop_all(empty_engine)
 

@@ -15,7 +15,7 @@ from datetime import date
 from operator import itemgetter
 from typing import Any, Iterable
 
-from sqlalchemy import Table, Text, any_, bindparam, cast, exc, select
+from sqlalchemy import Integer, Table, Text, any_, bindparam, cast, exc, exists, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
@@ -235,6 +235,31 @@ def rows_where_in(conn: Connection, table: Table, column: str, wanted: list[Any]
             out += [dict(r) for r in conn.execute(stmt).mappings()]
         return out
     return _sqlite_rows_where_in(conn, table, column, wanted)
+
+
+def any_between(conn: Connection, table: Table, column: str, wanted: list[Any]) -> bool:
+    """Whether a stored row's `column` lies between the least and the greatest of `wanted` in the
+    database's own order; True when that order cannot be told here. A month's new records (numbers
+    above every stored one) then cost one index descent, not one per row: rows_where_in with 10,000
+    new sample numbers took 15-24 ms of PostgreSQL's time. Texts are ordered by PostgreSQL's
+    collation, which need not be Python's, so there the least and the greatest are the server's;
+    SQLite compares texts as UTF-8 bytes (code points, as Python does) and integers everywhere agree."""
+    col = table.c[column]
+    kinds = set(map(type, wanted))
+    if conn.dialect.name == "postgresql" and kinds == {str}:
+        keys = func.unnest(cast(bindparam("wanted", type_=Text), ARRAY(Text))).table_valued("key").render_derived()
+        # one pass over the array, each bound then a constant of the index condition (as a join
+        # filter PostgreSQL chose a sequential scan)
+        bounds = select(func.min(keys.c.key).label("least"), func.max(keys.c.key).label("greatest")).cte("bounds")
+        least, greatest = select(bounds.c.least).scalar_subquery(), select(bounds.c.greatest).scalar_subquery()
+        inside = select(1).select_from(table).where(col.between(least, greatest))
+        return bool(conn.execute(select(exists(inside)), {"wanted": text_array_literal(wanted)}).scalar())
+    if kinds == {int} or (conn.dialect.name == "sqlite" and kinds == {str}):
+        least, greatest = (cast(bindparam(n, v, type_=Integer if kinds == {int} else Text), col.type)
+                           for n, v in (("least", min(wanted)), ("greatest", max(wanted))))
+        return bool(conn.execute(select(exists(select(1).select_from(table).where(col.between(least, greatest)))))
+                    .scalar())
+    return True
 
 
 def _pg_where_in(table: Table, column: str, wanted: list[Any]) -> tuple:

@@ -374,6 +374,8 @@ def _existing(conn: Connection, model: type[SheetModel], columns: dict[str, list
     # every composite key holds the credit code, or (a unit's rows) the unit and the row's number
     probe = keys[0] if len(keys) == 1 else "credit_code" if "credit_code" in keys else keys[-1]
     wanted = sorted(set(columns[probe]))
+    if not bulk.any_between(conn, table_of(model), probe, wanted):  # new records only: nothing to fetch
+        return {}
     key_of = _key_of(model)
     return {key_of(row): row for row in bulk.rows_where_in(conn, table_of(model), probe, wanted)}
 
