@@ -46,7 +46,8 @@ SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM
 # Every page a child writes is new to it (a 10,000-row sheet: ~10,000 page faults, a sixth of its
 # time spent in the kernel). glibc's malloc, told so, asks for transparent huge pages where the
 # system grants them on request ("madvise", the common default): 2 MiB per fault, not 4 KiB. The
-# child's read of the benchmark's workbook: best of 15, 143 -> 127 ms. Unknown to an older glibc or
+# child's read of the benchmark's workbook, alternating with a child without it: best of 25,
+# 142 -> 132 ms, median 172 -> 156 ms. Unknown to an older glibc or
 # to another C library, which ignore it.
 HUGE_PAGES = "glibc.malloc.hugetlb=1"
 
