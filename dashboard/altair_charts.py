@@ -186,22 +186,3 @@ def status_heatmap(figs: list[dict], *, rows: str = "unit_name", row_title: str 
     chart = alt.layer(cells, small, value, nd, note).resolve_scale(color="independent")
     return _config(chart.properties(width="container", height=height))
 
-
-def forecast_heatmap(paces, *, row_title: str = "单位") -> alt.Chart:
-    """Units × targets: will the campaign-to-date figure reach its threshold by the end at the
-    current rate (green 可达标 / red 难达标 / grey 无数据), with the projected value."""
-    df = pd.DataFrame([{row_title: p.unit_name, "指标": short_name(p), "指标全称": p.name,
-                        "结论": p.verdict,
-                        "预测": p.projected_text, "当前": p.percent_text, "按进度应达": p.expected_text,
-                        "进度": p.pace_text} for p in paces])
-    y_order = list(dict.fromkeys(df[row_title]))
-    base = _matrix_base(df, row_title, ["当前", "按进度应达", "进度", "预测", "结论"])
-    final = any(p.is_final for p in paces)  # after the campaign's end the cells say what it reached
-    scale = alt.Scale(domain=["已达标" if final else "可达标", "未达标" if final else "难达标", "无数据"],
-                      range=STATUS_FILL_RANGE)
-    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(color=alt.Color("结论:N", legend=None, scale=scale))
-    verdict = base.mark_text(fontSize=12, fontWeight="bold", dy=-7, color="#212121").encode(text="结论:N")
-    projected = base.transform_filter("datum['结论'] != '无数据'").mark_text(
-        fontSize=10, dy=8, color="#424242").encode(text=alt.Text("预测:N"))
-    chart = alt.layer(cells, verdict, projected).resolve_scale(color="independent")
-    return _config(chart.properties(width="container", height=40 * len(y_order)))

@@ -51,12 +51,14 @@ def test_forecast_heatmap_the_verdict_and_the_projection_with_the_pace_in_the_to
              for u, n, d in (("DT01", 10, 10), (EVIL_UNIT, 1, 10), ("DT02", 0, 0))]
     table = html_charts.forecast_heatmap(paces)
     texts = [re.sub(r"<[^>]+>", " ", c).split() for c in cells(table)]
-    assert texts == [[p.verdict, p.projected_text] for p in paces[:2]] + [["无数据"]]
     assert [p.verdict for p in paces] == ["可达标", "难达标", "无数据"]
+    # the verdict, the projection and the figure it comes from, n of how many
+    assert texts == [["可达标", paces[0].projected_text, "10/10"], ["难达标", paces[1].projected_text, "1/10"],
+                     ["无数据", "0/0"]]
     assert [re.search(r"background:([^;]+);", c).group(1) for c in cells(table)] == [
         STATUS_FILLS["达标"], STATUS_FILLS["未达标"], STATUS_FILLS["无数据"]]
     p = paces[1]
-    assert (f'title="{html_charts.html_text(EVIL_UNIT)}｜{target.name}｜当前 {p.percent_text}｜按进度应达 '
+    assert (f'title="{html_charts.html_text(EVIL_UNIT)}｜{target.name}｜当前 {p.percent_text}（1/10）｜按进度应达 '
             f'{p.expected_text}｜进度 {p.pace_text}｜预测 {p.projected_text}｜难达标"') in table
     assert "<img" not in table
 

@@ -131,7 +131,7 @@ def computed_paces(engine, unit: str) -> list:
     return [pace_of(CONF, f) for f in figs]
 
 
-# a cell of the forecast heatmap: "unit｜target｜当前 x｜按进度应达 y｜进度 z｜预测 p｜verdict"
+# a cell of the forecast heatmap: "unit｜target｜当前 x（n/d）｜按进度应达 y｜进度 z｜预测 p｜verdict"
 FORECAST = re.compile(r'title="([^"｜]*)｜([^"｜]*)｜当前 ([^"｜]*)｜按进度应达 ([^"｜]*)｜进度 ([^"｜]*)'
                       r'｜预测 ([^"｜]*)｜([^"｜]*)"')
 
@@ -145,8 +145,8 @@ def forecasts(at: AppTest) -> list[tuple[str, ...]]:
 
 def computed_forecasts(engine, unit: str) -> list[tuple[str, ...]]:
     """What the forecast heatmap must show for the units directly below `unit`."""
-    return sorted((p.unit_name, p.name, p.percent_text, p.expected_text, p.pace_text, p.projected_text,
-                   p.verdict) for p in computed_paces(engine, unit) if p.unit_code != unit)
+    return sorted((p.unit_name, p.name, f"{p.percent_text}（{p.numerator}/{p.denominator}）", p.expected_text,
+                   p.pace_text, p.projected_text, p.verdict) for p in computed_paces(engine, unit) if p.unit_code != unit)
 
 
 # the overview card's pace line: "应达 y｜按当前进度难以达标"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from dashboard.labels import FIGURE_STATUS_COLOURS, PHASE_STATE_COLOURS, STATUS_FILLS, STATUS_MET, STATUS_NONE, \
-    STATUS_SMALL, STATUS_UNMET, short_name
+    STATUS_SMALL, STATUS_UNMET, nd_text, short_name
 
 from .widgets import html_text
 
@@ -37,6 +37,7 @@ CSS = """<style>
 .hm td b {display:block; color:#212121; font-size:0.9rem;}
 .hm td.small {outline:2.5px solid var(--s); outline-offset:-3px;}
 .hm td em {display:block; font-style:normal; font-size:0.7rem; color:var(--s);}
+.hm td i {display:block; font-style:normal; font-size:0.7rem; color:#616161;}
 @media screen and (max-width: 640px) {.hm {min-width:1000px;}
   .hm-wrap::before {content:"左右滑动查看全部指标 ⇆"; font-size:0.75rem; color:#777;}}
 </style>"""
@@ -117,13 +118,16 @@ def status_heatmap(figs: list[dict], *, rows: str = "unit_name", row_title: str 
 def forecast_heatmap(paces, *, row_title: str = "单位") -> str:
     """Units × targets: will the campaign-to-date figure reach its threshold by the end at the
     current rate (green 可达标 / red 难达标 / grey 无数据; after the end 已达标 / 未达标), with
-    the projected value."""
+    the projected value and the figure it is projected from, n of how many (45/50; the page's
+    caption says so)."""
     fill = {"可达标": STATUS_FILLS[STATUS_MET], "已达标": STATUS_FILLS[STATUS_MET],
             "难达标": STATUS_FILLS[STATUS_UNMET], "未达标": STATUS_FILLS[STATUS_UNMET], STATUS_NONE: STATUS_FILLS[STATUS_NONE]}
     cells = []
     for p in paces:
-        inner = f"<b>{html_text(p.verdict)}</b>" + ("" if p.verdict == STATUS_NONE else html_text(p.projected_text))
-        tip = "｜".join([p.unit_name, p.name, f"当前 {p.percent_text}", f"按进度应达 {p.expected_text}",
+        inner = (f"<b>{html_text(p.verdict)}</b>" + ("" if p.verdict == STATUS_NONE else html_text(p.projected_text))
+                 + f"<i>{nd_text(p.numerator, p.denominator)}</i>")
+        tip = "｜".join([p.unit_name, p.name, f"当前 {p.percent_text}（{nd_text(p.numerator, p.denominator)}）",
+                        f"按进度应达 {p.expected_text}",
                         f"进度 {p.pace_text}", f"预测 {p.projected_text}", p.verdict])
         cells.append((p.unit_name, p, inner, fill[p.verdict], tip, ""))
     return _matrix(cells, row_title)

@@ -18,7 +18,7 @@ from streamlit.dataframe_util import convert_anything_to_arrow_bytes
 from dashboard.periods import Window
 from dashboard.figures.selection import Selection
 from dashboard.filenames import safe_filename
-from dashboard.labels import (BOOLEAN_COLUMNS, STATUS_BY_MET, FIGURE_STATUS_COLOURS, STATUS_FILLS, STATUS_NONE,
+from dashboard.labels import (BOOLEAN_COLUMNS, FIGURE_STATUS_COLOURS, STATUS_FILLS,
                               STATUS_SMALL, figure_text, fmt_date, fmt_datetime, label, short_of,
                               short_points)
 
@@ -430,19 +430,6 @@ def exception_strip(items: list[tuple[str, int, str]]) -> str:
                      f'<span style="font-size:0.9rem;font-weight:400"> {html_text(unit)}</span></div>'
                      f'<div class="t">{html_text(title)}</div></div>')
     return f'<div class="exc-grid" style="--n:{len(items)};--n2:{min(len(items), 2)}">{"".join(cards)}</div>'
-
-
-def forecast_matrix(paces, *, row_title: str = "单位") -> None:
-    """Unit × target: the forecast at the end of the campaign, coloured (green reachable, red not)."""
-    cells = []
-    for p in paces:
-        if p.will_meet is None:
-            cell = STATUS_NONE
-        else:
-            lag = "，落后进度" if p.is_behind else ""
-            cell = f"{p.verdict}（{'期末' if p.is_final else '预测'} {p.projected_text}{lag}）"
-        cells.append((p.unit_name, p.name, cell, STATUS_BY_MET[p.will_meet]))
-    _coloured_matrix(cells, row_title=row_title)
 
 
 def trend_frame(points: list[dict]) -> pd.DataFrame:
