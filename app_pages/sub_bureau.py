@@ -55,9 +55,10 @@ else:
                 widgets.table(done, columns, key=f"missing_{f['target']}_done")
 
 # ---------------------------------------------------------------- trend by month
-st.markdown("#### 各指标逐月走势（行动以来累计，虚线为按进度应达）")
 points = data.trajectory(ver, sel)
-widgets.chart("trend_small_multiples", points, width="content", narrow={"columns": 1})
+with st.container(key="printpage_trend"):  # printed on a page of its own, heading with the chart
+    st.markdown("#### 各指标逐月走势（行动以来累计，虚线为按进度应达）")
+    widgets.chart("trend_small_multiples", points, width="content", narrow={"columns": 1})
 with st.expander("逐月数据表"):
     st.dataframe(widgets.trend_frame(points), hide_index=True, width="stretch")
 

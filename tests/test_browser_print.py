@@ -21,7 +21,10 @@ from tests.pages_support import (ARGS, CHROMIUM, READY, SHOTS, SignedInBrowser, 
 pytestmark = pytest.mark.browser
 
 SHEETS = {"august": "?unit=DT&window=phase2&as_of=2023-08-31&since=2023-07-31",
-          "october": "?unit=DT&window=phase3&as_of=2023-10-03"}
+          "october": "?unit=DT&window=phase3&as_of=2023-10-03",
+          # not a meeting sheet: 分局看板 printed as its page shows, the monthly trends on a page of their own
+          "sub_bureau": "sub_bureau?unit=DT03&window=campaign&as_of=2023-11-30"}
+MEETING_SHEETS = ["august", "october"]
 
 # (selector, smallest computed font size in px under print media); 11 px = 8.25 pt
 SIZES = [(".meeting-sheet h3", 18), (".meeting-sheet h5", 12), (".meeting-sheet .exc-card .n", 16),
@@ -73,12 +76,12 @@ def _print(signed_in, url: str, pdf) -> dict:
     return {"sizes": sizes, "text": text, "pages": text.rstrip("\f").count("\f") + 1}
 
 
-@pytest.mark.parametrize("sheet", SHEETS)
+@pytest.mark.parametrize("sheet", MEETING_SHEETS)
 def test_the_meeting_sheet_is_one_page(printed, sheet):
     assert printed[sheet]["pages"] == 1
 
 
-@pytest.mark.parametrize("sheet", SHEETS)
+@pytest.mark.parametrize("sheet", MEETING_SHEETS)
 def test_the_meeting_sheet_carries_every_target_by_name(printed, sheet):
     # the thirteen targets of the campaign file, each name whole on its line with its own figure
     names = [t.name for t in load_campaign().targets]
@@ -115,3 +118,15 @@ def test_the_meeting_sheet_names_the_units_not_reported(printed):
     # named after the title (not only as a column of the matrix), on 2023-08-31 none
     assert "2023年10月尚未上报的单位（1 个）：唐洋分局" in printed["october"]["text"]
     assert "2023年8月尚未上报的单位（0 个）：各单位均已上报" in printed["august"]["text"]
+
+
+def test_the_sub_bureau_trends_print_whole_on_one_page_with_their_heading(printed):
+    """The thirteen monthly panels are taller than what is left under the cards: before, the
+    heading ended page 1 and the last row of panels was cut across pages 2 and 3."""
+    pages = printed["sub_bureau"]["text"].split("\f")
+    names = [t.name for t in load_campaign().targets]
+    where = [i for i, page in enumerate(pages) if "各指标逐月走势" in page]
+    assert len(where) == 1 and where[0] > 0  # after the cards' page
+    trend = re.sub(r"\s+", "", pages[where[0]])
+    assert names[0] in trend and names[-1] in trend  # the first panel and the last, whole
+    assert all(names[-1] not in re.sub(r"\s+", "", p) for p in pages[where[0] + 1:])

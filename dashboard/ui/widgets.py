@@ -123,6 +123,10 @@ CSS = """
   .ms-fig td.own {font-size:11.5px !important;} .ms-fig td.pace {color:#444;}
   .ms-fig td.pace .late {color:#c62828; font-weight:600;}
   .ms-fig.alone {width:auto;} .ms-fig.alone td {padding:0 12px !important;}
+  /* a block too tall to share a page (分局看板's thirteen monthly trends): a page of its own, its
+     chart scaled to the page's height (A4 landscape: about 730 px for five rows of panels) */
+  [class*="st-key-printpage"] {break-before:page; break-inside:avoid;}
+  [class*="st-key-printpage"] [data-testid="stVegaLiteChart"] {zoom:0.72;}
 }
 </style>
 """
