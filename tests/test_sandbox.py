@@ -90,3 +90,17 @@ def test_the_zygote_imports_this_dashboard_not_the_current_folders(tmp_path, mon
     assert sandbox.run(abs, -3) == 3
     sandbox._zygote._proc.kill()  # the next one starts from the usual folder, not this temporary one
     sandbox._zygote._proc.wait()
+
+
+def test_the_zygote_asks_glibc_for_huge_pages_and_keeps_the_servers_own_tunables():
+    env = sandbox.zygote_environment({"PATH": "/usr/bin", "PYTHONPATH": "/x"})
+    assert env["GLIBC_TUNABLES"] == "glibc.malloc.hugetlb=1"
+    assert env["OMP_NUM_THREADS"] == "1" and env["PATH"] == "/usr/bin"
+    assert env["PYTHONPATH"].split(os.pathsep) == [str(Path(sandbox.__file__).resolve().parents[2]), "/x"]
+    # the server's own tunables come last: glibc takes the last value of a tunable named twice
+    env = sandbox.zygote_environment({"GLIBC_TUNABLES": "glibc.malloc.hugetlb=0:glibc.malloc.arena_max=2"})
+    assert env["GLIBC_TUNABLES"] == "glibc.malloc.hugetlb=1:glibc.malloc.hugetlb=0:glibc.malloc.arena_max=2"
+
+
+def test_a_child_runs_with_the_tunables():
+    assert sandbox.run(os.getenv, "GLIBC_TUNABLES").startswith("glibc.malloc.hugetlb=1")

@@ -160,16 +160,23 @@ class _Zygote:
         if self._control is not None:
             self._control.close()
         self._control, theirs = socket.socketpair()
-        root = str(Path(__file__).resolve().parents[2])  # where `dashboard` is importable from
-        tunables = ":".join(filter(None, [os.environ.get("GLIBC_TUNABLES"), HUGE_PAGES]))
-        env = {**os.environ, **SINGLE_THREADED, "GLIBC_TUNABLES": tunables,
-               "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
         code = f"from {__name__} import _serve; _serve({theirs.fileno()})"
+        env = zygote_environment(os.environ)
         with theirs:
             # -P: not the current folder first on the path (`-c` would put it there): a `dashboard`
             # package in the folder the server was started from must not stand in for this one
             self._proc = subprocess.Popen([sys.executable, "-P", "-c", code], pass_fds=[theirs.fileno()], env=env,
                                           stdin=subprocess.DEVNULL)
+
+
+def zygote_environment(environ) -> dict[str, str]:
+    """The zygote's environment: the server's, single-threaded, glibc asked for huge pages (after
+    any tunables already set: glibc takes the last of a repeated one, so the server's own choice of
+    the same tunable yields), and `dashboard` importable from this checkout."""
+    root = str(Path(__file__).resolve().parents[2])  # where `dashboard` is importable from
+    tunables = ":".join(filter(None, [HUGE_PAGES, environ.get("GLIBC_TUNABLES")]))
+    return {**environ, **SINGLE_THREADED, "GLIBC_TUNABLES": tunables,
+            "PYTHONPATH": os.pathsep.join(filter(None, [root, environ.get("PYTHONPATH")]))}
 
 
 _zygote = _Zygote()
