@@ -181,7 +181,7 @@ if below:
         st.html(data.shared("forecast_heatmap", ver, sel, build=lambda: html_charts.forecast_heatmap(
             [p for p in paces if p.unit_code != choice.unit_code])))
     level = "、".join(m.short_name for m in measures(conf) if m.pace == LEVEL)
-    rest.caption("每格：期末结论、按当前进度推算的期末值、当前完成数/总数。覆盖类指标按从行动开始到最后阶段结束的直线进度衡量，并按行动以来的平均进度外推"
+    rest.caption("每格：结论（可达标/难达标，行动结束后为已达标/未达标）、按当前进度推算的期末值、当前完成数/总数。覆盖类指标按从行动开始到最后阶段结束的直线进度衡量，并按行动以来的平均进度外推"
                  + (f"；比率类指标（{level}）应始终保持在目标值。" if level else "。"))
 if previous:
     rest.markdown(f"#### 与上次会议（数据截至 {since}）相比　<small>下降的在前</small>", unsafe_allow_html=True)

@@ -130,3 +130,14 @@ def test_the_sub_bureau_trends_print_whole_on_one_page_with_their_heading(printe
     trend = re.sub(r"\s+", "", pages[where[0]])
     assert names[0] in trend and names[-1] in trend  # the first panel and the last, whole
     assert all(names[-1] not in re.sub(r"\s+", "", p) for p in pages[where[0] + 1:])
+
+
+def test_the_sub_bureau_problems_heading_prints_with_its_table(printed):
+    """The heading of 未整改问题 does not end a page under other content, its table (a canvas,
+    without text in the PDF) carried over to the next: it opens the page it is on, or has its table
+    under it."""
+    pages = [page.strip() for page in printed["sub_bureau"]["text"].split("\f")]
+    found = [page for page in pages if "未整改问题" in page]
+    assert len(found) == 1
+    ends_the_page = re.search(r"未整改问题（\d+ 件，其中逾期 \d+ 件）$", found[0]) is not None
+    assert not ends_the_page or found[0].startswith("未整改问题")

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 import pytest
 from sqlalchemy import (Boolean, Column, Date, DateTime, Float, Integer, MetaData, String, Table, Text, exc, exists, func,
-                        literal, select, union_all)
+                        literal, select, text, union_all)
 
 from dashboard.importer import bulk
 
@@ -99,6 +99,34 @@ def test_any_between_is_the_databases_own_range_test(empty_engine, stored_keys, 
         assert found or not one_stored
         assert found_numbers is in_range
     finally:
+        metadata.drop_all(empty_engine)
+
+
+def test_any_between_a_columns_own_order_and_numbers_in_a_text_column(empty_engine):
+    """Where the database orders texts otherwise than Python (a column's own collation: an ICU one
+    on PostgreSQL, NOCASE on SQLite) an asked key that is stored is still found in range; integers
+    asked of a text column are no range at all (texts order "10" before "9")."""
+    icu = empty_engine.dialect.name == "postgresql"
+    if icu:
+        with empty_engine.connect() as conn:
+            icu = conn.execute(text("select exists(select 1 from pg_collation where collname = 'und-x-icu')")).scalar()
+    collation = "und-x-icu" if icu else "NOCASE" if empty_engine.dialect.name == "sqlite" else None
+    if collation is None:
+        pytest.skip("PostgreSQL without ICU collations")
+    ordered = Table("bulk_ordered", MetaData(), Column("k", String(8, collation=collation), primary_key=True))
+    ordered.create(empty_engine)
+    metadata.create_all(empty_engine)
+    try:
+        with empty_engine.begin() as conn:
+            conn.execute(ordered.insert(), [{"k": "é"}, {"k": "b"}])
+            # Python: "ǅ" (U+01C5) after "é" (U+00E9) and "b" after "C"; ICU and NOCASE order otherwise
+            assert bulk.any_between(conn, ordered, "k", ["é", "ǅ"]) is True
+            assert bulk.any_between(conn, ordered, "k", ["A", "C"]) is True
+            conn.execute(probe.insert(), [{"n": 1, "s": "9"}])
+            assert bulk.any_between(conn, probe, "s", [9, 10]) is True
+            assert bulk.any_between(conn, probe, "s", ["10", "11"]) is False  # as texts: "9" is after both
+    finally:
+        ordered.drop(empty_engine)
         metadata.drop_all(empty_engine)
 
 

@@ -15,7 +15,7 @@ from datetime import date
 from operator import itemgetter
 from typing import Any, Iterable
 
-from sqlalchemy import Integer, Table, Text, any_, bindparam, cast, exc, exists, func, select
+from sqlalchemy import Integer, String, Table, Text, any_, bindparam, cast, exc, exists, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
@@ -241,21 +241,27 @@ def any_between(conn: Connection, table: Table, column: str, wanted: list[Any]) 
     """Whether a stored row's `column` lies between the least and the greatest of `wanted` in the
     database's own order; True when that order cannot be told here. A month's new records (numbers
     above every stored one) then cost one index descent, not one per row: rows_where_in with 10,000
-    new sample numbers took 15-24 ms of PostgreSQL's time. Texts are ordered by PostgreSQL's
-    collation, which need not be Python's, so there the least and the greatest are the server's;
-    SQLite compares texts as UTF-8 bytes (code points, as Python does) and integers everywhere agree."""
+    new sample numbers took 15-24 ms of PostgreSQL's time. A text column is ordered by its collation
+    (the database's unless the column names one), which need not be Python's: on PostgreSQL the
+    least and the greatest are the server's, in the column's collation; SQLite compares texts of a
+    column without a collation as UTF-8 bytes (code points, as Python does). Integers of an integer
+    column agree everywhere; any other pairing (numbers in a text column …) is not guessed at."""
     col = table.c[column]
     kinds = set(map(type, wanted))
-    if conn.dialect.name == "postgresql" and kinds == {str}:
+    text, collation = isinstance(col.type, String), getattr(col.type, "collation", None)
+    if text and kinds == {str} and conn.dialect.name == "postgresql":
         keys = func.unnest(cast(bindparam("wanted", type_=Text), ARRAY(Text))).table_valued("key").render_derived()
+        key = keys.c.key if collation is None else keys.c.key.collate(collation)
         # one pass over the array, each bound then a constant of the index condition (as a join
         # filter PostgreSQL chose a sequential scan)
-        bounds = select(func.min(keys.c.key).label("least"), func.max(keys.c.key).label("greatest")).cte("bounds")
+        bounds = select(func.min(key).label("least"), func.max(key).label("greatest")).cte("bounds")
         least, greatest = select(bounds.c.least).scalar_subquery(), select(bounds.c.greatest).scalar_subquery()
         inside = select(1).select_from(table).where(col.between(least, greatest))
         return bool(conn.execute(select(exists(inside)), {"wanted": text_array_literal(wanted)}).scalar())
-    if kinds == {int} or (conn.dialect.name == "sqlite" and kinds == {str}):
-        least, greatest = (cast(bindparam(n, v, type_=Integer if kinds == {int} else Text), col.type)
+    python_order = (text and kinds == {str} and conn.dialect.name == "sqlite" and collation is None) \
+        or (isinstance(col.type, Integer) and kinds == {int})
+    if python_order:
+        least, greatest = (cast(bindparam(n, v, type_=col.type), col.type)
                            for n, v in (("least", min(wanted)), ("greatest", max(wanted))))
         return bool(conn.execute(select(exists(select(1).select_from(table).where(col.between(least, greatest)))))
                     .scalar())

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import html
-import math
 import pickle
 import re
 from datetime import date, datetime
-from fractions import Fraction
 
 import pandas as pd
 import streamlit as st
@@ -126,6 +124,7 @@ CSS = """
   /* a block too tall to share a page (分局看板's thirteen monthly trends): a page of its own, its
      chart scaled to the page's height (A4 landscape: about 730 px for five rows of panels) */
   [class*="st-key-printpage"] {break-before:page; break-inside:avoid;}
+  [class*="st-key-printkeep"] {break-inside:avoid;}  /* a heading and its table (at most 420 px) */
   [class*="st-key-printpage"] [data-testid="stVegaLiteChart"] {zoom:0.72;}
 }
 </style>
