@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 
 from ..campaign import DEFAULT_CAMPAIGN, CampaignConf, load_campaign
 
-from ..labels import percent_text
+from ..labels import nd_text, percent_text
 from ..periods import Window, month_key, month_keys, month_window
 
 from .measures import CUMULATIVE, LEVEL, measures  # noqa: F401  (LEVEL: tests import it here)
@@ -117,6 +117,10 @@ class Pace:
     @property
     def percent_text(self) -> str:
         return percent_text(self.numerator, self.denominator)
+
+    @property
+    def nd_text(self) -> str:
+        return nd_text(self.numerator, self.denominator)
 
 
 def pace_of(conf: CampaignConf, fig) -> Pace:

@@ -47,8 +47,7 @@ SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM
 # time spent in the kernel). glibc's malloc, told so, asks for transparent huge pages where the
 # system grants them on request ("madvise", the common default): 2 MiB per fault, not 4 KiB. The
 # child's read of the benchmark's workbook, alternating with a child without it: best of 25,
-# 142 -> 132 ms, median 172 -> 156 ms. Unknown to an older glibc or
-# to another C library, which ignore it.
+# 142 -> 132 ms, median 172 -> 156 ms. An older glibc or another C library ignores it.
 HUGE_PAGES = "glibc.malloc.hugetlb=1"
 
 
@@ -170,9 +169,9 @@ class _Zygote:
 
 
 def zygote_environment(environ) -> dict[str, str]:
-    """The zygote's environment: the server's, single-threaded, glibc asked for huge pages (after
+    """The zygote's environment: the server's, single-threaded, glibc asked for huge pages (before
     any tunables already set: glibc takes the last of a repeated one, so the server's own choice of
-    the same tunable yields), and `dashboard` importable from this checkout."""
+    the same tunable wins), and `dashboard` importable from this checkout."""
     root = str(Path(__file__).resolve().parents[2])  # where `dashboard` is importable from
     tunables = ":".join(filter(None, [HUGE_PAGES, environ.get("GLIBC_TUNABLES")]))
     return {**environ, **SINGLE_THREADED, "GLIBC_TUNABLES": tunables,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from dashboard.labels import FIGURE_STATUS_COLOURS, PHASE_STATE_COLOURS, STATUS_FILLS, STATUS_MET, STATUS_NONE, \
-    STATUS_SMALL, STATUS_UNMET, nd_text, short_name
+    STATUS_SMALL, STATUS_UNMET, short_name
 
 from .widgets import html_text
 
@@ -125,8 +125,8 @@ def forecast_heatmap(paces, *, row_title: str = "单位") -> str:
     cells = []
     for p in paces:
         inner = (f"<b>{html_text(p.verdict)}</b>" + ("" if p.verdict == STATUS_NONE else html_text(p.projected_text))
-                 + f"<i>{nd_text(p.numerator, p.denominator)}</i>")
-        tip = "｜".join([p.unit_name, p.name, f"当前 {p.percent_text}（{nd_text(p.numerator, p.denominator)}）",
+                 + f"<i>{p.nd_text}</i>")
+        tip = "｜".join([p.unit_name, p.name, f"当前 {p.percent_text}（{p.nd_text}）",
                         f"按进度应达 {p.expected_text}",
                         f"进度 {p.pace_text}", f"预测 {p.projected_text}", p.verdict])
         cells.append((p.unit_name, p, inner, fill[p.verdict], tip, ""))
