@@ -114,7 +114,7 @@ with right.container(key="noprint_phase"):
     phase = phase_label(conf, choice.as_of)
     st.markdown(f"#### 行动阶段　<small>当前：{phase}</small>",
                 unsafe_allow_html=True)
-    st.html(html_charts.phase_timeline(conf.phases, choice.as_of))
+    widgets.html_block(html_charts.phase_timeline(conf.phases, choice.as_of))
     controls.seed("ovw_since", "since", st.query_params.get("since", ""))
     typed = st.text_input("与上次会议对比：上次会议的数据截至日期", key="ovw_since",
                           placeholder="例如 2023-07-31，输入后按回车").strip()
@@ -148,7 +148,7 @@ with left:
 if below:
     with st.container(key="noprint_matrix"):  # the printed meeting sheet (below) carries it as its table
         st.markdown("#### 各下级单位完成情况")
-        st.html(data.shared("status_heatmap", ver, sel, build=lambda: html_charts.status_heatmap(below)))
+        widgets.html_block(data.shared("status_heatmap", ver, sel, build=lambda: html_charts.status_heatmap(below)))
         widgets.legend()
         table_view = widgets.lazy_expander("表格视图（各下级单位 × 指标）", OPEN_KEYS[1])
         if table_view is not None:
@@ -178,7 +178,7 @@ if below:
     rest.markdown("#### 进度与期末预测（行动以来，按当前进度推算至 "
                   f"{max(p.end_date for p in conf.phases)}）")
     with rest:
-        st.html(data.shared("forecast_heatmap", ver, sel, build=lambda: html_charts.forecast_heatmap(
+        widgets.html_block(data.shared("forecast_heatmap", ver, sel, build=lambda: html_charts.forecast_heatmap(
             [p for p in paces if p.unit_code != choice.unit_code])))
     level = "、".join(m.short_name for m in measures(conf) if m.pace == LEVEL)
     rest.caption("每格：结论（可达标/难达标，行动结束后为已达标/未达标）、按当前进度推算的期末值、当前完成数/总数。覆盖类指标按从行动开始到最后阶段结束的直线进度衡量，并按行动以来的平均进度外推"

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-import streamlit as st
-
 from dashboard.labels import STATUS_FILLS, short_of
-from .widgets import colour, exception_strip, html_table, html_text
+from .widgets import colour, exception_strip, html_block, html_table, html_text
 
 ROWS = 5      # rows of each exception list on the sheet (the totals are in the titles)
 NAMES = 8     # unit names listed in a line before "等 N 个"
@@ -27,7 +25,7 @@ def render(sheet_html: str) -> None:
     """The sheet (sheet()) on the page."""
     # st.html, not st.markdown: a sheet hidden on screen is parsed by the browser natively, not run
     # through Streamlit's Markdown pipeline in script on every rerun
-    st.html(sheet_html)
+    html_block(sheet_html)
 
 
 def sheet(title: str, caption: str, strip: list[tuple[str, int, str]], lists: list[list[str]],
