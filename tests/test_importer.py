@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 import openpyxl
 import pytest
+import xlsxwriter
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import inspect as sa_inspect, select, text
@@ -278,10 +279,25 @@ def test_hyperlink_text_stays_text(empty_engine):
     assert samplings(empty_engine)["I1"].lab_name == link
 
 
+def saved_by_excel(data: bytes) -> bytes:
+    """The workbook as Excel leaves it after computing and saving: without the request to be
+    recalculated on load that xlsxwriter writes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            part = src.read(info)
+            if info.filename == "xl/workbook.xml":
+                assert b' fullCalcOnLoad="1"' in part
+                part = part.replace(b' fullCalcOnLoad="1"', b"")
+            dst.writestr(info, part)
+    return out.getvalue()
+
+
 def test_formula_cached_value_used_and_missing_value_is_error(empty_engine):
     seed(empty_engine, 1)
     headers = ["统一社会信用代码", "评价日期", "评价供应商数", "不合格供应商数"]
-    good = xlsx(sheet("供应商评价", headers, [[code(1), date(2023, 5, 8), Formula("=3+4", 7), Formula("=1-1", 0)]]))
+    good = saved_by_excel(xlsx(sheet("供应商评价", headers, [[code(1), date(2023, 5, 8), Formula("=3+4", 7),
+                                                                Formula("=1-1", 0)]])))
     assert import_workbook(empty_engine, good, viewer=system_viewer(empty_engine), uploader="t").status == "imported"
     with empty_engine.connect() as conn:
         assert tuple(conn.execute(text("select count_suppliers, count_unqualified from supplier_evaluation")).one()) == (7, 0)
@@ -289,6 +305,33 @@ def test_formula_cached_value_used_and_missing_value_is_error(empty_engine):
     result = import_workbook(empty_engine, bad, viewer=system_viewer(empty_engine), uploader="t")
     assert spots(result) == [("供应商评价", 2, "评价供应商数")]
     assert "公式但没有计算结果" in result.errors[0]["message"]
+
+
+def test_zero_of_a_workbook_recalculated_on_load_is_no_value(empty_engine):
+    """xlsxwriter writes a formula given no result as <v>0</v> in a workbook that asks to be
+    recalculated on load: that 0 was never computed (=3+4 would import as 0), so it is refused like
+    a missing value; a result the program did give (7) is used, and Excel's saved 0 stays a 0."""
+    seed(empty_engine, 1)
+    headers = ["统一社会信用代码", "评价日期", "评价供应商数", "不合格供应商数"]
+    buf = io.BytesIO()
+    with xlsxwriter.Workbook(buf) as wb:
+        ws = wb.add_worksheet("供应商评价")
+        ws.write_row(0, 0, headers)
+        ws.write_row(1, 0, [code(1), "2023-05-08"])
+        ws.write_formula(1, 2, "=3+4")            # no result given: <v>0</v>
+        ws.write_formula(1, 3, "=1-1", None, 0)   # a 0 given: the same bytes, refused alike
+        ws.write_row(2, 0, [code(1), "2023-05-09"])
+        ws.write_formula(2, 2, "=3+4", None, 7)
+        ws.write_formula(2, 3, '=IF(1,"0","")', None, "0")  # a text result: not a placeholder
+    written = buf.getvalue()
+    result = import_workbook(empty_engine, written, viewer=system_viewer(empty_engine), uploader="t")
+    assert spots(result) == [("供应商评价", 2, "评价供应商数"), ("供应商评价", 2, "不合格供应商数")]
+    assert all("公式但没有计算结果" in e["message"] for e in result.errors)
+    assert spots(import_workbook(empty_engine, saved_by_excel(written), viewer=system_viewer(empty_engine),
+                                 uploader="t")) == []
+    with empty_engine.connect() as conn:
+        assert sorted(tuple(r) for r in conn.execute(text(
+            "select count_suppliers, count_unqualified from supplier_evaluation"))) == [(0, 0), (7, 0)]
 
 
 def test_openpyxl_formula_without_value_is_error(empty_engine, tmp_path):

@@ -247,21 +247,37 @@ _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _VALUE = re.compile(rb"<v>\s*[^<\s]")
 _FORMULA_HINT = re.compile(rb"<f")  # the regex engine scans a sheet's XML 3× faster than `in`
+_RECALCULATE_ON_LOAD = re.compile(rb'<calcPr\b[^>]*\bfullCalcOnLoad="(?:1|true)"')
+_ZERO = re.compile(rb"<v>0</v>")
+_TYPED = re.compile(rb'\bt="(?!n")')  # a cell typed other than number (text, boolean, error)
 
 
-def formulas_without_value(xml: bytes) -> set[tuple[int, int]]:
-    """(Excel row, 0-based column) of every formula cell whose cached <v> is missing or empty.
+def recalculated_on_load(workbook_xml: bytes) -> bool:
+    """Whether the workbook asks to be recalculated in full when opened: what a program that
+    cannot compute formulas writes (xlsxwriter, openpyxl); Excel drops the request when it saves
+    the values it computed."""
+    return _RECALCULATE_ON_LOAD.search(workbook_xml) is not None
 
-    xlsxwriter (write_formula with value "") and openpyxl (a "=…" string) both write
-    `<f>…</f><v></v>` for a formula nobody computed; calamine reads that as an empty cell, so
-    only the XML tells it from a blank. Excel itself writes `t="str"` with `<v></v>` for a text
-    formula whose result is "", which is a real cached value."""
+
+def formulas_without_value(xml: bytes, zero_is_placeholder: bool = False) -> set[tuple[int, int]]:
+    """(Excel row, 0-based column) of every formula cell whose cached <v> is missing or empty —
+    or, with `zero_is_placeholder` (a workbook recalculated on load), a numeric 0.
+
+    openpyxl (a "=…" string) writes `<f>…</f>` with no value and xlsxwriter with value "" an
+    empty `<v></v>`; calamine reads both as an empty cell, so only the XML tells them from a
+    blank. xlsxwriter's write_formula without a value writes `<v>0</v>`, a zero nobody computed,
+    in a workbook that asks to be recalculated on load: there a cached 0 is no result (an explicit
+    0 written by such a program is refused with it, and Excel's own saved files are untouched).
+    Excel writes `t="str"` with `<v></v>` for a text formula whose result is "", a real cached value."""
     if _FORMULA_HINT.search(xml) is None:
         return set()
     out = set()
     for m in _CELL.finditer(xml):
         body = m.group(2) or b""
-        if b"<f" not in body or _VALUE.search(body) or b"<is>" in body:
+        if b"<f" not in body or b"<is>" in body:
+            continue
+        if _VALUE.search(body) and not (zero_is_placeholder and _ZERO.search(body)
+                                        and _TYPED.search(m.group(1)) is None):
             continue
         if b't="str"' in m.group(1) and b"<v" in body:
             continue  # Excel's own cached empty-string result of a text formula
@@ -484,5 +500,6 @@ def _read_sheet(book, parts, paths, name: str, limits: Limits) -> RawSheet | Non
     sheet.above = [(i + 1, [c.strip() for c in cells if isinstance(c, str) and c.strip()])
                    for i, cells in enumerate(rows[:header])]
     if name in paths and paths[name] in parts:
-        sheet.no_cached_value = formulas_without_value(parts[paths[name]])
+        sheet.no_cached_value = formulas_without_value(
+            parts[paths[name]], recalculated_on_load(parts.get("xl/workbook.xml", b"")))
     return sheet
