@@ -23,7 +23,9 @@ pytestmark = pytest.mark.browser
 SHEETS = {"august": "?unit=DT&window=phase2&as_of=2023-08-31&since=2023-07-31",
           "october": "?unit=DT&window=phase3&as_of=2023-10-03",
           # not a meeting sheet: 分局看板 printed as its page shows, the monthly trends on a page of their own
-          "sub_bureau": "sub_bureau?unit=DT03&window=campaign&as_of=2023-11-30"}
+          "sub_bureau": "sub_bureau?unit=DT03&window=campaign&as_of=2023-11-30",
+          # a page of lists: each data grid prints as its wrapping table (widgets.print_twin)
+          "rectification": "rectification?unit=DT&window=campaign&as_of=2023-11-30"}
 MEETING_SHEETS = ["august", "october"]
 
 # (selector, smallest computed font size in px under print media); 11 px = 8.25 pt
@@ -61,7 +63,11 @@ def _print(signed_in, url: str, pdf) -> dict:
     page.wait_for_selector(READY, timeout=90_000)
     page.wait_for_timeout(800)  # a rerun triggered by the query-param sync
     page.wait_for_selector(READY, timeout=90_000)
+    shown = page.evaluate("""() => [".print-only", '[data-testid="stDataFrame"]'].map(
+        s => Array.from(document.querySelectorAll(s)).filter(e => e.getClientRects().length).length)""")
     page.emulate_media(media="print")
+    grids = page.evaluate("""() => Array.from(document.querySelectorAll('[data-testid="stDataFrame"]'))
+                                    .filter(e => e.getClientRects().length).length""")
     sizes = {sel: page.evaluate(
         """s => Array.from(document.querySelectorAll(s)).filter(e => e.getClientRects().length)
                .map(e => parseFloat(getComputedStyle(e).fontSize))""", sel) for sel, _ in SIZES}
@@ -73,7 +79,8 @@ def _print(signed_in, url: str, pdf) -> dict:
         SHOTS.mkdir(exist_ok=True)
         subprocess.run(["pdftoppm", "-r", "80", "-png", str(pdf), str(SHOTS / f"overview_print_{pdf.stem}")],
                        check=True, timeout=60)
-    return {"sizes": sizes, "text": text, "pages": text.rstrip("\f").count("\f") + 1}
+    return {"sizes": sizes, "text": text, "pages": text.rstrip("\f").count("\f") + 1,
+            "screen": {"twins": shown[0], "grids": shown[1]}, "print_grids": grids}
 
 
 @pytest.mark.parametrize("sheet", MEETING_SHEETS)
@@ -141,3 +148,18 @@ def test_the_sub_bureau_problems_heading_prints_with_its_table(printed):
     assert len(found) == 1
     ends_the_page = re.search(r"未整改问题（\d+ 件，其中逾期 \d+ 件）$", found[0]) is not None
     assert not ends_the_page or found[0].startswith("未整改问题")
+
+
+def test_a_list_prints_every_column_and_its_true_count(printed):
+    """问题整改's grids (canvases, cut at the page's right edge when printed) print as tables of
+    every column, wrapping; the 问题清单 of 630 problems as its first 100 rows and the true count
+    (the page's own heading's). On screen the grids show and the tables for paper do not."""
+    got = printed["rectification"]
+    assert got["screen"]["twins"] == 0 and got["screen"]["grids"] >= 4
+    assert got["print_grids"] == 0
+    text = re.sub(r"[ \t]+", " ", got["text"])
+    total = re.search(r"问题清单（(\d+) 件", text)
+    assert total and f"打印件列出前 100 行（共 {total.group(1)} 行）" in text
+    # the list's last columns (past the width a grid shows) and a row of the 60 finished late
+    assert "上报人 上报时间" in text and "超期完成天数" in text
+    assert re.search(r"城区分局 东台市和鸿食品有限公司 ZGDT01-2023-0010 风险排查 2023-04-04 2023-04-29 25", text)

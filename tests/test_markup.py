@@ -9,7 +9,9 @@ import re
 import subprocess
 import zipfile
 from datetime import date
+from html.parser import HTMLParser
 
+import pandas as pd
 import pytest
 from docx import Document
 from openpyxl import load_workbook
@@ -19,7 +21,7 @@ from dashboard.campaign import load_campaign
 from dashboard.db import get_engine
 from dashboard.exports import build_summary, pdf, render
 from dashboard.ui.widgets import WORD_JOINER as W
-from dashboard.ui.widgets import html_text, md
+from dashboard.ui.widgets import PRINT_ROWS, html_text, md, print_twin
 
 from tests.hostile import EVIL, FORMULA, LINK, PAYLOADS, hostile_county_url
 
@@ -66,6 +68,51 @@ def test_md_leaves_no_punctuation_unescaped_and_loses_nothing(payload):
 def test_html_text_escapes_tags_quotes_and_keeps_the_html_block_whole(value, expected):
     # a blank line would end the <div> block and let the rest be read as Markdown
     assert html_text(value) == expected
+
+
+class _Cells(HTMLParser):
+    """The tags and the cell texts of a table's markup (entities resolved, as a browser reads them)."""
+
+    def __init__(self, markup: str):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.cells, self.text, self.open = [], [], [], False
+        self.feed(markup)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        if tag in ("td", "th"):
+            self.cells.append("")
+            self.open = True
+
+    def handle_endtag(self, tag):
+        self.open = self.open and tag not in ("td", "th")
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self.open:
+            self.cells[-1] += data
+
+
+def test_print_twin_holds_the_payloads_only_as_cell_text():
+    frame = pd.DataFrame({"企业名称": [*PAYLOADS, FORMULA], "不合格项目": [LINK] * (len(PAYLOADS) + 1)})
+    twin = _Cells(print_twin(frame))
+    assert set(twin.tags) == {"div", "table", "thead", "tr", "th", "tbody", "td"}  # no tag of the data's
+    assert twin.cells == ["企业名称", "不合格项目"] + [v for p in [*PAYLOADS, FORMULA] for v in (p, LINK)]
+
+
+def test_print_twin_prints_the_first_rows_with_the_true_count():
+    frame = pd.DataFrame({"问题编号": [f"P{i:03d}" for i in range(PRINT_ROWS + 23)],
+                          "超期天数": [float(i) for i in range(PRINT_ROWS + 22)] + [None],
+                          "罚没金额（元）": [2.5] * (PRINT_ROWS + 23)})
+    twin = _Cells(print_twin(frame))
+    assert twin.tags.count("tr") == 1 + PRINT_ROWS
+    assert twin.cells[3:6] == ["P000", "0", "2.5"]  # a whole float without ".0"
+    assert twin.cells[-3:] == [f"P{PRINT_ROWS - 1:03d}", str(PRINT_ROWS - 1), "2.5"]
+    assert f"打印件列出前 {PRINT_ROWS} 行（共 {PRINT_ROWS + 23} 行）" in "".join(twin.text)
+    short = _Cells(print_twin(frame.tail(2)))
+    assert short.cells[3:] == [f"P{PRINT_ROWS + 21:03d}", str(PRINT_ROWS + 21), "2.5",
+                               f"P{PRINT_ROWS + 22:03d}", "", "2.5"]  # a gap prints empty
+    assert "打印件" not in "".join(short.text)
 
 
 # ------------------------------------------------------------------ the exports

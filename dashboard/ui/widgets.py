@@ -46,6 +46,8 @@ CSS = """
 .exc-card .n {font-size:1.6rem; font-weight:700; color:var(--c); line-height:1.2;}
 .exc-card .t {font-size:0.85rem; color:#333;}
 .meeting-sheet {display:none;}
+/* a data grid's table for paper (print_twin): no room on screen, not even the gap of its block */
+[data-testid="stElementContainer"]:has(.print-only) {display:none;}
 .wrap-table {border-collapse:collapse; width:100%; font-size:0.9rem;}
 .wrap-table th, .wrap-table td {border:1px solid #ddd; padding:3px 6px; text-align:left; vertical-align:top;
     white-space:normal; word-break:break-word;}
@@ -126,6 +128,13 @@ CSS = """
   [class*="st-key-printpage"] {break-before:page; break-inside:avoid;}
   [class*="st-key-printkeep"] {break-inside:avoid;}  /* a heading and its table (at most 420 px) */
   [class*="st-key-printpage"] [data-testid="stVegaLiteChart"] {zoom:0.72;}
+  /* a data grid followed by its table for paper (print_twin): the table prints, the grid does not */
+  [data-testid="stElementContainer"]:has(.print-only) {display:block;}
+  [data-testid="stElementContainer"]:has([data-testid="stDataFrame"]):has(+ [data-testid="stElementContainer"] .print-only)
+    {display:none !important;}
+  .print-table {font-size:11px;} .print-table thead {display:table-header-group;}
+  [data-testid="stElementContainer"]:has(h3, h4) {break-after:avoid;}  /* a heading stays with what follows */
+  .print-table tr {break-inside:avoid;} .print-note {font-size:11px; color:#555; margin:2px 0 0 0;}
 }
 </style>
 """
@@ -302,6 +311,36 @@ def frame_table(df: pd.DataFrame, *, empty: str = "无记录", height: int | Non
         st.info(empty)
         return
     st.dataframe(df, width="stretch", hide_index=True, height=height or min(38 + 35 * len(df), 420), key=key)
+    html_block(print_twin(df))
+
+
+PRINT_ROWS = 100  # rows of a table on paper (the screen's grid scrolls through all of them)
+
+
+def print_twin(df: pd.DataFrame) -> str:
+    """The table for paper: a data grid prints only the columns its canvas shows, cut at the right
+    edge of the page, so the printed page carries this wrapping HTML table of the first PRINT_ROWS
+    rows instead (hidden on screen; the grid before it is hidden in print), with the true count
+    when it holds fewer. Every value is escaped."""
+    numeric = [pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in df.dtypes]
+    head = "".join(f"<th>{html_text(c)}</th>" for c in df.columns)
+    td = ['<td class="num">' if n else "<td>" for n in numeric]
+    body = "".join("<tr>" + "".join(f"{t}{_paper(v)}</td>" for v, t in zip(row, td)) + "</tr>"
+                   for row in df.head(PRINT_ROWS).itertuples(index=False, name=None))
+    note = (f'<p class="print-note">打印件列出前 {PRINT_ROWS} 行（共 {len(df)} 行）；完整清单见页面上的表格。</p>'
+            if len(df) > PRINT_ROWS else "")
+    return (f'<div class="print-only"><table class="wrap-table print-table"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table>{note}</div>")
+
+
+def _paper(v) -> str:
+    """A grid cell's value as printed text: empty for a missing value, a whole float without its
+    ".0" (an integer column holding a gap is float), others to two decimals at most."""
+    if v is None or (not isinstance(v, str) and pd.api.types.is_scalar(v) and pd.isna(v)):
+        return ""
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else f"{v:.2f}".rstrip("0")
+    return html_text(v)
 
 
 PROVENANCE_COLUMNS = ["unit_name", "credit_code", "name", "member_label", "evidence_label", "evidence_date",
