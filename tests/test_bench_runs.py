@@ -40,6 +40,17 @@ def test_goal_rows_take_medians_of_rounds_and_skip_a_round_with_missing_lines(ca
     assert "CPU 合计 122 ms，为单个会话冷重跑 CPU 的 2.0 倍" in printed
 
 
+def test_each_round_says_how_far_apart_the_ten_runs_began(capsys):
+    """A stampede is ten runs begun together: the server's lines give each run's start (its end
+    less its wall time), printed so a round whose runs trickled in one by one shows as such."""
+    ten = [{"wall_s": 0.020, "cpu_s": 0.005, "end_time": 100.020 + i * 0.004} for i in range(9)]
+    ten.append({"wall_s": 0.090, "cpu_s": 0.030, "end_time": 100.095})  # began at 100.005
+    out = {"uploads": [(runs((0.040, 0.035)), ten)], "random_one": [], "random_ten": []}
+    (_, ratio3, _), _ = server_runs.goal_rows(out, 10, 1.0, 15)
+    assert ratio3 == pytest.approx(0.090 / 0.040)
+    assert "10 个会话同时，开始相差 32 ms 最快 20 ms、最慢 90 ms" in capsys.readouterr().out
+
+
 def test_a_goal_without_enough_lines_is_a_row_not_measured_never_a_missing_row(capsys):
     out = {"uploads": [(runs((0.050, 0.045)), runs((0.020, 0.008)))],  # one line of ten
            "random_one": runs((0.010, 0.008)), "random_ten": runs((0.012, 0.008))}
