@@ -38,7 +38,7 @@ widgets.table(p["by_type"], ["violation_type", "count_cases", "amount_fines", "c
               empty="本期没有立案的案件")
 if len(p["by_unit"]) > 1 and p["by_unit_type"]:
     with st.expander("各单位 × 违法类型（案件数）"):
-        widgets.table(p["by_unit_type"], ["unit_name", "violation_type", "count_cases"])
+        widgets.table(p["by_unit_type"], ["unit_name", "violation_type", "count_cases"], paper=False)
 
 st.markdown(f"#### 案件清单（{total['count_cases']} 件）")
 widgets.table([{**r, "fine_amount": yuan_plain(r["fine_amount"])} for r in p["cases"]],

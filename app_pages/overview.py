@@ -73,11 +73,11 @@ def exception_tabs() -> None:
     with tabs[0]:
         widgets.short_list_note(overdue, "件", "逾期天数最多", "app_pages/rectification.py",
                                 f"全部 {overdue['total']} 件见“问题整改”页的问题清单（逾期在前）")
-        widgets.table(overdue["rows"], OVERDUE_COLUMNS, empty="没有逾期未整改的问题")
+        widgets.table(overdue["rows"], OVERDUE_COLUMNS, empty="没有逾期未整改的问题", paper=False)
     with tabs[1]:
         widgets.short_list_note(undisposed, "批", "抽样最早", "app_pages/sampling.py",
                                 "全部不合格批次及其核查处置状态见“监督抽检”页")
-        widgets.table(undisposed["rows"], UNDISPOSED_COLUMNS, empty="不合格样品均已处置")
+        widgets.table(undisposed["rows"], UNDISPOSED_COLUMNS, empty="不合格样品均已处置", paper=False)
     with tabs[2]:  # a list that wraps: a unit can be behind on every target
         if below and behind:
             st.markdown(widgets.html_table(behind, ["unit_name", "behind_targets"]), unsafe_allow_html=True)
@@ -87,17 +87,17 @@ def exception_tabs() -> None:
         else:
             st.info("各下级单位均符合进度" if below else "各项指标均符合进度")
     with tabs[3]:
-        widgets.table(silent, ["unit_name", "last_record_date", "last_upload"], empty="各单位本月均已上报")
+        widgets.table(silent, ["unit_name", "last_record_date", "last_upload"], empty="各单位本月均已上报", paper=False)
     with tabs[4]:
         widgets.short_list_note(unfiled, "批", "抽样最早", "app_pages/enforcement.py",
                                 "全部案件及严重不合格批次的立案情况见“严打（违法案件）”页")
-        widgets.table(unfiled["rows"], UNFILED_COLUMNS, empty=f"{conf.strike.label}不合格批次均已立案（或未满{conf.strike.case_due_days}日）")
+        widgets.table(unfiled["rows"], UNFILED_COLUMNS, empty=f"{conf.strike.label}不合格批次均已立案（或未满{conf.strike.case_due_days}日）", paper=False)
     with tabs[5]:
         st.page_link("app_pages/tasks.py", label="工作任务台账（全部工作任务、按责任科室和单位统计、标记完成情况）",
                      icon=":material/checklist:")
         widgets.table([{**r, "item_text": r["text"], "due_date": r["deadline_date"], "work_status": r["status"]}
                        for r in late_work], ["kind", "item_text", "owner", "due_date", "work_status", "days_overdue"],
-                      empty="没有逾期的工作任务")
+                      empty="没有逾期的工作任务", paper=False)
         st.caption(f"第一阶段结束（{ledger.measures_due_date}）前未上报细化措施（工作任务）的单位："
                    + ("、".join(widgets.md(u["unit_name"]) for u in no_measures) or "无"))
 
@@ -199,7 +199,7 @@ if grades is not None:
             st.markdown(f"**按{axis}**")
             widgets.table(data.grade_matrix(ver, sel, axis),
                           ["unit_name", "grade_a", "grade_b", "grade_c", "grade_d", "grade_none", "grade_total"],
-                          key=f"ovw_grades_{axis}")
+                          key=f"ovw_grades_{axis}", paper=False)
 with rest:
     widgets.provenance(figs, sel, key="overview")
 

@@ -36,4 +36,4 @@ if t["models"]:
     st.markdown("获授牌企业：" + "、".join(widgets.md(m["name"]) for m in t["models"]) + "。")
 with st.expander(f"{year}年度全部评比结果（{len(t['ratings'])} 家）"):
     widgets.table(t["ratings"], ["unit_name", "name", "credit_code", "score", "star", "status",
-                                 "file_name", "uploader", "uploaded_at"])
+                                 "file_name", "uploader", "uploaded_at"], paper=False)

@@ -243,20 +243,29 @@ def _fits(extent: tuple[int, int], limits: Limits) -> bool:
 
 
 # ------------------------------------------------------------------ formulas without a value
-_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+# Linear on any input: an attribute list stops at the next "<" and a cell's body at the next <c or
+# </c, so no match attempt scans past the next cell (a comment full of "<c " took seconds before).
+_CELL = re.compile(rb"<c\b([^<>]*?)(?:/>|>((?:[^<]|<(?!/?c\b))*?)</c>)")
 _REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _VALUE = re.compile(rb"<v>\s*[^<\s]")
 _FORMULA_HINT = re.compile(rb"<f")  # the regex engine scans a sheet's XML 3× faster than `in`
-_RECALCULATE_ON_LOAD = re.compile(rb'<calcPr\b[^>]*\bfullCalcOnLoad="(?:1|true)"')
 _ZERO = re.compile(rb"<v>0</v>")
-_TYPED = re.compile(rb'\bt="(?!n")')  # a cell typed other than number (text, boolean, error)
+_TYPED = re.compile(rb"""\bt\s*=\s*["'](?!n["'])""")  # a cell typed other than number (text, boolean, error)
+# what xlsxwriter and openpyxl write, neither able to compute a formula: the calculation id of
+# Excel 2007 with a request to recalculate everything when the workbook is opened
+_WRITTEN_BY_PYTHON = {"calcId": "124519", "fullCalcOnLoad": "1"}
 
 
 def recalculated_on_load(workbook_xml: bytes) -> bool:
-    """Whether the workbook asks to be recalculated in full when opened: what a program that
-    cannot compute formulas writes (xlsxwriter, openpyxl); Excel drops the request when it saves
-    the values it computed."""
-    return _RECALCULATE_ON_LOAD.search(workbook_xml) is not None
+    """Whether workbook.xml carries xlsxwriter's and openpyxl's request to be recalculated in full
+    when opened (_WRITTEN_BY_PYTHON): their cached formula results are placeholders. Excel drops the
+    request when it saves the values it computed; another program's request (with its own
+    calculation id) is not taken as proof, so its real zeros are never refused."""
+    try:
+        calc = ElementTree.fromstring(workbook_xml).find(f"{_NS_MAIN}calcPr")
+    except ElementTree.ParseError:
+        return False
+    return calc is not None and all(calc.get(k) == v for k, v in _WRITTEN_BY_PYTHON.items())
 
 
 def formulas_without_value(xml: bytes, zero_is_placeholder: bool = False) -> set[tuple[int, int]]:
@@ -462,8 +471,9 @@ def read_untrusted(data: bytes, file_name: str, limits: Limits) -> RawWorkbook:
     except Exception as exc:  # calamine's errors: a damaged or foreign file
         raise FileRefused(f"无法读取该工作簿（文件可能已损坏）：{exc}") from exc
     sheets, ignored = [], []
+    recalculated = recalculated_on_load(parts.get("xl/workbook.xml", b""))
     for name in book.sheet_names:
-        sheet = _read_sheet(book, parts, paths, name, limits)
+        sheet = _read_sheet(book, parts, paths, name, limits, recalculated)
         if sheet is None:
             ignored.append(name)
         else:
@@ -474,7 +484,7 @@ def read_untrusted(data: bytes, file_name: str, limits: Limits) -> RawWorkbook:
     return RawWorkbook(sheets, ignored)
 
 
-def _read_sheet(book, parts, paths, name: str, limits: Limits) -> RawSheet | None:
+def _read_sheet(book, parts, paths, name: str, limits: Limits, recalculated: bool = False) -> RawSheet | None:
     try:
         rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
     except Exception:  # a chart sheet or a damaged part: nothing to import from it
@@ -500,6 +510,5 @@ def _read_sheet(book, parts, paths, name: str, limits: Limits) -> RawSheet | Non
     sheet.above = [(i + 1, [c.strip() for c in cells if isinstance(c, str) and c.strip()])
                    for i, cells in enumerate(rows[:header])]
     if name in paths and paths[name] in parts:
-        sheet.no_cached_value = formulas_without_value(
-            parts[paths[name]], recalculated_on_load(parts.get("xl/workbook.xml", b"")))
+        sheet.no_cached_value = formulas_without_value(parts[paths[name]], recalculated)
     return sheet

@@ -126,7 +126,6 @@ CSS = """
   /* a block too tall to share a page (分局看板's thirteen monthly trends): a page of its own, its
      chart scaled to the page's height (A4 landscape: about 730 px for five rows of panels) */
   [class*="st-key-printpage"] {break-before:page; break-inside:avoid;}
-  [class*="st-key-printkeep"] {break-inside:avoid;}  /* a heading and its table (at most 420 px) */
   [class*="st-key-printpage"] [data-testid="stVegaLiteChart"] {zoom:0.72;}
   /* a data grid followed by its table for paper (print_twin): the table prints, the grid does not */
   [data-testid="stElementContainer"]:has(.print-only) {display:block;}
@@ -299,19 +298,22 @@ def frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
 
 
 def table(rows: list[dict], columns: list[str], *, empty: str = "无记录", height: int | None = None,
-          key: str | None = None) -> None:
+          key: str | None = None, paper: bool = True) -> None:
     """Rows as a Chinese-headed table of `columns`; the `empty` note when there are none."""
-    frame_table(frame(rows, columns), empty=empty, height=height, key=key)
+    frame_table(frame(rows, columns), empty=empty, height=height, key=key, paper=paper)
 
 
 def frame_table(df: pd.DataFrame, *, empty: str = "无记录", height: int | None = None,
-                key: str | None = None) -> None:
-    """A display frame (see frame()) as a table; the `empty` note when it has no rows."""
+                key: str | None = None, paper: bool = True) -> None:
+    """A display frame (see frame()) as a table; the `empty` note when it has no rows. With `paper`
+    its table for print follows it (print_twin); a table inside an expander, which print hides,
+    passes paper=False and costs the run nothing more."""
     if df.empty:
         st.info(empty)
         return
     st.dataframe(df, width="stretch", hide_index=True, height=height or min(38 + 35 * len(df), 420), key=key)
-    html_block(print_twin(df))
+    if paper:
+        html_block(print_twin(df))
 
 
 PRINT_ROWS = 100  # rows of a table on paper (the screen's grid scrolls through all of them)
@@ -339,7 +341,8 @@ def _paper(v) -> str:
     if v is None or (not isinstance(v, str) and pd.api.types.is_scalar(v) and pd.isna(v)):
         return ""
     if isinstance(v, float):
-        return str(int(v)) if v.is_integer() else f"{v:.2f}".rstrip("0")
+        text = str(int(v)) if v.is_integer() else f"{v:.2f}".rstrip("0").rstrip(".")
+        return "0" if text == "-0" else text
     return html_text(v)
 
 
@@ -385,7 +388,8 @@ def provenance(figs: list[dict], sel: Selection, *, key: str) -> None:
         tabs = st.tabs([f"{part}：{count} 条" for part, (_, count) in parts.items()])
         for tab, (part, (df, count)) in zip(tabs, parts.items()):
             with tab:
-                frame_table(df, empty="分子为 0：没有计入的记录" if part == "分子" else "分母为 0：无数据")
+                frame_table(df, empty="分子为 0：没有计入的记录" if part == "分子" else "分母为 0：无数据",
+                            paper=False)
                 if count > len(df):
                     st.caption(f"共 {count} 条，表中列出前 {len(df)} 条；全部记录可下载。")
                     st.download_button(f"下载全部 {count} 条（CSV）", data=lambda part=part: _provenance_csv(*fig, part),
