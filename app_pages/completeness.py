@@ -7,11 +7,10 @@ import streamlit as st
 from dashboard.figures.reporting import SHEETS, REPORT_STATUS_COLOURS, cell_text, due_date, reporting_completeness
 from dashboard.labels import percent_text
 from dashboard.periods import month_label
-from dashboard.ui import controls, data
+from dashboard.ui import controls, data, widgets
 
 choice, sel, ver, conf = controls.current(), controls.selection(), data.version(), data.campaign()
-st.markdown("### 上报完整性与及时性")
-st.caption(choice.caption)
+widgets.page_setup("上报完整性与及时性", choice)
 
 
 @data.cached()
@@ -27,11 +26,12 @@ st.caption(f"按时：该月月报在次月 {c.on_time_day} 日（含）前上�
            "待报：尚未到上报期限。月报指一次上报中至少五分之一的记录日期在该月；单元格中的日期为上报日期。")
 
 st.markdown("#### 各单位完整率与按时率")
-st.dataframe(pd.DataFrame([{"单位": s["unit_name"], "应报月数": s["months_due"], "已报": s["months_reported"],
-                            "按时": s["months_on_time"], "迟报": s["months_late"], "未报": s["months_missing"],
-                            "完整率": percent_text(s["months_reported"], s["months_due"]),
-                            "按时率": percent_text(s["months_on_time"], s["months_due"])}
-                           for s in c.summary]), hide_index=True, width="stretch", key="cmp_summary")
+summary = pd.DataFrame([{"单位": s["unit_name"], "应报月数": s["months_due"], "已报": s["months_reported"],
+                         "按时": s["months_on_time"], "迟报": s["months_late"], "未报": s["months_missing"],
+                         "完整率": percent_text(s["months_reported"], s["months_due"]),
+                         "按时率": percent_text(s["months_on_time"], s["months_due"])} for s in c.summary])
+st.dataframe(summary, hide_index=True, width="stretch", key="cmp_summary")
+widgets.html_block(widgets.print_twin(summary))  # printed whole, not cut at the page's right edge
 
 
 def matrix(rows: list[dict], title: str) -> None:

@@ -8,12 +8,11 @@ from dashboard import access, actions
 from dashboard.figures.reporting import batch_file, batch_records, upload_history
 from dashboard.importer import RollbackError
 from dashboard.labels import fmt_datetime
-from dashboard.ui import data, session
+from dashboard.ui import data, session, widgets
 from dashboard.ui.widgets import md
 
 eng, viewer, ver = data.engine(), session.viewer(), data.version()
-st.markdown("### 上报记录")
-st.caption("每次确认上报都记为一批；撤销一批会把它新增的记录删除、更新过的记录恢复为上报前的内容。")
+widgets.page_setup("上报记录", caption="每次确认上报都记为一批；撤销一批会把它新增的记录删除、更新过的记录恢复为上报前的内容。")
 kind, message = st.session_state.pop("hist_message", (None, None))
 if kind:
     (st.error if kind == "error" else st.success)(md(message))
@@ -47,6 +46,7 @@ st.caption(f"共 {len(shown)} 批")
 st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(shown), 420), key="hist_table",
              column_config={"批次": st.column_config.NumberColumn(width="small"),
                             "新增/更新": st.column_config.TextColumn(width="small")})
+widgets.html_block(widgets.print_twin(table))  # printed whole, not cut at the page's right edge
 
 st.markdown("#### 查看一批")
 by_id = {r["batch_id"]: r for r in shown}
@@ -69,9 +69,10 @@ if original:
 changes = batch_records(eng, pick, viewer)
 st.markdown(f"**本批写入的记录（{len(changes)} 条）**")
 if changes:
-    st.dataframe(pd.DataFrame([{"工作表": c["sheet"], "记录": c["record_key"], "操作": c["change"],
-                                "上报前的内容（更新的记录）": c["previous"]} for c in changes]),
-                 hide_index=True, width="stretch", height=min(38 + 35 * len(changes), 360), key="hist_changes")
+    written = pd.DataFrame([{"工作表": c["sheet"], "记录": c["record_key"], "操作": c["change"],
+                             "上报前的内容（更新的记录）": c["previous"]} for c in changes])
+    st.dataframe(written, hide_index=True, width="stretch", height=min(38 + 35 * len(changes), 360), key="hist_changes")
+    widgets.html_block(widgets.print_twin(written))
 
 if batch["status"] == "committed" and viewer.can(access.ROLLBACK):
     confirm = st.session_state.get("hist_confirm") == pick

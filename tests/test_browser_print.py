@@ -25,7 +25,8 @@ SHEETS = {"august": "?unit=DT&window=phase2&as_of=2023-08-31&since=2023-07-31",
           # not a meeting sheet: 分局看板 printed as its page shows, the monthly trends on a page of their own
           "sub_bureau": "sub_bureau?unit=DT03&window=campaign&as_of=2023-11-30",
           # a page of lists: each data grid prints as its wrapping table (widgets.print_twin)
-          "rectification": "rectification?unit=DT&window=campaign&as_of=2023-11-30"}
+          "rectification": "rectification?unit=DT&window=campaign&as_of=2023-11-30",
+          "history": "history"}
 MEETING_SHEETS = ["august", "october"]
 
 # (selector, smallest computed font size in px under print media); 11 px = 8.25 pt
@@ -163,3 +164,15 @@ def test_a_list_prints_every_column_and_its_true_count(printed):
     # the list's last columns (past the width a grid shows) and a row of the 60 finished late
     assert "上报人 上报时间" in text and "超期完成天数" in text
     assert re.search(r"城区分局 东台市和鸿食品有限公司 ZGDT01-2023-0010 风险排查 2023-04-04 2023-04-29 25", text)
+
+
+def test_the_upload_history_prints_every_column(printed):
+    """上报记录 (a page without the shared controls) carries the page CSS too: its grids (the
+    batches, the chosen batch's records) print as wrapping tables, the last column (状态) included,
+    and only on paper."""
+    got = printed["history"]
+    assert got["screen"]["twins"] == 0 and got["screen"]["grids"] >= 1 and got["print_grids"] == 0
+    text = re.sub(r"[ \t]+", " ", got["text"])
+    # the headers only the tables for paper carry as text (a grid is a canvas)
+    assert "批次 上报文件 单位 数据月份 上报人 上报时间 各表行数 新增/" in text
+    assert "工作表 记录 操作 上报前的内容" in text

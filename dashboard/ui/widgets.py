@@ -132,6 +132,7 @@ CSS = """
   [data-testid="stElementContainer"]:has([data-testid="stDataFrame"]):has(+ [data-testid="stElementContainer"] .print-only)
     {display:none !important;}
   .print-table {font-size:11px;} .print-table thead {display:table-header-group;}
+  .print-table th {word-break:keep-all;}  /* 批次 on one line, not 批 over 次 */
   [data-testid="stElementContainer"]:has(h3, h4) {break-after:avoid;}  /* a heading stays with what follows */
   .print-table tr {break-inside:avoid;} .print-note {font-size:11px; color:#555; margin:2px 0 0 0;}
 }
@@ -190,11 +191,12 @@ def html_block(markup: str) -> None:
     st.html(_Built(markup))
 
 
-def page_setup(title: str, sel) -> None:
-    """Every page's top: the print CSS, the title and the caption of what is shown (unit, window, as_of)."""
+def page_setup(title: str, sel=None, *, caption: str | None = None) -> None:
+    """Every page's top: the print CSS, the title and the caption of what is shown (the selection's
+    unit, window and as_of; or `caption`, for a page without the shared controls)."""
     html_block(CSS + PHONE_HINT)  # not st.markdown: the browser parses it natively, not as Markdown in script
     st.markdown(f"### {title}")
-    st.caption(sel.caption)
+    st.caption(sel.caption if caption is None else caption)
 
 
 def colour(fig: dict) -> str:
