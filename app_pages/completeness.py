@@ -30,8 +30,7 @@ summary = pd.DataFrame([{"单位": s["unit_name"], "应报月数": s["months_due
                          "按时": s["months_on_time"], "迟报": s["months_late"], "未报": s["months_missing"],
                          "完整率": percent_text(s["months_reported"], s["months_due"]),
                          "按时率": percent_text(s["months_on_time"], s["months_due"])} for s in c.summary])
-st.dataframe(summary, hide_index=True, width="stretch", key="cmp_summary")
-widgets.html_block(widgets.print_twin(summary))  # printed whole, not cut at the page's right edge
+widgets.paper_grid(summary, hide_index=True, width="stretch", key="cmp_summary")
 
 
 def matrix(rows: list[dict], title: str) -> None:

@@ -43,10 +43,9 @@ table = pd.DataFrame([{"批次": r["batch_id"], "上报文件": r["file_name"], 
                        "状态": r["status_text"] + (f"（{fmt_datetime(r['rolled_back_at'])} {r['rolled_back_by']}）"
                                                    if r["rolled_back_at"] else "")} for r in shown])
 st.caption(f"共 {len(shown)} 批")
-st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(shown), 420), key="hist_table",
-             column_config={"批次": st.column_config.NumberColumn(width="small"),
-                            "新增/更新": st.column_config.TextColumn(width="small")})
-widgets.html_block(widgets.print_twin(table))  # printed whole, not cut at the page's right edge
+widgets.paper_grid(table, hide_index=True, width="stretch", height=min(38 + 35 * len(shown), 420), key="hist_table",
+                   column_config={"批次": st.column_config.NumberColumn(width="small"),
+                                  "新增/更新": st.column_config.TextColumn(width="small")})
 
 st.markdown("#### 查看一批")
 by_id = {r["batch_id"]: r for r in shown}
@@ -71,8 +70,8 @@ st.markdown(f"**本批写入的记录（{len(changes)} 条）**")
 if changes:
     written = pd.DataFrame([{"工作表": c["sheet"], "记录": c["record_key"], "操作": c["change"],
                              "上报前的内容（更新的记录）": c["previous"]} for c in changes])
-    st.dataframe(written, hide_index=True, width="stretch", height=min(38 + 35 * len(changes), 360), key="hist_changes")
-    widgets.html_block(widgets.print_twin(written))
+    widgets.paper_grid(written, hide_index=True, width="stretch", height=min(38 + 35 * len(changes), 360),
+                       key="hist_changes")
 
 if batch["status"] == "committed" and viewer.can(access.ROLLBACK):
     confirm = st.session_state.get("hist_confirm") == pick

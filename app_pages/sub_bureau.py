@@ -66,8 +66,7 @@ with st.expander("逐月数据表"):
 problems = [p for p in data.problems(ver, sel)
             if p["state"] != "已整改"]
 overdue = [p for p in problems if p["state"] == "逾期未整改"]
-with st.container(key="printkeep_problems"):  # printed, the heading stays with its table
-    st.markdown(f"#### 未整改问题（{len(problems)} 件，其中逾期 {len(overdue)} 件）")
-    widgets.table(problems, ["name", "cadre_name", "problem_no", "source", "description", "found_date",
-                             "deadline_date", "problem_status", "days_overdue"], empty="没有未整改的问题")
+st.markdown(f"#### 未整改问题（{len(problems)} 件，其中逾期 {len(overdue)} 件）")  # printed with its table
+widgets.table(problems, ["name", "cadre_name", "problem_no", "source", "description", "found_date",
+                         "deadline_date", "problem_status", "days_overdue"], empty="没有未整改的问题")
 widgets.provenance(figs, sel, key="sub_bureau")

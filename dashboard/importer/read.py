@@ -270,12 +270,12 @@ def recalculated_on_load(workbook_xml: bytes) -> bool:
 
 def formulas_without_value(xml: bytes, zero_is_placeholder: bool = False) -> set[tuple[int, int]]:
     """(Excel row, 0-based column) of every formula cell whose cached <v> is missing or empty —
-    or, with `zero_is_placeholder` (a workbook recalculated on load), a numeric 0.
+    or, with `zero_is_placeholder` (a workbook xlsxwriter or openpyxl wrote), a numeric 0.
 
     openpyxl (a "=…" string) writes `<f>…</f>` with no value and xlsxwriter with value "" an
     empty `<v></v>`; calamine reads both as an empty cell, so only the XML tells them from a
     blank. xlsxwriter's write_formula without a value writes `<v>0</v>`, a zero nobody computed,
-    in a workbook that asks to be recalculated on load: there a cached 0 is no result (an explicit
+    in a workbook marked as theirs (recalculated_on_load): there a cached 0 is no result (an explicit
     0 written by such a program is refused with it, and Excel's own saved files are untouched).
     Excel writes `t="str"` with `<v></v>` for a text formula whose result is "", a real cached value."""
     if _FORMULA_HINT.search(xml) is None:
