@@ -91,9 +91,9 @@ def router() -> None:
     page = st.navigation(pages(viewer, allowed, titles), expanded=True)
     controls.campaign_switch()  # before anything reads data.campaign()
     with st.sidebar:
-        st.caption(data.campaign().name)
         who = st.container(key="auth_who")
-        who.caption(f"当前账号：{md(viewer.username)}（{viewer.role_label}）")  # an account name: never Markdown
+        # one caption, two lines: the campaign and the account (an account name: never Markdown)
+        who.caption(f"{md(data.campaign().name)}  \n当前账号：{md(viewer.username)}（{viewer.role_label}）")
         with who:
             session.logout_button(engine)
     runtiming.note_page(next((n for n, t in titles.items() if t == page.title), ""))  # benchmarks' timing line

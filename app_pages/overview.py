@@ -46,14 +46,15 @@ no_measures = ledger.missing_measures
 owners = {t.code: t.owner for t in conf.targets}
 
 # ---------------------------------------------------------------- exceptions first
-st.markdown("#### 需要关注")
 month = month_of(choice.as_of).label
 behind_card = ("进度落后的下级单位", len(behind), "个") if below else ("进度落后的指标", len(lagging), "项")
 strip = [("逾期未整改问题", overdue["total"], "件"), ("不合格样品未处置完毕", undisposed["total"], "批"),
          behind_card, (f"{month}尚未上报的单位", len(silent), "个"),
          (f"严重不合格满{conf.strike.case_due_days}日未立案", unfiled["total"], "批"),
          ("逾期的工作任务", len(late_work), "项"), ("未报细化措施的单位", len(no_measures), "个")]
-widgets.exception_cards(strip)
+# Each heading travels in the element it heads (here and below): every element of the page is sent
+# and drawn again on every rerun of every session, ten of them at once after an upload (issue #16).
+st.markdown("#### 需要关注\n\n" + widgets.exception_strip(strip), unsafe_allow_html=True)
 OVERDUE_COLUMNS = ["unit_name", "enterprise_name", "cadre_name", "problem_no", "source", "description",
                    "deadline_date", "days_overdue", "problem_status"]
 UNDISPOSED_COLUMNS = ["unit_name", "name", "sample_no", "food_name", "sampling_date", "failed_items",
@@ -112,9 +113,8 @@ since = None
 left, right = st.columns([3, 2])
 with right.container(key="noprint_phase"):
     phase = phase_label(conf, choice.as_of)
-    st.markdown(f"#### 行动阶段　<small>当前：{phase}</small>",
-                unsafe_allow_html=True)
-    widgets.html_block(html_charts.phase_timeline(conf.phases, choice.as_of))
+    widgets.html_block(widgets.heading_html(f"行动阶段　<small>当前：{widgets.html_text(phase)}</small>")
+                       + html_charts.phase_timeline(conf.phases, choice.as_of))
     controls.seed("ovw_since", "since", st.query_params.get("since", ""))
     typed = st.text_input("与上次会议对比：上次会议的数据截至日期", key="ovw_since",
                           placeholder="例如 2023-07-31，输入后按回车").strip()
@@ -141,15 +141,15 @@ def cards() -> str:
 # version, selection (and meeting date) for every session, not on each session's every run
 # (data.shared; ten sessions rerunning after an upload built it ten times).
 with left:
-    st.markdown(f"#### {cn_number(len(own))}项工作目标（{widgets.md(choice.unit_name)}）")
-    st.markdown(data.shared("figure_cards", ver, sel, since, build=cards), unsafe_allow_html=True)
+    st.markdown(f"#### {cn_number(len(own))}项工作目标（{widgets.md(choice.unit_name)}）\n\n"
+                + data.shared("figure_cards", ver, sel, since, build=cards), unsafe_allow_html=True)
 
 # ---------------------------------------------------------------- matrix, pace, comparison
 if below:
     with st.container(key="noprint_matrix"):  # the printed meeting sheet (below) carries it as its table
-        st.markdown("#### 各下级单位完成情况")
-        widgets.html_block(data.shared("status_heatmap", ver, sel, build=lambda: html_charts.status_heatmap(below)))
-        widgets.legend()
+        widgets.html_block(widgets.heading_html("各下级单位完成情况")
+                           + data.shared("status_heatmap", ver, sel, build=lambda: html_charts.status_heatmap(below))
+                           + widgets.legend_html())
         table_view = widgets.lazy_expander("表格视图（各下级单位 × 指标）", OPEN_KEYS[1])
         if table_view is not None:
             with table_view:
@@ -168,21 +168,23 @@ def owners_table() -> tuple[int, str | None]:
 
 
 owners_count, owners_html = data.shared("owners_table", ver, sel, build=owners_table)
-rest.markdown(f"#### 按责任科室：未达标指标与逾期工作任务（{owners_count} 个科室）")
+owners_heading = f"#### 按责任科室：未达标指标与逾期工作任务（{owners_count} 个科室）"
 with rest:
     if owners_html is not None:
-        st.markdown(owners_html, unsafe_allow_html=True)
+        st.markdown(f"{owners_heading}\n\n{owners_html}", unsafe_allow_html=True)
     else:
+        st.markdown(owners_heading)
         st.info("各责任科室的指标均已达标（或无数据），没有逾期的工作任务。")
 if below:
-    rest.markdown("#### 进度与期末预测（行动以来，按当前进度推算至 "
-                  f"{max(p.end_date for p in conf.phases)}）")
-    with rest:
-        widgets.html_block(data.shared("forecast_heatmap", ver, sel, build=lambda: html_charts.forecast_heatmap(
-            [p for p in paces if p.unit_code != choice.unit_code])))
     level = "、".join(m.short_name for m in measures(conf) if m.pace == LEVEL)
-    rest.caption("每格：结论（可达标/难达标，行动结束后为已达标/未达标）、按当前进度推算的期末值、当前完成数/总数。覆盖类指标按从行动开始到最后阶段结束的直线进度衡量，并按行动以来的平均进度外推"
-                 + (f"；比率类指标（{level}）应始终保持在目标值。" if level else "。"))
+    with rest:
+        widgets.html_block(
+            widgets.heading_html(f"进度与期末预测（行动以来，按当前进度推算至 {max(p.end_date for p in conf.phases)}）")
+            + data.shared("forecast_heatmap", ver, sel, build=lambda: html_charts.forecast_heatmap(
+                [p for p in paces if p.unit_code != choice.unit_code]))
+            + widgets.note_html("每格：结论（可达标/难达标，行动结束后为已达标/未达标）、按当前进度推算的期末值、当前完成数/总数。"
+                                "覆盖类指标按从行动开始到最后阶段结束的直线进度衡量，并按行动以来的平均进度外推"
+                                + (f"；比率类指标（{level}）应始终保持在目标值。" if level else "。")))
 if previous:
     rest.markdown(f"#### 与上次会议（数据截至 {since}）相比　<small>下降的在前</small>", unsafe_allow_html=True)
     with rest:

@@ -38,6 +38,11 @@ CSS = """
 @container (max-width: 499px) {.fig-grid {grid-template-columns:repeat(var(--cols2,2),minmax(0,1fr));}}
 @container (max-width: 419px) {.fig-grid {grid-template-columns:minmax(0,1fr);} .fig-card .t {height:auto;}}
 .fig-card .own {font-size:0.8rem; color:#777;}
+/* heading_html and note_html: a heading or a note inside an html_block, drawn as st.markdown's "####" and st.caption */
+h4.in-block {font-size:1.5rem; font-weight:600; line-height:1.2; padding:0.5rem 0 1rem; margin:0;}
+h4.in-block small {font-size:0.833em;}
+.note {font-size:0.875rem; color:rgba(47,45,43,0.6); margin:0 0 1rem;}
+p.legend {margin:0.75rem 0 0;}
 .badge {display:inline-block; border-radius:4px; padding:0 5px; font-size:0.75rem; color:#fff; background:var(--c);}
 .exc-grid {display:grid; grid-template-columns:repeat(var(--n,4),minmax(0,1fr)); gap:8px; margin-bottom:4px;}
 .facts {display:grid; grid-template-columns:repeat(auto-fit,minmax(10rem,1fr)); gap:4px 12px; margin-bottom:8px;}
@@ -84,7 +89,7 @@ CSS = """
   body {-webkit-print-color-adjust:exact; print-color-adjust:exact; font-size:13px;}
   h3 {font-size:20px !important; padding:0 0 2px 0 !important;}
   h4 {font-size:16px !important; padding:2px 0 0 0 !important; margin:0 !important;}
-  [data-testid="stCaptionContainer"], small {font-size:12px !important;}
+  [data-testid="stCaptionContainer"], small, .note {font-size:12px !important;}
   .fig-grid {gap:6px;}
   .fig-card {padding:4px 8px;}
   .fig-card .t {font-size:14px; height:auto; font-weight:600;}
@@ -275,9 +280,27 @@ def _coloured_matrix(cells: list[tuple[str, str, str, str]], *, row_title: str) 
 
 def legend() -> None:
     """The colour legend and how to read a cell, under a status matrix."""
-    parts = [f'<span class="badge" style="--c:{c}">{s}</span>' for s, c in FIGURE_STATUS_COLOURS.items()]
-    st.markdown("图例：" + " ".join(parts) + "（橙框）　数字格式：完成率（完成数/总数）；样本较少：分母不足 5",
-                unsafe_allow_html=True)
+    st.markdown(_LEGEND, unsafe_allow_html=True)
+
+
+_LEGEND = ("图例：" + " ".join(f'<span class="badge" style="--c:{c}">{s}</span>' for s, c in FIGURE_STATUS_COLOURS.items())
+           + "（橙框）　数字格式：完成率（完成数/总数）；样本较少：分母不足 5")
+
+
+def legend_html() -> str:
+    """The legend as a paragraph, to close an html_block of its matrix."""
+    return f'<p class="legend">{_LEGEND}</p>'
+
+
+def heading_html(markup: str) -> str:
+    """A section heading inside an html_block (its element's first line, styled as st.markdown's
+    "####"): one element for the heading and what it heads. `markup` is built here, values escaped."""
+    return f'<h4 class="in-block">{markup}</h4>'
+
+
+def note_html(text: str) -> str:
+    """A note in an html_block, styled as st.caption; `text` is escaped here."""
+    return f'<p class="note">{html_text(text)}</p>'
 
 
 def _cell(col: str, v):
