@@ -204,15 +204,15 @@ def ms(seconds: float) -> str:
 
 
 def surplus_line(singles: list[float], slowest: list[float], warm: list[float], sessions: int) -> str:
-    """What the slowest of the ten runs spends beyond one session's cold run (median over rounds),
-    in warm reruns of one session (p50 of goal 4's single-session runs): about sessions − 1 when the
-    data version's work is done once and each other session only redraws its page; about
+    """What the slowest of the ten runs spent beyond one session's cold run (median over rounds),
+    counted in warm reruns of one session (p50 of goal 4's single-session runs): about sessions − 1
+    when the data version's work is done once and each other session only redraws its page; about
     sessions − 1 cold runs' worth when every session computes it again."""
-    extra = statistics.median(b - a for a, b in zip(singles, slowest))
+    extra = max(0.0, statistics.median(b - a for a, b in zip(singles, slowest)))
     redraw, cold = percentile(warm, 50), statistics.median(singles)
-    return (f"  仅供参考：最慢比单个会话冷重跑多 {ms(extra)}（各轮中位数），约合 {extra / redraw:.1f} 次单个会话热重跑"
-            f"（p50 {ms(redraw)}）；若每个会话各自重算该数据版本，应多出约 {sessions - 1} 次冷重跑"
-            f"（{ms((sessions - 1) * cold)}）")
+    counted = f"，约合 {extra / redraw:.1f} 次单个会话热重跑（p50 {ms(redraw)}）" if redraw > 0 else ""
+    return (f"  仅供参考：最慢比单个会话冷重跑多 {ms(extra)}（各轮中位数）{counted}；只算一次时约为 {sessions - 1} 次"
+            f"热重跑，若每个会话各自重算该数据版本，约为 {sessions - 1} 次冷重跑（{ms((sessions - 1) * cold)}）")
 
 
 def goal_rows(out: dict, sessions: int, think: float, seconds: float) -> list[tuple]:
@@ -243,8 +243,6 @@ def goal_rows(out: dict, sessions: int, think: float, seconds: float) -> list[tu
     else:
         rows.append((upload, None, GOALS["upload"], "没有一轮的服务器计时行数齐全"))
     one, ten = out["random_one"], out["random_ten"]
-    if singles and one:
-        print(surplus_line(singles, slowest, [r["wall_s"] for r in one], sessions))
     if len(one) >= 2 and len(ten) >= 2:
         w1, w10 = [r["wall_s"] for r in one], [r["wall_s"] for r in ten]
         print(f"  随机时刻重跑（思考时间指数分布，均值 {think:g} s，各 {seconds:g} s）：单个会话 n={len(w1)} p50 {ms(percentile(w1, 50))}、"
@@ -252,6 +250,8 @@ def goal_rows(out: dict, sessions: int, think: float, seconds: float) -> list[tu
               f"p95 {ms(percentile(w10, 95))}；运行线程 CPU 中位数 "
               f"{ms(statistics.median(r['cpu_s'] for r in one))} / {ms(statistics.median(r['cpu_s'] for r in ten))}")
         rows.append((p95, percentile(w10, 95) / percentile(w1, 95), GOALS["p95"]))
+        if singles:
+            print(surplus_line(singles, slowest, w1, sessions))
     else:
         print(f"  随机时刻重跑：服务器计时行数不足（单个 {len(one)}，{sessions} 个 {len(ten)}）")
         rows.append((p95, None, GOALS["p95"], "服务器计时行数不足"))

@@ -28,6 +28,7 @@ SHEETS = {"august": "?unit=DT&window=phase2&as_of=2023-08-31&since=2023-07-31",
           "rectification": "rectification?unit=DT&window=campaign&as_of=2023-11-30",
           "history": "history"}
 MEETING_SHEETS = ["august", "october"]
+GRIDS = {"rectification": 4, "history": 1}  # data grids each list page draws (waited for: they load their script lazily)
 
 # (selector, smallest computed font size in px under print media); 11 px = 8.25 pt
 SIZES = [(".meeting-sheet h3", 18), (".meeting-sheet h5", 12), (".meeting-sheet .exc-card .n", 16),
@@ -48,7 +49,7 @@ def printed(sample_county_url, tmp_path_factory):  # noqa: F811
         with sync_playwright() as p:
             b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             signed_in = SignedInBrowser(b, sample_county_url)
-            out = {name: _print(signed_in, f"http://127.0.0.1:{port}/{query}", tmp / f"{name}.pdf")
+            out = {name: _print(signed_in, f"http://127.0.0.1:{port}/{query}", tmp / f"{name}.pdf", GRIDS.get(name, 0))
                    for name, query in SHEETS.items()}
             b.close()
     finally:
@@ -57,13 +58,17 @@ def printed(sample_county_url, tmp_path_factory):  # noqa: F811
     return out
 
 
-def _print(signed_in, url: str, pdf) -> dict:
-    """The overview at `url` printed to `pdf`: computed font sizes, the PDF's text and page count."""
+def _print(signed_in, url: str, pdf, grids: int = 0) -> dict:
+    """The overview at `url` printed to `pdf`: computed font sizes, the PDF's text and page count.
+    `grids`: the data grids the page draws, waited for (under load a grid's script arrives after the
+    run is over, and counting them at once found none)."""
     page = signed_in.new_page(viewport={"width": 1400, "height": 900})
     page.goto(url)
     page.wait_for_selector(READY, timeout=90_000)
     page.wait_for_timeout(800)  # a rerun triggered by the query-param sync
     page.wait_for_selector(READY, timeout=90_000)
+    page.wait_for_function("n => document.querySelectorAll('[data-testid=stDataFrame]').length >= n",
+                           arg=grids, timeout=90_000)
     shown = page.evaluate("""() => [".print-only", '[data-testid="stDataFrame"]'].map(
         s => Array.from(document.querySelectorAll(s)).filter(e => e.getClientRects().length).length)""")
     page.emulate_media(media="print")

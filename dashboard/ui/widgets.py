@@ -138,7 +138,8 @@ p.legend {margin:0.75rem 0 0;}
     {display:none !important;}
   .print-table {font-size:11px;} .print-table thead {display:table-header-group;}
   .print-table th {word-break:keep-all;}  /* 批次 on one line, not 批 over 次 */
-  [data-testid="stElementContainer"]:has(h3, h4) {break-after:avoid;}  /* a heading stays with what follows */
+  [data-testid="stElementContainer"]:has(h3, h4) {break-after:avoid;}  /* a heading element stays with what follows */
+  h3, h4 {break-after:avoid;}  /* and so does a heading inside a block (widgets.heading_html) */
   .print-table tr {break-inside:avoid;} .print-note {font-size:11px; color:#555; margin:2px 0 0 0;}
 }
 </style>
