@@ -177,9 +177,10 @@ with rest:
         st.info("各责任科室的指标均已达标（或无数据），没有逾期的工作任务。")
 if below:
     level = "、".join(m.short_name for m in measures(conf) if m.pace == LEVEL)
+    campaign_end = widgets.html_text(max(p.end_date for p in conf.phases))
     with rest:
         widgets.html_block(
-            widgets.heading_html(f"进度与期末预测（行动以来，按当前进度推算至 {widgets.html_text(max(p.end_date for p in conf.phases))}）")
+            widgets.heading_html(f"进度与期末预测（行动以来，按当前进度推算至 {campaign_end}）")
             + data.shared("forecast_heatmap", ver, sel, build=lambda: html_charts.forecast_heatmap(
                 [p for p in paces if p.unit_code != choice.unit_code]))
             + widgets.note_html("每格：结论（可达标/难达标，行动结束后为已达标/未达标）、按当前进度推算的期末值、当前完成数/总数。"

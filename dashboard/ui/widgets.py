@@ -279,13 +279,13 @@ def _coloured_matrix(cells: list[tuple[str, str, str, str]], *, row_title: str) 
                  height=min(38 + 35 * len(rows), 520))
 
 
+_LEGEND = ("图例：" + " ".join(f'<span class="badge" style="--c:{c}">{s}</span>' for s, c in FIGURE_STATUS_COLOURS.items())
+           + "（橙框）　数字格式：完成率（完成数/总数）；样本较少：分母不足 5")
+
+
 def legend() -> None:
     """The colour legend and how to read a cell, under a status matrix."""
     st.markdown(_LEGEND, unsafe_allow_html=True)
-
-
-_LEGEND = ("图例：" + " ".join(f'<span class="badge" style="--c:{c}">{s}</span>' for s, c in FIGURE_STATUS_COLOURS.items())
-           + "（橙框）　数字格式：完成率（完成数/总数）；样本较少：分母不足 5")
 
 
 def legend_html() -> str:
